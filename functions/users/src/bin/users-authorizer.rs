@@ -1,0 +1,22 @@
+//! The HTTP API's Lambda authorizer: see [`users::handlers::authorizer`].
+
+use std::convert::Infallible;
+
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use lambda_runtime::{LambdaEvent, service_fn};
+use users::handlers::authorizer;
+use users::{TokenKeys, UserStore};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = UserStore::from_env(&sdk)?;
+    let keys = TokenKeys::from_env()?;
+    lambda_runtime::run(service_fn(
+        |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async {
+            Ok::<_, Infallible>(authorizer::handle(&store, &keys, event.payload).await)
+        },
+    ))
+    .await
+}

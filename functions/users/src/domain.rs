@@ -1,0 +1,296 @@
+//! The users service's vocabulary. Each type can only be built valid: a `Username` in hand has
+//! already been checked and lower-cased, so nothing downstream checks it again.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use shared::auth::Role;
+use shared::http::{ApiError, FieldErrors};
+
+/// A username: 3 to 32 of `a-z 0-9 _ . -`, stored lower-cased so that uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub const MIN: usize = 3;
+    pub const MAX: usize = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim().to_ascii_lowercase();
+        let length = name.chars().count();
+        if !(Self::MIN..=Self::MAX).contains(&length) {
+            return Err(format!(
+                "must be {} to {} characters long",
+                Self::MIN,
+                Self::MAX
+            ));
+        }
+        if let Some(bad) = name
+            .chars()
+            .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-'))
+        {
+            return Err(format!(
+                "may only contain letters, digits, '_', '.' and '-' (found {bad:?})"
+            ));
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An e-mail address of plausible shape: one `@`, a local part and a dotted domain, at most 254
+/// characters (RFC 5321's path limit). The domain is lower-cased; the local part is kept as given.
+///
+/// Whether mail reaches it is only known by sending some, so the check is deliberately no stricter
+/// than that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let invalid = || Err("must be an e-mail address such as ada@example.com".to_owned());
+        if raw.len() > Self::MAX {
+            return Err(format!("must be at most {} characters long", Self::MAX));
+        }
+        let Some((local, domain)) = raw.rsplit_once('@') else {
+            return invalid();
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_alphabetic()) && tld.len() >= 2);
+        if !(local_ok && domain_ok) {
+            return invalid();
+        }
+        Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as typed: 8 to 128 characters. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN: usize = 8;
+    pub const MAX: usize = 128;
+
+    pub fn parse(raw: String) -> Result<Self, String> {
+        let length = raw.chars().count();
+        if !(Self::MIN..=Self::MAX).contains(&length) {
+            return Err(format!(
+                "must be {} to {} characters long",
+                Self::MIN,
+                Self::MAX
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    /// A password given at log-in, checked only against its hash: any length up to the maximum
+    /// (longer ones cannot match and would only cost hashing time).
+    pub fn candidate(raw: String) -> Option<Self> {
+        (raw.chars().count() <= Self::MAX).then_some(Self(raw))
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A first or last name: 1 to 64 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX: usize = 64;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if name.chars().count() > Self::MAX {
+            return Err(format!("must be at most {} characters long", Self::MAX));
+        }
+        if name.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A registration as the client sent it. Unknown fields (`role`, `is_admin`) are refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationForm {
+    pub username: String,
+    pub password: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// A registration with every field valid.
+#[derive(Debug)]
+pub struct NewUser {
+    pub username: Username,
+    pub password: Password,
+    pub email: Email,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+}
+
+impl TryFrom<RegistrationForm> for NewUser {
+    type Error = ApiError;
+
+    /// Checks every field and reports all the bad ones at once, so a form can mark each.
+    fn try_from(form: RegistrationForm) -> Result<Self, ApiError> {
+        let mut fields = FieldErrors::default();
+        let username = fields.check("username", Username::parse(&form.username));
+        let password = fields.check("password", Password::parse(form.password));
+        let email = fields.check("email", Email::parse(&form.email));
+        let first_name = fields.check("first_name", PersonName::parse(&form.first_name));
+        let last_name = fields.check("last_name", PersonName::parse(&form.last_name));
+        match (username, password, email, first_name, last_name) {
+            (Some(username), Some(password), Some(email), Some(first_name), Some(last_name)) => {
+                Ok(Self {
+                    username,
+                    password,
+                    email,
+                    first_name,
+                    last_name,
+                })
+            }
+            _ => Err(fields.into_error()),
+        }
+    }
+}
+
+/// A log-in as the client sent it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// A user as the API shows them: never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lower_cased_and_limited() {
+        assert_eq!(Username::parse(" Ada.L-1_ ").unwrap().as_str(), "ada.l-1_");
+        for bad in ["ab", &"a".repeat(33), "ada lovelace", "ada!", "ädä", ""] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(Username::parse(&"a".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn emails_need_a_plausible_shape() {
+        assert_eq!(
+            Email::parse("Ada.Lovelace+shop@Example.CO.uk")
+                .unwrap()
+                .as_str(),
+            "Ada.Lovelace+shop@example.co.uk"
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "ada@exa mple.com",
+            "ada@-example.com",
+            ".ada@example.com",
+            "ada..l@example.com",
+            "ada@example.c0m",
+            "<script>@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn passwords_count_characters_and_never_print() {
+        assert!(Password::parse("1234567".into()).is_err());
+        assert!(Password::parse("é".repeat(8)).is_ok());
+        assert!(Password::parse("x".repeat(129)).is_err());
+        let password = Password::parse("correct horse".into()).unwrap();
+        assert_eq!(format!("{password:?}"), "Password(<redacted>)");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let form = RegistrationForm {
+            username: "x".into(),
+            password: "short".into(),
+            email: "nope".into(),
+            first_name: " ".into(),
+            last_name: "Lovelace".into(),
+        };
+        let err = NewUser::try_from(form).unwrap_err();
+        assert_eq!(err.code(), "validation_failed");
+        assert_eq!(
+            err.message(),
+            "invalid email, first_name, password, username"
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! `POST /api/user/login`: exchange a username and password for a session token.
+//!
+//! An unknown username and a wrong password get the same 401 after the same amount of hashing, so
+//! this route cannot be used to find out which usernames exist.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use shared::http::{self, ApiError};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::{Credentials, Password, User, Username};
+use crate::password;
+use crate::store::UserStore;
+use crate::token::TokenKeys;
+
+#[derive(Debug, Serialize)]
+struct LoggedIn {
+    token: String,
+    token_type: &'static str,
+    /// RFC 3339, UTC.
+    expires_at: String,
+    expires_in: i64,
+    user: User,
+}
+
+pub async fn handle(
+    store: &UserStore,
+    keys: &TokenKeys,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
+    let credentials: Credentials = http::parse_body(&request)?;
+    let username = Username::parse(&credentials.username).ok();
+    let stored = match &username {
+        Some(username) => store.find(username).await?,
+        None => None,
+    };
+    let (user, hash) = match stored {
+        Some(stored) => (Some(stored.user), Some(stored.password_hash)),
+        None => (None, None),
+    };
+    let matches = match Password::candidate(credentials.password) {
+        Some(candidate) => password::verify(candidate, hash).await,
+        None => false,
+    };
+    let (Some(user), Some(username), true) = (user, username, matches) else {
+        tracing::info!("log-in refused");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "the username or password is wrong",
+        ));
+    };
+
+    let now = OffsetDateTime::now_utc();
+    let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let issued = keys.issue(username.as_str(), &session_id, now)?;
+    store
+        .start_session(&session_id, &username, issued.expires_at)
+        .await?;
+    tracing::info!(username = %username, "logged in");
+    Ok(http::json(
+        StatusCode::OK,
+        &LoggedIn {
+            token: issued.token,
+            token_type: "Bearer",
+            expires_at: issued.expires_at.format(&Rfc3339).unwrap_or_default(),
+            expires_in: (issued.expires_at - now).whole_seconds(),
+            user,
+        },
+    ))
+}

@@ -1,0 +1,19 @@
+//! One module per Lambda function; each is named as its binary (`user-create` is [`create`]).
+//!
+//! | route                            | binary             | module         |
+//! |----------------------------------|--------------------|----------------|
+//! | `POST /api/user/create`          | `user-create`      | [`create`]     |
+//! | `POST /api/user/login`           | `user-login`       | [`login`]      |
+//! | `POST /api/user/logout`          | `user-logout`      | [`logout`]     |
+//! | `GET /api/user/{username}/exists`| `user-exists`      | [`exists`]     |
+//! | `GET /api/user`                  | `user-current`     | [`current`]    |
+//! | `GET /api/users`                 | `users-list`       | [`list`]       |
+//! | (the HTTP API's authorizer)      | `users-authorizer` | [`authorizer`] |
+
+pub mod authorizer;
+pub mod create;
+pub mod current;
+pub mod exists;
+pub mod list;
+pub mod login;
+pub mod logout;

@@ -1,0 +1,17 @@
+//! The users service: accounts, passwords, sessions, and the authorizer every service relies on.
+//!
+//! - [`domain`]: usernames, e-mails, passwords and names that can only be built valid.
+//! - [`password`]: argon2id hashing, with a dummy hash so unknown users cost the same as wrong
+//!   passwords.
+//! - [`token`]: signing and verifying the HS256 session tokens.
+//! - [`store`]: the users table (users and sessions).
+//! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
+
+pub mod domain;
+pub mod handlers;
+pub mod password;
+pub mod store;
+pub mod token;
+
+pub use store::UserStore;
+pub use token::TokenKeys;

@@ -1,0 +1,292 @@
+//! The users table: accounts and sessions, in one DynamoDB table keyed by `pk`.
+//!
+//! | item    | `pk`              | other attributes                                                        |
+//! |---------|-------------------|-------------------------------------------------------------------------|
+//! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at` |
+//! | session | `SESSION#<id>`    | `username`, `expires_at` (epoch seconds, also the table's TTL attribute) |
+//!
+//! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
+//! admin listing. It projects everything but the password hash, so listing never reads a hash.
+//! Sessions have no `kind` and stay out of it.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use shared::auth::Role;
+use shared::config::{self, ConfigError};
+use shared::store::{Item, StoreError, n, number, s, string};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::{NewUser, User, Username};
+
+/// The index the admin listing reads; its name is part of the table's definition in the template.
+pub const LIST_INDEX: &str = "ByKind";
+const USER_KIND: &str = "USER";
+
+/// A user as stored, with the hash log-in checks against.
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// Registration could not store the user.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("the username {0} is taken")]
+    Taken(Username),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One page of users in username order, and where the next page starts.
+#[derive(Debug)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub next: Option<Username>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserStore {
+    client: Client,
+    table: String,
+}
+
+impl UserStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The table named by `USERS_TABLE`.
+    pub fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            shared::aws::dynamodb(sdk),
+            config::required("USERS_TABLE")?,
+        ))
+    }
+
+    /// Stores a new user, unless the username is taken. The condition makes this safe under
+    /// concurrency: of N simultaneous registrations of one name, exactly one succeeds.
+    pub async fn insert(
+        &self,
+        user: &NewUser,
+        password_hash: String,
+        created_at: OffsetDateTime,
+    ) -> Result<User, InsertError> {
+        let user_view = User {
+            username: user.username.to_string(),
+            email: user.email.as_str().to_owned(),
+            first_name: user.first_name.as_str().to_owned(),
+            last_name: user.last_name.as_str().to_owned(),
+            role: Role::Customer,
+            created_at: created_at.format(&Rfc3339).unwrap_or_default(),
+        };
+        let mut item = user_item(&user_view);
+        item.insert("password_hash".into(), s(password_hash));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(user_view),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(InsertError::Taken(user.username.clone()))
+            }
+            Err(err) => Err(StoreError::from_sdk("PutItem", err).into()),
+        }
+    }
+
+    /// The user named `username`, read consistently so a log-in right after registering works.
+    pub async fn find(&self, username: &Username) -> Result<Option<StoredUser>, StoreError> {
+        let item = self.get(user_key(username.as_str())).await?;
+        item.map(|item| {
+            let password_hash = string(&item, "password_hash")?;
+            Ok(StoredUser {
+                user: user_from(&item)?,
+                password_hash,
+            })
+        })
+        .transpose()
+    }
+
+    /// Whether a user named `username` exists.
+    pub async fn exists(&self, username: &Username) -> Result<bool, StoreError> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(user_key(username.as_str())))
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("GetItem", err))?;
+        Ok(found.item.is_some())
+    }
+
+    /// Up to `limit` users after `after`, in username order.
+    pub async fn page(&self, limit: i32, after: Option<&Username>) -> Result<UserPage, StoreError> {
+        let start = after.map(|username| {
+            let mut key = user_key(username.as_str());
+            key.insert("kind".into(), s(USER_KIND));
+            key.insert("username".into(), s(username.as_str()));
+            key
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(LIST_INDEX)
+            .key_condition_expression("kind = :kind")
+            .expression_attribute_values(":kind", s(USER_KIND))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("Query", err))?;
+        let users = output
+            .items()
+            .iter()
+            .map(user_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = output
+            .last_evaluated_key()
+            .and_then(|key| key.get("username"))
+            .and_then(|value| value.as_s().ok())
+            .and_then(|name| Username::parse(name).ok());
+        Ok(UserPage { users, next })
+    }
+
+    /// Records a new session for `username` that lapses at `expires_at`.
+    pub async fn start_session(
+        &self,
+        session_id: &str,
+        username: &Username,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("SESSION#{session_id}")))
+            .item("username", s(username.as_str()))
+            .item("expires_at", n(expires_at.unix_timestamp()))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
+        Ok(())
+    }
+
+    /// Ends a session: every token naming it stops working at the next request.
+    pub async fn end_session(&self, session_id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("SESSION#{session_id}")))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("DeleteItem", err))?;
+        Ok(())
+    }
+
+    /// The user behind a live session: `None` if the session was ended, has lapsed, belongs to
+    /// someone else, or its user is gone. Both reads are consistent and run concurrently.
+    pub async fn session_user(
+        &self,
+        session_id: &str,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let session_key = HashMap::from([("pk".to_owned(), s(format!("SESSION#{session_id}")))]);
+        let (session, user) =
+            tokio::try_join!(self.get(session_key), self.get(user_key(username)))?;
+        let live = session.is_some_and(|session| {
+            string(&session, "username").is_ok_and(|owner| owner == username)
+                && number(&session, "expires_at").is_ok_and(|exp| exp > now.unix_timestamp())
+        });
+        match (live, user) {
+            (true, Some(user)) => Ok(Some(user_from(&user)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Gives `username` the role `role`; `false` if there is no such user.
+    pub async fn set_role(&self, username: &Username, role: Role) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(user_key(username.as_str())))
+            .update_expression("SET #role = :role")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":role", s(role.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
+        }
+    }
+
+    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("GetItem", err))?;
+        Ok(output.item)
+    }
+}
+
+fn user_key(username: &str) -> Item {
+    HashMap::from([("pk".to_owned(), s(format!("USER#{username}")))])
+}
+
+fn user_item(user: &User) -> Item {
+    let mut item = user_key(&user.username);
+    item.extend([
+        ("kind".to_owned(), s(USER_KIND)),
+        ("username".to_owned(), s(&user.username)),
+        ("email".to_owned(), s(&user.email)),
+        ("first_name".to_owned(), s(&user.first_name)),
+        ("last_name".to_owned(), s(&user.last_name)),
+        ("role".to_owned(), s(user.role.as_str())),
+        ("created_at".to_owned(), s(&user.created_at)),
+    ]);
+    item
+}
+
+fn user_from(item: &Item) -> Result<User, StoreError> {
+    let role = string(item, "role")?;
+    Ok(User {
+        username: string(item, "username")?,
+        email: string(item, "email")?,
+        first_name: string(item, "first_name")?,
+        last_name: string(item, "last_name")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::corrupt("read user", format!("unknown role {role:?}")))?,
+        created_at: string(item, "created_at")?,
+    })
+}

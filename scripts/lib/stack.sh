@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# The local AWS stack: Amazon's DynamoDB Local and moto (SQS, SES, S3), no Docker, no AWS account.
+#
+# Source this file, then call `stack_up`: it installs the emulators on first use (pinned, into
+# .local/, which git ignores), starts them on free loopback ports, waits until they answer, exports
+# the AWS_* variables that point the SDK at them, and stops them when the calling script exits,
+# whether it succeeds, fails or is interrupted.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOCAL="$ROOT/.local"
+TOOLS="$ROOT/scripts/tools"
+DYNAMODB_LOCAL="$LOCAL/dynamodb-local"
+STACK_PIDS=()
+
+if [[ -t 2 ]]; then BOLD=$'\033[1m' RED=$'\033[31m' PLAIN=$'\033[0m'; else BOLD="" RED="" PLAIN=""; fi
+say() { printf '%s==>%s %s\n' "$BOLD" "$PLAIN" "$*" >&2; }
+die() { printf '%serror:%s %s\n' "$RED" "$PLAIN" "$*" >&2; exit 1; }
+
+# require <command> <what to install if it is missing>
+require() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed. $2"
+}
+
+# Installs $1 with `pip install -r $2` into its own virtualenv under .local/, unless the
+# requirements it was installed from are unchanged.
+install_venv() {
+  local venv="$LOCAL/$1" requirements="$2"
+  if [[ -x "$venv/bin/python" ]] && cmp -s "$requirements" "$venv/installed-requirements.txt"; then
+    return
+  fi
+  require python3 "Install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)."
+  say "installing $1 into .local/$1 (first run only; about a minute)"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 cannot create a virtualenv (Debian: apt-get install python3-venv)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/installed-requirements.txt"
+}
+
+install_dynamodb_local() {
+  if [[ -f "$DYNAMODB_LOCAL/DynamoDBLocal.jar" ]] &&
+    cmp -s "$TOOLS/dynamodb-local/package-lock.json" "$DYNAMODB_LOCAL/package-lock.json"; then
+    return
+  fi
+  require npm "Install Node.js 18 or newer with npm (https://nodejs.org/ or Debian: apt-get install nodejs npm)."
+  say "installing Amazon's DynamoDB Local into .local/dynamodb-local (first run only)"
+  local staging="$LOCAL/dynamodb-npm"
+  rm -rf "$staging" "$DYNAMODB_LOCAL"
+  mkdir -p "$staging"
+  cp "$TOOLS/dynamodb-local/package.json" "$TOOLS/dynamodb-local/package-lock.json" "$staging/"
+  (cd "$staging" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2
+  # Only the emulator is needed, not the npm package's 300 MB of JavaScript around it.
+  mv "$staging/node_modules/amplify-dynamodb-simulator/emulator" "$DYNAMODB_LOCAL"
+  cp "$TOOLS/dynamodb-local/package-lock.json" "$DYNAMODB_LOCAL/"
+  rm -rf "$staging"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for <name> <pid> <log> <command...>: retries the command until it succeeds.
+wait_for() {
+  local name="$1" pid="$2" log="$3"
+  shift 3
+  for _ in $(seq 1 150); do
+    if "$@" >/dev/null 2>&1; then return; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$log" >&2
+      die "$name exited during start-up (log above, in full at $log)"
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$log" >&2
+  die "$name did not answer within 30 seconds (log: $log)"
+}
+
+stack_down() {
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${STACK_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  STACK_PIDS=()
+}
+
+# stack_up [--persist DIR]: starts the emulators. With --persist, DynamoDB Local keeps its data in
+# DIR instead of in memory.
+stack_up() {
+  local persist=""
+  if [[ "${1:-}" == "--persist" ]]; then persist="$2"; fi
+  require java "Install Java 17 or newer, which runs DynamoDB Local (Debian: apt-get install openjdk-17-jre-headless)."
+  require curl "Install curl (Debian: apt-get install curl)."
+  install_dynamodb_local
+  install_venv moto "$TOOLS/moto-requirements.txt"
+
+  mkdir -p "$LOCAL/logs"
+  trap stack_down EXIT
+  trap 'exit 130' INT TERM
+
+  local dynamodb_port moto_port storage=(-inMemory)
+  dynamodb_port="$(free_port)"
+  moto_port="$(free_port)"
+  if [[ -n "$persist" ]]; then
+    mkdir -p "$persist"
+    storage=(-dbPath "$persist")
+  fi
+
+  say "starting DynamoDB Local on 127.0.0.1:$dynamodb_port"
+  # From .local/, where DynamoDB Local writes its metadata file.
+  (cd "$LOCAL" && exec java -Djava.library.path="$DYNAMODB_LOCAL/DynamoDBLocal_lib" \
+    -jar "$DYNAMODB_LOCAL/DynamoDBLocal.jar" "${storage[@]}" -port "$dynamodb_port" -disableTelemetry \
+    >"$LOCAL/logs/dynamodb.log" 2>&1) &
+  STACK_PIDS+=("$!")
+  local dynamodb_pid="$!"
+
+  say "starting moto (SQS, SES, S3) on 127.0.0.1:$moto_port"
+  "$LOCAL/moto/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$LOCAL/logs/moto.log" 2>&1 &
+  STACK_PIDS+=("$!")
+  local moto_pid="$!"
+
+  unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1
+  export AWS_EC2_METADATA_DISABLED=true
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$dynamodb_port"
+  export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$moto_port"
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$moto_port"
+
+  wait_for "DynamoDB Local" "$dynamodb_pid" "$LOCAL/logs/dynamodb.log" \
+    curl -sf -X POST "$AWS_ENDPOINT_URL_DYNAMODB" -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
+    -H 'Content-Type: application/x-amz-json-1.0' \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' \
+    -d '{}'
+  wait_for "moto" "$moto_pid" "$LOCAL/logs/moto.log" curl -sf "http://127.0.0.1:$moto_port/moto-api/data.json"
+  say "local AWS stack is up (logs in .local/logs/)"
+}

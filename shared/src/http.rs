@@ -1,0 +1,419 @@
+//! HTTP in and out of a Lambda function: errors become JSON responses, bodies become typed requests.
+//!
+//! Every failure a client can see goes through [`ApiError`], so every service answers errors in one
+//! shape: `{"error": "<code>", "message": "<text>"}`, plus `"fields"` naming each invalid field when
+//! a request fails validation. A handler returns `Result<Response<Body>, ApiError>`; [`serve`] turns
+//! the error side into a response, because an `Err` reaching the Lambda runtime would become a bare
+//! 500 from API Gateway.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::future::Future;
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Request bodies larger than this are refused with 413 before they are parsed. Every request the
+/// shop accepts is a small form; nothing legitimate comes close.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What a client is told about a fault of ours; the detail is in the log.
+pub const INTERNAL_ERROR_MESSAGE: &str = "something went wrong on our side; it has been logged";
+
+/// An error type that knows what it means over HTTP.
+///
+/// Domain errors implement this and convert into [`ApiError`] with `?`.
+pub trait HttpError: std::error::Error {
+    fn status(&self) -> StatusCode;
+
+    /// A stable, machine-readable code such as `username_taken`.
+    fn code(&self) -> &'static str;
+
+    /// What the client is told. Client errors explain themselves; a server error keeps its detail
+    /// for the log and, unless it overrides this to say what is unavailable, tells the client only
+    /// that the fault is ours.
+    fn public_message(&self) -> String {
+        if self.status().is_server_error() {
+            INTERNAL_ERROR_MESSAGE.into()
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+/// An error response: status, code, message and, for validation failures, the fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// A request that failed validation; `fields` maps each bad field to what is wrong with it.
+    pub fn validation(fields: BTreeMap<String, String>) -> Self {
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let message = format!("invalid {}", names.join(", "));
+        Self {
+            fields,
+            ..Self::bad_request("validation_failed", message)
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        #[derive(Serialize)]
+        struct ErrorBody<'a> {
+            error: &'a str,
+            message: &'a str,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            fields: &'a BTreeMap<String, String>,
+        }
+        let mut response = json(
+            self.status,
+            &ErrorBody {
+                error: self.code,
+                message: &self.message,
+                fields: &self.fields,
+            },
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Collects what is wrong with each field of a request, so one response can name them all.
+#[derive(Debug, Default)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// The value if `result` holds one; otherwise notes the problem under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|problem| self.0.insert(field.to_owned(), problem))
+            .ok()
+    }
+
+    /// A 400 naming every field noted so far.
+    pub fn into_error(self) -> ApiError {
+        ApiError::validation(self.0)
+    }
+}
+
+impl<E: HttpError> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        let status = err.status();
+        if status.is_server_error() {
+            tracing::error!(code = err.code(), error = %err, "request failed");
+        }
+        Self::new(status, err.code(), err.public_message())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    // Serialising our own response types cannot fail: they hold strings, numbers and maps with
+    // string keys only.
+    let text = serde_json::to_string(body).unwrap_or_else(|_| String::from("{}"));
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A 204 with no body.
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// The handler's answer as the client will see it.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// Runs `handler` as this process's Lambda function until the runtime shuts it down.
+pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
+{
+    lambda_http::run(service_fn(|request| {
+        let answer = handler(request);
+        async move { Ok::<_, Infallible>(respond(answer.await)) }
+    }))
+    .await
+}
+
+/// Parses the request body as `T`, from JSON or from a form, by the request's content type.
+///
+/// `T` should be `#[serde(deny_unknown_fields)]`: a field the client may not set (a role, a price)
+/// must be refused, not silently dropped.
+pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "the request body is {} bytes; the limit is {MAX_BODY_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "the request body is empty; send a JSON object",
+        ));
+    }
+    match BodyFormat::of(request)? {
+        BodyFormat::Json => serde_json::from_slice(bytes).map_err(|err| {
+            let code = if err.is_data() {
+                "invalid_body"
+            } else {
+                "malformed_json"
+            };
+            ApiError::bad_request(code, format!("the request body is not accepted: {err}"))
+        }),
+        BodyFormat::Form => serde_urlencoded::from_bytes(bytes).map_err(|err| {
+            ApiError::bad_request("invalid_body", format!("the form is not accepted: {err}"))
+        }),
+    }
+}
+
+enum BodyFormat {
+    Json,
+    Form,
+}
+
+impl BodyFormat {
+    /// JSON unless the client says otherwise: a missing content type is the common curl case.
+    fn of(request: &Request) -> Result<Self, ApiError> {
+        let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
+            return Ok(Self::Json);
+        };
+        let essence = value
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/json" => Ok(Self::Json),
+            "application/x-www-form-urlencoded" => Ok(Self::Form),
+            other if other.starts_with("application/") && other.ends_with("+json") => {
+                Ok(Self::Json)
+            }
+            other => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "content type `{other}` is not accepted; send application/json or application/x-www-form-urlencoded"
+                ),
+            )),
+        }
+    }
+}
+
+/// A path parameter that the route template guarantees, such as `{username}`.
+pub fn path_parameter(request: &Request, name: &str) -> Result<String, ApiError> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::not_found("not_found", format!("the path has no {name}")))
+}
+
+/// A query-string parameter, if present.
+pub fn query_parameter<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request
+        .query_string_parameters_ref()
+        .and_then(|params| params.first(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Login {
+        username: String,
+        password: String,
+    }
+
+    fn request(content_type: Option<&str>, body: &str) -> Request {
+        let mut builder = lambda_http::http::Request::builder().method("POST");
+        if let Some(content_type) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        builder.body(Body::Text(body.to_owned())).unwrap()
+    }
+
+    fn body_of(response: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(response.body().as_ref()).unwrap()
+    }
+
+    #[test]
+    fn json_and_form_bodies_parse_alike() {
+        let expected = Login {
+            username: "ada".into(),
+            password: "pw".into(),
+        };
+        let json = request(None, r#"{"username":"ada","password":"pw"}"#);
+        let json_with_charset = request(
+            Some("application/json; charset=utf-8"),
+            r#"{"username":"ada","password":"pw"}"#,
+        );
+        let form = request(
+            Some("application/x-www-form-urlencoded"),
+            "username=ada&password=pw",
+        );
+        for request in [json, json_with_charset, form] {
+            assert_eq!(parse_body::<Login>(&request).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        let err = parse_body::<Login>(&request(
+            None,
+            r#"{"username":"ada","password":"pw","is_admin":true}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(err.code(), "invalid_body");
+        assert!(err.message().contains("is_admin"), "{}", err.message());
+    }
+
+    #[test]
+    fn malformed_empty_oversized_and_foreign_bodies_are_client_errors() {
+        let cases = [
+            (request(None, "{\"username\":"), 400, "malformed_json"),
+            (request(None, "  "), 400, "empty_body"),
+            (
+                request(None, &"x".repeat(MAX_BODY_BYTES + 1)),
+                413,
+                "body_too_large",
+            ),
+            (
+                request(Some("text/xml"), "<login/>"),
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                request(Some("application/json"), &"[".repeat(5_000)),
+                400,
+                "invalid_body",
+            ),
+        ];
+        for (request, status, code) in cases {
+            let err = parse_body::<Login>(&request).unwrap_err();
+            assert_eq!((err.status().as_u16(), err.code()), (status, code), "{err}");
+        }
+    }
+
+    #[test]
+    fn errors_render_as_one_json_shape() {
+        let response = ApiError::validation(BTreeMap::from([(
+            "username".to_owned(),
+            "too short".to_owned(),
+        )]))
+        .into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body_of(&response),
+            serde_json::json!({
+                "error": "validation_failed",
+                "message": "invalid username",
+                "fields": {"username": "too short"}
+            })
+        );
+
+        let unauthorized =
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in").into_response();
+        assert_eq!(unauthorized.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(
+            body_of(&unauthorized),
+            serde_json::json!({"error": "unauthorized", "message": "log in"})
+        );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection to db-7 refused")]
+    struct Outage;
+
+    impl HttpError for Outage {
+        fn status(&self) -> StatusCode {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        fn code(&self) -> &'static str {
+            "storage_unavailable"
+        }
+        fn public_message(&self) -> String {
+            "storage is unavailable".into()
+        }
+    }
+
+    #[test]
+    fn server_errors_keep_their_detail_out_of_the_response() {
+        let err = ApiError::from(Outage);
+        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(err.message(), "storage is unavailable");
+    }
+}

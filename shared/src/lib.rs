@@ -1,0 +1,19 @@
+//! What every service of the shop needs, and nothing more.
+//!
+//! - [`config`]: reading a function's settings from its environment, failing at cold start with the
+//!   name of what is missing rather than at the first request.
+//! - [`aws`]: the AWS SDK configuration, built once per cold start. Endpoints follow the standard
+//!   `AWS_ENDPOINT_URL_*` variables, which is how local runs and tests reach the emulators.
+//! - [`http`]: the one mapping from errors to HTTP responses (`{"error": code, "message": text}`),
+//!   request-body parsing with a size limit, and [`http::serve`], which runs a handler as a Lambda.
+//! - [`auth`]: who is calling. The users service's Lambda authorizer verifies the token and writes an
+//!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
+//! - [`store`]: how a DynamoDB failure becomes a 503 or a 500.
+//! - [`telemetry`]: JSON logs carrying the Lambda request id.
+
+pub mod auth;
+pub mod aws;
+pub mod config;
+pub mod http;
+pub mod store;
+pub mod telemetry;

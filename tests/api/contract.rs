@@ -1,0 +1,178 @@
+//! `template.yaml` is the source of truth; these tests hold the code, the sample events and
+//! `openapi.yaml` to it, so none of them can drift.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use xtask::template::{Template, workspace_root};
+
+use crate::support::{event_text, events_dir};
+
+/// Routes anyone may call. Every other route must run the authorizer first.
+const PUBLIC_ROUTES: &[&str] = &[
+    "POST /api/user/create",
+    "POST /api/user/login",
+    "GET /api/user/{username}/exists",
+];
+
+fn template() -> Template {
+    Template::workspace().unwrap()
+}
+
+/// Every `[[bin]]` of every service: `functions/<service>/src/bin/<name>.rs`.
+fn binaries() -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for service in std::fs::read_dir(workspace_root().join("functions")).unwrap() {
+        let bin_dir = service.unwrap().path().join("src/bin");
+        for file in std::fs::read_dir(bin_dir).into_iter().flatten() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "rs") {
+                found.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_function_is_a_binary_and_every_binary_a_function() {
+    let declared: BTreeSet<String> = template()
+        .functions()
+        .unwrap()
+        .into_iter()
+        .map(|function| function.binary)
+        .collect();
+    assert_eq!(declared, binaries());
+}
+
+#[test]
+fn every_route_but_the_public_ones_runs_the_authorizer() {
+    let template = template();
+    let authorizers = template.authorizers().unwrap();
+    assert_eq!(authorizers.len(), 1);
+    let authorizer = &authorizers[0];
+    assert_eq!(authorizer.payload_format_version, "2.0");
+    assert!(authorizer.simple_responses);
+    assert_eq!(
+        authorizer.cache_seconds, 0,
+        "a cached verdict would let a logged-out token work until the cache expires"
+    );
+    for route in template.routes().unwrap() {
+        let public = PUBLIC_ROUTES.contains(&route.key().as_str());
+        assert_eq!(
+            route.authorizer.is_none(),
+            public,
+            "{} should {}be public",
+            route.key(),
+            if public { "" } else { "not " }
+        );
+        if let Some(name) = &route.authorizer {
+            assert_eq!(name, &authorizer.name);
+        }
+    }
+}
+
+#[test]
+fn every_table_a_function_names_is_one_the_template_declares() {
+    let template = template();
+    let tables: BTreeSet<String> = template
+        .tables()
+        .unwrap()
+        .into_iter()
+        .map(|table| table.logical_id)
+        .collect();
+    for function in template.functions().unwrap() {
+        let named: Vec<(&String, &Value)> = function
+            .environment
+            .iter()
+            .filter(|(name, _)| name.ends_with("_TABLE"))
+            .collect();
+        assert!(!named.is_empty(), "{} names no table", function.logical_id);
+        for (name, value) in named {
+            assert!(
+                value["Ref"]
+                    .as_str()
+                    .is_some_and(|table| tables.contains(table)),
+                "{}: {name} is {value}, not !Ref to a declared table",
+                function.logical_id
+            );
+        }
+    }
+}
+
+fn openapi() -> Value {
+    let text = std::fs::read_to_string(workspace_root().join("openapi.yaml")).unwrap();
+    serde_norway::from_str(&text).unwrap()
+}
+
+#[test]
+fn openapi_describes_exactly_the_templates_routes_and_their_auth() {
+    let spec = openapi();
+    let mut documented = BTreeSet::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let key = format!("{} {path}", method.to_ascii_uppercase());
+            let public = operation["security"]
+                .as_array()
+                .is_some_and(|requirements| requirements.is_empty());
+            assert!(
+                operation["responses"].is_object(),
+                "{key} documents no responses"
+            );
+            documented.insert((key, public));
+        }
+    }
+    let declared: BTreeSet<(String, bool)> = template()
+        .routes()
+        .unwrap()
+        .into_iter()
+        .map(|route| (route.key(), route.authorizer.is_none()))
+        .collect();
+    assert_eq!(documented, declared);
+    assert!(
+        spec["components"]["securitySchemes"]["bearerAuth"].is_object(),
+        "openapi.yaml must describe the bearer token scheme"
+    );
+    assert_eq!(spec["security"][0]["bearerAuth"], serde_json::json!([]));
+}
+
+#[test]
+fn every_sample_event_parses_and_targets_a_declared_function() {
+    let template = template();
+    let functions = template.functions().unwrap();
+    let authorizer_functions: BTreeSet<String> = template
+        .authorizers()
+        .unwrap()
+        .into_iter()
+        .map(|authorizer| authorizer.function)
+        .collect();
+    let mut covered = BTreeSet::new();
+    for file in std::fs::read_dir(events_dir()).unwrap() {
+        let path = file.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let function = functions
+            .iter()
+            .filter(|function| name.starts_with(&function.binary))
+            .max_by_key(|function| function.binary.len())
+            .unwrap_or_else(|| panic!("events/{name}.json names no function"));
+        let json: Value = serde_json::from_str(&event_text(&name)).unwrap();
+        if authorizer_functions.contains(&function.logical_id) {
+            assert_eq!(json["type"], "REQUEST", "{name}");
+            assert_eq!(json["version"], "2.0", "{name}");
+        } else {
+            crate::support::event(&name);
+            let route_key = json["routeKey"].as_str().unwrap();
+            assert!(
+                function.routes.iter().any(|route| route.key() == route_key),
+                "events/{name}.json is for {route_key}, which {} does not serve",
+                function.binary
+            );
+        }
+        covered.insert(function.binary.clone());
+    }
+    let all: BTreeSet<String> = functions
+        .into_iter()
+        .map(|function| function.binary)
+        .collect();
+    assert_eq!(covered, all, "every function needs a sample event");
+}

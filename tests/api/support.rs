@@ -1,0 +1,236 @@
+//! The test harness: a fresh copy of each service's table per test, and requests built from the
+//! sample events in `events/`, passed through the users authorizer the way API Gateway does.
+//!
+//! Tests need DynamoDB Local; `scripts/test` starts it and sets `AWS_ENDPOINT_URL_DYNAMODB`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayV2CustomAuthorizerV2Request,
+};
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::{Value, json};
+use shared::auth::Role;
+use users::domain::Username;
+use users::handlers;
+use users::{TokenKeys, UserStore};
+use xtask::template::{Template, workspace_root};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const TOKEN_SECRET: &[u8] = b"test-secret-test-secret-test-secret-0123";
+
+/// A request as API Gateway passes it, read from `events/<name>.json`.
+pub fn event(name: &str) -> Request {
+    lambda_http::request::from_str(&event_text(name))
+        .unwrap_or_else(|err| panic!("events/{name}.json is not an HTTP API event: {err}"))
+}
+
+pub fn event_text(name: &str) -> String {
+    let path = events_dir().join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+pub fn events_dir() -> PathBuf {
+    workspace_root().join("events")
+}
+
+/// `request` with `body` as its JSON body.
+pub fn with_json(request: Request, body: &Value) -> Request {
+    with_body(request, "application/json", body.to_string())
+}
+
+pub fn with_body(request: Request, content_type: &str, body: String) -> Request {
+    let (mut parts, _) = request.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).unwrap(),
+    );
+    Request::from_parts(parts, Body::Text(body))
+}
+
+/// What a client sees: the status and the JSON body (`Null` when there is none).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub response: Response<Body>,
+}
+
+impl Reply {
+    pub fn from(response: Response<Body>) -> Self {
+        let bytes: &[u8] = response.body().as_ref();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).unwrap_or_else(|err| {
+                panic!(
+                    "response body is not JSON ({err}): {}",
+                    String::from_utf8_lossy(bytes)
+                )
+            })
+        };
+        Self {
+            status: response.status(),
+            body,
+            response,
+        }
+    }
+
+    /// The error code of an error reply, or "" for a success.
+    pub fn code(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn assert(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "unexpected reply: {}",
+            self.body
+        );
+        self
+    }
+}
+
+/// The users service against its own freshly created table.
+pub struct TestApp {
+    pub store: UserStore,
+    pub keys: TokenKeys,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub table: String,
+}
+
+/// The SDK configured from the environment `scripts/test` sets up.
+pub async fn sdk_config() -> shared::aws::SdkConfig {
+    assert!(
+        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some(),
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the integration tests through scripts/test, \
+         which starts DynamoDB Local"
+    );
+    shared::aws::sdk_config().await
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let sdk = sdk_config().await;
+        let dynamodb = shared::aws::dynamodb(&sdk);
+        let template = Template::workspace().unwrap();
+        let table = format!("UsersTable-{}", uuid::Uuid::new_v4().simple());
+        xtask::provision::create_table(&dynamodb, &template.table("UsersTable").unwrap(), &table)
+            .await
+            .unwrap();
+        Self {
+            store: UserStore::new(dynamodb.clone(), &table),
+            keys: TokenKeys::new(TOKEN_SECRET, Duration::from_secs(3600)).unwrap(),
+            dynamodb,
+            table,
+        }
+    }
+
+    pub async fn register(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            handlers::create::handle(&self.store, request).await,
+        ))
+    }
+
+    pub async fn login(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            handlers::login::handle(&self.store, &self.keys, request).await,
+        ))
+    }
+
+    pub async fn logout(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            handlers::logout::handle(&self.store, request).await,
+        ))
+    }
+
+    pub async fn exists(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            handlers::exists::handle(&self.store, request).await,
+        ))
+    }
+
+    pub async fn current(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            handlers::current::handle(&self.store, request).await,
+        ))
+    }
+
+    pub async fn list(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            handlers::list::handle(&self.store, request).await,
+        ))
+    }
+
+    /// Registers `username` with [`PASSWORD`].
+    pub async fn given_user(&self, username: &str) {
+        let body = json!({
+            "username": username,
+            "password": PASSWORD,
+            "email": format!("{username}@example.com"),
+            "first_name": "Test",
+            "last_name": "User",
+        });
+        self.register(with_json(event("user-create"), &body))
+            .await
+            .assert(201, "");
+    }
+
+    /// Logs `username` in with [`PASSWORD`] and returns the token.
+    pub async fn token_for(&self, username: &str) -> String {
+        let body = json!({ "username": username, "password": PASSWORD });
+        let reply = self.login(with_json(event("user-login"), &body)).await;
+        reply.assert(200, "");
+        reply.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers and logs in `username`; an admin if `role` says so.
+    pub async fn given_session(&self, username: &str, role: Role) -> String {
+        self.given_user(username).await;
+        if role == Role::Admin {
+            let username = Username::parse(username).unwrap();
+            assert!(self.store.set_role(&username, role).await.unwrap());
+        }
+        self.token_for(username).await
+    }
+
+    /// What API Gateway does before a protected function: runs the users authorizer on the
+    /// request's `Authorization` header (`token`, or none) and hands the function its context.
+    pub async fn authorized(&self, request: Request, token: Option<&str>) -> Request {
+        let mut auth_event: ApiGatewayV2CustomAuthorizerV2Request =
+            serde_json::from_str(&event_text("users-authorizer")).unwrap();
+        auth_event.headers.remove(header::AUTHORIZATION);
+        let (mut parts, body) = request.into_parts();
+        parts.headers.remove(header::AUTHORIZATION);
+        if let Some(token) = token {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+            auth_event
+                .headers
+                .insert(header::AUTHORIZATION, value.clone());
+            parts.headers.insert(header::AUTHORIZATION, value);
+        }
+        let verdict = handlers::authorizer::handle(&self.store, &self.keys, auth_event).await;
+        assert!(
+            verdict.is_authorized,
+            "the authorizer lets every request through"
+        );
+        let request = Request::from_parts(parts, body);
+        let Some(RequestContext::ApiGatewayV2(mut context)) =
+            request.request_context_ref().cloned()
+        else {
+            panic!("not an HTTP API request");
+        };
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.fields = match serde_json::to_value(&verdict.context).unwrap() {
+            Value::Object(fields) => fields.into_iter().collect(),
+            other => panic!("authorizer context is not an object: {other}"),
+        };
+        context.authorizer = Some(authorizer);
+        request.with_request_context(RequestContext::ApiGatewayV2(context))
+    }
+}

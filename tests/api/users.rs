@@ -1,0 +1,523 @@
+//! The users service, route by route, against DynamoDB Local.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::RequestExt;
+use serde_json::json;
+use shared::auth::Role;
+use time::OffsetDateTime;
+use users::domain::Username;
+
+use crate::support::{PASSWORD, TestApp, event, with_body, with_json};
+
+fn registration(username: &str) -> serde_json::Value {
+    json!({
+        "username": username,
+        "password": PASSWORD,
+        "email": format!("{username}@example.com"),
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+    })
+}
+
+async fn user_exists(app: &TestApp, username: &str) -> bool {
+    app.store
+        .exists(&Username::parse(username).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registering_answers_201_with_the_user_and_stores_an_argon2id_hash() {
+    let app = TestApp::spawn().await;
+    let reply = app.register(event("user-create")).await;
+    reply.assert(201, "");
+    assert_eq!(
+        reply.body,
+        json!({
+            "username": "ada",
+            "email": "ada@example.com",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "role": "customer",
+            "created_at": reply.body["created_at"],
+        })
+    );
+    let created = OffsetDateTime::parse(
+        reply.body["created_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(OffsetDateTime::now_utc() - created < time::Duration::minutes(1));
+
+    let item = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.table)
+        .key("pk", AttributeValue::S("USER#ada".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let hash = item["password_hash"].as_s().unwrap();
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert!(!hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn a_form_encoded_registration_works_too() {
+    let app = TestApp::spawn().await;
+    let reply = app.register(event("user-create-form")).await;
+    reply.assert(201, "");
+    assert_eq!(reply.body["username"], "grace");
+    assert_eq!(reply.body["email"], "grace@example.com");
+}
+
+#[tokio::test]
+async fn usernames_are_unique_whatever_their_case() {
+    let app = TestApp::spawn().await;
+    app.register(with_json(event("user-create"), &registration("Ada")))
+        .await
+        .assert(201, "");
+    let again = app
+        .register(with_json(event("user-create"), &registration("ADA")))
+        .await;
+    again.assert(409, "username_taken");
+    assert_eq!(again.body["message"], "the username ada is taken");
+}
+
+#[tokio::test]
+async fn concurrent_registrations_of_one_name_give_exactly_one_account() {
+    let app = TestApp::spawn().await;
+    let attempts = (0..8).map(|i| {
+        let mut body = registration("race");
+        body["email"] = json!(format!("racer{i}@example.com"));
+        app.register(with_json(event("user-create"), &body))
+    });
+    let replies = futures::future::join_all(attempts).await;
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+}
+
+#[tokio::test]
+async fn invalid_fields_are_all_named_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let reply = app.register(event("user-create-invalid")).await;
+    reply.assert(400, "validation_failed");
+    let fields = reply.body["fields"].as_object().unwrap();
+    let mut named: Vec<&str> = fields.keys().map(String::as_str).collect();
+    named.sort_unstable();
+    assert_eq!(named, ["email", "first_name", "password", "username"]);
+    assert!(
+        fields["username"]
+            .as_str()
+            .unwrap()
+            .contains("3 to 32 characters")
+    );
+
+    let cases = [
+        ("username", json!("ab")),
+        ("username", json!("x".repeat(33))),
+        ("username", json!("ada lovelace")),
+        ("username", json!("<script>")),
+        ("email", json!("ada@")),
+        ("email", json!("ada.example.com")),
+        ("password", json!("1234567")),
+        ("password", json!("p".repeat(129))),
+        ("last_name", json!("L".repeat(65))),
+        ("last_name", json!("Love\u{0}lace")),
+    ];
+    for (field, value) in cases {
+        let mut body = registration("valid_name");
+        body[field] = value;
+        let reply = app.register(with_json(event("user-create"), &body)).await;
+        reply.assert(400, "validation_failed");
+        assert!(
+            reply.body["fields"][field].is_string(),
+            "{field}: {}",
+            reply.body
+        );
+    }
+    assert!(!user_exists(&app, "valid_name").await);
+}
+
+#[tokio::test]
+async fn unknown_fields_malformed_and_oversized_bodies_are_refused_without_effect() {
+    let app = TestApp::spawn().await;
+
+    let reply = app.register(event("user-create-unknown-field")).await;
+    reply.assert(400, "invalid_body");
+    assert!(reply.body["message"].as_str().unwrap().contains("is_admin"));
+    assert!(!user_exists(&app, "mallory").await);
+
+    let mut with_role = registration("mallory");
+    with_role["role"] = json!("admin");
+    app.register(with_json(event("user-create"), &with_role))
+        .await
+        .assert(400, "invalid_body");
+
+    app.register(with_body(
+        event("user-create"),
+        "application/json",
+        r#"{"username": "mallory", "password":"#.into(),
+    ))
+    .await
+    .assert(400, "malformed_json");
+
+    app.register(with_body(
+        event("user-create"),
+        "application/json",
+        "[]".into(),
+    ))
+    .await
+    .assert(400, "invalid_body");
+
+    let mut huge = registration("mallory");
+    huge["first_name"] = json!("A".repeat(20_000));
+    app.register(with_json(event("user-create"), &huge))
+        .await
+        .assert(413, "body_too_large");
+
+    app.register(with_body(
+        event("user-create"),
+        "text/plain",
+        "hello".into(),
+    ))
+    .await
+    .assert(415, "unsupported_media_type");
+
+    let mut missing = registration("mallory");
+    missing.as_object_mut().unwrap().remove("email");
+    app.register(with_json(event("user-create"), &missing))
+        .await
+        .assert(400, "invalid_body");
+
+    assert!(!user_exists(&app, "mallory").await);
+}
+
+#[tokio::test]
+async fn logging_in_returns_a_token_that_works_until_logout() {
+    let app = TestApp::spawn().await;
+    app.register(event("user-create")).await.assert(201, "");
+    let reply = app.login(event("user-login")).await;
+    reply.assert(200, "");
+    assert_eq!(reply.body["token_type"], "Bearer");
+    assert_eq!(reply.body["expires_in"], 3600);
+    assert_eq!(reply.body["user"]["username"], "ada");
+    assert!(reply.body["user"].get("password_hash").is_none());
+    let token = reply.body["token"].as_str().unwrap().to_owned();
+
+    let me = app
+        .current(app.authorized(event("user-current"), Some(&token)).await)
+        .await;
+    me.assert(200, "");
+    assert_eq!(me.body["username"], "ada");
+    assert_eq!(me.body["email"], "ada@example.com");
+
+    // A second session of the same user outlives the first one's logout.
+    let other_token = app.token_for("ada").await;
+    app.logout(app.authorized(event("user-logout"), Some(&token)).await)
+        .await
+        .assert(204, "");
+    let after = app
+        .current(app.authorized(event("user-current"), Some(&token)).await)
+        .await;
+    after.assert(401, "unauthorized");
+    assert!(
+        after.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("session has ended")
+    );
+    assert_eq!(after.response.headers()["www-authenticate"], "Bearer");
+    app.current(
+        app.authorized(event("user-current"), Some(&other_token))
+            .await,
+    )
+    .await
+    .assert(200, "");
+}
+
+#[tokio::test]
+async fn log_in_works_whatever_the_case_of_the_username() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let body = json!({ "username": "ADA", "password": PASSWORD });
+    app.login(with_json(event("user-login"), &body))
+        .await
+        .assert(200, "");
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+
+    let wrong = app.login(event("user-login-wrong-password")).await;
+    wrong.assert(401, "invalid_credentials");
+    for username in ["nobody", "x", "not a valid name!"] {
+        let body = json!({ "username": username, "password": PASSWORD });
+        let unknown = app.login(with_json(event("user-login"), &body)).await;
+        assert_eq!(unknown.status, wrong.status);
+        assert_eq!(unknown.body, wrong.body);
+    }
+    let long = json!({ "username": "ada", "password": "p".repeat(500) });
+    assert_eq!(
+        app.login(with_json(event("user-login"), &long)).await.body,
+        wrong.body
+    );
+}
+
+/// An unknown username must cost a full password verification, like a wrong password, or the
+/// response time would reveal which usernames exist. The bound is loose on purpose: it catches a
+/// skipped hash (tens of times faster), not scheduling noise.
+#[tokio::test]
+async fn unknown_users_take_as_long_as_wrong_passwords() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let time = |username: &'static str| {
+        let app = &app;
+        async move {
+            let mut samples = Vec::new();
+            for _ in 0..5 {
+                let body = json!({ "username": username, "password": "wrong password" });
+                let request = with_json(event("user-login"), &body);
+                let start = Instant::now();
+                app.login(request).await.assert(401, "invalid_credentials");
+                samples.push(start.elapsed());
+            }
+            samples.sort_unstable();
+            samples[2]
+        }
+    };
+    let wrong_password = time("ada").await;
+    let unknown_user = time("nobody").await;
+    assert!(
+        unknown_user * 3 > wrong_password && wrong_password * 3 > unknown_user,
+        "unknown user {unknown_user:?} vs wrong password {wrong_password:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_with_the_reason() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let good = app.token_for("ada").await;
+
+    let expired = app
+        .keys
+        .issue(
+            "ada",
+            "some-session",
+            OffsetDateTime::now_utc() - Duration::from_secs(7200),
+        )
+        .unwrap()
+        .token;
+    let foreign = users::TokenKeys::new(&[9; 32], Duration::from_secs(3600))
+        .unwrap()
+        .issue("ada", "some-session", OffsetDateTime::now_utc())
+        .unwrap()
+        .token;
+    let mut tampered = good.clone();
+    tampered.pop();
+    tampered.push(if good.ends_with('A') { 'B' } else { 'A' });
+    let unsigned = {
+        let payload = good.split('.').nth(1).unwrap();
+        format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.")
+    };
+    // Validly signed, but for a session that was never started.
+    let unknown_session = app
+        .keys
+        .issue("ada", "never-started", OffsetDateTime::now_utc())
+        .unwrap()
+        .token;
+
+    let cases = [
+        (None, "needs a token"),
+        (Some(expired.as_str()), "expired"),
+        (Some(foreign.as_str()), "not valid"),
+        (Some(tampered.as_str()), "not valid"),
+        (Some(unsigned.as_str()), "not valid"),
+        (Some("not-a-jwt"), "not valid"),
+        (Some(unknown_session.as_str()), "session has ended"),
+    ];
+    for (token, reason) in cases {
+        let reply = app
+            .current(app.authorized(event("user-current"), token).await)
+            .await;
+        reply.assert(401, "unauthorized");
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{token:?}: {message}");
+    }
+    app.current(app.authorized(event("user-current"), Some(&good)).await)
+        .await
+        .assert(200, "");
+}
+
+#[tokio::test]
+async fn a_token_for_someone_elses_session_is_refused() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    app.given_user("bob").await;
+    let bobs = app.token_for("bob").await;
+    let bobs_session = app.keys.verify(&bobs).unwrap().sid;
+    // Ada's name on Bob's live session: signed by us, but the session is not hers.
+    let forged = app
+        .keys
+        .issue("ada", &bobs_session, OffsetDateTime::now_utc())
+        .unwrap()
+        .token;
+    app.current(app.authorized(event("user-current"), Some(&forged)).await)
+        .await
+        .assert(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn protected_routes_refuse_requests_the_authorizer_did_not_vouch_for() {
+    let app = TestApp::spawn().await;
+    app.current(event("user-current-anonymous"))
+        .await
+        .assert(401, "unauthorized");
+    let mut bare = event("user-current");
+    bare = bare.with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(
+        Default::default(),
+    ));
+    app.current(bare).await.assert(401, "unauthorized");
+    app.logout(event("user-current-anonymous"))
+        .await
+        .assert(401, "unauthorized");
+    app.list(event("user-current-anonymous"))
+        .await
+        .assert(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn exists_answers_200_or_404() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let reply = app.exists(event("user-exists")).await;
+    reply.assert(200, "");
+    assert_eq!(reply.body, json!({"exists": true}));
+
+    let with_name = |name: &str| {
+        event("user-exists").with_path_parameters(std::collections::HashMap::from([(
+            "username".to_owned(),
+            name.to_owned(),
+        )]))
+    };
+    app.exists(with_name("ADA")).await.assert(200, "");
+    app.exists(with_name("nobody"))
+        .await
+        .assert(404, "user_not_found");
+    app.exists(with_name("no way!"))
+        .await
+        .assert(400, "validation_failed");
+}
+
+#[tokio::test]
+async fn listing_users_is_for_admins_a_page_at_a_time() {
+    let app = TestApp::spawn().await;
+    let admin = app.given_session("grace", Role::Admin).await;
+    for name in ["ada", "bob", "carol", "dave"] {
+        app.given_user(name).await;
+    }
+    let customer = app.token_for("bob").await;
+
+    app.list(app.authorized(event("users-list"), Some(&customer)).await)
+        .await
+        .assert(403, "forbidden");
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let mut query = std::collections::HashMap::from([("limit".to_owned(), "2".to_owned())]);
+        if let Some(cursor) = &cursor {
+            query.insert("cursor".to_owned(), cursor.clone());
+        }
+        let request = event("users-list").with_query_string_parameters(query);
+        let reply = app.list(app.authorized(request, Some(&admin)).await).await;
+        reply.assert(200, "");
+        for user in reply.body["users"].as_array().unwrap() {
+            assert!(user.get("password_hash").is_none());
+            seen.push(user["username"].as_str().unwrap().to_owned());
+        }
+        match reply.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["ada", "bob", "carol", "dave", "grace"]);
+
+    for (name, value) in [
+        ("limit", "0"),
+        ("limit", "101"),
+        ("limit", "ten"),
+        ("cursor", "%%%"),
+    ] {
+        let request = event("users-list").with_query_string_parameters(
+            std::collections::HashMap::from([(name.to_owned(), value.to_owned())]),
+        );
+        let reply = app.list(app.authorized(request, Some(&admin)).await).await;
+        assert_eq!(reply.status, 400, "{name}={value}: {}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn a_new_admin_is_recognised_on_the_next_request() {
+    let app = TestApp::spawn().await;
+    let token = app.given_session("ada", Role::Customer).await;
+    app.list(app.authorized(event("users-list"), Some(&token)).await)
+        .await
+        .assert(403, "forbidden");
+    app.store
+        .set_role(&Username::parse("ada").unwrap(), Role::Admin)
+        .await
+        .unwrap();
+    app.list(app.authorized(event("users-list"), Some(&token)).await)
+        .await
+        .assert(200, "");
+}
+
+#[tokio::test]
+async fn a_deleted_users_tokens_stop_working() {
+    let app = TestApp::spawn().await;
+    let token = app.given_session("ada", Role::Customer).await;
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.table)
+        .key("pk", AttributeValue::S("USER#ada".into()))
+        .send()
+        .await
+        .unwrap();
+    app.current(app.authorized(event("user-current"), Some(&token)).await)
+        .await
+        .assert(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_503_not_a_500() {
+    let mut app = TestApp::spawn().await;
+    let token = app.given_session("ada", Role::Customer).await;
+    app.store = users::UserStore::new(app.dynamodb.clone(), "NoSuchTable");
+
+    let reply = app.register(event("user-create")).await;
+    reply.assert(503, "storage_unavailable");
+    assert!(
+        !reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("NoSuchTable")
+    );
+    app.login(event("user-login"))
+        .await
+        .assert(503, "storage_unavailable");
+    app.current(app.authorized(event("user-current"), Some(&token)).await)
+        .await
+        .assert(503, "auth_unavailable");
+}

@@ -1,0 +1,1 @@
+//! Nothing to export: the integration tests are the `api` test binary (`api/main.rs`).

@@ -1,0 +1,13 @@
+//! Developer tasks that treat `template.yaml` as the source of truth.
+//!
+//! - [`template`]: the template read as data (functions, routes, authorizer, tables).
+//! - [`provision`]: creating its tables on the local emulators from their definitions.
+//!
+//! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
+//! them directly.
+
+pub mod provision;
+pub mod template;
+
+/// Errors here end a developer command with a message; nothing matches on them.
+pub type Result<T, E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;

@@ -1,0 +1,78 @@
+//! `cargo xtask <command>`: developer tasks driven by `template.yaml`.
+//!
+//! - `provision [--prefix P]`: create every table the template declares, named by logical id
+//!   (with an optional prefix), on the DynamoDB endpoint in `AWS_ENDPOINT_URL_DYNAMODB`.
+//! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
+//!   token.
+//! - `make-admin <username>`: give a user the admin role, in the table named by `USERS_TABLE`
+//!   (locally `UsersTable`, on AWS the deployed table's name).
+
+use std::process::ExitCode;
+
+use shared::auth::Role;
+use users::UserStore;
+use users::domain::Username;
+use xtask::Result;
+use xtask::template::Template;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = match args.as_slice() {
+        ["provision"] => provision("").await,
+        ["provision", "--prefix", prefix] => provision(prefix).await,
+        ["routes"] => routes(),
+        ["make-admin", username] => make_admin(username).await,
+        _ => Err(
+            "usage: cargo xtask (provision [--prefix P] | routes | make-admin <username>)".into(),
+        ),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn provision(prefix: &str) -> Result<()> {
+    let template = Template::workspace()?;
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    for table in template.tables()? {
+        let name = format!("{prefix}{}", table.logical_id);
+        xtask::provision::create_table(&client, &table, &name).await?;
+        eprintln!("table {name} ready");
+    }
+    Ok(())
+}
+
+fn routes() -> Result<()> {
+    let template = Template::workspace()?;
+    let functions = template.functions()?;
+    for route in template.routes()? {
+        let binary = functions
+            .iter()
+            .find(|function| function.logical_id == route.function)
+            .map(|function| function.binary.as_str())
+            .unwrap_or("?");
+        let auth = route.authorizer.as_deref().unwrap_or("public");
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{:<38} {binary:<18} {auth}", route.key());
+        }
+    }
+    Ok(())
+}
+
+async fn make_admin(username: &str) -> Result<()> {
+    let username = Username::parse(username).map_err(|err| format!("username {err}"))?;
+    let store = UserStore::from_env(&shared::aws::sdk_config().await)?;
+    if store.set_role(&username, Role::Admin).await? {
+        eprintln!("{username} is now an admin");
+        Ok(())
+    } else {
+        Err(format!("there is no user named {username}").into())
+    }
+}

@@ -1,0 +1,420 @@
+//! `template.yaml`, read as data: its functions, routes, authorizer and tables.
+//!
+//! CloudFormation's short tags (`!Ref X`, `!GetAtt A.B`, `!Sub s`) are rewritten to their long
+//! forms (`{"Ref": "X"}`, ...) on the way in, so the rest of the code sees one JSON shape.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Result;
+
+const FUNCTION: &str = "AWS::Serverless::Function";
+const HTTP_API: &str = "AWS::Serverless::HttpApi";
+const TABLE: &str = "AWS::DynamoDB::Table";
+
+/// The parsed template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    resources: BTreeMap<String, Resource>,
+    globals: Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawTemplate {
+    resources: BTreeMap<String, Resource>,
+    #[serde(default)]
+    globals: Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Resource {
+    #[serde(rename = "Type")]
+    kind: String,
+    #[serde(default)]
+    properties: Value,
+    #[serde(default)]
+    metadata: Value,
+}
+
+/// A Lambda function and what triggers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub logical_id: String,
+    /// The Cargo binary built for it (`Metadata.BuildProperties.Binary`).
+    pub binary: String,
+    pub memory_size: Option<u64>,
+    pub timeout: Option<u64>,
+    /// Environment variables as written: strings, or intrinsics such as `{"Ref": "UsersTable"}`.
+    pub environment: BTreeMap<String, Value>,
+    pub routes: Vec<Route>,
+}
+
+/// An HTTP API route and the function behind it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// Logical id of the function that serves it.
+    pub function: String,
+    /// The authorizer that runs first, or `None` for a public route.
+    pub authorizer: Option<String>,
+}
+
+impl Route {
+    /// `GET /api/user`, as API Gateway writes a route key.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// The HTTP API's Lambda authorizer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorizer {
+    pub name: String,
+    /// Logical id of the authorizer's function.
+    pub function: String,
+    pub payload_format_version: String,
+    pub simple_responses: bool,
+    /// Seconds API Gateway may cache a verdict; 0 means every request is checked.
+    pub cache_seconds: u64,
+}
+
+/// A DynamoDB table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub logical_id: String,
+    pub definition: TableDefinition,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableDefinition {
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    pub key_schema: Vec<KeyElement>,
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<SecondaryIndex>,
+    pub time_to_live_specification: Option<TimeToLive>,
+    pub billing_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDefinition {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyElement {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecondaryIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeyElement>,
+    pub projection: Projection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Projection {
+    pub projection_type: String,
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TimeToLive {
+    pub attribute_name: String,
+    pub enabled: bool,
+}
+
+/// The workspace's root folder (where `template.yaml` lives).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+impl Template {
+    /// The workspace's `template.yaml`.
+    pub fn workspace() -> Result<Self> {
+        Self::load(&workspace_root().join("template.yaml"))
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| format!("reading {}: {err}", path.display()))?;
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Self> {
+        let yaml: serde_norway::Value = serde_norway::from_str(text)?;
+        let raw: RawTemplate = serde_json::from_value(long_form(yaml))?;
+        Ok(Self {
+            resources: raw.resources,
+            globals: raw.globals,
+        })
+    }
+
+    fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a String, &'a Resource)> {
+        self.resources
+            .iter()
+            .filter(move |(_, resource)| resource.kind == kind)
+    }
+
+    /// Every function, in logical-id order.
+    pub fn functions(&self) -> Result<Vec<Function>> {
+        let default_authorizer = self.default_authorizer();
+        self.of_kind(FUNCTION)
+            .map(|(id, resource)| {
+                let properties = &resource.properties;
+                let binary = resource.metadata["BuildProperties"]["Binary"]
+                    .as_str()
+                    .ok_or_else(|| format!("{id} has no Metadata.BuildProperties.Binary"))?
+                    .to_owned();
+                let environment = properties["Environment"]["Variables"]
+                    .as_object()
+                    .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                let routes = properties["Events"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, event)| event["Type"] == "HttpApi")
+                    .map(|(name, event)| {
+                        let props = &event["Properties"];
+                        let field = |key: &str| {
+                            props[key]
+                                .as_str()
+                                .map(str::to_owned)
+                                .ok_or_else(|| format!("{id} event {name} has no {key}"))
+                        };
+                        let authorizer = match props["Auth"]["Authorizer"].as_str() {
+                            Some("NONE") => None,
+                            Some(named) => Some(named.to_owned()),
+                            None => default_authorizer.clone(),
+                        };
+                        Ok(Route {
+                            method: field("Method")?.to_ascii_uppercase(),
+                            path: field("Path")?,
+                            function: id.clone(),
+                            authorizer,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Function {
+                    logical_id: id.clone(),
+                    binary,
+                    memory_size: properties["MemorySize"]
+                        .as_u64()
+                        .or_else(|| self.globals["Function"]["MemorySize"].as_u64()),
+                    timeout: properties["Timeout"]
+                        .as_u64()
+                        .or_else(|| self.globals["Function"]["Timeout"].as_u64()),
+                    environment,
+                    routes,
+                })
+            })
+            .collect()
+    }
+
+    /// Every route of every function, sorted by path then method.
+    pub fn routes(&self) -> Result<Vec<Route>> {
+        let mut routes: Vec<Route> = self
+            .functions()?
+            .into_iter()
+            .flat_map(|function| function.routes)
+            .collect();
+        routes.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+        Ok(routes)
+    }
+
+    fn http_api(&self) -> Option<&Resource> {
+        self.of_kind(HTTP_API).map(|(_, resource)| resource).next()
+    }
+
+    fn default_authorizer(&self) -> Option<String> {
+        self.http_api()?.properties["Auth"]["DefaultAuthorizer"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// The HTTP API's Lambda authorizers.
+    pub fn authorizers(&self) -> Result<Vec<Authorizer>> {
+        let Some(api) = self.http_api() else {
+            return Ok(Vec::new());
+        };
+        api.properties["Auth"]["Authorizers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, auth)| {
+                let function = auth["FunctionArn"]["Fn::GetAtt"][0]
+                    .as_str()
+                    .ok_or_else(|| format!("authorizer {name}: FunctionArn is not !GetAtt X.Arn"))?
+                    .to_owned();
+                Ok(Authorizer {
+                    name: name.clone(),
+                    function,
+                    payload_format_version: auth["AuthorizerPayloadFormatVersion"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    simple_responses: auth["EnableSimpleResponses"].as_bool().unwrap_or(false),
+                    // API Gateway's default TTL is 300 seconds when none is given.
+                    cache_seconds: auth["Identity"]["ReauthorizeEvery"].as_u64().unwrap_or(300),
+                })
+            })
+            .collect()
+    }
+
+    /// Every DynamoDB table, in logical-id order.
+    pub fn tables(&self) -> Result<Vec<Table>> {
+        self.of_kind(TABLE)
+            .map(|(id, resource)| {
+                let definition = serde_json::from_value(resource.properties.clone())
+                    .map_err(|err| format!("table {id}: {err}"))?;
+                Ok(Table {
+                    logical_id: id.clone(),
+                    definition,
+                })
+            })
+            .collect()
+    }
+
+    /// The table with logical id `logical_id`.
+    pub fn table(&self, logical_id: &str) -> Result<Table> {
+        self.tables()?
+            .into_iter()
+            .find(|table| table.logical_id == logical_id)
+            .ok_or_else(|| format!("template.yaml has no table {logical_id}").into())
+    }
+}
+
+/// Rewrites short-form intrinsic tags (`!Ref`, `!GetAtt`, `!Sub`, ...) to CloudFormation's long
+/// form and the whole document to JSON.
+fn long_form(yaml: serde_norway::Value) -> Value {
+    use serde_norway::Value as Yaml;
+    match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => serde_json::to_value(n).unwrap_or(Value::Null),
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(long_form).collect()),
+        Yaml::Mapping(map) => Value::Object(
+            map.into_iter()
+                .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), long_form(value))))
+                .collect(),
+        ),
+        Yaml::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let value = long_form(tagged.value);
+            match name {
+                "Ref" | "Condition" => serde_json::json!({ name: value }),
+                "GetAtt" => {
+                    let parts = match value {
+                        Value::String(dotted) => match dotted.split_once('.') {
+                            Some((resource, attribute)) => serde_json::json!([resource, attribute]),
+                            None => Value::String(dotted),
+                        },
+                        other => other,
+                    };
+                    serde_json::json!({ "Fn::GetAtt": parts })
+                }
+                _ => serde_json::json!({ format!("Fn::{name}"): value }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+Globals:
+  Function:
+    MemorySize: 128
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Gate
+        Authorizers:
+          Gate:
+            FunctionArn: !GetAtt GateFunction.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity: {ReauthorizeEvery: 0}
+  GateFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: gate}}
+    Properties: {MemorySize: 256}
+  OpenFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: open}}
+    Properties:
+      Environment: {Variables: {TABLE: !Ref Table, NAME: !Sub "${AWS::StackName}-x"}}
+      Events:
+        Public: {Type: HttpApi, Properties: {Method: post, Path: /a, Auth: {Authorizer: NONE}}}
+        Private: {Type: HttpApi, Properties: {Method: GET, Path: /b}}
+"#;
+
+    #[test]
+    fn reads_functions_routes_authorizers_and_tables() {
+        let template = Template::parse(SAMPLE).unwrap();
+        let functions = template.functions().unwrap();
+        assert_eq!(functions.len(), 2);
+        let open = &functions[1];
+        assert_eq!(open.binary, "open");
+        assert_eq!(open.memory_size, Some(128));
+        assert_eq!(functions[0].memory_size, Some(256));
+        assert_eq!(
+            open.environment["TABLE"],
+            serde_json::json!({"Ref": "Table"})
+        );
+        assert_eq!(
+            open.environment["NAME"],
+            serde_json::json!({"Fn::Sub": "${AWS::StackName}-x"})
+        );
+        let routes = template.routes().unwrap();
+        let keys: Vec<(String, Option<String>)> = routes
+            .iter()
+            .map(|route| (route.key(), route.authorizer.clone()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("POST /a".to_owned(), None),
+                ("GET /b".to_owned(), Some("Gate".to_owned()))
+            ]
+        );
+        let authorizers = template.authorizers().unwrap();
+        assert_eq!(authorizers[0].function, "GateFunction");
+        assert_eq!(authorizers[0].cache_seconds, 0);
+        assert_eq!(
+            template.table("Table").unwrap().definition.key_schema[0].attribute_name,
+            "pk"
+        );
+    }
+}
