@@ -4,6 +4,7 @@
 //!   (with an optional prefix), on the DynamoDB endpoint in `AWS_ENDPOINT_URL_DYNAMODB`.
 //! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
 //!   token.
+//! - `functions`: list the template's functions by logical id, one per line.
 //! - `make-admin <username>`: give a user the admin role, in the table named by `USERS_TABLE`
 //!   (locally `UsersTable`, on AWS the deployed table's name).
 
@@ -23,9 +24,10 @@ async fn main() -> ExitCode {
         ["provision"] => provision("").await,
         ["provision", "--prefix", prefix] => provision(prefix).await,
         ["routes"] => routes(),
+        ["functions"] => functions(),
         ["make-admin", username] => make_admin(username).await,
         _ => Err(
-            "usage: cargo xtask (provision [--prefix P] | routes | make-admin <username>)".into(),
+            "usage: cargo xtask (provision [--prefix P] | routes | functions | make-admin <username>)".into(),
         ),
     };
     match outcome {
@@ -48,6 +50,7 @@ async fn provision(prefix: &str) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::print_stdout)]
 fn routes() -> Result<()> {
     let template = Template::workspace()?;
     let functions = template.functions()?;
@@ -58,10 +61,15 @@ fn routes() -> Result<()> {
             .map(|function| function.binary.as_str())
             .unwrap_or("?");
         let auth = route.authorizer.as_deref().unwrap_or("public");
-        #[allow(clippy::print_stdout)]
-        {
-            println!("{:<38} {binary:<18} {auth}", route.key());
-        }
+        println!("{:<38} {binary:<18} {auth}", route.key());
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn functions() -> Result<()> {
+    for function in Template::workspace()?.functions()? {
+        println!("{}", function.logical_id);
     }
     Ok(())
 }

@@ -15,3 +15,10 @@ pub mod token;
 
 pub use store::UserStore;
 pub use token::TokenKeys;
+
+/// The cold start every users function shares: JSON logs, then the users table from the
+/// environment. A missing setting fails here, naming the variable, before any request.
+pub async fn init() -> Result<UserStore, shared::config::ConfigError> {
+    shared::telemetry::init();
+    UserStore::from_env(&shared::aws::sdk_config().await)
+}

@@ -4,14 +4,12 @@ use std::convert::Infallible;
 
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::{LambdaEvent, service_fn};
+use users::TokenKeys;
 use users::handlers::authorizer;
-use users::{TokenKeys, UserStore};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let sdk = shared::aws::sdk_config().await;
-    let store = UserStore::from_env(&sdk)?;
+    let store = users::init().await?;
     let keys = TokenKeys::from_env()?;
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async {
