@@ -8,12 +8,14 @@
 //!   request-body parsing with a size limit, and [`http::serve`], which runs a handler as a Lambda.
 //! - [`auth`]: who is calling. The users service's Lambda authorizer verifies the token and writes an
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
-//! - [`store`]: how a DynamoDB failure becomes a 503 or a 500.
+//! - [`money`]: integer minor units and a currency, with checked arithmetic.
+//! - [`store`]: how a DynamoDB failure becomes a 503 or a 500, and reading item attributes.
 //! - [`telemetry`]: JSON logs carrying the Lambda request id.
 
 pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod http;
+pub mod money;
 pub mod store;
 pub mod telemetry;

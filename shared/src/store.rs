@@ -94,6 +94,33 @@ impl HttpError for StoreError {
     }
 }
 
+/// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the check
+/// is the write's condition, of N concurrent writers of one key exactly one gets `true`.
+pub async fn put_if_absent(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    item: Item,
+) -> Result<bool, StoreError> {
+    let result = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(StoreError::from_sdk("PutItem", err)),
+    }
+}
+
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
 

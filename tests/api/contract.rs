@@ -13,6 +13,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /api/user/create",
     "POST /api/user/login",
     "GET /api/user/{username}/exists",
+    "GET /api/products",
+    "GET /api/product/{id}",
 ];
 
 fn template() -> Template {

@@ -3,6 +3,7 @@
 //!
 //! Tests need DynamoDB Local; `scripts/test` starts it and sets `AWS_ENDPOINT_URL_DYNAMODB`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use products::ProductStore;
 use serde_json::{Value, json};
 use shared::auth::Role;
 use users::domain::Username;
@@ -96,12 +98,14 @@ impl Reply {
     }
 }
 
-/// The users service against its own freshly created table.
+/// Every service, each against its own freshly created copy of its table.
 pub struct TestApp {
-    pub store: UserStore,
+    pub users: UserStore,
+    pub products: ProductStore,
     pub keys: TokenKeys,
     pub dynamodb: aws_sdk_dynamodb::Client,
-    pub table: String,
+    /// Logical id in the template to this test's table name.
+    tables: BTreeMap<String, String>,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
@@ -115,55 +119,100 @@ pub async fn sdk_config() -> shared::aws::SdkConfig {
 }
 
 impl TestApp {
+    /// Creates every table the template declares, under names unique to this test, so tests run
+    /// in parallel without seeing each other's data.
     pub async fn spawn() -> Self {
         let sdk = sdk_config().await;
         let dynamodb = shared::aws::dynamodb(&sdk);
-        let template = Template::workspace().unwrap();
-        let table = format!("UsersTable-{}", uuid::Uuid::new_v4().simple());
-        xtask::provision::create_table(&dynamodb, &template.table("UsersTable").unwrap(), &table)
-            .await
-            .unwrap();
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let mut tables = BTreeMap::new();
+        for table in Template::workspace().unwrap().tables().unwrap() {
+            let name = format!("{}-{suffix}", table.logical_id);
+            xtask::provision::create_table(&dynamodb, &table, &name)
+                .await
+                .unwrap();
+            tables.insert(table.logical_id, name);
+        }
         Self {
-            store: UserStore::new(dynamodb.clone(), &table),
+            users: UserStore::new(dynamodb.clone(), &tables["UsersTable"]),
+            products: ProductStore::new(dynamodb.clone(), &tables["ProductsTable"]),
             keys: TokenKeys::new(TOKEN_SECRET, Duration::from_secs(3600)).unwrap(),
             dynamodb,
-            table,
+            tables,
         }
+    }
+
+    /// This test's name for the template's table `logical_id`.
+    pub fn table(&self, logical_id: &str) -> &str {
+        &self.tables[logical_id]
+    }
+
+    /// The logical ids of every table.
+    pub fn table_ids(&self) -> Vec<String> {
+        self.tables.keys().cloned().collect()
+    }
+
+    /// Deletes the table `logical_id`, as if its service's storage were gone.
+    pub async fn drop_table(&self, logical_id: &str) {
+        self.dynamodb
+            .delete_table()
+            .table_name(self.table(logical_id))
+            .send()
+            .await
+            .unwrap();
     }
 
     pub async fn register(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
-            handlers::create::handle(&self.store, request).await,
+            handlers::create::handle(&self.users, request).await,
         ))
     }
 
     pub async fn login(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
-            handlers::login::handle(&self.store, &self.keys, request).await,
+            handlers::login::handle(&self.users, &self.keys, request).await,
         ))
     }
 
     pub async fn logout(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
-            handlers::logout::handle(&self.store, request).await,
+            handlers::logout::handle(&self.users, request).await,
         ))
     }
 
     pub async fn exists(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
-            handlers::exists::handle(&self.store, request).await,
+            handlers::exists::handle(&self.users, request).await,
         ))
     }
 
     pub async fn current(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
-            handlers::current::handle(&self.store, request).await,
+            handlers::current::handle(&self.users, request).await,
         ))
     }
 
     pub async fn list(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
-            handlers::list::handle(&self.store, request).await,
+            handlers::list::handle(&self.users, request).await,
+        ))
+    }
+
+    pub async fn product_list(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            products::handlers::list::handle(&self.products, request).await,
+        ))
+    }
+
+    pub async fn product_get(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            products::handlers::get::handle(&self.products, request).await,
+        ))
+    }
+
+    pub async fn product_create(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            products::handlers::create::handle(&self.products, request).await,
         ))
     }
 
@@ -194,7 +243,7 @@ impl TestApp {
         self.given_user(username).await;
         if role == Role::Admin {
             let username = Username::parse(username).unwrap();
-            assert!(self.store.set_role(&username, role).await.unwrap());
+            assert!(self.users.set_role(&username, role).await.unwrap());
         }
         self.token_for(username).await
     }
@@ -214,7 +263,7 @@ impl TestApp {
                 .insert(header::AUTHORIZATION, value.clone());
             parts.headers.insert(header::AUTHORIZATION, value);
         }
-        let verdict = handlers::authorizer::handle(&self.store, &self.keys, auth_event).await;
+        let verdict = handlers::authorizer::handle(&self.users, &self.keys, auth_event).await;
         assert!(
             verdict.is_authorized,
             "the authorizer lets every request through"

@@ -22,7 +22,7 @@ fn registration(username: &str) -> serde_json::Value {
 }
 
 async fn user_exists(app: &TestApp, username: &str) -> bool {
-    app.store
+    app.users
         .exists(&Username::parse(username).unwrap())
         .await
         .unwrap()
@@ -54,7 +54,7 @@ async fn registering_answers_201_with_the_user_and_stores_an_argon2id_hash() {
     let item = app
         .dynamodb
         .get_item()
-        .table_name(&app.table)
+        .table_name(app.table("UsersTable"))
         .key("pk", AttributeValue::S("USER#ada".into()))
         .send()
         .await
@@ -475,7 +475,7 @@ async fn a_new_admin_is_recognised_on_the_next_request() {
     app.list(app.authorized(event("users-list"), Some(&token)).await)
         .await
         .assert(403, "forbidden");
-    app.store
+    app.users
         .set_role(&Username::parse("ada").unwrap(), Role::Admin)
         .await
         .unwrap();
@@ -490,7 +490,7 @@ async fn a_deleted_users_tokens_stop_working() {
     let token = app.given_session("ada", Role::Customer).await;
     app.dynamodb
         .delete_item()
-        .table_name(&app.table)
+        .table_name(app.table("UsersTable"))
         .key("pk", AttributeValue::S("USER#ada".into()))
         .send()
         .await
@@ -502,9 +502,9 @@ async fn a_deleted_users_tokens_stop_working() {
 
 #[tokio::test]
 async fn a_missing_table_is_a_503_not_a_500() {
-    let mut app = TestApp::spawn().await;
+    let app = TestApp::spawn().await;
     let token = app.given_session("ada", Role::Customer).await;
-    app.store = users::UserStore::new(app.dynamodb.clone(), "NoSuchTable");
+    app.drop_table("UsersTable").await;
 
     let reply = app.register(event("user-create")).await;
     reply.assert(503, "storage_unavailable");

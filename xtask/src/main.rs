@@ -5,11 +5,16 @@
 //! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
 //!   token.
 //! - `functions`: list the template's functions by logical id, one per line.
-//! - `make-admin <username>`: give a user the admin role, in the table named by `USERS_TABLE`
-//!   (locally `UsersTable`, on AWS the deployed table's name).
+//! - `seed`: load the seed catalogue (`data/products.json`) into the table named by
+//!   `PRODUCTS_TABLE`; products already there are left alone, so it is safe to run twice.
+//! - `make-admin <username>`: give a user the admin role, in the table named by `USERS_TABLE`.
+//!
+//! Table variables default to the template's logical ids, which are the local tables' names; on
+//! AWS, set them to the stack's outputs (`UsersTableName`, `ProductsTableName`).
 
 use std::process::ExitCode;
 
+use products::ProductStore;
 use shared::auth::Role;
 use users::UserStore;
 use users::domain::Username;
@@ -25,9 +30,10 @@ async fn main() -> ExitCode {
         ["provision", "--prefix", prefix] => provision(prefix).await,
         ["routes"] => routes(),
         ["functions"] => functions(),
+        ["seed"] => seed().await,
         ["make-admin", username] => make_admin(username).await,
         _ => Err(
-            "usage: cargo xtask (provision [--prefix P] | routes | functions | make-admin <username>)".into(),
+            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username>)".into(),
         ),
     };
     match outcome {
@@ -74,9 +80,28 @@ fn functions() -> Result<()> {
     Ok(())
 }
 
+/// The table named by the environment variable `variable`, or locally by its logical id.
+fn table_name(variable: &str, logical_id: &str) -> String {
+    let name = std::env::var(variable).unwrap_or_else(|_| logical_id.to_owned());
+    eprintln!("using table {name} ({variable})");
+    name
+}
+
+async fn seed() -> Result<()> {
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = ProductStore::new(client, table_name("PRODUCTS_TABLE", "ProductsTable"));
+    let report = xtask::seed::load(&store).await?;
+    eprintln!(
+        "seed catalogue: {} added, {} already there",
+        report.added, report.already_there
+    );
+    Ok(())
+}
+
 async fn make_admin(username: &str) -> Result<()> {
     let username = Username::parse(username).map_err(|err| format!("username {err}"))?;
-    let store = UserStore::from_env(&shared::aws::sdk_config().await)?;
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = UserStore::new(client, table_name("USERS_TABLE", "UsersTable"));
     if store.set_role(&username, Role::Admin).await? {
         eprintln!("{username} is now an admin");
         Ok(())

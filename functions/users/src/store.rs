@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use shared::auth::Role;
 use shared::config::{self, ConfigError};
-use shared::store::{Item, StoreError, n, number, s, string};
+use shared::store::{Item, StoreError, n, number, put_if_absent, s, string};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -29,15 +29,6 @@ const USER_KIND: &str = "USER";
 pub struct StoredUser {
     pub user: User,
     pub password_hash: String,
-}
-
-/// Registration could not store the user.
-#[derive(Debug, thiserror::Error)]
-pub enum InsertError {
-    #[error("the username {0} is taken")]
-    Taken(Username),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// One page of users in username order, and where the next page starts.
@@ -69,14 +60,14 @@ impl UserStore {
         ))
     }
 
-    /// Stores a new user, unless the username is taken. The condition makes this safe under
-    /// concurrency: of N simultaneous registrations of one name, exactly one succeeds.
+    /// Stores a new user, unless the username is taken (`Ok(None)`). Of N simultaneous
+    /// registrations of one name, exactly one succeeds: the check is the write's condition.
     pub async fn insert(
         &self,
         user: &NewUser,
         password_hash: String,
         created_at: OffsetDateTime,
-    ) -> Result<User, InsertError> {
+    ) -> Result<Option<User>, StoreError> {
         let user_view = User {
             username: user.username.to_string(),
             email: user.email.as_str().to_owned(),
@@ -87,25 +78,8 @@ impl UserStore {
         };
         let mut item = user_item(&user_view);
         item.insert("password_hash".into(), s(password_hash));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(user_view),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(InsertError::Taken(user.username.clone()))
-            }
-            Err(err) => Err(StoreError::from_sdk("PutItem", err).into()),
-        }
+        let stored = put_if_absent(&self.client, &self.table, item).await?;
+        Ok(stored.then_some(user_view))
     }
 
     /// The user named `username`, read consistently so a log-in right after registering works.

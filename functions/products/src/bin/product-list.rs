@@ -1,0 +1,9 @@
+//! `GET /api/products`: see [`products::handlers::list`].
+
+use products::handlers::list;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let store = products::init().await?;
+    shared::http::serve(|request| list::handle(&store, request)).await
+}
