@@ -48,6 +48,8 @@ impl Role {
 pub enum AuthContext {
     Authenticated {
         username: String,
+        /// Where the shop writes to the user (receipts), as registered.
+        email: String,
         role: Role,
         session_id: String,
     },
@@ -105,6 +107,7 @@ impl Rejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub username: String,
+    pub email: String,
     pub role: Role,
     pub session_id: String,
 }
@@ -126,10 +129,12 @@ impl Caller {
         match context {
             Some(Ok(AuthContext::Authenticated {
                 username,
+                email,
                 role,
                 session_id,
             })) => Ok(Self {
                 username,
+                email,
                 role,
                 session_id,
             }),
@@ -182,7 +187,8 @@ mod tests {
     #[test]
     fn an_authenticated_context_becomes_a_caller() {
         let request = request_with(Some(serde_json::json!({
-            "status": "authenticated", "username": "ada", "role": "admin", "session_id": "s1"
+            "status": "authenticated", "username": "ada", "email": "ada@example.com",
+            "role": "admin", "session_id": "s1"
         })));
         let caller = Caller::from_request(&request).unwrap();
         assert_eq!(caller.username, "ada");
@@ -193,6 +199,7 @@ mod tests {
     fn customers_are_not_admins() {
         let caller = Caller {
             username: "bob".into(),
+            email: "bob@example.com".into(),
             role: Role::Customer,
             session_id: "s".into(),
         };

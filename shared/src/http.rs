@@ -129,6 +129,10 @@ impl FieldErrors {
             .ok()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// A 400 naming every field noted so far.
     pub fn into_error(self) -> ApiError {
         ApiError::validation(self.0)

@@ -8,6 +8,7 @@
 //!   request-body parsing with a size limit, and [`http::serve`], which runs a handler as a Lambda.
 //! - [`auth`]: who is calling. The users service's Lambda authorizer verifies the token and writes an
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
+//! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
 //! - [`money`]: integer minor units and a currency, with checked arithmetic.
 //! - [`store`]: how a DynamoDB failure becomes a 503 or a 500, and reading item attributes.
 //! - [`telemetry`]: JSON logs carrying the Lambda request id.
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod http;
+pub mod messages;
 pub mod money;
 pub mod store;
 pub mod telemetry;

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::StatusCode;
 
@@ -94,30 +95,148 @@ impl HttpError for StoreError {
     }
 }
 
-/// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the check
-/// is the write's condition, of N concurrent writers of one key exactly one gets `true`.
-pub async fn put_if_absent(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    item: Item,
-) -> Result<bool, StoreError> {
-    let result = client
-        .put_item()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(pk)")
-        .send()
-        .await;
+/// A service's DynamoDB table: the client and the table's name, with the operations every
+/// service performs the same way. Each service's store wraps one and adds its own items.
+#[derive(Debug, Clone)]
+pub struct Table {
+    client: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+/// A page of a query on an index: items whose `partition` attribute equals `value`.
+#[derive(Debug, Clone)]
+pub struct IndexQuery<'a> {
+    pub index: &'a str,
+    pub partition: &'a str,
+    pub value: &'a str,
+    pub limit: i32,
+    /// The key of the previous page's last item.
+    pub start: Option<Item>,
+    /// Sort-key order: descending for "newest first".
+    pub descending: bool,
+}
+
+impl Table {
+    pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// The table named by the environment variable `variable`.
+    pub fn from_env(
+        sdk: &crate::aws::SdkConfig,
+        variable: &'static str,
+    ) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self::new(
+            crate::aws::dynamodb(sdk),
+            crate::config::required(variable)?,
+        ))
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The item with key `pk`. A `consistent` read sees every write that finished before it.
+    pub async fn get(
+        &self,
+        pk: impl Into<String>,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("GetItem", err))?;
+        Ok(output.item)
+    }
+
+    /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the
+    /// check is the write's condition, of N concurrent writers of one key exactly one gets `true`.
+    pub async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+        self.put_when(item, "attribute_not_exists(pk)", &[], Item::new())
+            .await
+    }
+
+    /// Writes `item` if `condition` holds for the item it replaces (`names` and `values` fill
+    /// the condition's `#name` and `:value` placeholders); `Ok(false)` if it does not.
+    pub async fn put_when(
+        &self,
+        item: Item,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Item,
+    ) -> Result<bool, StoreError> {
+        let names = names
+            .iter()
+            .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
+            .collect::<HashMap<_, _>>();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .send()
+            .await;
+        conditional(
+            "PutItem",
+            result,
+            PutItemError::is_conditional_check_failed_exception,
+        )
+    }
+
+    /// One page of `query`: its items, and the key to start the next page from (none on the
+    /// last page).
+    pub async fn query_page(
+        &self,
+        query: IndexQuery<'_>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(query.index)
+            .key_condition_expression("#partition = :value")
+            .expression_attribute_names("#partition", query.partition)
+            .expression_attribute_values(":value", s(query.value))
+            .scan_index_forward(!query.descending)
+            .limit(query.limit)
+            .set_exclusive_start_key(query.start)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("Query", err))?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+}
+
+/// The outcome of a conditional write: `Ok(true)` if it happened, `Ok(false)` if `lost` says its
+/// condition failed (another writer got there first), a [`StoreError`] otherwise.
+pub fn conditional<T, E, R>(
+    operation: &'static str,
+    result: Result<T, SdkError<E, R>>,
+    lost: impl Fn(&E) -> bool,
+) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
     match result {
         Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(StoreError::from_sdk("PutItem", err)),
+        Err(err) if err.as_service_error().is_some_and(&lost) => Ok(false),
+        Err(err) => Err(StoreError::from_sdk(operation, err)),
     }
 }
 

@@ -75,30 +75,43 @@ fn every_route_but_the_public_ones_runs_the_authorizer() {
 }
 
 #[test]
-fn every_table_a_function_names_is_one_the_template_declares() {
+fn every_resource_a_function_names_is_one_the_template_declares() {
     let template = template();
-    let tables: BTreeSet<String> = template
+    let ids = |ids: Vec<String>| ids.into_iter().collect::<BTreeSet<String>>();
+    let tables = ids(template
         .tables()
         .unwrap()
         .into_iter()
-        .map(|table| table.logical_id)
-        .collect();
-    for function in template.functions().unwrap() {
-        let named: Vec<(&String, &Value)> = function
-            .environment
-            .iter()
-            .filter(|(name, _)| name.ends_with("_TABLE"))
-            .collect();
-        assert!(!named.is_empty(), "{} names no table", function.logical_id);
-        for (name, value) in named {
+        .map(|t| t.logical_id)
+        .collect());
+    let queues = ids(template
+        .queues()
+        .unwrap()
+        .into_iter()
+        .map(|q| q.logical_id)
+        .collect());
+    let functions = template.functions().unwrap();
+    let function_ids = ids(functions.iter().map(|f| f.logical_id.clone()).collect());
+    for function in &functions {
+        let mut names_a_table = false;
+        for (name, value) in &function.environment {
+            let kind = if name.ends_with("_TABLE") {
+                names_a_table = true;
+                &tables
+            } else if name.ends_with("_QUEUE_URL") {
+                &queues
+            } else if name.ends_with("_FUNCTION") {
+                &function_ids
+            } else {
+                continue;
+            };
             assert!(
-                value["Ref"]
-                    .as_str()
-                    .is_some_and(|table| tables.contains(table)),
-                "{}: {name} is {value}, not !Ref to a declared table",
+                value["Ref"].as_str().is_some_and(|id| kind.contains(id)),
+                "{}: {name} is {value}, not !Ref to a declared resource of its kind",
                 function.logical_id
             );
         }
+        assert!(names_a_table, "{} names no table", function.logical_id);
     }
 }
 

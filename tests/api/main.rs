@@ -1,13 +1,14 @@
 //! The integration tests, compiled into one binary (one link, one run):
 //!
 //! - [`contract`]: the code, `events/` and `openapi.yaml` agree with `template.yaml`.
-//! - [`users`], [`products`]: each service against DynamoDB Local.
+//! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS).
 //! - [`support`]: the harness, [`support::TestApp`].
 
 // A failed unwrap is how a test helper reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod contract;
+mod orders;
 mod products;
 mod support;
 mod users;

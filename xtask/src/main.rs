@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: developer tasks driven by `template.yaml`.
 //!
-//! - `provision [--prefix P]`: create every table the template declares, named by logical id
-//!   (with an optional prefix), on the DynamoDB endpoint in `AWS_ENDPOINT_URL_DYNAMODB`.
+//! - `provision [--prefix P]`: create every table and queue the template declares, named by
+//!   logical id (with an optional prefix), on the endpoints in `AWS_ENDPOINT_URL_DYNAMODB` and
+//!   `AWS_ENDPOINT_URL_SQS`.
 //! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
 //!   token.
 //! - `functions`: list the template's functions by logical id, one per line.
@@ -47,11 +48,16 @@ async fn main() -> ExitCode {
 
 async fn provision(prefix: &str) -> Result<()> {
     let template = Template::workspace()?;
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let sdk = shared::aws::sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
     for table in template.tables()? {
         let name = format!("{prefix}{}", table.logical_id);
-        xtask::provision::create_table(&client, &table, &name).await?;
+        xtask::provision::create_table(&dynamodb, &table, &name).await?;
         eprintln!("table {name} ready");
+    }
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    for (queue, url) in xtask::provision::create_queues(&sqs, &template, prefix).await? {
+        eprintln!("queue {queue} ready: {url}");
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Creating the template's resources on the local emulators, from their definitions in the
-//! template, so that local tables cannot drift from the deployed ones.
+//! template, so that local tables and queues cannot drift from the deployed ones.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -7,8 +7,12 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
+use std::collections::BTreeMap;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+
 use crate::Result;
-use crate::template::{KeyElement, Table};
+use crate::template::{KeyElement, Queue, Table, Template};
 
 /// Creates `table` under the name `name`, with its keys, indexes and TTL. A table that already
 /// exists is left as it is, so provisioning can run at every start.
@@ -110,4 +114,89 @@ fn key_schema(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>> {
                 .map_err(Into::into)
         })
         .collect()
+}
+
+/// Creates every queue of `template` on the SQS endpoint, named `<prefix><logical id>` (plus
+/// `.fifo` for FIFO queues), with its dead-letter queue wired up. Returns each queue's URL by
+/// logical id. Creating a queue that exists with the same attributes is a no-op in SQS.
+pub async fn create_queues(
+    sqs: &aws_sdk_sqs::Client,
+    template: &Template,
+    prefix: &str,
+) -> Result<BTreeMap<String, String>> {
+    let mut urls = BTreeMap::new();
+    let mut arns = BTreeMap::new();
+    for queue in template.queues()? {
+        let url = create_queue(sqs, &queue, prefix, &arns).await?;
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|err| {
+                format!(
+                    "reading {url}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(err)
+                )
+            })?
+            .attributes()
+            .and_then(|attributes| attributes.get(&QueueAttributeName::QueueArn))
+            .cloned()
+            .ok_or_else(|| format!("{url} has no ARN"))?;
+        arns.insert(queue.logical_id.clone(), arn);
+        urls.insert(queue.logical_id, url);
+    }
+    Ok(urls)
+}
+
+/// The local name of `queue`: SQS requires FIFO queue names to end in `.fifo`.
+pub fn queue_name(queue: &Queue, prefix: &str) -> String {
+    let suffix = if queue.fifo { ".fifo" } else { "" };
+    format!("{prefix}{}{suffix}", queue.logical_id)
+}
+
+async fn create_queue(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &Queue,
+    prefix: &str,
+    arns: &BTreeMap<String, String>,
+) -> Result<String> {
+    let mut request = sqs.create_queue().queue_name(queue_name(queue, prefix));
+    if queue.fifo {
+        request = request.attributes(QueueAttributeName::FifoQueue, "true");
+    }
+    if let Some(seconds) = queue.visibility_timeout {
+        request = request.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
+    }
+    if let Some(seconds) = queue.message_retention {
+        request = request.attributes(
+            QueueAttributeName::MessageRetentionPeriod,
+            seconds.to_string(),
+        );
+    }
+    if let Some(redrive) = &queue.redrive {
+        let arn = arns.get(&redrive.dead_letter_queue).ok_or_else(|| {
+            format!(
+                "{}: dead-letter queue {} is not declared",
+                queue.logical_id, redrive.dead_letter_queue
+            )
+        })?;
+        let policy = serde_json::json!({
+            "deadLetterTargetArn": arn,
+            "maxReceiveCount": redrive.max_receive_count,
+        });
+        request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
+    }
+    let output = request.send().await.map_err(|err| {
+        format!(
+            "creating queue {}: {}",
+            queue.logical_id,
+            aws_sdk_sqs::error::DisplayErrorContext(err)
+        )
+    })?;
+    output
+        .queue_url()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("creating queue {}: no URL", queue.logical_id).into())
 }

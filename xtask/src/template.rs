@@ -14,6 +14,7 @@ use crate::Result;
 const FUNCTION: &str = "AWS::Serverless::Function";
 const HTTP_API: &str = "AWS::Serverless::HttpApi";
 const TABLE: &str = "AWS::DynamoDB::Table";
+const QUEUE: &str = "AWS::SQS::Queue";
 
 /// The parsed template.
 #[derive(Debug, Clone)]
@@ -137,6 +138,24 @@ pub struct Projection {
 pub struct TimeToLive {
     pub attribute_name: String,
     pub enabled: bool,
+}
+
+/// An SQS queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    pub logical_id: String,
+    pub fifo: bool,
+    pub visibility_timeout: Option<u64>,
+    pub message_retention: Option<u64>,
+    pub redrive: Option<Redrive>,
+}
+
+/// Where a queue's failed messages go, and after how many receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redrive {
+    /// Logical id of the dead-letter queue.
+    pub dead_letter_queue: String,
+    pub max_receive_count: u64,
 }
 
 /// The workspace's root folder (where `template.yaml` lives).
@@ -303,6 +322,43 @@ impl Template {
     }
 }
 
+impl Template {
+    /// Every queue, dead-letter queues first (others refer to them), then by logical id.
+    pub fn queues(&self) -> Result<Vec<Queue>> {
+        let mut queues = self
+            .of_kind(QUEUE)
+            .map(|(id, resource)| {
+                let properties = &resource.properties;
+                let redrive = &properties["RedrivePolicy"];
+                let redrive = if redrive.is_null() {
+                    None
+                } else {
+                    Some(Redrive {
+                        dead_letter_queue: redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                            .as_str()
+                            .ok_or_else(|| {
+                                format!("{id}: deadLetterTargetArn is not !GetAtt Queue.Arn")
+                            })?
+                            .to_owned(),
+                        max_receive_count: redrive["maxReceiveCount"]
+                            .as_u64()
+                            .ok_or_else(|| format!("{id}: maxReceiveCount is missing"))?,
+                    })
+                };
+                Ok(Queue {
+                    logical_id: id.clone(),
+                    fifo: properties["FifoQueue"].as_bool().unwrap_or(false),
+                    visibility_timeout: properties["VisibilityTimeout"].as_u64(),
+                    message_retention: properties["MessageRetentionPeriod"].as_u64(),
+                    redrive,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        queues.sort_by_key(|queue| (queue.redrive.is_some(), queue.logical_id.clone()));
+        Ok(queues)
+    }
+}
+
 /// Rewrites short-form intrinsic tags (`!Ref`, `!GetAtt`, `!Sub`, ...) to CloudFormation's long
 /// form and the whole document to JSON.
 fn long_form(yaml: serde_norway::Value) -> Value {
@@ -366,6 +422,15 @@ Resources:
             AuthorizerPayloadFormatVersion: "2.0"
             EnableSimpleResponses: true
             Identity: {ReauthorizeEvery: 0}
+  Work:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+      VisibilityTimeout: 30
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
+  Dead:
+    Type: AWS::SQS::Queue
+    Properties: {FifoQueue: true, MessageRetentionPeriod: 60}
   GateFunction:
     Type: AWS::Serverless::Function
     Metadata: {BuildProperties: {Binary: gate}}
@@ -415,6 +480,29 @@ Resources:
         assert_eq!(
             template.table("Table").unwrap().definition.key_schema[0].attribute_name,
             "pk"
+        );
+        let queues = template.queues().unwrap();
+        assert_eq!(
+            queues,
+            vec![
+                Queue {
+                    logical_id: "Dead".into(),
+                    fifo: true,
+                    visibility_timeout: None,
+                    message_retention: Some(60),
+                    redrive: None,
+                },
+                Queue {
+                    logical_id: "Work".into(),
+                    fifo: true,
+                    visibility_timeout: Some(30),
+                    message_retention: None,
+                    redrive: Some(Redrive {
+                        dead_letter_queue: "Dead".into(),
+                        max_receive_count: 3,
+                    }),
+                },
+            ]
         );
     }
 }

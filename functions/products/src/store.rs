@@ -4,9 +4,9 @@
 //! by `slug`: the listing reads that index a page at a time, in a stable order.
 
 use aws_sdk_dynamodb::Client;
-use shared::config::{self, ConfigError};
+use shared::config::ConfigError;
 use shared::money::Currency;
-use shared::store::{Item, StoreError, n, number, put_if_absent, s, string};
+use shared::store::{IndexQuery, Item, StoreError, Table, n, number, s, string};
 
 use crate::domain::{NewProduct, Product, Slug};
 
@@ -23,41 +23,31 @@ pub struct ProductPage {
 
 #[derive(Debug, Clone)]
 pub struct ProductStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl ProductStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
     /// The table named by `PRODUCTS_TABLE`.
     pub fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(
-            shared::aws::dynamodb(sdk),
-            config::required("PRODUCTS_TABLE")?,
-        ))
+        Ok(Self {
+            table: Table::from_env(sdk, "PRODUCTS_TABLE")?,
+        })
     }
 
     /// Adds a product unless its slug is taken (`Ok(false)`); safe under concurrency.
     pub async fn insert(&self, new: &NewProduct) -> Result<bool, StoreError> {
-        put_if_absent(&self.client, &self.table, product_item(&new.product)).await
+        self.table.put_if_absent(product_item(&new.product)).await
     }
 
     pub async fn get(&self, slug: &Slug) -> Result<Option<Product>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("PRODUCT#{slug}")))
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("GetItem", err))?;
-        output.item.as_ref().map(product_from).transpose()
+        let item = self.table.get(format!("PRODUCT#{slug}"), false).await?;
+        item.as_ref().map(product_from).transpose()
     }
 
     /// Up to `limit` products after `after`, in slug order.
@@ -69,28 +59,22 @@ impl ProductStore {
                 ("slug".to_owned(), s(slug.as_str())),
             ])
         });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(CATALOG_INDEX)
-            .key_condition_expression("kind = :kind")
-            .expression_attribute_values(":kind", s(PRODUCT_KIND))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("Query", err))?;
-        let products = output
-            .items()
+        let (items, last) = self
+            .table
+            .query_page(IndexQuery {
+                index: CATALOG_INDEX,
+                partition: "kind",
+                value: PRODUCT_KIND,
+                limit,
+                start,
+                descending: false,
+            })
+            .await?;
+        let products = items
             .iter()
             .map(product_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = output
-            .last_evaluated_key()
-            .and_then(|key| key.get("slug"))
-            .and_then(|value| value.as_s().ok())
-            .and_then(|slug| Slug::parse(slug).ok());
+        let next = last.and_then(|key| Slug::parse(&string(&key, "slug").ok()?).ok());
         Ok(ProductPage { products, next })
     }
 }

@@ -9,12 +9,11 @@
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
 //! Sessions have no `kind` and stay out of it.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use shared::auth::Role;
-use shared::config::{self, ConfigError};
-use shared::store::{Item, StoreError, n, number, put_if_absent, s, string};
+use shared::config::ConfigError;
+use shared::store::{IndexQuery, Item, StoreError, Table, conditional, n, number, s, string};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -40,24 +39,21 @@ pub struct UserPage {
 
 #[derive(Debug, Clone)]
 pub struct UserStore {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl UserStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
     /// The table named by `USERS_TABLE`.
     pub fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(
-            shared::aws::dynamodb(sdk),
-            config::required("USERS_TABLE")?,
-        ))
+        Ok(Self {
+            table: Table::from_env(sdk, "USERS_TABLE")?,
+        })
     }
 
     /// Stores a new user, unless the username is taken (`Ok(None)`). Of N simultaneous
@@ -78,13 +74,13 @@ impl UserStore {
         };
         let mut item = user_item(&user_view);
         item.insert("password_hash".into(), s(password_hash));
-        let stored = put_if_absent(&self.client, &self.table, item).await?;
+        let stored = self.table.put_if_absent(item).await?;
         Ok(stored.then_some(user_view))
     }
 
     /// The user named `username`, read consistently so a log-in right after registering works.
     pub async fn find(&self, username: &Username) -> Result<Option<StoredUser>, StoreError> {
-        let item = self.get(user_key(username.as_str())).await?;
+        let item = self.table.get(user_pk(username.as_str()), true).await?;
         item.map(|item| {
             let password_hash = string(&item, "password_hash")?;
             Ok(StoredUser {
@@ -97,48 +93,35 @@ impl UserStore {
 
     /// Whether a user named `username` exists.
     pub async fn exists(&self, username: &Username) -> Result<bool, StoreError> {
-        let found = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(user_key(username.as_str())))
-            .projection_expression("pk")
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("GetItem", err))?;
-        Ok(found.item.is_some())
+        Ok(self
+            .table
+            .get(user_pk(username.as_str()), false)
+            .await?
+            .is_some())
     }
 
     /// Up to `limit` users after `after`, in username order.
     pub async fn page(&self, limit: i32, after: Option<&Username>) -> Result<UserPage, StoreError> {
         let start = after.map(|username| {
-            let mut key = user_key(username.as_str());
-            key.insert("kind".into(), s(USER_KIND));
-            key.insert("username".into(), s(username.as_str()));
-            key
+            Item::from([
+                ("pk".to_owned(), s(user_pk(username.as_str()))),
+                ("kind".to_owned(), s(USER_KIND)),
+                ("username".to_owned(), s(username.as_str())),
+            ])
         });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(LIST_INDEX)
-            .key_condition_expression("kind = :kind")
-            .expression_attribute_values(":kind", s(USER_KIND))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("Query", err))?;
-        let users = output
-            .items()
-            .iter()
-            .map(user_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = output
-            .last_evaluated_key()
-            .and_then(|key| key.get("username"))
-            .and_then(|value| value.as_s().ok())
-            .and_then(|name| Username::parse(name).ok());
+        let (items, last) = self
+            .table
+            .query_page(IndexQuery {
+                index: LIST_INDEX,
+                partition: "kind",
+                value: USER_KIND,
+                limit,
+                start,
+                descending: false,
+            })
+            .await?;
+        let users = items.iter().map(user_from).collect::<Result<Vec<_>, _>>()?;
+        let next = last.and_then(|key| Username::parse(&string(&key, "username").ok()?).ok());
         Ok(UserPage { users, next })
     }
 
@@ -149,9 +132,10 @@ impl UserStore {
         username: &Username,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.client
+        self.table
+            .client()
             .put_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .item("pk", s(format!("SESSION#{session_id}")))
             .item("username", s(username.as_str()))
             .item("expires_at", n(expires_at.unix_timestamp()))
@@ -163,9 +147,10 @@ impl UserStore {
 
     /// Ends a session: every token naming it stops working at the next request.
     pub async fn end_session(&self, session_id: &str) -> Result<(), StoreError> {
-        self.client
+        self.table
+            .client()
             .delete_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("pk", s(format!("SESSION#{session_id}")))
             .send()
             .await
@@ -181,9 +166,10 @@ impl UserStore {
         username: &str,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
-        let session_key = HashMap::from([("pk".to_owned(), s(format!("SESSION#{session_id}")))]);
-        let (session, user) =
-            tokio::try_join!(self.get(session_key), self.get(user_key(username)))?;
+        let (session, user) = tokio::try_join!(
+            self.table.get(format!("SESSION#{session_id}"), true),
+            self.table.get(user_pk(username), true)
+        )?;
         let live = session.is_some_and(|session| {
             string(&session, "username").is_ok_and(|owner| owner == username)
                 && number(&session, "expires_at").is_ok_and(|exp| exp > now.unix_timestamp())
@@ -197,50 +183,32 @@ impl UserStore {
     /// Gives `username` the role `role`; `false` if there is no such user.
     pub async fn set_role(&self, username: &Username, role: Role) -> Result<bool, StoreError> {
         let result = self
-            .client
+            .table
+            .client()
             .update_item()
-            .table_name(&self.table)
-            .set_key(Some(user_key(username.as_str())))
+            .table_name(self.table.name())
+            .key("pk", s(user_pk(username.as_str())))
             .update_expression("SET #role = :role")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#role", "role")
             .expression_attribute_values(":role", s(role.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
-        }
-    }
-
-    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("GetItem", err))?;
-        Ok(output.item)
+        conditional(
+            "UpdateItem",
+            result,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )
     }
 }
 
-fn user_key(username: &str) -> Item {
-    HashMap::from([("pk".to_owned(), s(format!("USER#{username}")))])
+fn user_pk(username: &str) -> String {
+    format!("USER#{username}")
 }
 
 fn user_item(user: &User) -> Item {
-    let mut item = user_key(&user.username);
-    item.extend([
+    Item::from([
+        ("pk".to_owned(), s(user_pk(&user.username))),
         ("kind".to_owned(), s(USER_KIND)),
         ("username".to_owned(), s(&user.username)),
         ("email".to_owned(), s(&user.email)),
@@ -248,8 +216,7 @@ fn user_item(user: &User) -> Item {
         ("last_name".to_owned(), s(&user.last_name)),
         ("role".to_owned(), s(user.role.as_str())),
         ("created_at".to_owned(), s(&user.created_at)),
-    ]);
-    item
+    ])
 }
 
 fn user_from(item: &Item) -> Result<User, StoreError> {

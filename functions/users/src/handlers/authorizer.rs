@@ -55,6 +55,7 @@ async fn authorize(store: &UserStore, keys: &TokenKeys, headers: &HeaderMap) -> 
     {
         Ok(Some(user)) => AuthContext::Authenticated {
             username: user.username,
+            email: user.email,
             role: user.role,
             session_id: claims.sid,
         },

@@ -1,7 +1,10 @@
 //! The test harness: a fresh copy of each service's table per test, and requests built from the
 //! sample events in `events/`, passed through the users authorizer the way API Gateway does.
 //!
-//! Tests need DynamoDB Local; `scripts/test` starts it and sets `AWS_ENDPOINT_URL_DYNAMODB`.
+//! Tests need DynamoDB Local and moto; `scripts/test` starts them and sets the
+//! `AWS_ENDPOINT_URL_*` variables.
+
+pub mod lambda;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +16,7 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use orders::{Catalog, CheckoutQueue, OrderStore};
 use products::ProductStore;
 use serde_json::{Value, json};
 use shared::auth::Role;
@@ -98,14 +102,19 @@ impl Reply {
     }
 }
 
-/// Every service, each against its own freshly created copy of its table.
+/// Every service, each against its own freshly created copy of its table and queues.
 pub struct TestApp {
     pub users: UserStore,
     pub products: ProductStore,
+    pub orders: OrderStore,
+    pub catalog: Catalog,
+    pub checkout_queue: CheckoutQueue,
     pub keys: TokenKeys,
     pub dynamodb: aws_sdk_dynamodb::Client,
-    /// Logical id in the template to this test's table name.
+    pub sqs: aws_sdk_sqs::Client,
+    /// Logical id in the template to this test's table name, and queue URL.
     tables: BTreeMap<String, String>,
+    queues: BTreeMap<String, String>,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
@@ -119,26 +128,71 @@ pub async fn sdk_config() -> shared::aws::SdkConfig {
 }
 
 impl TestApp {
-    /// Creates every table the template declares, under names unique to this test, so tests run
-    /// in parallel without seeing each other's data.
+    /// Creates every table and queue the template declares, under names unique to this test, so
+    /// tests run in parallel without seeing each other's data.
     pub async fn spawn() -> Self {
         let sdk = sdk_config().await;
         let dynamodb = shared::aws::dynamodb(&sdk);
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let template = Template::workspace().unwrap();
+        let unique = uuid::Uuid::new_v4().simple().to_string();
         let mut tables = BTreeMap::new();
-        for table in Template::workspace().unwrap().tables().unwrap() {
-            let name = format!("{}-{suffix}", table.logical_id);
+        for table in template.tables().unwrap() {
+            let name = format!("{}-{unique}", table.logical_id);
             xtask::provision::create_table(&dynamodb, &table, &name)
                 .await
                 .unwrap();
             tables.insert(table.logical_id, name);
         }
+        let queues =
+            xtask::provision::create_queues(&sqs, &template, &format!("{}-", &unique[..12]))
+                .await
+                .unwrap();
+        let products = ProductStore::new(dynamodb.clone(), &tables["ProductsTable"]);
+        let lambda_endpoint = lambda::start(products.clone()).await;
+        let lambda_client = aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(&sdk)
+                .endpoint_url(format!("http://{lambda_endpoint}"))
+                .build(),
+        );
         Self {
             users: UserStore::new(dynamodb.clone(), &tables["UsersTable"]),
-            products: ProductStore::new(dynamodb.clone(), &tables["ProductsTable"]),
+            orders: OrderStore::new(dynamodb.clone(), &tables["OrdersTable"]),
+            catalog: Catalog::new(lambda_client, lambda::PRODUCT_GET),
+            checkout_queue: CheckoutQueue::new(sqs.clone(), &queues["CheckoutQueue"]),
+            products,
             keys: TokenKeys::new(TOKEN_SECRET, Duration::from_secs(3600)).unwrap(),
             dynamodb,
+            sqs,
             tables,
+            queues,
+        }
+    }
+
+    /// This test's URL for the template's queue `logical_id`.
+    pub fn queue(&self, logical_id: &str) -> &str {
+        &self.queues[logical_id]
+    }
+
+    /// Every message waiting on the queue `logical_id`, received (and so hidden for the queue's
+    /// visibility timeout).
+    pub async fn drain(&self, logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut messages = Vec::new();
+        loop {
+            let batch = self
+                .sqs
+                .receive_message()
+                .queue_url(self.queue(logical_id))
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default();
+            if batch.is_empty() {
+                return messages;
+            }
+            messages.extend(batch);
         }
     }
 
@@ -195,6 +249,36 @@ impl TestApp {
     pub async fn list(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
             handlers::list::handle(&self.users, request).await,
+        ))
+    }
+
+    pub async fn add_item(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            orders::handlers::add_item::handle(&self.orders, &self.catalog, request).await,
+        ))
+    }
+
+    pub async fn update_item(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            orders::handlers::update_item::handle(&self.orders, request).await,
+        ))
+    }
+
+    pub async fn order_get(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            orders::handlers::get::handle(&self.orders, request).await,
+        ))
+    }
+
+    pub async fn order_list(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            orders::handlers::list::handle(&self.orders, request).await,
+        ))
+    }
+
+    pub async fn checkout(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            orders::handlers::checkout::handle(&self.orders, &self.checkout_queue, request).await,
         ))
     }
 

@@ -1,0 +1,9 @@
+//! `GET /api/order`: see [`orders::handlers::get`].
+
+use orders::handlers::get;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let (_, store) = orders::init().await?;
+    shared::http::serve(|request| get::handle(&store, request)).await
+}

@@ -1,0 +1,449 @@
+//! Orders and what can happen to them, as pure data and rules: no I/O here, so every rule is
+//! tested without a table.
+//!
+//! An order is `OPEN` while the customer fills it, `PENDING_PAYMENT` once checked out, and then
+//! `PAID` or `PAYMENT_FAILED` when the payments service answers. Only an open order changes.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use shared::money::{Currency, Money};
+
+/// How many of one product a line may hold.
+pub const MAX_QUANTITY: u32 = 99;
+/// How many different products an order may hold.
+pub const MAX_LINES: usize = 50;
+
+/// An order's id: 32 lower-case hex digits (a UUID without hyphens).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderId(String);
+
+impl OrderId {
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        (raw.len() == 32 && raw.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')))
+            .then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Open,
+    PendingPayment,
+    Paid,
+    PaymentFailed,
+}
+
+impl Status {
+    pub const ALL: [Self; 4] = [
+        Self::Open,
+        Self::PendingPayment,
+        Self::Paid,
+        Self::PaymentFailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "OPEN",
+            Self::PendingPayment => "PENDING_PAYMENT",
+            Self::Paid => "PAID",
+            Self::PaymentFailed => "PAYMENT_FAILED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+}
+
+/// A product as the catalogue priced it when it was added: the order keeps this snapshot, so a
+/// later price change does not change an order already placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub product_id: String,
+    pub name: String,
+    pub unit_price: Money,
+}
+
+/// One product in an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub product_id: String,
+    pub name: String,
+    pub unit_price: Money,
+    pub quantity: u32,
+}
+
+impl Line {
+    pub fn total(&self) -> Option<Money> {
+        self.unit_price.times(self.quantity)
+    }
+}
+
+/// What a customer asked for that the order's rules do not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleBroken {
+    #[error("a line may hold 1 to {MAX_QUANTITY} of a product; this would make {0}")]
+    Quantity(u32),
+    #[error("an order may hold at most {MAX_LINES} different products")]
+    TooManyLines,
+    #[error("this order is in {order}; {product} is priced in {product_currency}")]
+    CurrencyMismatch {
+        product: String,
+        order: Currency,
+        product_currency: Currency,
+    },
+    #[error("{0} is not in your order")]
+    NotInOrder(String),
+    #[error("the order total is too large")]
+    TotalTooLarge,
+    #[error("your order is empty; add something before checking out")]
+    Empty,
+    #[error("this order is {}, so it can no longer change", .0.as_str())]
+    NotOpen(Status),
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub owner: String,
+    pub status: Status,
+    pub lines: Vec<Line>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    /// Known once checked out: the card's last four digits, the e-mail a receipt goes to.
+    pub card_last4: Option<String>,
+    pub email: Option<String>,
+    /// Whether the checkout message is known to have been sent.
+    pub payment_requested: bool,
+    /// Incremented by every write; a write that expects an older version fails, so two
+    /// concurrent changes cannot overwrite each other.
+    pub version: u64,
+}
+
+impl Order {
+    pub fn new(owner: &str, now: &str) -> Self {
+        Self {
+            id: OrderId::generate(),
+            owner: owner.to_owned(),
+            status: Status::Open,
+            lines: Vec::new(),
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+            card_last4: None,
+            email: None,
+            payment_requested: false,
+            version: 0,
+        }
+    }
+
+    /// The order's currency: that of its lines, or none while it is empty.
+    pub fn currency(&self) -> Option<Currency> {
+        self.lines.first().map(|line| line.unit_price.currency)
+    }
+
+    /// The sum of the line totals: `None` while empty (it has no currency yet).
+    pub fn total(&self) -> Option<Money> {
+        total_of(&self.lines).ok().flatten()
+    }
+
+    fn ensure_open(&self) -> Result<(), RuleBroken> {
+        match self.status {
+            Status::Open => Ok(()),
+            other => Err(RuleBroken::NotOpen(other)),
+        }
+    }
+
+    /// Adds `quantity` of `product`, refreshing the line's name and price to the catalogue's
+    /// current ones.
+    pub fn add(&mut self, product: Priced, quantity: u32) -> Result<(), RuleBroken> {
+        self.ensure_open()?;
+        if let Some(currency) = self.currency()
+            && currency != product.unit_price.currency
+        {
+            return Err(RuleBroken::CurrencyMismatch {
+                product: product.name,
+                order: currency,
+                product_currency: product.unit_price.currency,
+            });
+        }
+        let existing = self
+            .lines
+            .iter()
+            .position(|line| line.product_id == product.product_id);
+        let quantity_now = existing.map_or(0, |i| self.lines[i].quantity);
+        let wanted = quantity_now.saturating_add(quantity);
+        if !(1..=MAX_QUANTITY).contains(&wanted) {
+            return Err(RuleBroken::Quantity(wanted));
+        }
+        let line = Line {
+            product_id: product.product_id,
+            name: product.name,
+            unit_price: product.unit_price,
+            quantity: wanted,
+        };
+        let mut lines = self.lines.clone();
+        match existing {
+            Some(i) => lines[i] = line,
+            None if lines.len() >= MAX_LINES => return Err(RuleBroken::TooManyLines),
+            None => lines.push(line),
+        }
+        self.replace_lines(lines)
+    }
+
+    /// Sets the quantity of a product already in the order; 0 removes its line.
+    pub fn set_quantity(&mut self, product_id: &str, quantity: u32) -> Result<(), RuleBroken> {
+        self.ensure_open()?;
+        if quantity > MAX_QUANTITY {
+            return Err(RuleBroken::Quantity(quantity));
+        }
+        let index = self
+            .lines
+            .iter()
+            .position(|line| line.product_id == product_id)
+            .ok_or_else(|| RuleBroken::NotInOrder(product_id.to_owned()))?;
+        let mut lines = self.lines.clone();
+        if quantity == 0 {
+            lines.remove(index);
+        } else {
+            lines[index].quantity = quantity;
+        }
+        self.replace_lines(lines)
+    }
+
+    /// Takes `lines` as the order's lines if their total can be computed; otherwise changes
+    /// nothing.
+    fn replace_lines(&mut self, lines: Vec<Line>) -> Result<(), RuleBroken> {
+        total_of(&lines)?;
+        self.lines = lines;
+        Ok(())
+    }
+
+    /// Whether the order may be checked out now.
+    pub fn can_check_out(&self) -> Result<(), RuleBroken> {
+        self.ensure_open()?;
+        if self.lines.is_empty() {
+            return Err(RuleBroken::Empty);
+        }
+        Ok(())
+    }
+}
+
+/// The sum of `lines`' totals (`None` for no lines), or an error if it would overflow.
+fn total_of(lines: &[Line]) -> Result<Option<Money>, RuleBroken> {
+    let Some(first) = lines.first() else {
+        return Ok(None);
+    };
+    lines
+        .iter()
+        .try_fold(Money::zero(first.unit_price.currency), |sum, line| {
+            sum.plus(line.total()?)
+        })
+        .map(Some)
+        .ok_or(RuleBroken::TotalTooLarge)
+}
+
+/// An order as the API shows it: lines with their totals, and the order's total.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    pub id: String,
+    pub status: Status,
+    pub currency: Option<Currency>,
+    pub lines: Vec<LineView>,
+    /// In minor units of `currency`.
+    pub total: i64,
+    pub item_count: u32,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_last4: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineView {
+    pub product_id: String,
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: u32,
+    pub line_total: i64,
+}
+
+impl From<&Order> for OrderView {
+    fn from(order: &Order) -> Self {
+        Self {
+            id: order.id.to_string(),
+            status: order.status,
+            currency: order.currency(),
+            lines: order
+                .lines
+                .iter()
+                .map(|line| LineView {
+                    product_id: line.product_id.clone(),
+                    name: line.name.clone(),
+                    unit_price: line.unit_price.minor,
+                    quantity: line.quantity,
+                    line_total: line.total().map_or(0, |total| total.minor),
+                })
+                .collect(),
+            total: order.total().map_or(0, |total| total.minor),
+            item_count: order.lines.iter().map(|line| line.quantity).sum(),
+            created_at: order.created_at.clone(),
+            updated_at: order.updated_at.clone(),
+            card_last4: order.card_last4.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn priced(id: &str, cents: i64) -> Priced {
+        Priced {
+            product_id: id.into(),
+            name: format!("Product {id}"),
+            unit_price: Money::new(cents, Currency::Eur),
+        }
+    }
+
+    fn order() -> Order {
+        Order::new("ada", "2026-11-22T10:00:00Z")
+    }
+
+    #[test]
+    fn adding_merges_lines_and_totals_add_up() {
+        let mut order = order();
+        order.add(priced("mug", 1_450), 2).unwrap();
+        order.add(priced("pen", 3_400), 1).unwrap();
+        order.add(priced("mug", 1_500), 1).unwrap();
+        assert_eq!(order.lines.len(), 2);
+        assert_eq!(order.lines[0].quantity, 3);
+        assert_eq!(order.lines[0].unit_price.minor, 1_500, "price refreshed");
+        assert_eq!(
+            order.total(),
+            Some(Money::new(3 * 1_500 + 3_400, Currency::Eur))
+        );
+        let view = OrderView::from(&order);
+        assert_eq!(view.item_count, 4);
+        assert_eq!(view.lines[0].line_total, 4_500);
+        assert_eq!(view.total, 7_900);
+    }
+
+    #[test]
+    fn quantities_are_bounded_per_line() {
+        let mut order = order();
+        assert_eq!(order.add(priced("mug", 1), 0), Err(RuleBroken::Quantity(0)));
+        order.add(priced("mug", 1), 99).unwrap();
+        assert_eq!(
+            order.add(priced("mug", 1), 1),
+            Err(RuleBroken::Quantity(100))
+        );
+        assert_eq!(order.lines[0].quantity, 99, "a refused add changes nothing");
+        assert_eq!(
+            order.set_quantity("mug", 100),
+            Err(RuleBroken::Quantity(100))
+        );
+    }
+
+    #[test]
+    fn an_order_holds_at_most_fifty_lines() {
+        let mut order = order();
+        for i in 0..MAX_LINES {
+            order.add(priced(&format!("p{i}"), 100), 1).unwrap();
+        }
+        assert_eq!(
+            order.add(priced("one-more", 100), 1),
+            Err(RuleBroken::TooManyLines)
+        );
+        order.add(priced("p0", 100), 1).unwrap();
+    }
+
+    #[test]
+    fn setting_a_quantity_to_zero_removes_the_line() {
+        let mut order = order();
+        order.add(priced("mug", 1_450), 2).unwrap();
+        order.set_quantity("mug", 5).unwrap();
+        assert_eq!(order.lines[0].quantity, 5);
+        order.set_quantity("mug", 0).unwrap();
+        assert!(order.lines.is_empty());
+        assert_eq!(order.total(), None);
+        assert_eq!(OrderView::from(&order).total, 0);
+        assert_eq!(
+            order.set_quantity("mug", 1),
+            Err(RuleBroken::NotInOrder("mug".into()))
+        );
+    }
+
+    #[test]
+    fn a_total_that_would_overflow_is_refused_without_effect() {
+        let mut order = order();
+        order.add(priced("gold", i64::MAX / 50), 10).unwrap();
+        assert_eq!(
+            order.add(priced("more-gold", i64::MAX / 50), 99),
+            Err(RuleBroken::TotalTooLarge)
+        );
+        assert_eq!(order.lines.len(), 1);
+    }
+
+    #[test]
+    fn one_order_one_currency() {
+        let mut order = order();
+        order.add(priced("mug", 1_450), 1).unwrap();
+        let dollars = Priced {
+            unit_price: Money::new(100, Currency::Usd),
+            ..priced("hat", 0)
+        };
+        assert!(matches!(
+            order.add(dollars, 1),
+            Err(RuleBroken::CurrencyMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn only_open_non_empty_orders_change_or_check_out() {
+        let mut order = order();
+        assert_eq!(order.can_check_out(), Err(RuleBroken::Empty));
+        order.add(priced("mug", 1_450), 1).unwrap();
+        assert_eq!(order.can_check_out(), Ok(()));
+        order.status = Status::PendingPayment;
+        assert_eq!(
+            order.add(priced("mug", 1_450), 1),
+            Err(RuleBroken::NotOpen(Status::PendingPayment))
+        );
+        assert_eq!(
+            order.can_check_out(),
+            Err(RuleBroken::NotOpen(Status::PendingPayment))
+        );
+    }
+
+    #[test]
+    fn ids_and_statuses_round_trip() {
+        let id = OrderId::generate();
+        assert_eq!(OrderId::parse(id.as_str()), Some(id));
+        assert_eq!(OrderId::parse("not-an-id"), None);
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(
+            serde_json::to_string(&Status::PendingPayment).unwrap(),
+            "\"PENDING_PAYMENT\""
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! `POST /api/order/checkout` with card details: hand the caller's open order to payments.
+//!
+//! The order moves from `OPEN` to `PENDING_PAYMENT` with a conditional write, so of a double
+//! click, a retry or two racing requests exactly one makes the move; only that one sends the
+//! checkout message. Should it crash between the two, the next checkout call finds the order
+//! pending without `payment_requested` and sends the message then; the FIFO queue's
+//! deduplication by order id keeps that from ever delivering twice. The answer is 202: payment
+//! happens asynchronously, and the order's status says how it went.
+//!
+//! The card number goes into the message and nowhere else: the order keeps its last four digits.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::auth::Caller;
+use shared::http::{self, ApiError};
+use shared::messages::{Card, CheckoutRequested};
+use time::OffsetDateTime;
+
+use crate::domain::{Order, OrderView, RuleBroken, Status};
+use crate::open_order::{self, OrderError};
+use crate::payment::CheckoutForm;
+use crate::queue::CheckoutQueue;
+use crate::store::OrderStore;
+
+pub async fn handle(
+    store: &OrderStore,
+    queue: &CheckoutQueue,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::from_request(&request)?;
+    let card = http::parse_body::<CheckoutForm>(&request)?.card(OffsetDateTime::now_utc())?;
+    let order = loop {
+        let Some(order) = store.current(&caller.username).await? else {
+            return Err(OrderError::NoOpenOrder.into());
+        };
+        match order.status {
+            Status::Open => {
+                order.can_check_out().map_err(OrderError::from)?;
+                let mut pending = order.clone();
+                pending.status = Status::PendingPayment;
+                pending.card_last4 = Some(card.last4().to_owned());
+                pending.email = Some(caller.email.clone());
+                pending.version += 1;
+                pending.updated_at = open_order::timestamp(OffsetDateTime::now_utc());
+                if store.replace_open(&pending, order.version).await? {
+                    break pending;
+                }
+                // The order changed (an item added, or another checkout won): look again.
+            }
+            Status::PendingPayment => {
+                if order.card_last4.as_deref() != Some(card.last4()) {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "checkout_in_progress",
+                        format!(
+                            "this order is already being paid with the card ending in {}",
+                            order.card_last4.as_deref().unwrap_or("????")
+                        ),
+                    ));
+                }
+                break order;
+            }
+            other => return Err(OrderError::from(RuleBroken::NotOpen(other)).into()),
+        }
+    };
+    if !order.payment_requested {
+        queue.send(&checkout_message(&order, card)?).await?;
+        store.mark_payment_requested(&order.id).await?;
+        tracing::info!(order_id = %order.id, "checkout requested");
+    }
+    Ok(http::json(StatusCode::ACCEPTED, &OrderView::from(&order)))
+}
+
+fn checkout_message(order: &Order, card: Card) -> Result<CheckoutRequested, ApiError> {
+    let total = order
+        .total()
+        .ok_or_else(|| OrderError::from(RuleBroken::Empty))?;
+    Ok(CheckoutRequested {
+        order_id: order.id.to_string(),
+        owner: order.owner.clone(),
+        email: order.email.clone().unwrap_or_default(),
+        amount: total.minor,
+        currency: total.currency,
+        card,
+        requested_at: order.updated_at.clone(),
+    })
+}

@@ -1,0 +1,61 @@
+//! `GET /api/orders?limit=&cursor=&status=`: order history, newest first.
+//!
+//! A customer gets their own orders. An administrator gets everyone's, the open ones unless
+//! `status` names another (`OPEN`, `PENDING_PAYMENT`, `PAID`, `PAYMENT_FAILED`).
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use shared::auth::Caller;
+use shared::http::{self, ApiError};
+
+use crate::domain::{OrderId, OrderView, Status};
+use crate::store::{Listing, OrderStore};
+
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+#[derive(Debug, Serialize)]
+struct OrdersPage {
+    orders: Vec<OrderView>,
+    next_cursor: Option<String>,
+}
+
+pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::from_request(&request)?;
+    let limit = http::page_limit(&request, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let status = http::query_parameter(&request, "status");
+    let listing = match (caller.is_admin(), status) {
+        (true, None) => Listing::WithStatus(Status::Open),
+        (true, Some(raw)) => Listing::WithStatus(Status::parse(raw).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_status",
+                "status must be OPEN, PENDING_PAYMENT, PAID or PAYMENT_FAILED",
+            )
+        })?),
+        (false, None) => Listing::OwnedBy(&caller.username),
+        (false, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                "filtering by status is for administrators; your own orders are all listed",
+            ));
+        }
+    };
+    let after = http::query_parameter(&request, "cursor")
+        .map(|raw| {
+            let parts = http::decode_cursor(raw, 2)?;
+            let id = OrderId::parse(&parts[1]).ok_or_else(http::invalid_cursor)?;
+            Ok::<_, ApiError>((parts[0].clone(), id))
+        })
+        .transpose()?;
+    let page = store.page(listing, limit, after).await?;
+    Ok(http::json(
+        StatusCode::OK,
+        &OrdersPage {
+            orders: page.orders.iter().map(OrderView::from).collect(),
+            next_cursor: page
+                .next
+                .map(|(created_at, id)| http::encode_cursor(&[&created_at, id.as_str()])),
+        },
+    ))
+}

@@ -1,0 +1,58 @@
+//! One module per Lambda function, named as its binary. Every route needs a token.
+//!
+//! | route                          | binary              | module          |
+//! |--------------------------------|---------------------|-----------------|
+//! | `POST /api/order/add-item`     | `order-add-item`    | [`add_item`]    |
+//! | `POST /api/order/update-item`  | `order-update-item` | [`update_item`] |
+//! | `GET /api/order`               | `order-get`         | [`get`]         |
+//! | `GET /api/orders`              | `order-list`        | [`list`]        |
+//! | `POST /api/order/checkout`     | `order-checkout`    | [`checkout`]    |
+
+pub mod add_item;
+pub mod checkout;
+pub mod get;
+pub mod list;
+pub mod update_item;
+
+use serde::Deserialize;
+use shared::http::ApiError;
+
+use crate::domain::MAX_QUANTITY;
+
+/// The body of add-item and update-item.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemForm {
+    product_id: String,
+    qty: i64,
+}
+
+impl ItemForm {
+    /// The product id, if it could name a product at all (a slug), and the quantity, if it is
+    /// within `min..=99`.
+    fn checked(self, min: u32) -> Result<(String, u32), ApiError> {
+        let mut fields = shared::http::FieldErrors::default();
+        let id_ok = (1..=64).contains(&self.product_id.len())
+            && self
+                .product_id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let product_id = fields.check(
+            "product_id",
+            id_ok
+                .then_some(self.product_id)
+                .ok_or_else(|| "must be a product's id, such as enamel-camp-mug".to_owned()),
+        );
+        let qty = fields.check(
+            "qty",
+            u32::try_from(self.qty)
+                .ok()
+                .filter(|qty| (min..=MAX_QUANTITY).contains(qty))
+                .ok_or_else(|| format!("must be a whole number from {min} to {MAX_QUANTITY}")),
+        );
+        match (product_id, qty) {
+            (Some(product_id), Some(qty)) => Ok((product_id, qty)),
+            _ => Err(fields.into_error()),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The orders service: each customer's open order (the cart), order history, and checkout.
+//!
+//! - [`domain`]: orders, lines and the rules they keep (quantities, line count, one currency,
+//!   only open orders change), pure and tested without a table.
+//! - [`open_order`]: applying a change to a customer's open order safely under concurrency.
+//! - [`payment`]: the card details a checkout carries, validated.
+//! - [`catalog`]: pricing a product by invoking the products service's `product-get` function.
+//! - [`queue`]: sending the checkout message to the payments service.
+//! - [`store`]: the orders table.
+//! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
+
+pub mod catalog;
+pub mod domain;
+pub mod handlers;
+pub mod open_order;
+pub mod payment;
+pub mod queue;
+pub mod store;
+
+pub use catalog::Catalog;
+pub use queue::CheckoutQueue;
+pub use store::OrderStore;
+
+/// The cold start every orders function shares: JSON logs, the SDK configuration (for the
+/// function's other clients) and the orders table.
+pub async fn init() -> Result<(shared::aws::SdkConfig, OrderStore), shared::config::ConfigError> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = OrderStore::from_env(&sdk)?;
+    Ok((sdk, store))
+}

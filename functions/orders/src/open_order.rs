@@ -1,0 +1,114 @@
+//! Changing a customer's open order when other requests may be changing it too.
+//!
+//! Each attempt reads the current order, applies the change in memory and writes it back on
+//! condition that nobody wrote in between (the order's version); if somebody did, it reads again
+//! and re-applies the change. Two concurrent add-item calls therefore both land, in some order.
+
+use std::time::Duration;
+
+use lambda_http::http::StatusCode;
+use shared::http::HttpError;
+use shared::store::StoreError;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::{Order, RuleBroken, Status};
+use crate::store::OrderStore;
+
+/// Attempts before giving up under contention: far more than two people clicking at once need.
+const ATTEMPTS: u32 = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error(transparent)]
+    Rule(#[from] RuleBroken),
+    #[error("you have no open order; add an item to start one")]
+    NoOpenOrder,
+    #[error("the order kept changing under us after {ATTEMPTS} attempts")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl HttpError for OrderError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Rule(RuleBroken::NotInOrder(_)) | Self::NoOpenOrder => StatusCode::NOT_FOUND,
+            Self::Rule(RuleBroken::Empty | RuleBroken::NotOpen(_)) | Self::Busy => {
+                StatusCode::CONFLICT
+            }
+            Self::Rule(_) => StatusCode::BAD_REQUEST,
+            Self::Store(err) => err.status(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Rule(RuleBroken::Quantity(_)) => "invalid_quantity",
+            Self::Rule(RuleBroken::TooManyLines) => "too_many_lines",
+            Self::Rule(RuleBroken::CurrencyMismatch { .. }) => "currency_mismatch",
+            Self::Rule(RuleBroken::NotInOrder(_)) => "line_not_found",
+            Self::Rule(RuleBroken::TotalTooLarge) => "total_too_large",
+            Self::Rule(RuleBroken::Empty) => "order_empty",
+            Self::Rule(RuleBroken::NotOpen(_)) => "order_not_open",
+            Self::NoOpenOrder => "no_open_order",
+            Self::Busy => "order_busy",
+            Self::Store(err) => err.code(),
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            Self::Busy => "your order is being changed by another request; try again".into(),
+            Self::Store(err) => err.public_message(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Now, as orders record it.
+pub fn timestamp(now: OffsetDateTime) -> String {
+    now.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Applies `change` to `owner`'s open order and stores the result. With `start`, a customer
+/// without an open order gets a new one; without it, that is [`OrderError::NoOpenOrder`].
+pub async fn change(
+    store: &OrderStore,
+    owner: &str,
+    start: bool,
+    change: impl Fn(&mut Order) -> Result<(), RuleBroken>,
+) -> Result<Order, OrderError> {
+    for attempt in 0..ATTEMPTS {
+        let now = timestamp(OffsetDateTime::now_utc());
+        let current = store.current(owner).await?;
+        let written = match current {
+            Some(order) if order.status == Status::Open => {
+                let mut next = order.clone();
+                change(&mut next)?;
+                next.version += 1;
+                next.updated_at = now;
+                store
+                    .replace_open(&next, order.version)
+                    .await?
+                    .then_some(next)
+            }
+            previous if start => {
+                let mut next = Order::new(owner, &now);
+                change(&mut next)?;
+                next.version = 1;
+                store
+                    .start_order(&next, previous.as_ref().map(|order| &order.id))
+                    .await?
+                    .then_some(next)
+            }
+            _ => return Err(OrderError::NoOpenOrder),
+        };
+        if let Some(order) = written {
+            return Ok(order);
+        }
+        // Lost a race: back off a little, differently per attempt, and read again.
+        tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 7 + 3)).await;
+    }
+    Err(OrderError::Busy)
+}

@@ -1,0 +1,86 @@
+//! A Lambda Invoke API on loopback, for the functions one service invokes in another.
+//!
+//! The orders service prices products by invoking `product-get` through the real AWS SDK. Here
+//! that call reaches this server, which runs the real products handler in-process against the
+//! test's products table and answers as Lambda would: the function's HTTP API response as the
+//! invocation's payload.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::Body;
+use products::ProductStore;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+/// The functions this server can run, by the name the template's `!Ref` gives them locally.
+pub const PRODUCT_GET: &str = "ProductGetFunction";
+
+/// Starts the server for the life of the test's runtime; returns its address.
+pub async fn start(products: ProductStore) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let products = products.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| invoke(products.clone(), request));
+                let _closed = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+async fn invoke(
+    products: ProductStore,
+    request: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let function = path
+        .strip_prefix("/2015-03-31/functions/")
+        .and_then(|rest| rest.strip_suffix("/invocations"))
+        .unwrap_or_default()
+        .to_owned();
+    let payload = request.into_body().collect().await.unwrap().to_bytes();
+    if function != PRODUCT_GET {
+        let body = json!({"Type": "User", "message": format!("Function not found: {function}")});
+        return Ok(hyper::Response::builder()
+            .status(404)
+            .header("x-amzn-errortype", "ResourceNotFoundException")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap());
+    }
+    let event = lambda_http::request::from_str(std::str::from_utf8(&payload).unwrap()).unwrap();
+    let response = shared::http::respond(products::handlers::get::handle(&products, event).await);
+    let body = match response.body() {
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    };
+    let headers: serde_json::Map<String, serde_json::Value> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.to_string(), json!(value.to_str().unwrap_or_default())))
+        .collect();
+    let answer = json!({
+        "statusCode": response.status().as_u16(),
+        "headers": headers,
+        "multiValueHeaders": {},
+        "cookies": [],
+        "body": body,
+        "isBase64Encoded": false,
+    });
+    Ok(hyper::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .header("x-amz-executed-version", "$LATEST")
+        .body(Full::new(Bytes::from(answer.to_string())))
+        .unwrap())
+}
