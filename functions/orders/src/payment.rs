@@ -7,8 +7,8 @@ use shared::http::{ApiError, FieldErrors};
 use shared::messages::Card;
 use time::OffsetDateTime;
 
-/// What the checkout form sends. Unknown fields are refused.
-#[derive(Debug, Deserialize)]
+/// What the checkout form sends. Unknown fields are refused. Its `Debug` hides the number.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutForm {
     pub card_number: String,
@@ -16,6 +16,16 @@ pub struct CheckoutForm {
     /// Four digits, such as 2030.
     pub expiry_year: u16,
     pub holder: String,
+}
+
+impl std::fmt::Debug for CheckoutForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckoutForm")
+            .field("card_number", &"<redacted>")
+            .field("expiry_month", &self.expiry_month)
+            .field("expiry_year", &self.expiry_year)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CheckoutForm {
@@ -140,6 +150,12 @@ mod tests {
             nameless.card(TODAY).unwrap_err().message(),
             "invalid holder"
         );
+    }
+
+    #[test]
+    fn the_form_never_prints_the_number() {
+        let printed = format!("{:?}", form("4242424242424242", 12, 2030));
+        assert!(!printed.contains("4242"), "{printed}");
     }
 
     #[test]
