@@ -50,6 +50,8 @@ pub enum AuthContext {
         username: String,
         /// Where the shop writes to the user (receipts), as registered.
         email: String,
+        /// First and last name, for receipts.
+        name: String,
         role: Role,
         session_id: String,
     },
@@ -108,6 +110,7 @@ impl Rejection {
 pub struct Caller {
     pub username: String,
     pub email: String,
+    pub name: String,
     pub role: Role,
     pub session_id: String,
 }
@@ -130,11 +133,13 @@ impl Caller {
             Some(Ok(AuthContext::Authenticated {
                 username,
                 email,
+                name,
                 role,
                 session_id,
             })) => Ok(Self {
                 username,
                 email,
+                name,
                 role,
                 session_id,
             }),
@@ -188,7 +193,7 @@ mod tests {
     fn an_authenticated_context_becomes_a_caller() {
         let request = request_with(Some(serde_json::json!({
             "status": "authenticated", "username": "ada", "email": "ada@example.com",
-            "role": "admin", "session_id": "s1"
+            "name": "Ada Lovelace", "role": "admin", "session_id": "s1"
         })));
         let caller = Caller::from_request(&request).unwrap();
         assert_eq!(caller.username, "ada");
@@ -200,6 +205,7 @@ mod tests {
         let caller = Caller {
             username: "bob".into(),
             email: "bob@example.com".into(),
+            name: "Bob Smith".into(),
             role: Role::Customer,
             session_id: "s".into(),
         };

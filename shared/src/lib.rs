@@ -10,6 +10,7 @@
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
 //! - [`money`]: integer minor units and a currency, with checked arithmetic.
+//! - [`sqs`]: running an SQS consumer: process a batch, report only the messages that failed.
 //! - [`store`]: how a DynamoDB failure becomes a 503 or a 500, and reading item attributes.
 //! - [`telemetry`]: JSON logs carrying the Lambda request id.
 
@@ -19,5 +20,6 @@ pub mod config;
 pub mod http;
 pub mod messages;
 pub mod money;
+pub mod sqs;
 pub mod store;
 pub mod telemetry;

@@ -115,6 +115,38 @@ fn every_resource_a_function_names_is_one_the_template_declares() {
     }
 }
 
+#[test]
+fn every_consumer_reports_failures_and_its_queue_has_a_dead_letter_queue() {
+    let template = template();
+    let queues = template.queues().unwrap();
+    for function in template.functions().unwrap() {
+        for trigger in &function.queue_triggers {
+            let queue = queues
+                .iter()
+                .find(|queue| queue.logical_id == trigger.queue)
+                .unwrap_or_else(|| panic!("{} consumes an undeclared queue", function.logical_id));
+            assert!(
+                trigger.reports_failures,
+                "{}: without ReportBatchItemFailures one failure retries the whole batch",
+                function.logical_id
+            );
+            assert!(
+                queue.redrive.is_some(),
+                "{} has no dead-letter queue",
+                queue.logical_id
+            );
+            let timeout = function.timeout.unwrap_or(3);
+            assert!(
+                queue.visibility_timeout.unwrap_or(30) >= 6 * timeout,
+                "{}: visibility timeout under six times {}'s timeout",
+                queue.logical_id,
+                function.logical_id
+            );
+            assert!((1..=10).contains(&trigger.batch_size));
+        }
+    }
+}
+
 fn openapi() -> Value {
     let text = std::fs::read_to_string(workspace_root().join("openapi.yaml")).unwrap();
     serde_norway::from_str(&text).unwrap()
@@ -171,7 +203,19 @@ fn every_sample_event_parses_and_targets_a_declared_function() {
             .max_by_key(|function| function.binary.len())
             .unwrap_or_else(|| panic!("events/{name}.json names no function"));
         let json: Value = serde_json::from_str(&event_text(&name)).unwrap();
-        if authorizer_functions.contains(&function.logical_id) {
+        if let Some(trigger) = function.queue_triggers.first() {
+            let event: shared::sqs::SqsEvent = serde_json::from_value(json.clone()).unwrap();
+            let record = &event.records[0];
+            assert_eq!(record.event_source.as_deref(), Some("aws:sqs"), "{name}");
+            assert!(
+                record
+                    .event_source_arn
+                    .as_deref()
+                    .is_some_and(|arn| arn.contains(&trigger.queue)),
+                "events/{name}.json does not come from {}",
+                trigger.queue
+            );
+        } else if authorizer_functions.contains(&function.logical_id) {
             assert_eq!(json["type"], "REQUEST", "{name}");
             assert_eq!(json["version"], "2.0", "{name}");
         } else {

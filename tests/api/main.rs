@@ -2,6 +2,7 @@
 //!
 //! - [`contract`]: the code, `events/` and `openapi.yaml` agree with `template.yaml`.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS).
+//! - [`payments`]: the pipeline after checkout, its consumers fed from moto's queues.
 //! - [`support`]: the harness, [`support::TestApp`].
 
 // A failed unwrap is how a test helper reports a broken precondition.
@@ -9,6 +10,7 @@
 
 mod contract;
 mod orders;
+mod payments;
 mod products;
 mod support;
 mod users;

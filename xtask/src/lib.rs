@@ -2,11 +2,13 @@
 //!
 //! - [`template`]: the template read as data (functions, routes, authorizer, tables).
 //! - [`provision`]: creating its tables on the local emulators from their definitions.
+//! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
 //! them directly.
 
+pub mod deliver;
 pub mod provision;
 pub mod seed;
 pub mod template;

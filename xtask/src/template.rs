@@ -53,6 +53,17 @@ pub struct Function {
     /// Environment variables as written: strings, or intrinsics such as `{"Ref": "UsersTable"}`.
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<Route>,
+    pub queue_triggers: Vec<QueueTrigger>,
+}
+
+/// An SQS event source mapping: the function consumes a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueTrigger {
+    /// Logical id of the queue.
+    pub queue: String,
+    pub batch_size: u64,
+    /// Whether the function may report single messages as failed (`ReportBatchItemFailures`).
+    pub reports_failures: bool,
 }
 
 /// An HTTP API route and the function behind it.
@@ -233,9 +244,34 @@ impl Template {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
+                let queue_triggers = properties["Events"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, event)| event["Type"] == "SQS")
+                    .map(|(name, event)| {
+                        let props = &event["Properties"];
+                        Ok(QueueTrigger {
+                            queue: props["Queue"]["Fn::GetAtt"][0]
+                                .as_str()
+                                .ok_or_else(|| {
+                                    format!("{id} event {name}: Queue is not !GetAtt Queue.Arn")
+                                })?
+                                .to_owned(),
+                            // Lambda's default for SQS.
+                            batch_size: props["BatchSize"].as_u64().unwrap_or(10),
+                            reports_failures: props["FunctionResponseTypes"]
+                                .as_array()
+                                .is_some_and(|types| {
+                                    types.iter().any(|t| t == "ReportBatchItemFailures")
+                                }),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(Function {
                     logical_id: id.clone(),
                     binary,
+                    queue_triggers,
                     memory_size: properties["MemorySize"]
                         .as_u64()
                         .or_else(|| self.globals["Function"]["MemorySize"].as_u64()),
@@ -443,6 +479,12 @@ Resources:
       Events:
         Public: {Type: HttpApi, Properties: {Method: post, Path: /a, Auth: {Authorizer: NONE}}}
         Private: {Type: HttpApi, Properties: {Method: GET, Path: /b}}
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Work.Arn
+            BatchSize: 5
+            FunctionResponseTypes: [ReportBatchItemFailures]
 "#;
 
     #[test]
@@ -473,6 +515,14 @@ Resources:
                 ("POST /a".to_owned(), None),
                 ("GET /b".to_owned(), Some("Gate".to_owned()))
             ]
+        );
+        assert_eq!(
+            open.queue_triggers,
+            vec![QueueTrigger {
+                queue: "Work".into(),
+                batch_size: 5,
+                reports_failures: true,
+            }]
         );
         let authorizers = template.authorizers().unwrap();
         assert_eq!(authorizers[0].function, "GateFunction");

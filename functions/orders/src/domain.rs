@@ -128,11 +128,17 @@ pub struct Order {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
-    /// Known once checked out: the card's last four digits, the e-mail a receipt goes to.
+    /// Known once checked out: the card's last four digits, and who the receipt goes to.
     pub card_last4: Option<String>,
     pub email: Option<String>,
+    pub customer_name: Option<String>,
     /// Whether the checkout message is known to have been sent.
     pub payment_requested: bool,
+    /// Known once payment settles: when it was paid, or why it failed.
+    pub paid_at: Option<String>,
+    pub payment_failure: Option<String>,
+    /// Whether the receipt message is known to have been sent.
+    pub receipt_requested: bool,
     /// Incremented by every write; a write that expects an older version fails, so two
     /// concurrent changes cannot overwrite each other.
     pub version: u64,
@@ -149,7 +155,11 @@ impl Order {
             updated_at: now.to_owned(),
             card_last4: None,
             email: None,
+            customer_name: None,
             payment_requested: false,
+            paid_at: None,
+            payment_failure: None,
+            receipt_requested: false,
             version: 0,
         }
     }
@@ -274,6 +284,11 @@ pub struct OrderView {
     pub updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_last4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
+    /// Why payment failed, in plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_failure: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -307,6 +322,8 @@ impl From<&Order> for OrderView {
             created_at: order.created_at.clone(),
             updated_at: order.updated_at.clone(),
             card_last4: order.card_last4.clone(),
+            paid_at: order.paid_at.clone(),
+            payment_failure: order.payment_failure.clone(),
         }
     }
 }

@@ -5,7 +5,6 @@
 //! - [`open_order`]: applying a change to a customer's open order safely under concurrency.
 //! - [`payment`]: the card details a checkout carries, validated.
 //! - [`catalog`]: pricing a product by invoking the products service's `product-get` function.
-//! - [`queue`]: sending the checkout message to the payments service.
 //! - [`store`]: the orders table.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
@@ -14,11 +13,9 @@ pub mod domain;
 pub mod handlers;
 pub mod open_order;
 pub mod payment;
-pub mod queue;
 pub mod store;
 
 pub use catalog::Catalog;
-pub use queue::CheckoutQueue;
 pub use store::OrderStore;
 
 /// The cold start every orders function shares: JSON logs, the SDK configuration (for the

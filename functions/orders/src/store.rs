@@ -124,35 +124,57 @@ impl OrderStore {
     }
 
     /// Writes `order` over the version `expected_version` of it, provided that version is still
-    /// there and open; `false` if another write got there first.
-    pub async fn replace_open(
+    /// there and has `expected_status`; `false` if another write got there first.
+    pub async fn replace(
         &self,
         order: &Order,
         expected_version: u64,
+        expected_status: Status,
     ) -> Result<bool, StoreError> {
         self.table
             .put_when(
                 order_item(order),
-                "version = :expected AND #status = :open",
+                "version = :expected AND #status = :status",
                 &[("#status", "status")],
                 Item::from([
                     (":expected".to_owned(), n(version_number(expected_version))),
-                    (":open".to_owned(), s(Status::Open.as_str())),
+                    (":status".to_owned(), s(expected_status.as_str())),
                 ]),
             )
             .await
     }
 
+    /// [`Self::replace`] for an order that must still be open.
+    pub async fn replace_open(
+        &self,
+        order: &Order,
+        expected_version: u64,
+    ) -> Result<bool, StoreError> {
+        self.replace(order, expected_version, Status::Open).await
+    }
+
     /// Records that the checkout message for `id` was sent, so a retried checkout does not need
     /// to send it again.
     pub async fn mark_payment_requested(&self, id: &OrderId) -> Result<(), StoreError> {
+        self.set_flag(id, "payment_requested").await
+    }
+
+    /// Records that the receipt message for `id` was sent.
+    pub async fn mark_receipt_requested(&self, id: &OrderId) -> Result<(), StoreError> {
+        self.set_flag(id, "receipt_requested").await
+    }
+
+    /// Sets a boolean attribute without touching the version: flags only ever go from false to
+    /// true, so they cannot conflict with a change to the order.
+    async fn set_flag(&self, id: &OrderId, flag: &str) -> Result<(), StoreError> {
         self.table
             .client()
             .update_item()
             .table_name(self.table.name())
             .key("pk", s(format!("ORDER#{id}")))
-            .update_expression("SET payment_requested = :yes")
+            .update_expression("SET #flag = :yes")
             .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#flag", flag)
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await
@@ -234,12 +256,22 @@ fn order_item(order: &Order) -> Item {
             "payment_requested".to_owned(),
             AttributeValue::Bool(order.payment_requested),
         ),
+        (
+            "receipt_requested".to_owned(),
+            AttributeValue::Bool(order.receipt_requested),
+        ),
     ]);
-    if let Some(last4) = &order.card_last4 {
-        item.insert("card_last4".to_owned(), s(last4));
-    }
-    if let Some(email) = &order.email {
-        item.insert("email".to_owned(), s(email));
+    let optional = [
+        ("card_last4", &order.card_last4),
+        ("email", &order.email),
+        ("customer_name", &order.customer_name),
+        ("paid_at", &order.paid_at),
+        ("payment_failure", &order.payment_failure),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            item.insert(name.to_owned(), s(value));
+        }
     }
     item
 }
@@ -269,6 +301,7 @@ fn order_from(item: &Item) -> Result<Order, StoreError> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let optional = |name: &str| string(item, name).ok();
+    let flag = |name: &str| item.get(name) == Some(&AttributeValue::Bool(true));
     Ok(Order {
         id: OrderId::parse(&id).ok_or_else(|| corrupt("malformed id"))?,
         owner: string(item, "owner")?,
@@ -278,9 +311,11 @@ fn order_from(item: &Item) -> Result<Order, StoreError> {
         updated_at: string(item, "updated_at")?,
         card_last4: optional("card_last4"),
         email: optional("email"),
-        payment_requested: item
-            .get("payment_requested")
-            .is_some_and(|value| value == &AttributeValue::Bool(true)),
+        customer_name: optional("customer_name"),
+        payment_requested: flag("payment_requested"),
+        paid_at: optional("paid_at"),
+        payment_failure: optional("payment_failure"),
+        receipt_requested: flag("receipt_requested"),
         version: u64::try_from(number(item, "version")?).map_err(|_| corrupt("bad version"))?,
     })
 }

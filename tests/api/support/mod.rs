@@ -16,13 +16,17 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use orders::{Catalog, CheckoutQueue, OrderStore};
+use orders::{Catalog, OrderStore};
+use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
 use serde_json::{Value, json};
 use shared::auth::Role;
+use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
+use shared::store::Table;
 use users::domain::Username;
 use users::handlers;
 use users::{TokenKeys, UserStore};
+use xtask::deliver::{Delivery, Redelivery};
 use xtask::template::{Template, workspace_root};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -108,7 +112,11 @@ pub struct TestApp {
     pub products: ProductStore,
     pub orders: OrderStore,
     pub catalog: Catalog,
-    pub checkout_queue: CheckoutQueue,
+    pub checkout_queue: FifoQueue,
+    pub payments: PaymentStore,
+    pub bank: SimulatedBank,
+    pub payment_results_queue: FifoQueue,
+    pub receipts_queue: FifoQueue,
     pub keys: TokenKeys,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
@@ -159,7 +167,11 @@ impl TestApp {
             users: UserStore::new(dynamodb.clone(), &tables["UsersTable"]),
             orders: OrderStore::new(dynamodb.clone(), &tables["OrdersTable"]),
             catalog: Catalog::new(lambda_client, lambda::PRODUCT_GET),
-            checkout_queue: CheckoutQueue::new(sqs.clone(), &queues["CheckoutQueue"]),
+            checkout_queue: FifoQueue::new(sqs.clone(), &queues["CheckoutQueue"]),
+            payments: PaymentStore::new(dynamodb.clone(), &tables["PaymentsTable"]),
+            bank: SimulatedBank::new(Table::new(dynamodb.clone(), &tables["PaymentsTable"])),
+            payment_results_queue: FifoQueue::new(sqs.clone(), &queues["PaymentResultsQueue"]),
+            receipts_queue: FifoQueue::new(sqs.clone(), &queues["ReceiptsQueue"]),
             products,
             keys: TokenKeys::new(TOKEN_SECRET, Duration::from_secs(3600)).unwrap(),
             dynamodb,
@@ -172,6 +184,66 @@ impl TestApp {
     /// This test's URL for the template's queue `logical_id`.
     pub fn queue(&self, logical_id: &str) -> &str {
         &self.queues[logical_id]
+    }
+
+    /// Delivers one batch from the checkout queue to the payments consumer.
+    pub async fn run_payments(&self) -> Delivery {
+        self.deliver("CheckoutQueue", |event| {
+            payments::handlers::checkout::handle(
+                &self.payments,
+                &self.bank,
+                &self.payment_results_queue,
+                event,
+            )
+        })
+        .await
+    }
+
+    /// Delivers one batch from the payment results queue to the orders consumer.
+    pub async fn run_payment_results(&self) -> Delivery {
+        self.deliver("PaymentResultsQueue", |event| {
+            orders::handlers::payment_result::handle(&self.orders, &self.receipts_queue, event)
+        })
+        .await
+    }
+
+    /// Runs the payments pipeline until its queues are empty: checkout messages to payments,
+    /// payment results to orders. Failed messages come back at once (see [`Redelivery`]).
+    pub async fn settle_payments(&self) {
+        for _ in 0..20 {
+            let paid = self.run_payments().await;
+            let settled = self.run_payment_results().await;
+            if paid.delivered == 0 && settled.delivered == 0 {
+                return;
+            }
+        }
+        panic!("the payment queues did not empty in 20 rounds");
+    }
+
+    /// One batch from the queue `logical_id` to `consumer`, as the template's trigger would
+    /// deliver it (its batch size), with failed messages released at once.
+    pub async fn deliver<F, Fut>(&self, logical_id: &str, consumer: F) -> Delivery
+    where
+        F: FnOnce(SqsEvent) -> Fut,
+        Fut: std::future::Future<Output = SqsBatchResponse>,
+    {
+        let batch_size = Template::workspace()
+            .unwrap()
+            .functions()
+            .unwrap()
+            .iter()
+            .flat_map(|function| &function.queue_triggers)
+            .find(|trigger| trigger.queue == logical_id)
+            .map_or(10, |trigger| trigger.batch_size);
+        xtask::deliver::deliver_batch(
+            &self.sqs,
+            self.queue(logical_id),
+            i32::try_from(batch_size).unwrap(),
+            Redelivery::Immediately,
+            consumer,
+        )
+        .await
+        .unwrap()
     }
 
     /// Every message waiting on the queue `logical_id`, received (and so hidden for the queue's

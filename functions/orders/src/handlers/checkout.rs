@@ -14,17 +14,17 @@ use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
 use shared::http::{self, ApiError};
 use shared::messages::{Card, CheckoutRequested};
+use shared::sqs::FifoQueue;
 use time::OffsetDateTime;
 
 use crate::domain::{Order, OrderView, RuleBroken, Status};
 use crate::open_order::{self, OrderError};
 use crate::payment::CheckoutForm;
-use crate::queue::CheckoutQueue;
 use crate::store::OrderStore;
 
 pub async fn handle(
     store: &OrderStore,
-    queue: &CheckoutQueue,
+    queue: &FifoQueue,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
@@ -40,6 +40,7 @@ pub async fn handle(
                 pending.status = Status::PendingPayment;
                 pending.card_last4 = Some(card.last4().to_owned());
                 pending.email = Some(caller.email.clone());
+                pending.customer_name = Some(caller.name.clone());
                 pending.version += 1;
                 pending.updated_at = open_order::timestamp(OffsetDateTime::now_utc());
                 if store.replace_open(&pending, order.version).await? {
@@ -64,7 +65,18 @@ pub async fn handle(
         }
     };
     if !order.payment_requested {
-        queue.send(&checkout_message(&order, card)?).await?;
+        queue
+            .send(&checkout_message(&order, card)?, order.id.as_str())
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "checkout message not sent");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "checkout_unavailable",
+                    "payment could not be started just now; nothing was charged. Check out again \
+                     to retry",
+                )
+            })?;
         store.mark_payment_requested(&order.id).await?;
         tracing::info!(order_id = %order.id, "checkout requested");
     }

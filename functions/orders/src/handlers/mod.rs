@@ -1,17 +1,19 @@
 //! One module per Lambda function, named as its binary. Every route needs a token.
 //!
-//! | route                          | binary              | module          |
-//! |--------------------------------|---------------------|-----------------|
+//! | trigger                        | binary                 | module             |
+//! |--------------------------------|------------------------|--------------------|
 //! | `POST /api/order/add-item`     | `order-add-item`    | [`add_item`]    |
 //! | `POST /api/order/update-item`  | `order-update-item` | [`update_item`] |
 //! | `GET /api/order`               | `order-get`         | [`get`]         |
 //! | `GET /api/orders`              | `order-list`        | [`list`]        |
 //! | `POST /api/order/checkout`     | `order-checkout`    | [`checkout`]    |
+//! | the payment results queue      | `order-payment-result` | [`payment_result`] |
 
 pub mod add_item;
 pub mod checkout;
 pub mod get;
 pub mod list;
+pub mod payment_result;
 pub mod update_item;
 
 use serde::Deserialize;

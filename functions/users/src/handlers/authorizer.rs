@@ -54,6 +54,7 @@ async fn authorize(store: &UserStore, keys: &TokenKeys, headers: &HeaderMap) -> 
         .await
     {
         Ok(Some(user)) => AuthContext::Authenticated {
+            name: format!("{} {}", user.first_name, user.last_name),
             username: user.username,
             email: user.email,
             role: user.role,

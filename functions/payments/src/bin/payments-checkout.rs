@@ -1,0 +1,15 @@
+//! The checkout queue's consumer: see [`payments::handlers::checkout`].
+
+use payments::handlers::checkout;
+use payments::{PaymentStore, SimulatedBank};
+use shared::sqs::FifoQueue;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = PaymentStore::from_env(&sdk)?;
+    let bank = SimulatedBank::new(store.table().clone());
+    let results = FifoQueue::from_env(&sdk, "PAYMENT_RESULTS_QUEUE_URL")?;
+    shared::sqs::serve(|event| checkout::handle(&store, &bank, &results, event)).await
+}

@@ -1,0 +1,80 @@
+//! `payments-checkout`: consumes the checkout queue. For each order: open its billing record,
+//! charge through the gateway (unless an earlier delivery already got an answer), record the
+//! outcome, and tell the orders service on the payment results queue.
+//!
+//! Every step is safe to repeat, so a redelivered message, or one retried after a crash at any
+//! point, charges once and reports the same outcome. A gateway that is unavailable fails only that
+//! message, which SQS delivers again after the visibility timeout.
+
+use shared::messages::{CheckoutRequested, PaymentOutcome, PaymentSettled};
+use shared::money::Money;
+use shared::sqs::{self, FifoQueue, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::gateway::{Charge, ChargeRequest, PaymentGateway};
+use crate::store::PaymentStore;
+
+pub async fn handle<G: PaymentGateway>(
+    store: &PaymentStore,
+    gateway: &G,
+    results: &FifoQueue,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    sqs::process_batch(event, |message| pay(store, gateway, results, message)).await
+}
+
+async fn pay<G: PaymentGateway>(
+    store: &PaymentStore,
+    gateway: &G,
+    results: &FifoQueue,
+    message: SqsMessage,
+) -> Result<(), MessageError> {
+    let checkout: CheckoutRequested = sqs::body(&message)?;
+    if checkout.order_id.is_empty() || checkout.amount <= 0 {
+        return Err(MessageError::Poison(format!(
+            "order {:?} asks for {}",
+            checkout.order_id, checkout.amount
+        )));
+    }
+    let now = || {
+        OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default()
+    };
+    let mut record = store
+        .begin(&checkout, &now())
+        .await
+        .map_err(MessageError::retry)?;
+    if record.outcome.is_none() {
+        let charge = gateway
+            .charge(ChargeRequest {
+                idempotency_key: &format!("order-{}", checkout.order_id),
+                amount: Money::new(checkout.amount, checkout.currency),
+                card: &checkout.card,
+            })
+            .await
+            .map_err(MessageError::retry)?;
+        let outcome = match charge {
+            Charge::Approved { charge_id } => PaymentOutcome::Approved { charge_id },
+            Charge::Declined(reason) => PaymentOutcome::Declined { reason },
+        };
+        record = store
+            .settle(&checkout.order_id, &outcome, &now())
+            .await
+            .map_err(MessageError::retry)?;
+        tracing::info!(order_id = %checkout.order_id, ?outcome, "payment settled");
+    }
+    let (Some(outcome), Some(settled_at)) = (record.outcome, record.settled_at) else {
+        return Err(MessageError::Retry("the payment is not settled yet".into()));
+    };
+    let settled = PaymentSettled {
+        order_id: checkout.order_id.clone(),
+        outcome,
+        settled_at,
+    };
+    results
+        .send(&settled, &checkout.order_id)
+        .await
+        .map_err(MessageError::retry)
+}

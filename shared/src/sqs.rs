@@ -1,0 +1,217 @@
+//! SQS consumers: a batch of messages in, the ones that failed out.
+//!
+//! Lambda's event source mapping deletes every message of a batch the function does not report
+//! as failed (the template sets `ReportBatchItemFailures`). A failed message comes back after the
+//! queue's visibility timeout and, after `maxReceiveCount` receives, goes to the dead-letter
+//! queue, so one bad message never holds up the others. Consumers must be idempotent: SQS
+//! delivers at least once.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
+
+pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde::de::DeserializeOwned;
+
+/// Why a message was not processed. Either way SQS will deliver it again; the kind says whether
+/// that can help, which is what the log line says too.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    /// Something we depend on failed (a table, a queue, the bank): a later try may succeed.
+    #[error("will retry: {0}")]
+    Retry(String),
+    /// The message itself is unusable: it will end in the dead-letter queue.
+    #[error("cannot process: {0}")]
+    Poison(String),
+}
+
+impl MessageError {
+    pub fn retry(err: impl std::fmt::Display) -> Self {
+        Self::Retry(err.to_string())
+    }
+}
+
+/// A FIFO queue to send one service's messages to another.
+///
+/// Each message's group and deduplication id is the key it is sent under (an order id): within
+/// SQS's five-minute deduplication window, a message sent twice under one key (a retry after a
+/// crash, two racing requests) is delivered once, and one key's messages arrive in order.
+#[derive(Debug, Clone)]
+pub struct FifoQueue {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+}
+
+/// Sending failed; the message may or may not have been accepted.
+#[derive(Debug, thiserror::Error)]
+#[error("sending to {queue} failed: {detail}")]
+pub struct SendError {
+    queue: String,
+    detail: String,
+}
+
+impl FifoQueue {
+    pub fn new(sqs: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+        Self {
+            sqs,
+            url: url.into(),
+        }
+    }
+
+    /// The queue whose URL is in the environment variable `variable`.
+    pub fn from_env(
+        sdk: &crate::aws::SdkConfig,
+        variable: &'static str,
+    ) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self::new(
+            aws_sdk_sqs::Client::new(sdk),
+            crate::config::required(variable)?,
+        ))
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends `message` as JSON under `key`.
+    pub async fn send<T: serde::Serialize>(&self, message: &T, key: &str) -> Result<(), SendError> {
+        let fail = |detail: String| SendError {
+            queue: self.url.clone(),
+            detail,
+        };
+        let body = serde_json::to_string(message).map_err(|err| fail(err.to_string()))?;
+        self.sqs
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .message_group_id(key)
+            .message_deduplication_id(key)
+            .send()
+            .await
+            .map_err(|err| fail(aws_sdk_sqs::error::DisplayErrorContext(err).to_string()))?;
+        Ok(())
+    }
+}
+
+/// The message's body as `T`, or a [`MessageError::Poison`].
+pub fn body<T: DeserializeOwned>(message: &SqsMessage) -> Result<T, MessageError> {
+    let text = message.body.as_deref().unwrap_or_default();
+    serde_json::from_str(text)
+        .map_err(|err| MessageError::Poison(format!("the body is not the expected message: {err}")))
+}
+
+/// Runs `handle` on each message of `event`, in order, and reports the ones that failed.
+///
+/// On a FIFO queue, once a message of a group fails, the group's later messages in the batch are
+/// reported failed without being processed, so they are retried after it, in order.
+pub async fn process_batch<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), MessageError>>,
+{
+    let mut response = SqsBatchResponse::default();
+    let mut failed_groups = HashSet::new();
+    for message in event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let group = message.attributes.get("MessageGroupId").cloned();
+        if group
+            .as_ref()
+            .is_some_and(|group| failed_groups.contains(group))
+        {
+            response.add_failure(id);
+            continue;
+        }
+        // Boxed: a consumer's future nests deep (SDK calls inside retries inside this loop), and
+        // holding it by pointer keeps the enclosing future's type shallow.
+        match Box::pin(handle(message)).await {
+            Ok(()) => {}
+            Err(err) => {
+                match &err {
+                    MessageError::Retry(_) => {
+                        tracing::warn!(message_id = %id, error = %err, "message failed")
+                    }
+                    MessageError::Poison(_) => {
+                        tracing::error!(message_id = %id, error = %err, "message failed")
+                    }
+                }
+                response.add_failure(id);
+                failed_groups.extend(group);
+            }
+        }
+    }
+    response
+}
+
+/// Runs `handler` as this process's SQS-triggered Lambda function.
+pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(SqsEvent) -> Fut,
+    Fut: Future<Output = SqsBatchResponse> + Send,
+{
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
+        let answer = handler(event.payload);
+        async move { Ok::<_, Infallible>(answer.await) }
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: &str, group: &str, body: &str) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.into());
+        message.body = Some(body.into());
+        message
+            .attributes
+            .insert("MessageGroupId".into(), group.into());
+        message
+    }
+
+    #[tokio::test]
+    async fn only_failed_messages_and_their_groups_later_messages_are_reported() {
+        let mut event = SqsEvent::default();
+        event.records = vec![
+            message("1", "a", "ok"),
+            message("2", "b", "fail"),
+            message("3", "a", "ok"),
+            message("4", "b", "ok"),
+            message("5", "c", "poison"),
+        ];
+        let seen = std::sync::Mutex::new(Vec::new());
+        let response = process_batch(event, |message| {
+            let body = message.body.clone().unwrap_or_default();
+            seen.lock()
+                .unwrap()
+                .push(message.message_id.clone().unwrap());
+            async move {
+                match body.as_str() {
+                    "fail" => Err(MessageError::Retry("down".into())),
+                    "poison" => Err(MessageError::Poison("bad".into())),
+                    _ => Ok(()),
+                }
+            }
+        })
+        .await;
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|failure| failure.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["2", "4", "5"]);
+        assert_eq!(*seen.lock().unwrap(), ["1", "2", "3", "5"]);
+    }
+
+    #[test]
+    fn unreadable_bodies_are_poison() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Expected {
+            #[allow(dead_code)]
+            order_id: String,
+        }
+        let err = body::<Expected>(&message("1", "a", "{not json")).unwrap_err();
+        assert!(matches!(err, MessageError::Poison(_)));
+    }
+}

@@ -1,0 +1,329 @@
+//! The checkout pipeline after checkout: payments charges, orders settles, a paid order asks
+//! for its receipt. Consumers are driven with real messages taken from moto's queues.
+
+use serde_json::{Value, json};
+use shared::auth::Role;
+use shared::messages::{CheckoutRequested, PaymentOutcome, PaymentSettled, ReceiptRequested};
+use shared::sqs::{SqsBatchResponse, SqsEvent};
+
+use crate::support::{TestApp, event, with_json};
+
+const APPROVED: &str = "4242424242424242";
+const DECLINED: &str = "4000000000000002";
+const INSUFFICIENT: &str = "4000000000009995";
+const FLAKY: &str = "4000000000000119";
+
+/// A customer who has checked out an order (two mugs and a pen) with `card`; returns the order id.
+async fn checked_out(app: &TestApp, username: &str, card: &str) -> String {
+    xtask::seed::load(&app.products).await.unwrap();
+    let token = app.given_session(username, Role::Customer).await;
+    for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
+        let body = json!({ "product_id": product, "qty": qty });
+        let request = app
+            .authorized(with_json(event("order-add-item"), &body), Some(&token))
+            .await;
+        app.add_item(request).await.assert(200, "");
+    }
+    let body = json!({
+        "card_number": card, "expiry_month": 12, "expiry_year": 2030, "holder": "Ada Lovelace",
+    });
+    let request = app
+        .authorized(with_json(event("order-checkout"), &body), Some(&token))
+        .await;
+    let reply = app.checkout(request).await;
+    reply.assert(202, "");
+    reply.body["id"].as_str().unwrap().to_owned()
+}
+
+impl TestApp {
+    async fn order(&self, id: &str) -> orders::domain::Order {
+        let id = orders::domain::OrderId::parse(id).unwrap();
+        self.orders.get_order(&id).await.unwrap().unwrap()
+    }
+
+    /// What the simulated bank recorded for the order's idempotency key.
+    async fn charge_of(&self, order_id: &str) -> Option<payments::gateway::Charge> {
+        self.bank
+            .recorded(&format!("order-{order_id}"))
+            .await
+            .unwrap()
+    }
+
+    /// Every bank ledger entry: one per charge the bank answered.
+    async fn ledger_entries(&self) -> Vec<Value> {
+        let scan = self
+            .dynamodb
+            .scan()
+            .table_name(self.table("PaymentsTable"))
+            .send()
+            .await
+            .unwrap();
+        scan.items()
+            .iter()
+            .filter(|item| item["pk"].as_s().unwrap().starts_with("BANK#"))
+            .map(|item| json!(item["pk"].as_s().unwrap()))
+            .collect()
+    }
+}
+
+/// A consumer that did its work but died before answering: Lambda then treats the whole batch
+/// as failed, and every message comes back.
+async fn crashed_after(response: SqsBatchResponse, event: &SqsEvent) -> SqsBatchResponse {
+    drop(response);
+    let mut all_failed = SqsBatchResponse::default();
+    for record in &event.records {
+        all_failed.add_failure(record.message_id.clone().unwrap());
+    }
+    all_failed
+}
+
+#[tokio::test]
+async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
+    let app = &TestApp::spawn().await;
+    let id = checked_out(app, "ada", APPROVED).await;
+
+    let paid = app.run_payments().await;
+    assert_eq!((paid.delivered, paid.failed), (1, 0));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let delivery = app
+        .deliver("PaymentResultsQueue", |event| {
+            let seen = &seen;
+            async move {
+                for record in &event.records {
+                    let settled: PaymentSettled =
+                        serde_json::from_str(record.body.as_deref().unwrap()).unwrap();
+                    seen.lock().unwrap().push(settled);
+                }
+                orders::handlers::payment_result::handle(&app.orders, &app.receipts_queue, event)
+                    .await
+            }
+        })
+        .await;
+    assert_eq!((delivery.delivered, delivery.failed), (1, 0));
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen[0].order_id, id);
+    assert!(matches!(seen[0].outcome, PaymentOutcome::Approved { .. }));
+
+    let order = app.order(&id).await;
+    assert_eq!(order.status, orders::domain::Status::Paid);
+    assert!(order.paid_at.is_some());
+    let record = app.payments.get(&id).await.unwrap().unwrap();
+    assert_eq!(record.amount.minor, 2 * 1450 + 3400);
+    assert_eq!(record.card_last4, "4242");
+    assert!(matches!(
+        app.charge_of(&id).await,
+        Some(payments::gateway::Charge::Approved { .. })
+    ));
+    assert_eq!(app.ledger_entries().await.len(), 1);
+
+    let receipts = app.drain("ReceiptsQueue").await;
+    assert_eq!(receipts.len(), 1);
+    let receipt: ReceiptRequested = serde_json::from_str(receipts[0].body().unwrap()).unwrap();
+    assert_eq!(receipt.order_id, id);
+    assert_eq!(receipt.customer_name, "Test User");
+    assert_eq!(receipt.email, "ada@example.com");
+    assert_eq!(receipt.total, 2 * 1450 + 3400);
+    assert_eq!(receipt.card_last4, "4242");
+    assert_eq!(receipt.lines.len(), 2);
+    assert_eq!(receipt.lines[0].line_total, 2 * 1450);
+
+    // Nothing about the card beyond its last four digits is kept anywhere.
+    let everything = format!(
+        "{:?}",
+        app.dynamodb
+            .scan()
+            .table_name(app.table("PaymentsTable"))
+            .send()
+            .await
+            .unwrap()
+            .items()
+    );
+    assert!(!everything.contains("42424242"), "{everything}");
+}
+
+#[tokio::test]
+async fn refused_cards_end_payment_failed_with_no_charge_and_no_receipt() {
+    for (card, reason) in [
+        (DECLINED, "the card was declined"),
+        (INSUFFICIENT, "the card has insufficient funds"),
+    ] {
+        let app = &TestApp::spawn().await;
+        let id = checked_out(app, "ada", card).await;
+        app.settle_payments().await;
+        let order = app.order(&id).await;
+        assert_eq!(
+            order.status,
+            orders::domain::Status::PaymentFailed,
+            "{card}"
+        );
+        assert_eq!(order.payment_failure.as_deref(), Some(reason));
+        assert!(matches!(
+            app.charge_of(&id).await,
+            Some(payments::gateway::Charge::Declined(_))
+        ));
+        assert!(app.drain("ReceiptsQueue").await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_transient_bank_error_is_retried_and_then_succeeds() {
+    let app = &TestApp::spawn().await;
+    let id = checked_out(app, "ada", FLAKY).await;
+    let first = app.run_payments().await;
+    assert_eq!(
+        (first.delivered, first.failed),
+        (1, 1),
+        "the first attempt fails"
+    );
+    assert_eq!(
+        app.order(&id).await.status,
+        orders::domain::Status::PendingPayment
+    );
+    app.settle_payments().await;
+    assert_eq!(app.order(&id).await.status, orders::domain::Status::Paid);
+    assert_eq!(app.ledger_entries().await.len(), 1);
+    assert_eq!(app.drain("ReceiptsQueue").await.len(), 1);
+}
+
+#[tokio::test]
+async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
+    let app = &TestApp::spawn().await;
+    let id = checked_out(app, "ada", APPROVED).await;
+
+    // Payments charges, then dies before answering: the message comes back.
+    let crashed = app
+        .deliver("CheckoutQueue", |event| async move {
+            let response = payments::handlers::checkout::handle(
+                &app.payments,
+                &app.bank,
+                &app.payment_results_queue,
+                event.clone(),
+            )
+            .await;
+            crashed_after(response, &event).await
+        })
+        .await;
+    assert_eq!(crashed.failed, 1);
+    let charge = app.charge_of(&id).await.unwrap();
+
+    // Orders settles, then dies before answering: that message comes back too.
+    app.deliver("PaymentResultsQueue", |event| async move {
+        let response = orders::handlers::payment_result::handle(
+            &app.orders,
+            &app.receipts_queue,
+            event.clone(),
+        )
+        .await;
+        crashed_after(response, &event).await
+    })
+    .await;
+    let version_after_settling = app.order(&id).await.version;
+
+    app.settle_payments().await;
+    assert_eq!(app.charge_of(&id).await.unwrap(), charge, "the same charge");
+    assert_eq!(app.ledger_entries().await.len(), 1);
+    let order = app.order(&id).await;
+    assert_eq!(order.status, orders::domain::Status::Paid);
+    assert_eq!(order.version, version_after_settling, "settled once");
+    assert_eq!(app.drain("ReceiptsQueue").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once() {
+    let app = &TestApp::spawn().await;
+    let id = checked_out(app, "ada", APPROVED).await;
+    let message: CheckoutRequested = {
+        let queued = app.drain("CheckoutQueue").await;
+        serde_json::from_str(queued[0].body().unwrap()).unwrap()
+    };
+    // An earlier attempt got as far as the bank, then died.
+    use payments::gateway::PaymentGateway;
+    let first = app
+        .bank
+        .charge(payments::gateway::ChargeRequest {
+            idempotency_key: &format!("order-{id}"),
+            amount: shared::money::Money::new(message.amount, message.currency),
+            card: &message.card,
+        })
+        .await
+        .unwrap();
+    app.checkout_queue
+        .send(&message, &format!("{id}-retry"))
+        .await
+        .unwrap();
+    app.settle_payments().await;
+    assert_eq!(app.charge_of(&id).await.unwrap(), first);
+    assert_eq!(app.ledger_entries().await.len(), 1);
+    assert_eq!(app.order(&id).await.status, orders::domain::Status::Paid);
+}
+
+#[tokio::test]
+async fn only_failed_messages_are_reported_and_poison_reaches_the_dead_letter_queue() {
+    let app = &TestApp::spawn().await;
+    let good = checked_out(app, "ada", APPROVED).await;
+    let flaky = checked_out(app, "bob", FLAKY).await;
+    app.sqs
+        .send_message()
+        .queue_url(app.queue("CheckoutQueue"))
+        .message_body("{\"this is\": \"not a checkout\"}")
+        .message_group_id("poison")
+        .message_deduplication_id("poison")
+        .send()
+        .await
+        .unwrap();
+
+    let first = app.run_payments().await;
+    assert_eq!(
+        (first.delivered, first.failed),
+        (3, 2),
+        "flaky and poison only"
+    );
+    assert!(app.charge_of(&good).await.is_some());
+
+    app.settle_payments().await;
+    assert_eq!(app.order(&good).await.status, orders::domain::Status::Paid);
+    assert_eq!(app.order(&flaky).await.status, orders::domain::Status::Paid);
+    let dead = app.drain("CheckoutDeadLetterQueue").await;
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].body().unwrap().contains("not a checkout"));
+    assert!(app.drain("CheckoutQueue").await.is_empty());
+    assert_eq!(app.drain("ReceiptsQueue").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_result_for_an_unknown_order_ends_in_the_dead_letter_queue() {
+    let app = &TestApp::spawn().await;
+    let settled = PaymentSettled {
+        order_id: "0123456789abcdef0123456789abcdef".into(),
+        outcome: PaymentOutcome::Approved {
+            charge_id: "ch_x".into(),
+        },
+        settled_at: "2026-11-22T10:00:00Z".into(),
+    };
+    app.payment_results_queue
+        .send(&settled, &settled.order_id)
+        .await
+        .unwrap();
+    app.settle_payments().await;
+    assert_eq!(app.drain("PaymentResultsDeadLetterQueue").await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
+    let app = &TestApp::spawn().await;
+    let event: SqsEvent =
+        serde_json::from_str(&crate::support::event_text("payments-checkout")).unwrap();
+    for _ in 0..2 {
+        let response = payments::handlers::checkout::handle(
+            &app.payments,
+            &app.bank,
+            &app.payment_results_queue,
+            event.clone(),
+        )
+        .await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    assert_eq!(app.ledger_entries().await.len(), 1);
+    let results = app.drain("PaymentResultsQueue").await;
+    assert_eq!(results.len(), 1, "the repeat is deduplicated by order id");
+}
