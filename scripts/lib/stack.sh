@@ -54,6 +54,20 @@ install_dynamodb_local() {
   rm -rf "$staging"
 }
 
+# install_debian_package <command> <package>: installs a Debian package the tests need, when the
+# command is missing and this is a Debian machine we may administer; otherwise says what to do.
+install_debian_package() {
+  command -v "$1" >/dev/null 2>&1 && return
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing $2 (for $1) with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null ||
+      { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } ||
+      die "could not install $2; install it (it provides $1) and run again"
+  else
+    die "$1 is not installed. Install $2 (Debian/Ubuntu: sudo apt-get install $2; macOS: brew install poppler)."
+  fi
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -8,6 +8,7 @@
 //!   request-body parsing with a size limit, and [`http::serve`], which runs a handler as a Lambda.
 //! - [`auth`]: who is calling. The users service's Lambda authorizer verifies the token and writes an
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
+//! - [`invoke`]: calling another service's HTTP function through the Lambda Invoke API.
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
 //! - [`money`]: integer minor units and a currency, with checked arithmetic.
 //! - [`sqs`]: running an SQS consumer: process a batch, report only the messages that failed.
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod http;
+pub mod invoke;
 pub mod messages;
 pub mod money;
 pub mod sqs;

@@ -2,7 +2,8 @@
 //!
 //! - [`contract`]: the code, `events/` and `openapi.yaml` agree with `template.yaml`.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS).
-//! - [`payments`]: the pipeline after checkout, its consumers fed from moto's queues.
+//! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
+//!   queues, down to the e-mail moto's SES records.
 //! - [`support`]: the harness, [`support::TestApp`].
 
 // A failed unwrap is how a test helper reports a broken precondition.
@@ -12,5 +13,6 @@ mod contract;
 mod orders;
 mod payments;
 mod products;
+mod receipts;
 mod support;
 mod users;

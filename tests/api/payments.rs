@@ -2,38 +2,15 @@
 //! for its receipt. Consumers are driven with real messages taken from moto's queues.
 
 use serde_json::{Value, json};
-use shared::auth::Role;
 use shared::messages::{CheckoutRequested, PaymentOutcome, PaymentSettled, ReceiptRequested};
 use shared::sqs::{SqsBatchResponse, SqsEvent};
 
-use crate::support::{TestApp, event, with_json};
+use crate::support::TestApp;
 
 const APPROVED: &str = "4242424242424242";
 const DECLINED: &str = "4000000000000002";
 const INSUFFICIENT: &str = "4000000000009995";
 const FLAKY: &str = "4000000000000119";
-
-/// A customer who has checked out an order (two mugs and a pen) with `card`; returns the order id.
-async fn checked_out(app: &TestApp, username: &str, card: &str) -> String {
-    xtask::seed::load(&app.products).await.unwrap();
-    let token = app.given_session(username, Role::Customer).await;
-    for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
-        let body = json!({ "product_id": product, "qty": qty });
-        let request = app
-            .authorized(with_json(event("order-add-item"), &body), Some(&token))
-            .await;
-        app.add_item(request).await.assert(200, "");
-    }
-    let body = json!({
-        "card_number": card, "expiry_month": 12, "expiry_year": 2030, "holder": "Ada Lovelace",
-    });
-    let request = app
-        .authorized(with_json(event("order-checkout"), &body), Some(&token))
-        .await;
-    let reply = app.checkout(request).await;
-    reply.assert(202, "");
-    reply.body["id"].as_str().unwrap().to_owned()
-}
 
 impl TestApp {
     async fn order(&self, id: &str) -> orders::domain::Order {
@@ -80,7 +57,7 @@ async fn crashed_after(response: SqsBatchResponse, event: &SqsEvent) -> SqsBatch
 #[tokio::test]
 async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
     let app = &TestApp::spawn().await;
-    let id = checked_out(app, "ada", APPROVED).await;
+    let (id, _) = app.checked_out("ada", APPROVED).await;
 
     let paid = app.run_payments().await;
     assert_eq!((paid.delivered, paid.failed), (1, 0));
@@ -148,7 +125,7 @@ async fn refused_cards_end_payment_failed_with_no_charge_and_no_receipt() {
         (INSUFFICIENT, "the card has insufficient funds"),
     ] {
         let app = &TestApp::spawn().await;
-        let id = checked_out(app, "ada", card).await;
+        let (id, _) = app.checked_out("ada", card).await;
         app.settle_payments().await;
         let order = app.order(&id).await;
         assert_eq!(
@@ -168,7 +145,7 @@ async fn refused_cards_end_payment_failed_with_no_charge_and_no_receipt() {
 #[tokio::test]
 async fn a_transient_bank_error_is_retried_and_then_succeeds() {
     let app = &TestApp::spawn().await;
-    let id = checked_out(app, "ada", FLAKY).await;
+    let (id, _) = app.checked_out("ada", FLAKY).await;
     let first = app.run_payments().await;
     assert_eq!(
         (first.delivered, first.failed),
@@ -188,7 +165,7 @@ async fn a_transient_bank_error_is_retried_and_then_succeeds() {
 #[tokio::test]
 async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
     let app = &TestApp::spawn().await;
-    let id = checked_out(app, "ada", APPROVED).await;
+    let (id, _) = app.checked_out("ada", APPROVED).await;
 
     // Payments charges, then dies before answering: the message comes back.
     let crashed = app
@@ -231,7 +208,7 @@ async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
 #[tokio::test]
 async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once() {
     let app = &TestApp::spawn().await;
-    let id = checked_out(app, "ada", APPROVED).await;
+    let (id, _) = app.checked_out("ada", APPROVED).await;
     let message: CheckoutRequested = {
         let queued = app.drain("CheckoutQueue").await;
         serde_json::from_str(queued[0].body().unwrap()).unwrap()
@@ -260,8 +237,8 @@ async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once(
 #[tokio::test]
 async fn only_failed_messages_are_reported_and_poison_reaches_the_dead_letter_queue() {
     let app = &TestApp::spawn().await;
-    let good = checked_out(app, "ada", APPROVED).await;
-    let flaky = checked_out(app, "bob", FLAKY).await;
+    let (good, _) = app.checked_out("ada", APPROVED).await;
+    let (flaky, _) = app.checked_out("bob", FLAKY).await;
     app.sqs
         .send_message()
         .queue_url(app.queue("CheckoutQueue"))

@@ -1,8 +1,8 @@
 //! `cargo xtask <command>`: developer tasks driven by `template.yaml`.
 //!
-//! - `provision [--prefix P]`: create every table and queue the template declares, named by
-//!   logical id (with an optional prefix), on the endpoints in `AWS_ENDPOINT_URL_DYNAMODB` and
-//!   `AWS_ENDPOINT_URL_SQS`.
+//! - `provision [--prefix P]`: create every table, queue and bucket the template declares, named by
+//!   logical id (with an optional prefix), on the endpoints in `AWS_ENDPOINT_URL_DYNAMODB`,
+//!   `AWS_ENDPOINT_URL_SQS` and `AWS_ENDPOINT_URL_S3`, and verify the sender address with SES.
 //! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
 //!   token.
 //! - `functions`: list the template's functions by logical id, one per line.
@@ -59,6 +59,13 @@ async fn provision(prefix: &str) -> Result<()> {
     for (queue, url) in xtask::provision::create_queues(&sqs, &template, prefix).await? {
         eprintln!("queue {queue} ready: {url}");
     }
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    for (bucket, name) in xtask::provision::create_buckets(&s3, &template, prefix).await? {
+        eprintln!("bucket {bucket} ready: {name}");
+    }
+    let sender =
+        xtask::provision::verify_sender(&aws_sdk_sesv2::Client::new(&sdk), &template).await?;
+    eprintln!("sender {sender} verified");
     Ok(())
 }
 

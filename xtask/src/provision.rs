@@ -200,3 +200,80 @@ async fn create_queue(
         .map(str::to_owned)
         .ok_or_else(|| format!("creating queue {}: no URL", queue.logical_id).into())
 }
+
+/// The local name of the bucket `logical_id`: bucket names are lower-case.
+pub fn bucket_name(logical_id: &str, prefix: &str) -> String {
+    format!("{prefix}{logical_id}").to_ascii_lowercase()
+}
+
+/// Creates every bucket of `template` on the S3 endpoint; returns each one's name by logical id.
+pub async fn create_buckets(
+    s3: &aws_sdk_s3::Client,
+    template: &Template,
+    prefix: &str,
+) -> Result<BTreeMap<String, String>> {
+    let mut names = BTreeMap::new();
+    for logical_id in template.buckets() {
+        let name = bucket_name(&logical_id, prefix);
+        // Outside us-east-1, S3 wants the region said again.
+        let region = s3
+            .config()
+            .region()
+            .map(|region| region.as_ref().to_owned());
+        let location = region.filter(|region| region != "us-east-1").map(|region| {
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    region.as_str(),
+                ))
+                .build()
+        });
+        let created = s3
+            .create_bucket()
+            .bucket(&name)
+            .set_create_bucket_configuration(location)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(err)
+                if err.as_service_error().is_some_and(|e| {
+                    e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+                }) => {}
+            Err(err) => {
+                return Err(format!(
+                    "creating bucket {name}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(err)
+                )
+                .into());
+            }
+        }
+        names.insert(logical_id, name);
+    }
+    Ok(names)
+}
+
+/// Verifies the template's sender address with SES (the emulator refuses to send from an
+/// unverified one, as SES does).
+pub async fn verify_sender(ses: &aws_sdk_sesv2::Client, template: &Template) -> Result<String> {
+    let sender = template.parameter_default("SenderEmail")?;
+    let created = ses
+        .create_email_identity()
+        .email_identity(&sender)
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(sender),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_already_exists_exception()) =>
+        {
+            Ok(sender)
+        }
+        Err(err) => Err(format!(
+            "verifying {sender}: {}",
+            aws_sdk_sesv2::error::DisplayErrorContext(err)
+        )
+        .into()),
+    }
+}

@@ -15,12 +15,14 @@ const FUNCTION: &str = "AWS::Serverless::Function";
 const HTTP_API: &str = "AWS::Serverless::HttpApi";
 const TABLE: &str = "AWS::DynamoDB::Table";
 const QUEUE: &str = "AWS::SQS::Queue";
+const BUCKET: &str = "AWS::S3::Bucket";
 
 /// The parsed template.
 #[derive(Debug, Clone)]
 pub struct Template {
     resources: BTreeMap<String, Resource>,
     globals: Value,
+    parameters: Value,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -29,6 +31,8 @@ struct RawTemplate {
     resources: BTreeMap<String, Resource>,
     #[serde(default)]
     globals: Value,
+    #[serde(default)]
+    parameters: Value,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -195,6 +199,7 @@ impl Template {
         Ok(Self {
             resources: raw.resources,
             globals: raw.globals,
+            parameters: raw.parameters,
         })
     }
 
@@ -359,6 +364,19 @@ impl Template {
 }
 
 impl Template {
+    /// The logical ids of every S3 bucket.
+    pub fn buckets(&self) -> Vec<String> {
+        self.of_kind(BUCKET).map(|(id, _)| id.clone()).collect()
+    }
+
+    /// The default value of the parameter `name`, which local runs use.
+    pub fn parameter_default(&self, name: &str) -> Result<String> {
+        self.parameters[name]["Default"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("parameter {name} has no default").into())
+    }
+
     /// Every queue, dead-letter queues first (others refer to them), then by logical id.
     pub fn queues(&self) -> Result<Vec<Queue>> {
         let mut queues = self

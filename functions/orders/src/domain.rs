@@ -271,9 +271,10 @@ fn total_of(lines: &[Line]) -> Result<Option<Money>, RuleBroken> {
 }
 
 /// An order as the API shows it: lines with their totals, and the order's total.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: String,
+    pub owner: String,
     pub status: Status,
     pub currency: Option<Currency>,
     pub lines: Vec<LineView>,
@@ -289,9 +290,14 @@ pub struct OrderView {
     /// Why payment failed, in plain words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_failure: Option<String>,
+    /// Who the receipt is for, once checked out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LineView {
     pub product_id: String,
     pub name: String,
@@ -304,6 +310,7 @@ impl From<&Order> for OrderView {
     fn from(order: &Order) -> Self {
         Self {
             id: order.id.to_string(),
+            owner: order.owner.clone(),
             status: order.status,
             currency: order.currency(),
             lines: order
@@ -324,6 +331,8 @@ impl From<&Order> for OrderView {
             card_last4: order.card_last4.clone(),
             paid_at: order.paid_at.clone(),
             payment_failure: order.payment_failure.clone(),
+            customer_name: order.customer_name.clone(),
+            email: order.email.clone(),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! A Lambda Invoke API on loopback, for the functions one service invokes in another.
 //!
-//! The orders service prices products by invoking `product-get` through the real AWS SDK. Here
-//! that call reaches this server, which runs the real products handler in-process against the
-//! test's products table and answers as Lambda would: the function's HTTP API response as the
-//! invocation's payload.
+//! The orders service prices products by invoking `product-get`, and the receipts service checks
+//! orders by invoking `order-show`, through the real AWS SDK. Here those calls reach this server,
+//! which runs the real handlers in-process against the test's tables and answers as Lambda would:
+//! the function's HTTP API response as the invocation's payload.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -13,22 +13,31 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::Body;
+use orders::OrderStore;
 use products::ProductStore;
 use serde_json::json;
 use tokio::net::TcpListener;
 
 /// The functions this server can run, by the name the template's `!Ref` gives them locally.
 pub const PRODUCT_GET: &str = "ProductGetFunction";
+pub const ORDER_SHOW: &str = "OrderShowFunction";
+
+/// The stores the invocable functions use.
+#[derive(Debug, Clone)]
+pub struct Functions {
+    pub products: ProductStore,
+    pub orders: OrderStore,
+}
 
 /// Starts the server for the life of the test's runtime; returns its address.
-pub async fn start(products: ProductStore) -> SocketAddr {
+pub async fn start(functions: Functions) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let products = products.clone();
+            let functions = functions.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |request| invoke(products.clone(), request));
+                let service = service_fn(move |request| invoke(functions.clone(), request));
                 let _closed = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
@@ -39,7 +48,7 @@ pub async fn start(products: ProductStore) -> SocketAddr {
 }
 
 async fn invoke(
-    products: ProductStore,
+    functions: Functions,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
@@ -49,16 +58,21 @@ async fn invoke(
         .unwrap_or_default()
         .to_owned();
     let payload = request.into_body().collect().await.unwrap().to_bytes();
-    if function != PRODUCT_GET {
-        let body = json!({"Type": "User", "message": format!("Function not found: {function}")});
-        return Ok(hyper::Response::builder()
-            .status(404)
-            .header("x-amzn-errortype", "ResourceNotFoundException")
-            .body(Full::new(Bytes::from(body.to_string())))
-            .unwrap());
-    }
     let event = lambda_http::request::from_str(std::str::from_utf8(&payload).unwrap()).unwrap();
-    let response = shared::http::respond(products::handlers::get::handle(&products, event).await);
+    let response = match function.as_str() {
+        PRODUCT_GET => products::handlers::get::handle(&functions.products, event).await,
+        ORDER_SHOW => orders::handlers::show::handle(&functions.orders, event).await,
+        _ => {
+            let body =
+                json!({"Type": "User", "message": format!("Function not found: {function}")});
+            return Ok(hyper::Response::builder()
+                .status(404)
+                .header("x-amzn-errortype", "ResourceNotFoundException")
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap());
+        }
+    };
+    let response = shared::http::respond(response);
     let body = match response.body() {
         Body::Text(text) => text.clone(),
         Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),

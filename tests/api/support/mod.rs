@@ -19,8 +19,12 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use orders::{Catalog, OrderStore};
 use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
+use receipts::archive::Archive;
+use receipts::mail::Mailer;
+use receipts::store::ReceiptStore;
 use serde_json::{Value, json};
 use shared::auth::Role;
+use shared::invoke::HttpFunction;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
 use shared::store::Table;
 use users::domain::Username;
@@ -117,6 +121,10 @@ pub struct TestApp {
     pub bank: SimulatedBank,
     pub payment_results_queue: FifoQueue,
     pub receipts_queue: FifoQueue,
+    pub order_show: HttpFunction,
+    pub archive: Archive,
+    pub mailer: Mailer,
+    pub receipts: ReceiptStore,
     pub keys: TokenKeys,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
@@ -157,7 +165,21 @@ impl TestApp {
                 .await
                 .unwrap();
         let products = ProductStore::new(dynamodb.clone(), &tables["ProductsTable"]);
-        let lambda_endpoint = lambda::start(products.clone()).await;
+        let orders = OrderStore::new(dynamodb.clone(), &tables["OrdersTable"]);
+        let lambda_endpoint = lambda::start(lambda::Functions {
+            products: products.clone(),
+            orders: orders.clone(),
+        })
+        .await;
+        let s3 = aws_sdk_s3::Client::new(&sdk);
+        let buckets =
+            xtask::provision::create_buckets(&s3, &template, &format!("{}-", &unique[..12]))
+                .await
+                .unwrap();
+        let sesv2 = aws_sdk_sesv2::Client::new(&sdk);
+        let sender = xtask::provision::verify_sender(&sesv2, &template)
+            .await
+            .unwrap();
         let lambda_client = aws_sdk_lambda::Client::from_conf(
             aws_sdk_lambda::config::Builder::from(&sdk)
                 .endpoint_url(format!("http://{lambda_endpoint}"))
@@ -165,8 +187,15 @@ impl TestApp {
         );
         Self {
             users: UserStore::new(dynamodb.clone(), &tables["UsersTable"]),
-            orders: OrderStore::new(dynamodb.clone(), &tables["OrdersTable"]),
-            catalog: Catalog::new(lambda_client, lambda::PRODUCT_GET),
+            orders,
+            catalog: Catalog::new(HttpFunction::new(
+                lambda_client.clone(),
+                lambda::PRODUCT_GET,
+            )),
+            order_show: HttpFunction::new(lambda_client, lambda::ORDER_SHOW),
+            archive: Archive::new(s3, &buckets["ReceiptsBucket"]),
+            mailer: Mailer::new(sesv2, sender),
+            receipts: ReceiptStore::new(dynamodb.clone(), &tables["ReceiptsTable"]),
             checkout_queue: FifoQueue::new(sqs.clone(), &queues["CheckoutQueue"]),
             payments: PaymentStore::new(dynamodb.clone(), &tables["PaymentsTable"]),
             bank: SimulatedBank::new(Table::new(dynamodb.clone(), &tables["PaymentsTable"])),
@@ -207,17 +236,47 @@ impl TestApp {
         .await
     }
 
+    /// Delivers one batch from the receipts queue to the receipts consumer.
+    pub async fn run_receipts(&self) -> Delivery {
+        self.deliver("ReceiptsQueue", |event| {
+            receipts::handlers::email::handle(&self.receipts, &self.archive, &self.mailer, event)
+        })
+        .await
+    }
+
     /// Runs the payments pipeline until its queues are empty: checkout messages to payments,
     /// payment results to orders. Failed messages come back at once (see [`Redelivery`]).
+    /// Receipt messages stay queued.
     pub async fn settle_payments(&self) {
+        self.run_pipeline(false).await;
+    }
+
+    /// The whole pipeline after checkout, receipts included, until every queue is empty.
+    pub async fn run_all_consumers(&self) {
+        self.run_pipeline(true).await;
+    }
+
+    async fn run_pipeline(&self, with_receipts: bool) {
         for _ in 0..20 {
             let paid = self.run_payments().await;
             let settled = self.run_payment_results().await;
-            if paid.delivered == 0 && settled.delivered == 0 {
+            let mailed = if with_receipts {
+                self.run_receipts().await
+            } else {
+                Delivery::default()
+            };
+            if paid.delivered == 0 && settled.delivered == 0 && mailed.delivered == 0 {
                 return;
             }
         }
-        panic!("the payment queues did not empty in 20 rounds");
+        panic!("the queues did not empty in 20 rounds");
+    }
+
+    /// `GET /api/order/{id}/receipt`, as the client gets it (a PDF, or a JSON error).
+    pub async fn receipt(&self, request: Request) -> Response<Body> {
+        shared::http::respond(
+            receipts::handlers::get::handle(&self.order_show, &self.archive, request).await,
+        )
     }
 
     /// One batch from the queue `logical_id` to `consumer`, as the template's trigger would
@@ -342,6 +401,12 @@ impl TestApp {
         ))
     }
 
+    pub async fn order_show(&self, request: Request) -> Reply {
+        Reply::from(shared::http::respond(
+            orders::handlers::show::handle(&self.orders, request).await,
+        ))
+    }
+
     pub async fn order_list(&self, request: Request) -> Reply {
         Reply::from(shared::http::respond(
             orders::handlers::list::handle(&self.orders, request).await,
@@ -370,6 +435,29 @@ impl TestApp {
         Reply::from(shared::http::respond(
             products::handlers::create::handle(&self.products, request).await,
         ))
+    }
+
+    /// A shop with the seed catalogue and `username`, who has ordered two mugs and a pen and
+    /// checked out with `card`. Returns the order's id and the customer's token.
+    pub async fn checked_out(&self, username: &str, card: &str) -> (String, String) {
+        xtask::seed::load(&self.products).await.unwrap();
+        let token = self.given_session(username, Role::Customer).await;
+        for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
+            let body = json!({ "product_id": product, "qty": qty });
+            let request = self
+                .authorized(with_json(event("order-add-item"), &body), Some(&token))
+                .await;
+            self.add_item(request).await.assert(200, "");
+        }
+        let body = json!({
+            "card_number": card, "expiry_month": 12, "expiry_year": 2030, "holder": "Ada Lovelace",
+        });
+        let request = self
+            .authorized(with_json(event("order-checkout"), &body), Some(&token))
+            .await;
+        let reply = self.checkout(request).await;
+        reply.assert(202, "");
+        (reply.body["id"].as_str().unwrap().to_owned(), token)
     }
 
     /// Registers `username` with [`PASSWORD`].

@@ -5,6 +5,7 @@
 //! | `POST /api/order/add-item`     | `order-add-item`    | [`add_item`]    |
 //! | `POST /api/order/update-item`  | `order-update-item` | [`update_item`] |
 //! | `GET /api/order`               | `order-get`         | [`get`]         |
+//! | `GET /api/order/{id}`          | `order-show`        | [`show`]        |
 //! | `GET /api/orders`              | `order-list`        | [`list`]        |
 //! | `POST /api/order/checkout`     | `order-checkout`    | [`checkout`]    |
 //! | the payment results queue      | `order-payment-result` | [`payment_result`] |
@@ -14,6 +15,7 @@ pub mod checkout;
 pub mod get;
 pub mod list;
 pub mod payment_result;
+pub mod show;
 pub mod update_item;
 
 use serde::Deserialize;

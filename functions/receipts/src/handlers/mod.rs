@@ -1,0 +1,9 @@
+//! One module per Lambda function, named as its binary.
+//!
+//! | trigger                          | binary           | module      |
+//! |----------------------------------|------------------|-------------|
+//! | `GET /api/order/{id}/receipt`    | `receipt-get`    | [`get`]     |
+//! | the receipts queue               | `receipts-email` | [`email`]   |
+
+pub mod email;
+pub mod get;

@@ -1,0 +1,156 @@
+//! The receipts table: which receipts were e-mailed, keyed `EMAIL#<order id>`.
+//!
+//! Before sending, a delivery claims the order's e-mail with a conditional write; once SES has
+//! the message, the claim becomes `SENT`. A repeated delivery finds it sent and stops. A claim
+//! left by a function that died mid-send lapses after [`LEASE`], shorter than the receipts
+//! queue's visibility timeout, so the message's next delivery can take it over.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use shared::config::ConfigError;
+use shared::store::{Item, StoreError, Table, conditional, n, number, s, string};
+use time::OffsetDateTime;
+
+/// How long a claim to send stands: twice the consumer's timeout.
+pub const LEASE: Duration = Duration::from_secs(60);
+
+/// The outcome of claiming an order's receipt e-mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery sends it.
+    Claimed,
+    /// It was sent already.
+    AlreadySent,
+    /// Another delivery is sending it right now.
+    Busy,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReceiptStore {
+    table: Table,
+}
+
+impl ReceiptStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            table: Table::new(client, table),
+        }
+    }
+
+    /// The table named by `RECEIPTS_TABLE`.
+    pub fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: Table::from_env(sdk, "RECEIPTS_TABLE")?,
+        })
+    }
+
+    pub async fn claim_email(
+        &self,
+        order_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Claim, StoreError> {
+        let pk = email_key(order_id);
+        let claim = Item::from([
+            ("pk".to_owned(), s(&pk)),
+            ("status".to_owned(), s("SENDING")),
+            ("claimed_at".to_owned(), n(now.unix_timestamp())),
+        ]);
+        if self.table.put_if_absent(claim).await? {
+            return Ok(Claim::Claimed);
+        }
+        let Some(existing) = self.table.get(&pk, true).await? else {
+            // Released between the two calls: the next delivery will claim it.
+            return Ok(Claim::Busy);
+        };
+        if string(&existing, "status")? == "SENT" {
+            return Ok(Claim::AlreadySent);
+        }
+        let claimed_at = number(&existing, "claimed_at")?;
+        let lease = i64::try_from(LEASE.as_secs()).unwrap_or(i64::MAX);
+        if now.unix_timestamp() - claimed_at < lease {
+            return Ok(Claim::Busy);
+        }
+        // The claim lapsed: take it over, unless another delivery just did.
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(&pk))
+            .update_expression("SET claimed_at = :now")
+            .condition_expression("#status = :sending AND claimed_at = :claimed")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .expression_attribute_values(":sending", s("SENDING"))
+            .expression_attribute_values(":claimed", n(claimed_at))
+            .send()
+            .await;
+        let taken = conditional(
+            "UpdateItem",
+            result,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(if taken { Claim::Claimed } else { Claim::Busy })
+    }
+
+    /// Records that SES accepted the e-mail.
+    pub async fn mark_sent(
+        &self,
+        order_id: &str,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let sent = Item::from([
+            ("pk".to_owned(), s(email_key(order_id))),
+            ("status".to_owned(), s("SENT")),
+            ("message_id".to_owned(), s(message_id)),
+            ("sent_at".to_owned(), n(now.unix_timestamp())),
+        ]);
+        self.table
+            .client()
+            .put_item()
+            .table_name(self.table.name())
+            .set_item(Some(sent))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
+        Ok(())
+    }
+
+    /// Gives up a claim after a failed send, so the retry need not wait for the lease to lapse.
+    pub async fn release(&self, order_id: &str) -> Result<(), StoreError> {
+        self.table
+            .client()
+            .delete_item()
+            .table_name(self.table.name())
+            .key("pk", s(email_key(order_id)))
+            .condition_expression("#status = :sending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s("SENDING"))
+            .send()
+            .await
+            .map(drop)
+            .or_else(|err| {
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception())
+                {
+                    Ok(())
+                } else {
+                    Err(StoreError::from_sdk("DeleteItem", err))
+                }
+            })
+    }
+
+    /// Whether the order's receipt was e-mailed.
+    pub async fn was_sent(&self, order_id: &str) -> Result<bool, StoreError> {
+        let item = self.table.get(email_key(order_id), true).await?;
+        Ok(item.is_some_and(|item| string(&item, "status").is_ok_and(|status| status == "SENT")))
+    }
+}
+
+fn email_key(order_id: &str) -> String {
+    format!("EMAIL#{order_id}")
+}

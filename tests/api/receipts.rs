@@ -1,0 +1,232 @@
+//! Receipts: the whole flow from checkout to the e-mail that moto's SES records, the PDF's text
+//! read back with `pdftotext`, and the download route's rules.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use base64::Engine;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
+use shared::auth::Role;
+use shared::sqs::SqsBatchResponse;
+
+use crate::support::{TestApp, event};
+
+const MUG_TOTAL: &str = "€29.00";
+const PEN_TOTAL: &str = "€34.00";
+const ORDER_TOTAL: &str = "€63.00";
+
+/// The raw e-mails moto's SES recorded for the order `order_id`.
+fn emails_for(order_id: &str) -> Vec<String> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap();
+    let output = Command::new("curl")
+        .args(["-sf", &format!("{endpoint}/moto-api/data.json")])
+        .output()
+        .unwrap();
+    let data: Value = serde_json::from_slice(&output.stdout).unwrap();
+    data["ses"]["RawMessage"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|message| message["raw_data"].as_str())
+        .filter(|raw| raw.contains(&format!("receipt-{order_id}.pdf")))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The PDF attached to a raw MIME message.
+fn attachment(raw: &str) -> Vec<u8> {
+    let start = raw.find("Content-Type: application/pdf").unwrap();
+    let part = &raw[start..];
+    let body_start = part.find("\r\n\r\n").unwrap() + 4;
+    let body_end = part[body_start..].find("--").unwrap() + body_start;
+    let encoded: String = part[body_start..body_end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap()
+}
+
+/// The text of a PDF, as `pdftotext -layout` reads it.
+fn pdf_text(pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("receipt-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&path, pdf).unwrap();
+    let output = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian's poppler-utils) is installed by scripts/test");
+    std::fs::remove_file(&path).unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn receipt_request(id: &str) -> Request {
+    event("receipt-get").with_path_parameters(HashMap::from([("id".to_owned(), id.to_owned())]))
+}
+
+fn json_of(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_order_is_emailed_once_with_its_receipt_attached() {
+    let app = &TestApp::spawn().await;
+    let (id, token) = app.checked_out("ada", "4242424242424242").await;
+    app.run_all_consumers().await;
+
+    let emails = emails_for(&id);
+    assert_eq!(emails.len(), 1);
+    let email = &emails[0];
+    assert!(email.contains("To: ada@example.com"));
+    assert!(email.contains(&format!("Subject: Your receipt for order {}", &id[..8])));
+    let pdf = attachment(email);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    for expected in [
+        id.as_str(),
+        "Serverless Shop",
+        "Test User",
+        "Enamel camp mug",
+        "Brass ballpoint pen",
+        MUG_TOTAL,
+        PEN_TOTAL,
+        ORDER_TOTAL,
+        "Card ending in 4242",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let mug_line = text
+        .lines()
+        .find(|line| line.contains("Enamel camp mug"))
+        .unwrap();
+    assert!(
+        mug_line.contains(" 2 ") && mug_line.contains("€14.50"),
+        "{mug_line}"
+    );
+    assert!(app.receipts.was_sent(&id).await.unwrap());
+
+    // The download is the same document as the attachment: rendered once.
+    let download = app
+        .receipt(app.authorized(receipt_request(&id), Some(&token)).await)
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert_eq!(download.body().as_ref(), pdf.as_slice());
+}
+
+#[tokio::test]
+async fn duplicate_receipt_messages_send_one_email() {
+    let app = &TestApp::spawn().await;
+    let (id, _) = app.checked_out("ada", "4242424242424242").await;
+    app.settle_payments().await;
+    // The receipts consumer sends, then dies before answering: the message comes back.
+    let crashed = app
+        .deliver("ReceiptsQueue", |event| async move {
+            let response = receipts::handlers::email::handle(
+                &app.receipts,
+                &app.archive,
+                &app.mailer,
+                event.clone(),
+            )
+            .await;
+            assert!(response.batch_item_failures.is_empty());
+            let mut all_failed = SqsBatchResponse::default();
+            for record in &event.records {
+                all_failed.add_failure(record.message_id.clone().unwrap());
+            }
+            all_failed
+        })
+        .await;
+    assert_eq!(crashed.failed, 1);
+    app.run_all_consumers().await;
+    assert_eq!(emails_for(&id).len(), 1);
+}
+
+#[tokio::test]
+async fn a_declined_order_has_no_receipt_and_no_email() {
+    let app = &TestApp::spawn().await;
+    let (id, token) = app.checked_out("ada", "4000000000000002").await;
+    app.run_all_consumers().await;
+    assert!(emails_for(&id).is_empty());
+    let response = app
+        .receipt(app.authorized(receipt_request(&id), Some(&token)).await)
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(json_of(&response)["error"], "order_not_paid");
+    assert!(
+        json_of(&response)["message"]
+            .as_str()
+            .unwrap()
+            .contains("PAYMENT_FAILED")
+    );
+}
+
+#[tokio::test]
+async fn only_the_owner_gets_the_receipt_and_only_once_paid() {
+    let app = &TestApp::spawn().await;
+    let (id, ada) = app.checked_out("ada", "4242424242424242").await;
+
+    let pending = app
+        .receipt(app.authorized(receipt_request(&id), Some(&ada)).await)
+        .await;
+    assert_eq!(pending.status(), StatusCode::CONFLICT);
+    assert!(
+        json_of(&pending)["message"]
+            .as_str()
+            .unwrap()
+            .contains("PENDING_PAYMENT")
+    );
+
+    app.run_all_consumers().await;
+    let bob = app.given_session("bob", Role::Customer).await;
+    let admin = app.given_session("grace", Role::Admin).await;
+    for (token, status) in [
+        (Some(ada.as_str()), StatusCode::OK),
+        (Some(admin.as_str()), StatusCode::OK),
+        (Some(bob.as_str()), StatusCode::NOT_FOUND),
+        (None, StatusCode::UNAUTHORIZED),
+    ] {
+        let response = app
+            .receipt(app.authorized(receipt_request(&id), token).await)
+            .await;
+        assert_eq!(response.status(), status, "{token:?}");
+    }
+    for unknown in ["0123456789abcdef0123456789abcdef", "not-an-order"] {
+        let response = app
+            .receipt(app.authorized(receipt_request(unknown), Some(&ada)).await)
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{unknown}");
+        assert_eq!(json_of(&response)["error"], "order_not_found");
+    }
+}
+
+#[tokio::test]
+async fn customers_follow_their_order_by_id_and_nobody_else_can() {
+    let app = &TestApp::spawn().await;
+    let (id, ada) = app.checked_out("ada", "4242424242424242").await;
+    let bob = app.given_session("bob", Role::Customer).await;
+    let show = |token: String| {
+        let request = event("order-show")
+            .with_path_parameters(HashMap::from([("id".to_owned(), id.clone())]));
+        async move {
+            app.order_show(app.authorized(request, Some(&token)).await)
+                .await
+        }
+    };
+    let pending = show(ada.clone()).await;
+    pending.assert(200, "");
+    assert_eq!(pending.body["status"], "PENDING_PAYMENT");
+    show(bob).await.assert(404, "order_not_found");
+    app.run_all_consumers().await;
+    let paid = show(ada).await;
+    assert_eq!(paid.body["status"], "PAID");
+    assert!(paid.body["paid_at"].is_string());
+}
