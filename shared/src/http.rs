@@ -222,7 +222,7 @@ pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
             "the request body is empty; send a JSON object",
         ));
     }
-    match BodyFormat::of(request)? {
+    match BodyFormat::of(request, bytes)? {
         BodyFormat::Json => serde_json::from_slice(bytes).map_err(|err| {
             let code = if err.is_data() {
                 "invalid_body"
@@ -243,8 +243,10 @@ enum BodyFormat {
 }
 
 impl BodyFormat {
-    /// JSON unless the client says otherwise: a missing content type is the common curl case.
-    fn of(request: &Request) -> Result<Self, ApiError> {
+    /// JSON unless the client says otherwise: a missing content type is the common curl case,
+    /// and so is a JSON object sent as a form (`curl -d '{...}'` labels it form-encoded), which
+    /// no real form body can look like.
+    fn of(request: &Request, bytes: &[u8]) -> Result<Self, ApiError> {
         let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
             return Ok(Self::Json);
         };
@@ -258,7 +260,14 @@ impl BodyFormat {
             .to_ascii_lowercase();
         match essence.as_str() {
             "application/json" => Ok(Self::Json),
-            "application/x-www-form-urlencoded" => Ok(Self::Form),
+            "application/x-www-form-urlencoded" => {
+                let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+                Ok(if first == Some(&b'{') {
+                    Self::Json
+                } else {
+                    Self::Form
+                })
+            }
             other if other.starts_with("application/") && other.ends_with("+json") => {
                 Ok(Self::Json)
             }
@@ -373,7 +382,11 @@ mod tests {
             Some("application/x-www-form-urlencoded"),
             "username=ada&password=pw",
         );
-        for request in [json, json_with_charset, form] {
+        let curl_default = request(
+            Some("application/x-www-form-urlencoded"),
+            r#"{"username":"ada","password":"pw"}"#,
+        );
+        for request in [json, json_with_charset, form, curl_default] {
             assert_eq!(parse_body::<Login>(&request).unwrap(), expected);
         }
     }

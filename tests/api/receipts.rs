@@ -18,7 +18,7 @@ const PEN_TOTAL: &str = "€34.00";
 const ORDER_TOTAL: &str = "€63.00";
 
 /// The raw e-mails moto's SES recorded for the order `order_id`.
-fn emails_for(order_id: &str) -> Vec<String> {
+pub fn emails_for(order_id: &str) -> Vec<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap();
     let output = Command::new("curl")
         .args(["-sf", &format!("{endpoint}/moto-api/data.json")])

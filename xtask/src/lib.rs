@@ -3,12 +3,14 @@
 //! - [`template`]: the template read as data (functions, routes, authorizer, tables).
 //! - [`provision`]: creating its tables on the local emulators from their definitions.
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
+//! - [`local`]: the whole shop on one machine, as the template declares it.
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
 //! them directly.
 
 pub mod deliver;
+pub mod local;
 pub mod provision;
 pub mod seed;
 pub mod template;

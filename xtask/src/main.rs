@@ -9,6 +9,9 @@
 //! - `seed`: load the seed catalogue (`data/products.json`) into the table named by
 //!   `PRODUCTS_TABLE`; products already there are left alone, so it is safe to run twice.
 //! - `make-admin <username>`: give a user the admin role, in the table named by `USERS_TABLE`.
+//! - `run [--port 3000] [--invoke-port 9000] [--quiet]`: the whole shop locally (see
+//!   `xtask::local`), with the seed catalogue and two demo accounts; `scripts/run` starts the
+//!   emulators and builds the functions first.
 //!
 //! Table variables default to the template's logical ids, which are the local tables' names; on
 //! AWS, set them to the stack's outputs (`UsersTableName`, `ProductsTableName`).
@@ -33,8 +36,9 @@ async fn main() -> ExitCode {
         ["functions"] => functions(),
         ["seed"] => seed().await,
         ["make-admin", username] => make_admin(username).await,
+        ["run", options @ ..] => run(options).await,
         _ => Err(
-            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username>)".into(),
+            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username> | run [--port P] [--invoke-port P] [--quiet])".into(),
         ),
     };
     match outcome {
@@ -121,4 +125,114 @@ async fn make_admin(username: &str) -> Result<()> {
     } else {
         Err(format!("there is no user named {username}").into())
     }
+}
+
+/// Demo accounts the local shop creates: (username, password, admin?).
+const DEMO_ACCOUNTS: [(&str, &str, bool); 2] = [
+    ("admin", "admin-password", true),
+    ("customer", "customer-password", false),
+];
+
+async fn run(options: &[&str]) -> Result<()> {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use xtask::local::{Console, LocalConfig, LocalShop};
+
+    let mut port = 3000;
+    let mut invoke_port = 9000;
+    let mut function_logs = true;
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        match *option {
+            "--port" => port = rest.next().ok_or("--port needs a value")?.parse()?,
+            "--invoke-port" => {
+                invoke_port = rest.next().ok_or("--invoke-port needs a value")?.parse()?
+            }
+            "--quiet" => function_logs = false,
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    let root = xtask::template::workspace_root();
+    let local = root.join(".local/shop");
+    std::fs::create_dir_all(&local)?;
+    let secret_file = local.join("token-secret");
+    let token_secret = match std::fs::read_to_string(&secret_file) {
+        Ok(secret) if secret.trim().len() >= 32 => secret.trim().to_owned(),
+        _ => {
+            let secret = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            std::fs::write(&secret_file, &secret)?;
+            secret
+        }
+    };
+    let binaries = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+        .join("debug");
+    let shop = LocalShop::start(LocalConfig {
+        prefix: String::new(),
+        http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        invoke: SocketAddr::from((Ipv4Addr::LOCALHOST, invoke_port)),
+        binaries,
+        web: root.join("web"),
+        token_secret,
+        console: Console {
+            requests: true,
+            function_logs,
+        },
+    })
+    .await?;
+
+    let sdk = shared::aws::sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let products = ProductStore::new(dynamodb.clone(), &shop.names.refs["ProductsTable"]);
+    let seeded = xtask::seed::load(&products).await?;
+    let users = UserStore::new(dynamodb, &shop.names.refs["UsersTable"]);
+    for (username, password, admin) in DEMO_ACCOUNTS {
+        demo_account(&users, username, password, admin).await?;
+    }
+    eprintln!(
+        "\n  The shop is running at http://{}/ (API under /api/)\n\
+         \n  Demo accounts (log in with these):\n\
+         \x20   admin     / admin-password     (administrator)\n\
+         \x20   customer  / customer-password\n\
+         \n  Catalogue: {} products added, {} already there.\n\
+         \x20 Lambda Invoke API: http://{} (cargo lambda invoke <function> --data-file events/<event>.json)\n\
+         \x20 Test cards: 4242 4242 4242 4242 approved, 4000 0000 0000 0002 declined.\n\
+         \n  Ctrl-C stops everything.\n",
+        shop.http, seeded.added, seeded.already_there, shop.invoke
+    );
+    tokio::signal::ctrl_c().await?;
+    eprintln!("stopping the shop");
+    shop.stop().await;
+    Ok(())
+}
+
+/// Registers a demo account unless it exists, through the users service's own rules.
+async fn demo_account(
+    users: &UserStore,
+    username: &str,
+    password: &str,
+    admin: bool,
+) -> Result<()> {
+    use users::domain::{NewUser, RegistrationForm};
+    let form = RegistrationForm {
+        username: username.to_owned(),
+        password: password.to_owned(),
+        email: format!("{username}@shop.example"),
+        first_name: "Demo".to_owned(),
+        last_name: if admin { "Administrator" } else { "Customer" }.to_owned(),
+    };
+    let new_user = NewUser::try_from(form).map_err(|err| err.to_string())?;
+    let hash = users::password::hash(new_user.password.clone())
+        .await
+        .map_err(|err| err.to_string())?;
+    users
+        .insert(&new_user, hash, time::OffsetDateTime::now_utc())
+        .await?;
+    if admin {
+        users.set_role(&new_user.username, Role::Admin).await?;
+    }
+    Ok(())
 }

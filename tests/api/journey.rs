@@ -1,0 +1,237 @@
+//! The local shop (`cargo xtask run`, here started in-process), driven over HTTP the way a
+//! customer's browser would: every request runs the real function binaries through the local
+//! Lambda Runtime API, behind the template's routes and authorizer, and the queues deliver to
+//! their consumers. Needs the function binaries (`scripts/test` builds them).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use xtask::local::{Console, LocalConfig, LocalShop};
+use xtask::template::{Template, workspace_root};
+
+use crate::support::http::{HttpReply, send};
+use crate::support::sdk_config;
+
+/// The local shop on free ports, with its own tables, queues and bucket.
+async fn start_shop() -> LocalShop {
+    sdk_config().await;
+    let binaries = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), std::path::PathBuf::from)
+        .join("debug");
+    assert!(
+        binaries.join("user-login").is_file(),
+        "the function binaries are missing from {}: run `cargo build --workspace --bins` (scripts/test does)",
+        binaries.display()
+    );
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    LocalShop::start(LocalConfig {
+        prefix: format!("{}-", &unique[..12]),
+        http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        invoke: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        binaries,
+        web: workspace_root().join("web"),
+        token_secret: format!("{unique}{unique}"),
+        console: Console {
+            requests: false,
+            function_logs: false,
+        },
+    })
+    .await
+    .unwrap()
+}
+
+struct Browser {
+    shop: SocketAddr,
+    token: Option<String>,
+}
+
+impl Browser {
+    async fn get(&self, path: &str) -> HttpReply {
+        send(self.shop, "GET", path, self.token.as_deref(), None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> HttpReply {
+        send(self.shop, "POST", path, self.token.as_deref(), Some(&body)).await
+    }
+}
+
+#[track_caller]
+fn expect(reply: &HttpReply, status: u16) {
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_shops_from_registration_to_receipt_over_http() {
+    let shop = start_shop().await;
+    let sdk = sdk_config().await;
+    let products = products::ProductStore::new(
+        shared::aws::dynamodb(&sdk),
+        &shop.names.refs["ProductsTable"],
+    );
+    xtask::seed::load(&products).await.unwrap();
+    let mut browser = Browser {
+        shop: shop.http,
+        token: None,
+    };
+    let username = format!("journey{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+
+    let registered = browser
+        .post(
+            "/api/user/create",
+            json!({
+                "username": username, "password": "a long enough password",
+                "email": format!("{username}@example.com"),
+                "first_name": "Jo", "last_name": "Urney",
+            }),
+        )
+        .await;
+    expect(&registered, 201);
+    expect(
+        &browser.get(&format!("/api/user/{username}/exists")).await,
+        200,
+    );
+    let login = browser
+        .post(
+            "/api/user/login",
+            json!({ "username": username, "password": "a long enough password" }),
+        )
+        .await;
+    expect(&login, 200);
+    browser.token = Some(login.json()["token"].as_str().unwrap().to_owned());
+    let old_token = browser.token.clone();
+    assert_eq!(
+        browser.get("/api/user").await.json()["username"],
+        username.as_str()
+    );
+
+    let catalogue = browser.get("/api/products?limit=5").await;
+    expect(&catalogue, 200);
+    assert_eq!(catalogue.json()["products"].as_array().unwrap().len(), 5);
+    expect(&browser.get("/api/product/enamel-camp-mug").await, 200);
+
+    for product in ["enamel-camp-mug", "brass-ballpoint-pen"] {
+        let added = browser
+            .post(
+                "/api/order/add-item",
+                json!({ "product_id": product, "qty": 1 }),
+            )
+            .await;
+        expect(&added, 200);
+    }
+    let changed = browser
+        .post(
+            "/api/order/update-item",
+            json!({ "product_id": "enamel-camp-mug", "qty": 3 }),
+        )
+        .await;
+    expect(&changed, 200);
+    let order = browser.get("/api/order").await.json();
+    assert_eq!(order["total"], 3 * 1450 + 3400);
+
+    let checkout = browser
+        .post(
+            "/api/order/checkout",
+            json!({
+                "card_number": "4242 4242 4242 4242", "expiry_month": 12,
+                "expiry_year": 2030, "holder": "Jo Urney",
+            }),
+        )
+        .await;
+    expect(&checkout, 202);
+    let id = checkout.json()["id"].as_str().unwrap().to_owned();
+
+    // The queues carry the checkout to payments, the result back to orders, and the paid order
+    // to receipts, each consumer invoked as Lambda's SQS trigger would.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let paid = loop {
+        let order = browser.get(&format!("/api/order/{id}")).await.json();
+        if order["status"] == "PAID" || Instant::now() > deadline {
+            break order;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(paid["status"], "PAID", "{paid}");
+
+    let email = loop {
+        let found = crate::receipts::emails_for(&id);
+        if !found.is_empty() || Instant::now() > deadline {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(email.len(), 1, "one receipt e-mail");
+    assert!(email[0].contains(&format!("To: {username}@example.com")));
+
+    let receipt = browser.get(&format!("/api/order/{id}/receipt")).await;
+    expect(&receipt, 200);
+    assert_eq!(receipt.headers["content-type"], "application/pdf");
+    assert!(receipt.body.starts_with(b"%PDF-"));
+
+    expect(&browser.post("/api/user/logout", json!({})).await, 204);
+    browser.token = old_token;
+    let refused = browser.get("/api/user").await;
+    expect(&refused, 401);
+    assert!(
+        refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("ended")
+    );
+
+    shop.stop().await;
+}
+
+/// Every route the template declares reaches its function, with the authorizer first on the
+/// protected ones; anything else gets API Gateway's own 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_routes_are_exactly_the_templates() {
+    let shop = start_shop().await;
+    let anonymous = Browser {
+        shop: shop.http,
+        token: None,
+    };
+    for route in Template::workspace().unwrap().routes().unwrap() {
+        let path = route
+            .path
+            .replace("{username}", "nobody")
+            .replace("{id}", "0123456789abcdef0123456789abcdef");
+        let reply = send(shop.http, &route.method, &path, None, Some(&json!({}))).await;
+        let body = reply.json();
+        assert!(
+            body.get("error").is_some() || (200..300).contains(&reply.status),
+            "{} was not answered by its function: {} {body}",
+            route.key(),
+            reply.status
+        );
+        if route.authorizer.is_some() {
+            // The function answered 401 in its own words: the authorizer ran and said why.
+            assert_eq!(reply.status, 401, "{}: {body}", route.key());
+            assert!(body["message"].as_str().unwrap().contains("needs a token"));
+        }
+    }
+    for (method, path) in [
+        ("GET", "/api/nothing"),
+        ("DELETE", "/api/user"),
+        ("GET", "/api/product"),
+        ("POST", "/api/products"),
+    ] {
+        let reply = send(shop.http, method, path, None, None).await;
+        assert_eq!(reply.status, 404, "{method} {path}");
+        assert_eq!(reply.json(), json!({ "message": "Not Found" }));
+    }
+    let storefront = anonymous.get("/").await;
+    assert_eq!(storefront.status, 200);
+    assert!(
+        storefront.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    shop.stop().await;
+}

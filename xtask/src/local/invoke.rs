@@ -1,0 +1,96 @@
+//! The Lambda Invoke API (`POST /2015-03-31/functions/<name>/invocations`), for one function
+//! invoking another (orders pricing a product, receipts checking an order) and for
+//! `cargo lambda invoke <function> --data-file events/<event>.json`. Functions are named by
+//! binary (or by logical id).
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use super::runtime::{Outcome, Pool};
+
+pub async fn serve(listener: TcpListener, functions: Arc<BTreeMap<String, Arc<Pool>>>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let functions = Arc::clone(&functions);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let functions = Arc::clone(&functions);
+                async move { Ok::<_, Infallible>(invoke(&functions, request).await) }
+            });
+            let _closed = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn invoke(
+    functions: &BTreeMap<String, Arc<Pool>>,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let path = request.uri().path().to_owned();
+    let name = path
+        .strip_prefix("/2015-03-31/functions/")
+        .and_then(|rest| rest.strip_suffix("/invocations"))
+        .map(|name| name.rsplit(':').next().unwrap_or(name).to_owned());
+    let Some(pool) = name.as_ref().and_then(|name| functions.get(name)) else {
+        let message = format!("Function not found: {}", name.unwrap_or(path));
+        return answer(
+            StatusCode::NOT_FOUND,
+            Some("ResourceNotFoundException"),
+            serde_json::json!({ "Type": "User", "message": message }).to_string(),
+        );
+    };
+    let payload = match request.into_body().collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    match pool.invoke(payload).await {
+        Ok(Outcome::Response(body)) => answer(StatusCode::OK, None, body),
+        Ok(Outcome::Error(body)) => {
+            let mut response = answer(StatusCode::OK, None, body);
+            response.headers_mut().insert(
+                "x-amz-function-error",
+                hyper::header::HeaderValue::from_static("Unhandled"),
+            );
+            response
+        }
+        Err(err) => answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some("ServiceException"),
+            serde_json::json!({ "message": err.to_string() }).to_string(),
+        ),
+    }
+}
+
+fn answer(
+    status: StatusCode,
+    error: Option<&'static str>,
+    body: impl Into<Bytes>,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        "x-amz-executed-version",
+        hyper::header::HeaderValue::from_static("$LATEST"),
+    );
+    if let Some(error) = error {
+        headers.insert(
+            "x-amzn-errortype",
+            hyper::header::HeaderValue::from_static(error),
+        );
+    }
+    response
+}

@@ -1,0 +1,297 @@
+//! The whole shop on one machine, exactly as `template.yaml` declares it.
+//!
+//! - [`runtime`]: a Lambda Runtime API of our own; every function is its real binary, in its own
+//!   processes, fetching invocations as on AWS.
+//! - [`gateway`]: the HTTP API: the template's routes, its Lambda authorizer first, payload 2.0
+//!   events; and the storefront from `web/`.
+//! - [`invoke`]: the Lambda Invoke API, for functions that invoke others and for
+//!   `cargo lambda invoke`.
+//! - [`names`]: what the template's references mean locally.
+//! - SQS event source mappings, here in this module: a poller per queue trigger delivers batches
+//!   of the trigger's size and lets failed messages come back, and reach the dead-letter queue,
+//!   as Lambda does.
+//!
+//! Tables, queues and buckets are created from the template ([`crate::provision`]).
+
+pub mod gateway;
+pub mod invoke;
+pub mod names;
+pub mod runtime;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::sqs::SqsBatchResponse;
+use hyper::body::Bytes;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::Result;
+use crate::deliver::{self, Redelivery};
+use crate::template::Template;
+use names::LocalNames;
+use runtime::{FunctionSpec, Outcome, Pool};
+
+/// Where the local shop writes what happens: a line per request and each function's log lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Console {
+    /// A line per request and per queue delivery.
+    pub requests: bool,
+    /// Each function's own log lines.
+    pub function_logs: bool,
+}
+
+impl Console {
+    fn write(&self, line: &str) {
+        let _ignored = writeln!(std::io::stdout().lock(), "{line}");
+    }
+
+    /// `GET /api/products  product-list  200  12 ms`.
+    pub fn request(&self, method: &str, path: &str, function: &str, status: u16, started: Instant) {
+        if !self.requests {
+            return;
+        }
+        let millis = started.elapsed().as_millis();
+        self.write(&format!(
+            "{method:<6} {path:<44} {function:<22} {status}  {millis} ms"
+        ));
+    }
+
+    pub fn function_line(&self, function: &str, line: &str) {
+        if self.function_logs {
+            self.write(&format!("  [{function}] {line}"));
+        }
+    }
+
+    fn queue(&self, queue: &str, function: &str, delivered: usize, failed: usize) {
+        if !self.requests {
+            return;
+        }
+        self.write(&format!(
+            "SQS    {queue:<44} {function:<22} {delivered} message(s), {failed} failed"
+        ));
+    }
+}
+
+/// How to start the local shop.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// Prefix for the tables', queues' and buckets' names ("" for the local shop's own).
+    pub prefix: String,
+    pub http: SocketAddr,
+    pub invoke: SocketAddr,
+    /// Where the function binaries are (`target/debug`).
+    pub binaries: PathBuf,
+    /// The storefront's files.
+    pub web: PathBuf,
+    /// The value of the template's `TokenSecret` here.
+    pub token_secret: String,
+    pub console: Console,
+}
+
+/// A running local shop. Dropping it does not stop the processes: call [`LocalShop::stop`].
+#[derive(Debug)]
+pub struct LocalShop {
+    /// The shop's origin: storefront and API.
+    pub http: SocketAddr,
+    /// The Lambda Invoke API.
+    pub invoke: SocketAddr,
+    pub names: LocalNames,
+    pools: BTreeMap<String, Arc<Pool>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl LocalShop {
+    /// Creates the template's resources, starts its functions' runtimes, the HTTP API, the
+    /// Invoke API and the queue pollers.
+    pub async fn start(config: LocalConfig) -> Result<Self> {
+        let template = Template::workspace()?;
+        let sdk = shared::aws::sdk_config().await;
+        let mut names = LocalNames::default();
+
+        let dynamodb = shared::aws::dynamodb(&sdk);
+        for table in template.tables()? {
+            let name = format!("{}{}", config.prefix, table.logical_id);
+            crate::provision::create_table(&dynamodb, &table, &name).await?;
+            names.refs.insert(table.logical_id, name);
+        }
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let queues = crate::provision::create_queues(&sqs, &template, &config.prefix).await?;
+        names.refs.extend(queues.clone());
+        let s3 = aws_sdk_s3::Client::new(&sdk);
+        names
+            .refs
+            .extend(crate::provision::create_buckets(&s3, &template, &config.prefix).await?);
+        let sender =
+            crate::provision::verify_sender(&aws_sdk_sesv2::Client::new(&sdk), &template).await?;
+        names.refs.insert("SenderEmail".into(), sender);
+        names.refs.extend(names::function_refs(&template)?);
+        names
+            .secrets
+            .insert("TokenSecret".into(), config.token_secret.clone());
+
+        let invoke_listener = TcpListener::bind(config.invoke).await?;
+        let invoke_address = invoke_listener.local_addr()?;
+        let console = config.console;
+        let mut pools = BTreeMap::new();
+        let mut by_logical_id = BTreeMap::new();
+        let functions = template.functions()?;
+        for function in &functions {
+            let mut environment = names.environment(function)?;
+            environment.push((
+                "AWS_ENDPOINT_URL_LAMBDA".into(),
+                format!("http://{invoke_address}"),
+            ));
+            environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
+            let spec = FunctionSpec {
+                name: function.binary.clone(),
+                executable: config.binaries.join(&function.binary),
+                environment,
+                memory_mb: function.memory_size.unwrap_or(128),
+                timeout: Duration::from_secs(function.timeout.unwrap_or(3)),
+            };
+            let pool = Pool::start(spec, console).await?;
+            by_logical_id.insert(function.logical_id.clone(), Arc::clone(&pool));
+            pools.insert(function.binary.clone(), pool);
+        }
+
+        let mut tasks = Vec::new();
+        let mut invocable = pools.clone();
+        invocable.extend(by_logical_id.clone());
+        let invocable = Arc::new(invocable);
+        // `cargo lambda invoke` calls [::1] by default: answer there too when we can.
+        if invoke_address.ip().is_loopback() {
+            let ipv6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, invoke_address.port()));
+            match TcpListener::bind(ipv6).await {
+                Ok(listener) => {
+                    tasks.push(tokio::spawn(invoke::serve(
+                        listener,
+                        Arc::clone(&invocable),
+                    )));
+                }
+                Err(err) => console.function_line("invoke", &format!("not on {ipv6}: {err}")),
+            }
+        }
+        tasks.push(tokio::spawn(invoke::serve(invoke_listener, invocable)));
+
+        let authorizers: BTreeMap<String, Arc<Pool>> = template
+            .authorizers()?
+            .into_iter()
+            .filter_map(|authorizer| {
+                let pool = by_logical_id.get(&authorizer.function)?;
+                Some((authorizer.name, Arc::clone(pool)))
+            })
+            .collect();
+        let routes = template
+            .routes()?
+            .into_iter()
+            .map(|route| {
+                let function = by_logical_id
+                    .get(&route.function)
+                    .cloned()
+                    .ok_or_else(|| format!("no function {}", route.function))?;
+                let authorizer = match &route.authorizer {
+                    None => None,
+                    Some(name) => Some(
+                        authorizers
+                            .get(name)
+                            .cloned()
+                            .ok_or_else(|| format!("no authorizer {name}"))?,
+                    ),
+                };
+                Ok((route, function, authorizer))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let gateway = Arc::new(gateway::Gateway::new(routes, config.web.clone(), console));
+        let http_listener = TcpListener::bind(config.http).await?;
+        let http_address = http_listener.local_addr()?;
+        tasks.push(tokio::spawn(gateway.serve(http_listener)));
+
+        for function in &functions {
+            for trigger in &function.queue_triggers {
+                let url = queues
+                    .get(&trigger.queue)
+                    .cloned()
+                    .ok_or_else(|| format!("no queue {}", trigger.queue))?;
+                let pool = Arc::clone(&pools[&function.binary]);
+                let batch_size = i32::try_from(trigger.batch_size).unwrap_or(10);
+                tasks.push(tokio::spawn(poll(
+                    sqs.clone(),
+                    trigger.queue.clone(),
+                    url,
+                    batch_size,
+                    pool,
+                    console,
+                )));
+            }
+        }
+
+        Ok(Self {
+            http: http_address,
+            invoke: invoke_address,
+            names,
+            pools,
+            tasks,
+        })
+    }
+
+    /// Stops the servers and pollers and every function process.
+    pub async fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for pool in self.pools.values() {
+            pool.stop().await;
+        }
+    }
+}
+
+/// An SQS event source mapping: delivers batches from `url` to the function, as Lambda would.
+async fn poll(
+    sqs: aws_sdk_sqs::Client,
+    queue: String,
+    url: String,
+    batch_size: i32,
+    pool: Arc<Pool>,
+    console: Console,
+) {
+    loop {
+        let delivered =
+            deliver::deliver_batch(&sqs, &url, batch_size, Redelivery::AfterTimeout, |event| {
+                let pool = Arc::clone(&pool);
+                async move {
+                    let all_failed = || {
+                        let mut response = SqsBatchResponse::default();
+                        for record in &event.records {
+                            response.add_failure(record.message_id.clone().unwrap_or_default());
+                        }
+                        response
+                    };
+                    let Ok(payload) = serde_json::to_vec(&event) else {
+                        return all_failed();
+                    };
+                    match pool.invoke(Bytes::from(payload)).await {
+                        Ok(Outcome::Response(body)) => {
+                            serde_json::from_slice(&body).unwrap_or_else(|_| all_failed())
+                        }
+                        _ => all_failed(),
+                    }
+                }
+            })
+            .await;
+        match delivered {
+            Ok(delivery) if delivery.delivered > 0 => {
+                console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(err) => {
+                console.function_line(pool.name(), &format!("polling {queue} failed: {err}"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}

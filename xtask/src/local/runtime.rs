@@ -1,0 +1,312 @@
+//! A Lambda Runtime API of our own: each function's real binary runs as a separate process and
+//! fetches its invocations from this server, exactly as it does on AWS.
+//!
+//! Every function gets its own port (`AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>`). Processes start
+//! on the first invocation and stay warm; when every process of a function is busy, another one
+//! starts, up to [`MAX_WORKERS`], so concurrent requests run concurrently as on Lambda.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::Console;
+use crate::Result;
+
+/// Concurrent processes per function at most.
+pub const MAX_WORKERS: usize = 4;
+
+/// A function as the local runtime starts it.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// The binary's name, which is also the function's local name.
+    pub name: String,
+    pub executable: PathBuf,
+    pub environment: Vec<(String, String)>,
+    pub memory_mb: u64,
+    pub timeout: Duration,
+}
+
+/// How an invocation ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The function's response payload.
+    Response(Bytes),
+    /// The function reported an error (its payload), or timed out.
+    Error(Bytes),
+}
+
+struct Invocation {
+    id: String,
+    payload: Bytes,
+    deadline_ms: u128,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// One function's processes and the Runtime API they poll.
+pub struct Pool {
+    spec: FunctionSpec,
+    address: SocketAddr,
+    queue: mpsc::UnboundedSender<Invocation>,
+    pending: Arc<Mutex<mpsc::UnboundedReceiver<Invocation>>>,
+    in_flight: Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>,
+    workers: Mutex<Vec<Child>>,
+    /// Invocations waiting for a process, and invocations a process is running.
+    queued: AtomicUsize,
+    busy: AtomicUsize,
+    sequence: AtomicUsize,
+    console: Console,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("function", &self.spec.name)
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// Starts the function's Runtime API (no process yet). Each line the function's processes
+    /// write goes to `console`.
+    pub async fn start(spec: FunctionSpec, console: Console) -> Result<Arc<Self>> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (queue, pending) = mpsc::unbounded_channel();
+        let pool = Arc::new(Self {
+            spec,
+            address,
+            queue,
+            pending: Arc::new(Mutex::new(pending)),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
+            workers: Mutex::new(Vec::new()),
+            queued: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            sequence: AtomicUsize::new(0),
+            console,
+        });
+        let server = Arc::clone(&pool);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let pool = Arc::clone(&server);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| {
+                        let pool = Arc::clone(&pool);
+                        async move { Ok::<_, Infallible>(pool.runtime_api(request).await) }
+                    });
+                    let _closed = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(pool)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Kills every process of the function.
+    pub async fn stop(&self) {
+        for mut child in self.workers.lock().await.drain(..) {
+            let _gone = child.kill().await;
+        }
+    }
+
+    /// Runs one invocation with `payload` and waits for its outcome.
+    pub async fn invoke(&self, payload: Bytes) -> Result<Outcome> {
+        self.ensure_worker().await?;
+        let (reply, outcome) = oneshot::channel();
+        let id = format!(
+            "{:08x}-{}",
+            self.sequence.fetch_add(1, Ordering::Relaxed),
+            uuid::Uuid::new_v4().simple()
+        );
+        let deadline = SystemTime::now() + self.spec.timeout;
+        let deadline_ms = deadline
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        self.queue
+            .send(Invocation {
+                id: id.clone(),
+                payload,
+                deadline_ms,
+                reply,
+            })
+            .map_err(|_| "the runtime stopped")?;
+        match tokio::time::timeout(self.spec.timeout, outcome).await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_)) => Err(format!("{}: the invocation was dropped", self.spec.name).into()),
+            Err(_) => {
+                if self.in_flight.lock().await.remove(&id).is_some() {
+                    self.busy.fetch_sub(1, Ordering::SeqCst);
+                }
+                let message = format!(
+                    "{{\"errorType\":\"Timeout\",\"errorMessage\":\"Task timed out after {} seconds\"}}",
+                    self.spec.timeout.as_secs()
+                );
+                Ok(Outcome::Error(Bytes::from(message)))
+            }
+        }
+    }
+
+    /// Starts a process unless there are enough for every invocation running or waiting, plus
+    /// the one about to be queued (up to [`MAX_WORKERS`]).
+    async fn ensure_worker(&self) -> Result<()> {
+        let mut workers = self.workers.lock().await;
+        workers.retain_mut(|child| matches!(child.try_wait(), Ok(None)));
+        let demand = self.busy.load(Ordering::SeqCst) + self.queued.load(Ordering::SeqCst) + 1;
+        if workers.len() >= demand.min(MAX_WORKERS) {
+            return Ok(());
+        }
+        let mut command = Command::new(&self.spec.executable);
+        command
+            .envs(self.spec.environment.iter().map(|(k, v)| (k, v)))
+            .env("AWS_LAMBDA_RUNTIME_API", self.address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &self.spec.name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env(
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                self.spec.memory_mb.to_string(),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", self.spec.name),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("local/{}", workers.len()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().map_err(|err| {
+            format!(
+                "starting {} ({}): {err}; build the functions first (cargo build --bins)",
+                self.spec.name,
+                self.spec.executable.display()
+            )
+        })?;
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let console = self.console;
+            let name = self.spec.name.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    console.function_line(&name, &line);
+                }
+            });
+        }
+        workers.push(child);
+        Ok(())
+    }
+
+    async fn runtime_api(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let path = request.uri().path().to_owned();
+        let method = request.method().clone();
+        let body = match request.into_body().collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(_) => Bytes::new(),
+        };
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match (method, parts.as_slice()) {
+            (Method::GET, ["2018-06-01", "runtime", "invocation", "next"]) => self.next().await,
+            (Method::POST, ["2018-06-01", "runtime", "invocation", id, "response"]) => {
+                self.finish(id, Outcome::Response(body)).await
+            }
+            (Method::POST, ["2018-06-01", "runtime", "invocation", id, "error"]) => {
+                self.finish(id, Outcome::Error(body)).await
+            }
+            (Method::POST, ["2018-06-01", "runtime", "init", "error"]) => {
+                self.console.function_line(
+                    &self.spec.name,
+                    &format!("init error: {}", String::from_utf8_lossy(&body)),
+                );
+                reply(StatusCode::ACCEPTED, Bytes::from_static(b"{}"))
+            }
+            _ => reply(StatusCode::NOT_FOUND, Bytes::from_static(b"{}")),
+        }
+    }
+
+    /// `GET /next`: waits for an invocation and hands it to the process.
+    async fn next(&self) -> Response<Full<Bytes>> {
+        let invocation = self.pending.lock().await.recv().await;
+        let Some(invocation) = invocation else {
+            return reply(StatusCode::GONE, Bytes::new());
+        };
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        self.in_flight
+            .lock()
+            .await
+            .insert(invocation.id.clone(), invocation.reply);
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("lambda-runtime-aws-request-id", &invocation.id)
+            .header(
+                "lambda-runtime-deadline-ms",
+                invocation.deadline_ms.to_string(),
+            )
+            .header(
+                "lambda-runtime-invoked-function-arn",
+                format!(
+                    "arn:aws:lambda:local:000000000000:function:{}",
+                    self.spec.name
+                ),
+            )
+            .header(
+                "lambda-runtime-trace-id",
+                format!("Root=1-{}", invocation.id),
+            )
+            .header("content-type", "application/json")
+            .body(Full::new(invocation.payload))
+            .unwrap_or_else(|_| reply(StatusCode::INTERNAL_SERVER_ERROR, Bytes::new()))
+    }
+
+    async fn finish(&self, id: &str, outcome: Outcome) -> Response<Full<Bytes>> {
+        if let Some(waiting) = self.in_flight.lock().await.remove(id) {
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+            let _gone = waiting.send(outcome);
+        }
+        reply(
+            StatusCode::ACCEPTED,
+            Bytes::from_static(b"{\"status\":\"OK\"}"),
+        )
+    }
+}
+
+fn reply(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+}
