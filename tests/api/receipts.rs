@@ -20,11 +20,18 @@ const ORDER_TOTAL: &str = "€63.00";
 /// The raw e-mails moto's SES recorded for the order `order_id`.
 pub fn emails_for(order_id: &str) -> Vec<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap();
-    let output = Command::new("curl")
-        .args(["-sf", &format!("{endpoint}/moto-api/data.json")])
-        .output()
-        .unwrap();
-    let data: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // moto serialises its state while other tests change it, and now and then fails doing so:
+    // ask again.
+    let data = (0..10)
+        .find_map(|attempt| {
+            std::thread::sleep(std::time::Duration::from_millis(100 * attempt));
+            let output = Command::new("curl")
+                .args(["-sf", &format!("{endpoint}/moto-api/data.json")])
+                .output()
+                .ok()?;
+            serde_json::from_slice::<Value>(&output.stdout).ok()
+        })
+        .expect("moto's /moto-api/data.json did not answer");
     data["ses"]["RawMessage"]
         .as_array()
         .into_iter()
