@@ -14,7 +14,7 @@ use crate::support::http::{HttpReply, send};
 use crate::support::sdk_config;
 
 /// The local shop on free ports, with its own tables, queues and bucket.
-async fn start_shop() -> LocalShop {
+pub async fn start_shop() -> LocalShop {
     sdk_config().await;
     let binaries = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), std::path::PathBuf::from)

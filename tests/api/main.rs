@@ -4,12 +4,14 @@
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS).
 //! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
 //!   queues, down to the e-mail moto's SES records.
+//! - [`browser`]: the storefront in headless Chromium against the local shop.
 //! - [`journey`]: the local shop (`cargo xtask run`) driven over HTTP, from registration to receipt.
 //! - [`support`]: the harness, [`support::TestApp`].
 
 // A failed unwrap is how a test helper reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod contract;
 mod journey;
 mod orders;

@@ -190,7 +190,7 @@ async fn run(options: &[&str]) -> Result<()> {
     let seeded = xtask::seed::load(&products).await?;
     let users = UserStore::new(dynamodb, &shop.names.refs["UsersTable"]);
     for (username, password, admin) in DEMO_ACCOUNTS {
-        demo_account(&users, username, password, admin).await?;
+        xtask::seed::account(&users, username, password, admin).await?;
     }
     eprintln!(
         "\n  The shop is running at http://{}/ (API under /api/)\n\
@@ -206,33 +206,5 @@ async fn run(options: &[&str]) -> Result<()> {
     tokio::signal::ctrl_c().await?;
     eprintln!("stopping the shop");
     shop.stop().await;
-    Ok(())
-}
-
-/// Registers a demo account unless it exists, through the users service's own rules.
-async fn demo_account(
-    users: &UserStore,
-    username: &str,
-    password: &str,
-    admin: bool,
-) -> Result<()> {
-    use users::domain::{NewUser, RegistrationForm};
-    let form = RegistrationForm {
-        username: username.to_owned(),
-        password: password.to_owned(),
-        email: format!("{username}@shop.example"),
-        first_name: "Demo".to_owned(),
-        last_name: if admin { "Administrator" } else { "Customer" }.to_owned(),
-    };
-    let new_user = NewUser::try_from(form).map_err(|err| err.to_string())?;
-    let hash = users::password::hash(new_user.password.clone())
-        .await
-        .map_err(|err| err.to_string())?;
-    users
-        .insert(&new_user, hash, time::OffsetDateTime::now_utc())
-        .await?;
-    if admin {
-        users.set_role(&new_user.username, Role::Admin).await?;
-    }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The seed catalogue: `data/products.json`, loaded into the products table.
+//! The seed catalogue (`data/products.json`, loaded into the products table) and demo accounts.
 //!
 //! Every entry goes through the same validation as `POST /api/product/create`, so the seed cannot
 //! hold a product the API would refuse. Loading is safe to repeat: a product whose slug is already
@@ -6,6 +6,9 @@
 
 use products::ProductStore;
 use products::domain::{NewProduct, NewProductForm};
+use shared::auth::Role;
+use users::UserStore;
+use users::domain::{NewUser, RegistrationForm};
 
 use crate::Result;
 use crate::template::workspace_root;
@@ -46,4 +49,27 @@ pub async fn load(store: &ProductStore) -> Result<SeedReport> {
         }
     }
     Ok(report)
+}
+
+/// Registers `username` (at `username@shop.example`) unless it exists, through the users
+/// service's own rules and hashing; an administrator if `admin`.
+pub async fn account(users: &UserStore, username: &str, password: &str, admin: bool) -> Result<()> {
+    let form = RegistrationForm {
+        username: username.to_owned(),
+        password: password.to_owned(),
+        email: format!("{username}@shop.example"),
+        first_name: "Demo".to_owned(),
+        last_name: if admin { "Administrator" } else { "Customer" }.to_owned(),
+    };
+    let new_user = NewUser::try_from(form).map_err(|err| err.to_string())?;
+    let hash = users::password::hash(new_user.password.clone())
+        .await
+        .map_err(|err| err.to_string())?;
+    users
+        .insert(&new_user, hash, time::OffsetDateTime::now_utc())
+        .await?;
+    if admin {
+        users.set_role(&new_user.username, Role::Admin).await?;
+    }
+    Ok(())
 }

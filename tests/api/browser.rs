@@ -1,0 +1,64 @@
+//! The storefront in a real browser: headless Chromium (Debian's), driven by playwright-core
+//! from `tests/browser/journey.mjs`, against the local shop started here. `scripts/test`
+//! installs both and says where Chromium is (`SHOP_CHROMIUM`). Screenshots of the main pages go
+//! to `SHOP_SCREENSHOTS` (default `target/screenshots`).
+
+use std::process::Command;
+
+use xtask::template::workspace_root;
+
+use crate::journey::start_shop;
+use crate::support::sdk_config;
+
+fn run_scenario(scenario: &str, shop: &str) {
+    let chromium = std::env::var("SHOP_CHROMIUM").expect(
+        "SHOP_CHROMIUM is not set: run the tests through scripts/test, which installs Chromium",
+    );
+    let screenshots = std::env::var("SHOP_SCREENSHOTS")
+        .map_or_else(|_| workspace_root().join("target/screenshots"), Into::into);
+    let output = Command::new("node")
+        .current_dir(workspace_root().join("tests/browser"))
+        .args(["journey.mjs", scenario, shop])
+        .arg(&screenshots)
+        .env("SHOP_CHROMIUM", chromium)
+        .output()
+        .expect("node runs the browser tests");
+    assert!(
+        output.status.success(),
+        "browser scenario {scenario} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
+    let shop = start_shop().await;
+    let sdk = sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let products = products::ProductStore::new(dynamodb.clone(), &shop.names.refs["ProductsTable"]);
+    xtask::seed::load(&products).await.unwrap();
+    let users = users::UserStore::new(dynamodb.clone(), &shop.names.refs["UsersTable"]);
+    xtask::seed::account(&users, "customer", "customer-password", false)
+        .await
+        .unwrap();
+    let url = format!("http://{}/", shop.http);
+
+    let journey = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("journey", &url)
+    });
+    let journey = journey.await;
+
+    // The orders service's storage goes away; the shop must still show its catalogue.
+    dynamodb
+        .delete_table()
+        .table_name(&shop.names.refs["OrdersTable"])
+        .send()
+        .await
+        .unwrap();
+    let down = tokio::task::spawn_blocking(move || run_scenario("orders-down", &url)).await;
+    shop.stop().await;
+    journey.unwrap();
+    down.unwrap();
+}

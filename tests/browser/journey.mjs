@@ -1,0 +1,185 @@
+// The storefront in a real browser (Debian's Chromium, driven by playwright-core), against a
+// running local shop. Run by the `browser` integration test, which starts the shop:
+//
+//   node journey.mjs <scenario> <shop url> <screenshots folder>
+//
+// Scenarios: `journey` (a customer from registration to the receipt, on a desktop and a phone
+// screen, with the keyboard too) and `orders-down` (the orders service's table is gone: the
+// catalogue still shows, the cart says it is unavailable).
+
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const [scenario, base, screenshots] = process.argv.slice(2);
+if (!scenario || !base || !screenshots) {
+  console.error("usage: node journey.mjs <journey|orders-down> <shop url> <screenshots folder>");
+  process.exit(2);
+}
+mkdirSync(screenshots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.SHOP_CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+
+const problems = [];
+function watch(page) {
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !/status of (400|401|404|409|503)/.test(message.text())) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function journey() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+  const page = await context.newPage();
+  watch(page);
+  const username = `shopper${Date.now().toString(36)}`;
+
+  // The catalogue, with images, names and prices.
+  await page.goto(base);
+  await page.getByRole("heading", { name: "Everything in the shop" }).waitFor();
+  const cards = page.locator(".card");
+  await cards.first().waitFor();
+  assert.ok((await cards.count()) >= 12, "a page of products");
+  assert.match(await cards.first().locator(".price").innerText(), /€\s?\d+[.,]\d\d|\d+[.,]\d\d\s?€/);
+  assert.ok(await cards.first().locator("img").evaluate((img) => img.complete && img.naturalWidth > 0), "images load");
+  await shot(page, "catalogue");
+
+  // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to the content");
+
+  // Register, with live feedback on the username.
+  await page.getByRole("link", { name: "Register" }).click();
+  await page.getByLabel("Username").fill("customer");
+  await page.getByText("The username customer is taken.").waitFor();
+  await page.getByLabel("Username").fill(username);
+  await page.getByText(`${username} is available.`).waitFor();
+  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("E-mail").fill("not-an-address");
+  await page.getByLabel("First name").fill("Sam");
+  await page.getByLabel("Last name").fill("Shopper");
+  await page.getByRole("button", { name: "Create my account" }).click();
+  // The API's objections appear next to the fields they concern.
+  await page.locator("#field-password-error").getByText("must be 8 to 128 characters").waitFor();
+  await page.locator("#field-email-error").getByText("must be an e-mail address").waitFor();
+  await shot(page, "register-errors");
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByLabel("E-mail").fill(`${username}@example.com`);
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await page.getByText("Signed in as").waitFor();
+  assert.match(await page.locator("#account").innerText(), /Sam/);
+
+  // A product page; add two to the cart.
+  await page.goto(`${base}#/product/enamel-camp-mug`);
+  await page.getByRole("heading", { name: "Enamel camp mug" }).waitFor();
+  await page.getByLabel("Quantity of Enamel camp mug").fill("2");
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await page.getByText("Added.").waitFor();
+  await shot(page, "product");
+
+  // A second product, added from the catalogue with the keyboard.
+  await page.goto(`${base}#/`);
+  const pen = page.locator(".card", { hasText: "Brass ballpoint pen" });
+  await pen.waitFor();
+  await pen.getByRole("button", { name: "Add to cart" }).focus();
+  await page.keyboard.press("Enter");
+  await pen.getByText("View cart (3)").waitFor();
+  await page.waitForFunction(() => document.querySelector("#cart-link .count").textContent === "3");
+
+  // The cart: change a quantity, see the totals.
+  await page.getByRole("link", { name: /^Cart/ }).click();
+  await page.getByRole("heading", { name: "Your cart" }).waitFor();
+  const mugQuantity = page.getByLabel("Quantity of Enamel camp mug");
+  await mugQuantity.fill("3");
+  await mugQuantity.press("Tab");
+  await page.locator("tfoot .total").getByText(/77[.,]50/).waitFor();
+  await shot(page, "cart");
+
+  // Check out with the approved test card, listed on the page.
+  await page.getByRole("link", { name: "Check out" }).click();
+  await page.getByText("4242 4242 4242 4242").waitFor();
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByLabel("Name on the card").fill("Sam Shopper");
+  await shot(page, "checkout");
+  await page.getByRole("button", { name: /^Pay / }).click();
+
+  // The order page updates by itself until the payment settles, then offers the receipt.
+  await page.getByRole("heading", { name: /^Order / }).waitFor();
+  await page.locator(".badge", { hasText: "Paid" }).waitFor({ timeout: 60_000 });
+  const receipt = page.getByRole("link", { name: "Download the receipt (PDF)" });
+  await receipt.waitFor();
+  await shot(page, "order-paid");
+  const [download] = await Promise.all([page.waitForEvent("download"), receipt.click()]);
+  const path = await download.path();
+  const { readFileSync } = await import("node:fs");
+  assert.equal(readFileSync(path).subarray(0, 5).toString(), "%PDF-", "the receipt is a PDF");
+
+  // Order history.
+  await page.getByRole("link", { name: "Orders" }).first().click();
+  await page.getByRole("heading", { name: "Your orders" }).waitFor();
+  assert.equal(await page.locator("tbody tr").count(), 1);
+  await shot(page, "orders");
+
+  // A phone-sized screen: everything fits, nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}#/`);
+  await page.locator(".card").first().waitFor();
+  await shot(page, "catalogue-phone");
+  const overflow = await page.evaluate(() => {
+    const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
+    return { scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth, wide: wide.slice(0, 5).map((el) => `${el.tagName}.${el.className}`) };
+  });
+  assert.ok(overflow.scrollWidth <= overflow.width, `no sideways scrolling: ${JSON.stringify(overflow)}`);
+  await page.goto(`${base}#/cart`);
+  await page.getByText("Your cart is empty.").waitFor();
+
+  // Log out.
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("link", { name: "Log in" }).waitFor();
+  await context.close();
+}
+
+async function ordersDown() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  watch(page);
+  await page.goto(`${base}#/login`);
+  await page.getByLabel("Username").fill("customer");
+  await page.getByLabel("Password").fill("customer-password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByText("Signed in as").waitFor();
+  // The catalogue still shows, and adding to the cart says plainly that it cannot.
+  await page.getByRole("heading", { name: "Everything in the shop" }).waitFor();
+  await page.locator(".card").first().waitFor();
+  await page.locator(".card").first().getByRole("button", { name: "Add to cart" }).click();
+  await page.locator(".card").first().getByText(/unavailable/i).waitFor();
+  await shot(page, "orders-down-catalogue");
+  await page.getByRole("link", { name: /^Cart/ }).click();
+  await page.getByText("Your cart is unavailable right now.").waitFor();
+  await shot(page, "orders-down-cart");
+  await context.close();
+}
+
+try {
+  if (scenario === "journey") await journey();
+  else if (scenario === "orders-down") await ordersDown();
+  else throw new Error(`unknown scenario ${scenario}`);
+  assert.deepEqual(problems, [], "no errors in the page");
+  console.log(`browser scenario ${scenario}: ok`);
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,135 @@
+// Talking to the shop's API: one place for the token, JSON, and turning every failure into a
+// message a person can read.
+
+const TOKEN_KEY = "shop.token";
+const USER_KEY = "shop.user";
+
+/** A failed call: the API's code and message, or our own words when the API could not answer. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+
+  /** Whether the service behind the call is down (as opposed to the request being wrong). */
+  get unavailable() {
+    return this.status === 0 || this.status >= 500;
+  }
+}
+
+export const session = {
+  get token() {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  get user() {
+    try {
+      return JSON.parse(localStorage.getItem(USER_KEY) || "null");
+    } catch {
+      return null;
+    }
+  },
+  start(token, user) {
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(USER_KEY, JSON.stringify(user));
+    window.dispatchEvent(new Event("session"));
+  },
+  update(user) {
+    localStorage.setItem(USER_KEY, JSON.stringify(user));
+    window.dispatchEvent(new Event("session"));
+  },
+  end() {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(USER_KEY);
+    window.dispatchEvent(new Event("session"));
+  },
+};
+
+/** What to tell people when a service gives no answer of its own. */
+function fallbackMessage(status) {
+  if (status === 0) return "The shop cannot be reached. Check your connection and try again.";
+  if (status === 503 || status === 502 || status === 504) {
+    return "This part of the shop is unavailable right now. Please try again in a moment.";
+  }
+  if (status >= 500) return "Something went wrong on our side. Please try again.";
+  if (status === 404) return "That could not be found.";
+  return "That did not work.";
+}
+
+/**
+ * Calls the API and returns the parsed JSON (or null for an empty answer). Throws ApiError.
+ * A 401 on a call made with a token means the session is over: it is ended here, everywhere.
+ */
+export async function api(method, path, body) {
+  const headers = { accept: "application/json" };
+  const token = session.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "unreachable", fallbackMessage(0));
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && token) session.end();
+    const message = (data && data.message && data.error && data.message) || fallbackMessage(response.status);
+    throw new ApiError(response.status, (data && data.error) || "http_" + response.status, message, (data && data.fields) || {});
+  }
+  return data;
+}
+
+/** Fetches a binary document (the receipt PDF) with the session's token. */
+export async function download(path) {
+  const headers = {};
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  let response;
+  try {
+    response = await fetch(path, { headers });
+  } catch {
+    throw new ApiError(0, "unreachable", fallbackMessage(0));
+  }
+  if (!response.ok) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(response.status, (data && data.error) || "http", (data && data.message) || fallbackMessage(response.status));
+  }
+  return response.blob();
+}
+
+/** `€14.50`, in the visitor's locale, from minor units. */
+export function money(minor, currency) {
+  if (!currency) return "";
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+/**
+ * "12.5" or "12,50" typed by a person, as minor units (1250), without floating point; null when
+ * it is not an amount.
+ */
+export function parseMoney(text) {
+  const match = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text);
+  if (!match) return null;
+  const cents = (match[2] || "").padEnd(2, "0");
+  return Number(match[1]) * 100 + Number(cents);
+}
