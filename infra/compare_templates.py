@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Holds the CDK stack to template.yaml: same functions, routes and authorizer, tables, queues,
+triggers, buckets, alarms and permissions.
+
+    compare_templates.py <template.yaml> <cdk.out/ServerlessShop.template.json>
+
+template.yaml goes through the SAM transform (samtranslator, as `sam deploy` would) so that both
+sides are plain CloudFormation; then each side is reduced to what matters, with references
+normalised to logical ids (the CDK app keeps template.yaml's logical ids), and the two are
+compared. Differences are listed and the exit code is 1. Runs in the SAM CLI's virtualenv.
+"""
+
+import json
+import os
+import re
+import sys
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+
+class NoManagedPolicies:
+    """The SAM transform asks for managed policy ARNs; none are needed offline."""
+
+    def load(self):
+        return {}
+
+
+def sam_to_cloudformation(path):
+    text = open(path, encoding="utf-8").read()
+    template = yaml_parse(text)
+    binaries = {
+        name: resource["Metadata"]["BuildProperties"]["Binary"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    # The transform wants an S3 location for code that `sam build` would otherwise package.
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    return transform(template, {}, NoManagedPolicies()), binaries
+
+
+# ------------------------------------------------------------------------------------------------
+# Normalising references
+# ------------------------------------------------------------------------------------------------
+
+
+def text(value):
+    """A value as a string, with references written ${Id} (attributes dropped)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, dict) and len(value) == 1:
+        (key, inner), = value.items()
+        if key == "Ref":
+            return "${%s}" % inner
+        if key == "Fn::GetAtt":
+            target = inner if isinstance(inner, list) else inner.split(".")
+            return "${%s}" % target[0]
+        if key == "Fn::Join":
+            separator, parts = inner
+            return separator.join(text(part) for part in parts)
+        if key == "Fn::Sub":
+            template = inner if isinstance(inner, str) else inner[0]
+            variables = {} if isinstance(inner, str) else inner[1]
+            def replace(match):
+                name = match.group(1)
+                if name in variables:
+                    return text(variables[name])
+                return "${%s}" % name.split(".")[0]
+            return re.sub(r"\$\{([^}!]+)\}", replace, template)
+        if key == "Fn::If":
+            return "if(%s,%s,%s)" % (inner[0], text(inner[1]), text(inner[2]))
+    return json.dumps(value, sort_keys=True)
+
+
+def resources(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+# ------------------------------------------------------------------------------------------------
+# What each side declares
+# ------------------------------------------------------------------------------------------------
+
+# Permissions every function gets from its framework (logs, tracing, polling its queue), which
+# SAM and the CDK spell differently; the comparison is about the ones the shop asks for.
+FRAMEWORK_ACTIONS = re.compile(
+    r"^(logs:|xray:|sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueAttributes|GetQueueUrl))"
+)
+
+
+def functions(template, binaries=None):
+    found = {}
+    for name, function in resources(template, "AWS::Lambda::Function").items():
+        p = function["Properties"]
+        tags = {t["Key"]: t["Value"] for t in p.get("Tags", [])}
+        found[name] = {
+            "binary": (binaries or {}).get(name) or tags.get("shop:binary"),
+            "runtime": p.get("Runtime"),
+            "architectures": p.get("Architectures"),
+            "memory": p.get("MemorySize"),
+            "timeout": p.get("Timeout"),
+            "tracing": p.get("TracingConfig", {}).get("Mode"),
+            "log_format": p.get("LoggingConfig", {}).get("LogFormat"),
+            "reserved_concurrency": text(p.get("ReservedConcurrentExecutions")),
+            "environment": {k: text(v) for k, v in p.get("Environment", {}).get("Variables", {}).items()},
+            "description": p.get("Description"),
+        }
+    return found
+
+
+def permissions(template):
+    """Per function: the (action, resource) pairs its role allows, framework ones left out."""
+    role_of = {
+        name: text(f["Properties"]["Role"]).strip("${}")
+        for name, f in resources(template, "AWS::Lambda::Function").items()
+    }
+    statements = {}
+    for role_name, role in resources(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            statements.setdefault(role_name, []).extend(policy["PolicyDocument"]["Statement"])
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for role in policy["Properties"].get("Roles", []):
+            statements.setdefault(text(role).strip("${}"), []).extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    found = {}
+    for function, role in role_of.items():
+        pairs = set()
+        for statement in statements.get(role, []):
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            condition = json.dumps({k: {kk: text(vv) for kk, vv in v.items()} for k, v in statement.get("Condition", {}).items()}, sort_keys=True)
+            for action in actions:
+                if FRAMEWORK_ACTIONS.match(action):
+                    continue
+                for target in targets:
+                    pairs.add((action, text(target), condition))
+        found[function] = sorted(pairs)
+    return found
+
+
+def routes(template):
+    """(METHOD path) -> (function, authorizer or None)."""
+    found = {}
+    for api in resources(template, "AWS::ApiGatewayV2::Api").values():
+        body = api["Properties"].get("Body")
+        if not body:
+            continue
+        for path, methods in body.get("paths", {}).items():
+            for method, operation in methods.items():
+                uri = text(operation["x-amazon-apigateway-integration"]["uri"])
+                function = re.search(r"\$\{(\w+)\}/invocations", uri).group(1)
+                security = operation.get("security", [{}])[0]
+                authorizer = next(iter(security), None)
+                found[f"{method.upper()} {path}"] = (function, None if authorizer in (None, "NONE") else "lambda")
+    integrations = {
+        name: re.search(r"\$\{(\w+)\}", text(i["Properties"]["IntegrationUri"])).group(1)
+        for name, i in resources(template, "AWS::ApiGatewayV2::Integration").items()
+    }
+    for route in resources(template, "AWS::ApiGatewayV2::Route").values():
+        p = route["Properties"]
+        target = re.search(r"integrations/\$\{(\w+)\}", text(p["Target"])).group(1)
+        auth = None if p.get("AuthorizationType", "NONE") == "NONE" else "lambda"
+        found[p["RouteKey"]] = (integrations[target], auth)
+    return found
+
+
+def authorizers(template):
+    found = []
+    for api in resources(template, "AWS::ApiGatewayV2::Api").values():
+        schemes = (api["Properties"].get("Body") or {}).get("components", {}).get("securitySchemes", {})
+        for scheme in schemes.values():
+            a = scheme["x-amazon-apigateway-authorizer"]
+            found.append({
+                "function": re.search(r"\$\{(\w+)\}", text(a["authorizerUri"])).group(1),
+                "ttl": a.get("authorizerResultTtlInSeconds"),
+                "identity": a.get("identitySource", []),
+                "payload": a.get("authorizerPayloadFormatVersion"),
+                "simple": a.get("enableSimpleResponses"),
+            })
+    for a in resources(template, "AWS::ApiGatewayV2::Authorizer").values():
+        p = a["Properties"]
+        found.append({
+            "function": re.search(r"\$\{(\w+)\}", text(p["AuthorizerUri"])).group(1),
+            "ttl": p.get("AuthorizerResultTtlInSeconds"),
+            "identity": p.get("IdentitySource", []),
+            "payload": p.get("AuthorizerPayloadFormatVersion"),
+            "simple": p.get("EnableSimpleResponses"),
+        })
+    return found
+
+
+def stage_settings(template):
+    found = {}
+    for stage in resources(template, "AWS::ApiGatewayV2::Stage").values():
+        p = stage["Properties"]
+        settings = p.get("DefaultRouteSettings", {})
+        access = p.get("AccessLogSettings", {})
+        found = {
+            "burst": settings.get("ThrottlingBurstLimit"),
+            "rate": settings.get("ThrottlingRateLimit"),
+            "access_logs": text(access.get("DestinationArn")),
+            "access_log_fields": sorted(json.loads(re.sub(r"\s+", "", access.get("Format", "{}"))).keys()),
+        }
+    return found
+
+
+def tables(template):
+    found = {}
+    for name, t in resources(template, "AWS::DynamoDB::Table").items():
+        p = t["Properties"]
+        found[name] = {
+            "keys": p["KeySchema"],
+            "attributes": sorted((a["AttributeName"], a["AttributeType"]) for a in p["AttributeDefinitions"]),
+            "indexes": sorted(
+                (i["IndexName"], json.dumps(i["KeySchema"]), i["Projection"]["ProjectionType"], sorted(i["Projection"].get("NonKeyAttributes", [])))
+                for i in p.get("GlobalSecondaryIndexes", [])
+            ),
+            "billing": p.get("BillingMode"),
+            "ttl": p.get("TimeToLiveSpecification"),
+            "pitr": p.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"),
+            "sse": p.get("SSESpecification", {}).get("SSEEnabled"),
+        }
+    return found
+
+
+def queues(template):
+    found = {}
+    for name, q in resources(template, "AWS::SQS::Queue").items():
+        p = q["Properties"]
+        redrive = p.get("RedrivePolicy")
+        found[name] = {
+            "fifo": p.get("FifoQueue"),
+            "visibility": p.get("VisibilityTimeout"),
+            "retention": p.get("MessageRetentionPeriod"),
+            "sse": p.get("SqsManagedSseEnabled"),
+            "dead_letters": None if not redrive else (text(redrive["deadLetterTargetArn"]), redrive["maxReceiveCount"]),
+        }
+    return found
+
+
+def triggers(template):
+    return sorted(
+        (
+            text(m["Properties"]["FunctionName"]),
+            text(m["Properties"]["EventSourceArn"]),
+            m["Properties"].get("BatchSize"),
+            tuple(m["Properties"].get("FunctionResponseTypes", [])),
+        )
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+    )
+
+
+def buckets(template):
+    found = {}
+    for name, b in resources(template, "AWS::S3::Bucket").items():
+        p = b["Properties"]
+        found[name] = {
+            "encryption": p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+            "public_access": p.get("PublicAccessBlockConfiguration"),
+            "ownership": p.get("OwnershipControls"),
+            "versioning": p.get("VersioningConfiguration"),
+        }
+    return found
+
+
+def alarms(template):
+    found = {}
+    for name, a in resources(template, "AWS::CloudWatch::Alarm").items():
+        p = a["Properties"]
+        found[name] = {
+            "metric": (p.get("Namespace"), p.get("MetricName"), p.get("Statistic")),
+            "queue": [text(d["Value"]) for d in p.get("Dimensions", [])],
+            "threshold": (p.get("ComparisonOperator"), float(p.get("Threshold"))),
+            "actions": [text(action) for action in p.get("AlarmActions", [])],
+        }
+    return found
+
+
+def log_retention(template):
+    return sorted(
+        (text(g["Properties"].get("LogGroupName", "")) or name, g["Properties"].get("RetentionInDays"))
+        for name, g in resources(template, "AWS::Logs::LogGroup").items()
+    )
+
+
+def parameters(template):
+    return {name: (p.get("Type"), str(p.get("Default"))) for name, p in template.get("Parameters", {}).items() if not name.startswith("BootstrapVersion")}
+
+
+def outputs(template):
+    return sorted(name for name in template.get("Outputs", {}))
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def main():
+    sam_path, cdk_path = sys.argv[1:3]
+    sam, binaries = sam_to_cloudformation(sam_path)
+    cdk = json.load(open(cdk_path, encoding="utf-8"))
+    checks = [
+        ("functions", functions(sam, binaries), functions(cdk)),
+        ("permissions", permissions(sam), permissions(cdk)),
+        ("routes", routes(sam), routes(cdk)),
+        ("authorizer", authorizers(sam), authorizers(cdk)),
+        ("API stage", stage_settings(sam), stage_settings(cdk)),
+        ("tables", tables(sam), tables(cdk)),
+        ("queues", queues(sam), queues(cdk)),
+        ("triggers", triggers(sam), triggers(cdk)),
+        ("buckets", buckets(sam), buckets(cdk)),
+        ("alarms", alarms(sam), alarms(cdk)),
+        ("log groups", len(log_retention(sam)), len(log_retention(cdk))),
+        ("parameters", parameters(sam), parameters(cdk)),
+    ]
+    differences = 0
+    for what, left, right in checks:
+        if not left:
+            print(f"template.yaml declares no {what}: the comparison itself is broken")
+            return 2
+        if left == right:
+            print(f"same {what}")
+            continue
+        differences += 1
+        print(f"DIFFERENT {what}:")
+        if isinstance(left, dict) and isinstance(right, dict):
+            for key in sorted(set(left) | set(right)):
+                if left.get(key) != right.get(key):
+                    print(f"  {key}:\n    template.yaml: {json.dumps(left.get(key), sort_keys=True, default=str)}\n    CDK:           {json.dumps(right.get(key), sort_keys=True, default=str)}")
+        else:
+            print(f"  template.yaml: {json.dumps(left, sort_keys=True, default=str)}\n  CDK:           {json.dumps(right, sort_keys=True, default=str)}")
+    missing = set(outputs(sam)) - set(outputs(cdk))
+    if missing:
+        differences += 1
+        print(f"DIFFERENT outputs: the CDK stack lacks {sorted(missing)}")
+    print(f"{differences} difference(s)")
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,493 @@
+// The shop's stack in the CDK: the same resources as template.yaml, with the same logical ids,
+// so that compare_templates.py can hold the two to each other resource by resource.
+
+import * as path from "node:path";
+
+import {
+  Aws,
+  CfnCondition,
+  CfnOutput,
+  CfnParameter,
+  CfnResource,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  StackProps,
+  Tags,
+} from "aws-cdk-lib";
+import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
+import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { RustFunction } from "cargo-lambda-cdk";
+import { Construct } from "constructs";
+
+/** The Cargo workspace, whose binaries are the functions. */
+const WORKSPACE = path.join(__dirname, "..", "..", "Cargo.toml");
+
+/** Gives a construct's CloudFormation resource the logical id template.yaml uses. */
+function named<T extends Construct>(construct: T, logicalId: string): T {
+  (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
+  return construct;
+}
+
+/**
+ * Records, on the resource, why a linter's rule does not apply (checkov and cfn-lint read these):
+ * the same reasons template.yaml gives.
+ */
+function suppress(construct: Construct, checkov: [string, string][], cfnLint: [string, string][] = []): void {
+  const resource = construct.node.defaultChild as CfnResource;
+  if (checkov.length > 0) {
+    resource.addMetadata("checkov", { skip: checkov.map(([id, comment]) => ({ id, comment })) });
+  }
+  if (cfnLint.length > 0) {
+    resource.addMetadata("cfn-lint", { config: { ignore_checks: cfnLint.map(([id]) => id) }, reasons: Object.fromEntries(cfnLint) });
+  }
+}
+
+const CUSTOMER_KEY = "Encrypted at rest with the AWS-managed key; a customer key costs $1 a month.";
+
+/** A table keyed by `pk`, on demand, with point-in-time recovery and AWS-managed encryption. */
+function table(scope: Construct, id: string, props: Partial<dynamodb.TableProps> = {}): dynamodb.Table {
+  const made = new dynamodb.Table(scope, id, {
+    partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...props,
+  });
+  suppress(made, [["CKV_AWS_119", CUSTOMER_KEY]]);
+  return named(made, id);
+}
+
+export class ShopStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const reservedConcurrency = new CfnParameter(this, "ReservedConcurrency", {
+      type: "Number",
+      default: 10,
+      minValue: 0,
+      description: "How many instances of each function may run at once; 0 lifts the cap.",
+    });
+    const alarmEmail = new CfnParameter(this, "AlarmEmail", {
+      type: "String",
+      default: "",
+      description: "Where alarms are e-mailed; empty for none.",
+    });
+    const senderEmail = new CfnParameter(this, "SenderEmail", {
+      type: "String",
+      default: "receipts@shop.example",
+      description: "The address receipts are sent from (verified in SES).",
+    });
+    const capConcurrency = new CfnCondition(this, "CapConcurrency", {
+      expression: Fn.conditionNot(Fn.conditionEquals(reservedConcurrency.valueAsNumber, 0)),
+    });
+    const emailAlarms = new CfnCondition(this, "EmailAlarms", {
+      expression: Fn.conditionNot(Fn.conditionEquals(alarmEmail.valueAsString, "")),
+    });
+
+    // -------------------------------------------------------------------------------------------
+    // Functions: each a binary of the workspace, arm64, traced, with logs that expire.
+    // -------------------------------------------------------------------------------------------
+    const rust = (logicalId: string, binary: string, options: {
+      description: string;
+      memorySize?: number;
+      timeout?: number;
+      environment: Record<string, string>;
+    }): lambda.Function => {
+      const fn = new RustFunction(this, logicalId, {
+        manifestPath: WORKSPACE,
+        binaryName: binary,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: options.memorySize ?? 128,
+        timeout: Duration.seconds(options.timeout ?? 10),
+        description: options.description,
+        environment: options.environment,
+        tracing: lambda.Tracing.ACTIVE,
+        loggingFormat: lambda.LoggingFormat.JSON,
+      });
+      const logGroup = new logs.LogGroup(this, `${logicalId}Logs`, {
+        logGroupName: `/aws/lambda/${fn.functionName}`,
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      suppress(named(logGroup, `${logicalId}Logs`), [["CKV_AWS_158", CUSTOMER_KEY]]);
+      suppress(fn, [
+        ["CKV_AWS_116", "Invoked synchronously (the API) or by an SQS trigger, whose queue has the dead-letter queue."],
+        ["CKV_AWS_117", "Talks only to AWS APIs; a VPC would add NAT costs and cold-start time and protect nothing."],
+        ["CKV_AWS_173", "Environment encrypted at rest with the AWS-managed key; a customer key costs $1 a month."],
+      ], [["W3005", "the CDK declares the role dependency explicitly as well as through GetAtt"]]);
+      // Which binary it runs, for compare_templates.py (the code itself is an asset hash).
+      Tags.of(fn).add("shop:binary", binary);
+      const cfn = fn.node.defaultChild as lambda.CfnFunction;
+      cfn.overrideLogicalId(logicalId);
+      cfn.addPropertyOverride(
+        "ReservedConcurrentExecutions",
+        Fn.conditionIf(capConcurrency.logicalId, reservedConcurrency.valueAsNumber, Aws.NO_VALUE),
+      );
+      return fn;
+    };
+    const allow = (fn: lambda.IFunction, actionsList: string[], resources: string[]) =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: actionsList, resources }));
+
+    // -------------------------------------------------------------------------------------------
+    // Tables and the token secret.
+    // -------------------------------------------------------------------------------------------
+    const usersTable = table(this, "UsersTable", { timeToLiveAttribute: "expires_at" });
+    usersTable.addGlobalSecondaryIndex({
+      indexName: "ByKind",
+      partitionKey: { name: "kind", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "username", type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ["email", "first_name", "last_name", "role", "created_at"],
+    });
+    const productsTable = table(this, "ProductsTable");
+    productsTable.addGlobalSecondaryIndex({
+      indexName: "Catalog",
+      partitionKey: { name: "kind", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "slug", type: dynamodb.AttributeType.STRING },
+    });
+    const ordersTable = table(this, "OrdersTable");
+    for (const [indexName, partition] of [["ByOwner", "owner"], ["ByStatus", "status"]]) {
+      ordersTable.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partition, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: "created_at", type: dynamodb.AttributeType.STRING },
+      });
+    }
+    const paymentsTable = table(this, "PaymentsTable");
+    const receiptsTable = table(this, "ReceiptsTable");
+
+    const tokenSecret = named(new secretsmanager.Secret(this, "TokenSecret", {
+      description: "Signs and verifies the users service's session tokens (HS256).",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    }), "TokenSecret");
+    suppress(tokenSecret, [["CKV_AWS_149", CUSTOMER_KEY]]);
+    const tokenSecretValue = `{{resolve:secretsmanager:${tokenSecret.secretArn}:SecretString}}`;
+
+    // -------------------------------------------------------------------------------------------
+    // Queues, their dead-letter queues, and alarms on those.
+    // -------------------------------------------------------------------------------------------
+    const alarmTopic = named(new sns.Topic(this, "AlarmTopic"), "AlarmTopic");
+    (alarmTopic.node.defaultChild as sns.CfnTopic).kmsMasterKeyId = "alias/aws/sns";
+    const subscription = new sns.CfnSubscription(this, "AlarmEmailSubscription", {
+      topicArn: alarmTopic.topicArn,
+      protocol: "email",
+      endpoint: alarmEmail.valueAsString,
+    });
+    subscription.cfnOptions.condition = emailAlarms;
+    subscription.addMetadata("cfn-lint", { config: { ignore_checks: ["ES7000"] }, reasons: { ES7000: "an e-mail subscription; an undelivered alarm still shows in the console" } });
+
+    const SQS_MANAGED = "Encrypted at rest by SQS-managed keys (SqsManagedSseEnabled), which this check does not recognise.";
+    const queue = (name: string, visibility: number, what: string): sqs.Queue => {
+      const deadLetters = named(new sqs.Queue(this, `${name}DeadLetterQueue`, {
+        fifo: true,
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      }), `${name}DeadLetterQueue`);
+      suppress(deadLetters, [["CKV_AWS_27", SQS_MANAGED]], [["ES6000", "it is itself a dead-letter queue; its alarm tells a person"]]);
+      named(new cloudwatch.Alarm(this, `${name}DeadLetterAlarm`, {
+        alarmDescription: `${what} - read ${name}DeadLetterQueue, fix the cause, then redrive`,
+        metric: deadLetters.metricApproximateNumberOfMessagesVisible({
+          statistic: "Maximum",
+          period: Duration.minutes(1),
+        }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }), `${name}DeadLetterAlarm`).addAlarmAction(new actions.SnsAction(alarmTopic));
+      const work = named(new sqs.Queue(this, `${name}Queue`, {
+        fifo: true,
+        visibilityTimeout: Duration.seconds(visibility),
+        retentionPeriod: Duration.days(4),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      }), `${name}Queue`);
+      suppress(work, [["CKV_AWS_27", SQS_MANAGED]]);
+      return work;
+    };
+    const checkoutQueue = queue("Checkout", 180, "Checkouts could not be charged");
+    const paymentResultsQueue = queue("PaymentResults", 60, "Payment outcomes could not be recorded on orders");
+    const receiptsQueue = queue("Receipts", 180, "Receipts could not be e-mailed");
+
+    // -------------------------------------------------------------------------------------------
+    // Buckets.
+    // -------------------------------------------------------------------------------------------
+    const privateBucket = (id: string) => named(new s3.Bucket(this, id, {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    }), id);
+    const receiptsBucket = privateBucket("ReceiptsBucket");
+    suppress(receiptsBucket, [["CKV_AWS_18", "Receipts are read only through the API, whose access log records every download."]]);
+    const storefrontBucket = privateBucket("StorefrontBucket");
+    suppress(storefrontBucket, [["CKV_AWS_18", "Served only through CloudFront; S3 access logs would cost more than the site."]]);
+
+    // -------------------------------------------------------------------------------------------
+    // Users service.
+    // -------------------------------------------------------------------------------------------
+    const usersEnv = { USERS_TABLE: usersTable.tableName };
+    const userCreate = rust("UserCreateFunction", "user-create", {
+      description: "POST /api/user/create - register a customer account",
+      memorySize: 1024,
+      environment: usersEnv,
+    });
+    allow(userCreate, ["dynamodb:PutItem"], [usersTable.tableArn]);
+    const userLogin = rust("UserLoginFunction", "user-login", {
+      description: "POST /api/user/login - exchange a password for a session token",
+      memorySize: 1024,
+      environment: { ...usersEnv, TOKEN_SECRET: tokenSecretValue },
+    });
+    allow(userLogin, ["dynamodb:GetItem", "dynamodb:PutItem"], [usersTable.tableArn]);
+    const userLogout = rust("UserLogoutFunction", "user-logout", {
+      description: "POST /api/user/logout - end the caller's session",
+      environment: usersEnv,
+    });
+    allow(userLogout, ["dynamodb:DeleteItem"], [usersTable.tableArn]);
+    const userExists = rust("UserExistsFunction", "user-exists", {
+      description: "GET /api/user/{username}/exists - whether a username is taken",
+      environment: usersEnv,
+    });
+    allow(userExists, ["dynamodb:GetItem"], [usersTable.tableArn]);
+    const userCurrent = rust("UserCurrentFunction", "user-current", {
+      description: "GET /api/user - the caller's own account",
+      environment: usersEnv,
+    });
+    allow(userCurrent, ["dynamodb:GetItem"], [usersTable.tableArn]);
+    const usersList = rust("UsersListFunction", "users-list", {
+      description: "GET /api/users - every account, for administrators",
+      environment: usersEnv,
+    });
+    allow(usersList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
+    const authorizerFn = rust("UsersAuthorizerFunction", "users-authorizer", {
+      description: "The HTTP API's Lambda authorizer - verifies tokens and live sessions",
+      environment: { ...usersEnv, TOKEN_SECRET: tokenSecretValue },
+    });
+    allow(authorizerFn, ["dynamodb:GetItem"], [usersTable.tableArn]);
+
+    // -------------------------------------------------------------------------------------------
+    // Products service.
+    // -------------------------------------------------------------------------------------------
+    const productsEnv = { PRODUCTS_TABLE: productsTable.tableName };
+    const productList = rust("ProductListFunction", "product-list", {
+      description: "GET /api/products - the catalogue, a page at a time",
+      environment: productsEnv,
+    });
+    allow(productList, ["dynamodb:Query"], [`${productsTable.tableArn}/index/Catalog`]);
+    const productGet = rust("ProductGetFunction", "product-get", {
+      description: "GET /api/product/{id} - one product; the orders service invokes it too",
+      environment: productsEnv,
+    });
+    allow(productGet, ["dynamodb:GetItem"], [productsTable.tableArn]);
+    const productCreate = rust("ProductCreateFunction", "product-create", {
+      description: "POST /api/product/create - add a product (administrators)",
+      environment: productsEnv,
+    });
+    allow(productCreate, ["dynamodb:PutItem"], [productsTable.tableArn]);
+
+    // -------------------------------------------------------------------------------------------
+    // Orders service.
+    // -------------------------------------------------------------------------------------------
+    const ordersEnv = { ORDERS_TABLE: ordersTable.tableName };
+    const orderAddItem = rust("OrderAddItemFunction", "order-add-item", {
+      description: "POST /api/order/add-item - add a product to the caller's open order, starting one",
+      environment: { ...ordersEnv, PRODUCT_GET_FUNCTION: productGet.functionName },
+    });
+    allow(orderAddItem, ["dynamodb:GetItem", "dynamodb:PutItem"], [ordersTable.tableArn]);
+    allow(orderAddItem, ["lambda:InvokeFunction"], [productGet.functionArn]);
+    const orderUpdateItem = rust("OrderUpdateItemFunction", "order-update-item", {
+      description: "POST /api/order/update-item - set a line's quantity; 0 removes it",
+      environment: ordersEnv,
+    });
+    allow(orderUpdateItem, ["dynamodb:GetItem", "dynamodb:PutItem"], [ordersTable.tableArn]);
+    const orderGet = rust("OrderGetFunction", "order-get", {
+      description: "GET /api/order - the caller's open order",
+      environment: ordersEnv,
+    });
+    allow(orderGet, ["dynamodb:GetItem"], [ordersTable.tableArn]);
+    const orderShow = rust("OrderShowFunction", "order-show", {
+      description: "GET /api/order/{id} - one order, for its owner; the receipts service invokes it too",
+      environment: ordersEnv,
+    });
+    allow(orderShow, ["dynamodb:GetItem"], [ordersTable.tableArn]);
+    const orderList = rust("OrderListFunction", "order-list", {
+      description: "GET /api/orders - order history (everyone's, for administrators)",
+      environment: ordersEnv,
+    });
+    allow(orderList, ["dynamodb:Query"], [`${ordersTable.tableArn}/index/ByOwner`, `${ordersTable.tableArn}/index/ByStatus`]);
+    const orderCheckout = rust("OrderCheckoutFunction", "order-checkout", {
+      description: "POST /api/order/checkout - hand the open order to payments",
+      environment: { ...ordersEnv, CHECKOUT_QUEUE_URL: checkoutQueue.queueUrl },
+    });
+    allow(orderCheckout, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
+    allow(orderCheckout, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
+    const orderPaymentResult = rust("OrderPaymentResultFunction", "order-payment-result", {
+      description: "Settles orders as PAID or PAYMENT_FAILED from the payment results queue",
+      environment: { ...ordersEnv, RECEIPTS_QUEUE_URL: receiptsQueue.queueUrl },
+    });
+    allow(orderPaymentResult, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
+    allow(orderPaymentResult, ["sqs:SendMessage"], [receiptsQueue.queueArn]);
+    orderPaymentResult.addEventSource(new SqsEventSource(paymentResultsQueue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    // -------------------------------------------------------------------------------------------
+    // Payments service.
+    // -------------------------------------------------------------------------------------------
+    const paymentsCheckout = rust("PaymentsCheckoutFunction", "payments-checkout", {
+      description: "Charges checked-out orders from the checkout queue, once each",
+      timeout: 30,
+      environment: { PAYMENTS_TABLE: paymentsTable.tableName, PAYMENT_RESULTS_QUEUE_URL: paymentResultsQueue.queueUrl },
+    });
+    allow(paymentsCheckout, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [paymentsTable.tableArn]);
+    allow(paymentsCheckout, ["sqs:SendMessage"], [paymentResultsQueue.queueArn]);
+    paymentsCheckout.addEventSource(new SqsEventSource(checkoutQueue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    // -------------------------------------------------------------------------------------------
+    // Receipts service.
+    // -------------------------------------------------------------------------------------------
+    const receiptGet = rust("ReceiptGetFunction", "receipt-get", {
+      description: "GET /api/order/{id}/receipt - the receipt PDF, for the order's owner",
+      memorySize: 256,
+      timeout: 15,
+      environment: { RECEIPTS_BUCKET: receiptsBucket.bucketName, ORDER_SHOW_FUNCTION: orderShow.functionName },
+    });
+    allow(receiptGet, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
+    allow(receiptGet, ["lambda:InvokeFunction"], [orderShow.functionArn]);
+    const receiptsEmail = rust("ReceiptsEmailFunction", "receipts-email", {
+      description: "E-mails each paid order's receipt once, from the receipts queue",
+      memorySize: 256,
+      timeout: 30,
+      environment: {
+        RECEIPTS_TABLE: receiptsTable.tableName,
+        RECEIPTS_BUCKET: receiptsBucket.bucketName,
+        SENDER_EMAIL: senderEmail.valueAsString,
+      },
+    });
+    allow(receiptsEmail, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [receiptsTable.tableArn]);
+    allow(receiptsEmail, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
+    receiptsEmail.addToRolePolicy(new iam.PolicyStatement({
+      actions: ["ses:SendEmail"],
+      resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+      conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
+    }));
+    receiptsEmail.addEventSource(new SqsEventSource(receiptsQueue, { batchSize: 5, reportBatchItemFailures: true }));
+
+    // SQS triggers send their failures to the queue's dead-letter queue; an on-failure
+    // destination does not apply to them.
+    for (const child of this.node.findAll()) {
+      if (child instanceof lambda.CfnEventSourceMapping) {
+        child.addMetadata("cfn-lint", { config: { ignore_checks: ["ES1001"] }, reasons: { ES1001: "SQS triggers fail over to the queue's dead-letter queue" } });
+      }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // The HTTP API: every route needs the users authorizer unless it is public.
+    // -------------------------------------------------------------------------------------------
+    const accessLogs = named(new logs.LogGroup(this, "ApiAccessLogs", {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    }), "ApiAccessLogs");
+    suppress(accessLogs, [["CKV_AWS_158", CUSTOMER_KEY]]);
+    const authorizer = new HttpLambdaAuthorizer("UsersAuthorizer", authorizerFn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: Duration.seconds(0),
+      identitySource: [],
+    });
+    const api = named(new HttpApi(this, "ShopApi", { defaultAuthorizer: authorizer }), "ShopApi");
+    const stage = api.defaultStage!.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: "$context.requestId", ip: "$context.identity.sourceIp", time: "$context.requestTime",
+        method: "$context.httpMethod", route: "$context.routeKey", status: "$context.status",
+        bytes: "$context.responseLength", latency: "$context.responseLatency",
+        integrationLatency: "$context.integrationLatency", authorizerError: "$context.authorizer.error",
+      }),
+    };
+    const routes: [HttpMethod, string, lambda.IFunction, boolean][] = [
+      [HttpMethod.POST, "/api/user/create", userCreate, true],
+      [HttpMethod.POST, "/api/user/login", userLogin, true],
+      [HttpMethod.POST, "/api/user/logout", userLogout, false],
+      [HttpMethod.GET, "/api/user/{username}/exists", userExists, true],
+      [HttpMethod.GET, "/api/user", userCurrent, false],
+      [HttpMethod.GET, "/api/users", usersList, false],
+      [HttpMethod.GET, "/api/products", productList, true],
+      [HttpMethod.GET, "/api/product/{id}", productGet, true],
+      [HttpMethod.POST, "/api/product/create", productCreate, false],
+      [HttpMethod.POST, "/api/order/add-item", orderAddItem, false],
+      [HttpMethod.POST, "/api/order/update-item", orderUpdateItem, false],
+      [HttpMethod.GET, "/api/order", orderGet, false],
+      [HttpMethod.GET, "/api/order/{id}", orderShow, false],
+      [HttpMethod.GET, "/api/orders", orderList, false],
+      [HttpMethod.POST, "/api/order/checkout", orderCheckout, false],
+      [HttpMethod.GET, "/api/order/{id}/receipt", receiptGet, false],
+    ];
+    for (const [method, routePath, fn, isPublic] of routes) {
+      api.addRoutes({
+        path: routePath,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+        authorizer: isPublic ? new HttpNoneAuthorizer() : undefined,
+      });
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // The storefront behind CloudFront, with the API on the same origin.
+    // -------------------------------------------------------------------------------------------
+    const apiDomain = `${api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    const distribution = named(new cloudfront.Distribution(this, "StorefrontDistribution", {
+      comment: "Serverless Shop - storefront and API on one origin",
+      defaultRootObject: "index.html",
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(storefrontBucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        compress: true,
+      },
+      additionalBehaviors: {
+        "/api/*": {
+          origin: new origins.HttpOrigin(apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          compress: true,
+        },
+      },
+    }), "StorefrontDistribution");
+    suppress(distribution, [
+      ["CKV_AWS_86", "The API behind it keeps access logs; CloudFront's would cost extra for static files."],
+      ["CKV_AWS_68", "A WAF costs $5 a month and up; the API's throttling and each function's concurrency cap bound what a flood can cost."],
+      ["CKV_AWS_174", "Uses the default *.cloudfront.net certificate, which cannot pin TLS 1.2; set TLSv1.2_2021 when adding a custom domain."],
+    ]);
+
+    new CfnOutput(this, "SiteUrl", { value: `https://${distribution.distributionDomainName}`, description: "The shop (storefront and API)" });
+    new CfnOutput(this, "StorefrontBucketName", { value: storefrontBucket.bucketName, description: "Upload web/ here" });
+    new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint, description: "The shop's HTTP API" });
+    new CfnOutput(this, "UsersTableName", { value: usersTable.tableName });
+    new CfnOutput(this, "ProductsTableName", { value: productsTable.tableName });
+    new CfnOutput(this, "CheckoutQueueUrl", { value: checkoutQueue.queueUrl });
+    new CfnOutput(this, "PaymentsTableName", { value: paymentsTable.tableName });
+    new CfnOutput(this, "ReceiptsBucketName", { value: receiptsBucket.bucketName });
+  }
+}
