@@ -256,7 +256,7 @@ export class ShopStack extends Stack {
       memorySize: 1024,
       environment: { ...usersEnv, TOKEN_SECRET: tokenSecretValue },
     });
-    allow(userLogin, ["dynamodb:GetItem", "dynamodb:PutItem"], [usersTable.tableArn]);
+    allow(userLogin, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [usersTable.tableArn]);
     const userLogout = rust("UserLogoutFunction", "user-logout", {
       description: "POST /api/user/logout - end the caller's session",
       environment: usersEnv,

@@ -50,6 +50,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     fields: BTreeMap<String, String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -59,6 +60,15 @@ impl ApiError {
             code,
             message: message.into(),
             fields: BTreeMap::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Tells the client, in `Retry-After`, how many seconds to wait before trying again.
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..self
         }
     }
 
@@ -112,6 +122,11 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -3,43 +3,49 @@
 //! The Lambda runtime opens a span per invocation carrying `requestId`; the JSON carries the current
 //! span, so every line a request writes can be found by its request id.
 
-use lambda_http::tracing::subscriber::{EnvFilter, fmt};
+use std::str::FromStr;
+
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Crates whose debug output would echo request and response bodies (which hold password hashes
 /// and tokens), capped whatever level the operator asks for.
-const CAPPED: &[&str] = &[
-    "aws_smithy_runtime=info",
-    "aws_smithy_http_client=info",
-    "aws_sdk_dynamodb=info",
-    "aws_config=warn",
-    "hyper=info",
-    "hyper_util=info",
-    "rustls=info",
-    "h2=info",
+const CAPPED: &[(&str, LevelFilter)] = &[
+    ("aws_smithy_runtime", LevelFilter::INFO),
+    ("aws_smithy_http_client", LevelFilter::INFO),
+    ("aws_sdk_dynamodb", LevelFilter::INFO),
+    ("aws_config", LevelFilter::WARN),
+    ("hyper", LevelFilter::INFO),
+    ("hyper_util", LevelFilter::INFO),
+    ("rustls", LevelFilter::INFO),
+    ("h2", LevelFilter::INFO),
 ];
 
-/// Installs the JSON log subscriber. Level: `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else `info`.
-/// Calling it again is harmless, which tests rely on.
+/// Installs the JSON log subscriber. Level: `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` (a plain
+/// level such as `debug`), else `info`. Calling it again is harmless, which tests rely on.
 pub fn init() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".into())
-        .to_ascii_lowercase();
-    let filter = CAPPED
-        .iter()
-        .fold(EnvFilter::new(level), |filter, directive| {
-            match directive.parse() {
-                Ok(directive) => filter.add_directive(directive),
-                Err(_) => filter,
-            }
-        });
-    let _already_set = fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .flatten_event(true)
-        .with_env_filter(filter)
-        .with_writer(std::io::stdout)
+        .ok()
+        .and_then(|level| LevelFilter::from_str(level.trim()).ok())
+        .unwrap_or(LevelFilter::INFO);
+    let filter = Targets::new().with_default(level).with_targets(
+        CAPPED
+            .iter()
+            .map(|(target, cap)| (*target, (*cap).min(level))),
+    );
+    let _already_set = tracing_subscriber::registry()
+        .with(
+            fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_target(false)
+                .flatten_event(true)
+                .with_writer(std::io::stdout),
+        )
+        .with(filter)
         .try_init();
 }

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use xtask::local::{Console, LocalConfig, LocalShop};
 use xtask::template::{Template, workspace_root};
 
-use crate::support::http::{HttpReply, send};
 use crate::support::sdk_config;
+use xtask::http_client::{HttpReply, send};
 
 /// The local shop on free ports, with its own tables, queues and bucket.
 pub async fn start_shop() -> LocalShop {
@@ -29,7 +29,7 @@ pub async fn start_shop() -> LocalShop {
         prefix: format!("{}-", &unique[..12]),
         http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         invoke: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        binaries,
+        binaries: xtask::local::Binaries::Cargo(binaries),
         web: workspace_root().join("web"),
         token_secret: format!("{unique}{unique}"),
         console: Console {

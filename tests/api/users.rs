@@ -274,6 +274,67 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     );
 }
 
+#[tokio::test]
+async fn repeated_failed_log_ins_are_slowed_down_for_a_while_only() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let attempt = |username: &str, password: &str| {
+        let body = json!({ "username": username, "password": password });
+        app.login(with_json(event("user-login"), &body))
+    };
+    for _ in 0..5 {
+        attempt("ada", "wrong password")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    // Even the right password waits now: the guesser cannot tell when they got it.
+    let refused = attempt("ada", PASSWORD).await;
+    refused.assert(429, "too_many_attempts");
+    let wait: u64 = refused.response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "Retry-After: {wait}");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("15 minutes")
+    );
+
+    // Names nobody has are counted the same, so the answer reveals nothing.
+    for _ in 0..5 {
+        attempt("nobody", "guess")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    attempt("nobody", "guess")
+        .await
+        .assert(429, "too_many_attempts");
+
+    // When the window is over, the owner logs in, and that clears the count.
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("UsersTable"))
+        .item("pk", AttributeValue::S("THROTTLE#ada".into()))
+        .item("failures", AttributeValue::N("5".into()))
+        .item(
+            "expires_at",
+            AttributeValue::N((OffsetDateTime::now_utc().unix_timestamp() - 1).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    attempt("ada", PASSWORD).await.assert(200, "");
+    for _ in 0..4 {
+        attempt("ada", "wrong password")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    attempt("ada", PASSWORD).await.assert(200, "");
+}
+
 /// An unknown username must cost a full password verification, like a wrong password, or the
 /// response time would reveal which usernames exist. The bound is loose on purpose: it catches a
 /// skipped hash (tens of times faster), not scheduling noise.

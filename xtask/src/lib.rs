@@ -2,14 +2,18 @@
 //!
 //! - [`template`]: the template read as data (functions, routes, authorizer, tables).
 //! - [`provision`]: creating its tables on the local emulators from their definitions.
+//! - [`bench`]: the benchmarks behind `BENCHMARKS.md`.
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
+//! - [`http_client`]: a small HTTP client for talking to the local shop.
 //! - [`local`]: the whole shop on one machine, as the template declares it.
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
 //! them directly.
 
+pub mod bench;
 pub mod deliver;
+pub mod http_client;
 pub mod local;
 pub mod provision;
 pub mod seed;

@@ -12,6 +12,8 @@
 //! - `run [--port 3000] [--invoke-port 9000] [--quiet]`: the whole shop locally (see
 //!   `xtask::local`), with the seed catalogue and two demo accounts; `scripts/run` starts the
 //!   emulators and builds the functions first.
+//! - `bench --native DIR --zips DIR [--seconds 30] [--customers 16]`: the benchmarks
+//!   (`scripts/bench` builds the binaries first), written to `BENCHMARKS.md`.
 //!
 //! Table variables default to the template's logical ids, which are the local tables' names; on
 //! AWS, set them to the stack's outputs (`UsersTableName`, `ProductsTableName`).
@@ -37,8 +39,9 @@ async fn main() -> ExitCode {
         ["seed"] => seed().await,
         ["make-admin", username] => make_admin(username).await,
         ["run", options @ ..] => run(options).await,
+        ["bench", options @ ..] => bench(options).await,
         _ => Err(
-            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username> | run [--port P] [--invoke-port P] [--quiet])".into(),
+            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username> | run [--port P] [--invoke-port P] [--quiet] | bench --native DIR --zips DIR [--seconds S] [--customers N])".into(),
         ),
     };
     match outcome {
@@ -167,9 +170,11 @@ async fn run(options: &[&str]) -> Result<()> {
             secret
         }
     };
-    let binaries = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
-        .join("debug");
+    let binaries = xtask::local::Binaries::Cargo(
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+            .join("debug"),
+    );
     let shop = LocalShop::start(LocalConfig {
         prefix: String::new(),
         http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
@@ -206,5 +211,61 @@ async fn run(options: &[&str]) -> Result<()> {
     tokio::signal::ctrl_c().await?;
     eprintln!("stopping the shop");
     shop.stop().await;
+    Ok(())
+}
+
+async fn bench(options: &[&str]) -> Result<()> {
+    use std::time::Duration;
+    use xtask::bench::BenchConfig;
+
+    let mut native = None;
+    let mut zips = None;
+    let mut seconds = 30;
+    let mut customers = 16;
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        let mut value = || rest.next().ok_or(format!("{option} needs a value"));
+        match *option {
+            "--native" => native = Some(std::path::PathBuf::from(value()?)),
+            "--zips" => zips = Some(std::path::PathBuf::from(value()?)),
+            "--seconds" => seconds = value()?.parse()?,
+            "--customers" => customers = value()?.parse()?,
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    let config = BenchConfig {
+        native: native.ok_or("--native is required")?,
+        zips: zips.ok_or("--zips is required")?,
+        cold_starts: 11,
+        warm_calls: 200,
+        load: Duration::from_secs(seconds),
+        customers,
+    };
+    let report = xtask::bench::run(&config).await?;
+    let root = xtask::template::workspace_root();
+    let path = root.join("BENCHMARKS.md");
+    let previous = std::fs::read_to_string(&path).unwrap_or_default();
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(&root)
+        .output()
+        .ok()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let date = time::OffsetDateTime::now_utc().date();
+    let header = format!(
+        "Measured by `scripts/bench` on {date} at commit `{commit}`, on {}.\n\n\
+         Every function ran as its release binary, built by `cargo lambda build --release` for \
+         this machine, under the harness's own Lambda Runtime API (`xtask/src/local/runtime.rs`), \
+         with DynamoDB Local and moto on loopback; zip sizes are those of the arm64 deployment \
+         zips (`cargo lambda build --release --arm64 --output-format zip`). Init is the median of \
+         {} fresh starts; warm figures are over {} calls cycling the function's sample events \
+         from `events/`.",
+        xtask::bench::machine(),
+        config.cold_starts,
+        config.warm_calls
+    );
+    std::fs::write(&path, xtask::bench::markdown(&report, &previous, &header))?;
+    eprintln!("wrote {}", path.display());
     Ok(())
 }

@@ -4,10 +4,13 @@
 //! |---------|-------------------|-------------------------------------------------------------------------|
 //! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at` |
 //! | session | `SESSION#<id>`    | `username`, `expires_at` (epoch seconds, also the table's TTL attribute) |
+//! | throttle | `THROTTLE#<username>` | `failures` in the window ending at `expires_at` (also the TTL) |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
 //! Sessions have no `kind` and stay out of it.
+
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -18,6 +21,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::{NewUser, User, Username};
+
+/// Failed log-ins to one account allowed in [`FAILED_LOGIN_WINDOW`]; the next attempts are
+/// refused (429) until the window ends. The owner is never locked out for longer than that.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
 pub const LIST_INDEX: &str = "ByKind";
@@ -180,6 +188,75 @@ impl UserStore {
         }
     }
 
+    /// How long log-ins to `username` are refused, if too many failed recently.
+    pub async fn login_blocked_for(
+        &self,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<Option<Duration>, StoreError> {
+        let Some(item) = self.table.get(throttle_pk(username), true).await? else {
+            return Ok(None);
+        };
+        let failures = number(&item, "failures")?;
+        let window_ends = number(&item, "expires_at")?;
+        let remaining = window_ends - now.unix_timestamp();
+        Ok((failures >= MAX_FAILED_LOGINS && remaining > 0)
+            .then(|| Duration::from_secs(u64::try_from(remaining).unwrap_or(0))))
+    }
+
+    /// Counts a failed log-in to `username`: one more in the current window, or the first of a
+    /// new one if the last has ended.
+    pub async fn record_failed_login(
+        &self,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let counted = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(throttle_pk(username)))
+            .update_expression("ADD failures :one")
+            .condition_expression("expires_at > :now")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .send()
+            .await;
+        if conditional(
+            "UpdateItem",
+            counted,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )? {
+            return Ok(());
+        }
+        let window_ends = now + FAILED_LOGIN_WINDOW;
+        self.table
+            .client()
+            .put_item()
+            .table_name(self.table.name())
+            .item("pk", s(throttle_pk(username)))
+            .item("failures", n(1))
+            .item("expires_at", n(window_ends.unix_timestamp()))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
+        Ok(())
+    }
+
+    /// Forgets `username`'s failed log-ins, after a successful one.
+    pub async fn clear_failed_logins(&self, username: &Username) -> Result<(), StoreError> {
+        self.table
+            .client()
+            .delete_item()
+            .table_name(self.table.name())
+            .key("pk", s(throttle_pk(username)))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("DeleteItem", err))?;
+        Ok(())
+    }
+
     /// Gives `username` the role `role`; `false` if there is no such user.
     pub async fn set_role(&self, username: &Username, role: Role) -> Result<bool, StoreError> {
         let result = self
@@ -200,6 +277,10 @@ impl UserStore {
             UpdateItemError::is_conditional_check_failed_exception,
         )
     }
+}
+
+fn throttle_pk(username: &Username) -> String {
+    format!("THROTTLE#{username}")
 }
 
 fn user_pk(username: &str) -> String {

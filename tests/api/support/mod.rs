@@ -4,7 +4,6 @@
 //! Tests need DynamoDB Local and moto; `scripts/test` starts them and sets the
 //! `AWS_ENDPOINT_URL_*` variables.
 
-pub mod http;
 pub mod lambda;
 
 use std::collections::BTreeMap;

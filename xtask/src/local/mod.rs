@@ -77,6 +77,24 @@ impl Console {
     }
 }
 
+/// Where each function's executable is.
+#[derive(Debug, Clone)]
+pub enum Binaries {
+    /// Cargo's output folder (`target/debug`): `<folder>/<binary>`.
+    Cargo(PathBuf),
+    /// cargo-lambda's layout: `<folder>/<binary>/bootstrap`.
+    Lambda(PathBuf),
+}
+
+impl Binaries {
+    pub fn executable(&self, binary: &str) -> PathBuf {
+        match self {
+            Self::Cargo(folder) => folder.join(binary),
+            Self::Lambda(folder) => folder.join(binary).join("bootstrap"),
+        }
+    }
+}
+
 /// How to start the local shop.
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
@@ -84,8 +102,8 @@ pub struct LocalConfig {
     pub prefix: String,
     pub http: SocketAddr,
     pub invoke: SocketAddr,
-    /// Where the function binaries are (`target/debug`).
-    pub binaries: PathBuf,
+    /// Where the function binaries are.
+    pub binaries: Binaries,
     /// The storefront's files.
     pub web: PathBuf,
     /// The value of the template's `TokenSecret` here.
@@ -141,19 +159,7 @@ impl LocalShop {
         let mut by_logical_id = BTreeMap::new();
         let functions = template.functions()?;
         for function in &functions {
-            let mut environment = names.environment(function)?;
-            environment.push((
-                "AWS_ENDPOINT_URL_LAMBDA".into(),
-                format!("http://{invoke_address}"),
-            ));
-            environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
-            let spec = FunctionSpec {
-                name: function.binary.clone(),
-                executable: config.binaries.join(&function.binary),
-                environment,
-                memory_mb: function.memory_size.unwrap_or(128),
-                timeout: Duration::from_secs(function.timeout.unwrap_or(3)),
-            };
+            let spec = function_spec(function, &names, &config.binaries, invoke_address)?;
             let pool = Pool::start(spec, console).await?;
             by_logical_id.insert(function.logical_id.clone(), Arc::clone(&pool));
             pools.insert(function.binary.clone(), pool);
@@ -248,6 +254,26 @@ impl LocalShop {
             pool.stop().await;
         }
     }
+}
+
+/// How the local shop runs `function`: its executable, and its environment resolved from the
+/// template, pointed at the local Invoke API.
+pub fn function_spec(
+    function: &crate::template::Function,
+    names: &LocalNames,
+    binaries: &Binaries,
+    invoke: SocketAddr,
+) -> Result<FunctionSpec> {
+    let mut environment = names.environment(function)?;
+    environment.push(("AWS_ENDPOINT_URL_LAMBDA".into(), format!("http://{invoke}")));
+    environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
+    Ok(FunctionSpec {
+        name: function.binary.clone(),
+        executable: binaries.executable(&function.binary),
+        environment,
+        memory_mb: function.memory_size.unwrap_or(128),
+        timeout: Duration::from_secs(function.timeout.unwrap_or(3)),
+    })
 }
 
 /// An SQS event source mapping: delivers batches from `url` to the function, as Lambda would.

@@ -69,6 +69,8 @@ pub struct Pool {
     queued: AtomicUsize,
     busy: AtomicUsize,
     sequence: AtomicUsize,
+    /// Woken by every `/next`, so [`Pool::start_worker`] can tell when a process is ready.
+    polled: tokio::sync::Notify,
     console: Console,
 }
 
@@ -98,6 +100,7 @@ impl Pool {
             queued: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
             sequence: AtomicUsize::new(0),
+            polled: tokio::sync::Notify::new(),
             console,
         });
         let server = Arc::clone(&pool);
@@ -167,6 +170,27 @@ impl Pool {
         }
     }
 
+    /// Starts one more process and waits until it asks for its first invocation; returns how long
+    /// that took (the function's init, as Lambda counts it) and the process id. For the
+    /// benchmarks, which measure one process at a time.
+    pub async fn start_worker(&self) -> Result<(Duration, u32)> {
+        let ready = self.polled.notified();
+        tokio::pin!(ready);
+        ready.as_mut().enable();
+        let started = std::time::Instant::now();
+        let pid = {
+            let mut workers = self.workers.lock().await;
+            let child = self.spawn(workers.len())?;
+            let pid = child.id().ok_or("the process exited at once")?;
+            workers.push(child);
+            pid
+        };
+        tokio::time::timeout(Duration::from_secs(30), ready)
+            .await
+            .map_err(|_| format!("{} did not ask for work within 30 s", self.spec.name))?;
+        Ok((started.elapsed(), pid))
+    }
+
     /// Starts a process unless there are enough for every invocation running or waiting, plus
     /// the one about to be queued (up to [`MAX_WORKERS`]).
     async fn ensure_worker(&self) -> Result<()> {
@@ -176,6 +200,13 @@ impl Pool {
         if workers.len() >= demand.min(MAX_WORKERS) {
             return Ok(());
         }
+        let child = self.spawn(workers.len())?;
+        workers.push(child);
+        Ok(())
+    }
+
+    /// Starts a process of the function, its output going to the console.
+    fn spawn(&self, index: usize) -> Result<Child> {
         let mut command = Command::new(&self.spec.executable);
         command
             .envs(self.spec.environment.iter().map(|(k, v)| (k, v)))
@@ -190,10 +221,7 @@ impl Pool {
                 "AWS_LAMBDA_LOG_GROUP_NAME",
                 format!("/aws/lambda/{}", self.spec.name),
             )
-            .env(
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                format!("local/{}", workers.len()),
-            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("local/{index}"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -227,8 +255,7 @@ impl Pool {
                 }
             });
         }
-        workers.push(child);
-        Ok(())
+        Ok(child)
     }
 
     async fn runtime_api(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -260,6 +287,7 @@ impl Pool {
 
     /// `GET /next`: waits for an invocation and hands it to the process.
     async fn next(&self) -> Response<Full<Bytes>> {
+        self.polled.notify_waiters();
         let invocation = self.pending.lock().await.recv().await;
         let Some(invocation) = invocation else {
             return reply(StatusCode::GONE, Bytes::new());

@@ -1,7 +1,10 @@
 //! `POST /api/user/login`: exchange a username and password for a session token.
 //!
 //! An unknown username and a wrong password get the same 401 after the same amount of hashing, so
-//! this route cannot be used to find out which usernames exist.
+//! this route cannot be used to find out which usernames exist. After five failures in fifteen
+//! minutes, log-ins to that username are refused (429, with `Retry-After`) until the fifteen
+//! minutes are up: guessing is slowed to a crawl, and the owner is never shut out for longer.
+//! (Counting by username means the same whether the account exists or not.)
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -32,6 +35,21 @@ pub async fn handle(
 ) -> Result<Response<Body>, ApiError> {
     let credentials: Credentials = http::parse_body(&request)?;
     let username = Username::parse(&credentials.username).ok();
+    let now = OffsetDateTime::now_utc();
+    if let Some(username) = &username
+        && let Some(wait) = store.login_blocked_for(username, now).await?
+    {
+        tracing::warn!(username = %username, "log-in refused: too many failures");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "too many failed log-ins to this account; try again in {} minutes",
+                wait.as_secs().div_ceil(60)
+            ),
+        )
+        .with_retry_after(wait.as_secs()));
+    }
     let stored = match &username {
         Some(username) => store.find(username).await?,
         None => None,
@@ -44,8 +62,11 @@ pub async fn handle(
         Some(candidate) => password::verify(candidate, hash).await,
         None => false,
     };
-    let (Some(user), Some(username), true) = (user, username, matches) else {
+    let (Some(user), Some(username), true) = (user, username.clone(), matches) else {
         tracing::info!("log-in refused");
+        if let Some(username) = &username {
+            store.record_failed_login(username, now).await?;
+        }
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -53,7 +74,7 @@ pub async fn handle(
         ));
     };
 
-    let now = OffsetDateTime::now_utc();
+    store.clear_failed_logins(&username).await?;
     let session_id = uuid::Uuid::new_v4().simple().to_string();
     let issued = keys.issue(username.as_str(), &session_id, now)?;
     store

@@ -1,4 +1,5 @@
-//! A small HTTP/1.1 client for the tests that talk to the local shop over the network.
+//! A small HTTP/1.1 client, for what talks to the local shop over the network: the journey
+//! tests and the benchmark's shoppers.
 
 use std::net::SocketAddr;
 
@@ -18,14 +19,14 @@ pub struct HttpReply {
 }
 
 impl HttpReply {
+    /// The body as JSON (`Null` if it is not JSON).
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
-            panic!("not JSON ({err}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 }
 
 /// Sends one request to `address` (a fresh connection each time, like a browser's first visit).
+/// A request that cannot be sent at all answers status 0, with the reason as its body.
 pub async fn send(
     address: SocketAddr,
     method: &str,
@@ -33,10 +34,26 @@ pub async fn send(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> HttpReply {
-    let stream = TcpStream::connect(address).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
+    match try_send(address, method, path, token, body).await {
+        Ok(reply) => reply,
+        Err(err) => HttpReply {
+            status: 0,
+            headers: HeaderMap::new(),
+            body: Bytes::from(format!("the request did not complete: {err}")),
+        },
+    }
+}
+
+async fn try_send(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> crate::Result<HttpReply> {
+    let stream = TcpStream::connect(address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     let mut request = hyper::Request::builder()
         .method(method)
@@ -54,15 +71,14 @@ pub async fn send(
         None => Bytes::new(),
     };
     let response = sender
-        .send_request(request.body(Full::new(payload)).unwrap())
-        .await
-        .unwrap();
+        .send_request(request.body(Full::new(payload))?)
+        .await?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    HttpReply {
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(HttpReply {
         status,
         headers,
         body,
-    }
+    })
 }
