@@ -149,4 +149,81 @@ mod tests {
         );
         assert_eq!(Money::new(-250, Currency::Eur).to_string(), "-€2.50");
     }
+
+    /// The same rules, for any amounts: checked arithmetic agrees with 128-bit arithmetic
+    /// wherever the result fits, refuses exactly where it does not, and never mixes currencies.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn currency() -> impl Strategy<Value = Currency> {
+            proptest::sample::select(Currency::ALL.to_vec())
+        }
+
+        fn money() -> impl Strategy<Value = Money> {
+            // Mostly everyday amounts, sometimes ones near the edges of i64.
+            let minor = prop_oneof![
+                4 => -1_000_000_000i64..1_000_000_000,
+                1 => any::<i64>(),
+                1 => prop_oneof![Just(i64::MAX), Just(i64::MIN), Just(0)],
+            ];
+            (minor, currency()).prop_map(|(minor, currency)| Money::new(minor, currency))
+        }
+
+        fn fits(wide: i128) -> Option<i64> {
+            i64::try_from(wide).ok()
+        }
+
+        proptest! {
+            #[test]
+            fn plus_is_exact_or_refused(a in money(), b in money()) {
+                let sum = a.plus(b);
+                if a.currency == b.currency {
+                    let exact = fits(i128::from(a.minor) + i128::from(b.minor));
+                    prop_assert_eq!(sum, exact.map(|minor| Money::new(minor, a.currency)));
+                } else {
+                    prop_assert_eq!(sum, None);
+                }
+                prop_assert_eq!(sum, b.plus(a), "addition commutes");
+            }
+
+            #[test]
+            fn plus_associates_when_it_succeeds(a in money(), b in money(), c in money()) {
+                let c = Money::new(c.minor, a.currency);
+                let b = Money::new(b.minor, a.currency);
+                let left = a.plus(b).and_then(|ab| ab.plus(c));
+                let right = b.plus(c).and_then(|bc| a.plus(bc));
+                if let (Some(left), Some(right)) = (left, right) {
+                    prop_assert_eq!(left, right);
+                }
+            }
+
+            #[test]
+            fn times_is_exact_or_refused(price in money(), quantity in any::<u32>()) {
+                let exact = fits(i128::from(price.minor) * i128::from(quantity));
+                prop_assert_eq!(
+                    price.times(quantity),
+                    exact.map(|minor| Money::new(minor, price.currency))
+                );
+            }
+
+            #[test]
+            fn display_round_trips_to_the_same_minor_units(amount in money()) {
+                let shown = amount.to_string();
+                let (negative, rest) = match shown.strip_prefix('-') {
+                    Some(rest) => (true, rest),
+                    None => (false, shown.as_str()),
+                };
+                let digits = rest.strip_prefix(amount.currency.symbol()).unwrap_or_default();
+                let (major, cents) = digits.split_once('.').unwrap_or_default();
+                prop_assert_eq!(cents.len(), 2, "two decimals in {}", shown);
+                let groups: Vec<&str> = major.split(',').collect();
+                prop_assert!(groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3),
+                    "thousands grouped in {}", shown);
+                let unsigned: i128 = format!("{}{cents}", groups.concat()).parse().unwrap_or(-1);
+                let value = if negative { -unsigned } else { unsigned };
+                prop_assert_eq!(value, i128::from(amount.minor), "{}", shown);
+            }
+        }
+    }
 }

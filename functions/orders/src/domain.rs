@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use shared::messages::PaymentOutcome;
 use shared::money::{Currency, Money};
 
 /// How many of one product a line may hold.
@@ -116,6 +117,8 @@ pub enum RuleBroken {
     Empty,
     #[error("this order is {}, so it can no longer change", .0.as_str())]
     NotOpen(Status),
+    #[error("this order was never checked out, so it has no payment to settle")]
+    NotCheckedOut,
 }
 
 /// An order.
@@ -254,6 +257,53 @@ impl Order {
         }
         Ok(())
     }
+
+    /// This order checked out at `now`: pending payment by `payer`, its lines frozen. The next
+    /// version; it is stored only if the order is still at this one.
+    pub fn check_out(&self, payer: &Payer<'_>, now: &str) -> Result<Self, RuleBroken> {
+        self.can_check_out()?;
+        Ok(Self {
+            status: Status::PendingPayment,
+            card_last4: Some(payer.card_last4.to_owned()),
+            email: Some(payer.email.to_owned()),
+            customer_name: Some(payer.name.to_owned()),
+            version: self.version + 1,
+            updated_at: now.to_owned(),
+            ..self.clone()
+        })
+    }
+
+    /// This order with the payments service's verdict, settled `at`: `PAID` or
+    /// `PAYMENT_FAILED`. `None` if it was already settled, because verdicts are delivered at
+    /// least once and the first one stands.
+    pub fn settle(&self, outcome: &PaymentOutcome, at: &str) -> Result<Option<Self>, RuleBroken> {
+        let mut next = match self.status {
+            Status::PendingPayment => self.clone(),
+            Status::Paid | Status::PaymentFailed => return Ok(None),
+            Status::Open => return Err(RuleBroken::NotCheckedOut),
+        };
+        match outcome {
+            PaymentOutcome::Approved { .. } => {
+                next.status = Status::Paid;
+                next.paid_at = Some(at.to_owned());
+            }
+            PaymentOutcome::Declined { reason } => {
+                next.status = Status::PaymentFailed;
+                next.payment_failure = Some(reason.explain().to_owned());
+            }
+        }
+        next.version += 1;
+        next.updated_at = at.to_owned();
+        Ok(Some(next))
+    }
+}
+
+/// Who pays for an order at checkout, as the order remembers them: never the full card number.
+#[derive(Debug, Clone, Copy)]
+pub struct Payer<'a> {
+    pub card_last4: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
 }
 
 /// The sum of `lines`' totals (`None` for no lines), or an error if it would overflow.
@@ -471,5 +521,263 @@ mod tests {
             serde_json::to_string(&Status::PendingPayment).unwrap(),
             "\"PENDING_PAYMENT\""
         );
+    }
+
+    /// Random journeys through an order's life, each step checked against a model that prices
+    /// in 128-bit integers: totals always add up, refused steps change nothing, and the status
+    /// only ever moves forward.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use shared::messages::DeclineReason;
+
+        #[derive(Debug, Clone)]
+        enum Step {
+            Add {
+                product: u8,
+                unit_price: Money,
+                quantity: u32,
+            },
+            SetQuantity {
+                product: u8,
+                quantity: u32,
+            },
+            CheckOut,
+            Settle(PaymentOutcome),
+        }
+
+        fn unit_price() -> impl Strategy<Value = Money> {
+            // Mostly shop prices in euros; now and then dollars, or a price so large that a few
+            // lines overflow an i64 total.
+            let minor = prop_oneof![
+                9 => 1i64..1_000_000,
+                1 => (i64::MAX / 200)..(i64::MAX / 40),
+            ];
+            let currency = prop_oneof![8 => Just(Currency::Eur), 1 => Just(Currency::Usd)];
+            (minor, currency).prop_map(|(minor, currency)| Money::new(minor, currency))
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            // 60 products so the 50-line limit is reached; quantities past 99 to be refused.
+            let outcome = prop_oneof![
+                Just(PaymentOutcome::Approved {
+                    charge_id: "ch_1".into()
+                }),
+                proptest::sample::select(DeclineReason::ALL.to_vec())
+                    .prop_map(|reason| PaymentOutcome::Declined { reason }),
+            ];
+            prop_oneof![
+                12 => (0u8..60, unit_price(), 0u32..=110).prop_map(|(product, unit_price, quantity)| {
+                    Step::Add { product, unit_price, quantity }
+                }),
+                4 => (0u8..60, 0u32..=110)
+                    .prop_map(|(product, quantity)| Step::SetQuantity { product, quantity }),
+                1 => Just(Step::CheckOut),
+                1 => outcome.prop_map(Step::Settle),
+            ]
+        }
+
+        fn product_id(product: u8) -> String {
+            format!("p{product}")
+        }
+
+        /// The exact total of `lines` if it fits in an i64; prices are positive, so no partial
+        /// sum can overflow unless the whole does.
+        fn model_total(lines: &[Line]) -> Option<i64> {
+            let wide: i128 = lines
+                .iter()
+                .map(|line| i128::from(line.unit_price.minor) * i128::from(line.quantity))
+                .sum();
+            i64::try_from(wide).ok()
+        }
+
+        /// What the model says `step` does to `before`: the lines afterwards, or the refusal.
+        fn expected_lines(before: &Order, step: &Step) -> Result<Vec<Line>, RuleBroken> {
+            let mut lines = before.lines.clone();
+            let position = |id: &str| lines.iter().position(|line| line.product_id == id);
+            match step {
+                Step::Add {
+                    product,
+                    unit_price,
+                    quantity,
+                } => {
+                    let id = product_id(*product);
+                    if before.status != Status::Open {
+                        return Err(RuleBroken::NotOpen(before.status));
+                    }
+                    if let Some(first) = lines.first()
+                        && first.unit_price.currency != unit_price.currency
+                    {
+                        return Err(RuleBroken::CurrencyMismatch {
+                            product: format!("Product {id}"),
+                            order: first.unit_price.currency,
+                            product_currency: unit_price.currency,
+                        });
+                    }
+                    let index = position(&id);
+                    let wanted = index.map_or(0, |i| lines[i].quantity) + quantity;
+                    if !(1..=MAX_QUANTITY).contains(&wanted) {
+                        return Err(RuleBroken::Quantity(wanted));
+                    }
+                    let line = Line {
+                        product_id: id.clone(),
+                        name: format!("Product {id}"),
+                        unit_price: *unit_price,
+                        quantity: wanted,
+                    };
+                    match index {
+                        Some(i) => lines[i] = line,
+                        None if lines.len() == MAX_LINES => return Err(RuleBroken::TooManyLines),
+                        None => lines.push(line),
+                    }
+                }
+                Step::SetQuantity { product, quantity } => {
+                    let id = product_id(*product);
+                    if before.status != Status::Open {
+                        return Err(RuleBroken::NotOpen(before.status));
+                    }
+                    if *quantity > MAX_QUANTITY {
+                        return Err(RuleBroken::Quantity(*quantity));
+                    }
+                    let index = position(&id).ok_or(RuleBroken::NotInOrder(id))?;
+                    if *quantity == 0 {
+                        lines.remove(index);
+                    } else {
+                        lines[index].quantity = *quantity;
+                    }
+                }
+                Step::CheckOut | Step::Settle(_) => return Ok(lines),
+            }
+            model_total(&lines).ok_or(RuleBroken::TotalTooLarge)?;
+            Ok(lines)
+        }
+
+        fn apply(order: &mut Order, step: &Step) -> Result<(), RuleBroken> {
+            let payer = Payer {
+                card_last4: "4242",
+                email: "ada@example.com",
+                name: "Ada",
+            };
+            match step {
+                Step::Add {
+                    product,
+                    unit_price,
+                    quantity,
+                } => {
+                    let id = product_id(*product);
+                    let name = format!("Product {id}");
+                    let priced = Priced {
+                        product_id: id,
+                        name,
+                        unit_price: *unit_price,
+                    };
+                    order.add(priced, *quantity)
+                }
+                Step::SetQuantity { product, quantity } => {
+                    order.set_quantity(&product_id(*product), *quantity)
+                }
+                Step::CheckOut => {
+                    *order = order.check_out(&payer, "2026-11-22T10:05:00Z")?;
+                    Ok(())
+                }
+                Step::Settle(outcome) => {
+                    if let Some(settled) = order.settle(outcome, "2026-11-22T10:06:00Z")? {
+                        *order = settled;
+                    }
+                    Ok(())
+                }
+            }
+        }
+
+        fn assert_well_formed(order: &Order) -> Result<(), TestCaseError> {
+            prop_assert!(order.lines.len() <= MAX_LINES);
+            let mut ids: Vec<&str> = order.lines.iter().map(|l| l.product_id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), order.lines.len(), "one line per product");
+            for line in &order.lines {
+                prop_assert!((1..=MAX_QUANTITY).contains(&line.quantity));
+                prop_assert_eq!(Some(line.unit_price.currency), order.currency());
+            }
+            let exact = model_total(&order.lines);
+            prop_assert!(exact.is_some(), "a stored order's total always fits");
+            let view = OrderView::from(order);
+            prop_assert_eq!(
+                order.total().map(|t| t.minor),
+                (!order.lines.is_empty()).then_some(view.total)
+            );
+            prop_assert_eq!(Some(view.total), exact);
+            prop_assert_eq!(
+                view.lines.iter().map(|line| line.line_total).sum::<i64>(),
+                view.total
+            );
+            prop_assert_eq!(
+                view.item_count,
+                order.lines.iter().map(|line| line.quantity).sum::<u32>()
+            );
+            Ok(())
+        }
+
+        fn may_follow(from: Status, to: Status) -> bool {
+            use Status::*;
+            from == to
+                || matches!(
+                    (from, to),
+                    (Open, PendingPayment) | (PendingPayment, Paid | PaymentFailed)
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn every_journey_keeps_the_rules(steps in proptest::collection::vec(step(), 1..120)) {
+                let mut order = Order::new("ada", "2026-11-22T10:00:00Z");
+                for step in &steps {
+                    let before = order.clone();
+                    let expected = expected_lines(&before, step);
+                    let outcome = apply(&mut order, step);
+                    match (&outcome, &expected) {
+                        (Err(refused), Err(predicted)) => prop_assert_eq!(refused, predicted),
+                        (Ok(()), Ok(lines)) => prop_assert_eq!(&order.lines, lines),
+                        // Checking out and settling have their own rules, checked below.
+                        (Err(_), Ok(_)) if matches!(step, Step::CheckOut | Step::Settle(_)) => {}
+                        _ => prop_assert!(false, "{:?} did {:?}; the model says {:?}", step, outcome, expected),
+                    }
+                    if outcome.is_err() {
+                        prop_assert_eq!(&order, &before, "a refused step changes nothing");
+                    }
+                    prop_assert!(may_follow(before.status, order.status),
+                        "{:?} went {:?} to {:?}", step, before.status, order.status);
+                    if before.status != Status::Open {
+                        prop_assert_eq!(&order.lines, &before.lines, "a checked-out order's lines are frozen");
+                    }
+                    match step {
+                        Step::CheckOut => {
+                            let allowed = before.status == Status::Open && !before.lines.is_empty();
+                            prop_assert_eq!(outcome.is_ok(), allowed);
+                            if allowed {
+                                prop_assert_eq!(order.status, Status::PendingPayment);
+                                prop_assert_eq!(order.card_last4.as_deref(), Some("4242"));
+                                prop_assert_eq!(order.version, before.version + 1);
+                            }
+                        }
+                        Step::Settle(verdict) => {
+                            prop_assert_eq!(outcome.is_err(), before.status == Status::Open);
+                            if before.status == Status::PendingPayment {
+                                let paid = matches!(verdict, PaymentOutcome::Approved { .. });
+                                prop_assert_eq!(order.status == Status::Paid, paid);
+                                prop_assert_eq!(order.paid_at.is_some(), paid);
+                                prop_assert_eq!(order.payment_failure.is_some(), !paid);
+                            } else {
+                                prop_assert_eq!(&order, &before, "the first verdict stands");
+                            }
+                        }
+                        _ => {}
+                    }
+                    assert_well_formed(&order)?;
+                }
+            }
+        }
     }
 }

@@ -34,9 +34,8 @@ impl HttpError for OrderError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Rule(RuleBroken::NotInOrder(_)) | Self::NoOpenOrder => StatusCode::NOT_FOUND,
-            Self::Rule(RuleBroken::Empty | RuleBroken::NotOpen(_)) | Self::Busy => {
-                StatusCode::CONFLICT
-            }
+            Self::Rule(RuleBroken::Empty | RuleBroken::NotOpen(_) | RuleBroken::NotCheckedOut)
+            | Self::Busy => StatusCode::CONFLICT,
             Self::Rule(_) => StatusCode::BAD_REQUEST,
             Self::Store(err) => err.status(),
         }
@@ -51,6 +50,7 @@ impl HttpError for OrderError {
             Self::Rule(RuleBroken::TotalTooLarge) => "total_too_large",
             Self::Rule(RuleBroken::Empty) => "order_empty",
             Self::Rule(RuleBroken::NotOpen(_)) => "order_not_open",
+            Self::Rule(RuleBroken::NotCheckedOut) => "order_not_checked_out",
             Self::NoOpenOrder => "no_open_order",
             Self::Busy => "order_busy",
             Self::Store(err) => err.code(),

@@ -17,7 +17,7 @@ use shared::messages::{Card, CheckoutRequested};
 use shared::sqs::FifoQueue;
 use time::OffsetDateTime;
 
-use crate::domain::{Order, OrderView, RuleBroken, Status};
+use crate::domain::{Order, OrderView, Payer, RuleBroken, Status};
 use crate::open_order::{self, OrderError};
 use crate::payment::CheckoutForm;
 use crate::store::OrderStore;
@@ -35,14 +35,13 @@ pub async fn handle(
         };
         match order.status {
             Status::Open => {
-                order.can_check_out().map_err(OrderError::from)?;
-                let mut pending = order.clone();
-                pending.status = Status::PendingPayment;
-                pending.card_last4 = Some(card.last4().to_owned());
-                pending.email = Some(caller.email.clone());
-                pending.customer_name = Some(caller.name.clone());
-                pending.version += 1;
-                pending.updated_at = open_order::timestamp(OffsetDateTime::now_utc());
+                let payer = Payer {
+                    card_last4: card.last4(),
+                    email: &caller.email,
+                    name: &caller.name,
+                };
+                let now = open_order::timestamp(OffsetDateTime::now_utc());
+                let pending = order.check_out(&payer, &now).map_err(OrderError::from)?;
                 if store.replace_open(&pending, order.version).await? {
                     break pending;
                 }

@@ -6,7 +6,7 @@
 //! step is safe to repeat: an order already settled is left alone, and the receipt message is sent
 //! until the order records that it was (the FIFO queue deduplicates a repeat by order id).
 
-use shared::messages::{PaymentOutcome, PaymentSettled, ReceiptLine, ReceiptRequested};
+use shared::messages::{PaymentSettled, ReceiptLine, ReceiptRequested};
 use shared::sqs::{self, FifoQueue, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 
 use crate::domain::{Order, OrderId, Status};
@@ -56,36 +56,18 @@ async fn record_outcome(
             .await
             .map_err(MessageError::retry)?
             .ok_or_else(|| MessageError::Poison(format!("there is no order {id}")))?;
-        match order.status {
-            Status::PendingPayment => {
-                let mut next = order.clone();
-                match &settled.outcome {
-                    PaymentOutcome::Approved { .. } => {
-                        next.status = Status::Paid;
-                        next.paid_at = Some(settled.settled_at.clone());
-                    }
-                    PaymentOutcome::Declined { reason } => {
-                        next.status = Status::PaymentFailed;
-                        next.payment_failure = Some(reason.explain().to_owned());
-                    }
-                }
-                next.version += 1;
-                next.updated_at = settled.settled_at.clone();
-                if store
-                    .replace(&next, order.version, Status::PendingPayment)
-                    .await
-                    .map_err(MessageError::retry)?
-                {
-                    tracing::info!(order_id = %id, status = next.status.as_str(), "payment settled");
-                    return Ok(next);
-                }
-            }
-            Status::Paid | Status::PaymentFailed => return Ok(order),
-            Status::Open => {
-                return Err(MessageError::Poison(format!(
-                    "order {id} was never checked out"
-                )));
-            }
+        let next = match order.settle(&settled.outcome, &settled.settled_at) {
+            Ok(Some(next)) => next,
+            Ok(None) => return Ok(order),
+            Err(rule) => return Err(MessageError::Poison(format!("order {id}: {rule}"))),
+        };
+        if store
+            .replace(&next, order.version, Status::PendingPayment)
+            .await
+            .map_err(MessageError::retry)?
+        {
+            tracing::info!(order_id = %id, status = next.status.as_str(), "payment settled");
+            return Ok(next);
         }
     }
     Err(MessageError::Retry(format!("order {id} kept changing")))
