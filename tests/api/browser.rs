@@ -50,6 +50,24 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     });
     let journey = journey.await;
 
+    // Markup and script stored as a product's name show as text, and nothing runs.
+    let hostile = products::domain::NewProduct::try_from(products::domain::NewProductForm {
+        slug: "a-hostile-lamp".into(),
+        name: r#"<img src=x onerror="window.pwned=1;alert(1)"><script>window.pwned=2</script>"#
+            .into(),
+        description: r#""><svg onload=alert(3)> {{constructor.constructor('alert(4)')()}}"#.into(),
+        image: "/images/products/desk-lamp-brass.svg".into(),
+        price: 2500,
+        currency: "EUR".into(),
+    })
+    .unwrap();
+    assert!(products.insert(&hostile).await.unwrap());
+    let hostile = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("hostile", &url)
+    })
+    .await;
+
     // The orders service's storage goes away; the shop must still show its catalogue.
     dynamodb
         .delete_table()
@@ -60,5 +78,6 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     let down = tokio::task::spawn_blocking(move || run_scenario("orders-down", &url)).await;
     shop.stop().await;
     journey.unwrap();
+    hostile.unwrap();
     down.unwrap();
 }

@@ -18,5 +18,6 @@ mod orders;
 mod payments;
 mod products;
 mod receipts;
+mod security;
 mod support;
 mod users;

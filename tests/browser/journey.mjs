@@ -5,7 +5,8 @@
 //
 // Scenarios: `journey` (a customer from registration to the receipt, on a desktop and a phone
 // screen, with the keyboard too) and `orders-down` (the orders service's table is gone: the
-// catalogue still shows, the cart says it is unavailable).
+// catalogue still shows, the cart says it is unavailable) and `hostile` (a product whose name and
+// description are markup and script: they show as text, and nothing runs).
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
@@ -174,8 +175,52 @@ async function ordersDown() {
   await context.close();
 }
 
+// Set up by the Rust test: the product `a-hostile-lamp` (first in the catalogue), named and described with these.
+const HOSTILE_NAME = `<img src=x onerror="window.pwned=1;alert(1)"><script>window.pwned=2</script>`;
+const HOSTILE_DESCRIPTION = `"><svg onload=alert(3)> {{constructor.constructor('alert(4)')()}}`;
+
+async function hostile() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  watch(page);
+  page.on("dialog", (dialog) => {
+    problems.push(`a script ran and opened a dialog: ${dialog.message()}`);
+    dialog.dismiss();
+  });
+  const unharmed = async () => {
+    assert.equal(await page.evaluate(() => window.pwned), undefined, "no injected script ran");
+    assert.equal(await page.locator('img[src="x"], script:not([src]), svg[onload]').count(), 0, "no injected elements");
+  };
+
+  await page.goto(`${base}#/login`);
+  await page.getByLabel("Username").fill("customer");
+  await page.getByLabel("Password").fill("customer-password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByText("Signed in as").waitFor();
+
+  // In the catalogue and on its own page, the name is shown as the text it is.
+  await page.locator(".card-name", { hasText: "window.pwned=2" }).waitFor();
+  assert.equal(await page.locator(".card-name", { hasText: "window.pwned=2" }).innerText(), HOSTILE_NAME);
+  await unharmed();
+  await page.goto(`${base}#/product/a-hostile-lamp`);
+  await page.getByRole("heading", { name: HOSTILE_NAME }).waitFor();
+  await page.getByText(HOSTILE_DESCRIPTION, { exact: true }).waitFor();
+  await unharmed();
+
+  // The order keeps the name it was given, and the cart shows it as text too.
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await page.getByText(/^Added\./).waitFor();
+  await page.getByRole("link", { name: /^Cart/ }).click();
+  await page.getByRole("heading", { name: "Your cart" }).waitFor();
+  await page.getByText(HOSTILE_NAME, { exact: true }).first().waitFor();
+  await unharmed();
+  await shot(page, "hostile-strings");
+  await context.close();
+}
+
 try {
   if (scenario === "journey") await journey();
+  else if (scenario === "hostile") await hostile();
   else if (scenario === "orders-down") await ordersDown();
   else throw new Error(`unknown scenario ${scenario}`);
   assert.deepEqual(problems, [], "no errors in the page");
