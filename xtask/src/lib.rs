@@ -6,6 +6,7 @@
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
 //! - [`http_client`]: a small HTTP client for talking to the local shop.
 //! - [`local`]: the whole shop on one machine, as the template declares it.
+//! - [`reconcile`]: after a load or a fault, whether charges, billing records and e-mails match.
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
@@ -16,6 +17,7 @@ pub mod deliver;
 pub mod http_client;
 pub mod local;
 pub mod provision;
+pub mod reconcile;
 pub mod seed;
 pub mod template;
 
