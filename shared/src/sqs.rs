@@ -6,7 +6,6 @@
 //! queue, so one bad message never holds up the others. Consumers must be idempotent: SQS
 //! delivers at least once.
 
-use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
 
@@ -101,32 +100,42 @@ pub fn body<T: DeserializeOwned>(message: &SqsMessage) -> Result<T, MessageError
         .map_err(|err| MessageError::Poison(format!("the body is not the expected message: {err}")))
 }
 
-/// Runs `handle` on each message of `event`, in order, and reports the ones that failed.
+/// Runs `handle` on every message of the batch and reports the ones that failed.
 ///
-/// On a FIFO queue, once a message of a group fails, the group's later messages in the batch are
-/// reported failed without being processed, so they are retried after it, in order.
+/// Messages of one FIFO group are handled in order, and once one fails the rest of its group is
+/// reported failed unhandled, so the group's order survives the retry. Different groups (each
+/// order is its own) are handled concurrently: one after another, a batch of ten waiting on
+/// slow dependencies can outlive the function's timeout, come back whole, and push messages
+/// towards the dead-letter queue (the ten-minute soak found this).
 pub async fn process_batch<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), MessageError>>,
 {
-    let mut response = SqsBatchResponse::default();
-    let mut failed_groups = HashSet::new();
+    // Groups in the order they first appear; a message without a group is a group of its own.
+    let mut groups: Vec<(Option<String>, Vec<SqsMessage>)> = Vec::new();
     for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
         let group = message.attributes.get("MessageGroupId").cloned();
-        if group
-            .as_ref()
-            .is_some_and(|group| failed_groups.contains(group))
+        match groups
+            .iter_mut()
+            .find(|(key, _)| group.is_some() && *key == group)
         {
-            response.add_failure(id);
-            continue;
+            Some((_, messages)) => messages.push(message),
+            None => groups.push((group, vec![message])),
         }
-        // Boxed: a consumer's future nests deep (SDK calls inside retries inside this loop), and
-        // holding it by pointer keeps the enclosing future's type shallow.
-        match Box::pin(handle(message)).await {
-            Ok(()) => {}
-            Err(err) => {
+    }
+    let handle = &handle;
+    let outcomes = futures::future::join_all(groups.into_iter().map(|(_, messages)| async move {
+        let mut failed = Vec::new();
+        for message in messages {
+            let id = message.message_id.clone().unwrap_or_default();
+            if !failed.is_empty() {
+                failed.push(id);
+                continue;
+            }
+            // Boxed: a consumer's future nests deep (SDK calls inside retries inside this loop),
+            // and holding it by pointer keeps the enclosing future's type shallow.
+            if let Err(err) = Box::pin(handle(message)).await {
                 match &err {
                     MessageError::Retry(_) => {
                         tracing::warn!(message_id = %id, error = %err, "message failed")
@@ -135,10 +144,15 @@ where
                         tracing::error!(message_id = %id, error = %err, "message failed")
                     }
                 }
-                response.add_failure(id);
-                failed_groups.extend(group);
+                failed.push(id);
             }
         }
+        failed
+    }))
+    .await;
+    let mut response = SqsBatchResponse::default();
+    for id in outcomes.into_iter().flatten() {
+        response.add_failure(id);
     }
     response
 }
@@ -201,7 +215,12 @@ mod tests {
             .map(|failure| failure.item_identifier.as_str())
             .collect();
         assert_eq!(failed, ["2", "4", "5"]);
-        assert_eq!(*seen.lock().unwrap(), ["1", "2", "3", "5"]);
+        // Groups run concurrently, each in its own order; "4" waits behind its group's failure.
+        let mut seen = seen.into_inner().unwrap();
+        let position = |id: &str| seen.iter().position(|seen| seen == id);
+        assert!(position("1") < position("3"));
+        seen.sort_unstable();
+        assert_eq!(seen, ["1", "2", "3", "5"]);
     }
 
     #[test]

@@ -12,7 +12,13 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// Crates whose debug output would echo request and response bodies (which hold password hashes
 /// and tokens), capped whatever level the operator asks for.
+///
+/// The Lambda runtime's own trace output includes every raw event, passwords and card numbers in
+/// request bodies among them (found by the journey test, which runs at `trace` and reads the logs).
 const CAPPED: &[(&str, LevelFilter)] = &[
+    ("lambda_runtime", LevelFilter::INFO),
+    ("lambda_runtime_api_client", LevelFilter::INFO),
+    ("lambda_http", LevelFilter::INFO),
     ("aws_smithy_runtime", LevelFilter::INFO),
     ("aws_smithy_http_client", LevelFilter::INFO),
     ("aws_sdk_dynamodb", LevelFilter::INFO),

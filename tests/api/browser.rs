@@ -7,8 +7,8 @@ use std::process::Command;
 
 use xtask::template::workspace_root;
 
-use crate::journey::start_shop;
 use crate::support::sdk_config;
+use crate::support::shop::start_shop;
 
 fn run_scenario(scenario: &str, shop: &str) {
     let chromium = std::env::var("SHOP_CHROMIUM").expect(

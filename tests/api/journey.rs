@@ -3,82 +3,40 @@
 //! Lambda Runtime API, behind the template's routes and authorizer, and the queues deliver to
 //! their consumers. Needs the function binaries (`scripts/test` builds them).
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use xtask::local::{Console, LocalConfig, LocalShop};
-use xtask::template::{Template, workspace_root};
+use serde_json::json;
+use xtask::http_client::send;
+use xtask::template::Template;
 
-use crate::support::sdk_config;
-use xtask::http_client::{HttpReply, send};
+use crate::support::shop::{ShopOptions, expect, start_shop, start_shop_with};
 
-/// The local shop on free ports, with its own tables, queues and bucket.
-pub async fn start_shop() -> LocalShop {
-    sdk_config().await;
-    let binaries = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace_root().join("target"), std::path::PathBuf::from)
-        .join("debug");
-    assert!(
-        binaries.join("user-login").is_file(),
-        "the function binaries are missing from {}: run `cargo build --workspace --bins` (scripts/test does)",
-        binaries.display()
-    );
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    LocalShop::start(LocalConfig {
-        prefix: format!("{}-", &unique[..12]),
-        http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        invoke: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        binaries: xtask::local::Binaries::Cargo(binaries),
-        web: workspace_root().join("web"),
-        token_secret: format!("{unique}{unique}"),
-        console: Console {
-            requests: false,
-            function_logs: false,
-        },
-    })
-    .await
-    .unwrap()
-}
-
-struct Browser {
-    shop: SocketAddr,
-    token: Option<String>,
-}
-
-impl Browser {
-    async fn get(&self, path: &str) -> HttpReply {
-        send(self.shop, "GET", path, self.token.as_deref(), None).await
+/// What must never appear in a log line, however verbose the logging.
+fn assert_no_secrets(logs: &[String], secrets: &[(&str, &str)]) {
+    for line in logs {
+        for (what, secret) in secrets {
+            assert!(
+                !line.contains(secret),
+                "a log line holds the {what}: {line}"
+            );
+        }
+        assert!(
+            !line.contains("$argon2id$"),
+            "a log line holds a password hash: {line}"
+        );
     }
-
-    async fn post(&self, path: &str, body: Value) -> HttpReply {
-        send(self.shop, "POST", path, self.token.as_deref(), Some(&body)).await
-    }
-}
-
-#[track_caller]
-fn expect(reply: &HttpReply, status: u16) {
-    assert_eq!(
-        reply.status,
-        status,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_shops_from_registration_to_receipt_over_http() {
-    let shop = start_shop().await;
-    let sdk = sdk_config().await;
-    let products = products::ProductStore::new(
-        shared::aws::dynamodb(&sdk),
-        &shop.names.refs["ProductsTable"],
-    );
-    xtask::seed::load(&products).await.unwrap();
-    let mut browser = Browser {
-        shop: shop.http,
-        token: None,
-    };
+    // The most verbose logging an operator can ask for, every line kept: none may hold a secret.
+    let shop = start_shop_with(ShopOptions {
+        environment: vec![("AWS_LAMBDA_LOG_LEVEL".into(), "trace".into())],
+        capture_logs: true,
+    })
+    .await;
+    shop.seed_catalogue().await;
+    let mut browser = shop.visitor();
     let username = format!("journey{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
 
     let registered = browser
@@ -134,17 +92,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     let order = browser.get("/api/order").await.json();
     assert_eq!(order["total"], 3 * 1450 + 3400);
 
-    let checkout = browser
-        .post(
-            "/api/order/checkout",
-            json!({
-                "card_number": "4242 4242 4242 4242", "expiry_month": 12,
-                "expiry_year": 2030, "holder": "Jo Urney",
-            }),
-        )
-        .await;
-    expect(&checkout, 202);
-    let id = checkout.json()["id"].as_str().unwrap().to_owned();
+    let id = browser.check_out().await;
 
     // The queues carry the checkout to payments, the result back to orders, and the paid order
     // to receipts, each consumer invoked as Lambda's SQS trigger would.
@@ -174,7 +122,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     assert!(receipt.body.starts_with(b"%PDF-"));
 
     expect(&browser.post("/api/user/logout", json!({})).await, 204);
-    browser.token = old_token;
+    browser.token = old_token.clone();
     let refused = browser.get("/api/user").await;
     expect(&refused, 401);
     assert!(
@@ -184,6 +132,24 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
             .contains("ended")
     );
 
+    let logs = shop.logs();
+    assert!(
+        logs.iter().any(|line| line.contains(&id)) && logs.len() > 20,
+        "the functions' logs were captured ({} lines)",
+        logs.len()
+    );
+    let token = old_token.unwrap();
+    assert_no_secrets(
+        &logs,
+        &[
+            ("password", "a long enough password"),
+            ("token", &token),
+            ("token's signature", token.rsplit('.').next().unwrap()),
+            ("token secret", &shop.token_secret),
+            ("card number", "4242424242424242"),
+            ("card number", "4242 4242 4242 4242"),
+        ],
+    );
     shop.stop().await;
 }
 
@@ -192,10 +158,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_routes_are_exactly_the_templates() {
     let shop = start_shop().await;
-    let anonymous = Browser {
-        shop: shop.http,
-        token: None,
-    };
+    let anonymous = shop.visitor();
     for route in Template::workspace().unwrap().routes().unwrap() {
         let path = route
             .path

@@ -5,7 +5,11 @@
 //! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
-//! - [`journey`]: the local shop (`cargo xtask run`) driven over HTTP, from registration to receipt.
+//! - [`journey`]: the local shop (`cargo xtask run`) driven over HTTP, from registration to
+//!   receipt, with no secret in any log line.
+//! - [`security`]: fields a client may not set, hostile bodies and strings.
+//! - [`fuzz`]: schemathesis's generated requests from `openapi.yaml` against the local shop.
+//! - [`faults`]: the database down mid-journey; consumers stopped, crashing, and poison messages.
 //! - [`support`]: the harness, [`support::TestApp`].
 
 // A failed unwrap is how a test helper reports a broken precondition.
@@ -13,6 +17,8 @@
 
 mod browser;
 mod contract;
+mod faults;
+mod fuzz;
 mod journey;
 mod orders;
 mod payments;

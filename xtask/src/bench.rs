@@ -94,10 +94,7 @@ const PASSWORD: &str = "correct horse battery";
 
 pub async fn run(config: &BenchConfig) -> Result<Report> {
     let unique = uuid::Uuid::new_v4().simple().to_string();
-    let quiet = Console {
-        requests: false,
-        function_logs: false,
-    };
+    let quiet = Console::quiet();
     let binaries = Binaries::Lambda(config.native.clone());
     let shop = LocalShop::start(LocalConfig {
         prefix: format!("bench{}-", &unique[..8]),
@@ -106,7 +103,9 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
         binaries: binaries.clone(),
         web: workspace_root().join("web"),
         token_secret: format!("{unique}{unique}"),
-        console: quiet,
+        environment: Vec::new(),
+        redelivery: crate::deliver::Redelivery::AfterTimeout,
+        console: quiet.clone(),
     })
     .await?;
     let outcome = measure(config, &shop, &binaries, quiet).await;
@@ -140,7 +139,8 @@ async fn measure(
             function.binary,
             events.len()
         );
-        functions.push(measure_function(spec, &events, config, console, &config.zips).await?);
+        functions
+            .push(measure_function(spec, &events, config, console.clone(), &config.zips).await?);
     }
     let hello_spec = FunctionSpec {
         name: "bench-hello".into(),
@@ -208,7 +208,7 @@ async fn measure_function(
     let mut first_calls = Vec::new();
     let mut errors = 0;
     for _ in 0..config.cold_starts {
-        let pool = Pool::start(spec.clone(), console).await?;
+        let pool = Pool::start(spec.clone(), console.clone()).await?;
         let (init, _) = pool.start_worker().await?;
         inits.push(init);
         let started = Instant::now();
@@ -342,7 +342,8 @@ async fn shop_load(shop: &LocalShop, config: &BenchConfig) -> Result<LoadResult>
 
     // Let the queues finish: every checked-out order should end paid and e-mailed.
     let checkouts = tally.lock().await.checkouts.clone();
-    let deadline = Instant::now() + Duration::from_secs(120);
+    // As long again as the load ran (two minutes at least): a backlog is not a loss.
+    let deadline = Instant::now() + config.load.max(Duration::from_secs(120));
     let mut paid = 0;
     for (id, token) in &checkouts {
         loop {

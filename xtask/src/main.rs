@@ -182,9 +182,12 @@ async fn run(options: &[&str]) -> Result<()> {
         binaries,
         web: root.join("web"),
         token_secret,
+        environment: Vec::new(),
+        redelivery: xtask::deliver::Redelivery::AfterTimeout,
         console: Console {
             requests: true,
             function_logs,
+            capture: None,
         },
     })
     .await?;

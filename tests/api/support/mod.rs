@@ -4,7 +4,9 @@
 //! Tests need DynamoDB Local and moto; `scripts/test` starts them and sets the
 //! `AWS_ENDPOINT_URL_*` variables.
 
+pub mod dynamodb;
 pub mod lambda;
+pub mod shop;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -23,6 +23,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::SqsBatchResponse;
@@ -36,16 +37,36 @@ use crate::template::Template;
 use names::LocalNames;
 use runtime::{FunctionSpec, Outcome, Pool};
 
+/// Every line the functions wrote, kept by a [`Console::capturing`] console.
+pub type Captured = Arc<std::sync::Mutex<Vec<String>>>;
+
 /// Where the local shop writes what happens: a line per request and each function's log lines.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Console {
     /// A line per request and per queue delivery.
     pub requests: bool,
     /// Each function's own log lines.
     pub function_logs: bool,
+    /// Where every function log line is also kept, printed or not (tests read them).
+    pub capture: Option<Captured>,
 }
 
 impl Console {
+    /// Prints nothing.
+    pub fn quiet() -> Self {
+        Self::default()
+    }
+
+    /// Prints nothing, and keeps every function log line in what it returns beside it.
+    pub fn capturing() -> (Self, Captured) {
+        let captured = Captured::default();
+        let console = Self {
+            capture: Some(Arc::clone(&captured)),
+            ..Self::default()
+        };
+        (console, captured)
+    }
+
     fn write(&self, line: &str) {
         let _ignored = writeln!(std::io::stdout().lock(), "{line}");
     }
@@ -62,6 +83,11 @@ impl Console {
     }
 
     pub fn function_line(&self, function: &str, line: &str) {
+        if let Some(capture) = &self.capture
+            && let Ok(mut lines) = capture.lock()
+        {
+            lines.push(format!("[{function}] {line}"));
+        }
         if self.function_logs {
             self.write(&format!("  [{function}] {line}"));
         }
@@ -108,6 +134,12 @@ pub struct LocalConfig {
     pub web: PathBuf,
     /// The value of the template's `TokenSecret` here.
     pub token_secret: String,
+    /// Extra environment for every function, after the template's: a log level, or another
+    /// DynamoDB endpoint (`AWS_ENDPOINT_URL_DYNAMODB`, which the shop then creates its tables on).
+    pub environment: Vec<(String, String)>,
+    /// When messages a consumer failed come back: after the queue's visibility timeout, as on
+    /// AWS, or at once (tests).
+    pub redelivery: Redelivery,
     pub console: Console,
 }
 
@@ -120,6 +152,8 @@ pub struct LocalShop {
     pub invoke: SocketAddr,
     pub names: LocalNames,
     pools: BTreeMap<String, Arc<Pool>>,
+    /// Per consumer function, whether its queue triggers are paused.
+    paused: BTreeMap<String, Arc<AtomicBool>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -131,7 +165,18 @@ impl LocalShop {
         let sdk = shared::aws::sdk_config().await;
         let mut names = LocalNames::default();
 
-        let dynamodb = shared::aws::dynamodb(&sdk);
+        let dynamodb = match config
+            .environment
+            .iter()
+            .find(|(name, _)| name == "AWS_ENDPOINT_URL_DYNAMODB")
+        {
+            Some((_, endpoint)) => aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&sdk)
+                    .endpoint_url(endpoint)
+                    .build(),
+            ),
+            None => shared::aws::dynamodb(&sdk),
+        };
         for table in template.tables()? {
             let name = format!("{}{}", config.prefix, table.logical_id);
             crate::provision::create_table(&dynamodb, &table, &name).await?;
@@ -154,13 +199,14 @@ impl LocalShop {
 
         let invoke_listener = TcpListener::bind(config.invoke).await?;
         let invoke_address = invoke_listener.local_addr()?;
-        let console = config.console;
+        let console = config.console.clone();
         let mut pools = BTreeMap::new();
         let mut by_logical_id = BTreeMap::new();
         let functions = template.functions()?;
         for function in &functions {
-            let spec = function_spec(function, &names, &config.binaries, invoke_address)?;
-            let pool = Pool::start(spec, console).await?;
+            let mut spec = function_spec(function, &names, &config.binaries, invoke_address)?;
+            spec.environment.extend(config.environment.iter().cloned());
+            let pool = Pool::start(spec, console.clone()).await?;
             by_logical_id.insert(function.logical_id.clone(), Arc::clone(&pool));
             pools.insert(function.binary.clone(), pool);
         }
@@ -212,12 +258,21 @@ impl LocalShop {
                 Ok((route, function, authorizer))
             })
             .collect::<Result<Vec<_>>>()?;
-        let gateway = Arc::new(gateway::Gateway::new(routes, config.web.clone(), console));
+        let gateway = Arc::new(gateway::Gateway::new(
+            routes,
+            config.web.clone(),
+            console.clone(),
+        ));
         let http_listener = TcpListener::bind(config.http).await?;
         let http_address = http_listener.local_addr()?;
         tasks.push(tokio::spawn(gateway.serve(http_listener)));
 
+        let mut paused = BTreeMap::new();
         for function in &functions {
+            let pause = Arc::new(AtomicBool::new(false));
+            if !function.queue_triggers.is_empty() {
+                paused.insert(function.binary.clone(), Arc::clone(&pause));
+            }
             for trigger in &function.queue_triggers {
                 let url = queues
                     .get(&trigger.queue)
@@ -226,12 +281,16 @@ impl LocalShop {
                 let pool = Arc::clone(&pools[&function.binary]);
                 let batch_size = i32::try_from(trigger.batch_size).unwrap_or(10);
                 tasks.push(tokio::spawn(poll(
-                    sqs.clone(),
-                    trigger.queue.clone(),
-                    url,
-                    batch_size,
+                    Trigger {
+                        sqs: sqs.clone(),
+                        queue: trigger.queue.clone(),
+                        url,
+                        batch_size,
+                        redelivery: config.redelivery,
+                        paused: Arc::clone(&pause),
+                    },
                     pool,
-                    console,
+                    console.clone(),
                 )));
             }
         }
@@ -241,8 +300,34 @@ impl LocalShop {
             invoke: invoke_address,
             names,
             pools,
+            paused,
             tasks,
         })
+    }
+
+    /// The running function `binary` (to inject faults into it).
+    ///
+    /// # Panics
+    /// If the template declares no such function.
+    pub fn pool(&self, binary: &str) -> Arc<Pool> {
+        Arc::clone(&self.pools[binary])
+    }
+
+    /// Stops delivering messages to the consumer `binary`, as disabling its event source mapping
+    /// does: they wait on the queue.
+    pub fn pause_trigger(&self, binary: &str) {
+        self.set_paused(binary, true);
+    }
+
+    /// Delivers to the consumer `binary` again.
+    pub fn resume_trigger(&self, binary: &str) {
+        self.set_paused(binary, false);
+    }
+
+    fn set_paused(&self, binary: &str, paused: bool) {
+        if let Some(flag) = self.paused.get(binary) {
+            flag.store(paused, Ordering::SeqCst);
+        }
     }
 
     /// Stops the servers and pollers and every function process.
@@ -276,39 +361,54 @@ pub fn function_spec(
     })
 }
 
-/// An SQS event source mapping: delivers batches from `url` to the function, as Lambda would.
-async fn poll(
+/// An SQS event source mapping, as the template declares it.
+struct Trigger {
     sqs: aws_sdk_sqs::Client,
+    /// The queue's logical id, and its URL here.
     queue: String,
     url: String,
     batch_size: i32,
-    pool: Arc<Pool>,
-    console: Console,
-) {
+    redelivery: Redelivery,
+    paused: Arc<AtomicBool>,
+}
+
+/// Delivers batches from the trigger's queue to the function, as Lambda would.
+async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
+    let Trigger {
+        sqs,
+        queue,
+        url,
+        batch_size,
+        redelivery,
+        paused,
+    } = trigger;
     loop {
-        let delivered =
-            deliver::deliver_batch(&sqs, &url, batch_size, Redelivery::AfterTimeout, |event| {
-                let pool = Arc::clone(&pool);
-                async move {
-                    let all_failed = || {
-                        let mut response = SqsBatchResponse::default();
-                        for record in &event.records {
-                            response.add_failure(record.message_id.clone().unwrap_or_default());
-                        }
-                        response
-                    };
-                    let Ok(payload) = serde_json::to_vec(&event) else {
-                        return all_failed();
-                    };
-                    match pool.invoke(Bytes::from(payload)).await {
-                        Ok(Outcome::Response(body)) => {
-                            serde_json::from_slice(&body).unwrap_or_else(|_| all_failed())
-                        }
-                        _ => all_failed(),
+        if paused.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let delivered = deliver::deliver_batch(&sqs, &url, batch_size, redelivery, |event| {
+            let pool = Arc::clone(&pool);
+            async move {
+                let all_failed = || {
+                    let mut response = SqsBatchResponse::default();
+                    for record in &event.records {
+                        response.add_failure(record.message_id.clone().unwrap_or_default());
                     }
+                    response
+                };
+                let Ok(payload) = serde_json::to_vec(&event) else {
+                    return all_failed();
+                };
+                match pool.invoke(Bytes::from(payload)).await {
+                    Ok(Outcome::Response(body)) => {
+                        serde_json::from_slice(&body).unwrap_or_else(|_| all_failed())
+                    }
+                    _ => all_failed(),
                 }
-            })
-            .await;
+            }
+        })
+        .await;
         match delivered {
             Ok(delivery) if delivery.delivered > 0 => {
                 console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);

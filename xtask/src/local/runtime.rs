@@ -72,6 +72,10 @@ pub struct Pool {
     /// Woken by every `/next`, so [`Pool::start_worker`] can tell when a process is ready.
     polled: tokio::sync::Notify,
     console: Console,
+    /// Fault injection: how many of the next responses kill the function's processes instead
+    /// of being delivered, and how many have so far.
+    crash_on_responses: AtomicUsize,
+    crashes: AtomicUsize,
 }
 
 impl std::fmt::Debug for Pool {
@@ -102,6 +106,8 @@ impl Pool {
             sequence: AtomicUsize::new(0),
             polled: tokio::sync::Notify::new(),
             console,
+            crash_on_responses: AtomicUsize::new(0),
+            crashes: AtomicUsize::new(0),
         });
         let server = Arc::clone(&pool);
         tokio::spawn(async move {
@@ -123,6 +129,18 @@ impl Pool {
 
     pub fn name(&self) -> &str {
         &self.spec.name
+    }
+
+    /// Makes the function crash after its next `count` invocations have done their work, just
+    /// before their responses would reach Lambda: the processes are killed and each invocation
+    /// fails, as when a function runs out of memory or time at its last step.
+    pub fn crash_on_next_responses(&self, count: usize) {
+        self.crash_on_responses.store(count, Ordering::SeqCst);
+    }
+
+    /// How many invocations [`Pool::crash_on_next_responses`] has crashed.
+    pub fn crashes(&self) -> usize {
+        self.crashes.load(Ordering::SeqCst)
     }
 
     /// Kills every process of the function.
@@ -246,7 +264,7 @@ impl Pool {
         .into_iter()
         .flatten()
         {
-            let console = self.console;
+            let console = self.console.clone();
             let name = self.spec.name.clone();
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stream).lines();
@@ -269,6 +287,10 @@ impl Pool {
         match (method, parts.as_slice()) {
             (Method::GET, ["2018-06-01", "runtime", "invocation", "next"]) => self.next().await,
             (Method::POST, ["2018-06-01", "runtime", "invocation", id, "response"]) => {
+                if self.take_crash() {
+                    self.crash(id).await;
+                    return reply(StatusCode::ACCEPTED, Bytes::new());
+                }
                 self.finish(id, Outcome::Response(body)).await
             }
             (Method::POST, ["2018-06-01", "runtime", "invocation", id, "error"]) => {
@@ -319,6 +341,33 @@ impl Pool {
             .header("content-type", "application/json")
             .body(Full::new(invocation.payload))
             .unwrap_or_else(|_| reply(StatusCode::INTERNAL_SERVER_ERROR, Bytes::new()))
+    }
+
+    /// Whether this response is one [`Pool::crash_on_next_responses`] asked to crash.
+    fn take_crash(&self) -> bool {
+        self.crash_on_responses
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+    }
+
+    /// Kills the function's processes, and fails invocation `id` as Lambda fails one whose
+    /// process died.
+    async fn crash(&self, id: &str) {
+        self.crashes.fetch_add(1, Ordering::SeqCst);
+        // Not `kill().await`: one of these processes is waiting for the answer to the very
+        // request being handled here, and waiting for it to exit inside that handler stalls.
+        for mut child in self.workers.lock().await.drain(..) {
+            let _gone = child.start_kill();
+        }
+        self.console.function_line(
+            &self.spec.name,
+            "crashed on purpose before its response (fault injection)",
+        );
+        let message = "{\"errorType\":\"Runtime.ExitError\",\"errorMessage\":\"the process was killed (fault injection)\"}";
+        self.finish(id, Outcome::Error(Bytes::from_static(message.as_bytes())))
+            .await;
     }
 
     async fn finish(&self, id: &str, outcome: Outcome) -> Response<Full<Bytes>> {
