@@ -184,6 +184,7 @@ async fn run(options: &[&str]) -> Result<()> {
         token_secret,
         environment: Vec::new(),
         redelivery: xtask::deliver::Redelivery::AfterTimeout,
+        batches_at_once: xtask::local::BATCHES_AT_ONCE,
         console: Console {
             requests: true,
             function_logs,

@@ -76,7 +76,7 @@ pub async fn start_shop() -> TestShop {
 }
 
 /// The shop, with failed messages redelivered at once rather than after the queue's visibility
-/// timeout (minutes), so that retries show within a test.
+/// timeout (minutes), so that retries show within a test, and one batch per trigger at a time.
 pub async fn start_shop_with(options: ShopOptions) -> TestShop {
     sdk_config().await;
     let binaries = std::env::var_os("CARGO_TARGET_DIR")
@@ -104,6 +104,9 @@ pub async fn start_shop_with(options: ShopOptions) -> TestShop {
         token_secret: token_secret.clone(),
         environment: options.environment,
         redelivery: Redelivery::Immediately,
+        // One batch at a time: the crash a fault test injects kills the function's processes,
+        // and on AWS a crash takes only its own batch with it.
+        batches_at_once: 1,
         console,
     })
     .await

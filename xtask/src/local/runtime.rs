@@ -365,9 +365,16 @@ impl Pool {
             &self.spec.name,
             "crashed on purpose before its response (fault injection)",
         );
+        // Every invocation those processes were running fails with them, this one included.
         let message = "{\"errorType\":\"Runtime.ExitError\",\"errorMessage\":\"the process was killed (fault injection)\"}";
-        self.finish(id, Outcome::Error(Bytes::from_static(message.as_bytes())))
+        let running: Vec<String> = self.in_flight.lock().await.keys().cloned().collect();
+        for running in running.iter().map(String::as_str).chain([id]) {
+            self.finish(
+                running,
+                Outcome::Error(Bytes::from_static(message.as_bytes())),
+            )
             .await;
+        }
     }
 
     async fn finish(&self, id: &str, outcome: Outcome) -> Response<Full<Bytes>> {
