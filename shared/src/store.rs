@@ -161,6 +161,30 @@ impl Table {
         Ok(output.item)
     }
 
+    /// Writes `item`, replacing any item with its `pk`.
+    pub async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
+        Ok(())
+    }
+
+    /// Deletes the item with key `pk`, if there is one.
+    pub async fn delete(&self, pk: impl Into<String>) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("DeleteItem", err))?;
+        Ok(())
+    }
+
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the
     /// check is the write's condition, of N concurrent writers of one key exactly one gets `true`.
     pub async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {

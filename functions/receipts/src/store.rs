@@ -108,15 +108,7 @@ impl ReceiptStore {
             ("message_id".to_owned(), s(message_id)),
             ("sent_at".to_owned(), n(now.unix_timestamp())),
         ]);
-        self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(sent))
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
-        Ok(())
+        self.table.put(sent).await
     }
 
     /// Gives up a claim after a failed send, so the retry need not wait for the lease to lapse.

@@ -141,29 +141,17 @@ impl UserStore {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .item("pk", s(format!("SESSION#{session_id}")))
-            .item("username", s(username.as_str()))
-            .item("expires_at", n(expires_at.unix_timestamp()))
-            .send()
+            .put(Item::from([
+                ("pk".to_owned(), s(format!("SESSION#{session_id}"))),
+                ("username".to_owned(), s(username.as_str())),
+                ("expires_at".to_owned(), n(expires_at.unix_timestamp())),
+            ]))
             .await
-            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
-        Ok(())
     }
 
     /// Ends a session: every token naming it stops working at the next request.
     pub async fn end_session(&self, session_id: &str) -> Result<(), StoreError> {
-        self.table
-            .client()
-            .delete_item()
-            .table_name(self.table.name())
-            .key("pk", s(format!("SESSION#{session_id}")))
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("DeleteItem", err))?;
-        Ok(())
+        self.table.delete(format!("SESSION#{session_id}")).await
     }
 
     /// The user behind a live session: `None` if the session was ended, has lapsed, belongs to
@@ -232,29 +220,17 @@ impl UserStore {
         }
         let window_ends = now + FAILED_LOGIN_WINDOW;
         self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .item("pk", s(throttle_pk(username)))
-            .item("failures", n(1))
-            .item("expires_at", n(window_ends.unix_timestamp()))
-            .send()
+            .put(Item::from([
+                ("pk".to_owned(), s(throttle_pk(username))),
+                ("failures".to_owned(), n(1)),
+                ("expires_at".to_owned(), n(window_ends.unix_timestamp())),
+            ]))
             .await
-            .map_err(|err| StoreError::from_sdk("PutItem", err))?;
-        Ok(())
     }
 
     /// Forgets `username`'s failed log-ins, after a successful one.
     pub async fn clear_failed_logins(&self, username: &Username) -> Result<(), StoreError> {
-        self.table
-            .client()
-            .delete_item()
-            .table_name(self.table.name())
-            .key("pk", s(throttle_pk(username)))
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("DeleteItem", err))?;
-        Ok(())
+        self.table.delete(throttle_pk(username)).await
     }
 
     /// Gives `username` the role `role`; `false` if there is no such user.
