@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Holds the CDK stack to template.yaml: same functions, routes and authorizer, tables, queues,
-triggers, buckets, alarms and permissions.
+triggers, buckets, alarms and their topic's key, permissions, what survives the stack, and the
+storefront's CloudFront policies.
 
     compare_templates.py <template.yaml> <cdk.out/ServerlessShop.template.json>
 
@@ -250,6 +251,7 @@ def triggers(template):
             text(m["Properties"]["EventSourceArn"]),
             m["Properties"].get("BatchSize"),
             tuple(m["Properties"].get("FunctionResponseTypes", [])),
+            text(m["Properties"].get("ScalingConfig", {}).get("MaximumConcurrency")),
         )
         for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
     )
@@ -281,6 +283,68 @@ def alarms(template):
     return found
 
 
+# Resources whose fate when the stack goes (or replaces them) is compared: the data, and the
+# transient things the linter asks to say so of explicitly.
+LIFECYCLE_KINDS = (
+    "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SecretsManager::Secret", "AWS::SQS::Queue",
+    "AWS::Logs::LogGroup", "AWS::KMS::Key",
+)
+
+
+def lifecycles(template):
+    return {
+        name: (r.get("DeletionPolicy"), r.get("UpdateReplacePolicy"))
+        for name, r in template["Resources"].items()
+        if r["Type"] in LIFECYCLE_KINDS
+    }
+
+
+def statement_text(statement):
+    """A policy statement with its references written ${Id}, lists sorted."""
+    def norm(value):
+        if isinstance(value, list):
+            return sorted(norm(v) for v in value)
+        if isinstance(value, dict) and not (len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::"))):
+            return {k: norm(v) for k, v in value.items()}
+        return text(value)
+    return json.dumps({k: norm(v) for k, v in statement.items()}, sort_keys=True)
+
+
+def alarm_topics(template):
+    """Each topic's key, whether it rotates, and its key policy."""
+    keys = resources(template, "AWS::KMS::Key")
+    found = {}
+    for name, topic in resources(template, "AWS::SNS::Topic").items():
+        key_ref = topic["Properties"].get("KmsMasterKeyId")
+        key = keys.get(text(key_ref).strip("${}")) if key_ref else None
+        found[name] = {
+            "key": text(key_ref) if key_ref else None,
+            "rotation": key and key["Properties"].get("EnableKeyRotation"),
+            "key_policy": key and sorted(statement_text(s) for s in key["Properties"]["KeyPolicy"]["Statement"]),
+        }
+    return found
+
+
+def cloudfront(template):
+    """The storefront's origin access control name, response headers and cache policies, and
+    which of them each behaviour uses."""
+    found = {}
+    for name, oac in resources(template, "AWS::CloudFront::OriginAccessControl").items():
+        found["origin access control name"] = text(oac["Properties"]["OriginAccessControlConfig"]["Name"])
+    for name, policy in resources(template, "AWS::CloudFront::ResponseHeadersPolicy").items():
+        config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+        found["response headers policy"] = (text(config["Name"]), json.dumps(config["SecurityHeadersConfig"], sort_keys=True))
+    for name, policy in resources(template, "AWS::CloudFront::CachePolicy").items():
+        config = dict(policy["Properties"]["CachePolicyConfig"])
+        found[f"cache policy {name}"] = (text(config.pop("Name")), config.pop("Comment", None) is not None, json.dumps(config, sort_keys=True))
+    for distribution in resources(template, "AWS::CloudFront::Distribution").values():
+        config = distribution["Properties"]["DistributionConfig"]
+        behaviours = [("default", config["DefaultCacheBehavior"])] + [(b["PathPattern"], b) for b in config.get("CacheBehaviors", [])]
+        for path, behaviour in behaviours:
+            found[f"behaviour {path}"] = (text(behaviour.get("CachePolicyId")), text(behaviour.get("ResponseHeadersPolicyId")))
+    return found
+
+
 def log_retention(template):
     return sorted(
         (text(g["Properties"].get("LogGroupName", "")) or name, g["Properties"].get("RetentionInDays"))
@@ -289,7 +353,11 @@ def log_retention(template):
 
 
 def parameters(template):
-    return {name: (p.get("Type"), str(p.get("Default"))) for name, p in template.get("Parameters", {}).items() if not name.startswith("BootstrapVersion")}
+    return {
+        name: (p.get("Type"), str(p.get("Default")), [str(v) for v in p.get("AllowedValues", [])])
+        for name, p in template.get("Parameters", {}).items()
+        if not name.startswith("BootstrapVersion")
+    }
 
 
 def outputs(template):
@@ -315,6 +383,9 @@ def main():
         ("buckets", buckets(sam), buckets(cdk)),
         ("alarms", alarms(sam), alarms(cdk)),
         ("log groups", len(log_retention(sam)), len(log_retention(cdk))),
+        ("deletion and replacement policies", lifecycles(sam), lifecycles(cdk)),
+        ("alarm topic and its key", alarm_topics(sam), alarm_topics(cdk)),
+        ("CloudFront policies", cloudfront(sam), cloudfront(cdk)),
         ("parameters", parameters(sam), parameters(cdk)),
     ]
     differences = 0

@@ -15,6 +15,7 @@ import {
   Stack,
   StackProps,
   Tags,
+  Validations,
 } from "aws-cdk-lib";
 import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -25,6 +26,7 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -60,6 +62,17 @@ function suppress(construct: Construct, checkov: [string, string][], cfnLint: [s
 
 const CUSTOMER_KEY = "Encrypted at rest with the AWS-managed key; a customer key costs $1 a month.";
 
+/** The values ReservedConcurrency may take: 0 (none), or at least 2, the smallest cap an SQS trigger's MaximumConcurrency accepts. */
+const RESERVED_CONCURRENCY_VALUES = ["0", "2", "5", "10", "20", "50", "100", "200", "500", "1000"];
+
+/**
+ * The storefront's security headers, on every response (storefront and API): a content security
+ * policy that allows no inline script or style, no framing, no MIME sniffing, HSTS. The local
+ * gateway reads the same values from template.yaml.
+ */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /** A table keyed by `pk`, on demand, with point-in-time recovery and AWS-managed encryption. */
 function table(scope: Construct, id: string, props: Partial<dynamodb.TableProps> = {}): dynamodb.Table {
   const made = new dynamodb.Table(scope, id, {
@@ -80,9 +93,9 @@ export class ShopStack extends Stack {
 
     const reservedConcurrency = new CfnParameter(this, "ReservedConcurrency", {
       type: "Number",
-      default: 10,
-      minValue: 0,
-      description: "How many instances of each function may run at once; 0 lifts the cap.",
+      default: "0",
+      allowedValues: RESERVED_CONCURRENCY_VALUES,
+      description: "Instances reserved for (and the cap of) each function; 0 reserves none, which deploys on any account. In production, 10 or more once the account's concurrency quota allows it (Lambda keeps 100 unreserved).",
     });
     const alarmEmail = new CfnParameter(this, "AlarmEmail", {
       type: "String",
@@ -93,6 +106,11 @@ export class ShopStack extends Stack {
       type: "String",
       default: "receipts@shop.example",
       description: "The address receipts are sent from (verified in SES).",
+    });
+    // The SQS triggers' MaximumConcurrency follows ReservedConcurrency only when it is not 0.
+    Validations.of(this).acknowledge({
+      id: "CloudFormation-Validate::W1030",
+      reason: "MaximumConcurrency takes ReservedConcurrency only under CapConcurrency, which excludes 0",
     });
     const capConcurrency = new CfnCondition(this, "CapConcurrency", {
       expression: Fn.conditionNot(Fn.conditionEquals(reservedConcurrency.valueAsNumber, 0)),
@@ -176,15 +194,33 @@ export class ShopStack extends Stack {
     const tokenSecret = named(new secretsmanager.Secret(this, "TokenSecret", {
       description: "Signs and verifies the users service's session tokens (HS256).",
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Deleting it would log everyone out; the CDK's default for a secret is to destroy it.
+      removalPolicy: RemovalPolicy.RETAIN,
     }), "TokenSecret");
     suppress(tokenSecret, [["CKV_AWS_149", CUSTOMER_KEY]]);
-    const tokenSecretValue = `{{resolve:secretsmanager:${tokenSecret.secretArn}:SecretString}}`;
 
     // -------------------------------------------------------------------------------------------
     // Queues, their dead-letter queues, and alarms on those.
     // -------------------------------------------------------------------------------------------
-    const alarmTopic = named(new sns.Topic(this, "AlarmTopic"), "AlarmTopic");
-    (alarmTopic.node.defaultChild as sns.CfnTopic).kmsMasterKeyId = "alias/aws/sns";
+    // A key of our own: the AWS-managed alias/aws/sns key's policy cannot let CloudWatch
+    // publish, so no alarm would ever arrive.
+    const alarmKey = named(new kms.Key(this, "AlarmTopicKey", {
+      description: "Encrypts the alarm topic; CloudWatch may use it to publish alarms.",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    }), "AlarmTopicKey");
+    alarmKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: "CloudWatchPublishesAlarms",
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      resources: ["*"],
+      conditions: {
+        StringEquals: { "aws:SourceAccount": this.account },
+        ArnLike: { "aws:SourceArn": `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+      },
+    }));
+    const alarmTopic = named(new sns.Topic(this, "AlarmTopic", { masterKey: alarmKey }), "AlarmTopic");
     const subscription = new sns.CfnSubscription(this, "AlarmEmailSubscription", {
       topicArn: alarmTopic.topicArn,
       protocol: "email",
@@ -254,9 +290,10 @@ export class ShopStack extends Stack {
     const userLogin = rust("UserLoginFunction", "user-login", {
       description: "POST /api/user/login - exchange a password for a session token",
       memorySize: 1024,
-      environment: { ...usersEnv, TOKEN_SECRET: tokenSecretValue },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
     });
     allow(userLogin, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [usersTable.tableArn]);
+    allow(userLogin, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
     const userLogout = rust("UserLogoutFunction", "user-logout", {
       description: "POST /api/user/logout - end the caller's session",
       environment: usersEnv,
@@ -279,9 +316,10 @@ export class ShopStack extends Stack {
     allow(usersList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
     const authorizerFn = rust("UsersAuthorizerFunction", "users-authorizer", {
       description: "The HTTP API's Lambda authorizer - verifies tokens and live sessions",
-      environment: { ...usersEnv, TOKEN_SECRET: tokenSecretValue },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
     });
     allow(authorizerFn, ["dynamodb:GetItem"], [usersTable.tableArn]);
+    allow(authorizerFn, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
 
     // -------------------------------------------------------------------------------------------
     // Products service.
@@ -369,6 +407,8 @@ export class ShopStack extends Stack {
       environment: { RECEIPTS_BUCKET: receiptsBucket.bucketName, ORDER_SHOW_FUNCTION: orderShow.functionName },
     });
     allow(receiptGet, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
+    // Without it S3 answers 403, not 404, for a receipt not rendered yet.
+    allow(receiptGet, ["s3:ListBucket"], [receiptsBucket.bucketArn]);
     allow(receiptGet, ["lambda:InvokeFunction"], [orderShow.functionArn]);
     const receiptsEmail = rust("ReceiptsEmailFunction", "receipts-email", {
       description: "E-mails each paid order's receipt once, from the receipts queue",
@@ -382,18 +422,27 @@ export class ShopStack extends Stack {
     });
     allow(receiptsEmail, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], [receiptsTable.tableArn]);
     allow(receiptsEmail, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
+    allow(receiptsEmail, ["s3:ListBucket"], [receiptsBucket.bucketArn]);
     receiptsEmail.addToRolePolicy(new iam.PolicyStatement({
-      actions: ["ses:SendEmail"],
+      // A raw MIME message: SES v2 documents ses:SendEmail, and has been seen to check
+      // ses:SendRawEmail for raw content.
+      actions: ["ses:SendEmail", "ses:SendRawEmail"],
       resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
       conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
     }));
     receiptsEmail.addEventSource(new SqsEventSource(receiptsQueue, { batchSize: 5, reportBatchItemFailures: true }));
 
-    // SQS triggers send their failures to the queue's dead-letter queue; an on-failure
-    // destination does not apply to them.
     for (const child of this.node.findAll()) {
       if (child instanceof lambda.CfnEventSourceMapping) {
+        // SQS triggers send their failures to the queue's dead-letter queue; an on-failure
+        // destination does not apply to them.
         child.addMetadata("cfn-lint", { config: { ignore_checks: ["ES1001"] }, reasons: { ES1001: "SQS triggers fail over to the queue's dead-letter queue" } });
+        // At most as many batches at once as the function may run, or a burst throttles
+        // healthy messages back to the queue until they land in its dead-letter queue.
+        child.addPropertyOverride(
+          "ScalingConfig.MaximumConcurrency",
+          Fn.conditionIf(capConcurrency.logicalId, reservedConcurrency.valueAsNumber, Aws.NO_VALUE),
+        );
       }
     }
 
@@ -453,15 +502,45 @@ export class ShopStack extends Stack {
     // The storefront behind CloudFront, with the API on the same origin.
     // -------------------------------------------------------------------------------------------
     const apiDomain = `${api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    // Names CloudFront requires unique in the account, whatever the region: the stack's id ends
+    // in a UUID of its own.
+    const stackUuid = Fn.select(2, Fn.split("/", Aws.STACK_ID));
+    const originAccessControl = named(new cloudfront.S3OriginAccessControl(this, "StorefrontOriginAccessControl", {
+      originAccessControlName: Fn.join("-", ["storefront", stackUuid]),
+      signing: cloudfront.Signing.SIGV4_ALWAYS,
+    }), "StorefrontOriginAccessControl");
+    const securityHeaders = named(new cloudfront.ResponseHeadersPolicy(this, "SecurityHeadersPolicy", {
+      responseHeadersPolicyName: Fn.join("-", ["shop-security-headers", stackUuid]),
+      comment: "The storefront's and the API's security headers",
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    }), "SecurityHeadersPolicy");
+    // Unlike the managed CachingOptimized (minimum 1 s), this honours `Cache-Control: no-cache`
+    // on index.html: CloudFront asks S3 every time, so a new storefront shows at once.
+    const storefrontCache = named(new cloudfront.CachePolicy(this, "StorefrontCachePolicy", {
+      cachePolicyName: Fn.join("-", ["shop-storefront", stackUuid]),
+      comment: "The files' own Cache-Control: index.html revalidated, hashed assets kept a year",
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.days(1),
+      maxTtl: Duration.days(365),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    }), "StorefrontCachePolicy");
     const distribution = named(new cloudfront.Distribution(this, "StorefrontDistribution", {
       comment: "Serverless Shop - storefront and API on one origin",
       defaultRootObject: "index.html",
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(storefrontBucket),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(storefrontBucket, { originAccessControl }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        cachePolicy: storefrontCache,
+        responseHeadersPolicy: securityHeaders,
         compress: true,
       },
       additionalBehaviors: {
@@ -471,6 +550,7 @@ export class ShopStack extends Stack {
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
           cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
           originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          responseHeadersPolicy: securityHeaders,
           compress: true,
         },
       },
@@ -482,7 +562,8 @@ export class ShopStack extends Stack {
     ]);
 
     new CfnOutput(this, "SiteUrl", { value: `https://${distribution.distributionDomainName}`, description: "The shop (storefront and API)" });
-    new CfnOutput(this, "StorefrontBucketName", { value: storefrontBucket.bucketName, description: "Upload web/ here" });
+    new CfnOutput(this, "StorefrontBucketName", { value: storefrontBucket.bucketName, description: "Upload the storefront here (see the README's deploy steps)" });
+    new CfnOutput(this, "StorefrontDistributionId", { value: distribution.distributionId, description: "Invalidate / and /index.html here after an upload" });
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint, description: "The shop's HTTP API" });
     new CfnOutput(this, "UsersTableName", { value: usersTable.tableName });
     new CfnOutput(this, "ProductsTableName", { value: productsTable.tableName });

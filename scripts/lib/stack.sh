@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The local AWS stack: Amazon's DynamoDB Local and moto (SQS, SES, S3), no Docker, no AWS account.
+# The local AWS stack: Amazon's DynamoDB Local and moto (SQS, SES, S3, Secrets Manager), no Docker,
+# no AWS account.
 #
 # Source this file, then call `stack_up`: it installs the emulators on first use (pinned, into
 # .local/, which git ignores), starts them on free loopback ports, waits until they answer, exports
@@ -122,14 +123,16 @@ stack_up() {
   fi
 
   say "starting DynamoDB Local on 127.0.0.1:$dynamodb_port"
+  # -sharedDb: one database for every caller. Without it DynamoDB Local keeps one per access key
+  # id, and every function calls with its own (see xtask/src/iam).
   # From .local/, where DynamoDB Local writes its metadata file.
   (cd "$LOCAL" && exec java -Djava.library.path="$DYNAMODB_LOCAL/DynamoDBLocal_lib" \
-    -jar "$DYNAMODB_LOCAL/DynamoDBLocal.jar" "${storage[@]}" -port "$dynamodb_port" -disableTelemetry \
+    -jar "$DYNAMODB_LOCAL/DynamoDBLocal.jar" -sharedDb "${storage[@]}" -port "$dynamodb_port" -disableTelemetry \
     >"$LOCAL/logs/dynamodb.log" 2>&1) &
   STACK_PIDS+=("$!")
   local dynamodb_pid="$!"
 
-  say "starting moto (SQS, SES, S3) on 127.0.0.1:$moto_port"
+  say "starting moto (SQS, SES, S3, Secrets Manager) on 127.0.0.1:$moto_port"
   "$LOCAL/moto/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$LOCAL/logs/moto.log" 2>&1 &
   STACK_PIDS+=("$!")
   local moto_pid="$!"
@@ -142,6 +145,7 @@ stack_up() {
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$moto_port"
+  export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
 
   wait_for "DynamoDB Local" "$dynamodb_pid" "$LOCAL/logs/dynamodb.log" \
     curl -sf -X POST "$AWS_ENDPOINT_URL_DYNAMODB" -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \

@@ -1,14 +1,16 @@
 //! The storefront in a real browser: headless Chromium (Debian's), driven by playwright-core
-//! from `tests/browser/journey.mjs`, against the local shop started here. `scripts/test`
-//! installs both and says where Chromium is (`SHOP_CHROMIUM`). Screenshots of the main pages go
-//! to `SHOP_SCREENSHOTS` (default `target/screenshots`).
+//! from `tests/browser/journey.mjs`, against the local shop started here, serving the storefront
+//! as it is uploaded (`cargo xtask storefront`: assets named after their content) with the
+//! template's security headers. `scripts/test` installs both and says where Chromium is
+//! (`SHOP_CHROMIUM`). Screenshots of the main pages go to `SHOP_SCREENSHOTS` (default
+//! `target/screenshots`).
 
 use std::process::Command;
 
 use xtask::template::workspace_root;
 
 use crate::support::sdk_config;
-use crate::support::shop::start_shop;
+use crate::support::shop::{ShopOptions, start_shop_with};
 
 fn run_scenario(scenario: &str, shop: &str) {
     let chromium = std::env::var("SHOP_CHROMIUM").expect(
@@ -33,7 +35,15 @@ fn run_scenario(scenario: &str, shop: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
-    let shop = start_shop().await;
+    let storefront = workspace_root()
+        .join("target/tmp")
+        .join(format!("storefront-{}", uuid::Uuid::new_v4().simple()));
+    xtask::storefront::build(&workspace_root().join("web"), &storefront).unwrap();
+    let shop = start_shop_with(ShopOptions {
+        web: Some(storefront.clone()),
+        ..ShopOptions::default()
+    })
+    .await;
     let sdk = sdk_config().await;
     let dynamodb = shared::aws::dynamodb(&sdk);
     let products = products::ProductStore::new(dynamodb.clone(), &shop.names.refs["ProductsTable"]);
@@ -77,6 +87,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
         .unwrap();
     let down = tokio::task::spawn_blocking(move || run_scenario("orders-down", &url)).await;
     shop.stop().await;
+    std::fs::remove_dir_all(storefront).unwrap();
     journey.unwrap();
     hostile.unwrap();
     down.unwrap();

@@ -26,7 +26,7 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
     let mut dynamodb = OwnDynamoDb::start().await;
     let shop = start_shop_with(ShopOptions {
         environment: vec![("AWS_ENDPOINT_URL_DYNAMODB".into(), dynamodb.endpoint())],
-        capture_logs: false,
+        ..ShopOptions::default()
     })
     .await;
     let products =

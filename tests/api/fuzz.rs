@@ -50,7 +50,9 @@ async fn the_api_holds_to_its_spec_under_generated_input() {
             .args(["--max-examples", &examples, "--seed", &seed])
             .args(["--exclude-operation-id", "logOut"])
             .args(["--generation-database", "none", "--no-color"])
-            .args(["--request-timeout", "30", "--workers", "2"])
+            // One worker: hypothesis is not thread-safe, and two workers failed now and then
+            // with "AST constructor recursion depth mismatch" on a busy machine.
+            .args(["--request-timeout", "30", "--workers", "1"])
             .arg("--report-dir")
             .arg(&report)
             .args(["--report", "junit"])

@@ -33,6 +33,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     let shop = start_shop_with(ShopOptions {
         environment: vec![("AWS_LAMBDA_LOG_LEVEL".into(), "trace".into())],
         capture_logs: true,
+        ..ShopOptions::default()
     })
     .await;
     shop.seed_catalogue().await;

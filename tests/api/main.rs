@@ -1,15 +1,19 @@
 //! The integration tests, compiled into one binary (one link, one run):
 //!
 //! - [`contract`]: the code, `events/` and `openapi.yaml` agree with `template.yaml`.
+//! - [`deploy`]: what a first deployment to AWS needs of the template.
+//! - [`iam`]: the local IAM gate answers refusals as AWS does.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS).
 //! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
 //! - [`journey`]: the local shop (`cargo xtask run`) driven over HTTP, from registration to
 //!   receipt, with no secret in any log line.
+//! - [`secrets`]: the token key in Secrets Manager, and its rotation.
 //! - [`security`]: fields a client may not set, hostile bodies and strings.
 //! - [`fuzz`]: schemathesis's generated requests from `openapi.yaml` against the local shop.
 //! - [`faults`]: the database down mid-journey; consumers stopped, crashing, and poison messages.
+//! - [`smoke`]: `scripts/smoke`, the deployers' check, against the local shop.
 //! - [`support`]: the harness, [`support::TestApp`].
 
 // A failed unwrap is how a test helper reports a broken precondition.
@@ -17,13 +21,17 @@
 
 mod browser;
 mod contract;
+mod deploy;
 mod faults;
 mod fuzz;
+mod iam;
 mod journey;
 mod orders;
 mod payments;
 mod products;
 mod receipts;
+mod secrets;
 mod security;
+mod smoke;
 mod support;
 mod users;

@@ -71,8 +71,7 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
                         serde_json::from_str(record.body.as_deref().unwrap()).unwrap();
                     seen.lock().unwrap().push(settled);
                 }
-                orders::handlers::payment_result::handle(&app.orders, &app.receipts_queue, event)
-                    .await
+                app.payment_result(event).await
             }
         })
         .await;
@@ -170,13 +169,7 @@ async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
     // Payments charges, then dies before answering: the message comes back.
     let crashed = app
         .deliver("CheckoutQueue", |event| async move {
-            let response = payments::handlers::checkout::handle(
-                &app.payments,
-                &app.bank,
-                &app.payment_results_queue,
-                event.clone(),
-            )
-            .await;
+            let response = app.payments_checkout(event.clone()).await;
             crashed_after(response, &event).await
         })
         .await;
@@ -185,12 +178,7 @@ async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
 
     // Orders settles, then dies before answering: that message comes back too.
     app.deliver("PaymentResultsQueue", |event| async move {
-        let response = orders::handlers::payment_result::handle(
-            &app.orders,
-            &app.receipts_queue,
-            event.clone(),
-        )
-        .await;
+        let response = app.payment_result(event.clone()).await;
         crashed_after(response, &event).await
     })
     .await;
@@ -291,13 +279,7 @@ async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
     let event: SqsEvent =
         serde_json::from_str(&crate::support::event_text("payments-checkout")).unwrap();
     for _ in 0..2 {
-        let response = payments::handlers::checkout::handle(
-            &app.payments,
-            &app.bank,
-            &app.payment_results_queue,
-            event.clone(),
-        )
-        .await;
+        let response = app.payments_checkout(event.clone()).await;
         assert!(response.batch_item_failures.is_empty());
     }
     assert_eq!(app.ledger_entries().await.len(), 1);

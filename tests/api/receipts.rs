@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::process::Command;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -137,13 +138,7 @@ async fn duplicate_receipt_messages_send_one_email() {
     // The receipts consumer sends, then dies before answering: the message comes back.
     let crashed = app
         .deliver("ReceiptsQueue", |event| async move {
-            let response = receipts::handlers::email::handle(
-                &app.receipts,
-                &app.archive,
-                &app.mailer,
-                event.clone(),
-            )
-            .await;
+            let response = app.receipts_email(event.clone()).await;
             assert!(response.batch_item_failures.is_empty());
             let mut all_failed = SqsBatchResponse::default();
             for record in &event.records {
@@ -236,4 +231,80 @@ async fn customers_follow_their_order_by_id_and_nobody_else_can() {
     let paid = show(ada).await;
     assert_eq!(paid.body["status"], "PAID");
     assert!(paid.body["paid_at"].is_string());
+}
+
+#[tokio::test]
+async fn a_receipt_downloaded_before_its_email_is_rendered_once_and_attached_as_it_is() {
+    // The download finds nothing stored (S3 says so only to a reader allowed to list the
+    // bucket), renders the receipt and stores it; the e-mail then attaches that very PDF.
+    let app = &TestApp::spawn().await;
+    let (id, token) = app.checked_out("ada", "4242424242424242").await;
+    app.settle_payments().await;
+    let download = app
+        .receipt(app.authorized(receipt_request(&id), Some(&token)).await)
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    app.run_all_consumers().await;
+    let emails = emails_for(&id);
+    assert_eq!(emails.len(), 1);
+    assert_eq!(attachment(&emails[0]), download.body().as_ref());
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_sender_that_died_is_taken_over_once_its_lease_lapses() {
+    let app = &TestApp::spawn().await;
+    let (id, _) = app.checked_out("ada", "4242424242424242").await;
+    app.settle_payments().await;
+    // A delivery claimed the e-mail two leases ago, then its function died.
+    let lapsed = time::OffsetDateTime::now_utc().unix_timestamp()
+        - 2 * i64::try_from(receipts::store::LEASE.as_secs()).unwrap();
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ReceiptsTable"))
+        .item("pk", AttributeValue::S(format!("EMAIL#{id}")))
+        .item("status", AttributeValue::S("SENDING".into()))
+        .item("claimed_at", AttributeValue::N(lapsed.to_string()))
+        .send()
+        .await
+        .unwrap();
+    app.run_all_consumers().await;
+    assert_eq!(emails_for(&id).len(), 1);
+    assert!(app.receipts.was_sent(&id).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_failed_send_gives_up_its_claim_so_the_next_delivery_sends_at_once() {
+    let app = &TestApp::spawn().await;
+    let (id, _) = app.checked_out("ada", "4242424242424242").await;
+    app.settle_payments().await;
+    // The receipts bucket is gone: rendering fails, and the claim must not outlive the attempt.
+    let s3 = aws_sdk_s3::Client::new(&crate::support::sdk_config().await);
+    let bucket = app.names.refs["ReceiptsBucket"].clone();
+    s3.delete_bucket().bucket(&bucket).send().await.unwrap();
+    let failed = app.run_receipts().await;
+    assert_eq!((failed.delivered, failed.failed), (1, 1));
+    let claim = app
+        .dynamodb
+        .get_item()
+        .table_name(app.table("ReceiptsTable"))
+        .key("pk", AttributeValue::S(format!("EMAIL#{id}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(claim.item.is_none(), "the claim was released");
+
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sent = app.run_receipts().await;
+    assert_eq!((sent.delivered, sent.failed), (1, 0));
+    assert_eq!(emails_for(&id).len(), 1);
 }

@@ -20,6 +20,15 @@ if (!scenario || !base || !screenshots) {
 }
 mkdirSync(screenshots, { recursive: true });
 
+// What every page must be served with (the gateway reads them from template.yaml, as CloudFront
+// does on AWS).
+const SECURITY_HEADERS = [
+  ["content-security-policy", /default-src 'none'.*script-src 'self'.*frame-ancestors 'none'/],
+  ["x-content-type-options", /^nosniff$/],
+  ["x-frame-options", /^DENY$/],
+  ["referrer-policy", /^strict-origin-when-cross-origin$/],
+];
+
 const browser = await chromium.launch({
   executablePath: process.env.SHOP_CHROMIUM || "/usr/bin/chromium",
   args: [
@@ -29,8 +38,23 @@ const browser = await chromium.launch({
 });
 
 const problems = [];
-function watch(page) {
+async function watch(page) {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  // Anything the page's Content-Security-Policy blocks is a problem: the storefront must work
+  // under it, with no inline script or style.
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline code"}`);
+    });
+  });
+  page.on("response", (response) => {
+    if (response.request().isNavigationRequest() && response.url().startsWith(base)) {
+      const headers = response.headers();
+      for (const [name, pattern] of SECURITY_HEADERS) {
+        if (!pattern.test(headers[name] ?? "")) problems.push(`${response.url()}: ${name} is ${headers[name]}`);
+      }
+    }
+  });
   page.on("console", (message) => {
     if (message.type() === "error" && !/status of (400|401|404|409|503)/.test(message.text())) {
       problems.push(`console error: ${message.text()}`);
@@ -45,7 +69,7 @@ async function shot(page, name) {
 async function journey() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
   const page = await context.newPage();
-  watch(page);
+  await watch(page);
   const username = `shopper${Date.now().toString(36)}`;
 
   // The catalogue, with images, names and prices.
@@ -157,7 +181,7 @@ async function journey() {
 async function ordersDown() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  watch(page);
+  await watch(page);
   await page.goto(`${base}#/login`);
   await page.getByLabel("Username").fill("customer");
   await page.getByLabel("Password").fill("customer-password");
@@ -182,7 +206,7 @@ const HOSTILE_DESCRIPTION = `"><svg onload=alert(3)> {{constructor.constructor('
 async function hostile() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  watch(page);
+  await watch(page);
   page.on("dialog", (dialog) => {
     problems.push(`a script ran and opened a dialog: ${dialog.message()}`);
     dialog.dismiss();

@@ -126,6 +126,7 @@ async fn start_shop(binaries: &Binaries) -> Result<LocalShop> {
         binaries: binaries.clone(),
         web: workspace_root().join("web"),
         token_secret: format!("{unique}{unique}"),
+        context: "benchmark".into(),
         environment: Vec::new(),
         redelivery: crate::deliver::Redelivery::AfterTimeout,
         batches_at_once: crate::local::BATCHES_AT_ONCE,

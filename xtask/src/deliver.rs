@@ -33,9 +33,19 @@ pub enum Redelivery {
     Immediately,
 }
 
+/// The SQS clients a delivery uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Poller<'a> {
+    /// The consumer function's role: the event source mapping receives and deletes with it.
+    pub role: &'a aws_sdk_sqs::Client,
+    /// The operator's, for [`Redelivery::Immediately`], a shortcut of the tests' that nothing
+    /// on AWS takes.
+    pub operator: &'a aws_sdk_sqs::Client,
+}
+
 /// Receives up to `batch_size` messages from `queue_url` and delivers them to `consumer`.
 pub async fn deliver_batch<F, Fut>(
-    sqs: &aws_sdk_sqs::Client,
+    poller: Poller<'_>,
     queue_url: &str,
     batch_size: i32,
     redelivery: Redelivery,
@@ -45,7 +55,8 @@ where
     F: FnOnce(SqsEvent) -> Fut,
     Fut: Future<Output = SqsBatchResponse>,
 {
-    let received = sqs
+    let received = poller
+        .role
         .receive_message()
         .queue_url(queue_url)
         .max_number_of_messages(batch_size.clamp(1, 10))
@@ -62,7 +73,15 @@ where
     if messages.is_empty() {
         return Ok(Delivery::default());
     }
-    let queue_name = queue_url.rsplit('/').next().unwrap_or_default();
+    let mut segments = queue_url.rsplit('/');
+    let queue_name = segments.next().unwrap_or_default();
+    let account = segments.next().unwrap_or_default();
+    let region = poller
+        .role
+        .config()
+        .region()
+        .map(|region| region.as_ref().to_owned())
+        .unwrap_or_default();
     let records: Vec<_> = messages
         .iter()
         .map(|message| {
@@ -80,8 +99,8 @@ where
                 "messageAttributes": {},
                 "md5OfBody": message.md5_of_body(),
                 "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:local:000000000000:{queue_name}"),
-                "awsRegion": "local",
+                "eventSourceARN": format!("arn:aws:sqs:{region}:{account}:{queue_name}"),
+                "awsRegion": region,
             })
         })
         .collect();
@@ -99,7 +118,9 @@ where
         let handle = message.receipt_handle().unwrap_or_default();
         if failed.contains(&id) {
             if redelivery == Redelivery::Immediately {
-                sqs.change_message_visibility()
+                poller
+                    .operator
+                    .change_message_visibility()
                     .queue_url(queue_url)
                     .receipt_handle(handle)
                     .visibility_timeout(0)
@@ -122,7 +143,9 @@ where
         }
     }
     if !deletions.is_empty() {
-        sqs.delete_message_batch()
+        poller
+            .role
+            .delete_message_batch()
             .queue_url(queue_url)
             .set_entries(Some(deletions))
             .send()

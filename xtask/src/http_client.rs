@@ -25,6 +25,30 @@ impl HttpReply {
     }
 }
 
+/// A request as a customer's browser sends it: `token` as a bearer token, `body` as JSON.
+pub fn request(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> crate::Result<hyper::Request<Full<Bytes>>> {
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("user-agent", "shop-tests");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let payload = match body {
+        Some(body) => {
+            request = request.header("content-type", "application/json");
+            Bytes::from(body.to_string())
+        }
+        None => Bytes::new(),
+    };
+    Ok(request.body(Full::new(payload))?)
+}
+
 /// Sends one request to `address` (a fresh connection each time, like a browser's first visit).
 /// A request that cannot be sent at all answers status 0, with the reason as its body.
 pub async fn send(
@@ -55,23 +79,14 @@ async fn try_send(
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
-    let mut request = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", address.to_string())
-        .header("user-agent", "shop-tests");
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let payload = match body {
-        Some(body) => {
-            request = request.header("content-type", "application/json");
-            Bytes::from(body.to_string())
-        }
-        None => Bytes::new(),
-    };
+    let request = request(method, path, token, body)?;
+    let (mut parts, payload) = request.into_parts();
+    parts.headers.insert(
+        "host",
+        hyper::header::HeaderValue::from_str(&address.to_string())?,
+    );
     let response = sender
-        .send_request(request.body(Full::new(payload))?)
+        .send_request(hyper::Request::from_parts(parts, payload))
         .await?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();

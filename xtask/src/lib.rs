@@ -5,9 +5,12 @@
 //! - [`bench`]: the benchmarks behind `BENCHMARKS.md`.
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
 //! - [`http_client`]: a small HTTP client for talking to the local shop.
+//! - [`iam`]: the local IAM gate: each function's calls authorised against its policy.
 //! - [`local`]: the whole shop on one machine, as the template declares it.
 //! - [`reconcile`]: after a load or a fault, whether charges, billing records and e-mails match.
+//! - [`smoke`]: a customer's journey against a running shop, deployed or local (`scripts/smoke`).
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
+//! - [`storefront`]: `web/` as it is uploaded, its assets named after their content.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
 //! them directly.
@@ -15,10 +18,13 @@
 pub mod bench;
 pub mod deliver;
 pub mod http_client;
+pub mod iam;
 pub mod local;
 pub mod provision;
 pub mod reconcile;
 pub mod seed;
+pub mod smoke;
+pub mod storefront;
 pub mod template;
 
 /// Errors here end a developer command with a message; nothing matches on them.

@@ -1,8 +1,8 @@
 //! `cargo xtask <command>`: developer tasks driven by `template.yaml`.
 //!
-//! - `provision [--prefix P]`: create every table, queue and bucket the template declares, named by
-//!   logical id (with an optional prefix), on the endpoints in `AWS_ENDPOINT_URL_DYNAMODB`,
-//!   `AWS_ENDPOINT_URL_SQS` and `AWS_ENDPOINT_URL_S3`, and verify the sender address with SES.
+//! - `provision [--prefix P]`: create every table, queue, bucket and secret the template declares,
+//!   named by logical id (with an optional prefix), on the endpoints in the `AWS_ENDPOINT_URL_*`
+//!   variables, and verify the sender address with SES.
 //! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
 //!   token.
 //! - `functions`: list the template's functions by logical id, one per line.
@@ -14,6 +14,16 @@
 //!   emulators and builds the functions first.
 //! - `bench --native DIR --zips DIR [--seconds 30] [--customers 16]`: the benchmarks
 //!   (`scripts/bench` builds the binaries first), written to `BENCHMARKS.md`.
+//! - `iam report [--check]`: per function, each grant of its policy and whether the last test
+//!   run used it, and every call the IAM gate refused (from `SHOP_IAM_USAGE_DIR`, by default
+//!   `target/iam-usage`); `--check` fails on an unused grant or a refusal.
+//! - `smoke <site url>`: a customer's journey against a running shop (see `xtask::smoke`);
+//!   `scripts/smoke` runs it.
+//! - `storefront <folder> --bucket B --distribution D`: writes the storefront as it is uploaded
+//!   (`web/` with its scripts and styles named after their content) into the folder, and prints
+//!   the commands that upload it to the bucket and refresh CloudFront's copy of `index.html`.
+//! - `iam mutants`: deletes each statement of each policy in turn and runs the smallest tests that
+//!   used it; each statement must make one of them fail (`scripts/test` runs both).
 //!
 //! Table variables default to the template's logical ids, which are the local tables' names; on
 //! AWS, set them to the stack's outputs (`UsersTableName`, `ProductsTableName`).
@@ -40,8 +50,17 @@ async fn main() -> ExitCode {
         ["make-admin", username] => make_admin(username).await,
         ["run", options @ ..] => run(options).await,
         ["bench", options @ ..] => bench(options).await,
+        ["iam", "report"] => xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), false),
+        ["iam", "report", "--check"] => {
+            xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), true)
+        }
+        ["iam", "mutants"] => xtask::iam::cli::mutants(&xtask::iam::cli::usage_dir()),
+        ["smoke", site] => xtask::smoke::run(site).await,
+        ["storefront", out, "--bucket", bucket, "--distribution", distribution] => {
+            storefront(out, bucket, distribution)
+        }
         _ => Err(
-            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username> | run [--port P] [--invoke-port P] [--quiet] | bench --native DIR --zips DIR [--seconds S] [--customers N])".into(),
+            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username> | run [--port P] [--invoke-port P] [--quiet] | bench --native DIR --zips DIR [--seconds S] [--customers N] | iam report [--check] | iam mutants | smoke <site url> | storefront <folder> --bucket B --distribution D)".into(),
         ),
     };
     match outcome {
@@ -56,23 +75,11 @@ async fn main() -> ExitCode {
 async fn provision(prefix: &str) -> Result<()> {
     let template = Template::workspace()?;
     let sdk = shared::aws::sdk_config().await;
-    let dynamodb = shared::aws::dynamodb(&sdk);
-    for table in template.tables()? {
-        let name = format!("{prefix}{}", table.logical_id);
-        xtask::provision::create_table(&dynamodb, &table, &name).await?;
-        eprintln!("table {name} ready");
+    let operator = xtask::provision::Operator::new(&sdk);
+    let names = xtask::provision::stack(&operator, &template, prefix, &Default::default()).await?;
+    for (logical_id, arn) in &names.arns {
+        eprintln!("{logical_id} ready: {arn}");
     }
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    for (queue, url) in xtask::provision::create_queues(&sqs, &template, prefix).await? {
-        eprintln!("queue {queue} ready: {url}");
-    }
-    let s3 = aws_sdk_s3::Client::new(&sdk);
-    for (bucket, name) in xtask::provision::create_buckets(&s3, &template, prefix).await? {
-        eprintln!("bucket {bucket} ready: {name}");
-    }
-    let sender =
-        xtask::provision::verify_sender(&aws_sdk_sesv2::Client::new(&sdk), &template).await?;
-    eprintln!("sender {sender} verified");
     Ok(())
 }
 
@@ -88,6 +95,19 @@ fn routes() -> Result<()> {
             .unwrap_or("?");
         let auth = route.authorizer.as_deref().unwrap_or("public");
         println!("{:<38} {binary:<18} {auth}", route.key());
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn storefront(out: &str, bucket: &str, distribution: &str) -> Result<()> {
+    let out = std::path::Path::new(out);
+    let renamed = xtask::storefront::build(&xtask::template::workspace_root().join("web"), out)?;
+    for (file, name) in renamed {
+        eprintln!("{file} -> {name}");
+    }
+    for command in xtask::storefront::upload_commands(out, bucket, distribution) {
+        println!("{command}");
     }
     Ok(())
 }
@@ -182,6 +202,7 @@ async fn run(options: &[&str]) -> Result<()> {
         binaries,
         web: root.join("web"),
         token_secret,
+        context: "local shop".into(),
         environment: Vec::new(),
         redelivery: xtask::deliver::Redelivery::AfterTimeout,
         batches_at_once: xtask::local::BATCHES_AT_ONCE,

@@ -12,7 +12,166 @@ use std::collections::BTreeMap;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::Result;
+use crate::local::names::LocalNames;
 use crate::template::{KeyElement, Queue, Table, Template};
+
+/// The operator's clients a local stack is created with: they reach the emulators directly,
+/// past the IAM gate, as an administrator's deploy does.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub dynamodb: Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub ses: aws_sdk_sesv2::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl Operator {
+    pub fn new(sdk: &shared::aws::SdkConfig) -> Self {
+        Self {
+            dynamodb: shared::aws::dynamodb(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+            s3: aws_sdk_s3::Client::new(sdk),
+            ses: aws_sdk_sesv2::Client::new(sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+        }
+    }
+}
+
+/// Creates every table, queue, bucket and secret of `template`, named `<prefix><logical id>`,
+/// verifies the sender with SES, and returns what the template's references mean here.
+/// `secret_values` gives some secrets their value (by logical id); the others get a random one,
+/// as `GenerateSecretString` does. Functions are not added: callers name them.
+pub async fn stack(
+    operator: &Operator,
+    template: &Template,
+    prefix: &str,
+    secret_values: &BTreeMap<String, String>,
+) -> Result<LocalNames> {
+    let region = operator.dynamodb.config().region().map_or_else(
+        || "eu-west-1".to_owned(),
+        |region| region.as_ref().to_owned(),
+    );
+    let stack = if prefix.is_empty() {
+        "shop".to_owned()
+    } else {
+        prefix.trim_end_matches('-').to_owned()
+    };
+    let mut names = LocalNames::new(&stack, &region);
+    for table in template.tables()? {
+        let name = format!("{prefix}{}", table.logical_id);
+        create_table(&operator.dynamodb, &table, &name).await?;
+        names.add_table(&table.logical_id, &name);
+    }
+    for (logical_id, url) in create_queues(&operator.sqs, template, prefix).await? {
+        names.add_queue(&logical_id, &url);
+    }
+    for (logical_id, name) in create_buckets(&operator.s3, template, prefix).await? {
+        names.add_bucket(&logical_id, &name);
+    }
+    for logical_id in template.secrets() {
+        let value = secret_values.get(&logical_id).cloned().unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        });
+        let arn =
+            create_secret(&operator.secrets, &format!("{prefix}{logical_id}"), &value).await?;
+        names.add_secret(&logical_id, &arn);
+    }
+    for parameter in template.parameter_names() {
+        if let Ok(value) = template.parameter_default(&parameter) {
+            names.add_parameter(&parameter, &value);
+        }
+    }
+    let sender = verify_sender(&operator.ses, template).await?;
+    names.add_parameter("SenderEmail", &sender);
+    Ok(names)
+}
+
+/// The names `stack` would give the template's resources with `prefix`, without creating
+/// anything (queue URLs and secret ARNs made up as the emulators would make them); functions
+/// are named by binary, as in the local shop. For reports.
+pub fn names_for(template: &Template, prefix: &str) -> Result<LocalNames> {
+    let mut names = LocalNames::new("shop", "eu-west-1");
+    for table in template.tables()? {
+        names.add_table(&table.logical_id, &format!("{prefix}{}", table.logical_id));
+    }
+    for queue in template.queues()? {
+        let url = format!(
+            "http://localhost/{}/{}",
+            crate::local::names::ACCOUNT,
+            queue_name(&queue, prefix)
+        );
+        names.add_queue(&queue.logical_id, &url);
+    }
+    for bucket in template.buckets() {
+        names.add_bucket(&bucket, &bucket_name(&bucket, prefix));
+    }
+    for secret in template.secrets() {
+        let arn = format!(
+            "arn:aws:secretsmanager:eu-west-1:{}:secret:{prefix}{secret}-AbCdEf",
+            crate::local::names::ACCOUNT
+        );
+        names.add_secret(&secret, &arn);
+    }
+    for parameter in template.parameter_names() {
+        if let Ok(value) = template.parameter_default(&parameter) {
+            names.add_parameter(&parameter, &value);
+        }
+    }
+    for function in template.functions()? {
+        names.add_function(&function.logical_id, &function.binary);
+    }
+    Ok(names)
+}
+
+/// Creates the secret `name` holding `value`, or gives an existing one that value; returns its
+/// ARN.
+pub async fn create_secret(
+    secrets: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    value: &str,
+) -> Result<String> {
+    let created = secrets
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await;
+    let arn = match created {
+        Ok(output) => output.arn,
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            secrets
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(value)
+                .send()
+                .await
+                .map_err(|err| {
+                    format!(
+                        "setting secret {name}: {}",
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(err)
+                    )
+                })?
+                .arn
+        }
+        Err(err) => {
+            return Err(format!(
+                "creating secret {name}: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(err)
+            )
+            .into());
+        }
+    };
+    arn.ok_or_else(|| format!("secret {name} has no ARN").into())
+}
 
 /// Creates `table` under the name `name`, with its keys, indexes and TTL. A table that already
 /// exists is left as it is, so provisioning can run at every start.

@@ -4,15 +4,18 @@
 //! - [`password`]: argon2id hashing, with a dummy hash so unknown users cost the same as wrong
 //!   passwords.
 //! - [`token`]: signing and verifying the HS256 session tokens.
+//! - [`keys`]: the signing secret, read from Secrets Manager, and its rotation.
 //! - [`store`]: the users table (users and sessions).
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
 pub mod domain;
 pub mod handlers;
+pub mod keys;
 pub mod password;
 pub mod store;
 pub mod token;
 
+pub use keys::SigningKeys;
 pub use store::UserStore;
 pub use token::TokenKeys;
 
@@ -21,4 +24,14 @@ pub use token::TokenKeys;
 pub async fn init() -> Result<UserStore, shared::config::ConfigError> {
     shared::telemetry::init();
     UserStore::from_env(&shared::aws::sdk_config().await)
+}
+
+/// The cold start of the two functions that sign or verify tokens: [`init`], and the signing
+/// secret read from Secrets Manager.
+pub async fn init_with_keys() -> Result<(UserStore, SigningKeys), keys::KeysError> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = UserStore::from_env(&sdk)?;
+    let keys = SigningKeys::from_env(&sdk).await?;
+    Ok((store, keys))
 }

@@ -3,6 +3,10 @@
 //! The signature and expiry prove the token is ours and current; the session it names is what makes
 //! logout immediate, because the authorizer checks that the session still exists on every request.
 //! Verification accepts HS256 only, so `alg: none` and algorithm-confusion tokens are refused.
+//!
+//! The signing secret has versions ([`crate::keys`] reads them from Secrets Manager): a token names
+//! the version that signed it in its `kid` header, and is verified with that version, so tokens
+//! signed before a rotation stay valid until they expire.
 
 use std::time::Duration;
 
@@ -57,10 +61,35 @@ impl HttpError for SigningError {
     }
 }
 
-/// The signing key and the rules a token must pass.
-pub struct TokenKeys {
+/// One version of the signing secret.
+struct Key {
+    /// The version's id (Secrets Manager's `VersionId`); `None` for a secret without versions.
+    kid: Option<String>,
     encoding: EncodingKey,
     decoding: DecodingKey,
+}
+
+impl Key {
+    fn new(kid: Option<String>, secret: &[u8]) -> Result<Self, ConfigError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "TOKEN_SECRET_ARN",
+                reason: format!("the secret must be at least {MIN_SECRET_BYTES} bytes"),
+            });
+        }
+        Ok(Self {
+            kid,
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        })
+    }
+}
+
+/// The signing keys (the current version of the secret, and the previous one if known) and the
+/// rules a token must pass.
+pub struct TokenKeys {
+    current: Key,
+    previous: Option<Key>,
     validation: Validation,
     ttl: Duration,
 }
@@ -68,37 +97,82 @@ pub struct TokenKeys {
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenKeys")
+            .field("current", &self.current.kid)
+            .field("previous", &self.previous.as_ref().map(|key| &key.kid))
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()
     }
 }
 
+/// A version of the secret: its id and its value.
+pub type Version<'a> = (&'a str, &'a [u8]);
+
 impl TokenKeys {
+    /// Keys from one secret without versions (tests, and tools).
     pub fn new(secret: &[u8], ttl: Duration) -> Result<Self, ConfigError> {
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(ConfigError::Invalid {
-                name: "TOKEN_SECRET",
-                reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
-            });
-        }
+        Ok(Self::with_keys(Key::new(None, secret)?, None, ttl))
+    }
+
+    /// Keys from the `current` version of the secret and, if there is one, the `previous`.
+    pub fn versions(
+        current: Version<'_>,
+        previous: Option<Version<'_>>,
+        ttl: Duration,
+    ) -> Result<Self, ConfigError> {
+        let previous = match previous {
+            Some((kid, secret)) => Some(Key::new(Some(kid.to_owned()), secret)?),
+            None => None,
+        };
+        Ok(Self::with_keys(
+            Key::new(Some(current.0.to_owned()), current.1)?,
+            previous,
+            ttl,
+        ))
+    }
+
+    fn with_keys(current: Key, previous: Option<Key>, ttl: Duration) -> Self {
         let mut validation = Validation::new(ALGORITHM);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.leeway = 5;
-        Ok(Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+        Self {
+            current,
+            previous,
             validation,
             ttl,
-        })
+        }
     }
 
-    /// `TOKEN_SECRET` (required) and `TOKEN_TTL_SECONDS` (default one hour).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let secret = config::required("TOKEN_SECRET")?;
-        let ttl = config::parsed_or("TOKEN_TTL_SECONDS", DEFAULT_TTL.as_secs())?;
-        Self::new(secret.as_bytes(), Duration::from_secs(ttl))
+    /// `TOKEN_TTL_SECONDS`, by default one hour.
+    pub fn ttl_from_env() -> Result<Duration, ConfigError> {
+        let seconds = config::parsed_or("TOKEN_TTL_SECONDS", DEFAULT_TTL.as_secs())?;
+        Ok(Duration::from_secs(seconds))
+    }
+
+    /// The id of the version new tokens are signed with.
+    pub fn current_version(&self) -> Option<&str> {
+        self.current.kid.as_deref()
+    }
+
+    /// Whether these keys include the version that signed `token` (a token that names none
+    /// was signed before versions, with what is now the current one).
+    pub fn knows_signer_of(&self, token: &str) -> bool {
+        match jsonwebtoken::decode_header(token) {
+            Ok(header) => self.key_for(header.kid.as_deref()).is_some(),
+            // Not a token at all: nothing to learn by reading the secret again.
+            Err(_) => true,
+        }
+    }
+
+    fn key_for(&self, kid: Option<&str>) -> Option<&Key> {
+        match kid {
+            None => Some(&self.current),
+            Some(kid) => [Some(&self.current), self.previous.as_ref()]
+                .into_iter()
+                .flatten()
+                .find(|key| key.kid.as_deref() == Some(kid)),
+        }
     }
 
     /// A token for `username`'s session `session_id`, issued at `now`.
@@ -117,14 +191,20 @@ impl TokenKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
         };
-        let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)
-            .map_err(SigningError)?;
+        let mut header = Header::new(ALGORITHM);
+        header.kid.clone_from(&self.current.kid);
+        let token =
+            jsonwebtoken::encode(&header, &claims, &self.current.encoding).map_err(SigningError)?;
         Ok(IssuedToken { token, expires_at })
     }
 
     /// The claims of a token we signed that has not expired.
     pub fn verify(&self, token: &str) -> Result<Claims, Rejection> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::InvalidToken)?;
+        let key = self
+            .key_for(header.kid.as_deref())
+            .ok_or(Rejection::InvalidToken)?;
+        jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|err| match err.kind() {
                 ErrorKind::ExpiredSignature => Rejection::ExpiredToken,
@@ -153,6 +233,42 @@ mod tests {
         let claims = keys().verify(&issued.token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("ada", "s1"));
         assert_eq!(claims.exp, issued.expires_at.unix_timestamp());
+    }
+
+    #[test]
+    fn tokens_name_their_version_and_the_previous_version_still_verifies() {
+        let now = OffsetDateTime::now_utc();
+        let old = TokenKeys::versions(("v1", SECRET), None, DEFAULT_TTL).unwrap();
+        let before = old.issue("ada", "s1", now).unwrap().token;
+        let header = jsonwebtoken::decode_header(&before).unwrap();
+        assert_eq!(header.kid.as_deref(), Some("v1"));
+
+        // After a rotation: v2 signs, v1 still verifies.
+        let other: &[u8] = b"fedcba9876543210fedcba9876543210";
+        let rotated =
+            TokenKeys::versions(("v2", other), Some(("v1", SECRET)), DEFAULT_TTL).unwrap();
+        assert_eq!(rotated.verify(&before).unwrap().sub, "ada");
+        let after = rotated.issue("ada", "s2", now).unwrap().token;
+        assert_eq!(rotated.verify(&after).unwrap().sid, "s2");
+
+        // The old keys have never heard of v2: they can tell, and refuse it.
+        assert!(!old.knows_signer_of(&after));
+        assert!(old.knows_signer_of(&before));
+        assert_eq!(old.verify(&after), Err(Rejection::InvalidToken));
+
+        // Two rotations later, v1 is gone.
+        let later =
+            TokenKeys::versions(("v3", &[3; 32]), Some(("v2", other)), DEFAULT_TTL).unwrap();
+        assert_eq!(later.verify(&before), Err(Rejection::InvalidToken));
+
+        // A token that names a version but is signed with another is refused.
+        let forged = {
+            let mut header = Header::new(ALGORITHM);
+            header.kid = Some("v2".into());
+            let claims = rotated.verify(&after).unwrap();
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(SECRET)).unwrap()
+        };
+        assert_eq!(rotated.verify(&forged), Err(Rejection::InvalidToken));
     }
 
     #[test]

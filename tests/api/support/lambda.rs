@@ -3,7 +3,8 @@
 //! The orders service prices products by invoking `product-get`, and the receipts service checks
 //! orders by invoking `order-show`, through the real AWS SDK. Here those calls reach this server,
 //! which runs the real handlers in-process against the test's tables and answers as Lambda would:
-//! the function's HTTP API response as the invocation's payload.
+//! the function's HTTP API response as the invocation's payload. The caller's policy must allow
+//! `lambda:InvokeFunction` on the function (the test's IAM gate decides), as on AWS.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,16 +18,21 @@ use orders::OrderStore;
 use products::ProductStore;
 use serde_json::json;
 use tokio::net::TcpListener;
+use xtask::iam::Gate;
+use xtask::local::names::LocalNames;
 
 /// The functions this server can run, by the name the template's `!Ref` gives them locally.
 pub const PRODUCT_GET: &str = "ProductGetFunction";
 pub const ORDER_SHOW: &str = "OrderShowFunction";
 
-/// The stores the invocable functions use.
+/// The stores the invocable functions use (each with its own function's credentials), and who
+/// may invoke them.
 #[derive(Debug, Clone)]
 pub struct Functions {
     pub products: ProductStore,
     pub orders: OrderStore,
+    pub gate: Gate,
+    pub names: LocalNames,
 }
 
 /// Starts the server for the life of the test's runtime; returns its address.
@@ -57,6 +63,18 @@ async fn invoke(
         .and_then(|rest| rest.strip_suffix("/invocations"))
         .unwrap_or_default()
         .to_owned();
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|value| value.to_str().ok());
+    if let Err(refused) = functions
+        .gate
+        .authorize_invoke(authorization, &function, |name| {
+            functions.names.function_arn(name)
+        })
+    {
+        return Ok(xtask::iam::proxy::refusal("lambda", "POST", &refused));
+    }
     let payload = request.into_body().collect().await.unwrap().to_bytes();
     let event = lambda_http::request::from_str(std::str::from_utf8(&payload).unwrap()).unwrap();
     let response = match function.as_str() {

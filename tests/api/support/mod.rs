@@ -1,15 +1,19 @@
-//! The test harness: a fresh copy of each service's table per test, and requests built from the
-//! sample events in `events/`, passed through the users authorizer the way API Gateway does.
+//! The test harness: a fresh copy of each service's table per test, an IAM gate per test that
+//! holds every function to its policy in `template.yaml` ([`functions`]), and requests built from
+//! the sample events in `events/`, passed through the users authorizer the way API Gateway does.
 //!
 //! Tests need DynamoDB Local and moto; `scripts/test` starts them and sets the
 //! `AWS_ENDPOINT_URL_*` variables.
 
 pub mod dynamodb;
+pub mod functions;
 pub mod lambda;
 pub mod shop;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_http::aws_lambda_events::apigw::{
@@ -18,25 +22,27 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use orders::{Catalog, OrderStore};
+use orders::OrderStore;
 use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
-use receipts::archive::Archive;
-use receipts::mail::Mailer;
 use receipts::store::ReceiptStore;
 use serde_json::{Value, json};
 use shared::auth::Role;
-use shared::invoke::HttpFunction;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
 use shared::store::Table;
+use tokio::net::TcpListener;
 use users::domain::Username;
 use users::handlers;
-use users::{TokenKeys, UserStore};
-use xtask::deliver::{Delivery, Redelivery};
+use users::{SigningKeys, TokenKeys, UserStore};
+use xtask::deliver::{Delivery, Poller, Redelivery};
+use xtask::iam::{FunctionClients, Gate};
+use xtask::local::names::LocalNames;
+use xtask::provision::Operator;
 use xtask::template::{Template, workspace_root};
 
 pub const PASSWORD: &str = "correct horse battery";
-pub const TOKEN_SECRET: &[u8] = b"test-secret-test-secret-test-secret-0123";
+pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const TOKEN_TTL: Duration = Duration::from_secs(3600);
 
 /// A request as API Gateway passes it, read from `events/<name>.json`.
 pub fn event(name: &str) -> Request {
@@ -112,27 +118,31 @@ impl Reply {
     }
 }
 
-/// Every service, each against its own freshly created copy of its table and queues.
+/// Every service, each against its own freshly created copy of its table, queues, bucket and
+/// secret, behind an IAM gate of its own. The stores here are the operator's, for setting up and
+/// inspecting; the functions themselves run as [`TestApp::function`]s.
 pub struct TestApp {
     pub users: UserStore,
     pub products: ProductStore,
     pub orders: OrderStore,
-    pub catalog: Catalog,
-    pub checkout_queue: FifoQueue,
     pub payments: PaymentStore,
     pub bank: SimulatedBank,
-    pub payment_results_queue: FifoQueue,
-    pub receipts_queue: FifoQueue,
-    pub order_show: HttpFunction,
-    pub archive: Archive,
-    pub mailer: Mailer,
     pub receipts: ReceiptStore,
-    pub keys: TokenKeys,
+    /// To put messages on the queues as if their producer had.
+    pub checkout_queue: FifoQueue,
+    pub payment_results_queue: FifoQueue,
+    /// The token keys as the functions read them, for tests that make their own tokens.
+    pub keys: Arc<TokenKeys>,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
-    /// Logical id in the template to this test's table name, and queue URL.
-    tables: BTreeMap<String, String>,
-    queues: BTreeMap<String, String>,
+    /// What the template's references mean for this test.
+    pub names: LocalNames,
+    sdk: shared::aws::SdkConfig,
+    /// The IAM gate every function's calls go through.
+    gate: SocketAddr,
+    /// The Invoke API that runs `product-get` and `order-show` for the functions that invoke
+    /// them.
+    lambda_endpoint: String,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
@@ -145,105 +155,119 @@ pub async fn sdk_config() -> shared::aws::SdkConfig {
     shared::aws::sdk_config().await
 }
 
+/// The name a test's IAM gate files its records under: the test's own, which libtest gives the
+/// thread that runs it.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .filter(|name| *name != "main")
+        .unwrap_or("an unnamed test")
+        .to_owned()
+}
+
 impl TestApp {
-    /// Creates every table and queue the template declares, under names unique to this test, so
-    /// tests run in parallel without seeing each other's data.
+    /// Creates every table, queue, bucket and secret the template declares, under names unique
+    /// to this test, so tests run in parallel without seeing each other's data; and starts the
+    /// test's IAM gate in front of them.
     pub async fn spawn() -> Self {
+        Self::spawn_recording(true).await
+    }
+
+    /// [`TestApp::spawn`], for a test that causes refusals on purpose: its gate keeps no usage
+    /// records, which must show none.
+    pub async fn spawn_expecting_refusals() -> Self {
+        Self::spawn_recording(false).await
+    }
+
+    async fn spawn_recording(record: bool) -> Self {
         let sdk = sdk_config().await;
-        let dynamodb = shared::aws::dynamodb(&sdk);
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let operator = Operator::new(&sdk);
         let template = Template::workspace().unwrap();
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        let mut tables = BTreeMap::new();
-        for table in template.tables().unwrap() {
-            let name = format!("{}-{unique}", table.logical_id);
-            xtask::provision::create_table(&dynamodb, &table, &name)
-                .await
-                .unwrap();
-            tables.insert(table.logical_id, name);
+        let secrets = BTreeMap::from([("TokenSecret".to_owned(), TOKEN_SECRET.to_owned())]);
+        let mut names = xtask::provision::stack(
+            &operator,
+            &template,
+            &format!("{}-", &unique[..12]),
+            &secrets,
+        )
+        .await
+        .unwrap();
+        // Functions are known by their logical ids here (the Invoke API below runs them).
+        for function in template.functions().unwrap() {
+            names.add_function(&function.logical_id, &function.logical_id);
         }
-        let queues =
-            xtask::provision::create_queues(&sqs, &template, &format!("{}-", &unique[..12]))
-                .await
-                .unwrap();
-        let products = ProductStore::new(dynamodb.clone(), &tables["ProductsTable"]);
-        let orders = OrderStore::new(dynamodb.clone(), &tables["OrdersTable"]);
+        let mut gate = Gate::new(&template, &names, &test_name()).unwrap();
+        if !record {
+            gate = gate.unrecorded();
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gate_address = listener.local_addr().unwrap();
+        tokio::spawn(xtask::iam::proxy::serve(
+            listener,
+            gate.clone(),
+            xtask::iam::proxy::upstreams_from_env(&[]),
+        ));
+        let table = |logical_id: &str, as_function: &str| {
+            let clients = FunctionClients::new(&sdk, as_function, gate_address);
+            (clients.dynamodb, names.refs[logical_id].clone())
+        };
+        let (client, products) = table("ProductsTable", "ProductGetFunction");
+        let (orders_client, orders) = table("OrdersTable", "OrderShowFunction");
         let lambda_endpoint = lambda::start(lambda::Functions {
-            products: products.clone(),
-            orders: orders.clone(),
+            products: ProductStore::new(client, products),
+            orders: OrderStore::new(orders_client, orders),
+            gate,
+            names: names.clone(),
         })
         .await;
-        let s3 = aws_sdk_s3::Client::new(&sdk);
-        let buckets =
-            xtask::provision::create_buckets(&s3, &template, &format!("{}-", &unique[..12]))
-                .await
-                .unwrap();
-        let sesv2 = aws_sdk_sesv2::Client::new(&sdk);
-        let sender = xtask::provision::verify_sender(&sesv2, &template)
-            .await
-            .unwrap();
-        let lambda_client = aws_sdk_lambda::Client::from_conf(
-            aws_sdk_lambda::config::Builder::from(&sdk)
-                .endpoint_url(format!("http://{lambda_endpoint}"))
-                .build(),
-        );
+        let dynamodb = operator.dynamodb.clone();
+        let sqs = operator.sqs.clone();
+        let refs = &names.refs;
         Self {
-            users: UserStore::new(dynamodb.clone(), &tables["UsersTable"]),
-            orders,
-            catalog: Catalog::new(HttpFunction::new(
-                lambda_client.clone(),
-                lambda::PRODUCT_GET,
-            )),
-            order_show: HttpFunction::new(lambda_client, lambda::ORDER_SHOW),
-            archive: Archive::new(s3, &buckets["ReceiptsBucket"]),
-            mailer: Mailer::new(sesv2, sender),
-            receipts: ReceiptStore::new(dynamodb.clone(), &tables["ReceiptsTable"]),
-            checkout_queue: FifoQueue::new(sqs.clone(), &queues["CheckoutQueue"]),
-            payments: PaymentStore::new(dynamodb.clone(), &tables["PaymentsTable"]),
-            bank: SimulatedBank::new(Table::new(dynamodb.clone(), &tables["PaymentsTable"])),
-            payment_results_queue: FifoQueue::new(sqs.clone(), &queues["PaymentResultsQueue"]),
-            receipts_queue: FifoQueue::new(sqs.clone(), &queues["ReceiptsQueue"]),
-            products,
-            keys: TokenKeys::new(TOKEN_SECRET, Duration::from_secs(3600)).unwrap(),
+            users: UserStore::new(dynamodb.clone(), &refs["UsersTable"]),
+            products: ProductStore::new(dynamodb.clone(), &refs["ProductsTable"]),
+            orders: OrderStore::new(dynamodb.clone(), &refs["OrdersTable"]),
+            payments: PaymentStore::new(dynamodb.clone(), &refs["PaymentsTable"]),
+            bank: SimulatedBank::new(Table::new(dynamodb.clone(), &refs["PaymentsTable"])),
+            receipts: ReceiptStore::new(dynamodb.clone(), &refs["ReceiptsTable"]),
+            checkout_queue: FifoQueue::new(sqs.clone(), &refs["CheckoutQueue"]),
+            payment_results_queue: FifoQueue::new(sqs.clone(), &refs["PaymentResultsQueue"]),
+            keys: SigningKeys::load(operator.secrets.clone(), &refs["TokenSecret"], TOKEN_TTL)
+                .await
+                .unwrap()
+                .signing()
+                .await,
             dynamodb,
             sqs,
-            tables,
-            queues,
+            names,
+            sdk,
+            gate: gate_address,
+            lambda_endpoint: format!("http://{lambda_endpoint}"),
         }
     }
 
     /// This test's URL for the template's queue `logical_id`.
     pub fn queue(&self, logical_id: &str) -> &str {
-        &self.queues[logical_id]
+        &self.names.refs[logical_id]
     }
 
     /// Delivers one batch from the checkout queue to the payments consumer.
     pub async fn run_payments(&self) -> Delivery {
-        self.deliver("CheckoutQueue", |event| {
-            payments::handlers::checkout::handle(
-                &self.payments,
-                &self.bank,
-                &self.payment_results_queue,
-                event,
-            )
-        })
-        .await
+        self.deliver("CheckoutQueue", |event| self.payments_checkout(event))
+            .await
     }
 
     /// Delivers one batch from the payment results queue to the orders consumer.
     pub async fn run_payment_results(&self) -> Delivery {
-        self.deliver("PaymentResultsQueue", |event| {
-            orders::handlers::payment_result::handle(&self.orders, &self.receipts_queue, event)
-        })
-        .await
+        self.deliver("PaymentResultsQueue", |event| self.payment_result(event))
+            .await
     }
 
     /// Delivers one batch from the receipts queue to the receipts consumer.
     pub async fn run_receipts(&self) -> Delivery {
-        self.deliver("ReceiptsQueue", |event| {
-            receipts::handlers::email::handle(&self.receipts, &self.archive, &self.mailer, event)
-        })
-        .await
+        self.deliver("ReceiptsQueue", |event| self.receipts_email(event))
+            .await
     }
 
     /// Runs the payments pipeline until its queues are empty: checkout messages to payments,
@@ -274,13 +298,6 @@ impl TestApp {
         panic!("the queues did not empty in 20 rounds");
     }
 
-    /// `GET /api/order/{id}/receipt`, as the client gets it (a PDF, or a JSON error).
-    pub async fn receipt(&self, request: Request) -> Response<Body> {
-        shared::http::respond(
-            receipts::handlers::get::handle(&self.order_show, &self.archive, request).await,
-        )
-    }
-
     /// One batch from the queue `logical_id` to `consumer`, as the template's trigger would
     /// deliver it (its batch size), with failed messages released at once.
     pub async fn deliver<F, Fut>(&self, logical_id: &str, consumer: F) -> Delivery
@@ -288,18 +305,29 @@ impl TestApp {
         F: FnOnce(SqsEvent) -> Fut,
         Fut: std::future::Future<Output = SqsBatchResponse>,
     {
-        let batch_size = Template::workspace()
-            .unwrap()
+        let template = Template::workspace().unwrap();
+        let (consumer_id, trigger) = template
             .functions()
             .unwrap()
-            .iter()
-            .flat_map(|function| &function.queue_triggers)
-            .find(|trigger| trigger.queue == logical_id)
-            .map_or(10, |trigger| trigger.batch_size);
+            .into_iter()
+            .find_map(|function| {
+                let trigger = function
+                    .queue_triggers
+                    .iter()
+                    .find(|trigger| trigger.queue == logical_id)?
+                    .clone();
+                Some((function.logical_id, trigger))
+            })
+            .unwrap_or_else(|| panic!("no function consumes {logical_id}"));
+        // The event source mapping receives and deletes with the consumer's role.
+        let role = self.function(&consumer_id);
         xtask::deliver::deliver_batch(
-            &self.sqs,
+            Poller {
+                role: role.sqs(),
+                operator: &self.sqs,
+            },
             self.queue(logical_id),
-            i32::try_from(batch_size).unwrap(),
+            i32::try_from(trigger.batch_size).unwrap(),
             Redelivery::Immediately,
             consumer,
         )
@@ -331,12 +359,18 @@ impl TestApp {
 
     /// This test's name for the template's table `logical_id`.
     pub fn table(&self, logical_id: &str) -> &str {
-        &self.tables[logical_id]
+        &self.names.refs[logical_id]
     }
 
     /// The logical ids of every table.
     pub fn table_ids(&self) -> Vec<String> {
-        self.tables.keys().cloned().collect()
+        Template::workspace()
+            .unwrap()
+            .tables()
+            .unwrap()
+            .into_iter()
+            .map(|table| table.logical_id)
+            .collect()
     }
 
     /// Deletes the table `logical_id`, as if its service's storage were gone.
@@ -347,96 +381,6 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-    }
-
-    pub async fn register(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            handlers::create::handle(&self.users, request).await,
-        ))
-    }
-
-    pub async fn login(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            handlers::login::handle(&self.users, &self.keys, request).await,
-        ))
-    }
-
-    pub async fn logout(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            handlers::logout::handle(&self.users, request).await,
-        ))
-    }
-
-    pub async fn exists(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            handlers::exists::handle(&self.users, request).await,
-        ))
-    }
-
-    pub async fn current(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            handlers::current::handle(&self.users, request).await,
-        ))
-    }
-
-    pub async fn list(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            handlers::list::handle(&self.users, request).await,
-        ))
-    }
-
-    pub async fn add_item(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            orders::handlers::add_item::handle(&self.orders, &self.catalog, request).await,
-        ))
-    }
-
-    pub async fn update_item(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            orders::handlers::update_item::handle(&self.orders, request).await,
-        ))
-    }
-
-    pub async fn order_get(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            orders::handlers::get::handle(&self.orders, request).await,
-        ))
-    }
-
-    pub async fn order_show(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            orders::handlers::show::handle(&self.orders, request).await,
-        ))
-    }
-
-    pub async fn order_list(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            orders::handlers::list::handle(&self.orders, request).await,
-        ))
-    }
-
-    pub async fn checkout(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            orders::handlers::checkout::handle(&self.orders, &self.checkout_queue, request).await,
-        ))
-    }
-
-    pub async fn product_list(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            products::handlers::list::handle(&self.products, request).await,
-        ))
-    }
-
-    pub async fn product_get(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            products::handlers::get::handle(&self.products, request).await,
-        ))
-    }
-
-    pub async fn product_create(&self, request: Request) -> Reply {
-        Reply::from(shared::http::respond(
-            products::handlers::create::handle(&self.products, request).await,
-        ))
     }
 
     /// A shop with the seed catalogue and `username`, who has ordered two mugs and a pen and
@@ -509,7 +453,9 @@ impl TestApp {
                 .insert(header::AUTHORIZATION, value.clone());
             parts.headers.insert(header::AUTHORIZATION, value);
         }
-        let verdict = handlers::authorizer::handle(&self.users, &self.keys, auth_event).await;
+        let authorizer = self.function("UsersAuthorizerFunction");
+        let keys = authorizer.signing_keys().await;
+        let verdict = handlers::authorizer::handle(&authorizer.users(), &keys, auth_event).await;
         assert!(
             verdict.is_authorized,
             "the authorizer lets every request through"

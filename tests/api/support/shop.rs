@@ -20,6 +20,8 @@ pub struct ShopOptions {
     pub environment: Vec<(String, String)>,
     /// Keep every line the functions write, for [`TestShop::logs`].
     pub capture_logs: bool,
+    /// The storefront's files, if not `web/`.
+    pub web: Option<std::path::PathBuf>,
 }
 
 /// A running local shop. Stop it with [`TestShop::stop`].
@@ -100,8 +102,9 @@ pub async fn start_shop_with(options: ShopOptions) -> TestShop {
         http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         invoke: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         binaries: xtask::local::Binaries::Cargo(binaries),
-        web: workspace_root().join("web"),
+        web: options.web.unwrap_or_else(|| workspace_root().join("web")),
         token_secret: token_secret.clone(),
+        context: super::test_name(),
         environment: options.environment,
         redelivery: Redelivery::Immediately,
         // One batch at a time: the crash a fault test injects kills the function's processes,

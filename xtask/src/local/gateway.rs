@@ -4,7 +4,8 @@
 //!
 //! API Gateway's own answers are kept too: an unknown route is `404 {"message":"Not Found"}`, an
 //! authorizer that refuses is `403 {"message":"Forbidden"}`, and a function that fails is
-//! `500 {"message":"Internal Server Error"}`.
+//! `500 {"message":"Internal Server Error"}`. Every response carries the security headers the
+//! template's CloudFront response headers policy adds on AWS.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -45,6 +46,8 @@ pub struct Gateway {
     routes: Vec<LocalRoute>,
     web: PathBuf,
     console: Console,
+    /// Added to every response (from the template's response headers policy).
+    security_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -73,7 +76,17 @@ impl Gateway {
         routes: Vec<(Route, Arc<Pool>, Option<Arc<Pool>>)>,
         web: PathBuf,
         console: Console,
-    ) -> Self {
+        security_headers: Vec<(String, String)>,
+    ) -> crate::Result<Self> {
+        let security_headers = security_headers
+            .into_iter()
+            .map(|(name, value)| {
+                Ok((
+                    HeaderName::from_bytes(name.as_bytes())?,
+                    HeaderValue::from_str(&value)?,
+                ))
+            })
+            .collect::<crate::Result<_>>()?;
         let routes = routes
             .into_iter()
             .map(|(route, function, authorizer)| LocalRoute {
@@ -94,11 +107,12 @@ impl Gateway {
                 authorizer,
             })
             .collect();
-        Self {
+        Ok(Self {
             routes,
             web,
             console,
-        }
+            security_headers,
+        })
     }
 
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
@@ -107,7 +121,14 @@ impl Gateway {
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
                     let gateway = Arc::clone(&gateway);
-                    async move { Ok::<_, Infallible>(gateway.handle(request, peer.ip()).await) }
+                    async move {
+                        let mut response = gateway.handle(request, peer.ip()).await;
+                        let headers = response.headers_mut();
+                        for (name, value) in &gateway.security_headers {
+                            headers.insert(name.clone(), value.clone());
+                        }
+                        Ok::<_, Infallible>(response)
+                    }
                 });
                 let _closed = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)

@@ -2,6 +2,10 @@
 //! invoking another (orders pricing a product, receipts checking an order) and for
 //! `cargo lambda invoke <function> --data-file events/<event>.json`. Functions are named by
 //! binary (or by logical id).
+//!
+//! A call signed by a function is allowed only if its policy grants `lambda:InvokeFunction` on
+//! the function it calls (the IAM gate decides, and a refusal is Lambda's own 403); a call signed
+//! by no function is the operator's, and passes.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -14,9 +18,20 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use super::names::LocalNames;
 use super::runtime::{Outcome, Pool};
+use crate::iam::Gate;
 
-pub async fn serve(listener: TcpListener, functions: Arc<BTreeMap<String, Arc<Pool>>>) {
+/// What the Invoke API can run, and who may.
+#[derive(Debug)]
+pub struct Functions {
+    /// By binary name and by logical id.
+    pub pools: BTreeMap<String, Arc<Pool>>,
+    pub gate: Gate,
+    pub names: LocalNames,
+}
+
+pub async fn serve(listener: TcpListener, functions: Arc<Functions>) {
     while let Ok((stream, _)) = listener.accept().await {
         let functions = Arc::clone(&functions);
         tokio::spawn(async move {
@@ -31,16 +46,13 @@ pub async fn serve(listener: TcpListener, functions: Arc<BTreeMap<String, Arc<Po
     }
 }
 
-async fn invoke(
-    functions: &BTreeMap<String, Arc<Pool>>,
-    request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+async fn invoke(functions: &Functions, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     let name = path
         .strip_prefix("/2015-03-31/functions/")
         .and_then(|rest| rest.strip_suffix("/invocations"))
         .map(|name| name.rsplit(':').next().unwrap_or(name).to_owned());
-    let Some(pool) = name.as_ref().and_then(|name| functions.get(name)) else {
+    let Some(pool) = name.as_ref().and_then(|name| functions.pools.get(name)) else {
         let message = format!("Function not found: {}", name.unwrap_or(path));
         return answer(
             StatusCode::NOT_FOUND,
@@ -48,6 +60,18 @@ async fn invoke(
             serde_json::json!({ "Type": "User", "message": message }).to_string(),
         );
     };
+    let authorization = request
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    if let Err(refused) = functions
+        .gate
+        .authorize_invoke(authorization, pool.name(), |name| {
+            functions.names.function_arn(name)
+        })
+    {
+        return crate::iam::proxy::refusal("lambda", "POST", &refused);
+    }
     let payload = match request.into_body().collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => Bytes::new(),

@@ -7,6 +7,8 @@
 //! - [`invoke`]: the Lambda Invoke API, for functions that invoke others and for
 //!   `cargo lambda invoke`.
 //! - [`names`]: what the template's references mean locally.
+//! - every AWS call a function makes goes through the IAM gate ([`crate::iam`]), which allows
+//!   only what the function's policy in the template allows.
 //! - SQS event source mappings, here in this module: a poller per queue trigger delivers batches
 //!   of the trigger's size and lets failed messages come back, and reach the dead-letter queue,
 //!   as Lambda does.
@@ -134,6 +136,8 @@ pub struct LocalConfig {
     pub web: PathBuf,
     /// The value of the template's `TokenSecret` here.
     pub token_secret: String,
+    /// What the IAM gate's records are filed under: a test's name, or "local shop".
+    pub context: String,
     /// Extra environment for every function, after the template's: a log level, or another
     /// DynamoDB endpoint (`AWS_ENDPOINT_URL_DYNAMODB`, which the shop then creates its tables on).
     pub environment: Vec<(String, String)>,
@@ -166,58 +170,76 @@ impl LocalShop {
     pub async fn start(config: LocalConfig) -> Result<Self> {
         let template = Template::workspace()?;
         let sdk = shared::aws::sdk_config().await;
-        let mut names = LocalNames::default();
-
-        let dynamodb = match config
+        let mut operator = crate::provision::Operator::new(&sdk);
+        // The endpoints the configuration names are where the gate sends each service's calls;
+        // the functions themselves only ever see the gate.
+        let upstreams = crate::iam::proxy::upstreams_from_env(&config.environment);
+        if let Some(endpoint) = config
             .environment
             .iter()
             .find(|(name, _)| name == "AWS_ENDPOINT_URL_DYNAMODB")
+            .map(|(_, endpoint)| endpoint)
         {
-            Some((_, endpoint)) => aws_sdk_dynamodb::Client::from_conf(
+            operator.dynamodb = aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(&sdk)
                     .endpoint_url(endpoint)
                     .build(),
-            ),
-            None => shared::aws::dynamodb(&sdk),
-        };
-        for table in template.tables()? {
-            let name = format!("{}{}", config.prefix, table.logical_id);
-            crate::provision::create_table(&dynamodb, &table, &name).await?;
-            names.refs.insert(table.logical_id, name);
+            );
         }
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let queues = crate::provision::create_queues(&sqs, &template, &config.prefix).await?;
-        names.refs.extend(queues.clone());
-        let s3 = aws_sdk_s3::Client::new(&sdk);
-        names
-            .refs
-            .extend(crate::provision::create_buckets(&s3, &template, &config.prefix).await?);
-        let sender =
-            crate::provision::verify_sender(&aws_sdk_sesv2::Client::new(&sdk), &template).await?;
-        names.refs.insert("SenderEmail".into(), sender);
-        names.refs.extend(names::function_refs(&template)?);
-        names
-            .secrets
-            .insert("TokenSecret".into(), config.token_secret.clone());
+        let secrets = BTreeMap::from([("TokenSecret".to_owned(), config.token_secret.clone())]);
+        let mut names =
+            crate::provision::stack(&operator, &template, &config.prefix, &secrets).await?;
+        let functions = template.functions()?;
+        for function in &functions {
+            names.add_function(&function.logical_id, &function.binary);
+        }
+        let queues: BTreeMap<String, String> = template
+            .queues()?
+            .into_iter()
+            .filter_map(|queue| {
+                let url = names.refs.get(&queue.logical_id)?.clone();
+                Some((queue.logical_id, url))
+            })
+            .collect();
+        let sqs = operator.sqs.clone();
+
+        let gate = crate::iam::Gate::new(&template, &names, &config.context)?;
+        let gate_listener = TcpListener::bind((config.http.ip(), 0)).await?;
+        let gate_address = gate_listener.local_addr()?;
+        let mut tasks = vec![tokio::spawn(crate::iam::proxy::serve(
+            gate_listener,
+            gate.clone(),
+            upstreams,
+        ))];
+        let function_environment: Vec<(String, String)> = config
+            .environment
+            .iter()
+            .filter(|(name, _)| !name.starts_with("AWS_ENDPOINT_URL"))
+            .cloned()
+            .chain(crate::iam::proxy::endpoint_environment(gate_address))
+            .collect();
 
         let invoke_listener = TcpListener::bind(config.invoke).await?;
         let invoke_address = invoke_listener.local_addr()?;
         let console = config.console.clone();
         let mut pools = BTreeMap::new();
         let mut by_logical_id = BTreeMap::new();
-        let functions = template.functions()?;
         for function in &functions {
             let mut spec = function_spec(function, &names, &config.binaries, invoke_address)?;
-            spec.environment.extend(config.environment.iter().cloned());
+            spec.environment
+                .extend(function_environment.iter().cloned());
             let pool = Pool::start(spec, console.clone()).await?;
             by_logical_id.insert(function.logical_id.clone(), Arc::clone(&pool));
             pools.insert(function.binary.clone(), pool);
         }
 
-        let mut tasks = Vec::new();
         let mut invocable = pools.clone();
         invocable.extend(by_logical_id.clone());
-        let invocable = Arc::new(invocable);
+        let invocable = Arc::new(invoke::Functions {
+            pools: invocable,
+            gate: gate.clone(),
+            names: names.clone(),
+        });
         // `cargo lambda invoke` calls [::1] by default: answer there too when we can.
         if invoke_address.ip().is_loopback() {
             let ipv6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, invoke_address.port()));
@@ -265,7 +287,8 @@ impl LocalShop {
             routes,
             config.web.clone(),
             console.clone(),
-        ));
+            template.security_headers()?,
+        )?);
         let http_listener = TcpListener::bind(config.http).await?;
         let http_address = http_listener.local_addr()?;
         tasks.push(tokio::spawn(gateway.serve(http_listener)));
@@ -276,16 +299,34 @@ impl LocalShop {
             if !function.queue_triggers.is_empty() {
                 paused.insert(function.binary.clone(), Arc::clone(&pause));
             }
+            // The event source mapping polls with the function's role.
+            let role = crate::iam::FunctionClients::new(&sdk, &function.logical_id, gate_address);
             for trigger in &function.queue_triggers {
                 let url = queues
                     .get(&trigger.queue)
                     .cloned()
                     .ok_or_else(|| format!("no queue {}", trigger.queue))?;
+                // Creating a mapping reads the queue's attributes with the role, as Lambda does.
+                role.sqs
+                    .get_queue_attributes()
+                    .queue_url(&url)
+                    .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        format!(
+                            "{}: its SQS trigger cannot read {}: {}",
+                            function.logical_id,
+                            trigger.queue,
+                            aws_sdk_sqs::error::DisplayErrorContext(err)
+                        )
+                    })?;
                 let batch_size = i32::try_from(trigger.batch_size).unwrap_or(10);
                 for _ in 0..config.batches_at_once.max(1) {
                     tasks.push(tokio::spawn(poll(
                         Trigger {
-                            sqs: sqs.clone(),
+                            role: role.sqs.clone(),
+                            operator: sqs.clone(),
                             queue: trigger.queue.clone(),
                             url: url.clone(),
                             batch_size,
@@ -354,6 +395,7 @@ pub fn function_spec(
     invoke: SocketAddr,
 ) -> Result<FunctionSpec> {
     let mut environment = names.environment(function)?;
+    environment.extend(crate::iam::credentials_environment(&function.logical_id));
     environment.push(("AWS_ENDPOINT_URL_LAMBDA".into(), format!("http://{invoke}")));
     environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
     Ok(FunctionSpec {
@@ -373,7 +415,8 @@ pub const BATCHES_AT_ONCE: usize = 3;
 
 /// An SQS event source mapping, as the template declares it.
 struct Trigger {
-    sqs: aws_sdk_sqs::Client,
+    role: aws_sdk_sqs::Client,
+    operator: aws_sdk_sqs::Client,
     /// The queue's logical id, and its URL here.
     queue: String,
     url: String,
@@ -385,7 +428,8 @@ struct Trigger {
 /// Delivers batches from the trigger's queue to the function, as Lambda would.
 async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
     let Trigger {
-        sqs,
+        role,
+        operator,
         queue,
         url,
         batch_size,
@@ -397,7 +441,11 @@ async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         }
-        let delivered = deliver::deliver_batch(&sqs, &url, batch_size, redelivery, |event| {
+        let poller = deliver::Poller {
+            role: &role,
+            operator: &operator,
+        };
+        let delivered = deliver::deliver_batch(poller, &url, batch_size, redelivery, |event| {
             let pool = Arc::clone(&pool);
             async move {
                 let all_failed = || {

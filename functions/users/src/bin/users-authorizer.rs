@@ -4,13 +4,11 @@ use std::convert::Infallible;
 
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::{LambdaEvent, service_fn};
-use users::TokenKeys;
 use users::handlers::authorizer;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let store = users::init().await?;
-    let keys = TokenKeys::from_env()?;
+    let (store, keys) = users::init_with_keys().await?;
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async {
             Ok::<_, Infallible>(authorizer::handle(&store, &keys, event.payload).await)

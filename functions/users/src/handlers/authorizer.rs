@@ -16,14 +16,14 @@ use lambda_http::http::{HeaderMap, header};
 use shared::auth::{AuthContext, Rejection};
 use time::OffsetDateTime;
 
+use crate::keys::SigningKeys;
 use crate::store::UserStore;
-use crate::token::TokenKeys;
 
 pub type Response = ApiGatewayV2CustomAuthorizerSimpleResponse<AuthContext>;
 
 pub async fn handle(
     store: &UserStore,
-    keys: &TokenKeys,
+    keys: &SigningKeys,
     event: ApiGatewayV2CustomAuthorizerV2Request,
 ) -> Response {
     let context = authorize(store, keys, &event.headers).await;
@@ -40,12 +40,12 @@ pub async fn handle(
     response
 }
 
-async fn authorize(store: &UserStore, keys: &TokenKeys, headers: &HeaderMap) -> AuthContext {
+async fn authorize(store: &UserStore, keys: &SigningKeys, headers: &HeaderMap) -> AuthContext {
     let anonymous = |reason| AuthContext::Anonymous { reason };
     let Some(token) = bearer_token(headers) else {
         return anonymous(Rejection::MissingToken);
     };
-    let claims = match keys.verify(token) {
+    let claims = match keys.verify(token).await {
         Ok(claims) => claims,
         Err(reason) => return anonymous(reason),
     };

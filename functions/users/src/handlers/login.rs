@@ -14,9 +14,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::{Credentials, Password, User, Username};
+use crate::keys::SigningKeys;
 use crate::password;
 use crate::store::UserStore;
-use crate::token::TokenKeys;
 
 #[derive(Debug, Serialize)]
 struct LoggedIn {
@@ -30,7 +30,7 @@ struct LoggedIn {
 
 pub async fn handle(
     store: &UserStore,
-    keys: &TokenKeys,
+    keys: &SigningKeys,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let credentials: Credentials = http::parse_body(&request)?;
@@ -76,7 +76,10 @@ pub async fn handle(
 
     store.clear_failed_logins(&username).await?;
     let session_id = uuid::Uuid::new_v4().simple().to_string();
-    let issued = keys.issue(username.as_str(), &session_id, now)?;
+    let issued = keys
+        .signing()
+        .await
+        .issue(username.as_str(), &session_id, now)?;
     store
         .start_session(&session_id, &username, issued.expires_at)
         .await?;

@@ -16,6 +16,8 @@ const HTTP_API: &str = "AWS::Serverless::HttpApi";
 const TABLE: &str = "AWS::DynamoDB::Table";
 const QUEUE: &str = "AWS::SQS::Queue";
 const BUCKET: &str = "AWS::S3::Bucket";
+const SECRET: &str = "AWS::SecretsManager::Secret";
+const RESPONSE_HEADERS_POLICY: &str = "AWS::CloudFront::ResponseHeadersPolicy";
 
 /// The parsed template.
 #[derive(Debug, Clone)]
@@ -37,13 +39,16 @@ struct RawTemplate {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Resource {
+pub struct Resource {
     #[serde(rename = "Type")]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    properties: Value,
+    pub properties: Value,
     #[serde(default)]
-    metadata: Value,
+    pub metadata: Value,
+    /// What happens to it when the stack is deleted, or it is replaced.
+    pub deletion_policy: Option<String>,
+    pub update_replace_policy: Option<String>,
 }
 
 /// A Lambda function and what triggers it.
@@ -58,6 +63,10 @@ pub struct Function {
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<Route>,
     pub queue_triggers: Vec<QueueTrigger>,
+    /// `Policies` as written: inline policy documents (the local IAM gate reads them).
+    pub policies: Value,
+    /// `ReservedConcurrentExecutions` as written (its own, or the globals').
+    pub reserved_concurrency: Value,
 }
 
 /// An SQS event source mapping: the function consumes a queue.
@@ -68,6 +77,8 @@ pub struct QueueTrigger {
     pub batch_size: u64,
     /// Whether the function may report single messages as failed (`ReportBatchItemFailures`).
     pub reports_failures: bool,
+    /// `ScalingConfig.MaximumConcurrency` as written (a number or an intrinsic), if set.
+    pub maximum_concurrency: Value,
 }
 
 /// An HTTP API route and the function behind it.
@@ -270,6 +281,8 @@ impl Template {
                                 .is_some_and(|types| {
                                     types.iter().any(|t| t == "ReportBatchItemFailures")
                                 }),
+                            maximum_concurrency: props["ScalingConfig"]["MaximumConcurrency"]
+                                .clone(),
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -285,6 +298,13 @@ impl Template {
                         .or_else(|| self.globals["Function"]["Timeout"].as_u64()),
                     environment,
                     routes,
+                    policies: properties["Policies"].clone(),
+                    reserved_concurrency: match &properties["ReservedConcurrentExecutions"] {
+                        Value::Null => {
+                            self.globals["Function"]["ReservedConcurrentExecutions"].clone()
+                        }
+                        own => own.clone(),
+                    },
                 })
             })
             .collect()
@@ -369,11 +389,74 @@ impl Template {
         self.of_kind(BUCKET).map(|(id, _)| id.clone()).collect()
     }
 
+    /// Every resource, by logical id, as written (intrinsics in their long form).
+    pub fn resources(&self) -> &BTreeMap<String, Resource> {
+        &self.resources
+    }
+
+    /// The headers the CloudFront response headers policy adds to every response, as the local
+    /// gateway sends them too.
+    pub fn security_headers(&self) -> Result<Vec<(String, String)>> {
+        let mut policies = self.of_kind(RESPONSE_HEADERS_POLICY);
+        let Some((id, policy)) = policies.next() else {
+            return Ok(Vec::new());
+        };
+        if policies.next().is_some() {
+            return Err(
+                "more than one response headers policy: which one is the local gateway's?".into(),
+            );
+        }
+        let config = &policy.properties["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+        let mut headers = Vec::new();
+        if let Some(csp) = config["ContentSecurityPolicy"]["ContentSecurityPolicy"].as_str() {
+            headers.push(("content-security-policy".to_owned(), csp.to_owned()));
+        }
+        if config["ContentTypeOptions"].is_object() {
+            headers.push(("x-content-type-options".to_owned(), "nosniff".to_owned()));
+        }
+        if let Some(option) = config["FrameOptions"]["FrameOption"].as_str() {
+            headers.push(("x-frame-options".to_owned(), option.to_owned()));
+        }
+        if let Some(policy) = config["ReferrerPolicy"]["ReferrerPolicy"].as_str() {
+            headers.push(("referrer-policy".to_owned(), policy.to_owned()));
+        }
+        let hsts = &config["StrictTransportSecurity"];
+        if let Some(age) = hsts["AccessControlMaxAgeSec"].as_u64() {
+            let mut value = format!("max-age={age}");
+            if hsts["IncludeSubdomains"].as_bool() == Some(true) {
+                value.push_str("; includeSubDomains");
+            }
+            if hsts["Preload"].as_bool() == Some(true) {
+                value.push_str("; preload");
+            }
+            headers.push(("strict-transport-security".to_owned(), value));
+        }
+        if headers.is_empty() {
+            return Err(format!("{id} sets no security header the local gateway knows").into());
+        }
+        Ok(headers)
+    }
+
+    /// The logical ids of every Secrets Manager secret.
+    pub fn secrets(&self) -> Vec<String> {
+        self.of_kind(SECRET).map(|(id, _)| id.clone()).collect()
+    }
+
+    /// The names of every parameter.
+    pub fn parameter_names(&self) -> Vec<String> {
+        self.parameters
+            .as_object()
+            .map(|parameters| parameters.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The default value of the parameter `name`, which local runs use.
     pub fn parameter_default(&self, name: &str) -> Result<String> {
-        self.parameters[name]["Default"]
+        let default = &self.parameters[name]["Default"];
+        default
             .as_str()
             .map(str::to_owned)
+            .or_else(|| default.as_number().map(ToString::to_string))
             .ok_or_else(|| format!("parameter {name} has no default").into())
     }
 
@@ -451,126 +534,4 @@ fn long_form(yaml: serde_norway::Value) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = r#"
-Globals:
-  Function:
-    MemorySize: 128
-Resources:
-  Table:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-  Api:
-    Type: AWS::Serverless::HttpApi
-    Properties:
-      Auth:
-        DefaultAuthorizer: Gate
-        Authorizers:
-          Gate:
-            FunctionArn: !GetAtt GateFunction.Arn
-            AuthorizerPayloadFormatVersion: "2.0"
-            EnableSimpleResponses: true
-            Identity: {ReauthorizeEvery: 0}
-  Work:
-    Type: AWS::SQS::Queue
-    Properties:
-      FifoQueue: true
-      VisibilityTimeout: 30
-      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
-  Dead:
-    Type: AWS::SQS::Queue
-    Properties: {FifoQueue: true, MessageRetentionPeriod: 60}
-  GateFunction:
-    Type: AWS::Serverless::Function
-    Metadata: {BuildProperties: {Binary: gate}}
-    Properties: {MemorySize: 256}
-  OpenFunction:
-    Type: AWS::Serverless::Function
-    Metadata: {BuildProperties: {Binary: open}}
-    Properties:
-      Environment: {Variables: {TABLE: !Ref Table, NAME: !Sub "${AWS::StackName}-x"}}
-      Events:
-        Public: {Type: HttpApi, Properties: {Method: post, Path: /a, Auth: {Authorizer: NONE}}}
-        Private: {Type: HttpApi, Properties: {Method: GET, Path: /b}}
-        Jobs:
-          Type: SQS
-          Properties:
-            Queue: !GetAtt Work.Arn
-            BatchSize: 5
-            FunctionResponseTypes: [ReportBatchItemFailures]
-"#;
-
-    #[test]
-    fn reads_functions_routes_authorizers_and_tables() {
-        let template = Template::parse(SAMPLE).unwrap();
-        let functions = template.functions().unwrap();
-        assert_eq!(functions.len(), 2);
-        let open = &functions[1];
-        assert_eq!(open.binary, "open");
-        assert_eq!(open.memory_size, Some(128));
-        assert_eq!(functions[0].memory_size, Some(256));
-        assert_eq!(
-            open.environment["TABLE"],
-            serde_json::json!({"Ref": "Table"})
-        );
-        assert_eq!(
-            open.environment["NAME"],
-            serde_json::json!({"Fn::Sub": "${AWS::StackName}-x"})
-        );
-        let routes = template.routes().unwrap();
-        let keys: Vec<(String, Option<String>)> = routes
-            .iter()
-            .map(|route| (route.key(), route.authorizer.clone()))
-            .collect();
-        assert_eq!(
-            keys,
-            vec![
-                ("POST /a".to_owned(), None),
-                ("GET /b".to_owned(), Some("Gate".to_owned()))
-            ]
-        );
-        assert_eq!(
-            open.queue_triggers,
-            vec![QueueTrigger {
-                queue: "Work".into(),
-                batch_size: 5,
-                reports_failures: true,
-            }]
-        );
-        let authorizers = template.authorizers().unwrap();
-        assert_eq!(authorizers[0].function, "GateFunction");
-        assert_eq!(authorizers[0].cache_seconds, 0);
-        assert_eq!(
-            template.table("Table").unwrap().definition.key_schema[0].attribute_name,
-            "pk"
-        );
-        let queues = template.queues().unwrap();
-        assert_eq!(
-            queues,
-            vec![
-                Queue {
-                    logical_id: "Dead".into(),
-                    fifo: true,
-                    visibility_timeout: None,
-                    message_retention: Some(60),
-                    redrive: None,
-                },
-                Queue {
-                    logical_id: "Work".into(),
-                    fifo: true,
-                    visibility_timeout: Some(30),
-                    message_retention: None,
-                    redrive: Some(Redrive {
-                        dead_letter_queue: "Dead".into(),
-                        max_receive_count: 3,
-                    }),
-                },
-            ]
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,240 @@
+//! What a first deployment to AWS needs of `template.yaml`, which no emulator would notice: each
+//! test holds one rule AWS documents (the CDK stack is held to the same by
+//! `infra/compare_templates.py`).
+
+use serde_json::{Value, json};
+use xtask::template::{Resource, Template};
+
+fn template() -> Template {
+    Template::workspace().unwrap()
+}
+
+fn of_kind<'a>(template: &'a Template, kind: &str) -> Vec<(&'a String, &'a Resource)> {
+    template
+        .resources()
+        .iter()
+        .filter(|(_, resource)| resource.kind == kind)
+        .collect()
+}
+
+#[test]
+fn the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use() {
+    // CloudWatch cannot publish to a topic encrypted with the AWS-managed alias/aws/sns key,
+    // whose policy cannot be changed: its alarms would never arrive.
+    let template = template();
+    let topics = of_kind(&template, "AWS::SNS::Topic");
+    assert!(!topics.is_empty());
+    for (id, topic) in topics {
+        let key = &topic.properties["KmsMasterKeyId"];
+        assert!(
+            !key.as_str()
+                .is_some_and(|key| key.starts_with("alias/aws/")),
+            "{id} uses an AWS-managed key"
+        );
+        let key_id = key["Fn::GetAtt"][0]
+            .as_str()
+            .or_else(|| key["Ref"].as_str())
+            .unwrap_or_else(|| panic!("{id}: KmsMasterKeyId is {key}, not a key of the stack"));
+        let policy = &template.resources()[key_id].properties["KeyPolicy"]["Statement"];
+        let statements = policy.as_array().unwrap();
+        let cloudwatch = statements
+            .iter()
+            .find(|s| s["Principal"]["Service"] == "cloudwatch.amazonaws.com")
+            .unwrap_or_else(|| panic!("{key_id}'s policy does not let CloudWatch use it"));
+        assert_eq!(cloudwatch["Effect"], "Allow");
+        assert_eq!(
+            cloudwatch["Action"],
+            json!(["kms:Decrypt", "kms:GenerateDataKey*"])
+        );
+        assert!(
+            cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"].is_object(),
+            "only this account's alarms (confused deputy)"
+        );
+        assert!(
+            statements
+                .iter()
+                .any(|s| s["Action"] == "kms:*" && s["Principal"]["AWS"].is_object()),
+            "without the account's own statement nobody could change the key policy again"
+        );
+        assert_eq!(
+            template.resources()[key_id].properties["EnableKeyRotation"],
+            true
+        );
+    }
+}
+
+#[test]
+fn customers_data_outlives_the_stack() {
+    let template = template();
+    let mut kept = 0;
+    for kind in [
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::SecretsManager::Secret",
+    ] {
+        for (id, resource) in of_kind(&template, kind) {
+            assert_eq!(
+                (
+                    resource.deletion_policy.as_deref(),
+                    resource.update_replace_policy.as_deref()
+                ),
+                (Some("Retain"), Some("Retain")),
+                "{id} would be deleted with the stack, or by a replacing update"
+            );
+            kept += 1;
+        }
+    }
+    assert_eq!(kept, 8, "five tables, two buckets and the token secret");
+}
+
+#[test]
+fn a_queue_trigger_never_runs_more_batches_than_its_function_may() {
+    // Beyond the function's reserved concurrency, Lambda throttles the poller: messages come
+    // back with their receive count raised, and healthy ones reach the dead-letter queue.
+    let mut triggers = 0;
+    for function in template().functions().unwrap() {
+        for trigger in &function.queue_triggers {
+            assert!(
+                !function.reserved_concurrency.is_null(),
+                "{} has a trigger but no reserved concurrency",
+                function.logical_id
+            );
+            assert_eq!(
+                trigger.maximum_concurrency, function.reserved_concurrency,
+                "{}'s trigger on {} is not capped at its reserved concurrency",
+                function.logical_id, trigger.queue
+            );
+            triggers += 1;
+        }
+    }
+    assert_eq!(triggers, 3);
+    // MaximumConcurrency is 2 to 1000: the parameter may not be 1.
+    let allowed = reserved_concurrency_parameter()["AllowedValues"].clone();
+    let allowed: Vec<u64> = serde_json::from_value(allowed).unwrap();
+    assert!(
+        allowed.iter().all(|&n| n == 0 || (2..=1000).contains(&n)),
+        "{allowed:?}"
+    );
+}
+
+fn reserved_concurrency_parameter() -> Value {
+    let text =
+        std::fs::read_to_string(xtask::template::workspace_root().join("template.yaml")).unwrap();
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    serde_json::to_value(
+        yaml.get("Parameters")
+            .and_then(|parameters| parameters.get("ReservedConcurrency"))
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_default_reserved_concurrency_deploys_on_a_new_account() {
+    // Lambda keeps 100 of an account's concurrency unreserved; a new account's quota can be as
+    // low as 10, where any reservation fails the whole deploy.
+    assert_eq!(reserved_concurrency_parameter()["Default"], 0);
+    assert_eq!(
+        template().parameter_default("ReservedConcurrency").unwrap(),
+        "0"
+    );
+}
+
+#[test]
+fn no_secret_is_resolved_into_a_function_configuration() {
+    // Anyone allowed lambda:GetFunctionConfiguration reads a function's environment, and a
+    // rotated secret would only arrive with the next deployment.
+    let text =
+        std::fs::read_to_string(xtask::template::workspace_root().join("template.yaml")).unwrap();
+    assert!(
+        !text.contains("{{resolve:"),
+        "a dynamic reference in template.yaml"
+    );
+    for function in template().functions().unwrap() {
+        for (name, value) in &function.environment {
+            assert!(
+                !value.to_string().contains("resolve:"),
+                "{}: {name} = {value}",
+                function.logical_id
+            );
+        }
+    }
+}
+
+#[test]
+fn cloudfront_names_are_unique_in_the_account_and_fit_their_limits() {
+    // These names are unique per account, across regions; a stack name repeats across regions
+    // and may be 128 characters. The stack id's UUID (36 characters) is unique to the stack.
+    let template = template();
+    let stack_uuid = json!({"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]});
+    for (kind, path, limit) in [
+        (
+            "AWS::CloudFront::OriginAccessControl",
+            "/OriginAccessControlConfig/Name",
+            64,
+        ),
+        (
+            "AWS::CloudFront::ResponseHeadersPolicy",
+            "/ResponseHeadersPolicyConfig/Name",
+            128,
+        ),
+        (
+            "AWS::CloudFront::CachePolicy",
+            "/CachePolicyConfig/Name",
+            128,
+        ),
+    ] {
+        let found = of_kind(&template, kind);
+        assert_eq!(found.len(), 1, "{kind}");
+        let name = found[0].1.properties.pointer(path).unwrap();
+        let parts = &name["Fn::Join"];
+        assert_eq!(parts[0], "-", "{kind}: {name}");
+        assert_eq!(parts[1][1], stack_uuid, "{kind}: {name}");
+        let prefix = parts[1][0].as_str().unwrap();
+        assert!(
+            prefix.len() + 1 + 36 <= limit,
+            "{kind}: {prefix} is too long"
+        );
+    }
+}
+
+#[test]
+fn every_response_gets_strict_security_headers_and_index_html_is_never_stale() {
+    let template = template();
+    let distribution = &of_kind(&template, "AWS::CloudFront::Distribution")[0]
+        .1
+        .properties["DistributionConfig"];
+    let policy = json!({"Ref": "SecurityHeadersPolicy"});
+    assert_eq!(
+        distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"],
+        policy
+    );
+    for behaviour in distribution["CacheBehaviors"].as_array().unwrap() {
+        assert_eq!(behaviour["ResponseHeadersPolicyId"], policy, "{behaviour}");
+    }
+    let headers: std::collections::BTreeMap<String, String> =
+        template.security_headers().unwrap().into_iter().collect();
+    let csp = &headers["content-security-policy"];
+    for needed in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(needed), "the CSP lacks {needed}: {csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(headers["strict-transport-security"].starts_with("max-age=31536000"));
+    assert!(headers.contains_key("referrer-policy"));
+
+    // index.html is uploaded with `no-cache`, which only a cache policy with no minimum TTL
+    // honours (the managed CachingOptimized keeps it a second regardless).
+    let cache = &distribution["DefaultCacheBehavior"]["CachePolicyId"];
+    let cache_id = cache["Ref"].as_str().unwrap();
+    let config = &template.resources()[cache_id].properties["CachePolicyConfig"];
+    assert_eq!(config["MinTTL"], 0);
+    assert_eq!(xtask::storefront::cache_control("index.html"), "no-cache");
+}

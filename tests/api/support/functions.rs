@@ -1,0 +1,251 @@
+//! Every function's handler, run in-process as that function: with the stores and clients its
+//! `main` builds, calling AWS with its own credentials through the test's IAM gate, so a call its
+//! policy in `template.yaml` does not allow fails here as it would on AWS.
+
+use lambda_http::{Body, Request, Response};
+use orders::{Catalog, OrderStore};
+use payments::{PaymentStore, SimulatedBank};
+use products::ProductStore;
+use receipts::archive::Archive;
+use receipts::mail::Mailer;
+use receipts::store::ReceiptStore;
+use shared::invoke::HttpFunction;
+use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
+use shared::store::Table;
+use users::handlers;
+use users::{SigningKeys, UserStore};
+use xtask::iam::FunctionClients;
+
+use super::{Reply, TOKEN_TTL, TestApp};
+
+/// One function's view of the shop.
+pub struct AsFunction<'a> {
+    app: &'a TestApp,
+    clients: FunctionClients,
+}
+
+impl std::fmt::Debug for AsFunction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AsFunction")
+            .field(&self.clients.logical_id)
+            .finish()
+    }
+}
+
+impl AsFunction<'_> {
+    fn table(&self, logical_id: &str) -> (aws_sdk_dynamodb::Client, String) {
+        (
+            self.clients.dynamodb.clone(),
+            self.app.table(logical_id).to_owned(),
+        )
+    }
+
+    pub fn users(&self) -> UserStore {
+        let (client, name) = self.table("UsersTable");
+        UserStore::new(client, name)
+    }
+
+    pub fn products(&self) -> ProductStore {
+        let (client, name) = self.table("ProductsTable");
+        ProductStore::new(client, name)
+    }
+
+    pub fn orders(&self) -> OrderStore {
+        let (client, name) = self.table("OrdersTable");
+        OrderStore::new(client, name)
+    }
+
+    pub fn payments(&self) -> PaymentStore {
+        let (client, name) = self.table("PaymentsTable");
+        PaymentStore::new(client, name)
+    }
+
+    pub fn bank(&self) -> SimulatedBank {
+        let (client, name) = self.table("PaymentsTable");
+        SimulatedBank::new(Table::new(client, name))
+    }
+
+    pub fn receipts(&self) -> ReceiptStore {
+        let (client, name) = self.table("ReceiptsTable");
+        ReceiptStore::new(client, name)
+    }
+
+    pub fn archive(&self) -> Archive {
+        Archive::new(
+            self.clients.s3.clone(),
+            self.app.names.refs["ReceiptsBucket"].clone(),
+        )
+    }
+
+    pub fn mailer(&self) -> Mailer {
+        Mailer::new(
+            self.clients.ses.clone(),
+            self.app.names.refs["SenderEmail"].clone(),
+        )
+    }
+
+    /// The template's queue `logical_id`, to send to.
+    pub fn queue(&self, logical_id: &str) -> FifoQueue {
+        FifoQueue::new(self.clients.sqs.clone(), self.app.queue(logical_id))
+    }
+
+    /// The function `logical_id`, to invoke.
+    pub fn function(&self, logical_id: &str) -> HttpFunction {
+        HttpFunction::new(self.lambda(), self.app.names.refs[logical_id].clone())
+    }
+
+    /// Its Lambda client, at the test's Invoke API.
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        self.clients.lambda(&self.app.lambda_endpoint)
+    }
+
+    /// Its AWS clients, to make calls its handlers would not.
+    pub fn clients(&self) -> &FunctionClients {
+        &self.clients
+    }
+
+    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+        &self.clients.sqs
+    }
+
+    /// The token signing keys, read from the test's secret as the function's `main` reads them.
+    pub async fn signing_keys(&self) -> SigningKeys {
+        SigningKeys::load(
+            self.clients.secrets.clone(),
+            self.app.names.refs["TokenSecret"].clone(),
+            TOKEN_TTL,
+        )
+        .await
+        .unwrap()
+    }
+}
+
+fn reply(response: Result<Response<Body>, shared::http::ApiError>) -> Reply {
+    Reply::from(shared::http::respond(response))
+}
+
+impl TestApp {
+    /// The function `logical_id` of the template, as it sees the shop.
+    pub fn function(&self, logical_id: &str) -> AsFunction<'_> {
+        assert!(
+            self.names.refs.contains_key(logical_id),
+            "template.yaml declares no function {logical_id}"
+        );
+        self.signed_by(logical_id)
+    }
+
+    /// Whoever signs with the access key id `key`, function or not.
+    pub fn signed_by(&self, key: &str) -> AsFunction<'_> {
+        AsFunction {
+            app: self,
+            clients: FunctionClients::new(&self.sdk, key, self.gate),
+        }
+    }
+
+    pub async fn register(&self, request: Request) -> Reply {
+        let f = self.function("UserCreateFunction");
+        reply(handlers::create::handle(&f.users(), request).await)
+    }
+
+    pub async fn login(&self, request: Request) -> Reply {
+        let f = self.function("UserLoginFunction");
+        let keys = f.signing_keys().await;
+        reply(handlers::login::handle(&f.users(), &keys, request).await)
+    }
+
+    pub async fn logout(&self, request: Request) -> Reply {
+        let f = self.function("UserLogoutFunction");
+        reply(handlers::logout::handle(&f.users(), request).await)
+    }
+
+    pub async fn exists(&self, request: Request) -> Reply {
+        let f = self.function("UserExistsFunction");
+        reply(handlers::exists::handle(&f.users(), request).await)
+    }
+
+    pub async fn current(&self, request: Request) -> Reply {
+        let f = self.function("UserCurrentFunction");
+        reply(handlers::current::handle(&f.users(), request).await)
+    }
+
+    pub async fn list(&self, request: Request) -> Reply {
+        let f = self.function("UsersListFunction");
+        reply(handlers::list::handle(&f.users(), request).await)
+    }
+
+    pub async fn add_item(&self, request: Request) -> Reply {
+        let f = self.function("OrderAddItemFunction");
+        let catalog = Catalog::new(f.function("ProductGetFunction"));
+        reply(orders::handlers::add_item::handle(&f.orders(), &catalog, request).await)
+    }
+
+    pub async fn update_item(&self, request: Request) -> Reply {
+        let f = self.function("OrderUpdateItemFunction");
+        reply(orders::handlers::update_item::handle(&f.orders(), request).await)
+    }
+
+    pub async fn order_get(&self, request: Request) -> Reply {
+        let f = self.function("OrderGetFunction");
+        reply(orders::handlers::get::handle(&f.orders(), request).await)
+    }
+
+    pub async fn order_show(&self, request: Request) -> Reply {
+        let f = self.function("OrderShowFunction");
+        reply(orders::handlers::show::handle(&f.orders(), request).await)
+    }
+
+    pub async fn order_list(&self, request: Request) -> Reply {
+        let f = self.function("OrderListFunction");
+        reply(orders::handlers::list::handle(&f.orders(), request).await)
+    }
+
+    pub async fn checkout(&self, request: Request) -> Reply {
+        let f = self.function("OrderCheckoutFunction");
+        let queue = f.queue("CheckoutQueue");
+        reply(orders::handlers::checkout::handle(&f.orders(), &queue, request).await)
+    }
+
+    pub async fn product_list(&self, request: Request) -> Reply {
+        let f = self.function("ProductListFunction");
+        reply(products::handlers::list::handle(&f.products(), request).await)
+    }
+
+    pub async fn product_get(&self, request: Request) -> Reply {
+        let f = self.function("ProductGetFunction");
+        reply(products::handlers::get::handle(&f.products(), request).await)
+    }
+
+    pub async fn product_create(&self, request: Request) -> Reply {
+        let f = self.function("ProductCreateFunction");
+        reply(products::handlers::create::handle(&f.products(), request).await)
+    }
+
+    /// `GET /api/order/{id}/receipt`, as the client gets it (a PDF, or a JSON error).
+    pub async fn receipt(&self, request: Request) -> Response<Body> {
+        let f = self.function("ReceiptGetFunction");
+        let order_show = f.function("OrderShowFunction");
+        shared::http::respond(
+            receipts::handlers::get::handle(&order_show, &f.archive(), request).await,
+        )
+    }
+
+    /// The payments consumer's handler on `event`.
+    pub async fn payments_checkout(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("PaymentsCheckoutFunction");
+        let results = f.queue("PaymentResultsQueue");
+        payments::handlers::checkout::handle(&f.payments(), &f.bank(), &results, event).await
+    }
+
+    /// The orders service's payment results consumer on `event`.
+    pub async fn payment_result(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("OrderPaymentResultFunction");
+        let receipts = f.queue("ReceiptsQueue");
+        orders::handlers::payment_result::handle(&f.orders(), &receipts, event).await
+    }
+
+    /// The receipts consumer on `event`.
+    pub async fn receipts_email(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("ReceiptsEmailFunction");
+        receipts::handlers::email::handle(&f.receipts(), &f.archive(), &f.mailer(), event).await
+    }
+}

@@ -1,0 +1,122 @@
+use super::*;
+
+const SAMPLE: &str = r#"
+Globals:
+  Function:
+    MemorySize: 128
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Gate
+        Authorizers:
+          Gate:
+            FunctionArn: !GetAtt GateFunction.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity: {ReauthorizeEvery: 0}
+  Work:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+      VisibilityTimeout: 30
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
+  Dead:
+    Type: AWS::SQS::Queue
+    Properties: {FifoQueue: true, MessageRetentionPeriod: 60}
+  GateFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: gate}}
+    Properties: {MemorySize: 256}
+  OpenFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: open}}
+    Properties:
+      Environment: {Variables: {TABLE: !Ref Table, NAME: !Sub "${AWS::StackName}-x"}}
+      Events:
+        Public: {Type: HttpApi, Properties: {Method: post, Path: /a, Auth: {Authorizer: NONE}}}
+        Private: {Type: HttpApi, Properties: {Method: GET, Path: /b}}
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Work.Arn
+            BatchSize: 5
+            FunctionResponseTypes: [ReportBatchItemFailures]
+"#;
+
+#[test]
+fn reads_functions_routes_authorizers_and_tables() {
+    let template = Template::parse(SAMPLE).unwrap();
+    let functions = template.functions().unwrap();
+    assert_eq!(functions.len(), 2);
+    let open = &functions[1];
+    assert_eq!(open.binary, "open");
+    assert_eq!(open.memory_size, Some(128));
+    assert_eq!(functions[0].memory_size, Some(256));
+    assert_eq!(
+        open.environment["TABLE"],
+        serde_json::json!({"Ref": "Table"})
+    );
+    assert_eq!(
+        open.environment["NAME"],
+        serde_json::json!({"Fn::Sub": "${AWS::StackName}-x"})
+    );
+    let routes = template.routes().unwrap();
+    let keys: Vec<(String, Option<String>)> = routes
+        .iter()
+        .map(|route| (route.key(), route.authorizer.clone()))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("POST /a".to_owned(), None),
+            ("GET /b".to_owned(), Some("Gate".to_owned()))
+        ]
+    );
+    assert_eq!(
+        open.queue_triggers,
+        vec![QueueTrigger {
+            queue: "Work".into(),
+            batch_size: 5,
+            reports_failures: true,
+            maximum_concurrency: Value::Null,
+        }]
+    );
+    let authorizers = template.authorizers().unwrap();
+    assert_eq!(authorizers[0].function, "GateFunction");
+    assert_eq!(authorizers[0].cache_seconds, 0);
+    assert_eq!(
+        template.table("Table").unwrap().definition.key_schema[0].attribute_name,
+        "pk"
+    );
+    let queues = template.queues().unwrap();
+    assert_eq!(
+        queues,
+        vec![
+            Queue {
+                logical_id: "Dead".into(),
+                fifo: true,
+                visibility_timeout: None,
+                message_retention: Some(60),
+                redrive: None,
+            },
+            Queue {
+                logical_id: "Work".into(),
+                fifo: true,
+                visibility_timeout: Some(30),
+                message_retention: None,
+                redrive: Some(Redrive {
+                    dead_letter_queue: "Dead".into(),
+                    max_receive_count: 3,
+                }),
+            },
+        ]
+    );
+}
