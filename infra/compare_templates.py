@@ -333,7 +333,11 @@ def cloudfront(template):
         found["origin access control name"] = text(oac["Properties"]["OriginAccessControlConfig"]["Name"])
     for name, policy in resources(template, "AWS::CloudFront::ResponseHeadersPolicy").items():
         config = policy["Properties"]["ResponseHeadersPolicyConfig"]
-        found["response headers policy"] = (text(config["Name"]), json.dumps(config["SecurityHeadersConfig"], sort_keys=True))
+        found["response headers policy"] = (
+            text(config["Name"]),
+            json.dumps(config["SecurityHeadersConfig"], sort_keys=True),
+            json.dumps(config.get("CustomHeadersConfig"), sort_keys=True),
+        )
     for name, policy in resources(template, "AWS::CloudFront::CachePolicy").items():
         config = dict(policy["Properties"]["CachePolicyConfig"])
         found[f"cache policy {name}"] = (text(config.pop("Name")), config.pop("Comment", None) is not None, json.dumps(config, sort_keys=True))

@@ -71,7 +71,7 @@ const RESERVED_CONCURRENCY_VALUES = ["0", "2", "5", "10", "20", "50", "100", "20
  * gateway reads the same values from template.yaml.
  */
 const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'";
 
 /** A table keyed by `pk`, on demand, with point-in-time recovery and AWS-managed encryption. */
 function table(scope: Construct, id: string, props: Partial<dynamodb.TableProps> = {}): dynamodb.Table {
@@ -80,7 +80,7 @@ function table(scope: Construct, id: string, props: Partial<dynamodb.TableProps>
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ...props,
   });
   suppress(made, [["CKV_AWS_119", CUSTOMER_KEY]]);
@@ -195,7 +195,7 @@ export class ShopStack extends Stack {
       description: "Signs and verifies the users service's session tokens (HS256).",
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       // Deleting it would log everyone out; the CDK's default for a secret is to destroy it.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     }), "TokenSecret");
     suppress(tokenSecret, [["CKV_AWS_149", CUSTOMER_KEY]]);
 
@@ -270,7 +270,7 @@ export class ShopStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     }), id);
     const receiptsBucket = privateBucket("ReceiptsBucket");
     suppress(receiptsBucket, [["CKV_AWS_18", "Receipts are read only through the API, whose access log records every download."]]);
@@ -518,6 +518,12 @@ export class ShopStack extends Stack {
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()", override: true },
+          { header: "Cross-Origin-Opener-Policy", value: "same-origin", override: true },
+        ],
       },
     }), "SecurityHeadersPolicy");
     // Unlike the managed CachingOptimized (minimum 1 s), this honours `Cache-Control: no-cache`

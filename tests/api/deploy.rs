@@ -78,8 +78,9 @@ fn customers_data_outlives_the_stack() {
                     resource.deletion_policy.as_deref(),
                     resource.update_replace_policy.as_deref()
                 ),
-                (Some("Retain"), Some("Retain")),
-                "{id} would be deleted with the stack, or by a replacing update"
+                (Some("RetainExceptOnCreate"), Some("Retain")),
+                "{id} would be deleted with the stack, or by a replacing update (or would be \
+                 left behind by a first deploy that rolls back)"
             );
             kept += 1;
         }

@@ -156,6 +156,19 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
 
 /// Every route the template declares reaches its function, with the authorizer first on the
 /// protected ones; anything else gets API Gateway's own 404.
+/// Every answer, the API's and the storefront's, carries the template's security headers, as
+/// CloudFront adds them on AWS.
+#[track_caller]
+fn assert_secure_headers(reply: &xtask::http_client::HttpReply, what: &str) {
+    for (name, value) in Template::workspace().unwrap().security_headers().unwrap() {
+        assert_eq!(
+            reply.headers.get(&name).and_then(|v| v.to_str().ok()),
+            Some(value.as_str()),
+            "{what}: {name}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_routes_are_exactly_the_templates() {
     let shop = start_shop().await;
@@ -167,6 +180,7 @@ async fn the_local_routes_are_exactly_the_templates() {
             .replace("{id}", "0123456789abcdef0123456789abcdef");
         let reply = send(shop.http, &route.method, &path, None, Some(&json!({}))).await;
         let body = reply.json();
+        assert_secure_headers(&reply, &route.key());
         assert!(
             body.get("error").is_some() || (200..300).contains(&reply.status),
             "{} was not answered by its function: {} {body}",
@@ -187,10 +201,12 @@ async fn the_local_routes_are_exactly_the_templates() {
     ] {
         let reply = send(shop.http, method, path, None, None).await;
         assert_eq!(reply.status, 404, "{method} {path}");
+        assert_secure_headers(&reply, path);
         assert_eq!(reply.json(), json!({ "message": "Not Found" }));
     }
     let storefront = anonymous.get("/").await;
     assert_eq!(storefront.status, 200);
+    assert_secure_headers(&storefront, "/");
     assert!(
         storefront.headers["content-type"]
             .to_str()

@@ -46,23 +46,32 @@ impl Answer {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
-    /// `Ok` if the status is `expected`, else an error quoting the body.
+    /// `Ok` if the status is `expected`, else an error quoting an error's body (never a
+    /// success's, which may hold a token).
     fn expect(self, expected: u16) -> Result<Self> {
         if self.status == expected {
             return Ok(self);
         }
-        let body = String::from_utf8_lossy(&self.body);
-        Err(format!(
-            "expected {expected}, got {}: {}",
-            self.status,
-            body.chars().take(300).collect::<String>()
-        )
-        .into())
+        let body = if self.status >= 400 {
+            String::from_utf8_lossy(&self.body)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        } else {
+            String::from("(not shown)")
+        };
+        Err(format!("expected {expected}, got {}: {body}", self.status).into())
     }
 }
 
 impl Shopper {
     fn new(site: &str) -> Result<Self> {
+        if !site.starts_with("https://") && !is_this_machine(site) {
+            return Err(format!(
+                "{site}: plain HTTP only to this machine; a password and a token are sent"
+            )
+            .into());
+        }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())?
             .https_or_http()
@@ -106,6 +115,24 @@ impl Shopper {
     }
 }
 
+/// Whether `site` is `http://` on a loopback address.
+fn is_this_machine(site: &str) -> bool {
+    let Some(rest) = site.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => host,
+    };
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Runs `step`, printing its name, time and outcome; the first failure ends the run.
 async fn step<T, F>(number: usize, name: &str, step: F) -> Result<T>
 where
@@ -124,9 +151,13 @@ where
 /// The journey against the shop at `site`; `Err` names the step that failed.
 pub async fn run(site: &str) -> Result<()> {
     let mut shopper = Shopper::new(site)?;
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let username = format!("smoke-{}", &unique[..12]);
-    let password = format!("smoke-{unique}");
+    let username = format!("smoke-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    // Random, never shown: nobody can log in as this account afterwards.
+    let password = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     eprintln!("smoke test of {site} as {username}");
 
     step(1, "the storefront, with its security headers", async {
@@ -248,4 +279,29 @@ pub async fn run(site: &str) -> Result<()> {
          its paid order {order}"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_goes_only_to_this_machine() {
+        for site in [
+            "http://127.0.0.1:3000",
+            "http://localhost:3000/",
+            "http://[::1]:3000",
+        ] {
+            assert!(is_this_machine(site), "{site}");
+        }
+        for site in [
+            "http://shop.example",
+            "http://d1.cloudfront.net",
+            "http://10.0.0.1:3000",
+            "https://127.0.0.1",
+        ] {
+            assert!(!is_this_machine(site), "{site}");
+        }
+        assert!(Shopper::new("http://d1.cloudfront.net").is_err());
+    }
 }

@@ -4,10 +4,11 @@
 //!
 //! Rotating the secret (a new version becomes `AWSCURRENT`, the old one `AWSPREVIOUS`) logs nobody
 //! out. New tokens are signed with the current version and name it ([`crate::token`]); a token
-//! signed with the previous version stays valid until it expires. A running function learns of a
-//! rotation when a token names a version it does not know, or once its keys are [`MAX_AGE`] old,
-//! and then reads the secret again, at most once per [`RELOAD_INTERVAL`] however many such tokens
-//! arrive.
+//! signed with the previous version stays valid until it expires (the authorizer reads both
+//! versions when it starts). A running function learns of a rotation when a token names a version
+//! it does not know (shaped like a version id), or once its keys are [`MAX_AGE`] old, and then
+//! reads the secret again: at most once per [`RELOAD_INTERVAL`], however many such tokens arrive
+//! and whether or not Secrets Manager answers, and each read bounded by [`READ_TIMEOUT`].
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -20,8 +21,10 @@ use crate::token::{Claims, TokenKeys};
 
 /// How long keys serve before the secret is read again (a rotation reaches the signer by then).
 pub const MAX_AGE: Duration = Duration::from_secs(5 * 60);
-/// The least time between two reads of the secret for tokens of unknown versions.
+/// The least time between two reads of the secret after start-up.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+/// How long one read of the secret may take, retries included.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Reading the secret failed at start-up.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,9 @@ struct Source {
     client: aws_sdk_secretsmanager::Client,
     secret_id: String,
     ttl: Duration,
+    /// Whether to hold the previous version too (to verify tokens; signing needs only the
+    /// current one).
+    with_previous: bool,
 }
 
 struct Loaded {
@@ -45,46 +51,60 @@ struct Loaded {
 
 /// The signing keys a function holds, and where to read them again.
 pub struct SigningKeys {
-    source: Option<Source>,
+    source: Source,
     loaded: RwLock<Loaded>,
-    last_reload: Mutex<Option<Instant>>,
+    last_attempt: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for SigningKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigningKeys")
-            .field("secret", &self.source.as_ref().map(|s| &s.secret_id))
+            .field("secret", &self.source.secret_id)
             .finish_non_exhaustive()
     }
 }
 
 impl SigningKeys {
-    /// The secret named by `TOKEN_SECRET_ARN`, with `TOKEN_TTL_SECONDS` for new tokens.
-    pub async fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, KeysError> {
+    /// The secret named by `TOKEN_SECRET_ARN`, with `TOKEN_TTL_SECONDS` for new tokens; with its
+    /// previous version too if `with_previous` (the authorizer's case).
+    pub async fn from_env(
+        sdk: &shared::aws::SdkConfig,
+        with_previous: bool,
+    ) -> Result<Self, KeysError> {
         let secret_id = config::required("TOKEN_SECRET_ARN")?;
         let ttl = TokenKeys::ttl_from_env()?;
-        Self::load(aws_sdk_secretsmanager::Client::new(sdk), secret_id, ttl).await
+        let timeouts = aws_sdk_secretsmanager::config::timeout::TimeoutConfig::builder()
+            .operation_timeout(READ_TIMEOUT)
+            .build();
+        let client = aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::config::Builder::from(sdk)
+                .timeout_config(timeouts)
+                .build(),
+        );
+        Self::load(client, secret_id, ttl, with_previous).await
     }
 
-    /// Reads the current version of `secret_id`.
+    /// Reads `secret_id`: its current version, and its previous one if `with_previous`.
     pub async fn load(
         client: aws_sdk_secretsmanager::Client,
         secret_id: impl Into<String>,
         ttl: Duration,
+        with_previous: bool,
     ) -> Result<Self, KeysError> {
         let source = Source {
             client,
             secret_id: secret_id.into(),
             ttl,
+            with_previous,
         };
-        let keys = source.read(false).await?;
+        let keys = source.read().await?;
         Ok(Self {
-            source: Some(source),
+            source,
             loaded: RwLock::new(Loaded {
                 keys: Arc::new(keys),
                 at: Instant::now(),
             }),
-            last_reload: Mutex::new(None),
+            last_attempt: Mutex::new(None),
         })
     }
 
@@ -101,12 +121,13 @@ impl SigningKeys {
             .map_or(Duration::MAX, |loaded| loaded.at.elapsed())
     }
 
-    /// Reads the secret again (with its previous version), keeping the keys held if that fails.
+    /// Reads the secret again, keeping the keys held if that fails; nothing if it was tried less
+    /// than [`RELOAD_INTERVAL`] ago.
     async fn reload(&self) {
-        let Some(source) = &self.source else {
+        if !self.may_reload() {
             return;
-        };
-        match source.read(true).await {
+        }
+        match self.source.read().await {
             Ok(keys) => {
                 if let Ok(mut loaded) = self.loaded.write() {
                     *loaded = Loaded {
@@ -121,29 +142,28 @@ impl SigningKeys {
 
     /// The keys to sign new tokens with, read again once they are [`MAX_AGE`] old.
     pub async fn signing(&self) -> Arc<TokenKeys> {
-        if self.source.is_some() && self.age() > MAX_AGE {
+        if self.age() > MAX_AGE {
             self.reload().await;
         }
         self.held()
     }
 
-    /// The claims of `token`, reading the secret again first if it was signed by a version these
-    /// keys do not know (a rotation since they were read).
+    /// The claims of `token`, reading the secret again first if the keys are old, or the token
+    /// names a version they do not know (a rotation since they were read): once at most.
     pub async fn verify(&self, token: &str) -> Result<Claims, Rejection> {
-        let keys = self.signing().await;
-        if keys.knows_signer_of(token) || !self.may_reload() {
-            return keys.verify(token);
+        let unknown = self
+            .held()
+            .unknown_signer(token)
+            .is_some_and(|kid| looks_like_a_version_id(&kid));
+        if unknown || self.age() > MAX_AGE {
+            self.reload().await;
         }
-        self.reload().await;
         self.held().verify(token)
     }
 
-    /// Whether enough time has passed since the last read for unknown versions.
+    /// Whether the secret may be read now, counting this as an attempt if so.
     fn may_reload(&self) -> bool {
-        if self.source.is_none() {
-            return false;
-        }
-        let Ok(mut last) = self.last_reload.lock() else {
+        let Ok(mut last) = self.last_attempt.lock() else {
             return false;
         };
         let now = Instant::now();
@@ -155,13 +175,23 @@ impl SigningKeys {
     }
 }
 
+/// Whether `kid` could be a Secrets Manager version id (a UUID): only such a token can be worth
+/// reading the secret again for.
+fn looks_like_a_version_id(kid: &str) -> bool {
+    kid.len() == 36
+        && kid.char_indices().all(|(index, c)| match index {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 impl Source {
-    /// The current version and, if `with_previous`, the previous one when there is one.
-    async fn read(&self, with_previous: bool) -> Result<TokenKeys, KeysError> {
+    /// The current version and, if wanted, the previous one when there is one.
+    async fn read(&self) -> Result<TokenKeys, KeysError> {
         let current = self.version("AWSCURRENT").await?.ok_or_else(|| {
             KeysError::Unavailable(format!("{} has no current version", self.secret_id))
         })?;
-        let previous = if with_previous {
+        let previous = if self.with_previous {
             self.version("AWSPREVIOUS").await?
         } else {
             None
@@ -205,6 +235,27 @@ impl Source {
             Err(err) => Err(KeysError::Unavailable(
                 aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_version_id_is_worth_reading_the_secret_again_for() {
+        assert!(looks_like_a_version_id(
+            "0f3c1a52-9b1e-4c8f-a2d4-6e7b8c9d0e1f"
+        ));
+        for junk in [
+            "",
+            "v2",
+            "0f3c1a52-9b1e-4c8f-a2d4-6e7b8c9d0e1",
+            "0f3c1a52x9b1e-4c8f-a2d4-6e7b8c9d0e1f",
+            "../../../../etc/passwd-0000000000000",
+        ] {
+            assert!(!looks_like_a_version_id(junk), "{junk}");
         }
     }
 }

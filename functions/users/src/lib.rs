@@ -28,10 +28,14 @@ pub async fn init() -> Result<UserStore, shared::config::ConfigError> {
 
 /// The cold start of the two functions that sign or verify tokens: [`init`], and the signing
 /// secret read from Secrets Manager.
-pub async fn init_with_keys() -> Result<(UserStore, SigningKeys), keys::KeysError> {
+/// `with_previous`: the previous version of the secret too, to verify tokens signed before a
+/// rotation (the authorizer; log-in only signs).
+pub async fn init_with_keys(
+    with_previous: bool,
+) -> Result<(UserStore, SigningKeys), keys::KeysError> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = UserStore::from_env(&sdk)?;
-    let keys = SigningKeys::from_env(&sdk).await?;
+    let keys = SigningKeys::from_env(&sdk, with_previous).await?;
     Ok((store, keys))
 }

@@ -155,24 +155,20 @@ impl TokenKeys {
         self.current.kid.as_deref()
     }
 
-    /// Whether these keys include the version that signed `token` (a token that names none
-    /// was signed before versions, with what is now the current one).
-    pub fn knows_signer_of(&self, token: &str) -> bool {
-        match jsonwebtoken::decode_header(token) {
-            Ok(header) => self.key_for(header.kid.as_deref()).is_some(),
-            // Not a token at all: nothing to learn by reading the secret again.
-            Err(_) => true,
-        }
+    /// The version `token` names, if these keys do not have it.
+    pub fn unknown_signer(&self, token: &str) -> Option<String> {
+        let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+        let known = self.keys_for(Some(&kid)).next().is_some();
+        (!known).then_some(kid)
     }
 
-    fn key_for(&self, kid: Option<&str>) -> Option<&Key> {
-        match kid {
-            None => Some(&self.current),
-            Some(kid) => [Some(&self.current), self.previous.as_ref()]
-                .into_iter()
-                .flatten()
-                .find(|key| key.kid.as_deref() == Some(kid)),
-        }
+    /// The keys that may have signed a token naming `kid`: that version; for a token that names
+    /// none (signed before versions), the current one and then the previous.
+    fn keys_for<'a>(&'a self, kid: Option<&'a str>) -> impl Iterator<Item = &'a Key> {
+        [Some(&self.current), self.previous.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(move |key| kid.is_none() || key.kid.as_deref() == kid)
     }
 
     /// A token for `username`'s session `session_id`, issued at `now`.
@@ -201,15 +197,19 @@ impl TokenKeys {
     /// The claims of a token we signed that has not expired.
     pub fn verify(&self, token: &str) -> Result<Claims, Rejection> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::InvalidToken)?;
-        let key = self
-            .key_for(header.kid.as_deref())
-            .ok_or(Rejection::InvalidToken)?;
-        jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| match err.kind() {
-                ErrorKind::ExpiredSignature => Rejection::ExpiredToken,
-                _ => Rejection::InvalidToken,
-            })
+        let mut outcome = Err(Rejection::InvalidToken);
+        for key in self.keys_for(header.kid.as_deref()) {
+            outcome = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
+                .map(|data| data.claims)
+                .map_err(|err| match err.kind() {
+                    ErrorKind::ExpiredSignature => Rejection::ExpiredToken,
+                    _ => Rejection::InvalidToken,
+                });
+            if outcome.is_ok() {
+                break;
+            }
+        }
+        outcome
     }
 }
 
@@ -252,9 +252,18 @@ mod tests {
         assert_eq!(rotated.verify(&after).unwrap().sid, "s2");
 
         // The old keys have never heard of v2: they can tell, and refuse it.
-        assert!(!old.knows_signer_of(&after));
-        assert!(old.knows_signer_of(&before));
+        assert_eq!(old.unknown_signer(&after).as_deref(), Some("v2"));
+        assert_eq!(old.unknown_signer(&before), None);
         assert_eq!(old.verify(&after), Err(Rejection::InvalidToken));
+
+        // A token from before versions verifies with the current key or, after a rotation,
+        // the previous one.
+        let unversioned = TokenKeys::new(SECRET, DEFAULT_TTL)
+            .unwrap()
+            .issue("ada", "s0", now)
+            .unwrap()
+            .token;
+        assert_eq!(rotated.verify(&unversioned).unwrap().sid, "s0");
 
         // Two rotations later, v1 is gone.
         let later =

@@ -108,12 +108,14 @@ impl AsFunction<'_> {
         &self.clients.sqs
     }
 
-    /// The token signing keys, read from the test's secret as the function's `main` reads them.
+    /// The token signing keys, read from the test's secret as the function's `main` reads them
+    /// (the authorizer with the previous version too).
     pub async fn signing_keys(&self) -> SigningKeys {
         SigningKeys::load(
             self.clients.secrets.clone(),
             self.app.names.refs["TokenSecret"].clone(),
             TOKEN_TTL,
+            self.clients.logical_id == "UsersAuthorizerFunction",
         )
         .await
         .unwrap()

@@ -233,11 +233,16 @@ impl TestApp {
             receipts: ReceiptStore::new(dynamodb.clone(), &refs["ReceiptsTable"]),
             checkout_queue: FifoQueue::new(sqs.clone(), &refs["CheckoutQueue"]),
             payment_results_queue: FifoQueue::new(sqs.clone(), &refs["PaymentResultsQueue"]),
-            keys: SigningKeys::load(operator.secrets.clone(), &refs["TokenSecret"], TOKEN_TTL)
-                .await
-                .unwrap()
-                .signing()
-                .await,
+            keys: SigningKeys::load(
+                operator.secrets.clone(),
+                &refs["TokenSecret"],
+                TOKEN_TTL,
+                true,
+            )
+            .await
+            .unwrap()
+            .signing()
+            .await,
             dynamodb,
             sqs,
             names,

@@ -241,8 +241,9 @@ impl Gate {
         request::checks(service, &self.region, request, &self.secrets)
     }
 
-    /// `lambda:InvokeFunction` on the function called `name` (a name or an ARN), for the local
-    /// Invoke APIs. Calls signed by no function (the operator's `cargo lambda invoke`) pass.
+    /// `lambda:InvokeFunction` on the function called `name` (a name, `name:qualifier`, or an
+    /// ARN), for the local Invoke APIs. Calls signed by no function (the operator's
+    /// `cargo lambda invoke`) pass: on AWS the operator is an administrator.
     pub fn authorize_invoke(
         &self,
         authorization: Option<&str>,
@@ -255,10 +256,11 @@ impl Gate {
         if !self.principals.contains_key(&credential.access_key) {
             return Ok(());
         }
-        let resource = if name.starts_with("arn:") {
-            name.to_owned()
-        } else {
-            arn_of(name)
+        // A qualified name (an alias or version) is its own resource, as on AWS.
+        let resource = match name.split_once(':') {
+            _ if name.starts_with("arn:") => name.to_owned(),
+            Some((function, qualifier)) => format!("{}:{qualifier}", arn_of(function)),
+            None => arn_of(name),
         };
         self.authorize(
             Some(&credential.access_key),

@@ -162,12 +162,16 @@ impl Server {
         if let Err(refused) = self.gate.authorize(Some(key), &checks) {
             return Ok(refusal(service, &method, &refused));
         }
-        let response = self.forward(upstream, parts, body).await?;
-        if service == "s3" && response.status() == StatusCode::NOT_FOUND {
-            return Ok(self
-                .missing_object(key, &method, &checks)
-                .unwrap_or(response));
+        let (answer, body) = self.forward(upstream, &parts, &body).await?;
+        if service == "s3"
+            && answer.status == StatusCode::NOT_FOUND
+            && let Some(hidden) = self.missing_object(key, &method, &checks, &body)
+        {
+            return Ok(hidden);
         }
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = answer.status;
+        copy_headers(&answer.headers, response.headers_mut());
         Ok(response)
     }
 
@@ -178,10 +182,19 @@ impl Server {
         key: &str,
         method: &str,
         checks: &[super::request::Check],
+        body: &Bytes,
     ) -> Option<Response<Full<Bytes>>> {
         let check = checks
             .first()
             .filter(|check| check.action == "s3:GetObject")?;
+        // A missing bucket is NoSuchBucket for anyone; only a missing key is hidden. (HEAD has
+        // no body to tell them apart by: taken as a missing key.)
+        let missing_key = body
+            .windows(b"<Code>NoSuchKey</Code>".len())
+            .any(|window| window == b"<Code>NoSuchKey</Code>");
+        if method != "HEAD" && !missing_key {
+            return None;
+        }
         let bucket = check
             .resource
             .split_once('/')
@@ -206,44 +219,70 @@ impl Server {
         ))
     }
 
-    /// Sends the request on to the emulator as it came, and its answer back.
+    /// Sends the request on to the emulator as it came, and returns its answer. A kept
+    /// connection the emulator closed meanwhile is replaced by a new one, once; no answer within
+    /// [`UPSTREAM_TIMEOUT`] is an error.
     async fn forward(
         &self,
         upstream: &str,
-        parts: hyper::http::request::Parts,
-        body: Bytes,
-    ) -> crate::Result<Response<Full<Bytes>>> {
+        parts: &hyper::http::request::Parts,
+        body: &Bytes,
+    ) -> crate::Result<(hyper::http::response::Parts, Bytes)> {
         let pool = &self.pools[upstream];
-        let mut sender = loop {
-            let idle = pool.idle.lock().await.pop();
-            match idle {
-                Some(sender) if sender.is_ready() => break sender,
-                Some(_) => continue,
-                None => {
-                    let stream = TcpStream::connect(upstream).await?;
-                    stream.set_nodelay(true)?;
-                    let (sender, connection) =
-                        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-                    tokio::spawn(connection);
-                    break sender;
-                }
+        let idle = loop {
+            match pool.idle.lock().await.pop() {
+                Some(sender) if sender.is_ready() => break Some(sender),
+                Some(_) => {}
+                None => break None,
             }
         };
-        let mut request = Request::builder()
-            .method(parts.method)
-            .uri(parts.uri.path_and_query().map_or("/", |p| p.as_str()));
-        if let Some(headers) = request.headers_mut() {
-            copy_headers(&parts.headers, headers);
-        }
-        let response = sender.send_request(request.body(Full::new(body))?).await?;
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await?.to_bytes();
+        let reused = idle.is_some();
+        let sender = match idle {
+            Some(sender) => sender,
+            None => connect(upstream).await?,
+        };
+        let (answer, body, sender) = match send(sender, parts, body).await {
+            Err(_) if reused => send(connect(upstream).await?, parts, body).await?,
+            other => other?,
+        };
         pool.idle.lock().await.push(sender);
-        let mut answer = Response::new(Full::new(body));
-        *answer.status_mut() = parts.status;
-        copy_headers(&parts.headers, answer.headers_mut());
-        Ok(answer)
+        Ok((answer, body))
     }
+}
+
+/// How long the emulator may take to answer one call.
+const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(upstream: &str) -> crate::Result<Sender> {
+    let stream = TcpStream::connect(upstream).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// One request on `sender`: the answer, and the connection to keep.
+async fn send(
+    mut sender: Sender,
+    parts: &hyper::http::request::Parts,
+    body: &Bytes,
+) -> crate::Result<(hyper::http::response::Parts, Bytes, Sender)> {
+    let mut request = Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.path_and_query().map_or("/", |p| p.as_str()));
+    if let Some(headers) = request.headers_mut() {
+        copy_headers(&parts.headers, headers);
+    }
+    let request = request.body(Full::new(body.clone()))?;
+    let (answer, body) = tokio::time::timeout(UPSTREAM_TIMEOUT, async {
+        let (answer, body) = sender.send_request(request).await?.into_parts();
+        Ok::<_, hyper::Error>((answer, body.collect().await?.to_bytes()))
+    })
+    .await
+    .map_err(|_| "the emulator did not answer in time")??;
+    Ok((answer, body, sender))
 }
 
 /// Every header but those that describe one hop (the body is re-sent whole).

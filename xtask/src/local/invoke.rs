@@ -48,10 +48,22 @@ pub async fn serve(listener: TcpListener, functions: Arc<Functions>) {
 
 async fn invoke(functions: &Functions, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
-    let name = path
+    // A name, `name:qualifier` or an ARN (`arn:aws:lambda:<region>:<account>:function:<name>`,
+    // perhaps qualified): the function is the name.
+    let identifier = path
         .strip_prefix("/2015-03-31/functions/")
         .and_then(|rest| rest.strip_suffix("/invocations"))
-        .map(|name| name.rsplit(':').next().unwrap_or(name).to_owned());
+        .map(|name| name.replace("%3A", ":").replace("%3a", ":"));
+    let name = identifier.as_deref().map(|identifier| {
+        let unqualified = identifier
+            .split_once(":function:")
+            .map_or(identifier, |(_, rest)| rest);
+        unqualified
+            .split(':')
+            .next()
+            .unwrap_or(unqualified)
+            .to_owned()
+    });
     let Some(pool) = name.as_ref().and_then(|name| functions.pools.get(name)) else {
         let message = format!("Function not found: {}", name.unwrap_or(path));
         return answer(
@@ -64,9 +76,15 @@ async fn invoke(functions: &Functions, request: Request<Incoming>) -> Response<F
         .headers()
         .get(hyper::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
+    // Authorised on what was asked for: an ARN as it is, a qualifier kept.
+    let asked = match identifier.as_deref().map(|id| (id, id.split_once(':'))) {
+        Some((id, _)) if id.starts_with("arn:") => id.to_owned(),
+        Some((_, Some((_, qualifier)))) => format!("{}:{qualifier}", pool.name()),
+        _ => pool.name().to_owned(),
+    };
     if let Err(refused) = functions
         .gate
-        .authorize_invoke(authorization, pool.name(), |name| {
+        .authorize_invoke(authorization, &asked, |name| {
             functions.names.function_arn(name)
         })
     {

@@ -431,6 +431,12 @@ impl Template {
             }
             headers.push(("strict-transport-security".to_owned(), value));
         }
+        let custom = &policy.properties["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"];
+        for item in custom["Items"].as_array().into_iter().flatten() {
+            if let (Some(name), Some(value)) = (item["Header"].as_str(), item["Value"].as_str()) {
+                headers.push((name.to_ascii_lowercase(), value.to_owned()));
+            }
+        }
         if headers.is_empty() {
             return Err(format!("{id} sets no security header the local gateway knows").into());
         }

@@ -164,9 +164,11 @@ impl Condition {
     /// Whether the condition holds for a request whose context gives `key` these `values` (none
     /// when the request does not carry the key).
     fn holds(&self, context: &Context) -> bool {
+        // Condition keys are not case-sensitive.
         let values = context
-            .get(&self.key)
-            .map(Vec::as_slice)
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(&self.key))
+            .map(|(_, values)| values.as_slice())
             .unwrap_or_default();
         if self.operator == Operator::Null {
             // `Null: {key: true}` holds when the key is absent.
@@ -319,6 +321,15 @@ pub fn statement(origin: String, document: &Value) -> Result<Statement> {
             .as_object()
             .ok_or_else(|| format!("{origin}: condition {name} must map keys to values"))?
         {
+            // The gate supplies the services' own keys, not the global ones (aws:SourceIp,
+            // aws:SecureTransport...): a condition on one would hold locally where it fails on
+            // AWS, or the other way round.
+            if key.to_ascii_lowercase().starts_with("aws:") {
+                return Err(format!(
+                    "{origin}: the local IAM gate does not supply the global condition key {key}"
+                )
+                .into());
+            }
             conditions.push(Condition {
                 operator,
                 set,

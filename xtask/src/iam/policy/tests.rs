@@ -116,6 +116,12 @@ fn conditions_hold_as_iam_evaluates_them() {
         !p.decide("ses:SendEmail", "x", &context).allowed(),
         "a missing key fails"
     );
+    context.insert("SES:fromaddress".into(), vec!["shop@example.com".into()]);
+    assert!(
+        p.decide("ses:SendEmail", "x", &context).allowed(),
+        "keys are not case-sensitive"
+    );
+    context.clear();
     context.insert("ses:FromAddress".into(), vec!["shop@example.com".into()]);
     assert!(p.decide("ses:SendEmail", "x", &context).allowed());
     context.insert("ses:FromAddress".into(), vec!["Shop@example.com".into()]);
@@ -148,6 +154,8 @@ fn unknown_operators_and_fields_are_refused_at_load() {
         json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                "Condition": {"NumericLessThan": {"s3:max-keys": "10"}}}),
         json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Principal": "*"}),
+        json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
         json!({"Effect": "Allow", "Action": "GetObject", "Resource": "*"}),
         json!({"Effect": "Allow", "Action": "s3:GetObject"}),
         json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Ref": "Bucket"}}),

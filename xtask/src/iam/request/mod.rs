@@ -301,7 +301,6 @@ fn s3(request: &ApiRequest<'_>) -> Result<Vec<Check>, Unreadable> {
     };
     let object = format!("arn:aws:s3:::{bucket}/{key}");
     let action = match (method, subresource) {
-        ("GET" | "HEAD", None) if has("versionId") => "GetObjectVersion",
         ("GET" | "HEAD", None) => "GetObject",
         ("GET", Some("tagging")) => "GetObjectTagging",
         ("GET", Some("acl")) => "GetObjectAcl",
@@ -314,13 +313,38 @@ fn s3(request: &ApiRequest<'_>) -> Result<Vec<Check>, Unreadable> {
         ("DELETE", Some("uploadId")) => "AbortMultipartUpload",
         _ => return Err(format!("{method} on an object with {subresource:?}")),
     };
+    // A call on one version of an object needs the version's own action.
+    let action = versioned(action, has("versionId"));
     let mut checks = vec![Check::new(format!("s3:{action}"), object)];
     if let Some(source) = request.copy_source.filter(|_| action == "PutObject") {
         let source = percent_decode(source.trim_start_matches('/'));
-        let source = source.split('?').next().unwrap_or_default();
-        checks.push(Check::new("s3:GetObject", format!("arn:aws:s3:::{source}")));
+        let (source, version) = match source.split_once('?') {
+            Some((source, query)) => (source.to_owned(), query.contains("versionId=")),
+            None => (source, false),
+        };
+        checks.push(Check::new(
+            format!("s3:{}", versioned("GetObject", version)),
+            format!("arn:aws:s3:::{source}"),
+        ));
     }
     Ok(checks)
+}
+
+/// The action for one version of an object: `GetObject` is `GetObjectVersion`, and so on.
+fn versioned(action: &'static str, version: bool) -> &'static str {
+    if !version {
+        return action;
+    }
+    match action {
+        "GetObject" => "GetObjectVersion",
+        "GetObjectTagging" => "GetObjectVersionTagging",
+        "GetObjectAcl" => "GetObjectVersionAcl",
+        "GetObjectAttributes" => "GetObjectVersionAttributes",
+        "PutObjectTagging" => "PutObjectVersionTagging",
+        "PutObjectAcl" => "PutObjectVersionAcl",
+        "DeleteObject" => "DeleteObjectVersion",
+        other => other,
+    }
 }
 
 /// SES v2, whose sending is authorised on the identity it sends from, with the sender and the

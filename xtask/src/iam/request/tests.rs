@@ -197,6 +197,27 @@ fn s3_actions_follow_the_method_path_and_subresource() {
             "s3:PutObjectTagging",
             "arn:aws:s3:::b/k",
         ),
+        (
+            "GET",
+            "/b/k",
+            "versionId=3",
+            "s3:GetObjectVersion",
+            "arn:aws:s3:::b/k",
+        ),
+        (
+            "DELETE",
+            "/b/k",
+            "versionId=3",
+            "s3:DeleteObjectVersion",
+            "arn:aws:s3:::b/k",
+        ),
+        (
+            "GET",
+            "/b/k",
+            "tagging&versionId=3",
+            "s3:GetObjectVersionTagging",
+            "arn:aws:s3:::b/k",
+        ),
     ] {
         assert_eq!(
             s3(method, path, query),
