@@ -15,6 +15,11 @@
 //! to the role by itself (for an SQS trigger, the managed policy
 //! `AWSLambdaSQSQueueExecutionRole`). A template that uses anything the gate cannot read (a SAM
 //! policy template, a managed policy, its own role) is an error, not a silent allow.
+//!
+//! What it does not model, so a test here cannot catch: resource-based policies (bucket, queue,
+//! key and function policies), KMS (today's resources use AWS-managed keys, which need no grant;
+//! a customer-managed key would need `kms:*` grants the gate would not ask for), service control
+//! policies and permission boundaries, and global condition keys (`aws:*`, refused at load).
 
 pub mod cli;
 pub mod policy;
@@ -276,6 +281,12 @@ impl Gate {
 /// The policy of `function`, resolved against `names`.
 pub fn policy_of(function: &Function, names: &LocalNames) -> Result<Policy> {
     let id = &function.logical_id;
+    if !function.role.is_null() {
+        return Err(format!(
+            "{id} names a role of its own; the local IAM gate reads only `Policies`"
+        )
+        .into());
+    }
     let mut statements = Vec::new();
     let documents = match &function.policies {
         Value::Null => Vec::new(),
@@ -425,5 +436,68 @@ impl FunctionClients {
                 .endpoint_url(endpoint)
                 .build(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(properties: &str) -> Result<Policy> {
+        let text = format!(
+            r#"
+Resources:
+  Work:
+    Type: AWS::SQS::Queue
+  Table:
+    Type: AWS::DynamoDB::Table
+  F:
+    Type: AWS::Serverless::Function
+    Metadata: {{BuildProperties: {{Binary: f}}}}
+    Properties:
+{properties}
+"#
+        );
+        let template = Template::parse(&text)?;
+        let mut names = LocalNames::new("shop", "eu-west-1");
+        names.add_table("Table", "shop-Table");
+        names.add_queue("Work", "http://localhost/123456789012/shop-Work");
+        policy_of(&template.functions()?[0], &names)
+    }
+
+    #[test]
+    fn a_policy_is_the_inline_statements_and_what_sam_adds_for_a_queue_trigger() {
+        let policy = function(
+            r"      Policies:
+        - Statement:
+            - {Effect: Allow, Action: dynamodb:GetItem, Resource: !GetAtt Table.Arn}
+      Events:
+        Jobs: {Type: SQS, Properties: {Queue: !GetAtt Work.Arn}}",
+        )
+        .unwrap();
+        assert_eq!(policy.statements.len(), 2);
+        let context = policy::Context::new();
+        let table = "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-Table";
+        assert!(policy.decide("dynamodb:GetItem", table, &context).allowed());
+        assert!(!policy.decide("dynamodb:PutItem", table, &context).allowed());
+        let queue = "arn:aws:sqs:eu-west-1:123456789012:shop-Work";
+        assert!(
+            policy
+                .decide("sqs:ReceiveMessage", queue, &context)
+                .allowed()
+        );
+        assert!(!policy.decide("sqs:SendMessage", queue, &context).allowed());
+    }
+
+    #[test]
+    fn what_the_gate_cannot_read_is_an_error_not_an_allow() {
+        for properties in [
+            "      Role: arn:aws:iam::123456789012:role/admin",
+            "      Policies:\n        - DynamoDBCrudPolicy: {TableName: !Ref Table}",
+            "      Policies:\n        - AmazonDynamoDBFullAccess",
+            "      Policies:\n        - Statement:\n            - {Effect: Allow, Action: dynamodb:GetItem, Resource: !GetAtt Nowhere.Arn}",
+        ] {
+            assert!(function(properties).is_err(), "{properties}");
+        }
     }
 }

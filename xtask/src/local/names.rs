@@ -324,6 +324,7 @@ mod tests {
             queue_triggers: Vec::new(),
             policies: Value::Null,
             reserved_concurrency: Value::Null,
+            role: Value::Null,
         };
         assert_eq!(
             names.environment(&function).unwrap(),

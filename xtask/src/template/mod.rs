@@ -67,6 +67,8 @@ pub struct Function {
     pub policies: Value,
     /// `ReservedConcurrentExecutions` as written (its own, or the globals').
     pub reserved_concurrency: Value,
+    /// `Role`, if it names a role of its own instead of the one SAM makes from `Policies`.
+    pub role: Value,
 }
 
 /// An SQS event source mapping: the function consumes a queue.
@@ -299,6 +301,7 @@ impl Template {
                     environment,
                     routes,
                     policies: properties["Policies"].clone(),
+                    role: properties["Role"].clone(),
                     reserved_concurrency: match &properties["ReservedConcurrentExecutions"] {
                         Value::Null => {
                             self.globals["Function"]["ReservedConcurrentExecutions"].clone()
