@@ -521,7 +521,7 @@ export class ShopStack extends Stack {
       },
       customHeadersBehavior: {
         customHeaders: [
-          { header: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()", override: true },
+          { header: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=()", override: true },
           { header: "Cross-Origin-Opener-Policy", value: "same-origin", override: true },
         ],
       },

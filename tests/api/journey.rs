@@ -154,8 +154,6 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     shop.stop().await;
 }
 
-/// Every route the template declares reaches its function, with the authorizer first on the
-/// protected ones; anything else gets API Gateway's own 404.
 /// Every answer, the API's and the storefront's, carries the template's security headers, as
 /// CloudFront adds them on AWS.
 #[track_caller]
@@ -169,6 +167,8 @@ fn assert_secure_headers(reply: &xtask::http_client::HttpReply, what: &str) {
     }
 }
 
+/// Every route the template declares reaches its function, with the authorizer first on the
+/// protected ones; anything else gets API Gateway's own 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_routes_are_exactly_the_templates() {
     let shop = start_shop().await;

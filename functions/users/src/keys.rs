@@ -8,7 +8,7 @@
 //! versions when it starts). A running function learns of a rotation when a token names a version
 //! it does not know (shaped like a version id), or once its keys are [`MAX_AGE`] old, and then
 //! reads the secret again: at most once per [`RELOAD_INTERVAL`], however many such tokens arrive
-//! and whether or not Secrets Manager answers, and each read bounded by [`READ_TIMEOUT`].
+//! and whether or not Secrets Manager answers, each call bounded by [`READ_TIMEOUT`].
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -23,7 +23,8 @@ use crate::token::{Claims, TokenKeys};
 pub const MAX_AGE: Duration = Duration::from_secs(5 * 60);
 /// The least time between two reads of the secret after start-up.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
-/// How long one read of the secret may take, retries included.
+/// How long one call to Secrets Manager may take, retries included (the authorizer makes two per
+/// read: the current version and the previous).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Reading the secret failed at start-up.

@@ -205,7 +205,9 @@ impl TokenKeys {
                     ErrorKind::ExpiredSignature => Rejection::ExpiredToken,
                     _ => Rejection::InvalidToken,
                 });
-            if outcome.is_ok() {
+            // Any answer but a wrong signature came from the right key (the signature is
+            // checked first): an expired token is expired, whatever the next key says.
+            if !matches!(outcome, Err(Rejection::InvalidToken)) {
                 break;
             }
         }
@@ -264,6 +266,16 @@ mod tests {
             .unwrap()
             .token;
         assert_eq!(rotated.verify(&unversioned).unwrap().sid, "s0");
+        let expired = TokenKeys::new(other, DEFAULT_TTL)
+            .unwrap()
+            .issue("ada", "s0", now - Duration::from_secs(2 * 60 * 60))
+            .unwrap()
+            .token;
+        assert_eq!(
+            rotated.verify(&expired),
+            Err(Rejection::ExpiredToken),
+            "an unversioned token signed with the current key, expired, is said to be expired"
+        );
 
         // Two rotations later, v1 is gone.
         let later =

@@ -220,8 +220,8 @@ impl Server {
     }
 
     /// Sends the request on to the emulator as it came, and returns its answer. A kept
-    /// connection the emulator closed meanwhile is replaced by a new one, once; no answer within
-    /// [`UPSTREAM_TIMEOUT`] is an error.
+    /// connection the emulator closed before taking the request is replaced by a new one, once;
+    /// no answer within [`UPSTREAM_TIMEOUT`] is an error.
     async fn forward(
         &self,
         upstream: &str,
@@ -241,9 +241,14 @@ impl Server {
             Some(sender) => sender,
             None => connect(upstream).await?,
         };
-        let (answer, body, sender) = match send(sender, parts, body).await {
-            Err(_) if reused => send(connect(upstream).await?, parts, body).await?,
-            other => other?,
+        // Only a request the emulator never received is sent again: anything it may have acted
+        // on (a conditional write, a receive) must not happen twice.
+        let sent = match send(sender, parts, body).await? {
+            Sent::Unsent if reused => send(connect(upstream).await?, parts, body).await?,
+            sent => sent,
+        };
+        let Sent::Answered(answer, body, sender) = sent else {
+            return Err("the emulator closed the connection before taking the request".into());
         };
         pool.idle.lock().await.push(sender);
         Ok((answer, body))
@@ -263,12 +268,20 @@ async fn connect(upstream: &str) -> crate::Result<Sender> {
     Ok(sender)
 }
 
-/// One request on `sender`: the answer, and the connection to keep.
+/// What became of a request sent on a connection.
+enum Sent {
+    /// The answer, and the connection to keep.
+    Answered(hyper::http::response::Parts, Bytes, Sender),
+    /// The connection was closed before the request was written: it may be sent again.
+    Unsent,
+}
+
+/// One request on `sender`.
 async fn send(
     mut sender: Sender,
     parts: &hyper::http::request::Parts,
     body: &Bytes,
-) -> crate::Result<(hyper::http::response::Parts, Bytes, Sender)> {
+) -> crate::Result<Sent> {
     let mut request = Request::builder()
         .method(parts.method.clone())
         .uri(parts.uri.path_and_query().map_or("/", |p| p.as_str()));
@@ -276,13 +289,25 @@ async fn send(
         copy_headers(&parts.headers, headers);
     }
     let request = request.body(Full::new(body.clone()))?;
-    let (answer, body) = tokio::time::timeout(UPSTREAM_TIMEOUT, async {
-        let (answer, body) = sender.send_request(request).await?.into_parts();
-        Ok::<_, hyper::Error>((answer, body.collect().await?.to_bytes()))
+    let answered = tokio::time::timeout(UPSTREAM_TIMEOUT, async {
+        let response = match sender.try_send_request(request).await {
+            Ok(response) => response,
+            Err(mut err) => {
+                return match err.take_message() {
+                    Some(_unsent) => Ok(None),
+                    None => Err(err.into_error()),
+                };
+            }
+        };
+        let (answer, body) = response.into_parts();
+        Ok(Some((answer, body.collect().await?.to_bytes())))
     })
     .await
     .map_err(|_| "the emulator did not answer in time")??;
-    Ok((answer, body, sender))
+    Ok(match answered {
+        Some((answer, body)) => Sent::Answered(answer, body, sender),
+        None => Sent::Unsent,
+    })
 }
 
 /// Every header but those that describe one hop (the body is re-sent whole).

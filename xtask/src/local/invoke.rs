@@ -77,10 +77,17 @@ async fn invoke(functions: &Functions, request: Request<Incoming>) -> Response<F
         .get(hyper::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
     // Authorised on what was asked for: an ARN as it is, a qualifier kept.
-    let asked = match identifier.as_deref().map(|id| (id, id.split_once(':'))) {
-        Some((id, _)) if id.starts_with("arn:") => id.to_owned(),
-        Some((_, Some((_, qualifier)))) => format!("{}:{qualifier}", pool.name()),
-        _ => pool.name().to_owned(),
+    let asked = match identifier.as_deref() {
+        Some(id) if id.starts_with("arn:") => id.to_owned(),
+        // `name`, `name:qualifier`, or a partial ARN `<account>:function:name[:qualifier]`.
+        Some(id) => {
+            let unqualified = id.split_once(":function:").map_or(id, |(_, rest)| rest);
+            match unqualified.split_once(':') {
+                Some((_, qualifier)) => format!("{}:{qualifier}", pool.name()),
+                None => pool.name().to_owned(),
+            }
+        }
+        None => pool.name().to_owned(),
     };
     if let Err(refused) = functions
         .gate
