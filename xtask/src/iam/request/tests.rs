@@ -24,6 +24,16 @@ fn actions(checks: &[Check]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The checks for a call in one of the JSON protocols (`X-Amz-Target` and a body).
+fn json_call(service: &str, target: &str, body: &str) -> Result<Vec<Check>, Unreadable> {
+    checks(
+        service,
+        "eu-west-1",
+        &request("POST", "/", Some(target), body.as_bytes()),
+        &BTreeMap::new(),
+    )
+}
+
 const TABLE: &str = "arn:aws:dynamodb:eu-west-1:123456789012:table/";
 
 #[test]
@@ -46,18 +56,7 @@ fn the_credential_names_the_caller_and_the_service() {
 #[test]
 fn dynamodb_operations_name_their_table_or_index_and_transactions_each_item() {
     let body = json!({"TableName": "Users", "IndexName": "ByKind"}).to_string();
-    let found = checks(
-        "dynamodb",
-        "eu-west-1",
-        &request(
-            "POST",
-            "/",
-            Some("DynamoDB_20120810.Query"),
-            body.as_bytes(),
-        ),
-        &BTreeMap::new(),
-    )
-    .unwrap();
+    let found = json_call("dynamodb", "DynamoDB_20120810.Query", &body).unwrap();
     assert_eq!(
         actions(&found),
         vec![(
@@ -72,18 +71,7 @@ fn dynamodb_operations_name_their_table_or_index_and_transactions_each_item() {
         {"ConditionCheck": {"TableName": "Other", "Key": {}}},
     ]})
     .to_string();
-    let found = checks(
-        "dynamodb",
-        "eu-west-1",
-        &request(
-            "POST",
-            "/",
-            Some("DynamoDB_20120810.TransactWriteItems"),
-            body.as_bytes(),
-        ),
-        &BTreeMap::new(),
-    )
-    .unwrap();
+    let found = json_call("dynamodb", "DynamoDB_20120810.TransactWriteItems", &body).unwrap();
     assert_eq!(
         actions(&found),
         vec![
@@ -96,20 +84,7 @@ fn dynamodb_operations_name_their_table_or_index_and_transactions_each_item() {
         ]
     );
     let no_table = json!({"Key": {}}).to_string();
-    assert!(
-        super::checks(
-            "dynamodb",
-            "eu-west-1",
-            &request(
-                "POST",
-                "/",
-                Some("DynamoDB_20120810.GetItem"),
-                no_table.as_bytes()
-            ),
-            &BTreeMap::new()
-        )
-        .is_err()
-    );
+    assert!(json_call("dynamodb", "DynamoDB_20120810.GetItem", &no_table).is_err());
 }
 
 #[test]
@@ -117,18 +92,7 @@ fn sqs_batches_need_the_single_permission_on_the_queue_in_the_url() {
     let body =
         json!({"QueueUrl": "http://127.0.0.1:5000/123456789012/shop-Checkout.fifo", "Entries": []})
             .to_string();
-    let found = checks(
-        "sqs",
-        "eu-west-1",
-        &request(
-            "POST",
-            "/",
-            Some("AmazonSQS.DeleteMessageBatch"),
-            body.as_bytes(),
-        ),
-        &BTreeMap::new(),
-    )
-    .unwrap();
+    let found = json_call("sqs", "AmazonSQS.DeleteMessageBatch", &body).unwrap();
     assert_eq!(
         actions(&found),
         vec![(
