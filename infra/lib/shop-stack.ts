@@ -393,7 +393,7 @@ export class ShopStack extends Stack {
       timeout: 30,
       environment: { PAYMENTS_TABLE: paymentsTable.tableName, PAYMENT_RESULTS_QUEUE_URL: paymentResultsQueue.queueUrl },
     });
-    allow(paymentsCheckout, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [paymentsTable.tableArn]);
+    allow(paymentsCheckout, ["dynamodb:GetItem", "dynamodb:PutItem"], [paymentsTable.tableArn]);
     allow(paymentsCheckout, ["sqs:SendMessage"], [paymentResultsQueue.queueArn]);
     paymentsCheckout.addEventSource(new SqsEventSource(checkoutQueue, { batchSize: 10, reportBatchItemFailures: true }));
 

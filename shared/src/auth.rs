@@ -16,6 +16,7 @@ use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 
 use crate::http::ApiError;
+use crate::ids::Username;
 
 /// What a user may do beyond their own account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +48,7 @@ impl Role {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum AuthContext {
     Authenticated {
-        username: String,
+        username: Username,
         /// Where the shop writes to the user (receipts), as registered.
         email: String,
         /// First and last name, for receipts.
@@ -108,7 +109,7 @@ impl Rejection {
 /// An authenticated caller, as the authorizer vouched for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub username: String,
+    pub username: Username,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -203,7 +204,7 @@ mod tests {
     #[test]
     fn customers_are_not_admins() {
         let caller = Caller {
-            username: "bob".into(),
+            username: Username::parse("bob").unwrap(),
             email: "bob@example.com".into(),
             name: "Bob Smith".into(),
             role: Role::Customer,
@@ -235,6 +236,10 @@ mod tests {
         for request in [
             request_with(None),
             request_with(Some(serde_json::json!({"status": "authenticated"}))),
+            request_with(Some(serde_json::json!({
+                "status": "authenticated", "username": "not a name", "email": "x@example.com",
+                "name": "X", "role": "customer", "session_id": "s1"
+            }))),
             Request::default(),
         ] {
             assert_eq!(

@@ -8,17 +8,20 @@
 //!   request-body parsing with a size limit, and [`http::serve`], which runs a handler as a Lambda.
 //! - [`auth`]: who is calling. The users service's Lambda authorizer verifies the token and writes an
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
+//! - [`ids`]: the identifiers several services share (usernames, product ids), parsed once.
 //! - [`invoke`]: calling another service's HTTP function through the Lambda Invoke API.
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
 //! - [`money`]: integer minor units and a currency, with checked arithmetic.
 //! - [`sqs`]: running an SQS consumer: process a batch, report only the messages that failed.
-//! - [`store`]: how a DynamoDB failure becomes a 503 or a 500, and reading item attributes.
+//! - [`store`]: each service's table, records mapped by `serde_dynamo`, and how a DynamoDB
+//!   failure becomes a 503 or a 500.
 //! - [`telemetry`]: JSON logs carrying the Lambda request id.
 
 pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod http;
+pub mod ids;
 pub mod invoke;
 pub mod messages;
 pub mod money;

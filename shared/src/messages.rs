@@ -1,10 +1,14 @@
-//! The messages services send each other over SQS: one definition each, shared by the sender and
-//! the consumer, so the two cannot disagree about a field.
+//! What services send each other, over SQS or as an invoked function's answer: one definition
+//! each, shared by the sender and the reader, so the two cannot disagree about a field.
+//!
+//! Timestamps travel as RFC 3339 in UTC; ids are parsed as they are read.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
+use crate::ids::{OrderId, ProductId, Username};
 use crate::money::Currency;
 
 /// A payment card, as the payment gateway needs it. It travels only inside the checkout message
@@ -37,26 +41,26 @@ impl fmt::Debug for Card {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequested {
-    pub order_id: String,
-    pub owner: String,
+    pub order_id: OrderId,
+    pub owner: Username,
     /// Where the receipt goes.
     pub email: String,
     /// In minor units of `currency`.
     pub amount: i64,
     pub currency: Currency,
     pub card: Card,
-    /// RFC 3339, UTC.
-    pub requested_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
 }
 
 /// Payments to orders, on the payment results queue: how an order's charge ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentSettled {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub outcome: PaymentOutcome,
-    /// RFC 3339, UTC.
-    pub settled_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub settled_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,27 +106,116 @@ impl DeclineReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptRequested {
-    pub order_id: String,
-    pub owner: String,
+    pub order_id: OrderId,
+    pub owner: Username,
     pub customer_name: String,
     pub email: String,
     pub currency: Currency,
-    pub lines: Vec<ReceiptLine>,
+    pub lines: Vec<OrderLine>,
     /// In minor units, as are the lines' amounts.
     pub total: i64,
     pub card_last4: String,
-    /// RFC 3339, UTC.
-    pub paid_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub paid_at: OffsetDateTime,
 }
 
+/// Where an order is in its life: `OPEN` while the customer fills it, `PENDING_PAYMENT` once
+/// checked out, then `PAID` or `PAYMENT_FAILED` when the payments service answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    Open,
+    PendingPayment,
+    Paid,
+    PaymentFailed,
+}
+
+impl OrderStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Open,
+        Self::PendingPayment,
+        Self::Paid,
+        Self::PaymentFailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "OPEN",
+            Self::PendingPayment => "PENDING_PAYMENT",
+            Self::Paid => "PAID",
+            Self::PaymentFailed => "PAYMENT_FAILED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+}
+
+/// An order as the orders service answers it (`GET /api/order/{id}` and every route that returns
+/// an order): lines with their totals, and the order's total. The receipts service reads it when
+/// a customer downloads a receipt before its message arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: OrderId,
+    pub owner: Username,
+    pub status: OrderStatus,
+    pub currency: Option<Currency>,
+    pub lines: Vec<OrderLine>,
+    /// In minor units of `currency`.
+    pub total: i64,
+    pub item_count: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_last4: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub paid_at: Option<OffsetDateTime>,
+    /// Why payment failed, in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_failure: Option<String>,
+    /// Who the receipt is for, once checked out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// One line of an order or a receipt. Amounts in minor units of the order's currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ReceiptLine {
-    pub product_id: String,
+pub struct OrderLine {
+    pub product_id: ProductId,
     pub name: String,
-    pub quantity: u32,
     pub unit_price: i64,
+    pub quantity: u32,
     pub line_total: i64,
+}
+
+impl OrderView {
+    /// The receipt message for this order, if it is paid (and so has everything a receipt shows).
+    pub fn receipt(&self) -> Option<ReceiptRequested> {
+        if self.status != OrderStatus::Paid {
+            return None;
+        }
+        Some(ReceiptRequested {
+            order_id: self.id.clone(),
+            owner: self.owner.clone(),
+            customer_name: self.customer_name.clone()?,
+            email: self.email.clone()?,
+            currency: self.currency?,
+            lines: self.lines.clone(),
+            total: self.total,
+            card_last4: self.card_last4.clone()?,
+            paid_at: self.paid_at?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -141,6 +234,27 @@ mod tests {
     }
 
     #[test]
+    fn statuses_round_trip() {
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn a_message_with_a_malformed_id_does_not_read() {
+        let settled = serde_json::json!({
+            "order_id": "../../etc",
+            "outcome": {"result": "approved", "charge_id": "ch_1"},
+            "settled_at": "2026-11-22T10:00:00Z",
+        });
+        assert!(serde_json::from_value::<PaymentSettled>(settled).is_err());
+    }
+
+    #[test]
     fn a_card_never_prints_its_number() {
         let card = Card {
             number: "4242424242424242".into(),
@@ -151,13 +265,13 @@ mod tests {
         assert_eq!(card.last4(), "4242");
         assert_eq!(format!("{card:?}"), "Card(**** 4242)");
         let message = CheckoutRequested {
-            order_id: "o".into(),
-            owner: "ada".into(),
+            order_id: OrderId::generate(),
+            owner: Username::parse("ada").unwrap(),
             email: "ada@example.com".into(),
             amount: 100,
             currency: Currency::Eur,
             card,
-            requested_at: "2026-11-22T10:00:00Z".into(),
+            requested_at: time::macros::datetime!(2026-11-22 10:00 UTC),
         };
         assert!(!format!("{message:?}").contains("42424242"));
     }

@@ -57,7 +57,7 @@ impl fmt::Display for Currency {
 }
 
 /// An amount in minor units of a currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     pub minor: i64,
     pub currency: Currency,

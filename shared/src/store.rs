@@ -1,4 +1,9 @@
-//! How a failed DynamoDB call reaches the client.
+//! Each service's DynamoDB table, and how a failed call reaches the client.
+//!
+//! Records are mapped to and from items by `serde_dynamo`: a stored type derives `Serialize` and
+//! `Deserialize`, and [`Table::put_record`] adds the key it is stored under. A field added to a
+//! record is therefore added in one place, and a stored item that no longer reads as its type is
+//! reported as corrupt rather than half-read.
 //!
 //! A table that cannot be reached (network, throttling, a missing table) is a 503: the client may
 //! retry, and the storefront shows that part of the shop as unavailable. Anything else is our bug,
@@ -10,6 +15,8 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::http::{HttpError, INTERNAL_ERROR_MESSAGE};
 
@@ -161,6 +168,15 @@ impl Table {
         Ok(output.item)
     }
 
+    /// The record with key `pk`, read as a `T`.
+    pub async fn get_record<T: DeserializeOwned>(
+        &self,
+        pk: impl Into<String>,
+        consistent: bool,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(pk, consistent).await?.map(from_item).transpose()
+    }
+
     /// Writes `item`, replacing any item with its `pk`.
     pub async fn put(&self, item: Item) -> Result<(), StoreError> {
         self.client
@@ -267,6 +283,35 @@ where
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// A record and the key it is stored under, written as one item.
+#[derive(Serialize)]
+struct Keyed<'a, T> {
+    pk: &'a str,
+    #[serde(flatten)]
+    record: &'a T,
+}
+
+/// A record that is also listed through an index whose partition key is `kind` (one value for
+/// every record of its kind, such as `PRODUCT`).
+#[derive(Debug, Serialize)]
+pub struct Listed<'a, T> {
+    pub kind: &'a str,
+    #[serde(flatten)]
+    pub record: &'a T,
+}
+
+/// `record` as the item stored under key `pk`.
+pub fn to_item<T: Serialize>(pk: &str, record: &T) -> Result<Item, StoreError> {
+    serde_dynamo::aws_sdk_dynamodb_1::to_item(Keyed { pk, record })
+        .map_err(|err| StoreError::corrupt("write item", err.to_string()))
+}
+
+/// An item read as the record it stores; its key and anything `T` does not name are ignored.
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
+        .map_err(|err| StoreError::corrupt("read item", err.to_string()))
+}
+
 /// A string attribute.
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -275,20 +320,4 @@ pub fn s(value: impl Into<String>) -> AttributeValue {
 /// A number attribute.
 pub fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
-}
-
-/// The string attribute `name` of `item`; its absence means the item is not one we wrote.
-pub fn string(item: &Item, name: &str) -> Result<String, StoreError> {
-    item.get(name)
-        .and_then(|value| value.as_s().ok())
-        .cloned()
-        .ok_or_else(|| StoreError::corrupt("read item", format!("missing string {name}")))
-}
-
-/// The integer attribute `name` of `item`.
-pub fn number(item: &Item, name: &str) -> Result<i64, StoreError> {
-    item.get(name)
-        .and_then(|value| value.as_n().ok())
-        .and_then(|value| value.parse().ok())
-        .ok_or_else(|| StoreError::corrupt("read item", format!("missing number {name}")))
 }

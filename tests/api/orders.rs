@@ -356,11 +356,21 @@ async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
     let (app, ada) = shop_with_customer("ada").await;
     let order = app.add(&ada, MUG, 1).await;
     // As if the function died between moving the order and sending the message.
-    let mut pending = app.orders.current("ada").await.unwrap().unwrap();
+    let mut pending = app
+        .orders
+        .current(&"ada".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let version = pending.version;
-    pending.status = orders::domain::Status::PendingPayment;
-    pending.card_last4 = Some("4242".into());
-    pending.email = Some("ada@example.com".into());
+    pending.state = orders::domain::State::PendingPayment {
+        payer: orders::domain::Payer {
+            card_last4: "4242".into(),
+            email: "ada@example.com".into(),
+            customer_name: "Test User".into(),
+        },
+        payment_requested: false,
+    };
     pending.version += 1;
     assert!(app.orders.replace_open(&pending, version).await.unwrap());
     assert!(app.drain("CheckoutQueue").await.is_empty());

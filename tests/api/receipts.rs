@@ -119,7 +119,7 @@ async fn a_paid_order_is_emailed_once_with_its_receipt_attached() {
         mug_line.contains(" 2 ") && mug_line.contains("€14.50"),
         "{mug_line}"
     );
-    assert!(app.receipts.was_sent(&id).await.unwrap());
+    assert!(app.receipts.was_sent(&id.parse().unwrap()).await.unwrap());
 
     // The download is the same document as the attachment: rendered once.
     let download = app
@@ -269,7 +269,7 @@ async fn a_claim_left_by_a_sender_that_died_is_taken_over_once_its_lease_lapses(
         .unwrap();
     app.run_all_consumers().await;
     assert_eq!(emails_for(&id).len(), 1);
-    assert!(app.receipts.was_sent(&id).await.unwrap());
+    assert!(app.receipts.was_sent(&id.parse().unwrap()).await.unwrap());
 }
 
 #[tokio::test]

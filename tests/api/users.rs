@@ -374,7 +374,7 @@ async fn bad_tokens_are_refused_with_the_reason() {
     let expired = app
         .keys
         .issue(
-            "ada",
+            &"ada".parse().unwrap(),
             "some-session",
             OffsetDateTime::now_utc() - Duration::from_secs(7200),
         )
@@ -382,7 +382,11 @@ async fn bad_tokens_are_refused_with_the_reason() {
         .token;
     let foreign = users::TokenKeys::new(&[9; 32], Duration::from_secs(3600))
         .unwrap()
-        .issue("ada", "some-session", OffsetDateTime::now_utc())
+        .issue(
+            &"ada".parse().unwrap(),
+            "some-session",
+            OffsetDateTime::now_utc(),
+        )
         .unwrap()
         .token;
     let mut tampered = good.clone();
@@ -395,7 +399,11 @@ async fn bad_tokens_are_refused_with_the_reason() {
     // Validly signed, but for a session that was never started.
     let unknown_session = app
         .keys
-        .issue("ada", "never-started", OffsetDateTime::now_utc())
+        .issue(
+            &"ada".parse().unwrap(),
+            "never-started",
+            OffsetDateTime::now_utc(),
+        )
         .unwrap()
         .token;
 
@@ -431,7 +439,11 @@ async fn a_token_for_someone_elses_session_is_refused() {
     // Ada's name on Bob's live session: signed by us, but the session is not hers.
     let forged = app
         .keys
-        .issue("ada", &bobs_session, OffsetDateTime::now_utc())
+        .issue(
+            &"ada".parse().unwrap(),
+            &bobs_session,
+            OffsetDateTime::now_utc(),
+        )
         .unwrap()
         .token;
     app.current(app.authorized(event("user-current"), Some(&forged)).await)

@@ -8,6 +8,7 @@ use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::config::ConfigError;
 use shared::http::HttpError;
+use shared::ids::ProductId;
 use shared::invoke::{Get, HttpFunction};
 use shared::money::{Currency, Money};
 
@@ -16,8 +17,8 @@ use crate::domain::Priced;
 /// The catalogue could not price a product.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("there is no product {0:?}")]
-    NotFound(String),
+    #[error("there is no product {:?}", .0.as_str())]
+    NotFound(ProductId),
     #[error("the product catalogue did not answer: {0}")]
     Unavailable(String),
 }
@@ -52,7 +53,7 @@ impl HttpError for CatalogError {
 /// The fields of the products service's answer that an order needs; others are ignored.
 #[derive(Debug, Deserialize)]
 struct ProductAnswer {
-    slug: String,
+    slug: ProductId,
     name: String,
     price: i64,
     currency: Currency,
@@ -78,12 +79,12 @@ impl Catalog {
     }
 
     /// The product `product_id` as the catalogue prices it now.
-    pub async fn price(&self, product_id: &str) -> Result<Priced, CatalogError> {
+    pub async fn price(&self, product_id: &ProductId) -> Result<Priced, CatalogError> {
         let answer = self
             .product_get
             .get(Get {
                 route: "GET /api/product/{id}",
-                parameters: &[("id", product_id)],
+                parameters: &[("id", product_id.as_str())],
                 caller: None,
             })
             .await
@@ -100,7 +101,7 @@ impl Catalog {
                     unit_price: Money::new(product.price, product.currency),
                 })
             }
-            404 => Err(CatalogError::NotFound(product_id.to_owned())),
+            404 => Err(CatalogError::NotFound(product_id.clone())),
             status => Err(CatalogError::Unavailable(format!(
                 "product-get answered {status}"
             ))),

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use lambda_http::http::StatusCode;
 use shared::http::HttpError;
+use shared::ids::Username;
 use shared::store::StoreError;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::domain::{Order, RuleBroken, Status};
+use crate::domain::{Order, RuleBroken, State};
 use crate::store::OrderStore;
 
 /// Attempts before giving up under contention: far more than two people clicking at once need.
@@ -66,24 +66,19 @@ impl HttpError for OrderError {
     }
 }
 
-/// Now, as orders record it.
-pub fn timestamp(now: OffsetDateTime) -> String {
-    now.format(&Rfc3339).unwrap_or_default()
-}
-
 /// Applies `change` to `owner`'s open order and stores the result. With `start`, a customer
 /// without an open order gets a new one; without it, that is [`OrderError::NoOpenOrder`].
 pub async fn change(
     store: &OrderStore,
-    owner: &str,
+    owner: &Username,
     start: bool,
     change: impl Fn(&mut Order) -> Result<(), RuleBroken>,
 ) -> Result<Order, OrderError> {
     for attempt in 0..ATTEMPTS {
-        let now = timestamp(OffsetDateTime::now_utc());
+        let now = OffsetDateTime::now_utc();
         let current = store.current(owner).await?;
         let written = match current {
-            Some(order) if order.status == Status::Open => {
+            Some(order) if order.state == State::Open => {
                 let mut next = order.clone();
                 change(&mut next)?;
                 next.version += 1;
@@ -94,7 +89,7 @@ pub async fn change(
                     .then_some(next)
             }
             previous if start => {
-                let mut next = Order::new(owner, &now);
+                let mut next = Order::new(owner.clone(), now);
                 change(&mut next)?;
                 next.version = 1;
                 store

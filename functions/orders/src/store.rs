@@ -2,39 +2,56 @@
 //!
 //! | item    | `pk`            | other attributes                                                  |
 //! |---------|-----------------|-------------------------------------------------------------------|
-//! | order   | `ORDER#<id>`    | `id`, `owner`, `status`, `lines`, `version`, timestamps, checkout details |
+//! | order   | `ORDER#<id>`    | [`Order`] as `serde` maps it: `id`, `owner`, `status` and what that state knows, `lines`, `version`, timestamps |
 //! | cart    | `CART#<owner>`  | `order_id`: the customer's latest order, open or not               |
 //!
 //! Every write of an order is conditional on the version it read, so concurrent changes retry
 //! instead of overwriting each other. The `ByOwner` and `ByStatus` indexes (sorted by
 //! `created_at`) serve the order history; cart items have neither attribute and stay out of them.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
-use shared::money::{Currency, Money};
-use shared::store::{IndexQuery, Item, StoreError, Table, conditional, n, number, s, string};
+use shared::ids::{OrderId, Username};
+use shared::messages::OrderStatus;
+use shared::store::{IndexQuery, Item, StoreError, Table, conditional, from_item, n, s, to_item};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-use crate::domain::{Line, Order, OrderId, Status};
+use crate::domain::Order;
 
 pub const BY_OWNER_INDEX: &str = "ByOwner";
 pub const BY_STATUS_INDEX: &str = "ByStatus";
 
-/// A page of orders, newest first, and where the next one starts (`created_at`, id).
+/// A page of orders, newest first, and where the next one starts.
 #[derive(Debug)]
 pub struct OrderPage {
     pub orders: Vec<Order>,
-    pub next: Option<(String, OrderId)>,
+    pub next: Option<PagePosition>,
+}
+
+/// Where a page of orders ends: the last order's creation time and id.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PagePosition {
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(rename = "pk", deserialize_with = "order_id_of_key")]
+    pub id: OrderId,
 }
 
 /// Which orders to list.
 #[derive(Debug, Clone, Copy)]
 pub enum Listing<'a> {
-    OwnedBy(&'a str),
-    WithStatus(Status),
+    OwnedBy(&'a Username),
+    WithStatus(OrderStatus),
+}
+
+/// The cart item: which order is the customer's latest.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cart {
+    order_id: OrderId,
 }
 
 #[derive(Debug, Clone)]
@@ -57,25 +74,16 @@ impl OrderStore {
     }
 
     /// The customer's latest order (open or not), read consistently.
-    pub async fn current(&self, owner: &str) -> Result<Option<Order>, StoreError> {
-        let Some(cart) = self.table.get(format!("CART#{owner}"), true).await? else {
+    pub async fn current(&self, owner: &Username) -> Result<Option<Order>, StoreError> {
+        let Some(cart) = self.table.get_record::<Cart>(cart_key(owner), true).await? else {
             return Ok(None);
         };
-        let id = string(&cart, "order_id")?;
-        self.table
-            .get(format!("ORDER#{id}"), true)
-            .await?
-            .map(|item| order_from(&item))
-            .transpose()
+        self.get_order(&cart.order_id).await
     }
 
     /// One order by id, whoever owns it.
     pub async fn get_order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
-        self.table
-            .get(format!("ORDER#{id}"), true)
-            .await?
-            .map(|item| order_from(&item))
-            .transpose()
+        self.table.get_record(order_key(id), true).await
     }
 
     /// Stores `order` as its owner's new current order, in one transaction with pointing the cart
@@ -88,17 +96,16 @@ impl OrderStore {
     ) -> Result<bool, StoreError> {
         let put_order = Put::builder()
             .table_name(self.table.name())
-            .set_item(Some(order_item(order)))
+            .set_item(Some(order_item(order)?))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
-        let cart = Item::from([
-            ("pk".to_owned(), s(format!("CART#{}", order.owner))),
-            ("order_id".to_owned(), s(order.id.as_str())),
-        ]);
+        let cart = Cart {
+            order_id: order.id.clone(),
+        };
         let mut put_cart = Put::builder()
             .table_name(self.table.name())
-            .set_item(Some(cart));
+            .set_item(Some(to_item(&cart_key(&order.owner), &cart)?));
         put_cart = match replacing {
             None => put_cart.condition_expression("attribute_not_exists(pk)"),
             Some(previous) => put_cart
@@ -129,11 +136,11 @@ impl OrderStore {
         &self,
         order: &Order,
         expected_version: u64,
-        expected_status: Status,
+        expected_status: OrderStatus,
     ) -> Result<bool, StoreError> {
         self.table
             .put_when(
-                order_item(order),
+                order_item(order)?,
                 "version = :expected AND #status = :status",
                 &[("#status", "status")],
                 Item::from([
@@ -150,7 +157,8 @@ impl OrderStore {
         order: &Order,
         expected_version: u64,
     ) -> Result<bool, StoreError> {
-        self.replace(order, expected_version, Status::Open).await
+        self.replace(order, expected_version, OrderStatus::Open)
+            .await
     }
 
     /// Records that the checkout message for `id` was sent, so a retried checkout does not need
@@ -171,7 +179,7 @@ impl OrderStore {
             .client()
             .update_item()
             .table_name(self.table.name())
-            .key("pk", s(format!("ORDER#{id}")))
+            .key("pk", s(order_key(id)))
             .update_expression("SET #flag = :yes")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#flag", flag)
@@ -187,41 +195,59 @@ impl OrderStore {
         &self,
         listing: Listing<'_>,
         limit: i32,
-        after: Option<(String, OrderId)>,
+        after: Option<PagePosition>,
     ) -> Result<OrderPage, StoreError> {
         let (index, attribute, value) = match listing {
-            Listing::OwnedBy(owner) => (BY_OWNER_INDEX, "owner", owner.to_owned()),
-            Listing::WithStatus(status) => (BY_STATUS_INDEX, "status", status.as_str().to_owned()),
+            Listing::OwnedBy(owner) => (BY_OWNER_INDEX, "owner", owner.as_str()),
+            Listing::WithStatus(status) => (BY_STATUS_INDEX, "status", status.as_str()),
         };
-        let start = after.map(|(created_at, id)| {
-            Item::from([
-                ("pk".to_owned(), s(format!("ORDER#{id}"))),
-                (attribute.to_owned(), s(&value)),
-                ("created_at".to_owned(), s(created_at)),
-            ])
-        });
+        let start = after
+            .map(|position| {
+                let created_at = position
+                    .created_at
+                    .format(&Rfc3339)
+                    .map_err(|err| StoreError::corrupt("write key", err.to_string()))?;
+                Ok::<_, StoreError>(Item::from([
+                    ("pk".to_owned(), s(order_key(&position.id))),
+                    (attribute.to_owned(), s(value)),
+                    ("created_at".to_owned(), s(created_at)),
+                ]))
+            })
+            .transpose()?;
         let (items, last) = self
             .table
             .query_page(IndexQuery {
                 index,
                 partition: attribute,
-                value: &value,
+                value,
                 limit,
                 start,
                 descending: true,
             })
             .await?;
         let orders = items
-            .iter()
-            .map(order_from)
+            .into_iter()
+            .map(from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = last.and_then(|key| {
-            let created_at = string(&key, "created_at").ok()?;
-            let id = OrderId::parse(string(&key, "pk").ok()?.strip_prefix("ORDER#")?)?;
-            Some((created_at, id))
-        });
+        let next = last.map(from_item).transpose()?;
         Ok(OrderPage { orders, next })
     }
+}
+
+fn order_key(id: &OrderId) -> String {
+    format!("ORDER#{id}")
+}
+
+fn cart_key(owner: &Username) -> String {
+    format!("CART#{owner}")
+}
+
+/// The order id in an order's key, `ORDER#<id>`.
+fn order_id_of_key<'de, D: serde::Deserializer<'de>>(key: D) -> Result<OrderId, D::Error> {
+    let key = String::deserialize(key)?;
+    key.strip_prefix("ORDER#")
+        .and_then(|id| OrderId::parse(id).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("{key:?} is not an order's key")))
 }
 
 /// Versions stay far below `i64::MAX`; saturate rather than wrap if one ever did not.
@@ -229,93 +255,6 @@ fn version_number(version: u64) -> i64 {
     i64::try_from(version).unwrap_or(i64::MAX)
 }
 
-fn order_item(order: &Order) -> Item {
-    let lines = order
-        .lines
-        .iter()
-        .map(|line| {
-            AttributeValue::M(HashMap::from([
-                ("product_id".to_owned(), s(&line.product_id)),
-                ("name".to_owned(), s(&line.name)),
-                ("unit_price".to_owned(), n(line.unit_price.minor)),
-                ("currency".to_owned(), s(line.unit_price.currency.code())),
-                ("quantity".to_owned(), n(i64::from(line.quantity))),
-            ]))
-        })
-        .collect();
-    let mut item = Item::from([
-        ("pk".to_owned(), s(format!("ORDER#{}", order.id))),
-        ("id".to_owned(), s(order.id.as_str())),
-        ("owner".to_owned(), s(&order.owner)),
-        ("status".to_owned(), s(order.status.as_str())),
-        ("lines".to_owned(), AttributeValue::L(lines)),
-        ("created_at".to_owned(), s(&order.created_at)),
-        ("updated_at".to_owned(), s(&order.updated_at)),
-        ("version".to_owned(), n(version_number(order.version))),
-        (
-            "payment_requested".to_owned(),
-            AttributeValue::Bool(order.payment_requested),
-        ),
-        (
-            "receipt_requested".to_owned(),
-            AttributeValue::Bool(order.receipt_requested),
-        ),
-    ]);
-    let optional = [
-        ("card_last4", &order.card_last4),
-        ("email", &order.email),
-        ("customer_name", &order.customer_name),
-        ("paid_at", &order.paid_at),
-        ("payment_failure", &order.payment_failure),
-    ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            item.insert(name.to_owned(), s(value));
-        }
-    }
-    item
-}
-
-fn order_from(item: &Item) -> Result<Order, StoreError> {
-    let corrupt = |what: &str| StoreError::corrupt("read order", what.to_owned());
-    let status = string(item, "status")?;
-    let id = string(item, "id")?;
-    let lines = item
-        .get("lines")
-        .and_then(|value| value.as_l().ok())
-        .ok_or_else(|| corrupt("missing lines"))?
-        .iter()
-        .map(|value| {
-            let line = value.as_m().map_err(|_| corrupt("a line is not a map"))?;
-            let currency = string(line, "currency")?;
-            Ok(Line {
-                product_id: string(line, "product_id")?,
-                name: string(line, "name")?,
-                unit_price: Money::new(
-                    number(line, "unit_price")?,
-                    Currency::parse(&currency).map_err(|_| corrupt("unknown currency"))?,
-                ),
-                quantity: u32::try_from(number(line, "quantity")?)
-                    .map_err(|_| corrupt("negative quantity"))?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let optional = |name: &str| string(item, name).ok();
-    let flag = |name: &str| item.get(name) == Some(&AttributeValue::Bool(true));
-    Ok(Order {
-        id: OrderId::parse(&id).ok_or_else(|| corrupt("malformed id"))?,
-        owner: string(item, "owner")?,
-        status: Status::parse(&status).ok_or_else(|| corrupt("unknown status"))?,
-        lines,
-        created_at: string(item, "created_at")?,
-        updated_at: string(item, "updated_at")?,
-        card_last4: optional("card_last4"),
-        email: optional("email"),
-        customer_name: optional("customer_name"),
-        payment_requested: flag("payment_requested"),
-        paid_at: optional("paid_at"),
-        payment_failure: optional("payment_failure"),
-        receipt_requested: flag("receipt_requested"),
-        version: u64::try_from(number(item, "version")?).map_err(|_| corrupt("bad version"))?,
-    })
+fn order_item(order: &Order) -> Result<Item, StoreError> {
+    to_item(&order_key(&order.id), order)
 }

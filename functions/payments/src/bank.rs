@@ -11,16 +11,42 @@
 //! is recorded under `BANK#<key>` in the payments table, and a repeated request gets the recorded
 //! answer without a second charge. The ledger also lets tests count the charges actually made.
 
+use serde::{Deserialize, Serialize};
 use shared::messages::DeclineReason;
-use shared::store::{Item, StoreError, Table, n, s, string};
+use shared::money::Money;
+use shared::store::{Item, StoreError, Table, from_item, to_item};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::gateway::{Charge, ChargeRequest, GatewayUnavailable, PaymentGateway};
 
 pub const DECLINED_CARD: &str = "4000000000000002";
 pub const INSUFFICIENT_FUNDS_CARD: &str = "4000000000009995";
 pub const FLAKY_CARD: &str = "4000000000000119";
+
+/// A ledger entry: the bank's answer for one idempotency key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    amount: Money,
+    card_last4: String,
+    #[serde(with = "time::serde::rfc3339")]
+    charged_at: OffsetDateTime,
+    #[serde(flatten)]
+    answer: Answer,
+}
+
+/// [`Charge`] as the ledger stores it: `outcome` is `approved` or `declined`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum Answer {
+    Approved { charge_id: String },
+    Declined { reason: DeclineReason },
+}
+
+/// The mark a first attempt with the flaky card leaves: an entry without an answer yet.
+#[derive(Debug, Serialize)]
+struct Attempted {
+    attempts: u32,
+}
 
 #[derive(Debug, Clone)]
 pub struct SimulatedBank {
@@ -40,8 +66,17 @@ impl SimulatedBank {
 
     /// The ledger entry for `key`: its answer, if it has given one.
     pub async fn recorded(&self, key: &str) -> Result<Option<Charge>, StoreError> {
-        let entry = self.ledger.get(ledger_key(key), true).await?;
-        Ok(entry.as_ref().and_then(charge_from))
+        match self.ledger.get(ledger_key(key), true).await? {
+            Some(item) if item.contains_key("outcome") => {
+                let entry: Entry = from_item(item)?;
+                Ok(Some(match entry.answer {
+                    Answer::Approved { charge_id } => Charge::Approved { charge_id },
+                    Answer::Declined { reason } => Charge::Declined(reason),
+                }))
+            }
+            // No entry, or only the flaky card's first-attempt mark.
+            _ => Ok(None),
+        }
     }
 
     async fn answer(&self, request: &ChargeRequest<'_>) -> Result<Charge, GatewayUnavailable> {
@@ -51,10 +86,7 @@ impl SimulatedBank {
             // The first attempt only leaves a mark; the bank "times out".
             let first_attempt = self
                 .ledger
-                .put_if_absent(Item::from([
-                    ("pk".to_owned(), s(&key)),
-                    ("attempts".to_owned(), n(1)),
-                ]))
+                .put_if_absent(to_item(&key, &Attempted { attempts: 1 })?)
                 .await?;
             if first_attempt {
                 return Err(GatewayUnavailable(
@@ -69,33 +101,22 @@ impl SimulatedBank {
                 charge_id: format!("ch_{}", uuid::Uuid::new_v4().simple()),
             },
         };
-        let mut entry = Item::from([
-            ("pk".to_owned(), s(&key)),
-            ("amount".to_owned(), n(request.amount.minor)),
-            ("currency".to_owned(), s(request.amount.currency.code())),
-            ("card_last4".to_owned(), s(request.card.last4())),
-            (
-                "charged_at".to_owned(),
-                s(OffsetDateTime::now_utc()
-                    .format(&Rfc3339)
-                    .unwrap_or_default()),
-            ),
-        ]);
-        match &charge {
-            Charge::Approved { charge_id } => {
-                entry.insert("outcome".to_owned(), s("approved"));
-                entry.insert("charge_id".to_owned(), s(charge_id));
-            }
-            Charge::Declined(reason) => {
-                entry.insert("outcome".to_owned(), s("declined"));
-                entry.insert("reason".to_owned(), s(reason.code()));
-            }
-        }
+        let entry = Entry {
+            amount: request.amount,
+            card_last4: request.card.last4().to_owned(),
+            charged_at: OffsetDateTime::now_utc(),
+            answer: match &charge {
+                Charge::Approved { charge_id } => Answer::Approved {
+                    charge_id: charge_id.clone(),
+                },
+                Charge::Declined(reason) => Answer::Declined { reason: *reason },
+            },
+        };
         // Only the first answer for a key stands; a racing request gets the recorded one.
         let recorded = self
             .ledger
             .put_when(
-                entry,
+                to_item(&key, &entry)?,
                 "attribute_not_exists(pk) OR attribute_not_exists(outcome)",
                 &[],
                 Item::new(),
@@ -122,16 +143,4 @@ impl PaymentGateway for SimulatedBank {
 
 fn ledger_key(idempotency_key: &str) -> String {
     format!("BANK#{idempotency_key}")
-}
-
-fn charge_from(entry: &Item) -> Option<Charge> {
-    match string(entry, "outcome").ok()?.as_str() {
-        "approved" => Some(Charge::Approved {
-            charge_id: string(entry, "charge_id").ok()?,
-        }),
-        "declined" => Some(Charge::Declined(DeclineReason::from_code(
-            &string(entry, "reason").ok()?,
-        )?)),
-        _ => None,
-    }
 }

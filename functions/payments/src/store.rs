@@ -6,20 +6,75 @@
 //! record and one settlement.
 
 use aws_sdk_dynamodb::Client;
+use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
+use shared::ids::OrderId;
 use shared::messages::{CheckoutRequested, DeclineReason, PaymentOutcome};
-use shared::money::{Currency, Money};
-use shared::store::{Item, StoreError, Table, n, number, s, string};
+use shared::money::Money;
+use shared::store::{StoreError, Table, s, to_item};
+use time::OffsetDateTime;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An order's billing record, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRecord {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub amount: Money,
     pub card_last4: String,
-    /// `None` while processing.
-    pub outcome: Option<PaymentOutcome>,
-    pub created_at: String,
-    pub settled_at: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(flatten)]
+    pub state: PaymentState,
+}
+
+/// Where a charge stands; its `status` attribute is `PROCESSING`, `APPROVED` or `DECLINED`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentState {
+    Processing,
+    Approved {
+        charge_id: String,
+        #[serde(with = "time::serde::rfc3339")]
+        settled_at: OffsetDateTime,
+    },
+    Declined {
+        reason: DeclineReason,
+        #[serde(with = "time::serde::rfc3339")]
+        settled_at: OffsetDateTime,
+    },
+}
+
+impl PaymentState {
+    fn settled(outcome: &PaymentOutcome, at: OffsetDateTime) -> Self {
+        match outcome {
+            PaymentOutcome::Approved { charge_id } => Self::Approved {
+                charge_id: charge_id.clone(),
+                settled_at: at,
+            },
+            PaymentOutcome::Declined { reason } => Self::Declined {
+                reason: *reason,
+                settled_at: at,
+            },
+        }
+    }
+
+    /// How the charge ended and when, once it has.
+    pub fn outcome(&self) -> Option<(PaymentOutcome, OffsetDateTime)> {
+        match self {
+            Self::Processing => None,
+            Self::Approved {
+                charge_id,
+                settled_at,
+            } => Some((
+                PaymentOutcome::Approved {
+                    charge_id: charge_id.clone(),
+                },
+                *settled_at,
+            )),
+            Self::Declined { reason, settled_at } => {
+                Some((PaymentOutcome::Declined { reason: *reason }, *settled_at))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,18 +105,17 @@ impl PaymentStore {
     pub async fn begin(
         &self,
         checkout: &CheckoutRequested,
-        now: &str,
+        now: OffsetDateTime,
     ) -> Result<PaymentRecord, StoreError> {
-        let item = Item::from([
-            ("pk".to_owned(), s(record_key(&checkout.order_id))),
-            ("order_id".to_owned(), s(&checkout.order_id)),
-            ("amount".to_owned(), n(checkout.amount)),
-            ("currency".to_owned(), s(checkout.currency.code())),
-            ("card_last4".to_owned(), s(checkout.card.last4())),
-            ("status".to_owned(), s("PROCESSING")),
-            ("created_at".to_owned(), s(now)),
-        ]);
-        self.table.put_if_absent(item).await?;
+        let record = PaymentRecord {
+            order_id: checkout.order_id.clone(),
+            amount: Money::new(checkout.amount, checkout.currency),
+            card_last4: checkout.card.last4().to_owned(),
+            created_at: now,
+            state: PaymentState::Processing,
+        };
+        let key = record_key(&record.order_id);
+        self.table.put_if_absent(to_item(&key, &record)?).await?;
         self.get(&checkout.order_id)
             .await?
             .ok_or_else(|| StoreError::corrupt("read payment", "a new record vanished"))
@@ -70,70 +124,33 @@ impl PaymentStore {
     /// Records the outcome, unless one is recorded already; returns the record as it stands.
     pub async fn settle(
         &self,
-        order_id: &str,
+        record: &PaymentRecord,
         outcome: &PaymentOutcome,
-        now: &str,
+        now: OffsetDateTime,
     ) -> Result<PaymentRecord, StoreError> {
-        let (status, detail_name, detail) = match outcome {
-            PaymentOutcome::Approved { charge_id } => ("APPROVED", "charge_id", charge_id.as_str()),
-            PaymentOutcome::Declined { reason } => ("DECLINED", "reason", reason.code()),
+        let settled = PaymentRecord {
+            state: PaymentState::settled(outcome, now),
+            ..record.clone()
         };
-        let result = self
-            .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(record_key(order_id)))
-            .update_expression("SET #status = :status, #detail = :detail, settled_at = :now")
-            .condition_expression("#status = :processing")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#detail", detail_name)
-            .expression_attribute_values(":status", s(status))
-            .expression_attribute_values(":detail", s(detail))
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":processing", s("PROCESSING"))
-            .send()
-            .await;
-        shared::store::conditional(
-            "UpdateItem",
-            result,
-            aws_sdk_dynamodb::operation::update_item::UpdateItemError::is_conditional_check_failed_exception,
-        )?;
-        self.get(order_id)
+        let key = record_key(&record.order_id);
+        self.table
+            .put_when(
+                to_item(&key, &settled)?,
+                "#status = :processing",
+                &[("#status", "status")],
+                [(":processing".to_owned(), s("PROCESSING"))].into(),
+            )
+            .await?;
+        self.get(&record.order_id)
             .await?
             .ok_or_else(|| StoreError::corrupt("read payment", "a settled record vanished"))
     }
 
-    pub async fn get(&self, order_id: &str) -> Result<Option<PaymentRecord>, StoreError> {
-        let item = self.table.get(record_key(order_id), true).await?;
-        item.as_ref().map(record_from).transpose()
+    pub async fn get(&self, order_id: &OrderId) -> Result<Option<PaymentRecord>, StoreError> {
+        self.table.get_record(record_key(order_id), true).await
     }
 }
 
-fn record_key(order_id: &str) -> String {
+fn record_key(order_id: &OrderId) -> String {
     format!("PAYMENT#{order_id}")
-}
-
-fn record_from(item: &Item) -> Result<PaymentRecord, StoreError> {
-    let corrupt = |what: &str| StoreError::corrupt("read payment", what.to_owned());
-    let currency = Currency::parse(&string(item, "currency")?).map_err(|_| corrupt("currency"))?;
-    let outcome = match string(item, "status")?.as_str() {
-        "PROCESSING" => None,
-        "APPROVED" => Some(PaymentOutcome::Approved {
-            charge_id: string(item, "charge_id")?,
-        }),
-        "DECLINED" => Some(PaymentOutcome::Declined {
-            reason: DeclineReason::from_code(&string(item, "reason")?)
-                .ok_or_else(|| corrupt("reason"))?,
-        }),
-        _ => return Err(corrupt("status")),
-    };
-    Ok(PaymentRecord {
-        order_id: string(item, "order_id")?,
-        amount: Money::new(number(item, "amount")?, currency),
-        card_last4: string(item, "card_last4")?,
-        outcome,
-        created_at: string(item, "created_at")?,
-        settled_at: string(item, "settled_at").ok(),
-    })
 }

@@ -4,11 +4,12 @@
 //! by `slug`: the listing reads that index a page at a time, in a stable order.
 
 use aws_sdk_dynamodb::Client;
+use serde::Deserialize;
 use shared::config::ConfigError;
-use shared::money::Currency;
-use shared::store::{IndexQuery, Item, StoreError, Table, n, number, s, string};
+use shared::ids::ProductId;
+use shared::store::{IndexQuery, Item, Listed, StoreError, Table, from_item, s, to_item};
 
-use crate::domain::{NewProduct, Product, Slug};
+use crate::domain::{NewProduct, Product};
 
 /// The index the listing reads; its name is part of the table's definition in the template.
 pub const CATALOG_INDEX: &str = "Catalog";
@@ -18,7 +19,7 @@ const PRODUCT_KIND: &str = "PRODUCT";
 #[derive(Debug)]
 pub struct ProductPage {
     pub products: Vec<Product>,
-    pub next: Option<Slug>,
+    pub next: Option<ProductId>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,19 +43,30 @@ impl ProductStore {
 
     /// Adds a product unless its slug is taken (`Ok(false)`); safe under concurrency.
     pub async fn insert(&self, new: &NewProduct) -> Result<bool, StoreError> {
-        self.table.put_if_absent(product_item(&new.product)).await
+        let product = &new.product;
+        let item = to_item(
+            &product_key(&product.slug),
+            &Listed {
+                kind: PRODUCT_KIND,
+                record: product,
+            },
+        )?;
+        self.table.put_if_absent(item).await
     }
 
-    pub async fn get(&self, slug: &Slug) -> Result<Option<Product>, StoreError> {
-        let item = self.table.get(format!("PRODUCT#{slug}"), false).await?;
-        item.as_ref().map(product_from).transpose()
+    pub async fn get(&self, slug: &ProductId) -> Result<Option<Product>, StoreError> {
+        self.table.get_record(product_key(slug), false).await
     }
 
     /// Up to `limit` products after `after`, in slug order.
-    pub async fn page(&self, limit: i32, after: Option<&Slug>) -> Result<ProductPage, StoreError> {
+    pub async fn page(
+        &self,
+        limit: i32,
+        after: Option<&ProductId>,
+    ) -> Result<ProductPage, StoreError> {
         let start = after.map(|slug| {
             Item::from([
-                ("pk".to_owned(), s(format!("PRODUCT#{slug}"))),
+                ("pk".to_owned(), s(product_key(slug))),
                 ("kind".to_owned(), s(PRODUCT_KIND)),
                 ("slug".to_owned(), s(slug.as_str())),
             ])
@@ -71,36 +83,23 @@ impl ProductStore {
             })
             .await?;
         let products = items
-            .iter()
-            .map(product_from)
+            .into_iter()
+            .map(from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = last.and_then(|key| Slug::parse(&string(&key, "slug").ok()?).ok());
+        let next = last
+            .map(from_item::<PageEnd>)
+            .transpose()?
+            .map(|end| end.slug);
         Ok(ProductPage { products, next })
     }
 }
 
-fn product_item(product: &Product) -> Item {
-    Item::from([
-        ("pk".to_owned(), s(format!("PRODUCT#{}", product.slug))),
-        ("kind".to_owned(), s(PRODUCT_KIND)),
-        ("slug".to_owned(), s(&product.slug)),
-        ("name".to_owned(), s(&product.name)),
-        ("description".to_owned(), s(&product.description)),
-        ("image".to_owned(), s(&product.image)),
-        ("price".to_owned(), n(product.price)),
-        ("currency".to_owned(), s(product.currency.code())),
-    ])
+/// The key of a page's last product: where the next page starts.
+#[derive(Debug, Deserialize)]
+struct PageEnd {
+    slug: ProductId,
 }
 
-fn product_from(item: &Item) -> Result<Product, StoreError> {
-    let currency = string(item, "currency")?;
-    Ok(Product {
-        slug: string(item, "slug")?,
-        name: string(item, "name")?,
-        description: string(item, "description")?,
-        image: string(item, "image")?,
-        price: number(item, "price")?,
-        currency: Currency::parse(&currency)
-            .map_err(|_| StoreError::corrupt("read product", format!("currency {currency:?}")))?,
-    })
+fn product_key(slug: &ProductId) -> String {
+    format!("PRODUCT#{slug}")
 }

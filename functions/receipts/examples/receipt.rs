@@ -3,7 +3,8 @@
 
 use receipts::pdf;
 use receipts::receipt::Receipt;
-use shared::messages::{ReceiptLine, ReceiptRequested};
+use shared::ids::{OrderId, ProductId, Username};
+use shared::messages::{OrderLine, ReceiptRequested};
 use shared::money::Currency;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,28 +17,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Dotted notebook, A5",
         "Wool throw blanket in a very long herringbone pattern with fringed ends, 130 by 180 cm",
     ];
-    let lines: Vec<ReceiptLine> = (0..count)
+    let lines: Vec<OrderLine> = (0..count)
         .map(|i| {
             let unit_price = 450 + i64::try_from(i).unwrap_or(0) * 275;
-            ReceiptLine {
-                product_id: format!("product-{i}"),
+            Ok(OrderLine {
+                product_id: ProductId::parse(&format!("product-{i}"))?,
                 name: names[i % names.len()].to_owned(),
                 quantity: u32::try_from(i % 3 + 1).unwrap_or(1),
                 unit_price,
                 line_total: unit_price * i64::try_from(i % 3 + 1).unwrap_or(1),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, String>>()?;
     let message = ReceiptRequested {
-        order_id: "6f1c2d3e4b5a69788796a5b4c3d2e1f0".into(),
-        owner: "ada".into(),
+        order_id: OrderId::parse("6f1c2d3e4b5a69788796a5b4c3d2e1f0")?,
+        owner: Username::parse("ada")?,
         customer_name: "Ada Lovelace".into(),
         email: "ada@example.com".into(),
         currency: Currency::Eur,
         total: lines.iter().map(|line| line.line_total).sum(),
         lines,
         card_last4: "4242".into(),
-        paid_at: "2026-11-22T10:04:00Z".into(),
+        paid_at: time::macros::datetime!(2026-11-22 10:04 UTC),
     };
     std::fs::write(&path, pdf::render(&Receipt::from(&message))?)?;
     eprintln!("wrote {path}");

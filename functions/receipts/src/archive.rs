@@ -47,7 +47,7 @@ impl Archive {
 
     /// The receipt's PDF: the stored one, or a new one that is then stored.
     pub async fn get_or_render(&self, receipt: &ReceiptRequested) -> Result<Vec<u8>, ArchiveError> {
-        let key = Self::key(&receipt.order_id);
+        let key = Self::key(receipt.order_id.as_str());
         if let Some(stored) = self.get(&key).await? {
             return Ok(stored);
         }

@@ -68,7 +68,7 @@ impl Mailer {
 pub fn mime_message(sender: &str, receipt: &ReceiptRequested, pdf: &[u8]) -> Vec<u8> {
     let boundary = format!("receipt-{}", uuid::Uuid::new_v4().simple());
     let total = Money::new(receipt.total, receipt.currency);
-    let short_id = &receipt.order_id[..receipt.order_id.len().min(8)];
+    let short_id = &receipt.order_id.as_str()[..8];
     let greeting = format!(
         "Hello {},\r\n\r\nThank you for your order {}. We have charged {} to the card ending in {}.\r\n\
          Your receipt is attached.\r\n\r\n{}\r\n",

@@ -155,14 +155,13 @@ fn metadata(receipt: &Receipt) -> Metadata {
         .title(format!("Receipt for order {}", receipt.order_id))
         .creator(SHOP_NAME.to_owned())
         .language("en".to_owned());
-    if let Some(paid) = receipt.paid_at {
-        let date = DateTime::new(u16::try_from(paid.year()).unwrap_or(2000))
-            .month(u8::from(paid.month()))
-            .day(paid.day())
-            .hour(paid.hour())
-            .minute(paid.minute());
-        metadata = metadata.creation_date(date);
-    }
+    let paid = receipt.paid_at;
+    let date = DateTime::new(u16::try_from(paid.year()).unwrap_or(2000))
+        .month(u8::from(paid.month()))
+        .day(paid.day())
+        .hour(paid.hour())
+        .minute(paid.minute());
+    metadata = metadata.creation_date(date);
     metadata
 }
 
@@ -228,8 +227,8 @@ impl Pen<'_, '_> {
         self.rule(96.0, 1.5, ACCENT);
 
         let details = [
-            ("Order", receipt.order_id.clone()),
-            ("Date", receipt.paid_at.map_or_else(String::new, long_date)),
+            ("Order", receipt.order_id.to_string()),
+            ("Date", long_date(receipt.paid_at)),
             ("Customer", receipt.customer_name.clone()),
             ("E-mail", receipt.email.clone()),
             (
@@ -318,7 +317,7 @@ impl Pen<'_, '_> {
         let note = format!(
             "Charged to the card ending in {} on {}.",
             receipt.card_last4,
-            receipt.paid_at.map_or_else(String::new, long_date)
+            long_date(receipt.paid_at)
         );
         self.text(MARGIN, y + 44.0, regular, 10.0, MUTED, &note);
         self.text(

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
-use shared::store::{Item, StoreError, Table, conditional, n, number, s, string};
+use shared::ids::OrderId;
+use shared::store::{StoreError, Table, conditional, n, s, to_item};
 use time::OffsetDateTime;
 
 /// How long a claim to send stands: twice the consumer's timeout.
@@ -25,6 +27,23 @@ pub enum Claim {
     AlreadySent,
     /// Another delivery is sending it right now.
     Busy,
+}
+
+/// An order's e-mail record. Times are epoch seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+enum EmailRecord {
+    /// A delivery is sending it, since `claimed_at`.
+    Sending {
+        #[serde(with = "time::serde::timestamp")]
+        claimed_at: OffsetDateTime,
+    },
+    /// SES accepted it.
+    Sent {
+        message_id: String,
+        #[serde(with = "time::serde::timestamp")]
+        sent_at: OffsetDateTime,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -48,28 +67,21 @@ impl ReceiptStore {
 
     pub async fn claim_email(
         &self,
-        order_id: &str,
+        order_id: &OrderId,
         now: OffsetDateTime,
     ) -> Result<Claim, StoreError> {
         let pk = email_key(order_id);
-        let claim = Item::from([
-            ("pk".to_owned(), s(&pk)),
-            ("status".to_owned(), s("SENDING")),
-            ("claimed_at".to_owned(), n(now.unix_timestamp())),
-        ]);
-        if self.table.put_if_absent(claim).await? {
+        let claim = EmailRecord::Sending { claimed_at: now };
+        if self.table.put_if_absent(to_item(&pk, &claim)?).await? {
             return Ok(Claim::Claimed);
         }
-        let Some(existing) = self.table.get(&pk, true).await? else {
+        let claimed_at = match self.table.get_record(&pk, true).await? {
             // Released between the two calls: the next delivery will claim it.
-            return Ok(Claim::Busy);
+            None => return Ok(Claim::Busy),
+            Some(EmailRecord::Sent { .. }) => return Ok(Claim::AlreadySent),
+            Some(EmailRecord::Sending { claimed_at }) => claimed_at,
         };
-        if string(&existing, "status")? == "SENT" {
-            return Ok(Claim::AlreadySent);
-        }
-        let claimed_at = number(&existing, "claimed_at")?;
-        let lease = i64::try_from(LEASE.as_secs()).unwrap_or(i64::MAX);
-        if now.unix_timestamp() - claimed_at < lease {
+        if now - claimed_at < LEASE {
             return Ok(Claim::Busy);
         }
         // The claim lapsed: take it over, unless another delivery just did.
@@ -84,7 +96,7 @@ impl ReceiptStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .expression_attribute_values(":sending", s("SENDING"))
-            .expression_attribute_values(":claimed", n(claimed_at))
+            .expression_attribute_values(":claimed", n(claimed_at.unix_timestamp()))
             .send()
             .await;
         let taken = conditional(
@@ -98,21 +110,19 @@ impl ReceiptStore {
     /// Records that SES accepted the e-mail.
     pub async fn mark_sent(
         &self,
-        order_id: &str,
+        order_id: &OrderId,
         message_id: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let sent = Item::from([
-            ("pk".to_owned(), s(email_key(order_id))),
-            ("status".to_owned(), s("SENT")),
-            ("message_id".to_owned(), s(message_id)),
-            ("sent_at".to_owned(), n(now.unix_timestamp())),
-        ]);
-        self.table.put(sent).await
+        let sent = EmailRecord::Sent {
+            message_id: message_id.to_owned(),
+            sent_at: now,
+        };
+        self.table.put(to_item(&email_key(order_id), &sent)?).await
     }
 
     /// Gives up a claim after a failed send, so the retry need not wait for the lease to lapse.
-    pub async fn release(&self, order_id: &str) -> Result<(), StoreError> {
+    pub async fn release(&self, order_id: &OrderId) -> Result<(), StoreError> {
         self.table
             .client()
             .delete_item()
@@ -137,12 +147,12 @@ impl ReceiptStore {
     }
 
     /// Whether the order's receipt was e-mailed.
-    pub async fn was_sent(&self, order_id: &str) -> Result<bool, StoreError> {
-        let item = self.table.get(email_key(order_id), true).await?;
-        Ok(item.is_some_and(|item| string(&item, "status").is_ok_and(|status| status == "SENT")))
+    pub async fn was_sent(&self, order_id: &OrderId) -> Result<bool, StoreError> {
+        let record = self.table.get_record(email_key(order_id), true).await?;
+        Ok(matches!(record, Some(EmailRecord::Sent { .. })))
     }
 }
 
-fn email_key(order_id: &str) -> String {
+fn email_key(order_id: &OrderId) -> String {
     format!("EMAIL#{order_id}")
 }

@@ -14,11 +14,13 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
-use shared::store::{IndexQuery, Item, StoreError, Table, conditional, n, number, s, string};
+use shared::store::{
+    IndexQuery, Item, Listed, StoreError, Table, conditional, from_item, n, s, to_item,
+};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::domain::{NewUser, User, Username};
 
@@ -32,10 +34,33 @@ pub const LIST_INDEX: &str = "ByKind";
 const USER_KIND: &str = "USER";
 
 /// A user as stored, with the hash log-in checks against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredUser {
+    #[serde(flatten)]
     pub user: User,
     pub password_hash: String,
+}
+
+/// A session: whose it is, and when it lapses (epoch seconds, the table's TTL attribute).
+#[derive(Debug, Serialize, Deserialize)]
+struct Session {
+    username: Username,
+    #[serde(with = "time::serde::timestamp")]
+    expires_at: OffsetDateTime,
+}
+
+/// Failed log-ins to one account in the window ending at `expires_at` (also the TTL).
+#[derive(Debug, Serialize, Deserialize)]
+struct Throttle {
+    failures: i64,
+    #[serde(with = "time::serde::timestamp")]
+    expires_at: OffsetDateTime,
+}
+
+/// The key of a page's last user: where the next page starts.
+#[derive(Debug, Deserialize)]
+struct PageEnd {
+    username: Username,
 }
 
 /// One page of users in username order, and where the next page starts.
@@ -72,47 +97,43 @@ impl UserStore {
         password_hash: String,
         created_at: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
-        let user_view = User {
-            username: user.username.to_string(),
-            email: user.email.as_str().to_owned(),
-            first_name: user.first_name.as_str().to_owned(),
-            last_name: user.last_name.as_str().to_owned(),
-            role: Role::Customer,
-            created_at: created_at.format(&Rfc3339).unwrap_or_default(),
+        let stored = StoredUser {
+            user: User {
+                username: user.username.clone(),
+                email: user.email.as_str().to_owned(),
+                first_name: user.first_name.as_str().to_owned(),
+                last_name: user.last_name.as_str().to_owned(),
+                role: Role::Customer,
+                created_at,
+            },
+            password_hash,
         };
-        let mut item = user_item(&user_view);
-        item.insert("password_hash".into(), s(password_hash));
-        let stored = self.table.put_if_absent(item).await?;
-        Ok(stored.then_some(user_view))
+        let item = to_item(
+            &user_pk(&user.username),
+            &Listed {
+                kind: USER_KIND,
+                record: &stored,
+            },
+        )?;
+        let inserted = self.table.put_if_absent(item).await?;
+        Ok(inserted.then_some(stored.user))
     }
 
     /// The user named `username`, read consistently so a log-in right after registering works.
     pub async fn find(&self, username: &Username) -> Result<Option<StoredUser>, StoreError> {
-        let item = self.table.get(user_pk(username.as_str()), true).await?;
-        item.map(|item| {
-            let password_hash = string(&item, "password_hash")?;
-            Ok(StoredUser {
-                user: user_from(&item)?,
-                password_hash,
-            })
-        })
-        .transpose()
+        self.table.get_record(user_pk(username), true).await
     }
 
     /// Whether a user named `username` exists.
     pub async fn exists(&self, username: &Username) -> Result<bool, StoreError> {
-        Ok(self
-            .table
-            .get(user_pk(username.as_str()), false)
-            .await?
-            .is_some())
+        Ok(self.table.get(user_pk(username), false).await?.is_some())
     }
 
     /// Up to `limit` users after `after`, in username order.
     pub async fn page(&self, limit: i32, after: Option<&Username>) -> Result<UserPage, StoreError> {
         let start = after.map(|username| {
             Item::from([
-                ("pk".to_owned(), s(user_pk(username.as_str()))),
+                ("pk".to_owned(), s(user_pk(username))),
                 ("kind".to_owned(), s(USER_KIND)),
                 ("username".to_owned(), s(username.as_str())),
             ])
@@ -128,8 +149,14 @@ impl UserStore {
                 descending: false,
             })
             .await?;
-        let users = items.iter().map(user_from).collect::<Result<Vec<_>, _>>()?;
-        let next = last.and_then(|key| Username::parse(&string(&key, "username").ok()?).ok());
+        let users = items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = last
+            .map(from_item::<PageEnd>)
+            .transpose()?
+            .map(|end| end.username);
         Ok(UserPage { users, next })
     }
 
@@ -140,18 +167,18 @@ impl UserStore {
         username: &Username,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let session = Session {
+            username: username.clone(),
+            expires_at,
+        };
         self.table
-            .put(Item::from([
-                ("pk".to_owned(), s(format!("SESSION#{session_id}"))),
-                ("username".to_owned(), s(username.as_str())),
-                ("expires_at".to_owned(), n(expires_at.unix_timestamp())),
-            ]))
+            .put(to_item(&session_pk(session_id), &session)?)
             .await
     }
 
     /// Ends a session: every token naming it stops working at the next request.
     pub async fn end_session(&self, session_id: &str) -> Result<(), StoreError> {
-        self.table.delete(format!("SESSION#{session_id}")).await
+        self.table.delete(session_pk(session_id)).await
     }
 
     /// The user behind a live session: `None` if the session was ended, has lapsed, belongs to
@@ -159,21 +186,17 @@ impl UserStore {
     pub async fn session_user(
         &self,
         session_id: &str,
-        username: &str,
+        username: &Username,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
         let (session, user) = tokio::try_join!(
-            self.table.get(format!("SESSION#{session_id}"), true),
-            self.table.get(user_pk(username), true)
+            self.table
+                .get_record::<Session>(session_pk(session_id), true),
+            self.table.get_record::<User>(user_pk(username), true)
         )?;
-        let live = session.is_some_and(|session| {
-            string(&session, "username").is_ok_and(|owner| owner == username)
-                && number(&session, "expires_at").is_ok_and(|exp| exp > now.unix_timestamp())
-        });
-        match (live, user) {
-            (true, Some(user)) => Ok(Some(user_from(&user)?)),
-            _ => Ok(None),
-        }
+        let live = session
+            .is_some_and(|session| &session.username == username && session.expires_at > now);
+        Ok(user.filter(|_| live))
     }
 
     /// How long log-ins to `username` are refused, if too many failed recently.
@@ -182,13 +205,15 @@ impl UserStore {
         username: &Username,
         now: OffsetDateTime,
     ) -> Result<Option<Duration>, StoreError> {
-        let Some(item) = self.table.get(throttle_pk(username), true).await? else {
+        let Some(throttle) = self
+            .table
+            .get_record::<Throttle>(throttle_pk(username), true)
+            .await?
+        else {
             return Ok(None);
         };
-        let failures = number(&item, "failures")?;
-        let window_ends = number(&item, "expires_at")?;
-        let remaining = window_ends - now.unix_timestamp();
-        Ok((failures >= MAX_FAILED_LOGINS && remaining > 0)
+        let remaining = throttle.expires_at.unix_timestamp() - now.unix_timestamp();
+        Ok((throttle.failures >= MAX_FAILED_LOGINS && remaining > 0)
             .then(|| Duration::from_secs(u64::try_from(remaining).unwrap_or(0))))
     }
 
@@ -218,13 +243,12 @@ impl UserStore {
         )? {
             return Ok(());
         }
-        let window_ends = now + FAILED_LOGIN_WINDOW;
+        let first = Throttle {
+            failures: 1,
+            expires_at: now + FAILED_LOGIN_WINDOW,
+        };
         self.table
-            .put(Item::from([
-                ("pk".to_owned(), s(throttle_pk(username))),
-                ("failures".to_owned(), n(1)),
-                ("expires_at".to_owned(), n(window_ends.unix_timestamp())),
-            ]))
+            .put(to_item(&throttle_pk(username), &first)?)
             .await
     }
 
@@ -240,7 +264,7 @@ impl UserStore {
             .client()
             .update_item()
             .table_name(self.table.name())
-            .key("pk", s(user_pk(username.as_str())))
+            .key("pk", s(user_pk(username)))
             .update_expression("SET #role = :role")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#role", "role")
@@ -259,32 +283,10 @@ fn throttle_pk(username: &Username) -> String {
     format!("THROTTLE#{username}")
 }
 
-fn user_pk(username: &str) -> String {
+fn user_pk(username: &Username) -> String {
     format!("USER#{username}")
 }
 
-fn user_item(user: &User) -> Item {
-    Item::from([
-        ("pk".to_owned(), s(user_pk(&user.username))),
-        ("kind".to_owned(), s(USER_KIND)),
-        ("username".to_owned(), s(&user.username)),
-        ("email".to_owned(), s(&user.email)),
-        ("first_name".to_owned(), s(&user.first_name)),
-        ("last_name".to_owned(), s(&user.last_name)),
-        ("role".to_owned(), s(user.role.as_str())),
-        ("created_at".to_owned(), s(&user.created_at)),
-    ])
-}
-
-fn user_from(item: &Item) -> Result<User, StoreError> {
-    let role = string(item, "role")?;
-    Ok(User {
-        username: string(item, "username")?,
-        email: string(item, "email")?,
-        first_name: string(item, "first_name")?,
-        last_name: string(item, "last_name")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StoreError::corrupt("read user", format!("unknown role {role:?}")))?,
-        created_at: string(item, "created_at")?,
-    })
+fn session_pk(session_id: &str) -> String {
+    format!("SESSION#{session_id}")
 }

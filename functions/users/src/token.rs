@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::Rejection;
 use shared::config::{self, ConfigError};
 use shared::http::HttpError;
+use shared::ids::Username;
 use time::OffsetDateTime;
 
 const ISSUER: &str = "shop-users";
@@ -30,7 +31,7 @@ const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// The username.
-    pub sub: String,
+    pub sub: Username,
     /// The session id, whose record the authorizer checks and logout deletes.
     pub sid: String,
     pub iat: i64,
@@ -174,13 +175,13 @@ impl TokenKeys {
     /// A token for `username`'s session `session_id`, issued at `now`.
     pub fn issue(
         &self,
-        username: &str,
+        username: &Username,
         session_id: &str,
         now: OffsetDateTime,
     ) -> Result<IssuedToken, SigningError> {
         let expires_at = now + self.ttl;
         let claims = Claims {
-            sub: username.to_owned(),
+            sub: username.clone(),
             sid: session_id.to_owned(),
             iat: now.unix_timestamp(),
             exp: expires_at.unix_timestamp(),
@@ -218,6 +219,10 @@ impl TokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ada() -> Username {
+        Username::parse("ada").unwrap()
+    }
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -230,7 +235,7 @@ mod tests {
     #[test]
     fn a_token_round_trips() {
         let issued = keys()
-            .issue("ada", "s1", OffsetDateTime::now_utc())
+            .issue(&ada(), "s1", OffsetDateTime::now_utc())
             .unwrap();
         let claims = keys().verify(&issued.token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("ada", "s1"));
@@ -241,7 +246,7 @@ mod tests {
     fn tokens_name_their_version_and_the_previous_version_still_verifies() {
         let now = OffsetDateTime::now_utc();
         let old = TokenKeys::versions(("v1", SECRET), None, DEFAULT_TTL).unwrap();
-        let before = old.issue("ada", "s1", now).unwrap().token;
+        let before = old.issue(&ada(), "s1", now).unwrap().token;
         let header = jsonwebtoken::decode_header(&before).unwrap();
         assert_eq!(header.kid.as_deref(), Some("v1"));
 
@@ -250,7 +255,7 @@ mod tests {
         let rotated =
             TokenKeys::versions(("v2", other), Some(("v1", SECRET)), DEFAULT_TTL).unwrap();
         assert_eq!(rotated.verify(&before).unwrap().sub, "ada");
-        let after = rotated.issue("ada", "s2", now).unwrap().token;
+        let after = rotated.issue(&ada(), "s2", now).unwrap().token;
         assert_eq!(rotated.verify(&after).unwrap().sid, "s2");
 
         // The old keys have never heard of v2: they can tell, and refuse it.
@@ -262,13 +267,13 @@ mod tests {
         // the previous one.
         let unversioned = TokenKeys::new(SECRET, DEFAULT_TTL)
             .unwrap()
-            .issue("ada", "s0", now)
+            .issue(&ada(), "s0", now)
             .unwrap()
             .token;
         assert_eq!(rotated.verify(&unversioned).unwrap().sid, "s0");
         let expired = TokenKeys::new(other, DEFAULT_TTL)
             .unwrap()
-            .issue("ada", "s0", now - Duration::from_secs(2 * 60 * 60))
+            .issue(&ada(), "s0", now - Duration::from_secs(2 * 60 * 60))
             .unwrap()
             .token;
         assert_eq!(
@@ -300,11 +305,11 @@ mod tests {
     #[test]
     fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
         let long_ago = OffsetDateTime::now_utc() - Duration::from_secs(2 * 60 * 60);
-        let expired = keys().issue("ada", "s1", long_ago).unwrap().token;
+        let expired = keys().issue(&ada(), "s1", long_ago).unwrap().token;
         assert_eq!(keys().verify(&expired), Err(Rejection::ExpiredToken));
 
         let good = keys()
-            .issue("ada", "s1", OffsetDateTime::now_utc())
+            .issue(&ada(), "s1", OffsetDateTime::now_utc())
             .unwrap()
             .token;
         let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
@@ -317,7 +322,7 @@ mod tests {
 
         let other_key = TokenKeys::new(&[7; 32], DEFAULT_TTL).unwrap();
         let foreign = other_key
-            .issue("ada", "s1", OffsetDateTime::now_utc())
+            .issue(&ada(), "s1", OffsetDateTime::now_utc())
             .unwrap()
             .token;
         assert_eq!(keys().verify(&foreign), Err(Rejection::InvalidToken));

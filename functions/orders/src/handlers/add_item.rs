@@ -8,10 +8,10 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
 use shared::http::{self, ApiError};
+use shared::messages::OrderView;
 
 use super::ItemForm;
 use crate::catalog::Catalog;
-use crate::domain::OrderView;
 use crate::open_order;
 use crate::store::OrderStore;
 

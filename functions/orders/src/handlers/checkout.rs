@@ -3,7 +3,7 @@
 //! The order moves from `OPEN` to `PENDING_PAYMENT` with a conditional write, so of a double
 //! click, a retry or two racing requests exactly one makes the move; only that one sends the
 //! checkout message. Should it crash between the two, the next checkout call finds the order
-//! pending without `payment_requested` and sends the message then; the FIFO queue's
+//! pending with `payment_requested` still false and sends the message then; the FIFO queue's
 //! deduplication by order id keeps that from ever delivering twice. The answer is 202: payment
 //! happens asynchronously, and the order's status says how it went.
 //!
@@ -13,12 +13,12 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
 use shared::http::{self, ApiError};
-use shared::messages::{Card, CheckoutRequested};
+use shared::messages::{Card, CheckoutRequested, OrderView};
 use shared::sqs::FifoQueue;
 use time::OffsetDateTime;
 
-use crate::domain::{Order, OrderView, Payer, RuleBroken, Status};
-use crate::open_order::{self, OrderError};
+use crate::domain::{Order, Payer, RuleBroken, State};
+use crate::open_order::OrderError;
 use crate::payment::CheckoutForm;
 use crate::store::OrderStore;
 
@@ -33,39 +33,46 @@ pub async fn handle(
         let Some(order) = store.current(&caller.username).await? else {
             return Err(OrderError::NoOpenOrder.into());
         };
-        match order.status {
-            Status::Open => {
+        match &order.state {
+            State::Open => {
                 let payer = Payer {
-                    card_last4: card.last4(),
-                    email: &caller.email,
-                    name: &caller.name,
+                    card_last4: card.last4().to_owned(),
+                    email: caller.email.clone(),
+                    customer_name: caller.name.clone(),
                 };
-                let now = open_order::timestamp(OffsetDateTime::now_utc());
-                let pending = order.check_out(&payer, &now).map_err(OrderError::from)?;
+                let pending = order
+                    .check_out(payer, OffsetDateTime::now_utc())
+                    .map_err(OrderError::from)?;
                 if store.replace_open(&pending, order.version).await? {
                     break pending;
                 }
                 // The order changed (an item added, or another checkout won): look again.
             }
-            Status::PendingPayment => {
-                if order.card_last4.as_deref() != Some(card.last4()) {
+            State::PendingPayment { payer, .. } => {
+                if payer.card_last4 != card.last4() {
                     return Err(ApiError::new(
                         StatusCode::CONFLICT,
                         "checkout_in_progress",
                         format!(
                             "this order is already being paid with the card ending in {}",
-                            order.card_last4.as_deref().unwrap_or("????")
+                            payer.card_last4
                         ),
                     ));
                 }
                 break order;
             }
-            other => return Err(OrderError::from(RuleBroken::NotOpen(other)).into()),
+            State::Paid { .. } | State::PaymentFailed { .. } => {
+                return Err(OrderError::from(RuleBroken::NotOpen(order.status())).into());
+            }
         }
     };
-    if !order.payment_requested {
+    if let State::PendingPayment {
+        payer,
+        payment_requested: false,
+    } = &order.state
+    {
         queue
-            .send(&checkout_message(&order, card)?, order.id.as_str())
+            .send(&checkout_message(&order, payer, card)?, order.id.as_str())
             .await
             .map_err(|err| {
                 tracing::error!(error = %err, "checkout message not sent");
@@ -82,17 +89,21 @@ pub async fn handle(
     Ok(http::json(StatusCode::ACCEPTED, &OrderView::from(&order)))
 }
 
-fn checkout_message(order: &Order, card: Card) -> Result<CheckoutRequested, ApiError> {
+fn checkout_message(
+    order: &Order,
+    payer: &Payer,
+    card: Card,
+) -> Result<CheckoutRequested, ApiError> {
     let total = order
         .total()
         .ok_or_else(|| OrderError::from(RuleBroken::Empty))?;
     Ok(CheckoutRequested {
-        order_id: order.id.to_string(),
+        order_id: order.id.clone(),
         owner: order.owner.clone(),
-        email: order.email.clone().unwrap_or_default(),
+        email: payer.email.clone(),
         amount: total.minor,
         currency: total.currency,
         card,
-        requested_at: order.updated_at.clone(),
+        requested_at: order.updated_at,
     })
 }

@@ -8,9 +8,12 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::auth::Caller;
 use shared::http::{self, ApiError};
+use shared::ids::OrderId;
+use shared::messages::{OrderStatus, OrderView};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-use crate::domain::{OrderId, OrderView, Status};
-use crate::store::{Listing, OrderStore};
+use crate::store::{Listing, OrderStore, PagePosition};
 
 pub const DEFAULT_LIMIT: i32 = 20;
 pub const MAX_LIMIT: i32 = 100;
@@ -26,8 +29,8 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
     let limit = http::page_limit(&request, DEFAULT_LIMIT, MAX_LIMIT)?;
     let status = http::query_parameter(&request, "status");
     let listing = match (caller.is_admin(), status) {
-        (true, None) => Listing::WithStatus(Status::Open),
-        (true, Some(raw)) => Listing::WithStatus(Status::parse(raw).ok_or_else(|| {
+        (true, None) => Listing::WithStatus(OrderStatus::Open),
+        (true, Some(raw)) => Listing::WithStatus(OrderStatus::parse(raw).ok_or_else(|| {
             ApiError::bad_request(
                 "invalid_status",
                 "status must be OPEN, PENDING_PAYMENT, PAID or PAYMENT_FAILED",
@@ -44,8 +47,11 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
     let after = http::query_parameter(&request, "cursor")
         .map(|raw| {
             let parts = http::decode_cursor(raw, 2)?;
-            let id = OrderId::parse(&parts[1]).ok_or_else(http::invalid_cursor)?;
-            Ok::<_, ApiError>((parts[0].clone(), id))
+            Ok::<_, ApiError>(PagePosition {
+                created_at: OffsetDateTime::parse(&parts[0], &Rfc3339)
+                    .map_err(|_| http::invalid_cursor())?,
+                id: OrderId::parse(&parts[1]).map_err(|_| http::invalid_cursor())?,
+            })
         })
         .transpose()?;
     let page = store.page(listing, limit, after).await?;
@@ -53,9 +59,10 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
         StatusCode::OK,
         &OrdersPage {
             orders: page.orders.iter().map(OrderView::from).collect(),
-            next_cursor: page
-                .next
-                .map(|(created_at, id)| http::encode_cursor(&[&created_at, id.as_str()])),
+            next_cursor: page.next.map(|next| {
+                let created_at = next.created_at.format(&Rfc3339).unwrap_or_default();
+                http::encode_cursor(&[&created_at, next.id.as_str()])
+            }),
         },
     ))
 }

@@ -20,6 +20,7 @@ pub mod update_item;
 
 use serde::Deserialize;
 use shared::http::ApiError;
+use shared::ids::ProductId;
 
 use crate::domain::MAX_QUANTITY;
 
@@ -32,20 +33,14 @@ struct ItemForm {
 }
 
 impl ItemForm {
-    /// The product id, if it could name a product at all (a slug), and the quantity, if it is
-    /// within `min..=99`.
-    fn checked(self, min: u32) -> Result<(String, u32), ApiError> {
+    /// The product id, if it could name a product at all, and the quantity, if it is within
+    /// `min..=99`.
+    fn checked(self, min: u32) -> Result<(ProductId, u32), ApiError> {
         let mut fields = shared::http::FieldErrors::default();
-        let id_ok = (1..=64).contains(&self.product_id.len())
-            && self
-                .product_id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let product_id = fields.check(
             "product_id",
-            id_ok
-                .then_some(self.product_id)
-                .ok_or_else(|| "must be a product's id, such as enamel-camp-mug".to_owned()),
+            ProductId::parse(&self.product_id)
+                .map_err(|_| "must be a product's id, such as enamel-camp-mug".to_owned()),
         );
         let qty = fields.check(
             "qty",

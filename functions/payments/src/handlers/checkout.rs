@@ -10,7 +10,6 @@ use shared::messages::{CheckoutRequested, PaymentOutcome, PaymentSettled};
 use shared::money::Money;
 use shared::sqs::{self, FifoQueue, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::gateway::{Charge, ChargeRequest, PaymentGateway};
 use crate::store::PaymentStore;
@@ -31,22 +30,17 @@ async fn pay<G: PaymentGateway>(
     message: SqsMessage,
 ) -> Result<(), MessageError> {
     let checkout: CheckoutRequested = sqs::body(&message)?;
-    if checkout.order_id.is_empty() || checkout.amount <= 0 {
+    if checkout.amount <= 0 {
         return Err(MessageError::Poison(format!(
             "order {:?} asks for {}",
             checkout.order_id, checkout.amount
         )));
     }
-    let now = || {
-        OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default()
-    };
     let mut record = store
-        .begin(&checkout, &now())
+        .begin(&checkout, OffsetDateTime::now_utc())
         .await
         .map_err(MessageError::retry)?;
-    if record.outcome.is_none() {
+    if record.state.outcome().is_none() {
         let charge = gateway
             .charge(ChargeRequest {
                 idempotency_key: &format!("order-{}", checkout.order_id),
@@ -60,12 +54,12 @@ async fn pay<G: PaymentGateway>(
             Charge::Declined(reason) => PaymentOutcome::Declined { reason },
         };
         record = store
-            .settle(&checkout.order_id, &outcome, &now())
+            .settle(&record, &outcome, OffsetDateTime::now_utc())
             .await
             .map_err(MessageError::retry)?;
         tracing::info!(order_id = %checkout.order_id, ?outcome, "payment settled");
     }
-    let (Some(outcome), Some(settled_at)) = (record.outcome, record.settled_at) else {
+    let Some((outcome, settled_at)) = record.state.outcome() else {
         return Err(MessageError::Retry("the payment is not settled yet".into()));
     };
     let settled = PaymentSettled {
@@ -74,7 +68,7 @@ async fn pay<G: PaymentGateway>(
         settled_at,
     };
     results
-        .send(&settled, &checkout.order_id)
+        .send(&settled, checkout.order_id.as_str())
         .await
         .map_err(MessageError::retry)
 }

@@ -17,9 +17,12 @@ pub async fn handle(store: &ProductStore, request: Request) -> Result<Response<B
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "slug_taken",
-            format!("a product with the slug {} already exists", new.slug),
+            format!(
+                "a product with the slug {} already exists",
+                new.product.slug
+            ),
         ));
     }
-    tracing::info!(slug = %new.slug, by = %caller.username, "product created");
+    tracing::info!(slug = %new.product.slug, by = %caller.username, "product created");
     Ok(http::json(StatusCode::CREATED, &new.product))
 }

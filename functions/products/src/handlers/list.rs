@@ -5,8 +5,9 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::http::{self, ApiError};
 
-use crate::domain::{Product, Slug};
+use crate::domain::Product;
 use crate::store::ProductStore;
+use shared::ids::ProductId;
 
 pub const DEFAULT_LIMIT: i32 = 24;
 pub const MAX_LIMIT: i32 = 100;
@@ -22,7 +23,7 @@ pub async fn handle(store: &ProductStore, request: Request) -> Result<Response<B
     let after = http::query_parameter(&request, "cursor")
         .map(|raw| {
             let parts = http::decode_cursor(raw, 1)?;
-            Slug::parse(&parts[0]).map_err(|_| http::invalid_cursor())
+            ProductId::parse(&parts[0]).map_err(|_| http::invalid_cursor())
         })
         .transpose()?;
     let page = store.page(limit, after.as_ref()).await?;

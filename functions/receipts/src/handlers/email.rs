@@ -25,7 +25,7 @@ async fn send(
     message: SqsMessage,
 ) -> Result<(), MessageError> {
     let receipt: ReceiptRequested = sqs::body(&message)?;
-    let order_id = receipt.order_id.as_str();
+    let order_id = &receipt.order_id;
     match store
         .claim_email(order_id, OffsetDateTime::now_utc())
         .await
@@ -56,7 +56,7 @@ async fn send(
                 .mark_sent(order_id, &message_id, OffsetDateTime::now_utc())
                 .await
                 .map_err(MessageError::retry)?;
-            tracing::info!(order_id, "receipt e-mailed");
+            tracing::info!(%order_id, "receipt e-mailed");
             Ok(())
         }
         Err(err) => {

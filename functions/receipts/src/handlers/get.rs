@@ -10,9 +10,9 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use shared::auth::Caller;
 use shared::http::{self, ApiError};
 use shared::invoke::{Get, HttpFunction};
+use shared::messages::OrderView;
 
 use crate::archive::{Archive, ArchiveError};
-use crate::receipt::OrderAnswer;
 
 pub async fn handle(
     orders: &HttpFunction,
@@ -40,7 +40,7 @@ pub async fn handle(
         })
         .await
         .map_err(|err| unavailable(err.to_string()))?;
-    let order: OrderAnswer = match answer.status {
+    let order: OrderView = match answer.status {
         200 => serde_json::from_slice(&answer.body)
             .map_err(|err| unavailable(format!("unexpected order: {err}")))?,
         404 => {
@@ -51,13 +51,13 @@ pub async fn handle(
         }
         status => return Err(unavailable(format!("order-show answered {status}"))),
     };
-    let paid = order.as_paid().ok_or_else(|| {
+    let paid = order.receipt().ok_or_else(|| {
         ApiError::new(
             StatusCode::CONFLICT,
             "order_not_paid",
             format!(
                 "order {id} is {}; its receipt is ready once it is paid",
-                order.status
+                order.status.as_str()
             ),
         )
     })?;

@@ -5,13 +5,11 @@ use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
 use shared::http::{self, ApiError};
 
-use crate::domain::Username;
 use crate::store::UserStore;
 
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let not_found = || ApiError::not_found("user_not_found", "your account no longer exists");
-    let username = Username::parse(&caller.username).map_err(|_| not_found())?;
-    let stored = store.find(&username).await?.ok_or_else(not_found)?;
+    let stored = store.find(&caller.username).await?.ok_or_else(not_found)?;
     Ok(http::json(StatusCode::OK, &stored.user))
 }

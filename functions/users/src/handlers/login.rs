@@ -76,10 +76,7 @@ pub async fn handle(
 
     store.clear_failed_logins(&username).await?;
     let session_id = uuid::Uuid::new_v4().simple().to_string();
-    let issued = keys
-        .signing()
-        .await
-        .issue(username.as_str(), &session_id, now)?;
+    let issued = keys.signing().await.issue(&username, &session_id, now)?;
     store
         .start_session(&session_id, &username, issued.expires_at)
         .await?;

@@ -1,0 +1,366 @@
+//! Orders and what can happen to them, as pure data and rules: no I/O here, so every rule is
+//! tested without a table.
+//!
+//! An order's [`State`] is a type: open while the customer fills it, pending payment once checked
+//! out (with who pays), then paid (with when) or payment failed (with why). What only some states
+//! have lives in those states, so a paid order without a payer cannot be built. Only an open
+//! order changes. The same types are the stored record: `serde` maps them to the table's items.
+
+use serde::{Deserialize, Serialize};
+use shared::ids::{OrderId, ProductId, Username};
+use shared::messages::{DeclineReason, OrderLine, OrderStatus, OrderView, PaymentOutcome};
+use shared::money::{Currency, Money};
+use time::OffsetDateTime;
+
+#[cfg(test)]
+mod tests;
+
+/// How many of one product a line may hold.
+pub const MAX_QUANTITY: u32 = 99;
+/// How many different products an order may hold.
+pub const MAX_LINES: usize = 50;
+
+/// A product as the catalogue priced it when it was added: the order keeps this snapshot, so a
+/// later price change does not change an order already placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub product_id: ProductId,
+    pub name: String,
+    pub unit_price: Money,
+}
+
+/// One product in an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub product_id: ProductId,
+    pub name: String,
+    pub unit_price: Money,
+    pub quantity: u32,
+}
+
+impl Line {
+    pub fn total(&self) -> Option<Money> {
+        self.unit_price.times(self.quantity)
+    }
+}
+
+/// What a customer asked for that the order's rules do not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleBroken {
+    #[error("a line may hold 1 to {MAX_QUANTITY} of a product; this would make {0}")]
+    Quantity(u32),
+    #[error("an order may hold at most {MAX_LINES} different products")]
+    TooManyLines,
+    #[error("this order is in {order}; {product} is priced in {product_currency}")]
+    CurrencyMismatch {
+        product: String,
+        order: Currency,
+        product_currency: Currency,
+    },
+    #[error("{0} is not in your order")]
+    NotInOrder(ProductId),
+    #[error("the order total is too large")]
+    TotalTooLarge,
+    #[error("your order is empty; add something before checking out")]
+    Empty,
+    #[error("this order is {}, so it can no longer change", .0.as_str())]
+    NotOpen(OrderStatus),
+    #[error("this order was never checked out, so it has no payment to settle")]
+    NotCheckedOut,
+}
+
+/// Who pays for an order, as the order remembers them from its checkout: never the full card
+/// number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payer {
+    pub card_last4: String,
+    /// Where the receipt goes.
+    pub email: String,
+    /// Who the receipt is for.
+    pub customer_name: String,
+}
+
+/// Where an order is in its life, with what that stage knows. Stored flattened into the order's
+/// item, its `status` attribute naming the stage (the `ByStatus` index's partition key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    Open,
+    PendingPayment {
+        #[serde(flatten)]
+        payer: Payer,
+        /// Whether the checkout message is known to have been sent.
+        #[serde(default)]
+        payment_requested: bool,
+    },
+    Paid {
+        #[serde(flatten)]
+        payer: Payer,
+        #[serde(with = "time::serde::rfc3339")]
+        paid_at: OffsetDateTime,
+        /// Whether the receipt message is known to have been sent.
+        #[serde(default)]
+        receipt_requested: bool,
+    },
+    PaymentFailed {
+        #[serde(flatten)]
+        payer: Payer,
+        payment_failure: DeclineReason,
+    },
+}
+
+impl State {
+    pub fn status(&self) -> OrderStatus {
+        match self {
+            Self::Open => OrderStatus::Open,
+            Self::PendingPayment { .. } => OrderStatus::PendingPayment,
+            Self::Paid { .. } => OrderStatus::Paid,
+            Self::PaymentFailed { .. } => OrderStatus::PaymentFailed,
+        }
+    }
+
+    /// Who pays, once checked out.
+    pub fn payer(&self) -> Option<&Payer> {
+        match self {
+            Self::Open => None,
+            Self::PendingPayment { payer, .. }
+            | Self::Paid { payer, .. }
+            | Self::PaymentFailed { payer, .. } => Some(payer),
+        }
+    }
+}
+
+/// An order, as the API shows it and as the orders table stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub owner: Username,
+    pub lines: Vec<Line>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(flatten)]
+    pub state: State,
+    /// Incremented by every write; a write that expects an older version fails, so two
+    /// concurrent changes cannot overwrite each other.
+    pub version: u64,
+}
+
+impl Order {
+    pub fn new(owner: Username, now: OffsetDateTime) -> Self {
+        Self {
+            id: OrderId::generate(),
+            owner,
+            lines: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            state: State::Open,
+            version: 0,
+        }
+    }
+
+    pub fn status(&self) -> OrderStatus {
+        self.state.status()
+    }
+
+    /// The order's currency: that of its lines, or none while it is empty.
+    pub fn currency(&self) -> Option<Currency> {
+        self.lines.first().map(|line| line.unit_price.currency)
+    }
+
+    /// The sum of the line totals: `None` while empty (it has no currency yet).
+    pub fn total(&self) -> Option<Money> {
+        total_of(&self.lines).ok().flatten()
+    }
+
+    fn ensure_open(&self) -> Result<(), RuleBroken> {
+        match self.state {
+            State::Open => Ok(()),
+            _ => Err(RuleBroken::NotOpen(self.status())),
+        }
+    }
+
+    /// Adds `quantity` of `product`, refreshing the line's name and price to the catalogue's
+    /// current ones.
+    pub fn add(&mut self, product: Priced, quantity: u32) -> Result<(), RuleBroken> {
+        self.ensure_open()?;
+        if let Some(currency) = self.currency()
+            && currency != product.unit_price.currency
+        {
+            return Err(RuleBroken::CurrencyMismatch {
+                product: product.name,
+                order: currency,
+                product_currency: product.unit_price.currency,
+            });
+        }
+        let existing = self
+            .lines
+            .iter()
+            .position(|line| line.product_id == product.product_id);
+        let quantity_now = existing.map_or(0, |i| self.lines[i].quantity);
+        let wanted = quantity_now.saturating_add(quantity);
+        if !(1..=MAX_QUANTITY).contains(&wanted) {
+            return Err(RuleBroken::Quantity(wanted));
+        }
+        let line = Line {
+            product_id: product.product_id,
+            name: product.name,
+            unit_price: product.unit_price,
+            quantity: wanted,
+        };
+        let mut lines = self.lines.clone();
+        match existing {
+            Some(i) => lines[i] = line,
+            None if lines.len() >= MAX_LINES => return Err(RuleBroken::TooManyLines),
+            None => lines.push(line),
+        }
+        self.replace_lines(lines)
+    }
+
+    /// Sets the quantity of a product already in the order; 0 removes its line.
+    pub fn set_quantity(
+        &mut self,
+        product_id: &ProductId,
+        quantity: u32,
+    ) -> Result<(), RuleBroken> {
+        self.ensure_open()?;
+        if quantity > MAX_QUANTITY {
+            return Err(RuleBroken::Quantity(quantity));
+        }
+        let index = self
+            .lines
+            .iter()
+            .position(|line| &line.product_id == product_id)
+            .ok_or_else(|| RuleBroken::NotInOrder(product_id.clone()))?;
+        let mut lines = self.lines.clone();
+        if quantity == 0 {
+            lines.remove(index);
+        } else {
+            lines[index].quantity = quantity;
+        }
+        self.replace_lines(lines)
+    }
+
+    /// Takes `lines` as the order's lines if their total can be computed; otherwise changes
+    /// nothing.
+    fn replace_lines(&mut self, lines: Vec<Line>) -> Result<(), RuleBroken> {
+        total_of(&lines)?;
+        self.lines = lines;
+        Ok(())
+    }
+
+    /// Whether the order may be checked out now.
+    pub fn can_check_out(&self) -> Result<(), RuleBroken> {
+        self.ensure_open()?;
+        if self.lines.is_empty() {
+            return Err(RuleBroken::Empty);
+        }
+        Ok(())
+    }
+
+    /// This order checked out at `now`: pending payment by `payer`, its lines frozen. The next
+    /// version; it is stored only if the order is still at this one.
+    pub fn check_out(&self, payer: Payer, now: OffsetDateTime) -> Result<Self, RuleBroken> {
+        self.can_check_out()?;
+        Ok(self.next(
+            State::PendingPayment {
+                payer,
+                payment_requested: false,
+            },
+            now,
+        ))
+    }
+
+    /// This order with the payments service's verdict, settled `at`: paid or payment failed.
+    /// `None` if it was already settled, because verdicts are delivered at least once and the
+    /// first one stands.
+    pub fn settle(
+        &self,
+        outcome: &PaymentOutcome,
+        at: OffsetDateTime,
+    ) -> Result<Option<Self>, RuleBroken> {
+        let payer = match &self.state {
+            State::PendingPayment { payer, .. } => payer.clone(),
+            State::Paid { .. } | State::PaymentFailed { .. } => return Ok(None),
+            State::Open => return Err(RuleBroken::NotCheckedOut),
+        };
+        let state = match outcome {
+            PaymentOutcome::Approved { .. } => State::Paid {
+                payer,
+                paid_at: at,
+                receipt_requested: false,
+            },
+            PaymentOutcome::Declined { reason } => State::PaymentFailed {
+                payer,
+                payment_failure: *reason,
+            },
+        };
+        Ok(Some(self.next(state, at)))
+    }
+
+    /// This order in `state` as of `now`, one version on.
+    fn next(&self, state: State, now: OffsetDateTime) -> Self {
+        Self {
+            state,
+            version: self.version + 1,
+            updated_at: now,
+            ..self.clone()
+        }
+    }
+}
+
+/// The sum of `lines`' totals (`None` for no lines), or an error if it would overflow.
+fn total_of(lines: &[Line]) -> Result<Option<Money>, RuleBroken> {
+    let Some(first) = lines.first() else {
+        return Ok(None);
+    };
+    lines
+        .iter()
+        .try_fold(Money::zero(first.unit_price.currency), |sum, line| {
+            sum.plus(line.total()?)
+        })
+        .map(Some)
+        .ok_or(RuleBroken::TotalTooLarge)
+}
+
+/// An order as the API shows it: lines with their totals, the order's total, and what its state
+/// knows.
+impl From<&Order> for OrderView {
+    fn from(order: &Order) -> Self {
+        let payer = order.state.payer();
+        let (paid_at, payment_failure) = match &order.state {
+            State::Paid { paid_at, .. } => (Some(*paid_at), None),
+            State::PaymentFailed {
+                payment_failure, ..
+            } => (None, Some(payment_failure.explain().to_owned())),
+            State::Open | State::PendingPayment { .. } => (None, None),
+        };
+        Self {
+            id: order.id.clone(),
+            owner: order.owner.clone(),
+            status: order.status(),
+            currency: order.currency(),
+            lines: order
+                .lines
+                .iter()
+                .map(|line| OrderLine {
+                    product_id: line.product_id.clone(),
+                    name: line.name.clone(),
+                    unit_price: line.unit_price.minor,
+                    quantity: line.quantity,
+                    line_total: line.total().map_or(0, |total| total.minor),
+                })
+                .collect(),
+            total: order.total().map_or(0, |total| total.minor),
+            item_count: order.lines.iter().map(|line| line.quantity).sum(),
+            created_at: order.created_at,
+            updated_at: order.updated_at,
+            card_last4: payer.map(|payer| payer.card_last4.clone()),
+            paid_at,
+            payment_failure,
+            customer_name: payer.map(|payer| payer.customer_name.clone()),
+            email: payer.map(|payer| payer.email.clone()),
+        }
+    }
+}
