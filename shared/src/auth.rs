@@ -10,12 +10,11 @@
 //! our JSON shape, with the reason) when there is none. That keeps the answer the same everywhere:
 //! an HTTP API authorizer that refused would make API Gateway answer a bare 403 instead.
 
-use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 
-use crate::http::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::ids::Username;
 
 /// What a user may do beyond their own account.
@@ -96,13 +95,12 @@ impl Rejection {
             Self::SessionEnded => "this session has ended; log in again",
             Self::Unavailable => {
                 return ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "auth_unavailable",
+                    ErrorCode::AuthUnavailable,
                     "signing in is temporarily unavailable; try again shortly",
                 );
             }
         };
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        ApiError::new(ErrorCode::Unauthorized, message)
     }
 }
 
@@ -161,8 +159,7 @@ impl Caller {
         match self.role {
             Role::Admin => Ok(()),
             Role::Customer => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 "this route is for administrators",
             )),
         }
@@ -179,6 +176,7 @@ mod tests {
     use lambda_http::aws_lambda_events::apigw::{
         ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext,
     };
+    use lambda_http::http::StatusCode;
 
     fn request_with(context: Option<serde_json::Value>) -> Request {
         let mut http_context = ApiGatewayV2httpRequestContext::default();

@@ -19,89 +19,9 @@ use serde::de::DeserializeOwned;
 /// shop accepts is a small form; nothing legitimate comes close.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// What a client is told about a fault of ours; the detail is in the log.
-pub const INTERNAL_ERROR_MESSAGE: &str = "something went wrong on our side; it has been logged";
-
-/// An error type that knows what it means over HTTP.
-///
-/// Domain errors implement this and convert into [`ApiError`] with `?`.
-pub trait HttpError: std::error::Error {
-    fn status(&self) -> StatusCode;
-
-    /// A stable, machine-readable code such as `username_taken`.
-    fn code(&self) -> &'static str;
-
-    /// What the client is told. Client errors explain themselves; a server error keeps its detail
-    /// for the log and, unless it overrides this to say what is unavailable, tells the client only
-    /// that the fault is ours.
-    fn public_message(&self) -> String {
-        if self.status().is_server_error() {
-            INTERNAL_ERROR_MESSAGE.into()
-        } else {
-            self.to_string()
-        }
-    }
-}
-
-/// An error response: status, code, message and, for validation failures, the fields at fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    fields: BTreeMap<String, String>,
-    retry_after: Option<u64>,
-}
+pub use crate::error::{ApiError, ErrorCode, FieldErrors, HttpError, INTERNAL_ERROR_MESSAGE};
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            fields: BTreeMap::new(),
-            retry_after: None,
-        }
-    }
-
-    /// Tells the client, in `Retry-After`, how many seconds to wait before trying again.
-    pub fn with_retry_after(self, seconds: u64) -> Self {
-        Self {
-            retry_after: Some(seconds),
-            ..self
-        }
-    }
-
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, message)
-    }
-
-    /// A request that failed validation; `fields` maps each bad field to what is wrong with it.
-    pub fn validation(fields: BTreeMap<String, String>) -> Self {
-        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
-        let message = format!("invalid {}", names.join(", "));
-        Self {
-            fields,
-            ..Self::bad_request("validation_failed", message)
-        }
-    }
-
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
     pub fn into_response(self) -> Response<Body> {
         #[derive(Serialize)]
         struct ErrorBody<'a> {
@@ -111,68 +31,24 @@ impl ApiError {
             fields: &'a BTreeMap<String, String>,
         }
         let mut response = json(
-            self.status,
+            self.status(),
             &ErrorBody {
-                error: self.code,
-                message: &self.message,
-                fields: &self.fields,
+                error: self.code().as_str(),
+                message: self.message(),
+                fields: self.fields(),
             },
         );
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.status() == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = self.retry_after() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
-    }
-}
-
-/// Collects what is wrong with each field of a request, so one response can name them all.
-#[derive(Debug, Default)]
-pub struct FieldErrors(BTreeMap<String, String>);
-
-impl FieldErrors {
-    /// The value if `result` holds one; otherwise notes the problem under `field`.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result
-            .map_err(|problem| self.0.insert(field.to_owned(), problem))
-            .ok()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// A 400 naming every field noted so far.
-    pub fn into_error(self) -> ApiError {
-        ApiError::validation(self.0)
-    }
-}
-
-impl<E: HttpError> From<E> for ApiError {
-    fn from(err: E) -> Self {
-        let status = err.status();
-        if status.is_server_error() {
-            tracing::error!(code = err.code(), error = %err, "request failed");
-        }
-        Self::new(status, err.code(), err.public_message())
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
     }
 }
 
@@ -223,8 +99,7 @@ pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
     let bytes: &[u8] = request.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            ErrorCode::BodyTooLarge,
             format!(
                 "the request body is {} bytes; the limit is {MAX_BODY_BYTES}",
                 bytes.len()
@@ -232,22 +107,25 @@ pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "empty_body",
+        return Err(ApiError::new(
+            ErrorCode::EmptyBody,
             "the request body is empty; send a JSON object",
         ));
     }
     match BodyFormat::of(request, bytes)? {
         BodyFormat::Json => serde_json::from_slice(bytes).map_err(|err| {
             let code = if err.is_data() {
-                "invalid_body"
+                ErrorCode::InvalidBody
             } else {
-                "malformed_json"
+                ErrorCode::MalformedJson
             };
-            ApiError::bad_request(code, format!("the request body is not accepted: {err}"))
+            ApiError::new(code, format!("the request body is not accepted: {err}"))
         }),
         BodyFormat::Form => serde_urlencoded::from_bytes(bytes).map_err(|err| {
-            ApiError::bad_request("invalid_body", format!("the form is not accepted: {err}"))
+            ApiError::new(
+                ErrorCode::InvalidBody,
+                format!("the form is not accepted: {err}"),
+            )
         }),
     }
 }
@@ -287,8 +165,7 @@ impl BodyFormat {
                 Ok(Self::Json)
             }
             other => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 format!(
                     "content type `{other}` is not accepted; send application/json or application/x-www-form-urlencoded"
                 ),
@@ -303,7 +180,7 @@ pub fn path_parameter(request: &Request, name: &str) -> Result<String, ApiError>
         .path_parameters_ref()
         .and_then(|params| params.first(name))
         .map(str::to_owned)
-        .ok_or_else(|| ApiError::not_found("not_found", format!("the path has no {name}")))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("the path has no {name}")))
 }
 
 /// A query-string parameter, if present.
@@ -323,8 +200,8 @@ pub fn page_limit(request: &Request, default: i32, max: i32) -> Result<i32, ApiE
         .ok()
         .filter(|limit| (1..=max).contains(limit))
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_limit",
+            ApiError::new(
+                ErrorCode::InvalidLimit,
                 format!("limit must be a whole number from 1 to {max}"),
             )
         })
@@ -352,8 +229,8 @@ pub fn decode_cursor(raw: &str, count: usize) -> Result<Vec<String>, ApiError> {
 
 /// The 400 for a cursor this API did not hand out.
 pub fn invalid_cursor() -> ApiError {
-    ApiError::bad_request(
-        "invalid_cursor",
+    ApiError::new(
+        ErrorCode::InvalidCursor,
         "cursor is not one this API returned; start again without it",
     )
 }
@@ -441,7 +318,11 @@ mod tests {
         ];
         for (request, status, code) in cases {
             let err = parse_body::<Login>(&request).unwrap_err();
-            assert_eq!((err.status().as_u16(), err.code()), (status, code), "{err}");
+            assert_eq!(
+                (err.status().as_u16(), err.code().as_str()),
+                (status, code),
+                "{err}"
+            );
         }
     }
 
@@ -462,8 +343,7 @@ mod tests {
             })
         );
 
-        let unauthorized =
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in").into_response();
+        let unauthorized = ApiError::new(ErrorCode::Unauthorized, "log in").into_response();
         assert_eq!(unauthorized.headers()[header::WWW_AUTHENTICATE], "Bearer");
         assert_eq!(
             body_of(&unauthorized),
@@ -506,28 +386,5 @@ mod tests {
                 "invalid_limit"
             );
         }
-    }
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("connection to db-7 refused")]
-    struct Outage;
-
-    impl HttpError for Outage {
-        fn status(&self) -> StatusCode {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        fn code(&self) -> &'static str {
-            "storage_unavailable"
-        }
-        fn public_message(&self) -> String {
-            "storage is unavailable".into()
-        }
-    }
-
-    #[test]
-    fn server_errors_keep_their_detail_out_of_the_response() {
-        let err = ApiError::from(Outage);
-        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(err.message(), "storage is unavailable");
     }
 }

@@ -4,8 +4,10 @@
 //!   name of what is missing rather than at the first request.
 //! - [`aws`]: the AWS SDK configuration, built once per cold start. Endpoints follow the standard
 //!   `AWS_ENDPOINT_URL_*` variables, which is how local runs and tests reach the emulators.
-//! - [`http`]: the one mapping from errors to HTTP responses (`{"error": code, "message": text}`),
-//!   request-body parsing with a size limit, and [`http::serve`], which runs a handler as a Lambda.
+//! - [`error`]: every error code the API answers with and its HTTP status, in one table; the
+//!   error response (`{"error": code, "message": text}`) and how domain errors become one.
+//! - [`http`]: error responses, request-body parsing with a size limit, and [`http::serve`],
+//!   which runs a handler as a Lambda.
 //! - [`auth`]: who is calling. The users service's Lambda authorizer verifies the token and writes an
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
 //! - [`ids`]: the identifiers several services share (usernames, product ids), parsed once.
@@ -20,6 +22,7 @@
 pub mod auth;
 pub mod aws;
 pub mod config;
+pub mod error;
 pub mod http;
 pub mod ids;
 pub mod invoke;

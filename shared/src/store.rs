@@ -14,11 +14,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_http::http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::http::{HttpError, INTERNAL_ERROR_MESSAGE};
+use crate::error::{ErrorCode, HttpError, INTERNAL_ERROR_MESSAGE};
 
 /// A DynamoDB call that failed for a reason the client cannot fix.
 #[derive(Debug, thiserror::Error)]
@@ -77,19 +76,11 @@ impl StoreError {
 }
 
 impl HttpError for StoreError {
-    fn status(&self) -> StatusCode {
+    fn code(&self) -> ErrorCode {
         if self.unavailable {
-            StatusCode::SERVICE_UNAVAILABLE
+            ErrorCode::StorageUnavailable
         } else {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
-
-    fn code(&self) -> &'static str {
-        if self.unavailable {
-            "storage_unavailable"
-        } else {
-            "internal_error"
+            ErrorCode::InternalError
         }
     }
 

@@ -235,3 +235,57 @@ fn every_sample_event_parses_and_targets_a_declared_function() {
         .collect();
     assert_eq!(covered, all, "every function needs a sample event");
 }
+
+/// Every code the API answers is in `openapi.yaml`'s `ErrorCode` list and nothing else is; where a
+/// route's response names codes ("... (`order_not_paid`)"), each is answered with that status.
+#[test]
+fn openapi_lists_exactly_the_error_codes_and_their_statuses() {
+    use shared::error::ErrorCode;
+    let spec = openapi();
+    let listed: BTreeSet<&str> = spec["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code.as_str().unwrap())
+        .collect();
+    let answered: BTreeSet<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+    assert_eq!(listed, answered);
+    assert_eq!(
+        spec["components"]["schemas"]["Error"]["properties"]["error"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+    let code_of = |name: &str| ErrorCode::ALL.iter().find(|code| code.as_str() == name);
+    let named = |description: &str| -> Vec<String> {
+        description
+            .split("(`")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("`)").map(|(code, _)| code.to_owned()))
+            .collect()
+    };
+    let mut checked = 0;
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let description = response["description"].as_str().unwrap_or_default();
+                for name in named(description) {
+                    let code = code_of(&name).unwrap_or_else(|| {
+                        panic!("{method} {path} {status} names {name}, which no error has")
+                    });
+                    assert_eq!(
+                        code.status().as_str(),
+                        status,
+                        "{method} {path} documents {name} as a {status}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        let description = response["description"].as_str().unwrap_or_default();
+        for code in named(description) {
+            assert!(code_of(&code).is_some(), "response {name} names {code}");
+        }
+    }
+    assert!(checked > 10, "only {checked} documented codes were checked");
+}

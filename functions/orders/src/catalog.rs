@@ -4,9 +4,9 @@
 //! `product-get` function (named in the template by `!Ref ProductGetFunction`) the way
 //! [`shared::invoke`] describes.
 
-use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::config::ConfigError;
+use shared::error::ErrorCode;
 use shared::http::HttpError;
 use shared::ids::ProductId;
 use shared::invoke::{Get, HttpFunction};
@@ -24,17 +24,10 @@ pub enum CatalogError {
 }
 
 impl HttpError for CatalogError {
-    fn status(&self) -> StatusCode {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NotFound(_) => "product_not_found",
-            Self::Unavailable(_) => "catalog_unavailable",
+            Self::NotFound(_) => ErrorCode::ProductNotFound,
+            Self::Unavailable(_) => ErrorCode::CatalogUnavailable,
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use lambda_http::http::StatusCode;
+use shared::error::ErrorCode;
 use shared::http::HttpError;
 use shared::ids::Username;
 use shared::store::StoreError;
@@ -31,28 +31,18 @@ pub enum OrderError {
 }
 
 impl HttpError for OrderError {
-    fn status(&self) -> StatusCode {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::Rule(RuleBroken::NotInOrder(_)) | Self::NoOpenOrder => StatusCode::NOT_FOUND,
-            Self::Rule(RuleBroken::Empty | RuleBroken::NotOpen(_) | RuleBroken::NotCheckedOut)
-            | Self::Busy => StatusCode::CONFLICT,
-            Self::Rule(_) => StatusCode::BAD_REQUEST,
-            Self::Store(err) => err.status(),
-        }
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Rule(RuleBroken::Quantity(_)) => "invalid_quantity",
-            Self::Rule(RuleBroken::TooManyLines) => "too_many_lines",
-            Self::Rule(RuleBroken::CurrencyMismatch { .. }) => "currency_mismatch",
-            Self::Rule(RuleBroken::NotInOrder(_)) => "line_not_found",
-            Self::Rule(RuleBroken::TotalTooLarge) => "total_too_large",
-            Self::Rule(RuleBroken::Empty) => "order_empty",
-            Self::Rule(RuleBroken::NotOpen(_)) => "order_not_open",
-            Self::Rule(RuleBroken::NotCheckedOut) => "order_not_checked_out",
-            Self::NoOpenOrder => "no_open_order",
-            Self::Busy => "order_busy",
+            Self::Rule(RuleBroken::Quantity(_)) => ErrorCode::InvalidQuantity,
+            Self::Rule(RuleBroken::TooManyLines) => ErrorCode::TooManyLines,
+            Self::Rule(RuleBroken::CurrencyMismatch { .. }) => ErrorCode::CurrencyMismatch,
+            Self::Rule(RuleBroken::NotInOrder(_)) => ErrorCode::LineNotFound,
+            Self::Rule(RuleBroken::TotalTooLarge) => ErrorCode::TotalTooLarge,
+            Self::Rule(RuleBroken::Empty) => ErrorCode::OrderEmpty,
+            Self::Rule(RuleBroken::NotOpen(_)) => ErrorCode::OrderNotOpen,
+            Self::Rule(RuleBroken::NotCheckedOut) => ErrorCode::OrderNotCheckedOut,
+            Self::NoOpenOrder => ErrorCode::NoOpenOrder,
+            Self::Busy => ErrorCode::OrderBusy,
             Self::Store(err) => err.code(),
         }
     }

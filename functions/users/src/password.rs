@@ -8,7 +8,7 @@
 //! benchmarks measured a 220 MB peak for `user-create`.)
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use lambda_http::http::StatusCode;
+use shared::error::ErrorCode;
 use shared::http::HttpError;
 
 use crate::domain::Password;
@@ -23,12 +23,8 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YCxKG0n4bA+Fgfn5HT9+Ag$
 pub struct HashError(String);
 
 impl HttpError for HashError {
-    fn status(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
-
-    fn code(&self) -> &'static str {
-        "internal_error"
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InternalError
     }
 }
 

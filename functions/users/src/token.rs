@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::Rejection;
 use shared::config::{self, ConfigError};
+use shared::error::ErrorCode;
 use shared::http::HttpError;
 use shared::ids::Username;
 use time::OffsetDateTime;
@@ -53,12 +53,8 @@ pub struct IssuedToken {
 pub struct SigningError(jsonwebtoken::errors::Error);
 
 impl HttpError for SigningError {
-    fn status(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
-
-    fn code(&self) -> &'static str {
-        "internal_error"
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InternalError
     }
 }
 

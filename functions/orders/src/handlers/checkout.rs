@@ -12,6 +12,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::messages::{Card, CheckoutRequested, OrderView};
 use shared::sqs::FifoQueue;
@@ -51,8 +52,7 @@ pub async fn handle(
             State::PendingPayment { payer, .. } => {
                 if payer.card_last4 != card.last4() {
                     return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "checkout_in_progress",
+                        ErrorCode::CheckoutInProgress,
                         format!(
                             "this order is already being paid with the card ending in {}",
                             payer.card_last4
@@ -77,8 +77,7 @@ pub async fn handle(
             .map_err(|err| {
                 tracing::error!(error = %err, "checkout message not sent");
                 ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "checkout_unavailable",
+                    ErrorCode::CheckoutUnavailable,
                     "payment could not be started just now; nothing was charged. Check out again \
                      to retry",
                 )

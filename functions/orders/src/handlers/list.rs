@@ -7,6 +7,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::auth::Caller;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::ids::OrderId;
 use shared::messages::{OrderStatus, OrderView};
@@ -31,15 +32,15 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
     let listing = match (caller.is_admin(), status) {
         (true, None) => Listing::WithStatus(OrderStatus::Open),
         (true, Some(raw)) => Listing::WithStatus(OrderStatus::parse(raw).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_status",
+            ApiError::new(
+                ErrorCode::InvalidStatus,
                 "status must be OPEN, PENDING_PAYMENT, PAID or PAYMENT_FAILED",
             )
         })?),
         (false, None) => Listing::OwnedBy(&caller.username),
         (false, Some(_)) => {
-            return Err(ApiError::bad_request(
-                "invalid_status",
+            return Err(ApiError::new(
+                ErrorCode::InvalidStatus,
                 "filtering by status is for administrators; your own orders are all listed",
             ));
         }

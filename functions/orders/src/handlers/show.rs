@@ -5,6 +5,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::ids::OrderId;
 use shared::messages::OrderView;
@@ -14,7 +15,12 @@ use crate::store::OrderStore;
 pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let raw = http::path_parameter(&request, "id")?;
-    let not_found = || ApiError::not_found("order_not_found", format!("you have no order {raw:?}"));
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::OrderNotFound,
+            format!("you have no order {raw:?}"),
+        )
+    };
     let id = OrderId::parse(&raw).map_err(|_| not_found())?;
     let order = store.get_order(&id).await?.ok_or_else(not_found)?;
     if order.owner != caller.username && !caller.is_admin() {

@@ -3,6 +3,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 
 use crate::domain::{NewProduct, NewProductForm};
@@ -15,8 +16,7 @@ pub async fn handle(store: &ProductStore, request: Request) -> Result<Response<B
     let new = NewProduct::try_from(form)?;
     if !store.insert(&new).await? {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "slug_taken",
+            ErrorCode::SlugTaken,
             format!(
                 "a product with the slug {} already exists",
                 new.product.slug

@@ -8,12 +8,17 @@ use lambda_http::{Body, Request, Response};
 use shared::http::{self, ApiError};
 
 use crate::store::ProductStore;
+use shared::error::ErrorCode;
 use shared::ids::ProductId;
 
 pub async fn handle(store: &ProductStore, request: Request) -> Result<Response<Body>, ApiError> {
     let id = http::path_parameter(&request, "id")?;
-    let not_found =
-        || ApiError::not_found("product_not_found", format!("there is no product {id:?}"));
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::ProductNotFound,
+            format!("there is no product {id:?}"),
+        )
+    };
     // A malformed slug cannot name a product: same answer as an unknown one.
     let slug = ProductId::parse(&id).map_err(|_| not_found())?;
     let product = store.get(&slug).await?.ok_or_else(not_found)?;

@@ -4,10 +4,11 @@
 //! caller's authorizer context, so anyone but the owner (or an administrator) gets the same 404
 //! they would get there. An order that is not paid has no receipt yet: 409.
 
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderValue, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::auth::Caller;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::invoke::{Get, HttpFunction};
 use shared::messages::OrderView;
@@ -27,8 +28,7 @@ pub async fn handle(
     let unavailable = |detail: String| {
         tracing::error!(%detail, "the orders service did not answer");
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "orders_unavailable",
+            ErrorCode::OrdersUnavailable,
             "receipts cannot be checked right now; try again shortly",
         )
     };
@@ -44,8 +44,8 @@ pub async fn handle(
         200 => serde_json::from_slice(&answer.body)
             .map_err(|err| unavailable(format!("unexpected order: {err}")))?,
         404 => {
-            return Err(ApiError::not_found(
-                "order_not_found",
+            return Err(ApiError::new(
+                ErrorCode::OrderNotFound,
                 format!("you have no order {id:?}"),
             ));
         }
@@ -53,8 +53,7 @@ pub async fn handle(
     };
     let paid = order.receipt().ok_or_else(|| {
         ApiError::new(
-            StatusCode::CONFLICT,
-            "order_not_paid",
+            ErrorCode::OrderNotPaid,
             format!(
                 "order {id} is {}; its receipt is ready once it is paid",
                 order.status.as_str()
@@ -68,16 +67,14 @@ pub async fn handle(
             ArchiveError::Unavailable(detail) => {
                 tracing::error!(%detail, "receipts bucket");
                 ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "receipts_unavailable",
+                    ErrorCode::ReceiptsUnavailable,
                     "receipts are temporarily unavailable; try again shortly",
                 )
             }
             ArchiveError::Render(err) => {
                 tracing::error!(error = %err, "rendering a receipt");
                 ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
+                    ErrorCode::InternalError,
                     shared::http::INTERNAL_ERROR_MESSAGE,
                 )
             }

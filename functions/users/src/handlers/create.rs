@@ -2,6 +2,7 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use time::OffsetDateTime;
 
@@ -18,8 +19,7 @@ pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body
         .await?
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
+                ErrorCode::UsernameTaken,
                 format!("the username {} is taken", new_user.username),
             )
         })?;

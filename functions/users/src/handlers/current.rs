@@ -3,13 +3,14 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 
 use crate::store::UserStore;
 
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
-    let not_found = || ApiError::not_found("user_not_found", "your account no longer exists");
+    let not_found = || ApiError::new(ErrorCode::UserNotFound, "your account no longer exists");
     let stored = store.find(&caller.username).await?.ok_or_else(not_found)?;
     Ok(http::json(StatusCode::OK, &stored.user))
 }

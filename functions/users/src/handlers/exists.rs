@@ -3,6 +3,7 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError, FieldErrors};
 
 use crate::domain::Username;
@@ -20,8 +21,8 @@ pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body
             &serde_json::json!({ "exists": true }),
         ))
     } else {
-        Err(ApiError::not_found(
-            "user_not_found",
+        Err(ApiError::new(
+            ErrorCode::UserNotFound,
             format!("no user is named {username}"),
         ))
     }

@@ -9,6 +9,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -41,8 +42,7 @@ pub async fn handle(
     {
         tracing::warn!(username = %username, "log-in refused: too many failures");
         return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             format!(
                 "too many failed log-ins to this account; try again in {} minutes",
                 wait.as_secs().div_ceil(60)
@@ -68,8 +68,7 @@ pub async fn handle(
             store.record_failed_login(username, now).await?;
         }
         return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "the username or password is wrong",
         ));
     };
