@@ -106,6 +106,7 @@ def functions(template, binaries=None):
             "timeout": p.get("Timeout"),
             "tracing": p.get("TracingConfig", {}).get("Mode"),
             "log_format": p.get("LoggingConfig", {}).get("LogFormat"),
+            "log_group": text(p.get("LoggingConfig", {}).get("LogGroup")),
             "reserved_concurrency": text(p.get("ReservedConcurrentExecutions")),
             "environment": {k: text(v) for k, v in p.get("Environment", {}).get("Variables", {}).items()},
             "description": p.get("Description"),

@@ -76,17 +76,16 @@ export async function api(method, path, body) {
   } catch {
     throw new ApiError(0, "unreachable", fallbackMessage(0));
   }
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
+  const data = await jsonOf(response);
   if (!response.ok) {
     if (response.status === 401 && token) session.end();
     const message = (data && data.message && data.error && data.message) || fallbackMessage(response.status);
-    throw new ApiError(response.status, (data && data.error) || "http_" + response.status, message, (data && data.fields) || {});
+    throw new ApiError(
+      response.status,
+      (data && data.error) || "http_" + response.status,
+      message,
+      (data && data.fields) || {},
+    );
   }
   return data;
 }
@@ -102,15 +101,24 @@ export async function download(path) {
     throw new ApiError(0, "unreachable", fallbackMessage(0));
   }
   if (!response.ok) {
-    let data = null;
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-    throw new ApiError(response.status, (data && data.error) || "http", (data && data.message) || fallbackMessage(response.status));
+    const data = await jsonOf(response);
+    throw new ApiError(
+      response.status,
+      (data && data.error) || "http",
+      (data && data.message) || fallbackMessage(response.status),
+    );
   }
   return response.blob();
+}
+
+/** The response's body as JSON, or null when it is empty or not JSON. */
+async function jsonOf(response) {
+  try {
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `€14.50`, in the visitor's locale, from minor units. */

@@ -141,6 +141,35 @@ fn the_default_reserved_concurrency_deploys_on_a_new_account() {
     );
 }
 
+/// Lambda creates a missing log group itself, without a retention, and keeps its logs forever;
+/// and it cannot write to a custom group whose name begins with `aws/` (Lambda developer guide,
+/// "Configuring CloudWatch log groups").
+#[test]
+fn every_function_logs_to_a_log_group_whose_logs_expire() {
+    let template = template();
+    for function in template.functions().unwrap() {
+        let group = function.log_group["Ref"].as_str().unwrap_or_else(|| {
+            panic!(
+                "{} logs to {}, not a log group of the stack",
+                function.logical_id, function.log_group
+            )
+        });
+        let resource = &template.resources()[group];
+        assert_eq!(resource.kind, "AWS::Logs::LogGroup", "{group}");
+        assert!(
+            resource.properties["RetentionInDays"].as_u64().is_some(),
+            "{group} keeps logs forever"
+        );
+        let name = resource.properties["LogGroupName"]["Fn::Sub"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            name.starts_with('/') && !name.starts_with("/aws/") && !name.starts_with("aws/"),
+            "{group} is named {name:?}"
+        );
+    }
+}
+
 #[test]
 fn no_secret_is_resolved_into_a_function_configuration() {
     // Anyone allowed lambda:GetFunctionConfiguration reads a function's environment, and a

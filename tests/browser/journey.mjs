@@ -32,8 +32,14 @@ const SECURITY_HEADERS = [
 const browser = await chromium.launch({
   executablePath: process.env.SHOP_CHROMIUM || "/usr/bin/chromium",
   args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
   ],
 });
 
@@ -79,7 +85,13 @@ async function journey() {
   await cards.first().waitFor();
   assert.ok((await cards.count()) >= 12, "a page of products");
   assert.match(await cards.first().locator(".price").innerText(), /€\s?\d+[.,]\d\d|\d+[.,]\d\d\s?€/);
-  assert.ok(await cards.first().locator("img").evaluate((img) => img.complete && img.naturalWidth > 0), "images load");
+  assert.ok(
+    await cards
+      .first()
+      .locator("img")
+      .evaluate((img) => img.complete && img.naturalWidth > 0),
+    "images load",
+  );
   await shot(page, "catalogue");
 
   // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
@@ -130,7 +142,10 @@ async function journey() {
   const mugQuantity = page.getByLabel("Quantity of Enamel camp mug");
   await mugQuantity.fill("3");
   await mugQuantity.press("Tab");
-  await page.locator("tfoot .total").getByText(/77[.,]50/).waitFor();
+  await page
+    .locator("tfoot .total")
+    .getByText(/77[.,]50/)
+    .waitFor();
   await shot(page, "cart");
 
   // Check out with the approved test card, listed on the page.
@@ -164,8 +179,14 @@ async function journey() {
   await page.locator(".card").first().waitFor();
   await shot(page, "catalogue-phone");
   const overflow = await page.evaluate(() => {
-    const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
-    return { scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth, wide: wide.slice(0, 5).map((el) => `${el.tagName}.${el.className}`) };
+    const wide = [...document.querySelectorAll("body *")].filter(
+      (el) => el.getBoundingClientRect().right > window.innerWidth + 1,
+    );
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+      wide: wide.slice(0, 5).map((el) => `${el.tagName}.${el.className}`),
+    };
   });
   assert.ok(overflow.scrollWidth <= overflow.width, `no sideways scrolling: ${JSON.stringify(overflow)}`);
   await page.goto(`${base}#/cart`);
@@ -191,7 +212,11 @@ async function ordersDown() {
   await page.getByRole("heading", { name: "Everything in the shop" }).waitFor();
   await page.locator(".card").first().waitFor();
   await page.locator(".card").first().getByRole("button", { name: "Add to cart" }).click();
-  await page.locator(".card").first().getByText(/unavailable/i).waitFor();
+  await page
+    .locator(".card")
+    .first()
+    .getByText(/unavailable/i)
+    .waitFor();
   await shot(page, "orders-down-catalogue");
   await page.getByRole("link", { name: /^Cart/ }).click();
   await page.getByText("Your cart is unavailable right now.").waitFor();

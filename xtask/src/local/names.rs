@@ -325,6 +325,7 @@ mod tests {
             policies: Value::Null,
             reserved_concurrency: Value::Null,
             role: Value::Null,
+            log_group: Value::Null,
         };
         assert_eq!(
             names.environment(&function).unwrap(),

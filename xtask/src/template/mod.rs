@@ -69,6 +69,8 @@ pub struct Function {
     pub reserved_concurrency: Value,
     /// `Role`, if it names a role of its own instead of the one SAM makes from `Policies`.
     pub role: Value,
+    /// `LoggingConfig.LogGroup` as written (its own, or the globals'): where its logs go.
+    pub log_group: Value,
 }
 
 /// An SQS event source mapping: the function consumes a queue.
@@ -302,15 +304,26 @@ impl Template {
                     routes,
                     policies: properties["Policies"].clone(),
                     role: properties["Role"].clone(),
-                    reserved_concurrency: match &properties["ReservedConcurrentExecutions"] {
+                    reserved_concurrency: self
+                        .own_or_global(properties, "ReservedConcurrentExecutions")
+                        .clone(),
+                    log_group: match &properties["LoggingConfig"]["LogGroup"] {
                         Value::Null => {
-                            self.globals["Function"]["ReservedConcurrentExecutions"].clone()
+                            self.globals["Function"]["LoggingConfig"]["LogGroup"].clone()
                         }
                         own => own.clone(),
                     },
                 })
             })
             .collect()
+    }
+
+    /// A function's own `property`, or the one `Globals` gives every function.
+    fn own_or_global<'a>(&'a self, properties: &'a Value, property: &str) -> &'a Value {
+        match &properties[property] {
+            Value::Null => &self.globals["Function"][property],
+            own => own,
+        }
     }
 
     /// Every route of every function, sorted by path then method.

@@ -1,0 +1,71 @@
+// The header: who is signed in, the cart's count, and whether accounts can be reached.
+
+import { api, session } from "./api.js";
+import { go, h } from "./ui.js";
+
+const accountArea = document.getElementById("account");
+const cartLink = document.getElementById("cart-link");
+const ordersLink = document.getElementById("orders-link");
+const adminLink = document.getElementById("admin-link");
+const serviceNotice = document.getElementById("service-notice");
+
+export function renderHeader() {
+  const user = session.user;
+  ordersLink.hidden = !user;
+  adminLink.hidden = !(user && user.role === "admin");
+  if (user) {
+    accountArea.replaceChildren(
+      h("span", { class: "who" }, "Signed in as ", h("strong", {}, user.first_name || user.username)),
+      h("button", { type: "button", class: "link", onclick: logOut }, "Log out"),
+    );
+  } else {
+    accountArea.replaceChildren(
+      h("a", { href: "#/login" }, "Log in"),
+      h("a", { href: "#/register", class: "button small" }, "Register"),
+    );
+  }
+}
+
+export async function refreshCartCount() {
+  const count = cartLink.querySelector(".count");
+  if (!session.token) {
+    count.textContent = "";
+    return;
+  }
+  try {
+    const order = await api("GET", "/api/order");
+    count.textContent = order.item_count ? String(order.item_count) : "";
+  } catch {
+    count.textContent = "";
+  }
+}
+
+/** Confirms the stored session with the users service; says so if it cannot be reached. */
+export async function checkSession() {
+  if (!session.token) return;
+  try {
+    const user = await api("GET", "/api/user");
+    session.update(user);
+    serviceNotice.hidden = true;
+  } catch (err) {
+    if (err.unavailable) {
+      serviceNotice.hidden = false;
+      serviceNotice.textContent = "Accounts are unavailable right now: you may need to log in again later.";
+    }
+  }
+}
+
+async function logOut() {
+  try {
+    await api("POST", "/api/user/logout");
+  } catch {
+    // The session ends here either way.
+  }
+  session.end();
+  go("#/");
+}
+
+window.addEventListener("session", () => {
+  renderHeader();
+  refreshCartCount();
+});

@@ -1,0 +1,137 @@
+// `#/cart`: the open order, with quantities to change.
+
+import { api, money, session } from "../api.js";
+import { refreshCartCount } from "../header.js";
+import { h, loading, notice, requireLogin, show } from "../ui.js";
+
+export async function cartView() {
+  if (!session.token) return show(requireLogin("Your cart is kept with your account."));
+  show(loading("Loading your cart…"));
+  let order;
+  try {
+    order = await api("GET", "/api/order");
+  } catch (err) {
+    if (err.code === "no_open_order") order = null;
+    else {
+      return show(
+        h(
+          "section",
+          {},
+          h("h1", {}, "Your cart"),
+          notice(
+            err.unavailable
+              ? "Your cart is unavailable right now. The catalogue still works; please try again in a moment."
+              : err.message,
+            err.unavailable ? "unavailable" : "error",
+          ),
+        ),
+      );
+    }
+  }
+  if (!order || order.lines.length === 0) {
+    return show(
+      h(
+        "section",
+        {},
+        h("h1", {}, "Your cart"),
+        notice("Your cart is empty.", "info"),
+        h("p", {}, h("a", { href: "#/", class: "button" }, "Browse the catalogue")),
+      ),
+    );
+  }
+  const message = h("div", { role: "alert" });
+  const rows = order.lines.map((line) => {
+    const id = `line-${line.product_id}`;
+    const qty = h("input", {
+      type: "number",
+      id,
+      min: 0,
+      max: 99,
+      value: line.quantity,
+      class: "qty",
+      inputmode: "numeric",
+    });
+    const update = async (quantity) => {
+      message.replaceChildren();
+      try {
+        await api("POST", "/api/order/update-item", { product_id: line.product_id, qty: quantity });
+        refreshCartCount();
+        cartView();
+      } catch (err) {
+        message.replaceChildren(notice(err.message, err.unavailable ? "unavailable" : "error"));
+      }
+    };
+    qty.addEventListener("change", () => {
+      const quantity = Number(qty.value);
+      if (!Number.isInteger(quantity) || quantity < 0 || quantity > 99) {
+        message.replaceChildren(notice(`Choose a quantity from 0 to 99 for ${line.name}.`));
+        return;
+      }
+      update(quantity);
+    });
+    return h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, h("a", { href: `#/product/${encodeURIComponent(line.product_id)}` }, line.name)),
+      h("td", { class: "number" }, money(line.unit_price, order.currency)),
+      h("td", {}, h("label", { for: id, class: "visually-hidden" }, `Quantity of ${line.name}`), qty),
+      h("td", { class: "number" }, money(line.line_total, order.currency)),
+      h(
+        "td",
+        {},
+        h(
+          "button",
+          { type: "button", class: "link", onclick: () => update(0), "aria-label": `Remove ${line.name}` },
+          "Remove",
+        ),
+      ),
+    );
+  });
+  show(
+    h(
+      "section",
+      {},
+      h("h1", {}, "Your cart"),
+      message,
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "lines" },
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Item"),
+              h("th", { scope: "col", class: "number" }, "Price"),
+              h("th", { scope: "col" }, "Quantity"),
+              h("th", { scope: "col", class: "number" }, "Amount"),
+              h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Remove")),
+            ),
+          ),
+          h("tbody", {}, rows),
+          h(
+            "tfoot",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "row", colspan: 3 }, "Total"),
+              h("td", { class: "number total" }, money(order.total, order.currency)),
+              h("td"),
+            ),
+          ),
+        ),
+      ),
+      h(
+        "p",
+        { class: "actions" },
+        h("a", { href: "#/", class: "button" }, "Keep shopping"),
+        h("a", { href: "#/checkout", class: "button primary" }, "Check out"),
+      ),
+    ),
+  );
+}

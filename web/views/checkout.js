@@ -1,0 +1,101 @@
+// `#/checkout`: the card form that pays for the open order.
+
+import { api, money, session } from "../api.js";
+import { form } from "../form.js";
+import { refreshCartCount } from "../header.js";
+import { go, h, loading, notice, requireLogin, show } from "../ui.js";
+
+const LOCAL = ["localhost", "127.0.0.1", "[::1]"].includes(location.hostname);
+const TEST_CARDS = [
+  ["4242 4242 4242 4242", "approved"],
+  ["4000 0000 0000 0002", "declined"],
+  ["4000 0000 0000 9995", "insufficient funds"],
+  ["4000 0000 0000 0119", "bank error once, then approved"],
+];
+
+export async function checkoutView() {
+  if (!session.token) return show(requireLogin("Log in to check out."));
+  show(loading("Loading your order…"));
+  let order;
+  try {
+    order = await api("GET", "/api/order");
+  } catch (err) {
+    return show(
+      h(
+        "section",
+        {},
+        h("h1", {}, "Check out"),
+        err.code === "no_open_order"
+          ? notice("Your cart is empty.", "info")
+          : notice(err.message, err.unavailable ? "unavailable" : "error"),
+      ),
+    );
+  }
+  const year = new Date().getFullYear();
+  const { element } = form({
+    fields: [
+      {
+        name: "card_number",
+        label: "Card number",
+        attributes: { autocomplete: "cc-number", inputmode: "numeric", required: true },
+      },
+      {
+        name: "expiry_month",
+        label: "Expiry month",
+        type: "select",
+        options: ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"],
+        value: "12",
+        attributes: { autocomplete: "cc-exp-month" },
+      },
+      {
+        name: "expiry_year",
+        label: "Expiry year",
+        type: "select",
+        options: Array.from({ length: 12 }, (_, i) => String(year + i)),
+        value: String(year + 3),
+        attributes: { autocomplete: "cc-exp-year" },
+      },
+      { name: "holder", label: "Name on the card", attributes: { autocomplete: "cc-name", required: true } },
+    ],
+    button: `Pay ${money(order.total, order.currency)}`,
+    extra: LOCAL
+      ? h(
+          "div",
+          { class: "test-cards" },
+          h("h2", {}, "Test cards (this is a local shop)"),
+          h(
+            "ul",
+            {},
+            TEST_CARDS.map(([number, outcome]) => h("li", {}, h("code", {}, number), ` — ${outcome}`)),
+          ),
+          h("p", { class: "hint" }, "Any future expiry date and any name work."),
+        )
+      : null,
+    submit: async (values) => {
+      const placed = await api("POST", "/api/order/checkout", {
+        card_number: values.card_number,
+        expiry_month: Number(values.expiry_month),
+        expiry_year: Number(values.expiry_year),
+        holder: values.holder,
+      });
+      refreshCartCount();
+      go(`#/order/${placed.id}`);
+    },
+  });
+  show(
+    h(
+      "section",
+      { class: "narrow" },
+      h("h1", {}, "Check out"),
+      h(
+        "p",
+        {},
+        `${order.item_count} item${order.item_count === 1 ? "" : "s"}, total `,
+        h("strong", {}, money(order.total, order.currency)),
+        ". ",
+        h("a", { href: "#/cart" }, "Change the cart"),
+      ),
+      element,
+    ),
+  );
+}

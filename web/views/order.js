@@ -1,0 +1,147 @@
+// `#/order/<id>`: one order, refreshed until its payment settles, with its receipt once paid.
+
+import { api, download, money, session } from "../api.js";
+import { date, h, loading, notice, plain, requireLogin, show, statusBadge } from "../ui.js";
+
+let polling = null;
+
+/** Stops refreshing an order page that is no longer shown. */
+export function stopPolling() {
+  clearInterval(polling);
+}
+
+export async function orderView(id) {
+  if (!session.token) return show(requireLogin("Log in to see your orders."));
+  const started = Date.now();
+  async function render() {
+    let order;
+    try {
+      order = await api("GET", `/api/order/${encodeURIComponent(id)}`);
+    } catch (err) {
+      show(
+        h(
+          "section",
+          {},
+          h("h1", {}, "Order"),
+          notice(
+            err.status === 404 ? "You have no order with that number." : err.message,
+            err.unavailable ? "unavailable" : "error",
+          ),
+        ),
+      );
+      return false;
+    }
+    const receipt = h("div", { class: "receipt" });
+    if (order.status === "PAID") {
+      const link = h(
+        "a",
+        {
+          href: `/api/order/${encodeURIComponent(order.id)}/receipt`,
+          class: "button primary",
+          download: `receipt-${order.id}.pdf`,
+        },
+        "Download the receipt (PDF)",
+      );
+      const problem = h("p", { class: "inline-message error", role: "alert" });
+      link.addEventListener("click", async (event) => {
+        event.preventDefault();
+        problem.textContent = "";
+        try {
+          const blob = await download(`/api/order/${encodeURIComponent(order.id)}/receipt`);
+          const url = URL.createObjectURL(blob);
+          const a = h("a", { href: url, download: `receipt-${order.id}.pdf` });
+          document.body.append(a);
+          a.click();
+          a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 10000);
+        } catch (err) {
+          problem.textContent = plain(err.message);
+        }
+      });
+      receipt.append(
+        h(
+          "p",
+          {},
+          `Paid ${date(order.paid_at)} with the card ending in ${order.card_last4}. A receipt is on its way to ${order.email}.`,
+        ),
+        link,
+        problem,
+      );
+    } else if (order.status === "PAYMENT_FAILED") {
+      receipt.append(
+        notice(`Payment failed: ${order.payment_failure || "the card was refused"}. Nothing was charged.`),
+        h("p", {}, h("a", { href: "#/" }, "Back to the catalogue")),
+      );
+    } else if (order.status === "PENDING_PAYMENT") {
+      receipt.append(
+        h("p", { class: "loading", role: "status" }, "Waiting for the bank… this page updates by itself."),
+      );
+    }
+    show(
+      h(
+        "section",
+        {},
+        h("h1", {}, `Order ${order.id.slice(0, 8)}`),
+        h("p", { class: "order-meta" }, statusBadge(order.status), ` Placed ${date(order.created_at)}`),
+        h("div", { role: "status", "aria-live": "polite" }, receipt),
+        h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { class: "lines" },
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "col" }, "Item"),
+                h("th", { scope: "col", class: "number" }, "Price"),
+                h("th", { scope: "col", class: "number" }, "Quantity"),
+                h("th", { scope: "col", class: "number" }, "Amount"),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              order.lines.map((line) =>
+                h(
+                  "tr",
+                  {},
+                  h("th", { scope: "row" }, line.name),
+                  h("td", { class: "number" }, money(line.unit_price, order.currency)),
+                  h("td", { class: "number" }, line.quantity),
+                  h("td", { class: "number" }, money(line.line_total, order.currency)),
+                ),
+              ),
+            ),
+            h(
+              "tfoot",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "row", colspan: 3 }, "Total"),
+                h("td", { class: "number total" }, money(order.total, order.currency)),
+              ),
+            ),
+          ),
+        ),
+        h("p", {}, h("a", { href: "#/orders" }, "All your orders")),
+      ),
+    );
+    return order.status === "PENDING_PAYMENT" || order.status === "OPEN";
+  }
+  show(loading("Loading the order…"));
+  const again = await render();
+  if (again) {
+    polling = setInterval(async () => {
+      if (location.hash !== `#/order/${id}` || Date.now() - started > 5 * 60 * 1000) {
+        clearInterval(polling);
+        return;
+      }
+      if (!(await render())) clearInterval(polling);
+    }, 1500);
+  }
+}
