@@ -362,12 +362,12 @@ export class ShopStack extends Stack {
       environment: usersEnv,
     });
     allow(userCurrent, ["dynamodb:GetItem"], [usersTable.tableArn]);
-    const usersList = rust("UsersListFunction", "users-list", {
+    const usersList = rust("UserListFunction", "user-list", {
       description: "GET /api/users - every account, for administrators",
       environment: usersEnv,
     });
     allow(usersList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
-    const authorizerFn = rust("UsersAuthorizerFunction", "users-authorizer", {
+    const authorizerFn = rust("UserAuthorizerFunction", "user-authorizer", {
       description: "The HTTP API's Lambda authorizer - verifies tokens and live sessions",
       environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
     });
@@ -409,12 +409,12 @@ export class ShopStack extends Stack {
       environment: ordersEnv,
     });
     allow(orderUpdateItem, ["dynamodb:GetItem", "dynamodb:PutItem"], [ordersTable.tableArn]);
-    const orderGet = rust("OrderGetFunction", "order-get", {
+    const orderGet = rust("OrderCurrentFunction", "order-current", {
       description: "GET /api/order - the caller's open order",
       environment: ordersEnv,
     });
     allow(orderGet, ["dynamodb:GetItem"], [ordersTable.tableArn]);
-    const orderShow = rust("OrderShowFunction", "order-show", {
+    const orderShow = rust("OrderGetFunction", "order-get", {
       description: "GET /api/order/{id} - one order, for its owner; the receipts service invokes it too",
       environment: ordersEnv,
     });
@@ -434,7 +434,7 @@ export class ShopStack extends Stack {
     });
     allow(orderCheckout, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
     allow(orderCheckout, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
-    const orderPaymentResult = rust("OrderPaymentResultFunction", "order-payment-result", {
+    const orderPaymentResult = rust("OrderSettleFunction", "order-settle", {
       description: "Settles orders as PAID or PAYMENT_FAILED from the payment results queue",
       environment: { ...ordersEnv, RECEIPTS_QUEUE_URL: receiptsQueue.queueUrl },
     });
@@ -447,7 +447,7 @@ export class ShopStack extends Stack {
     // -------------------------------------------------------------------------------------------
     // Payments service.
     // -------------------------------------------------------------------------------------------
-    const paymentsCheckout = rust("PaymentsCheckoutFunction", "payments-checkout", {
+    const paymentsCheckout = rust("PaymentChargeFunction", "payment-charge", {
       description: "Charges checked-out orders from the checkout queue, once each",
       timeout: 30,
       environment: { PAYMENTS_TABLE: paymentsTable.tableName, PAYMENT_RESULTS_QUEUE_URL: paymentResultsQueue.queueUrl },
@@ -465,13 +465,13 @@ export class ShopStack extends Stack {
       description: "GET /api/order/{id}/receipt - the receipt PDF, for the order's owner",
       memorySize: 256,
       timeout: 15,
-      environment: { RECEIPTS_BUCKET: receiptsBucket.bucketName, ORDER_SHOW_FUNCTION: orderShow.functionName },
+      environment: { RECEIPTS_BUCKET: receiptsBucket.bucketName, ORDER_GET_FUNCTION: orderShow.functionName },
     });
     allow(receiptGet, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
     // Without it S3 answers 403, not 404, for a receipt not rendered yet.
     allow(receiptGet, ["s3:ListBucket"], [receiptsBucket.bucketArn]);
     allow(receiptGet, ["lambda:InvokeFunction"], [orderShow.functionArn]);
-    const receiptsEmail = rust("ReceiptsEmailFunction", "receipts-email", {
+    const receiptsEmail = rust("ReceiptEmailFunction", "receipt-email", {
       description: "E-mails each paid order's receipt once, from the receipts queue",
       memorySize: 256,
       timeout: 30,

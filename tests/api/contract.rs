@@ -289,3 +289,37 @@ fn openapi_lists_exactly_the_error_codes_and_their_statuses() {
     }
     assert!(checked > 10, "only {checked} documented codes were checked");
 }
+
+/// The README's naming rule: `<service>-<action>` is the binary, in `functions/<service>s/`, whose
+/// handler is `handlers/<action>.rs`, and whose logical id is the name in PascalCase + `Function`.
+#[test]
+fn every_function_follows_the_naming_rule() {
+    const SERVICES: [&str; 5] = ["user", "product", "order", "payment", "receipt"];
+    for function in template().functions().unwrap() {
+        let binary = &function.binary;
+        let (service, action) = binary
+            .split_once('-')
+            .filter(|(service, _)| SERVICES.contains(service))
+            .unwrap_or_else(|| panic!("{binary} does not start with a service: {SERVICES:?}"));
+        let crate_dir = workspace_root().join(format!("functions/{service}s/src"));
+        assert!(
+            crate_dir.join(format!("bin/{binary}.rs")).is_file(),
+            "{binary} is not a binary of the {service}s service"
+        );
+        let module = action.replace('-', "_");
+        assert!(
+            crate_dir.join(format!("handlers/{module}.rs")).is_file(),
+            "{binary}'s handler should be {service}s::handlers::{module}"
+        );
+        let pascal: String = binary
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect();
+        assert_eq!(function.logical_id, format!("{pascal}Function"), "{binary}");
+    }
+}

@@ -117,7 +117,7 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
     shop.seed_catalogue().await;
 
     // The payments consumer is stopped (its trigger disabled) while customers check out.
-    shop.pause_trigger("payments-checkout");
+    shop.pause_trigger("payment-charge");
     let mut orders: Vec<(Client, String)> = Vec::new();
     for _ in 0..ORDERS {
         let mut customer = shop.visitor();
@@ -145,11 +145,11 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
 
     // Both consumers of the paid path crash once after doing their work, before reporting it:
     // the whole batch comes back and is done again.
-    let payments = shop.pool("payments-checkout");
-    let receipts = shop.pool("receipts-email");
+    let payments = shop.pool("payment-charge");
+    let receipts = shop.pool("receipt-email");
     payments.crash_on_next_responses(1);
     receipts.crash_on_next_responses(1);
-    shop.resume_trigger("payments-checkout");
+    shop.resume_trigger("payment-charge");
 
     for (customer, id) in &orders {
         let order = customer
@@ -175,7 +175,7 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
             })
             .count()
     };
-    assert_eq!(crashed("payments-checkout"), 1, "{:#?}", shop.logs());
+    assert_eq!(crashed("payment-charge"), 1, "{:#?}", shop.logs());
     assert_eq!(payments.crashes(), 1, "the payments consumer crashed");
     assert_eq!(receipts.crashes(), 1, "the receipts consumer crashed");
     assert_eq!(books.charges, ORDERS, "{books:?}");

@@ -51,7 +51,7 @@ impl TestApp {
     }
 
     async fn open_order(&self, token: &str) -> Reply {
-        self.order_get(self.authorized(event("order-get"), Some(token)).await)
+        self.order_current(self.authorized(event("order-current"), Some(token)).await)
             .await
     }
 
@@ -276,7 +276,7 @@ async fn every_orders_route_needs_a_token() {
     for name in [
         "order-add-item",
         "order-update-item",
-        "order-get",
+        "order-current",
         "order-list",
         "order-checkout",
     ] {
@@ -284,7 +284,7 @@ async fn every_orders_route_needs_a_token() {
         let reply = match name {
             "order-add-item" => app.add_item(request).await,
             "order-update-item" => app.update_item(request).await,
-            "order-get" => app.order_get(request).await,
+            "order-current" => app.order_current(request).await,
             "order-list" => app.order_list(request).await,
             _ => app.checkout(request).await,
         };

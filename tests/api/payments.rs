@@ -73,7 +73,7 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
                         serde_json::from_str(record.body.as_deref().unwrap()).unwrap();
                     seen.lock().unwrap().push(settled);
                 }
-                app.payment_result(event).await
+                app.order_settle(event).await
             }
         })
         .await;
@@ -172,7 +172,7 @@ async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
     // Payments charges, then dies before answering: the message comes back.
     let crashed = app
         .deliver("CheckoutQueue", |event| async move {
-            let response = app.payments_checkout(event.clone()).await;
+            let response = app.payment_charge(event.clone()).await;
             crashed_after(response, &event).await
         })
         .await;
@@ -181,7 +181,7 @@ async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
 
     // Orders settles, then dies before answering: that message comes back too.
     app.deliver("PaymentResultsQueue", |event| async move {
-        let response = app.payment_result(event.clone()).await;
+        let response = app.order_settle(event.clone()).await;
         crashed_after(response, &event).await
     })
     .await;
@@ -280,9 +280,9 @@ async fn a_result_for_an_unknown_order_ends_in_the_dead_letter_queue() {
 async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
     let app = &TestApp::spawn().await;
     let event: SqsEvent =
-        serde_json::from_str(&crate::support::event_text("payments-checkout")).unwrap();
+        serde_json::from_str(&crate::support::event_text("payment-charge")).unwrap();
     for _ in 0..2 {
-        let response = app.payments_checkout(event.clone()).await;
+        let response = app.payment_charge(event.clone()).await;
         assert!(response.batch_item_failures.is_empty());
     }
     assert_eq!(app.ledger_entries().await.len(), 1);

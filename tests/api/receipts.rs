@@ -19,7 +19,7 @@ const PEN_TOTAL: &str = "€34.00";
 const ORDER_TOTAL: &str = "€63.00";
 
 /// The raw e-mails moto's SES recorded for the order `order_id`.
-pub fn emails_for(order_id: &str) -> Vec<String> {
+pub(crate) fn emails_for(order_id: &str) -> Vec<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap();
     // moto serialises its state while other tests change it, and now and then fails doing so:
     // ask again.
@@ -138,7 +138,7 @@ async fn duplicate_receipt_messages_send_one_email() {
     // The receipts consumer sends, then dies before answering: the message comes back.
     let crashed = app
         .deliver("ReceiptsQueue", |event| async move {
-            let response = app.receipts_email(event.clone()).await;
+            let response = app.receipt_email(event.clone()).await;
             assert!(response.batch_item_failures.is_empty());
             let mut all_failed = SqsBatchResponse::default();
             for record in &event.records {
@@ -216,10 +216,10 @@ async fn customers_follow_their_order_by_id_and_nobody_else_can() {
     let (id, ada) = app.checked_out("ada", "4242424242424242").await;
     let bob = app.given_session("bob", Role::Customer).await;
     let show = |token: String| {
-        let request = event("order-show")
-            .with_path_parameters(HashMap::from([("id".to_owned(), id.clone())]));
+        let request =
+            event("order-get").with_path_parameters(HashMap::from([("id".to_owned(), id.clone())]));
         async move {
-            app.order_show(app.authorized(request, Some(&token)).await)
+            app.order_get(app.authorized(request, Some(&token)).await)
                 .await
         }
     };

@@ -33,7 +33,7 @@ async fn rotating_the_token_key_logs_nobody_out() {
     app.given_user("ada").await;
     let before = app.token_for("ada").await;
     // An authorizer that started before the rotation, and stays warm through it.
-    let warm = app.function("UsersAuthorizerFunction").signing_keys().await;
+    let warm = app.function("UserAuthorizerFunction").signing_keys().await;
 
     rotate(&app).await;
     let after = app.token_for("ada").await;

@@ -47,7 +47,7 @@ async fn no_client_sets_a_price_a_status_an_owner_or_a_role() {
             refused(&reply, field);
         }
     }
-    app.order_get(app.authorized(event("order-get"), Some(&ada)).await)
+    app.order_current(app.authorized(event("order-current"), Some(&ada)).await)
         .await
         .assert(404, "no_open_order");
 
@@ -79,7 +79,7 @@ async fn no_client_sets_a_price_a_status_an_owner_or_a_role() {
         refused(&app.checkout(request).await, field);
     }
     let after = app
-        .order_get(app.authorized(event("order-get"), Some(&ada)).await)
+        .order_current(app.authorized(event("order-current"), Some(&ada)).await)
         .await;
     after.assert(200, "");
     assert_eq!(
@@ -168,7 +168,7 @@ async fn deeply_nested_bodies_are_client_errors_without_effect() {
             reply.body
         );
     }
-    app.order_get(app.authorized(event("order-get"), Some(&ada)).await)
+    app.order_current(app.authorized(event("order-current"), Some(&ada)).await)
         .await
         .assert(404, "no_open_order");
     let listed = app.product_list(event("product-list")).await;

@@ -502,7 +502,7 @@ async fn listing_users_is_for_admins_a_page_at_a_time() {
     }
     let customer = app.token_for("bob").await;
 
-    app.list(app.authorized(event("users-list"), Some(&customer)).await)
+    app.list(app.authorized(event("user-list"), Some(&customer)).await)
         .await
         .assert(403, "forbidden");
 
@@ -513,7 +513,7 @@ async fn listing_users_is_for_admins_a_page_at_a_time() {
         if let Some(cursor) = &cursor {
             query.insert("cursor".to_owned(), cursor.clone());
         }
-        let request = event("users-list").with_query_string_parameters(query);
+        let request = event("user-list").with_query_string_parameters(query);
         let reply = app.list(app.authorized(request, Some(&admin)).await).await;
         reply.assert(200, "");
         for user in reply.body["users"].as_array().unwrap() {
@@ -533,7 +533,7 @@ async fn listing_users_is_for_admins_a_page_at_a_time() {
         ("limit", "ten"),
         ("cursor", "%%%"),
     ] {
-        let request = event("users-list").with_query_string_parameters(
+        let request = event("user-list").with_query_string_parameters(
             std::collections::HashMap::from([(name.to_owned(), value.to_owned())]),
         );
         let reply = app.list(app.authorized(request, Some(&admin)).await).await;
@@ -545,14 +545,14 @@ async fn listing_users_is_for_admins_a_page_at_a_time() {
 async fn a_new_admin_is_recognised_on_the_next_request() {
     let app = TestApp::spawn().await;
     let token = app.given_session("ada", Role::Customer).await;
-    app.list(app.authorized(event("users-list"), Some(&token)).await)
+    app.list(app.authorized(event("user-list"), Some(&token)).await)
         .await
         .assert(403, "forbidden");
     app.users
         .set_role(&Username::parse("ada").unwrap(), Role::Admin)
         .await
         .unwrap();
-    app.list(app.authorized(event("users-list"), Some(&token)).await)
+    app.list(app.authorized(event("user-list"), Some(&token)).await)
         .await
         .assert(200, "");
 }

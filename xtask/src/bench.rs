@@ -196,7 +196,7 @@ fn sample_events(binary: &str, token: &str) -> Result<Vec<Bytes>> {
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
-        // `users-list` must not claim `users-list-customer`'s sibling `user-...` files: match the
+        // `user-list` must not claim `user-list-customer`'s sibling `user-...` files: match the
         // binary exactly or followed by a hyphen, and prefer the longest binary name.
         if stem == binary || stem.starts_with(&format!("{binary}-")) {
             let text = std::fs::read_to_string(&path)?.replace("<token>", token);
@@ -554,7 +554,7 @@ async fn shop_once(shop: SocketAddr, customer: usize, round: usize, tally: &Mute
 // ------------------------------------------------------------------------------------------------
 
 /// Functions that hash passwords or render PDFs, which may use more memory and CPU by design.
-const HEAVY: &[&str] = &["user-create", "user-login", "receipt-get", "receipts-email"];
+const HEAVY: &[&str] = &["user-create", "user-login", "receipt-get", "receipt-email"];
 /// Functions whose own work is a password hash (argon2id, deliberately tens of milliseconds).
 const HASHING: &[&str] = &["user-create", "user-login"];
 const DATA_MARKER: &str = "<!-- bench-data:";

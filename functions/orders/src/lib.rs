@@ -8,12 +8,12 @@
 //! - [`store`]: the orders table.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
-pub mod catalog;
+mod catalog;
 pub mod domain;
 pub mod handlers;
-pub mod open_order;
-pub mod payment;
-pub mod store;
+mod open_order;
+mod payment;
+mod store;
 
 pub use catalog::Catalog;
 pub use store::OrderStore;

@@ -19,7 +19,7 @@ use crate::store::OrderStore;
 const ATTEMPTS: u32 = 12;
 
 #[derive(Debug, thiserror::Error)]
-pub enum OrderError {
+pub(crate) enum OrderError {
     #[error(transparent)]
     Rule(#[from] RuleBroken),
     #[error("you have no open order; add an item to start one")]
@@ -58,7 +58,7 @@ impl HttpError for OrderError {
 
 /// Applies `change` to `owner`'s open order and stores the result. With `start`, a customer
 /// without an open order gets a new one; without it, that is [`OrderError::NoOpenOrder`].
-pub async fn change(
+pub(crate) async fn change(
     store: &OrderStore,
     owner: &Username,
     start: bool,

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 /// What the checkout form sends. Unknown fields are refused. Its `Debug` hides the number.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CheckoutForm {
+pub(crate) struct CheckoutForm {
     pub card_number: String,
     pub expiry_month: u8,
     /// Four digits, such as 2030.
@@ -30,7 +30,7 @@ impl std::fmt::Debug for CheckoutForm {
 
 impl CheckoutForm {
     /// The card, if every field is valid on `today`; otherwise a 400 naming each bad field.
-    pub fn card(self, today: OffsetDateTime) -> Result<Card, ApiError> {
+    pub(crate) fn card(self, today: OffsetDateTime) -> Result<Card, ApiError> {
         let mut fields = FieldErrors::default();
         let number = fields.check("card_number", card_number(&self.card_number));
         let month = fields.check(

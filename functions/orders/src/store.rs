@@ -22,8 +22,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Order;
 
-pub const BY_OWNER_INDEX: &str = "ByOwner";
-pub const BY_STATUS_INDEX: &str = "ByStatus";
+pub(crate) const BY_OWNER_INDEX: &str = "ByOwner";
+pub(crate) const BY_STATUS_INDEX: &str = "ByStatus";
 
 /// A page of orders, newest first, and where the next one starts.
 #[derive(Debug)]

@@ -19,9 +19,9 @@ use time::OffsetDateTime;
 
 use crate::gateway::{Charge, ChargeRequest, GatewayUnavailable, PaymentGateway};
 
-pub const DECLINED_CARD: &str = "4000000000000002";
-pub const INSUFFICIENT_FUNDS_CARD: &str = "4000000000009995";
-pub const FLAKY_CARD: &str = "4000000000000119";
+pub(crate) const DECLINED_CARD: &str = "4000000000000002";
+pub(crate) const INSUFFICIENT_FUNDS_CARD: &str = "4000000000009995";
+pub(crate) const FLAKY_CARD: &str = "4000000000000119";
 
 /// A ledger entry: the bank's answer for one idempotency key.
 #[derive(Debug, Clone, Serialize, Deserialize)]

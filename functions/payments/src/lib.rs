@@ -10,10 +10,10 @@
 //! repeated key with its first answer instead of charging again. So a checkout message delivered
 //! twice, or retried after the bank charged but before the function recorded it, charges once.
 
-pub mod bank;
+mod bank;
 pub mod gateway;
 pub mod handlers;
-pub mod store;
+mod store;
 
 pub use bank::SimulatedBank;
 pub use store::PaymentStore;

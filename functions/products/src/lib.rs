@@ -9,7 +9,7 @@
 
 pub mod domain;
 pub mod handlers;
-pub mod store;
+mod store;
 
 pub use store::ProductStore;
 

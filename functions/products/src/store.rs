@@ -12,7 +12,7 @@ use shared::store::{IndexQuery, Item, Listed, StoreError, Table, from_item, s, t
 use crate::domain::{NewProduct, Product};
 
 /// The index the listing reads; its name is part of the table's definition in the template.
-pub const CATALOG_INDEX: &str = "Catalog";
+pub(crate) const CATALOG_INDEX: &str = "Catalog";
 const PRODUCT_KIND: &str = "PRODUCT";
 
 /// One page of the catalogue, and the slug the next page starts after.

@@ -10,7 +10,7 @@
 //! - [`handlers`]: the download route and the receipts queue's consumer.
 //!
 //! The service never reads the orders table: the receipts queue brings what a receipt shows, and
-//! the download route asks the orders service (its `order-show` function) whether the order is
+//! the download route asks the orders service (its `order-get` function) whether the order is
 //! the caller's and paid.
 
 pub mod archive;

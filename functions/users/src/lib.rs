@@ -12,8 +12,8 @@ pub mod domain;
 pub mod handlers;
 pub mod keys;
 pub mod password;
-pub mod store;
-pub mod token;
+mod store;
+mod token;
 
 pub use keys::SigningKeys;
 pub use store::UserStore;

@@ -26,11 +26,11 @@ use crate::domain::{NewUser, User, Username};
 
 /// Failed log-ins to one account allowed in [`FAILED_LOGIN_WINDOW`]; the next attempts are
 /// refused (429) until the window ends. The owner is never locked out for longer than that.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-pub const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const MAX_FAILED_LOGINS: i64 = 5;
+pub(crate) const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
-pub const LIST_INDEX: &str = "ByKind";
+pub(crate) const LIST_INDEX: &str = "ByKind";
 const USER_KIND: &str = "USER";
 
 /// A user as stored, with the hash log-in checks against.

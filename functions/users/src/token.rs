@@ -102,7 +102,7 @@ impl std::fmt::Debug for TokenKeys {
 }
 
 /// A version of the secret: its id and its value.
-pub type Version<'a> = (&'a str, &'a [u8]);
+pub(crate) type Version<'a> = (&'a str, &'a [u8]);
 
 impl TokenKeys {
     /// Keys from one secret without versions (tests, and tools).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use xtask::template::workspace_root;
 
 #[derive(Debug)]
-pub struct OwnDynamoDb {
+pub(crate) struct OwnDynamoDb {
     port: u16,
     data: PathBuf,
     process: Option<Child>,
@@ -18,7 +18,7 @@ pub struct OwnDynamoDb {
 
 impl OwnDynamoDb {
     /// Starts it on a free port, with an empty folder for its data.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .unwrap()
             .local_addr()
@@ -37,12 +37,12 @@ impl OwnDynamoDb {
         own
     }
 
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// A client for it, otherwise configured as every other test's.
-    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+    pub(crate) async fn client(&self) -> aws_sdk_dynamodb::Client {
         let sdk = super::sdk_config().await;
         aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(&sdk)
@@ -52,7 +52,7 @@ impl OwnDynamoDb {
     }
 
     /// Kills it: connections are refused until [`OwnDynamoDb::restart`].
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             let _gone = process.kill();
             let _reaped = process.wait();
@@ -60,7 +60,7 @@ impl OwnDynamoDb {
     }
 
     /// Starts it again on the same port and data, and waits until it answers.
-    pub async fn restart(&mut self) {
+    pub(crate) async fn restart(&mut self) {
         self.stop();
         let home = workspace_root().join(".local/dynamodb-local");
         let process = Command::new("java")

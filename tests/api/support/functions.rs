@@ -19,7 +19,7 @@ use xtask::iam::FunctionClients;
 use super::{Reply, TOKEN_TTL, TestApp};
 
 /// One function's view of the shop.
-pub struct AsFunction<'a> {
+pub(crate) struct AsFunction<'a> {
     app: &'a TestApp,
     clients: FunctionClients,
 }
@@ -40,44 +40,44 @@ impl AsFunction<'_> {
         )
     }
 
-    pub fn users(&self) -> UserStore {
+    pub(crate) fn users(&self) -> UserStore {
         let (client, name) = self.table("UsersTable");
         UserStore::new(client, name)
     }
 
-    pub fn products(&self) -> ProductStore {
+    pub(crate) fn products(&self) -> ProductStore {
         let (client, name) = self.table("ProductsTable");
         ProductStore::new(client, name)
     }
 
-    pub fn orders(&self) -> OrderStore {
+    pub(crate) fn orders(&self) -> OrderStore {
         let (client, name) = self.table("OrdersTable");
         OrderStore::new(client, name)
     }
 
-    pub fn payments(&self) -> PaymentStore {
+    pub(crate) fn payments(&self) -> PaymentStore {
         let (client, name) = self.table("PaymentsTable");
         PaymentStore::new(client, name)
     }
 
-    pub fn bank(&self) -> SimulatedBank {
+    pub(crate) fn bank(&self) -> SimulatedBank {
         let (client, name) = self.table("PaymentsTable");
         SimulatedBank::new(Table::new(client, name))
     }
 
-    pub fn receipts(&self) -> ReceiptStore {
+    pub(crate) fn receipts(&self) -> ReceiptStore {
         let (client, name) = self.table("ReceiptsTable");
         ReceiptStore::new(client, name)
     }
 
-    pub fn archive(&self) -> Archive {
+    pub(crate) fn archive(&self) -> Archive {
         Archive::new(
             self.clients.s3.clone(),
             self.app.names.refs["ReceiptsBucket"].clone(),
         )
     }
 
-    pub fn mailer(&self) -> Mailer {
+    pub(crate) fn mailer(&self) -> Mailer {
         Mailer::new(
             self.clients.ses.clone(),
             self.app.names.refs["SenderEmail"].clone(),
@@ -85,37 +85,37 @@ impl AsFunction<'_> {
     }
 
     /// The template's queue `logical_id`, to send to.
-    pub fn queue(&self, logical_id: &str) -> FifoQueue {
+    pub(crate) fn queue(&self, logical_id: &str) -> FifoQueue {
         FifoQueue::new(self.clients.sqs.clone(), self.app.queue(logical_id))
     }
 
     /// The function `logical_id`, to invoke.
-    pub fn function(&self, logical_id: &str) -> HttpFunction {
+    pub(crate) fn function(&self, logical_id: &str) -> HttpFunction {
         HttpFunction::new(self.lambda(), self.app.names.refs[logical_id].clone())
     }
 
     /// Its Lambda client, at the test's Invoke API.
-    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+    pub(crate) fn lambda(&self) -> aws_sdk_lambda::Client {
         self.clients.lambda(&self.app.lambda_endpoint)
     }
 
     /// Its AWS clients, to make calls its handlers would not.
-    pub fn clients(&self) -> &FunctionClients {
+    pub(crate) fn clients(&self) -> &FunctionClients {
         &self.clients
     }
 
-    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+    pub(crate) fn sqs(&self) -> &aws_sdk_sqs::Client {
         &self.clients.sqs
     }
 
     /// The token signing keys, read from the test's secret as the function's `main` reads them
     /// (the authorizer with the previous version too).
-    pub async fn signing_keys(&self) -> SigningKeys {
+    pub(crate) async fn signing_keys(&self) -> SigningKeys {
         SigningKeys::load(
             self.clients.secrets.clone(),
             self.app.names.refs["TokenSecret"].clone(),
             TOKEN_TTL,
-            self.clients.logical_id == "UsersAuthorizerFunction",
+            self.clients.logical_id == "UserAuthorizerFunction",
         )
         .await
         .unwrap()
@@ -128,7 +128,7 @@ fn reply(response: Result<Response<Body>, shared::http::ApiError>) -> Reply {
 
 impl TestApp {
     /// The function `logical_id` of the template, as it sees the shop.
-    pub fn function(&self, logical_id: &str) -> AsFunction<'_> {
+    pub(crate) fn function(&self, logical_id: &str) -> AsFunction<'_> {
         assert!(
             self.names.refs.contains_key(logical_id),
             "template.yaml declares no function {logical_id}"
@@ -137,117 +137,117 @@ impl TestApp {
     }
 
     /// Whoever signs with the access key id `key`, function or not.
-    pub fn signed_by(&self, key: &str) -> AsFunction<'_> {
+    pub(crate) fn signed_by(&self, key: &str) -> AsFunction<'_> {
         AsFunction {
             app: self,
             clients: FunctionClients::new(&self.sdk, key, self.gate),
         }
     }
 
-    pub async fn register(&self, request: Request) -> Reply {
+    pub(crate) async fn register(&self, request: Request) -> Reply {
         let f = self.function("UserCreateFunction");
         reply(handlers::create::handle(&f.users(), request).await)
     }
 
-    pub async fn login(&self, request: Request) -> Reply {
+    pub(crate) async fn login(&self, request: Request) -> Reply {
         let f = self.function("UserLoginFunction");
         let keys = f.signing_keys().await;
         reply(handlers::login::handle(&f.users(), &keys, request).await)
     }
 
-    pub async fn logout(&self, request: Request) -> Reply {
+    pub(crate) async fn logout(&self, request: Request) -> Reply {
         let f = self.function("UserLogoutFunction");
         reply(handlers::logout::handle(&f.users(), request).await)
     }
 
-    pub async fn exists(&self, request: Request) -> Reply {
+    pub(crate) async fn exists(&self, request: Request) -> Reply {
         let f = self.function("UserExistsFunction");
         reply(handlers::exists::handle(&f.users(), request).await)
     }
 
-    pub async fn current(&self, request: Request) -> Reply {
+    pub(crate) async fn current(&self, request: Request) -> Reply {
         let f = self.function("UserCurrentFunction");
         reply(handlers::current::handle(&f.users(), request).await)
     }
 
-    pub async fn list(&self, request: Request) -> Reply {
-        let f = self.function("UsersListFunction");
+    pub(crate) async fn list(&self, request: Request) -> Reply {
+        let f = self.function("UserListFunction");
         reply(handlers::list::handle(&f.users(), request).await)
     }
 
-    pub async fn add_item(&self, request: Request) -> Reply {
+    pub(crate) async fn add_item(&self, request: Request) -> Reply {
         let f = self.function("OrderAddItemFunction");
         let catalog = Catalog::new(f.function("ProductGetFunction"));
         reply(orders::handlers::add_item::handle(&f.orders(), &catalog, request).await)
     }
 
-    pub async fn update_item(&self, request: Request) -> Reply {
+    pub(crate) async fn update_item(&self, request: Request) -> Reply {
         let f = self.function("OrderUpdateItemFunction");
         reply(orders::handlers::update_item::handle(&f.orders(), request).await)
     }
 
-    pub async fn order_get(&self, request: Request) -> Reply {
+    pub(crate) async fn order_current(&self, request: Request) -> Reply {
+        let f = self.function("OrderCurrentFunction");
+        reply(orders::handlers::current::handle(&f.orders(), request).await)
+    }
+
+    pub(crate) async fn order_get(&self, request: Request) -> Reply {
         let f = self.function("OrderGetFunction");
         reply(orders::handlers::get::handle(&f.orders(), request).await)
     }
 
-    pub async fn order_show(&self, request: Request) -> Reply {
-        let f = self.function("OrderShowFunction");
-        reply(orders::handlers::show::handle(&f.orders(), request).await)
-    }
-
-    pub async fn order_list(&self, request: Request) -> Reply {
+    pub(crate) async fn order_list(&self, request: Request) -> Reply {
         let f = self.function("OrderListFunction");
         reply(orders::handlers::list::handle(&f.orders(), request).await)
     }
 
-    pub async fn checkout(&self, request: Request) -> Reply {
+    pub(crate) async fn checkout(&self, request: Request) -> Reply {
         let f = self.function("OrderCheckoutFunction");
         let queue = f.queue("CheckoutQueue");
         reply(orders::handlers::checkout::handle(&f.orders(), &queue, request).await)
     }
 
-    pub async fn product_list(&self, request: Request) -> Reply {
+    pub(crate) async fn product_list(&self, request: Request) -> Reply {
         let f = self.function("ProductListFunction");
         reply(products::handlers::list::handle(&f.products(), request).await)
     }
 
-    pub async fn product_get(&self, request: Request) -> Reply {
+    pub(crate) async fn product_get(&self, request: Request) -> Reply {
         let f = self.function("ProductGetFunction");
         reply(products::handlers::get::handle(&f.products(), request).await)
     }
 
-    pub async fn product_create(&self, request: Request) -> Reply {
+    pub(crate) async fn product_create(&self, request: Request) -> Reply {
         let f = self.function("ProductCreateFunction");
         reply(products::handlers::create::handle(&f.products(), request).await)
     }
 
     /// `GET /api/order/{id}/receipt`, as the client gets it (a PDF, or a JSON error).
-    pub async fn receipt(&self, request: Request) -> Response<Body> {
+    pub(crate) async fn receipt(&self, request: Request) -> Response<Body> {
         let f = self.function("ReceiptGetFunction");
-        let order_show = f.function("OrderShowFunction");
+        let order_get = f.function("OrderGetFunction");
         shared::http::respond(
-            receipts::handlers::get::handle(&order_show, &f.archive(), request).await,
+            receipts::handlers::get::handle(&order_get, &f.archive(), request).await,
         )
     }
 
     /// The payments consumer's handler on `event`.
-    pub async fn payments_checkout(&self, event: SqsEvent) -> SqsBatchResponse {
-        let f = self.function("PaymentsCheckoutFunction");
+    pub(crate) async fn payment_charge(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("PaymentChargeFunction");
         let results = f.queue("PaymentResultsQueue");
-        payments::handlers::checkout::handle(&f.payments(), &f.bank(), &results, event).await
+        payments::handlers::charge::handle(&f.payments(), &f.bank(), &results, event).await
     }
 
     /// The orders service's payment results consumer on `event`.
-    pub async fn payment_result(&self, event: SqsEvent) -> SqsBatchResponse {
-        let f = self.function("OrderPaymentResultFunction");
+    pub(crate) async fn order_settle(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("OrderSettleFunction");
         let receipts = f.queue("ReceiptsQueue");
-        orders::handlers::payment_result::handle(&f.orders(), &receipts, event).await
+        orders::handlers::settle::handle(&f.orders(), &receipts, event).await
     }
 
     /// The receipts consumer on `event`.
-    pub async fn receipts_email(&self, event: SqsEvent) -> SqsBatchResponse {
-        let f = self.function("ReceiptsEmailFunction");
+    pub(crate) async fn receipt_email(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("ReceiptEmailFunction");
         receipts::handlers::email::handle(&f.receipts(), &f.archive(), &f.mailer(), event).await
     }
 }

@@ -1,7 +1,7 @@
 //! A Lambda Invoke API on loopback, for the functions one service invokes in another.
 //!
 //! The orders service prices products by invoking `product-get`, and the receipts service checks
-//! orders by invoking `order-show`, through the real AWS SDK. Here those calls reach this server,
+//! orders by invoking `order-get`, through the real AWS SDK. Here those calls reach this server,
 //! which runs the real handlers in-process against the test's tables and answers as Lambda would:
 //! the function's HTTP API response as the invocation's payload. The caller's policy must allow
 //! `lambda:InvokeFunction` on the function (the test's IAM gate decides), as on AWS.
@@ -22,13 +22,13 @@ use xtask::iam::Gate;
 use xtask::local::names::LocalNames;
 
 /// The functions this server can run, by the name the template's `!Ref` gives them locally.
-pub const PRODUCT_GET: &str = "ProductGetFunction";
-pub const ORDER_SHOW: &str = "OrderShowFunction";
+pub(crate) const PRODUCT_GET: &str = "ProductGetFunction";
+pub(crate) const ORDER_GET: &str = "OrderGetFunction";
 
 /// The stores the invocable functions use (each with its own function's credentials), and who
 /// may invoke them.
 #[derive(Debug, Clone)]
-pub struct Functions {
+pub(crate) struct Functions {
     pub products: ProductStore,
     pub orders: OrderStore,
     pub gate: Gate,
@@ -36,7 +36,7 @@ pub struct Functions {
 }
 
 /// Starts the server for the life of the test's runtime; returns its address.
-pub async fn start(functions: Functions) -> SocketAddr {
+pub(crate) async fn start(functions: Functions) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -79,7 +79,7 @@ async fn invoke(
     let event = lambda_http::request::from_str(std::str::from_utf8(&payload).unwrap()).unwrap();
     let response = match function.as_str() {
         PRODUCT_GET => products::handlers::get::handle(&functions.products, event).await,
-        ORDER_SHOW => orders::handlers::show::handle(&functions.orders, event).await,
+        ORDER_GET => orders::handlers::get::handle(&functions.orders, event).await,
         _ => {
             let body =
                 json!({"Type": "User", "message": format!("Function not found: {function}")});

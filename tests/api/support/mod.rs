@@ -5,10 +5,10 @@
 //! Tests need DynamoDB Local and moto; `scripts/test` starts them and sets the
 //! `AWS_ENDPOINT_URL_*` variables.
 
-pub mod dynamodb;
-pub mod functions;
-pub mod lambda;
-pub mod shop;
+pub(crate) mod dynamodb;
+pub(crate) mod functions;
+pub(crate) mod lambda;
+pub(crate) mod shop;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,31 +40,31 @@ use xtask::local::names::LocalNames;
 use xtask::provision::Operator;
 use xtask::template::{Template, workspace_root};
 
-pub const PASSWORD: &str = "correct horse battery";
-pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret-0123";
-pub const TOKEN_TTL: Duration = Duration::from_secs(3600);
+pub(crate) const PASSWORD: &str = "correct horse battery";
+pub(crate) const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(3600);
 
 /// A request as API Gateway passes it, read from `events/<name>.json`.
-pub fn event(name: &str) -> Request {
+pub(crate) fn event(name: &str) -> Request {
     lambda_http::request::from_str(&event_text(name))
         .unwrap_or_else(|err| panic!("events/{name}.json is not an HTTP API event: {err}"))
 }
 
-pub fn event_text(name: &str) -> String {
+pub(crate) fn event_text(name: &str) -> String {
     let path = events_dir().join(format!("{name}.json"));
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
-pub fn events_dir() -> PathBuf {
+pub(crate) fn events_dir() -> PathBuf {
     workspace_root().join("events")
 }
 
 /// `request` with `body` as its JSON body.
-pub fn with_json(request: Request, body: &Value) -> Request {
+pub(crate) fn with_json(request: Request, body: &Value) -> Request {
     with_body(request, "application/json", body.to_string())
 }
 
-pub fn with_body(request: Request, content_type: &str, body: String) -> Request {
+pub(crate) fn with_body(request: Request, content_type: &str, body: String) -> Request {
     let (mut parts, _) = request.into_parts();
     parts.headers.insert(
         header::CONTENT_TYPE,
@@ -75,14 +75,14 @@ pub fn with_body(request: Request, content_type: &str, body: String) -> Request 
 
 /// What a client sees: the status and the JSON body (`Null` when there is none).
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub body: Value,
     pub response: Response<Body>,
 }
 
 impl Reply {
-    pub fn from(response: Response<Body>) -> Self {
+    pub(crate) fn from(response: Response<Body>) -> Self {
         let bytes: &[u8] = response.body().as_ref();
         let body = if bytes.is_empty() {
             Value::Null
@@ -102,12 +102,12 @@ impl Reply {
     }
 
     /// The error code of an error reply, or "" for a success.
-    pub fn code(&self) -> &str {
+    pub(crate) fn code(&self) -> &str {
         self.body["error"].as_str().unwrap_or_default()
     }
 
     #[track_caller]
-    pub fn assert(&self, status: u16, code: &str) -> &Self {
+    pub(crate) fn assert(&self, status: u16, code: &str) -> &Self {
         assert_eq!(
             (self.status.as_u16(), self.code()),
             (status, code),
@@ -121,7 +121,7 @@ impl Reply {
 /// Every service, each against its own freshly created copy of its table, queues, bucket and
 /// secret, behind an IAM gate of its own. The stores here are the operator's, for setting up and
 /// inspecting; the functions themselves run as [`TestApp::function`]s.
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub users: UserStore,
     pub products: ProductStore,
     pub orders: OrderStore,
@@ -140,13 +140,13 @@ pub struct TestApp {
     sdk: shared::aws::SdkConfig,
     /// The IAM gate every function's calls go through.
     gate: SocketAddr,
-    /// The Invoke API that runs `product-get` and `order-show` for the functions that invoke
+    /// The Invoke API that runs `product-get` and `order-get` for the functions that invoke
     /// them.
     lambda_endpoint: String,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
-pub async fn sdk_config() -> shared::aws::SdkConfig {
+pub(crate) async fn sdk_config() -> shared::aws::SdkConfig {
     assert!(
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some(),
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run the integration tests through scripts/test, \
@@ -157,7 +157,7 @@ pub async fn sdk_config() -> shared::aws::SdkConfig {
 
 /// The name a test's IAM gate files its records under: the test's own, which libtest gives the
 /// thread that runs it.
-pub fn test_name() -> String {
+pub(crate) fn test_name() -> String {
     std::thread::current()
         .name()
         .filter(|name| *name != "main")
@@ -169,13 +169,13 @@ impl TestApp {
     /// Creates every table, queue, bucket and secret the template declares, under names unique
     /// to this test, so tests run in parallel without seeing each other's data; and starts the
     /// test's IAM gate in front of them.
-    pub async fn spawn() -> Self {
+    pub(crate) async fn spawn() -> Self {
         Self::spawn_recording(true).await
     }
 
     /// [`TestApp::spawn`], for a test that causes refusals on purpose: its gate keeps no usage
     /// records, which must show none.
-    pub async fn spawn_expecting_refusals() -> Self {
+    pub(crate) async fn spawn_expecting_refusals() -> Self {
         Self::spawn_recording(false).await
     }
 
@@ -213,7 +213,7 @@ impl TestApp {
             (clients.dynamodb, names.refs[logical_id].clone())
         };
         let (client, products) = table("ProductsTable", "ProductGetFunction");
-        let (orders_client, orders) = table("OrdersTable", "OrderShowFunction");
+        let (orders_client, orders) = table("OrdersTable", "OrderGetFunction");
         let lambda_endpoint = lambda::start(lambda::Functions {
             products: ProductStore::new(client, products),
             orders: OrderStore::new(orders_client, orders),
@@ -253,37 +253,37 @@ impl TestApp {
     }
 
     /// This test's URL for the template's queue `logical_id`.
-    pub fn queue(&self, logical_id: &str) -> &str {
+    pub(crate) fn queue(&self, logical_id: &str) -> &str {
         &self.names.refs[logical_id]
     }
 
     /// Delivers one batch from the checkout queue to the payments consumer.
-    pub async fn run_payments(&self) -> Delivery {
-        self.deliver("CheckoutQueue", |event| self.payments_checkout(event))
+    pub(crate) async fn run_payments(&self) -> Delivery {
+        self.deliver("CheckoutQueue", |event| self.payment_charge(event))
             .await
     }
 
     /// Delivers one batch from the payment results queue to the orders consumer.
-    pub async fn run_payment_results(&self) -> Delivery {
-        self.deliver("PaymentResultsQueue", |event| self.payment_result(event))
+    pub(crate) async fn run_payment_results(&self) -> Delivery {
+        self.deliver("PaymentResultsQueue", |event| self.order_settle(event))
             .await
     }
 
     /// Delivers one batch from the receipts queue to the receipts consumer.
-    pub async fn run_receipts(&self) -> Delivery {
-        self.deliver("ReceiptsQueue", |event| self.receipts_email(event))
+    pub(crate) async fn run_receipts(&self) -> Delivery {
+        self.deliver("ReceiptsQueue", |event| self.receipt_email(event))
             .await
     }
 
     /// Runs the payments pipeline until its queues are empty: checkout messages to payments,
     /// payment results to orders. Failed messages come back at once (see [`Redelivery`]).
     /// Receipt messages stay queued.
-    pub async fn settle_payments(&self) {
+    pub(crate) async fn settle_payments(&self) {
         self.run_pipeline(false).await;
     }
 
     /// The whole pipeline after checkout, receipts included, until every queue is empty.
-    pub async fn run_all_consumers(&self) {
+    pub(crate) async fn run_all_consumers(&self) {
         self.run_pipeline(true).await;
     }
 
@@ -305,7 +305,7 @@ impl TestApp {
 
     /// One batch from the queue `logical_id` to `consumer`, as the template's trigger would
     /// deliver it (its batch size), with failed messages released at once.
-    pub async fn deliver<F, Fut>(&self, logical_id: &str, consumer: F) -> Delivery
+    pub(crate) async fn deliver<F, Fut>(&self, logical_id: &str, consumer: F) -> Delivery
     where
         F: FnOnce(SqsEvent) -> Fut,
         Fut: std::future::Future<Output = SqsBatchResponse>,
@@ -342,7 +342,7 @@ impl TestApp {
 
     /// Every message waiting on the queue `logical_id`, received (and so hidden for the queue's
     /// visibility timeout).
-    pub async fn drain(&self, logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    pub(crate) async fn drain(&self, logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {
         let mut messages = Vec::new();
         loop {
             let batch = self
@@ -363,12 +363,12 @@ impl TestApp {
     }
 
     /// This test's name for the template's table `logical_id`.
-    pub fn table(&self, logical_id: &str) -> &str {
+    pub(crate) fn table(&self, logical_id: &str) -> &str {
         &self.names.refs[logical_id]
     }
 
     /// The logical ids of every table.
-    pub fn table_ids(&self) -> Vec<String> {
+    pub(crate) fn table_ids(&self) -> Vec<String> {
         Template::workspace()
             .unwrap()
             .tables()
@@ -379,7 +379,7 @@ impl TestApp {
     }
 
     /// Deletes the table `logical_id`, as if its service's storage were gone.
-    pub async fn drop_table(&self, logical_id: &str) {
+    pub(crate) async fn drop_table(&self, logical_id: &str) {
         self.dynamodb
             .delete_table()
             .table_name(self.table(logical_id))
@@ -390,7 +390,7 @@ impl TestApp {
 
     /// A shop with the seed catalogue and `username`, who has ordered two mugs and a pen and
     /// checked out with `card`. Returns the order's id and the customer's token.
-    pub async fn checked_out(&self, username: &str, card: &str) -> (String, String) {
+    pub(crate) async fn checked_out(&self, username: &str, card: &str) -> (String, String) {
         xtask::seed::load(&self.products).await.unwrap();
         let token = self.given_session(username, Role::Customer).await;
         for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
@@ -412,7 +412,7 @@ impl TestApp {
     }
 
     /// Registers `username` with [`PASSWORD`].
-    pub async fn given_user(&self, username: &str) {
+    pub(crate) async fn given_user(&self, username: &str) {
         let body = json!({
             "username": username,
             "password": PASSWORD,
@@ -426,7 +426,7 @@ impl TestApp {
     }
 
     /// Logs `username` in with [`PASSWORD`] and returns the token.
-    pub async fn token_for(&self, username: &str) -> String {
+    pub(crate) async fn token_for(&self, username: &str) -> String {
         let body = json!({ "username": username, "password": PASSWORD });
         let reply = self.login(with_json(event("user-login"), &body)).await;
         reply.assert(200, "");
@@ -434,7 +434,7 @@ impl TestApp {
     }
 
     /// Registers and logs in `username`; an admin if `role` says so.
-    pub async fn given_session(&self, username: &str, role: Role) -> String {
+    pub(crate) async fn given_session(&self, username: &str, role: Role) -> String {
         self.given_user(username).await;
         if role == Role::Admin {
             let username = Username::parse(username).unwrap();
@@ -445,9 +445,9 @@ impl TestApp {
 
     /// What API Gateway does before a protected function: runs the users authorizer on the
     /// request's `Authorization` header (`token`, or none) and hands the function its context.
-    pub async fn authorized(&self, request: Request, token: Option<&str>) -> Request {
+    pub(crate) async fn authorized(&self, request: Request, token: Option<&str>) -> Request {
         let mut auth_event: ApiGatewayV2CustomAuthorizerV2Request =
-            serde_json::from_str(&event_text("users-authorizer")).unwrap();
+            serde_json::from_str(&event_text("user-authorizer")).unwrap();
         auth_event.headers.remove(header::AUTHORIZATION);
         let (mut parts, body) = request.into_parts();
         parts.headers.remove(header::AUTHORIZATION);
@@ -458,7 +458,7 @@ impl TestApp {
                 .insert(header::AUTHORIZATION, value.clone());
             parts.headers.insert(header::AUTHORIZATION, value);
         }
-        let authorizer = self.function("UsersAuthorizerFunction");
+        let authorizer = self.function("UserAuthorizerFunction");
         let keys = authorizer.signing_keys().await;
         let verdict = handlers::authorizer::handle(&authorizer.users(), &keys, auth_event).await;
         assert!(

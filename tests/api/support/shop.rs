@@ -15,7 +15,7 @@ use super::sdk_config;
 
 /// How to start a test shop; `Default` is the plain shop.
 #[derive(Debug, Default)]
-pub struct ShopOptions {
+pub(crate) struct ShopOptions {
     /// Extra environment for every function, such as another DynamoDB endpoint.
     pub environment: Vec<(String, String)>,
     /// Keep every line the functions write, for [`TestShop::logs`].
@@ -26,7 +26,7 @@ pub struct ShopOptions {
 
 /// A running local shop. Stop it with [`TestShop::stop`].
 #[derive(Debug)]
-pub struct TestShop {
+pub(crate) struct TestShop {
     pub shop: LocalShop,
     /// The token-signing secret its functions were given.
     pub token_secret: String,
@@ -43,19 +43,19 @@ impl std::ops::Deref for TestShop {
 
 impl TestShop {
     /// Every line the functions have written so far (with [`ShopOptions::capture_logs`]).
-    pub fn logs(&self) -> Vec<String> {
+    pub(crate) fn logs(&self) -> Vec<String> {
         self.logs
             .as_ref()
             .map(|logs| logs.lock().unwrap().clone())
             .unwrap_or_default()
     }
 
-    pub async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.shop.stop().await;
     }
 
     /// Loads the seed catalogue into this shop's products table.
-    pub async fn seed_catalogue(&self) {
+    pub(crate) async fn seed_catalogue(&self) {
         let sdk = sdk_config().await;
         let products = products::ProductStore::new(
             shared::aws::dynamodb(&sdk),
@@ -65,7 +65,7 @@ impl TestShop {
     }
 
     /// A visitor with no token yet.
-    pub fn visitor(&self) -> Client {
+    pub(crate) fn visitor(&self) -> Client {
         Client {
             shop: self.http,
             token: None,
@@ -73,13 +73,13 @@ impl TestShop {
     }
 }
 
-pub async fn start_shop() -> TestShop {
+pub(crate) async fn start_shop() -> TestShop {
     start_shop_with(ShopOptions::default()).await
 }
 
 /// The shop, with failed messages redelivered at once rather than after the queue's visibility
 /// timeout (minutes), so that retries show within a test, and one batch per trigger at a time.
-pub async fn start_shop_with(options: ShopOptions) -> TestShop {
+pub(crate) async fn start_shop_with(options: ShopOptions) -> TestShop {
     sdk_config().await;
     let binaries = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), std::path::PathBuf::from)
@@ -123,22 +123,22 @@ pub async fn start_shop_with(options: ShopOptions) -> TestShop {
 
 /// Someone using the shop over HTTP, with the token of their last log-in.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub(crate) struct Client {
     pub shop: SocketAddr,
     pub token: Option<String>,
 }
 
 impl Client {
-    pub async fn get(&self, path: &str) -> HttpReply {
+    pub(crate) async fn get(&self, path: &str) -> HttpReply {
         send(self.shop, "GET", path, self.token.as_deref(), None).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> HttpReply {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> HttpReply {
         send(self.shop, "POST", path, self.token.as_deref(), Some(&body)).await
     }
 
     /// Registers `username` with `password` and logs in.
-    pub async fn sign_up(&mut self, username: &str, password: &str) {
+    pub(crate) async fn sign_up(&mut self, username: &str, password: &str) {
         let registered = self
             .post(
                 "/api/user/create",
@@ -153,7 +153,7 @@ impl Client {
         self.log_in(username, password).await;
     }
 
-    pub async fn log_in(&mut self, username: &str, password: &str) {
+    pub(crate) async fn log_in(&mut self, username: &str, password: &str) {
         let login = self
             .post(
                 "/api/user/login",
@@ -165,7 +165,7 @@ impl Client {
     }
 
     /// Checks out the open order with an approved test card; returns the order's id.
-    pub async fn check_out(&self) -> String {
+    pub(crate) async fn check_out(&self) -> String {
         let checkout = self
             .post(
                 "/api/order/checkout",
@@ -180,7 +180,7 @@ impl Client {
     }
 
     /// The order `id` once its status is `status`, or as it is after `within`.
-    pub async fn order_once(&self, id: &str, status: &str, within: Duration) -> Value {
+    pub(crate) async fn order_once(&self, id: &str, status: &str, within: Duration) -> Value {
         let deadline = Instant::now() + within;
         loop {
             let order = self.get(&format!("/api/order/{id}")).await.json();
@@ -193,7 +193,7 @@ impl Client {
 }
 
 #[track_caller]
-pub fn expect(reply: &HttpReply, status: u16) {
+pub(crate) fn expect(reply: &HttpReply, status: u16) {
     assert_eq!(
         reply.status,
         status,

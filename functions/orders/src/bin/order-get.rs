@@ -1,4 +1,4 @@
-//! `GET /api/order`: see [`orders::handlers::get`].
+//! `GET /api/order/{id}`: see [`orders::handlers::get`].
 
 use orders::handlers::get;
 

@@ -1,21 +1,22 @@
-//! One module per Lambda function, named as its binary. Every route needs a token.
+//! One module per Lambda function, named as its binary (`order-<module>`). Every route needs a
+//! token.
 //!
-//! | trigger                        | binary                 | module             |
-//! |--------------------------------|------------------------|--------------------|
+//! | trigger                        | binary              | module          |
+//! |--------------------------------|---------------------|-----------------|
 //! | `POST /api/order/add-item`     | `order-add-item`    | [`add_item`]    |
 //! | `POST /api/order/update-item`  | `order-update-item` | [`update_item`] |
-//! | `GET /api/order`               | `order-get`         | [`get`]         |
-//! | `GET /api/order/{id}`          | `order-show`        | [`show`]        |
+//! | `GET /api/order`               | `order-current`     | [`current`]     |
+//! | `GET /api/order/{id}`          | `order-get`         | [`get`]         |
 //! | `GET /api/orders`              | `order-list`        | [`list`]        |
 //! | `POST /api/order/checkout`     | `order-checkout`    | [`checkout`]    |
-//! | the payment results queue      | `order-payment-result` | [`payment_result`] |
+//! | the payment results queue      | `order-settle`      | [`settle`]      |
 
 pub mod add_item;
 pub mod checkout;
+pub mod current;
 pub mod get;
 pub mod list;
-pub mod payment_result;
-pub mod show;
+pub mod settle;
 pub mod update_item;
 
 use serde::Deserialize;

@@ -1,7 +1,7 @@
 //! One module per Lambda function, named as its binary.
 //!
-//! | trigger            | binary              | module       |
-//! |--------------------|---------------------|--------------|
-//! | the checkout queue | `payments-checkout` | [`checkout`] |
+//! | trigger            | binary           | module     |
+//! |--------------------|------------------|------------|
+//! | the checkout queue | `payment-charge` | [`charge`] |
 
-pub mod checkout;
+pub mod charge;

@@ -8,7 +8,7 @@ use shared::invoke::HttpFunction;
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
-    let orders = HttpFunction::from_env(&sdk, "ORDER_SHOW_FUNCTION")?;
+    let orders = HttpFunction::from_env(&sdk, "ORDER_GET_FUNCTION")?;
     let archive = Archive::from_env(&sdk)?;
     shared::http::serve(|request| get::handle(&orders, &archive, request)).await
 }

@@ -1,4 +1,4 @@
-//! `receipts-email`: consumes the receipts queue and e-mails each paid order's receipt, with
+//! `receipt-email`: consumes the receipts queue and e-mails each paid order's receipt, with
 //! the PDF attached, once however often the message arrives (see [`crate::store`]).
 
 use shared::messages::ReceiptRequested;

@@ -1,6 +1,6 @@
 //! `GET /api/order/{id}/receipt`: the receipt as a PDF, for the order's owner.
 //!
-//! The orders service decides whose order it is: this function invokes its `order-show` with the
+//! The orders service decides whose order it is: this function invokes its `order-get` with the
 //! caller's authorizer context, so anyone but the owner (or an administrator) gets the same 404
 //! they would get there. An order that is not paid has no receipt yet: 409.
 
@@ -49,7 +49,7 @@ pub async fn handle(
                 format!("you have no order {id:?}"),
             ));
         }
-        status => return Err(unavailable(format!("order-show answered {status}"))),
+        status => return Err(unavailable(format!("order-get answered {status}"))),
     };
     let paid = order.receipt().ok_or_else(|| {
         ApiError::new(

@@ -3,7 +3,7 @@
 //! | trigger                          | binary           | module      |
 //! |----------------------------------|------------------|-------------|
 //! | `GET /api/order/{id}/receipt`    | `receipt-get`    | [`get`]     |
-//! | the receipts queue               | `receipts-email` | [`email`]   |
+//! | the receipts queue               | `receipt-email` | [`email`]   |
 
 pub mod email;
 pub mod get;

@@ -7,8 +7,8 @@
 //! | `POST /api/user/logout`          | `user-logout`      | [`logout`]     |
 //! | `GET /api/user/{username}/exists`| `user-exists`      | [`exists`]     |
 //! | `GET /api/user`                  | `user-current`     | [`current`]    |
-//! | `GET /api/users`                 | `users-list`       | [`list`]       |
-//! | (the HTTP API's authorizer)      | `users-authorizer` | [`authorizer`] |
+//! | `GET /api/users`                 | `user-list`       | [`list`]       |
+//! | (the HTTP API's authorizer)      | `user-authorizer` | [`authorizer`] |
 
 pub mod authorizer;
 pub mod create;

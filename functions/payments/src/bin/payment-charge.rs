@@ -1,6 +1,6 @@
-//! The checkout queue's consumer: see [`payments::handlers::checkout`].
+//! The checkout queue's consumer: see [`payments::handlers::charge`].
 
-use payments::handlers::checkout;
+use payments::handlers::charge;
 use payments::{PaymentStore, SimulatedBank};
 use shared::sqs::FifoQueue;
 
@@ -11,5 +11,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = PaymentStore::from_env(&sdk)?;
     let bank = SimulatedBank::new(store.table().clone());
     let results = FifoQueue::from_env(&sdk, "PAYMENT_RESULTS_QUEUE_URL")?;
-    shared::sqs::serve(|event| checkout::handle(&store, &bank, &results, event)).await
+    shared::sqs::serve(|event| charge::handle(&store, &bank, &results, event)).await
 }

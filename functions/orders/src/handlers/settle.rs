@@ -1,4 +1,4 @@
-//! `order-payment-result`: consumes the payments service's verdicts (the payment results queue)
+//! `order-settle`: consumes the payments service's verdicts (the payment results queue)
 //! and settles each order, `PENDING_PAYMENT` to `PAID` or `PAYMENT_FAILED`, with a conditional
 //! write. Only the orders service writes orders; payments only says what happened.
 //!

@@ -1,4 +1,4 @@
-//! `payments-checkout`: consumes the checkout queue. For each order: open its billing record,
+//! `payment-charge`: consumes the checkout queue. For each order: open its billing record,
 //! charge through the gateway (unless an earlier delivery already got an answer), record the
 //! outcome, and tell the orders service on the payment results queue.
 //!

@@ -1,0 +1,9 @@
+//! `GET /api/order`: see [`orders::handlers::current`].
+
+use orders::handlers::current;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let (_, store) = orders::init().await?;
+    shared::http::serve(|request| current::handle(&store, request)).await
+}
