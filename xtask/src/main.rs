@@ -1,67 +1,148 @@
-//! `cargo xtask <command>`: developer tasks driven by `template.yaml`.
-//!
-//! - `provision [--prefix P]`: create every table, queue, bucket and secret the template declares,
-//!   named by logical id (with an optional prefix), on the endpoints in the `AWS_ENDPOINT_URL_*`
-//!   variables, and verify the sender address with SES.
-//! - `routes`: list the HTTP API's routes, their functions and binaries, and whether they need a
-//!   token.
-//! - `functions`: list the template's functions by logical id, one per line.
-//! - `seed`: load the seed catalogue (`data/products.json`) into the table named by
-//!   `PRODUCTS_TABLE`; products already there are left alone, so it is safe to run twice.
-//! - `make-admin <username>`: give a user the admin role, in the table named by `USERS_TABLE`.
-//! - `run [--port 3000] [--invoke-port 9000] [--quiet]`: the whole shop locally (see
-//!   `xtask::local`), with the seed catalogue and two demo accounts; `scripts/run` starts the
-//!   emulators and builds the functions first.
-//! - `bench --native DIR --zips DIR [--seconds 30] [--customers 16]`: the benchmarks
-//!   (`scripts/bench` builds the binaries first), written to `BENCHMARKS.md`.
-//! - `iam report [--check]`: per function, each grant of its policy and whether the last test
-//!   run used it, and every call the IAM gate refused (from `SHOP_IAM_USAGE_DIR`, by default
-//!   `target/iam-usage`); `--check` fails on an unused grant or a refusal.
-//! - `smoke <site url>`: a customer's journey against a running shop (see `xtask::smoke`);
-//!   `scripts/smoke` runs it.
-//! - `storefront <folder> --bucket B --distribution D`: writes the storefront as it is uploaded
-//!   (`web/` with its scripts and styles named after their content) into the folder, and prints
-//!   the commands that upload it to the bucket and refresh CloudFront's copy of `index.html`.
-//! - `iam mutants`: deletes each statement of each policy in turn and runs the smallest tests that
-//!   used it; each statement must make one of them fail (`scripts/test` runs both).
+//! `cargo xtask <command>`: developer tasks driven by `template.yaml`. `cargo xtask --help` lists
+//! the commands; the command line is parsed by `clap` from the [`Command`] enum below, so the
+//! usage text is generated from these doc comments.
 //!
 //! Table variables default to the template's logical ids, which are the local tables' names; on
 //! AWS, set them to the stack's outputs (`UsersTableName`, `ProductsTableName`).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use products::ProductStore;
 use shared::auth::Role;
+use shared::ids::Username;
 use users::UserStore;
-use users::domain::Username;
 use xtask::Result;
 use xtask::template::Template;
 
+/// Developer tasks for the shop, driven by template.yaml.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create every table, queue, bucket and secret the template declares, named by logical id,
+    /// on the endpoints in the AWS_ENDPOINT_URL_* variables, and verify the sender with SES.
+    Provision {
+        /// Put this before every name.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// List the HTTP API's routes, their functions and binaries, and whether they need a token.
+    Routes,
+    /// List the template's functions by logical id, one per line.
+    Functions,
+    /// Load the seed catalogue (data/products.json) into the table named by PRODUCTS_TABLE;
+    /// products already there are left alone, so it is safe to run twice.
+    Seed,
+    /// Give a user the admin role, in the table named by USERS_TABLE.
+    MakeAdmin {
+        /// Whose role changes.
+        username: Username,
+    },
+    /// Run the whole shop locally, with the seed catalogue and two demo accounts (scripts/run
+    /// starts the emulators and builds the functions first).
+    Run {
+        /// Where the storefront and the API listen.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Where the Lambda Invoke API listens (for `cargo lambda invoke`).
+        #[arg(long, default_value_t = 9000)]
+        invoke_port: u16,
+        /// Leave the functions' own logs out of the console.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Measure cold start, latency, memory, zip size and a shopping load, and write BENCHMARKS.md
+    /// (scripts/bench builds the binaries first).
+    Bench {
+        /// The release binaries built for this machine.
+        #[arg(long)]
+        native: PathBuf,
+        /// The arm64 deployment zips.
+        #[arg(long)]
+        zips: PathBuf,
+        /// How long the shopping load runs.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// How many customers shop at once during the load.
+        #[arg(long, default_value_t = 16)]
+        customers: usize,
+    },
+    /// The local IAM gate's record of the last test run.
+    Iam {
+        #[command(subcommand)]
+        command: IamCommand,
+    },
+    /// A customer's journey against a running shop, deployed or local (scripts/smoke runs it).
+    Smoke {
+        /// The shop's address, such as https://d111111abcdef8.cloudfront.net.
+        site: String,
+    },
+    /// Write the storefront as it is uploaded (web/ with its scripts and styles named after their
+    /// content) into a folder, and print the commands that upload it and refresh CloudFront.
+    Storefront {
+        /// An empty or new folder.
+        out: PathBuf,
+        /// The stack's StorefrontBucketName output.
+        #[arg(long)]
+        bucket: String,
+        /// The stack's StorefrontDistributionId output.
+        #[arg(long)]
+        distribution: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IamCommand {
+    /// Per function, each grant of its policy and whether the last test run used it, and every
+    /// call the gate refused (from SHOP_IAM_USAGE_DIR, by default target/iam-usage).
+    Report {
+        /// Fail on a grant no test used, or on a refusal.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Delete each statement of each policy in turn and run the smallest tests that used it; each
+    /// statement must make one of them fail (scripts/test runs both).
+    Mutants,
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let outcome = match args.as_slice() {
-        ["provision"] => provision("").await,
-        ["provision", "--prefix", prefix] => provision(prefix).await,
-        ["routes"] => routes(),
-        ["functions"] => functions(),
-        ["seed"] => seed().await,
-        ["make-admin", username] => make_admin(username).await,
-        ["run", options @ ..] => run(options).await,
-        ["bench", options @ ..] => bench(options).await,
-        ["iam", "report"] => xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), false),
-        ["iam", "report", "--check"] => {
-            xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), true)
-        }
-        ["iam", "mutants"] => xtask::iam::cli::mutants(&xtask::iam::cli::usage_dir()),
-        ["smoke", site] => xtask::smoke::run(site).await,
-        ["storefront", out, "--bucket", bucket, "--distribution", distribution] => {
-            storefront(out, bucket, distribution)
-        }
-        _ => Err(
-            "usage: cargo xtask (provision [--prefix P] | routes | functions | seed | make-admin <username> | run [--port P] [--invoke-port P] [--quiet] | bench --native DIR --zips DIR [--seconds S] [--customers N] | iam report [--check] | iam mutants | smoke <site url> | storefront <folder> --bucket B --distribution D)".into(),
-        ),
+    let outcome = match Cli::parse().command {
+        Command::Provision { prefix } => provision(&prefix).await,
+        Command::Routes => routes(),
+        Command::Functions => functions(),
+        Command::Seed => seed().await,
+        Command::MakeAdmin { username } => make_admin(&username).await,
+        Command::Run {
+            port,
+            invoke_port,
+            quiet,
+        } => run(port, invoke_port, !quiet).await,
+        Command::Bench {
+            native,
+            zips,
+            seconds,
+            customers,
+        } => bench(native, zips, seconds, customers).await,
+        Command::Iam {
+            command: IamCommand::Report { check },
+        } => xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), check),
+        Command::Iam {
+            command: IamCommand::Mutants,
+        } => xtask::iam::cli::mutants(&xtask::iam::cli::usage_dir()),
+        Command::Smoke { site } => xtask::smoke::run(&site).await,
+        Command::Storefront {
+            out,
+            bucket,
+            distribution,
+        } => storefront(&out, &bucket, &distribution),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,8 +181,7 @@ fn routes() -> Result<()> {
 }
 
 #[allow(clippy::print_stdout)]
-fn storefront(out: &str, bucket: &str, distribution: &str) -> Result<()> {
-    let out = std::path::Path::new(out);
+fn storefront(out: &std::path::Path, bucket: &str, distribution: &str) -> Result<()> {
     let renamed = xtask::storefront::build(&xtask::template::workspace_root().join("web"), out)?;
     for (file, name) in renamed {
         eprintln!("{file} -> {name}");
@@ -138,11 +218,10 @@ async fn seed() -> Result<()> {
     Ok(())
 }
 
-async fn make_admin(username: &str) -> Result<()> {
-    let username = Username::parse(username).map_err(|err| format!("username {err}"))?;
+async fn make_admin(username: &Username) -> Result<()> {
     let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
     let store = UserStore::new(client, table_name("USERS_TABLE", "UsersTable"));
-    if store.set_role(&username, Role::Admin).await? {
+    if store.set_role(username, Role::Admin).await? {
         eprintln!("{username} is now an admin");
         Ok(())
     } else {
@@ -156,24 +235,10 @@ const DEMO_ACCOUNTS: [(&str, &str, bool); 2] = [
     ("customer", "customer-password", false),
 ];
 
-async fn run(options: &[&str]) -> Result<()> {
+async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
     use std::net::{Ipv4Addr, SocketAddr};
     use xtask::local::{Console, LocalConfig, LocalShop};
 
-    let mut port = 3000;
-    let mut invoke_port = 9000;
-    let mut function_logs = true;
-    let mut rest = options.iter();
-    while let Some(option) = rest.next() {
-        match *option {
-            "--port" => port = rest.next().ok_or("--port needs a value")?.parse()?,
-            "--invoke-port" => {
-                invoke_port = rest.next().ok_or("--invoke-port needs a value")?.parse()?
-            }
-            "--quiet" => function_logs = false,
-            other => return Err(format!("unknown option {other}").into()),
-        }
-    }
     let root = xtask::template::workspace_root();
     let local = root.join(".local/shop");
     std::fs::create_dir_all(&local)?;
@@ -239,28 +304,13 @@ async fn run(options: &[&str]) -> Result<()> {
     Ok(())
 }
 
-async fn bench(options: &[&str]) -> Result<()> {
+async fn bench(native: PathBuf, zips: PathBuf, seconds: u64, customers: usize) -> Result<()> {
     use std::time::Duration;
     use xtask::bench::BenchConfig;
 
-    let mut native = None;
-    let mut zips = None;
-    let mut seconds = 30;
-    let mut customers = 16;
-    let mut rest = options.iter();
-    while let Some(option) = rest.next() {
-        let mut value = || rest.next().ok_or(format!("{option} needs a value"));
-        match *option {
-            "--native" => native = Some(std::path::PathBuf::from(value()?)),
-            "--zips" => zips = Some(std::path::PathBuf::from(value()?)),
-            "--seconds" => seconds = value()?.parse()?,
-            "--customers" => customers = value()?.parse()?,
-            other => return Err(format!("unknown option {other}").into()),
-        }
-    }
     let config = BenchConfig {
-        native: native.ok_or("--native is required")?,
-        zips: zips.ok_or("--zips is required")?,
+        native,
+        zips,
         cold_starts: 11,
         warm_calls: 200,
         load: Duration::from_secs(seconds),

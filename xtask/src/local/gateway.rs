@@ -7,21 +7,27 @@
 //! `500 {"message":"Internal Server Error"}`. Every response carries the security headers the
 //! template's CloudFront response headers policy adds on AWS.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayV2CustomAuthorizerSimpleResponse,
+    ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
+use aws_lambda_events::query_map::QueryMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::Console;
@@ -62,10 +68,11 @@ impl std::fmt::Debug for Gateway {
 
 /// The parts of a request the events are made of.
 struct RequestParts {
-    method: String,
+    method: Method,
     path: String,
     query: String,
-    headers: Map<String, Value>,
+    /// As API Gateway passes them: one value per name, repeated values joined with commas.
+    headers: HeaderMap,
     cookies: Vec<String>,
     body: Bytes,
 }
@@ -155,7 +162,7 @@ impl Gateway {
             return response;
         };
         let incoming = RequestParts {
-            method: method.clone(),
+            method: request.method().clone(),
             path: path.clone(),
             query: request.uri().query().unwrap_or_default().to_owned(),
             headers: headers_of(&request),
@@ -203,32 +210,37 @@ impl Gateway {
         parameters: &BTreeMap<String, String>,
         peer: std::net::IpAddr,
     ) -> Response<Full<Bytes>> {
-        let context = request_context(route, incoming, peer);
-        let mut authorizer_context = None;
+        let mut context = request_context(route, incoming, peer);
         if let Some(authorizer) = &route.authorizer {
-            let event = json!({
-                "version": "2.0",
-                "type": "REQUEST",
-                "routeArn": format!(
-                    "arn:aws:execute-api:local:000000000000:local/$default/{}{}",
-                    incoming.method, incoming.path
-                ),
-                "routeKey": route.key,
-                "rawPath": incoming.path,
-                "rawQueryString": incoming.query,
-                "cookies": incoming.cookies,
-                "headers": incoming.headers,
-                "queryStringParameters": query_parameters(&incoming.query),
-                "requestContext": context,
-                "pathParameters": parameters,
-            });
-            let verdict = match authorizer.invoke(Bytes::from(event.to_string())).await {
-                Ok(Outcome::Response(body)) => serde_json::from_slice::<Value>(&body).ok(),
+            let mut event = ApiGatewayV2CustomAuthorizerV2Request::default();
+            event.version = Some("2.0".into());
+            event.type_ = Some("REQUEST".into());
+            event.route_arn = Some(format!(
+                "arn:aws:execute-api:local:000000000000:local/$default/{}{}",
+                incoming.method, incoming.path
+            ));
+            event.route_key = Some(route.key.clone());
+            event.raw_path = Some(incoming.path.clone());
+            event.raw_query_string = Some(incoming.query.clone());
+            event.cookies = incoming.cookies.clone();
+            event.headers = incoming.headers.clone();
+            event.query_string_parameters = query_parameters(&incoming.query);
+            event.request_context = context.clone();
+            event.path_parameters = parameters.clone().into_iter().collect();
+            let verdict = match authorizer.invoke(encode(&event)).await {
+                Ok(Outcome::Response(body)) => {
+                    serde_json::from_slice::<ApiGatewayV2CustomAuthorizerSimpleResponse>(&body).ok()
+                }
                 _ => None,
             };
             match verdict {
-                Some(verdict) if verdict["isAuthorized"] == true => {
-                    authorizer_context = Some(verdict["context"].clone());
+                Some(verdict) if verdict.is_authorized => {
+                    let mut caller = ApiGatewayRequestAuthorizer::default();
+                    caller.fields = match verdict.context {
+                        Value::Object(fields) => fields.into_iter().collect(),
+                        _ => HashMap::new(),
+                    };
+                    context.authorizer = Some(caller);
                 }
                 Some(_) => return api_gateway_error(StatusCode::FORBIDDEN, "Forbidden"),
                 None => {
@@ -239,36 +251,25 @@ impl Gateway {
                 }
             }
         }
-        let mut context = context;
-        if let Some(lambda) = authorizer_context {
-            context["authorizer"] = json!({ "lambda": lambda });
-        }
-        let (body, base64_encoded) = match std::str::from_utf8(&incoming.body) {
-            Ok(text) => (text.to_owned(), false),
-            Err(_) => (BASE64.encode(&incoming.body), true),
-        };
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": route.key,
-            "rawPath": incoming.path,
-            "rawQueryString": incoming.query,
-            "headers": incoming.headers,
-            "requestContext": context,
-            "isBase64Encoded": base64_encoded,
-        });
-        if !incoming.cookies.is_empty() {
-            event["cookies"] = json!(incoming.cookies);
-        }
-        if !incoming.query.is_empty() {
-            event["queryStringParameters"] = json!(query_parameters(&incoming.query));
-        }
-        if !parameters.is_empty() {
-            event["pathParameters"] = json!(parameters);
-        }
+        let mut event = ApiGatewayV2httpRequest::default();
+        event.version = Some("2.0".into());
+        event.route_key = Some(route.key.clone());
+        event.raw_path = Some(incoming.path.clone());
+        event.raw_query_string = Some(incoming.query.clone());
+        event.headers = incoming.headers.clone();
+        event.request_context = context;
+        event.cookies = (!incoming.cookies.is_empty()).then(|| incoming.cookies.clone());
+        event.query_string_parameters = QueryMap::from(query_parameters(&incoming.query));
+        event.path_parameters = parameters.clone().into_iter().collect();
         if !incoming.body.is_empty() {
-            event["body"] = json!(body);
+            let (body, base64_encoded) = match std::str::from_utf8(&incoming.body) {
+                Ok(text) => (text.to_owned(), false),
+                Err(_) => (BASE64.encode(&incoming.body), true),
+            };
+            event.body = Some(body);
+            event.is_base64_encoded = base64_encoded;
         }
-        match route.function.invoke(Bytes::from(event.to_string())).await {
+        match route.function.invoke(encode(&event)).await {
             Ok(Outcome::Response(payload)) => http_response(&payload),
             Ok(Outcome::Error(error)) => {
                 self.console.function_line(
@@ -317,46 +318,65 @@ impl Gateway {
     }
 }
 
-fn request_context(route: &LocalRoute, incoming: &RequestParts, peer: std::net::IpAddr) -> Value {
+/// An event as the function receives it: JSON.
+fn encode(event: &impl serde::Serialize) -> Bytes {
+    Bytes::from(serde_json::to_vec(event).unwrap_or_default())
+}
+
+fn request_context(
+    route: &LocalRoute,
+    incoming: &RequestParts,
+    peer: std::net::IpAddr,
+) -> ApiGatewayV2httpRequestContext {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_millis());
-    json!({
-        "accountId": "000000000000",
-        "apiId": "local",
-        "domainName": incoming.headers.get("host").cloned().unwrap_or(json!("127.0.0.1")),
-        "domainPrefix": "local",
-        "http": {
-            "method": incoming.method,
-            "path": incoming.path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": peer.to_string(),
-            "userAgent": incoming.headers.get("user-agent").cloned().unwrap_or(json!("")),
-        },
-        "requestId": uuid::Uuid::new_v4().to_string(),
-        "routeKey": route.key,
-        "stage": "$default",
-        "time": httpdate_like(),
-        "timeEpoch": now,
-    })
+    let header = |name: &str| {
+        incoming
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = incoming.method.clone();
+    http.path = Some(incoming.path.clone());
+    http.protocol = Some("HTTP/1.1".into());
+    http.source_ip = Some(peer.to_string());
+    http.user_agent = Some(header("user-agent").unwrap_or_default());
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.account_id = Some("000000000000".into());
+    context.apiid = Some("local".into());
+    context.domain_name = Some(header("host").unwrap_or_else(|| "127.0.0.1".into()));
+    context.domain_prefix = Some("local".into());
+    context.http = http;
+    context.request_id = Some(uuid::Uuid::new_v4().to_string());
+    context.route_key = Some(route.key.clone());
+    context.stage = Some("$default".into());
+    context.time = Some(httpdate_like());
+    context.time_epoch = i64::try_from(now).unwrap_or(i64::MAX);
+    context
 }
 
-/// Headers as API Gateway passes them: names lower-cased, repeated values joined with commas.
-fn headers_of<B>(request: &Request<B>) -> Map<String, Value> {
-    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in request.headers() {
+/// Headers as API Gateway passes them: names lower-cased, repeated values joined with commas,
+/// cookies left to `cookies`.
+fn headers_of<B>(request: &Request<B>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for name in request.headers().keys() {
         if name == hyper::header::COOKIE {
             continue;
         }
-        headers
-            .entry(name.as_str().to_owned())
-            .or_default()
-            .push(value.to_str().unwrap_or_default().to_owned());
+        let values: Vec<&str> = request
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap_or_default())
+            .collect();
+        if let Ok(joined) = HeaderValue::from_str(&values.join(",")) {
+            headers.insert(name.clone(), joined);
+        }
     }
     headers
-        .into_iter()
-        .map(|(name, values)| (name, json!(values.join(","))))
-        .collect()
 }
 
 fn cookies_of<B>(request: &Request<B>) -> Vec<String> {
@@ -372,9 +392,9 @@ fn cookies_of<B>(request: &Request<B>) -> Vec<String> {
 }
 
 /// Query parameters as API Gateway passes them: decoded, repeated values joined with commas.
-fn query_parameters(query: &str) -> BTreeMap<String, String> {
+fn query_parameters(query: &str) -> HashMap<String, String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    let mut parameters: BTreeMap<String, String> = BTreeMap::new();
+    let mut parameters: HashMap<String, String> = HashMap::new();
     for (name, value) in pairs {
         parameters
             .entry(name)
@@ -491,7 +511,7 @@ mod tests {
     fn query_strings_and_path_segments_decode_like_api_gateway() {
         assert_eq!(
             query_parameters("limit=2&cursor=a%2Bb&tag=x&tag=y"),
-            BTreeMap::from([
+            HashMap::from([
                 ("cursor".to_owned(), "a+b".to_owned()),
                 ("limit".to_owned(), "2".to_owned()),
                 ("tag".to_owned(), "x,y".to_owned()),
