@@ -108,3 +108,40 @@ export const STATUS_WORDS = {
 export function statusBadge(status) {
   return h("span", { class: `badge status-${(status || "").toLowerCase()}` }, STATUS_WORDS[status] || status);
 }
+
+/**
+ * A table that scrolls sideways on a narrow screen. `columns` are the header cells: a label, or
+ * `[label, "number"]` for a right-aligned one (null leaves a column out); `rows` are the body's
+ * rows and `total` the footer's (the total goes in the fourth column).
+ */
+export function table(columns, rows, total = null) {
+  const header = columns
+    .filter((column) => column !== null)
+    .map((column) => {
+      const [label, kind] = Array.isArray(column) ? column : [column, null];
+      return h("th", { scope: "col", class: kind === "number" ? "number" : false }, label);
+    });
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "lines" },
+      h("thead", {}, h("tr", {}, header)),
+      h("tbody", {}, rows),
+      total
+        ? h(
+            "tfoot",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "row", colspan: 3 }, "Total"),
+              h("td", { class: "number total" }, total),
+              columns.length > 4 ? h("td") : null,
+            ),
+          )
+        : null,
+    ),
+  );
+}

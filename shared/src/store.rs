@@ -229,6 +229,50 @@ impl Table {
         )
     }
 
+    /// One page of the records of one kind, in the order of the index `index`, whose partition
+    /// key is `kind` and whose sort key is the attribute `sort`; `after` is the `(pk, sort value)`
+    /// of the previous page's last record. Returns the records and the last one's sort value, if
+    /// there may be more.
+    pub async fn kind_page<T: DeserializeOwned>(
+        &self,
+        index: &str,
+        kind: &str,
+        sort: &str,
+        limit: i32,
+        after: Option<(String, &str)>,
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
+        let start = after.map(|(pk, value)| {
+            Item::from([
+                ("pk".to_owned(), s(pk)),
+                ("kind".to_owned(), s(kind)),
+                (sort.to_owned(), s(value)),
+            ])
+        });
+        let (items, last) = self
+            .query_page(IndexQuery {
+                index,
+                partition: "kind",
+                value: kind,
+                limit,
+                start,
+                descending: false,
+            })
+            .await?;
+        let records = items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = last
+            .map(|key| {
+                key.get(sort)
+                    .and_then(|value| value.as_s().ok())
+                    .cloned()
+                    .ok_or_else(|| StoreError::corrupt("read page key", format!("no {sort}")))
+            })
+            .transpose()?;
+        Ok((records, next))
+    }
+
     /// One page of `query`: its items, and the key to start the next page from (none on the
     /// last page).
     pub async fn query_page(

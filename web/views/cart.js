@@ -2,7 +2,7 @@
 
 import { api, money, session } from "../api.js";
 import { refreshCartCount } from "../header.js";
-import { h, loading, notice, requireLogin, show } from "../ui.js";
+import { h, loading, notice, requireLogin, show, table } from "../ui.js";
 
 export async function cartView() {
   if (!session.token) return show(requireLogin("Your cart is kept with your account."));
@@ -93,38 +93,16 @@ export async function cartView() {
       {},
       h("h1", {}, "Your cart"),
       message,
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "lines" },
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", { scope: "col" }, "Item"),
-              h("th", { scope: "col", class: "number" }, "Price"),
-              h("th", { scope: "col" }, "Quantity"),
-              h("th", { scope: "col", class: "number" }, "Amount"),
-              h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Remove")),
-            ),
-          ),
-          h("tbody", {}, rows),
-          h(
-            "tfoot",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", { scope: "row", colspan: 3 }, "Total"),
-              h("td", { class: "number total" }, money(order.total, order.currency)),
-              h("td"),
-            ),
-          ),
-        ),
+      table(
+        [
+          "Item",
+          ["Price", "number"],
+          "Quantity",
+          ["Amount", "number"],
+          h("span", { class: "visually-hidden" }, "Remove"),
+        ],
+        rows,
+        money(order.total, order.currency),
       ),
       h(
         "p",

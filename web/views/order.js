@@ -1,7 +1,7 @@
 // `#/order/<id>`: one order, refreshed until its payment settles, with its receipt once paid.
 
 import { api, download, money, session } from "../api.js";
-import { date, h, loading, notice, plain, requireLogin, show, statusBadge } from "../ui.js";
+import { date, h, loading, notice, plain, requireLogin, show, statusBadge, table } from "../ui.js";
 
 let polling = null;
 
@@ -84,49 +84,19 @@ export async function orderView(id) {
         h("h1", {}, `Order ${order.id.slice(0, 8)}`),
         h("p", { class: "order-meta" }, statusBadge(order.status), ` Placed ${date(order.created_at)}`),
         h("div", { role: "status", "aria-live": "polite" }, receipt),
-        h(
-          "div",
-          { class: "table-wrap" },
-          h(
-            "table",
-            { class: "lines" },
+        table(
+          ["Item", ["Price", "number"], ["Quantity", "number"], ["Amount", "number"]],
+          order.lines.map((line) =>
             h(
-              "thead",
+              "tr",
               {},
-              h(
-                "tr",
-                {},
-                h("th", { scope: "col" }, "Item"),
-                h("th", { scope: "col", class: "number" }, "Price"),
-                h("th", { scope: "col", class: "number" }, "Quantity"),
-                h("th", { scope: "col", class: "number" }, "Amount"),
-              ),
-            ),
-            h(
-              "tbody",
-              {},
-              order.lines.map((line) =>
-                h(
-                  "tr",
-                  {},
-                  h("th", { scope: "row" }, line.name),
-                  h("td", { class: "number" }, money(line.unit_price, order.currency)),
-                  h("td", { class: "number" }, line.quantity),
-                  h("td", { class: "number" }, money(line.line_total, order.currency)),
-                ),
-              ),
-            ),
-            h(
-              "tfoot",
-              {},
-              h(
-                "tr",
-                {},
-                h("th", { scope: "row", colspan: 3 }, "Total"),
-                h("td", { class: "number total" }, money(order.total, order.currency)),
-              ),
+              h("th", { scope: "row" }, line.name),
+              h("td", { class: "number" }, money(line.unit_price, order.currency)),
+              h("td", { class: "number" }, line.quantity),
+              h("td", { class: "number" }, money(line.line_total, order.currency)),
             ),
           ),
+          money(order.total, order.currency),
         ),
         h("p", {}, h("a", { href: "#/orders" }, "All your orders")),
       ),

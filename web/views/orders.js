@@ -1,7 +1,7 @@
 // `#/orders`: the customer's orders, or (for an administrator) everyone's, by status.
 
 import { api, money, session } from "../api.js";
-import { date, h, loading, notice, requireLogin, show, STATUS_WORDS, statusBadge } from "../ui.js";
+import { date, h, loading, notice, requireLogin, show, STATUS_WORDS, statusBadge, table } from "../ui.js";
 
 export async function ordersView() {
   if (!session.token) return show(requireLogin("Log in to see your orders."));
@@ -40,28 +40,7 @@ export async function ordersView() {
         filter,
         rows.length === 0
           ? notice("No orders yet.", "info")
-          : h(
-              "div",
-              { class: "table-wrap" },
-              h(
-                "table",
-                { class: "lines" },
-                h(
-                  "thead",
-                  {},
-                  h(
-                    "tr",
-                    {},
-                    h("th", { scope: "col" }, "Order"),
-                    admin ? h("th", { scope: "col" }, "Customer") : null,
-                    h("th", { scope: "col" }, "Date"),
-                    h("th", { scope: "col" }, "Status"),
-                    h("th", { scope: "col", class: "number" }, "Total"),
-                  ),
-                ),
-                h("tbody", {}, rows),
-              ),
-            ),
+          : table(["Order", admin ? "Customer" : null, "Date", "Status", ["Total", "number"]], rows),
       ),
     );
   } catch (err) {

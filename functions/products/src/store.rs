@@ -4,10 +4,9 @@
 //! by `slug`: the listing reads that index a page at a time, in a stable order.
 
 use aws_sdk_dynamodb::Client;
-use serde::Deserialize;
 use shared::config::ConfigError;
 use shared::ids::ProductId;
-use shared::store::{IndexQuery, Item, Listed, StoreError, Table, from_item, s, to_item};
+use shared::store::{Listed, StoreError, Table, to_item};
 
 use crate::domain::{NewProduct, Product};
 
@@ -64,40 +63,17 @@ impl ProductStore {
         limit: i32,
         after: Option<&ProductId>,
     ) -> Result<ProductPage, StoreError> {
-        let start = after.map(|slug| {
-            Item::from([
-                ("pk".to_owned(), s(product_key(slug))),
-                ("kind".to_owned(), s(PRODUCT_KIND)),
-                ("slug".to_owned(), s(slug.as_str())),
-            ])
-        });
-        let (items, last) = self
+        let after = after.map(|slug| (product_key(slug), slug.as_str()));
+        let (products, next) = self
             .table
-            .query_page(IndexQuery {
-                index: CATALOG_INDEX,
-                partition: "kind",
-                value: PRODUCT_KIND,
-                limit,
-                start,
-                descending: false,
-            })
+            .kind_page(CATALOG_INDEX, PRODUCT_KIND, "slug", limit, after)
             .await?;
-        let products = items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = last
-            .map(from_item::<PageEnd>)
-            .transpose()?
-            .map(|end| end.slug);
+        let next = next
+            .map(|slug| ProductId::parse(&slug))
+            .transpose()
+            .map_err(|err| StoreError::corrupt("read products page", err))?;
         Ok(ProductPage { products, next })
     }
-}
-
-/// The key of a page's last product: where the next page starts.
-#[derive(Debug, Deserialize)]
-struct PageEnd {
-    slug: ProductId,
 }
 
 fn product_key(slug: &ProductId) -> String {

@@ -17,9 +17,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
-use shared::store::{
-    IndexQuery, Item, Listed, StoreError, Table, conditional, from_item, n, s, to_item,
-};
+use shared::store::{Listed, StoreError, Table, conditional, n, s, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, User, Username};
@@ -55,12 +53,6 @@ struct Throttle {
     failures: i64,
     #[serde(with = "time::serde::timestamp")]
     expires_at: OffsetDateTime,
-}
-
-/// The key of a page's last user: where the next page starts.
-#[derive(Debug, Deserialize)]
-struct PageEnd {
-    username: Username,
 }
 
 /// One page of users in username order, and where the next page starts.
@@ -131,32 +123,15 @@ impl UserStore {
 
     /// Up to `limit` users after `after`, in username order.
     pub async fn page(&self, limit: i32, after: Option<&Username>) -> Result<UserPage, StoreError> {
-        let start = after.map(|username| {
-            Item::from([
-                ("pk".to_owned(), s(user_pk(username))),
-                ("kind".to_owned(), s(USER_KIND)),
-                ("username".to_owned(), s(username.as_str())),
-            ])
-        });
-        let (items, last) = self
+        let after = after.map(|username| (user_pk(username), username.as_str()));
+        let (users, next) = self
             .table
-            .query_page(IndexQuery {
-                index: LIST_INDEX,
-                partition: "kind",
-                value: USER_KIND,
-                limit,
-                start,
-                descending: false,
-            })
+            .kind_page(LIST_INDEX, USER_KIND, "username", limit, after)
             .await?;
-        let users = items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = last
-            .map(from_item::<PageEnd>)
-            .transpose()?
-            .map(|end| end.username);
+        let next = next
+            .map(|name| Username::parse(&name))
+            .transpose()
+            .map_err(|err| StoreError::corrupt("read users page", err))?;
         Ok(UserPage { users, next })
     }
 

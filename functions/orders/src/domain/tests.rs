@@ -136,11 +136,11 @@ fn only_open_non_empty_orders_change_or_check_out() {
     );
 }
 
-#[test]
-fn an_order_is_stored_as_one_flat_item_and_read_back() {
+/// An order of two mugs, checked out and paid at [`NOW`].
+fn paid_order() -> Order {
     let mut order = order();
     order.add(priced("mug", 1_450), 2).unwrap();
-    let paid = order
+    order
         .check_out(payer(), NOW)
         .unwrap()
         .settle(
@@ -150,7 +150,12 @@ fn an_order_is_stored_as_one_flat_item_and_read_back() {
             NOW,
         )
         .unwrap()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn an_order_is_stored_as_one_flat_item_and_read_back() {
+    let paid = paid_order();
     let item = shared::store::to_item("ORDER#x", &paid).unwrap();
     let text = |name: &str| item.get(name).and_then(|value| value.as_s().ok()).cloned();
     assert_eq!(text("status").as_deref(), Some("PAID"));
@@ -181,19 +186,7 @@ fn an_order_is_stored_as_one_flat_item_and_read_back() {
 
 #[test]
 fn a_stored_order_missing_what_its_state_needs_does_not_read() {
-    let mut order = order();
-    order.add(priced("mug", 1_450), 1).unwrap();
-    let paid = order
-        .check_out(payer(), NOW)
-        .unwrap()
-        .settle(
-            &PaymentOutcome::Approved {
-                charge_id: "ch_1".into(),
-            },
-            NOW,
-        )
-        .unwrap()
-        .unwrap();
+    let paid = paid_order();
     let mut item = shared::store::to_item("ORDER#x", &paid).unwrap();
     item.remove("email");
     assert!(
