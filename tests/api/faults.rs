@@ -10,7 +10,8 @@ use xtask::reconcile::reconcile;
 
 use crate::support::dynamodb::OwnDynamoDb;
 use crate::support::sdk_config;
-use crate::support::shop::{Client, ShopOptions, expect, start_shop_with};
+use crate::support::shop::{ShopOptions, expect, start_shop_with};
+use xtask::visitor::Visitor;
 
 const PASSWORD: &str = "a long enough password";
 
@@ -34,7 +35,7 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
     xtask::seed::load(&products).await.unwrap();
     let mut ada = shop.visitor();
     let username = unique("ada");
-    ada.sign_up(&username, PASSWORD).await;
+    ada.sign_up(&username, PASSWORD).await.unwrap();
     let mug = json!({ "product_id": "enamel-camp-mug", "qty": 2 });
     expect(&ada.post("/api/order/add-item", mug).await, 200);
     let before = ada.get("/api/order").await;
@@ -99,7 +100,7 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
     expect(&ada.get(&format!("/api/user/{bob}/exists")).await, 404);
     let pen = json!({ "product_id": "brass-ballpoint-pen", "qty": 1 });
     expect(&ada.post("/api/order/add-item", pen).await, 200);
-    let id = ada.check_out().await;
+    let id = ada.check_out().await.unwrap();
     let paid = ada.order_once(&id, "PAID", Duration::from_secs(90)).await;
     assert_eq!(paid["status"], "PAID", "{paid}");
     assert_eq!(paid["total"], 2 * 1450 + 3400);
@@ -118,13 +119,16 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
 
     // The payments consumer is stopped (its trigger disabled) while customers check out.
     shop.pause_trigger("payment-charge");
-    let mut orders: Vec<(Client, String)> = Vec::new();
+    let mut orders: Vec<(Visitor, String)> = Vec::new();
     for _ in 0..ORDERS {
         let mut customer = shop.visitor();
-        customer.sign_up(&unique("shopper"), PASSWORD).await;
+        customer
+            .sign_up(&unique("shopper"), PASSWORD)
+            .await
+            .unwrap();
         let item = json!({ "product_id": "enamel-camp-mug", "qty": 1 });
         expect(&customer.post("/api/order/add-item", item).await, 200);
-        let id = customer.check_out().await;
+        let id = customer.check_out().await.unwrap();
         orders.push((customer, id));
     }
     // A message no consumer can ever handle, in a group of its own.

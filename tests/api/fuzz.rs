@@ -31,7 +31,10 @@ async fn the_api_holds_to_its_spec_under_generated_input() {
         .await
         .unwrap();
     let mut admin = shop.visitor();
-    admin.log_in("fuzzadmin", "fuzz-admin-password").await;
+    admin
+        .log_in("fuzzadmin", "fuzz-admin-password")
+        .await
+        .unwrap();
     let token = admin.token.clone().unwrap();
     let url = format!("http://{}", shop.http);
     let report = workspace_root().join("target/schemathesis");

@@ -93,7 +93,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     let order = browser.get("/api/order").await.json();
     assert_eq!(order["total"], 3 * 1450 + 3400);
 
-    let id = browser.check_out().await;
+    let id = browser.check_out().await.unwrap();
 
     // The queues carry the checkout to payments, the result back to orders, and the paid order
     // to receipts, each consumer invoked as Lambda's SQS trigger would.
@@ -214,4 +214,37 @@ async fn the_local_routes_are_exactly_the_templates() {
             .starts_with("text/html")
     );
     shop.stop().await;
+}
+
+/// The benchmark's load generator, briefly, against a test shop: its shoppers are the same
+/// visitors as these tests', and every checkout they make ends paid, charged and e-mailed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmarks_shoppers_check_out_and_the_books_balance() {
+    let shop = start_shop().await;
+    shop.seed_catalogue().await;
+    let config = xtask::bench::BenchConfig {
+        native: std::path::PathBuf::new(),
+        zips: std::path::PathBuf::new(),
+        cold_starts: 0,
+        warm_calls: 0,
+        load: Duration::from_secs(3),
+        customers: 2,
+    };
+    let load = xtask::bench::shopping_load(&shop, &config).await.unwrap();
+    shop.stop().await;
+    assert!(load.errors.is_empty(), "{:?}", load.errors);
+    assert!(load.checkouts > 0, "no customer checked out in 3 s");
+    assert_eq!(load.paid, load.checkouts);
+    assert!(
+        load.reconciliation.balances(load.paid),
+        "{:?}",
+        load.reconciliation
+    );
+    for route in [
+        "POST /api/user/create",
+        "GET /api/products",
+        "POST /api/order/checkout",
+    ] {
+        assert!(load.routes[route].0 > 0, "{route} was never timed");
+    }
 }

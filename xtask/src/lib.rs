@@ -11,6 +11,7 @@
 //! - [`smoke`]: a customer's journey against a running shop, deployed or local (`scripts/smoke`).
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
 //! - [`storefront`]: `web/` as it is uploaded, its assets named after their content.
+//! - [`visitor`]: someone using the shop over HTTP: the tests' customers and the load's shoppers.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
 //! them directly.
@@ -26,6 +27,7 @@ pub mod seed;
 pub mod smoke;
 pub mod storefront;
 pub mod template;
+pub mod visitor;
 
 /// Errors here end a developer command with a message; nothing matches on them.
 pub type Result<T, E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;

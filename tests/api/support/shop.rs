@@ -3,13 +3,12 @@
 //! customer's browser would.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use xtask::deliver::Redelivery;
-use xtask::http_client::{HttpReply, send};
+use xtask::http_client::HttpReply;
 use xtask::local::{Captured, Console, LocalConfig, LocalShop};
 use xtask::template::workspace_root;
+use xtask::visitor::Visitor;
 
 use super::sdk_config;
 
@@ -65,11 +64,8 @@ impl TestShop {
     }
 
     /// A visitor with no token yet.
-    pub(crate) fn visitor(&self) -> Client {
-        Client {
-            shop: self.http,
-            token: None,
-        }
+    pub(crate) fn visitor(&self) -> Visitor {
+        Visitor::new(self.http)
     }
 }
 
@@ -118,77 +114,6 @@ pub(crate) async fn start_shop_with(options: ShopOptions) -> TestShop {
         shop,
         token_secret,
         logs,
-    }
-}
-
-/// Someone using the shop over HTTP, with the token of their last log-in.
-#[derive(Debug, Clone)]
-pub(crate) struct Client {
-    pub shop: SocketAddr,
-    pub token: Option<String>,
-}
-
-impl Client {
-    pub(crate) async fn get(&self, path: &str) -> HttpReply {
-        send(self.shop, "GET", path, self.token.as_deref(), None).await
-    }
-
-    pub(crate) async fn post(&self, path: &str, body: Value) -> HttpReply {
-        send(self.shop, "POST", path, self.token.as_deref(), Some(&body)).await
-    }
-
-    /// Registers `username` with `password` and logs in.
-    pub(crate) async fn sign_up(&mut self, username: &str, password: &str) {
-        let registered = self
-            .post(
-                "/api/user/create",
-                json!({
-                    "username": username, "password": password,
-                    "email": format!("{username}@example.com"),
-                    "first_name": "Jo", "last_name": "Urney",
-                }),
-            )
-            .await;
-        expect(&registered, 201);
-        self.log_in(username, password).await;
-    }
-
-    pub(crate) async fn log_in(&mut self, username: &str, password: &str) {
-        let login = self
-            .post(
-                "/api/user/login",
-                json!({ "username": username, "password": password }),
-            )
-            .await;
-        expect(&login, 200);
-        self.token = Some(login.json()["token"].as_str().unwrap().to_owned());
-    }
-
-    /// Checks out the open order with an approved test card; returns the order's id.
-    pub(crate) async fn check_out(&self) -> String {
-        let checkout = self
-            .post(
-                "/api/order/checkout",
-                json!({
-                    "card_number": "4242 4242 4242 4242", "expiry_month": 12,
-                    "expiry_year": 2030, "holder": "Jo Urney",
-                }),
-            )
-            .await;
-        expect(&checkout, 202);
-        checkout.json()["id"].as_str().unwrap().to_owned()
-    }
-
-    /// The order `id` once its status is `status`, or as it is after `within`.
-    pub(crate) async fn order_once(&self, id: &str, status: &str, within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let order = self.get(&format!("/api/order/{id}")).await.json();
-            if order["status"] == status || Instant::now() > deadline {
-                return order;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
     }
 }
 

@@ -1,0 +1,132 @@
+//! The shopping load: many customers at once, each registering, logging in, browsing, filling a
+//! cart and checking out, again and again until the time is up; then every checkout is followed
+//! to its payment and its e-mail, and the stores are reconciled.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+
+use super::stats::{millis, percentile};
+use super::{BenchConfig, LoadResult, PASSWORD};
+use crate::Result;
+use crate::local::LocalShop;
+use crate::reconcile::{count_receipt_emails, reconcile};
+use crate::visitor::{Timings, Unexpected, Visitor};
+
+/// What went wrong, and each checkout: the order's id and the customer who placed it.
+#[derive(Debug, Default)]
+struct Tally {
+    errors: Vec<String>,
+    checkouts: Vec<(String, Visitor)>,
+}
+
+/// Many customers at once, each registering, logging in, browsing, filling a cart and checking
+/// out, again and again until the time is up; then every paid order's e-mail is looked for.
+pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadResult> {
+    let timings = Timings::default();
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut customers = Vec::new();
+    for customer in 0..config.customers {
+        let tally = Arc::clone(&tally);
+        let stop = Arc::clone(&stop);
+        let timings = Arc::clone(&timings);
+        let address = shop.http;
+        customers.push(tokio::spawn(async move {
+            let mut round = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let visitor = Visitor::timed(address, Arc::clone(&timings));
+                let visit = shop_once(visitor, customer, round).await;
+                let mut tally = tally.lock().await;
+                match visit {
+                    Ok(Some(checkout)) => tally.checkouts.push(checkout),
+                    Ok(None) => {}
+                    Err(unexpected) => tally.errors.push(unexpected.to_string()),
+                }
+                round += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(config.load).await;
+    stop.store(true, Ordering::Relaxed);
+    for customer in customers {
+        customer.await?;
+    }
+    let elapsed = started.elapsed();
+
+    // Let the queues finish: every checked-out order should end paid and e-mailed.
+    let checkouts = tally.lock().await.checkouts.clone();
+    // As long again as the load ran (two minutes at least): a backlog is not a loss.
+    let deadline = Instant::now() + config.load.max(Duration::from_secs(120));
+    let mut paid = 0;
+    for (id, customer) in &checkouts {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if customer.order_once(id, "PAID", left).await["status"] == "PAID" {
+            paid += 1;
+        }
+    }
+    let ids: Vec<String> = checkouts.iter().map(|(id, _)| id.clone()).collect();
+    let emailed = loop {
+        let (_, emailed) = count_receipt_emails(&ids).await?;
+        if emailed == ids.len() || Instant::now() > deadline {
+            break emailed;
+        }
+        // Rarely: each look reads every e-mail moto holds, which slows the consumers it waits on.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    };
+    let reconciliation = reconcile(&shop.names, &ids).await?;
+
+    let tally = tally.lock().await;
+    let latencies = timings.lock().map_err(|_| "a shopper panicked")?.clone();
+    let routes = latencies
+        .iter()
+        .map(|(route, samples)| {
+            let mut samples = samples.clone();
+            let p50 = millis(percentile(&mut samples, 50));
+            let p99 = millis(percentile(&mut samples, 99));
+            ((*route).to_owned(), (samples.len(), p50, p99))
+        })
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    Ok(LoadResult {
+        seconds: elapsed.as_secs_f64(),
+        customers: config.customers,
+        checkouts: checkouts.len(),
+        checkouts_per_second: checkouts.len() as f64 / elapsed.as_secs_f64(),
+        routes,
+        errors: tally.errors.clone(),
+        paid,
+        emailed,
+        reconciliation,
+    })
+}
+
+/// One customer's visit: the order it checked out, if the catalogue had enough to buy.
+async fn shop_once(
+    mut visitor: Visitor,
+    customer: usize,
+    round: usize,
+) -> std::result::Result<Option<(String, Visitor)>, Unexpected> {
+    let username = format!(
+        "shopper{customer}x{round}y{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..6]
+    );
+    visitor.sign_up(&username, PASSWORD).await?;
+    let slugs = visitor.browse(12).await?;
+    if slugs.len() < 2 {
+        return Ok(None);
+    }
+    let first = &slugs[(customer + round) % slugs.len()];
+    let second = &slugs[(customer + round + 1) % slugs.len()];
+    visitor.product(first).await?;
+    let quantity = 1 + u32::try_from(round % 3).unwrap_or(0);
+    for slug in [first, second] {
+        visitor.add(slug, quantity).await?;
+    }
+    visitor.cart().await?;
+    let id = visitor.check_out().await?;
+    Ok(Some((id, visitor)))
+}

@@ -1,0 +1,155 @@
+//! The benchmarks: every function's cold start, warm latency, CPU time per call, memory and
+//! package size, against a bare hello-world built the same way; and a shopping load through the
+//! whole local shop. `scripts/bench` builds the binaries and calls `cargo xtask bench`, which
+//! writes `BENCHMARKS.md`.
+//!
+//! Each function runs as its real release binary under our own Lambda Runtime API
+//! ([`crate::local::runtime`]), one process at a time, with DynamoDB Local and moto behind it:
+//!
+//! - init: from starting the process to its first request for work (what Lambda calls init),
+//!   the median of several fresh starts;
+//! - first call: the first invocation of a process that is ready;
+//! - warm p50 and p99 over the function's sample events from `events/`, cycled;
+//! - CPU per call: the process's own CPU time (`/proc/<pid>/schedstat`) over the warm calls,
+//!   divided by their number: the work that is ours, not the wait for DynamoDB;
+//! - peak RSS: `VmHWM` from `/proc/<pid>/status` after the warm calls;
+//! - zip: the arm64 deployment zip.
+//!
+//! The parts: [`measure`] runs and times the functions, [`load`] is the shopping load (customers
+//! are [`crate::visitor::Visitor`]s, as in the journey tests), [`stats`] the percentiles, and
+//! [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it.
+
+mod load;
+mod measure;
+mod report;
+mod stats;
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+use crate::local::{Binaries, Console, LocalConfig, LocalShop};
+use crate::reconcile::Reconciliation;
+use crate::template::workspace_root;
+
+pub use report::{machine, markdown, previous};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// Native release builds (cargo-lambda's layout), to run.
+    pub native: PathBuf,
+    /// arm64 release builds with zips (cargo-lambda's layout), to weigh.
+    pub zips: PathBuf,
+    pub cold_starts: usize,
+    pub warm_calls: usize,
+    pub load: Duration,
+    pub customers: usize,
+}
+
+/// One function's numbers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FunctionResult {
+    pub name: String,
+    pub init_ms: f64,
+    pub first_call_ms: f64,
+    pub warm_p50_ms: f64,
+    pub warm_p99_ms: f64,
+    pub cpu_per_call_us: f64,
+    pub peak_rss_mb: f64,
+    pub zip_mb: f64,
+    /// Failed invocations during the measurement (an answer of ours, even a 4xx, is not one).
+    pub errors: usize,
+}
+
+/// The shopping load's numbers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadResult {
+    pub seconds: f64,
+    pub customers: usize,
+    pub checkouts: usize,
+    pub checkouts_per_second: f64,
+    /// Route key to (requests, p50 ms, p99 ms).
+    pub routes: BTreeMap<String, (usize, f64, f64)>,
+    /// Requests answered with an unexpected status, or not at all.
+    pub errors: Vec<String>,
+    pub paid: usize,
+    pub emailed: usize,
+    /// The stores read directly once the queues have drained (absent from older runs).
+    #[serde(default)]
+    pub reconciliation: Reconciliation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub functions: Vec<FunctionResult>,
+    pub hello: FunctionResult,
+    pub load: LoadResult,
+}
+
+/// The password the benchmark's accounts use: the one in the sample events, so that
+/// `user-login` measures real log-ins (and a wrong one in between, which never adds up to the
+/// five failures that would throttle it).
+const PASSWORD: &str = "correct horse battery";
+
+pub async fn run(config: &BenchConfig) -> Result<Report> {
+    let binaries = Binaries::Lambda(config.native.clone());
+    let shop = start_shop(&binaries).await?;
+    let measured = measure::all(config, &shop, &binaries, Console::quiet()).await;
+    shop.stop().await;
+    let (functions, hello) = measured?;
+
+    // The load gets a shop of its own: the measurements' sample events leave charges and
+    // results for orders that never existed, which would muddle its books.
+    eprintln!(
+        "shopping for {} s with {} customers",
+        config.load.as_secs(),
+        config.customers
+    );
+    let shop = start_shop(&binaries).await?;
+    let load = load::run(&shop, config).await;
+    shop.stop().await;
+    Ok(Report {
+        functions,
+        hello,
+        load: load?,
+    })
+}
+
+/// The benchmark's shopping load on `shop` for `config.load` with `config.customers` (the
+/// integration tests run a short one against their own shop).
+pub async fn shopping_load(shop: &LocalShop, config: &BenchConfig) -> Result<LoadResult> {
+    load::run(shop, config).await
+}
+
+/// A local shop with fresh tables and queues, running the release builds, quietly.
+async fn start_shop(binaries: &Binaries) -> Result<LocalShop> {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let shop = LocalShop::start(LocalConfig {
+        prefix: format!("bench{}-", &unique[..8]),
+        http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        invoke: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        binaries: binaries.clone(),
+        web: workspace_root().join("web"),
+        token_secret: format!("{unique}{unique}"),
+        context: "benchmark".into(),
+        environment: Vec::new(),
+        redelivery: crate::deliver::Redelivery::AfterTimeout,
+        batches_at_once: crate::local::BATCHES_AT_ONCE,
+        console: Console::quiet(),
+    })
+    .await?;
+    let sdk = shared::aws::sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let products = products::ProductStore::new(dynamodb.clone(), &shop.names.refs["ProductsTable"]);
+    crate::seed::load(&products).await?;
+    let users = users::UserStore::new(dynamodb, &shop.names.refs["UsersTable"]);
+    for name in ["ada", "grace"] {
+        crate::seed::account(&users, name, PASSWORD, name == "grace").await?;
+    }
+    Ok(shop)
+}

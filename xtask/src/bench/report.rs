@@ -1,0 +1,331 @@
+//! `BENCHMARKS.md`: the functions against their targets, the shopping load, what changed since
+//! the previous run (whose numbers the file keeps at its end), and the notes, kept from run to run.
+
+use super::{FunctionResult, Report};
+
+/// Functions that hash passwords or render PDFs, which may use more memory and CPU by design.
+const HEAVY: &[&str] = &["user-create", "user-login", "receipt-get", "receipt-email"];
+/// Functions whose own work is a password hash (argon2id, deliberately tens of milliseconds).
+const HASHING: &[&str] = &["user-create", "user-login"];
+const DATA_MARKER: &str = "<!-- bench-data:";
+
+/// Where a result stands against its targets; the empty string when it meets them all.
+fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<String> {
+    let mut missed = Vec::new();
+    if result.init_ms > 2.0 * hello.init_ms {
+        missed.push(format!("init {:.1}× hello", result.init_ms / hello.init_ms));
+    }
+    let memory_limit = if HEAVY.contains(&result.name.as_str()) {
+        48.0
+    } else {
+        20.0
+    };
+    if result.peak_rss_mb >= memory_limit {
+        missed.push(format!("memory ≥ {memory_limit} MB"));
+    }
+    if result.zip_mb >= 4.0 {
+        missed.push("zip ≥ 4 MB".into());
+    }
+    if result.cpu_per_call_us >= 1000.0 && !HASHING.contains(&result.name.as_str()) {
+        missed.push("CPU ≥ 1 ms a call".into());
+    }
+    if result.errors > 0 {
+        missed.push(format!("{} failed calls", result.errors));
+    }
+    missed
+}
+
+/// The machine, as the report describes it.
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+        .unwrap_or_else(|| "an unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let memory_gib = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024 / 1024);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "{model}, {cores} cores, {memory_gib} GiB, Linux {}",
+        kernel.trim()
+    )
+}
+
+/// The previous run's numbers, from the data kept at the end of `BENCHMARKS.md`.
+pub fn previous(markdown: &str) -> Option<Report> {
+    let start = markdown.find(DATA_MARKER)? + DATA_MARKER.len();
+    let end = markdown[start..].find("-->")? + start;
+    serde_json::from_str(markdown[start..end].trim()).ok()
+}
+
+/// `BENCHMARKS.md`, keeping the previous file's `## Notes` section.
+pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
+    let before = previous(previous_file);
+    let hello = &report.hello;
+    let mut out = String::new();
+    out.push_str("# Benchmarks\n\n");
+    out.push_str(header);
+    out.push_str("\n\n## Functions\n\n");
+    out.push_str("Init and peak memory are also given as multiples of the hello-world's (`× hello`), which compare across machines. CPU is the process's own CPU time per warm call: the work that is ours, without the wait for DynamoDB.\n\n");
+    out.push_str("| Function | Init ms | × hello | First call ms | Warm p50 ms | Warm p99 ms | CPU µs/call | Peak RSS MB | × hello | Zip MB | Targets |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for result in report.functions.iter().chain(std::iter::once(hello)) {
+        let missed = misses(result, hello);
+        let verdict = if result.name == hello.name {
+            "baseline".to_owned()
+        } else if missed.is_empty() {
+            "✓".to_owned()
+        } else {
+            format!("✗ {}", missed.join(", "))
+        };
+        out.push_str(&format!(
+            "| `{}` | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {} |\n",
+            result.name,
+            result.init_ms,
+            result.init_ms / hello.init_ms,
+            result.first_call_ms,
+            result.warm_p50_ms,
+            result.warm_p99_ms,
+            result.cpu_per_call_us,
+            result.peak_rss_mb,
+            result.peak_rss_mb / hello.peak_rss_mb,
+            result.zip_mb,
+            verdict
+        ));
+    }
+
+    let load = &report.load;
+    out.push_str(&format!(
+        "\n## Shopping load\n\n{} customers shopping at once for {:.0} s through the local shop (each registers, logs in, browses, adds two products, looks at the cart and checks out): **{} checkouts, {:.2} a second**; {} paid and {} e-mailed of {}; **{} errors**.\n\n",
+        load.customers,
+        load.seconds,
+        load.checkouts,
+        load.checkouts_per_second,
+        load.paid,
+        load.emailed,
+        load.checkouts,
+        load.errors.len()
+    ));
+    out.push_str("| Route | Requests | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
+    for (route, (count, p50, p99)) in &load.routes {
+        out.push_str(&format!("| `{route}` | {count} | {p50:.1} | {p99:.1} |\n"));
+    }
+    let books = &load.reconciliation;
+    out.push_str(&format!(
+        "\nReconciled from the stores once the queues drained: {} paid orders, {} approved charges in the bank's ledger, {} billing records approved, {} receipt e-mails (for {} orders); dead-letter queues: {}. **{}**\n",
+        load.paid,
+        books.charges,
+        books.approved_payments,
+        books.emails,
+        books.orders_emailed,
+        books
+            .dead_letters
+            .iter()
+            .map(|(queue, depth)| format!("`{queue}` {depth}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if books.balances(load.paid) && load.paid == load.checkouts {
+            "Every checkout was paid, charged, recorded and e-mailed exactly once."
+        } else {
+            "These do not balance."
+        }
+    ));
+    out.push('\n');
+    if !load.errors.is_empty() {
+        out.push_str("\nErrors (first ten):\n\n");
+        for error in load.errors.iter().take(10) {
+            out.push_str(&format!("- {error}\n"));
+        }
+    }
+
+    out.push_str("\n## Targets\n\n");
+    let all_missed: Vec<String> = report
+        .functions
+        .iter()
+        .filter_map(|result| {
+            let missed = misses(result, hello);
+            (!missed.is_empty()).then(|| format!("`{}`: {}", result.name, missed.join(", ")))
+        })
+        .collect();
+    out.push_str("- Init at most 2× the hello-world's; peak memory under 20 MB (48 MB for the functions that hash passwords or render PDFs); deployment zip under 4 MB; under 1 ms of our own CPU per warm call (the password-hashing functions excepted: argon2id costs tens of milliseconds on purpose); no errors under load; every paid order charged once and e-mailed once, and the dead-letter queues empty.\n");
+    if all_missed.is_empty() {
+        out.push_str("- Every function meets its targets.\n");
+    } else {
+        for missed in &all_missed {
+            out.push_str(&format!("- Missed: {missed} (see Notes).\n"));
+        }
+    }
+    out.push_str(&format!(
+        "- Load: {} errors; {} of {} paid orders e-mailed; the books {}.\n",
+        load.errors.len(),
+        load.emailed,
+        load.paid,
+        if load.reconciliation.balances(load.paid) {
+            "balance"
+        } else {
+            "do not balance"
+        }
+    ));
+
+    out.push_str("\n## Changes since the previous run\n\n");
+    match before {
+        None => out.push_str("This is the first recorded run.\n"),
+        Some(before) => {
+            let mut changes = Vec::new();
+            for result in report.functions.iter().chain(std::iter::once(hello)) {
+                let Some(old) = before
+                    .functions
+                    .iter()
+                    .chain(std::iter::once(&before.hello))
+                    .find(|old| old.name == result.name)
+                else {
+                    changes.push(format!("- `{}`: new", result.name));
+                    continue;
+                };
+                let change = |new: f64, old: f64| {
+                    if old > 0.0 {
+                        (new - old) / old * 100.0
+                    } else {
+                        0.0
+                    }
+                };
+                let notable: Vec<String> = [
+                    ("init", change(result.init_ms, old.init_ms)),
+                    ("warm p50", change(result.warm_p50_ms, old.warm_p50_ms)),
+                    ("CPU", change(result.cpu_per_call_us, old.cpu_per_call_us)),
+                    ("memory", change(result.peak_rss_mb, old.peak_rss_mb)),
+                    ("zip", change(result.zip_mb, old.zip_mb)),
+                ]
+                .into_iter()
+                .filter(|(_, percent)| percent.abs() >= 10.0)
+                .map(|(what, percent)| format!("{what} {percent:+.0}%"))
+                .collect();
+                if !notable.is_empty() {
+                    changes.push(format!("- `{}`: {}", result.name, notable.join(", ")));
+                }
+            }
+            changes.push(format!(
+                "- Load: {:.2} checkouts a second (was {:.2}), {} errors (was {}).",
+                load.checkouts_per_second,
+                before.load.checkouts_per_second,
+                load.errors.len(),
+                before.load.errors.len()
+            ));
+            out.push_str("Changes of 10% or more:\n\n");
+            out.push_str(&changes.join("\n"));
+            out.push('\n');
+        }
+    }
+
+    let notes = previous_file
+        .find("## Notes")
+        .map(|start| {
+            let rest = &previous_file[start..];
+            let end = rest.find(DATA_MARKER).unwrap_or(rest.len());
+            rest[..end].trim_end().to_owned()
+        })
+        .unwrap_or_else(|| "## Notes\n\n(Why a target is missed, and anything else a reader of these numbers should know. Kept from run to run.)".into());
+    out.push('\n');
+    out.push_str(&notes);
+    out.push_str("\n\n");
+    out.push_str(DATA_MARKER);
+    out.push(' ');
+    out.push_str(&serde_json::to_string(report).unwrap_or_default());
+    out.push_str(" -->\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    use crate::bench::LoadResult;
+    use crate::reconcile::Reconciliation;
+
+    fn result(name: &str, init_ms: f64, peak_rss_mb: f64, cpu_per_call_us: f64) -> FunctionResult {
+        FunctionResult {
+            name: name.into(),
+            init_ms,
+            first_call_ms: 1.0,
+            warm_p50_ms: 1.0,
+            warm_p99_ms: 2.0,
+            cpu_per_call_us,
+            peak_rss_mb,
+            zip_mb: 2.5,
+            errors: 0,
+        }
+    }
+
+    fn report(init_ms: f64) -> Report {
+        Report {
+            functions: vec![
+                result("product-get", init_ms, 9.0, 120.0),
+                result("user-login", 9.0, 30.0, 45_000.0),
+            ],
+            hello: result("bench-hello", 5.0, 4.0, 40.0),
+            load: LoadResult {
+                seconds: 30.0,
+                customers: 2,
+                checkouts: 3,
+                checkouts_per_second: 0.1,
+                routes: BTreeMap::from([("GET /api/products".to_owned(), (10, 3.0, 9.0))]),
+                errors: Vec::new(),
+                paid: 3,
+                emailed: 3,
+                reconciliation: Reconciliation {
+                    charges: 3,
+                    approved_payments: 3,
+                    emails: 3,
+                    orders_emailed: 3,
+                    dead_letters: BTreeMap::from([("CheckoutDeadLetterQueue".to_owned(), 0)]),
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn targets_are_relative_to_the_hello_world_and_heavy_work_is_excused() {
+        let hello = result("bench-hello", 10.0, 4.0, 40.0);
+        assert_eq!(
+            misses(&result("product-get", 25.0, 25.0, 1_500.0), &hello),
+            ["init 2.5× hello", "memory ≥ 20 MB", "CPU ≥ 1 ms a call"]
+        );
+        assert!(misses(&result("user-login", 15.0, 40.0, 45_000.0), &hello).is_empty());
+        assert_eq!(
+            misses(&result("user-login", 15.0, 48.0, 45_000.0), &hello),
+            ["memory ≥ 48 MB"]
+        );
+    }
+
+    #[test]
+    fn the_report_keeps_its_notes_and_data_and_compares_with_the_last_run() {
+        let first = markdown(&report(6.0), "", "Measured here.");
+        assert!(first.contains("This is the first recorded run."));
+        assert!(first.contains("| `product-get` | 6.0 | 1.20 |"), "{first}");
+        assert!(first.contains("| `bench-hello` | 5.0 | 1.00 |"));
+        assert!(first.contains("baseline"));
+        assert!(
+            first.contains("Every checkout was paid, charged, recorded and e-mailed exactly once.")
+        );
+        assert!(first.contains("- Every function meets its targets."));
+        let kept = first.replace(
+            "(Why a target is missed, and anything else a reader of these numbers should know. Kept from run to run.)",
+            "Our own note.",
+        );
+        let read = previous(&kept).unwrap();
+        assert_eq!(read.functions[0].init_ms, 6.0);
+
+        let second = markdown(&report(12.0), &kept, "Measured again.");
+        assert!(second.contains("Our own note."), "{second}");
+        assert!(second.contains("- `product-get`: init +100%"), "{second}");
+        assert!(second.contains("- Missed: `product-get`: init 2.4× hello (see Notes)."));
+        assert_eq!(previous(&second).unwrap().functions[0].init_ms, 12.0);
+    }
+}
