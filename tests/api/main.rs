@@ -3,7 +3,9 @@
 //! - [`contract`]: the code, `events/` and `openapi.yaml` agree with `template.yaml`.
 //! - [`deploy`]: what a first deployment to AWS needs of the template.
 //! - [`iam`]: the local IAM gate answers refusals as AWS does.
-//! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS).
+//! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
+//!   [`sessions`]: logging in and out, and the authorizer; [`checkout`]: handing an order to
+//!   payments.
 //! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
@@ -20,6 +22,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod checkout;
 mod contract;
 mod deploy;
 mod faults;
@@ -32,6 +35,7 @@ mod products;
 mod receipts;
 mod secrets;
 mod security;
+mod sessions;
 mod smoke;
 mod support;
 mod users;

@@ -7,20 +7,19 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use shared::auth::Role;
-use shared::messages::CheckoutRequested;
 
 use crate::support::{Reply, TestApp, event, with_json};
 
-const MUG: &str = "enamel-camp-mug";
-const MUG_PRICE: i64 = 1450;
-const PEN: &str = "brass-ballpoint-pen";
-const PEN_PRICE: i64 = 3400;
+pub(crate) const MUG: &str = "enamel-camp-mug";
+pub(crate) const MUG_PRICE: i64 = 1450;
+pub(crate) const PEN: &str = "brass-ballpoint-pen";
+pub(crate) const PEN_PRICE: i64 = 3400;
 
 fn item(product_id: &str, qty: impl Into<Value>) -> Value {
     json!({ "product_id": product_id, "qty": qty.into() })
 }
 
-fn card(number: &str) -> Value {
+pub(crate) fn card(number: &str) -> Value {
     json!({
         "card_number": number,
         "expiry_month": 12,
@@ -30,7 +29,7 @@ fn card(number: &str) -> Value {
 }
 
 /// A shop with the seed catalogue, and a logged-in customer.
-async fn shop_with_customer(username: &str) -> (TestApp, String) {
+pub(crate) async fn shop_with_customer(username: &str) -> (TestApp, String) {
     let app = TestApp::spawn().await;
     xtask::seed::load(&app.products).await.unwrap();
     let token = app.given_session(username, Role::Customer).await;
@@ -38,24 +37,29 @@ async fn shop_with_customer(username: &str) -> (TestApp, String) {
 }
 
 impl TestApp {
-    async fn add(&self, token: &str, product_id: &str, qty: impl Into<Value>) -> Reply {
+    pub(crate) async fn add(&self, token: &str, product_id: &str, qty: impl Into<Value>) -> Reply {
         let request = with_json(event("order-add-item"), &item(product_id, qty));
         self.add_item(self.authorized(request, Some(token)).await)
             .await
     }
 
-    async fn update(&self, token: &str, product_id: &str, qty: impl Into<Value>) -> Reply {
+    pub(crate) async fn update(
+        &self,
+        token: &str,
+        product_id: &str,
+        qty: impl Into<Value>,
+    ) -> Reply {
         let request = with_json(event("order-update-item"), &item(product_id, qty));
         self.update_item(self.authorized(request, Some(token)).await)
             .await
     }
 
-    async fn open_order(&self, token: &str) -> Reply {
+    pub(crate) async fn open_order(&self, token: &str) -> Reply {
         self.order_current(self.authorized(event("order-current"), Some(token)).await)
             .await
     }
 
-    async fn check_out(&self, token: &str, card_number: &str) -> Reply {
+    pub(crate) async fn check_out(&self, token: &str, card_number: &str) -> Reply {
         let request = with_json(event("order-checkout"), &card(card_number));
         self.checkout(self.authorized(request, Some(token)).await)
             .await
@@ -290,139 +294,6 @@ async fn every_orders_route_needs_a_token() {
         };
         reply.assert(401, "unauthorized");
     }
-}
-
-#[tokio::test]
-async fn checkout_moves_the_order_to_pending_payment_and_sends_one_message() {
-    let (app, ada) = shop_with_customer("ada").await;
-    app.add(&ada, MUG, 2).await.assert(200, "");
-    app.add(&ada, PEN, 1).await.assert(200, "");
-
-    let reply = app.check_out(&ada, "4242 4242 4242 4242").await;
-    reply.assert(202, "");
-    assert_eq!(reply.body["status"], "PENDING_PAYMENT");
-    assert_eq!(reply.body["card_last4"], "4242");
-    let order_id = reply.body["id"].as_str().unwrap().to_owned();
-
-    let messages = app.drain("CheckoutQueue").await;
-    assert_eq!(messages.len(), 1);
-    let message: CheckoutRequested = serde_json::from_str(messages[0].body().unwrap()).unwrap();
-    assert_eq!(message.order_id, order_id);
-    assert_eq!(message.owner, "ada");
-    assert_eq!(message.email, "ada@example.com");
-    assert_eq!(message.amount, 2 * MUG_PRICE + PEN_PRICE);
-    assert_eq!(message.card.number, "4242424242424242");
-
-    // The order keeps the last four digits only.
-    let stored = app
-        .dynamodb
-        .scan()
-        .table_name(app.table("OrdersTable"))
-        .send()
-        .await
-        .unwrap();
-    let everything = format!("{:?}", stored.items());
-    assert!(everything.contains("4242"));
-    assert!(!everything.contains("42424242"), "{everything}");
-
-    // The open order is gone; the next add-item starts a new one.
-    app.open_order(&ada).await.assert(404, "no_open_order");
-    let next = app.add(&ada, MUG, 1).await;
-    next.assert(200, "");
-    assert_ne!(next.body["id"], order_id);
-}
-
-#[tokio::test]
-async fn double_clicks_retries_and_races_send_exactly_one_message() {
-    let (app, ada) = shop_with_customer("ada").await;
-    app.add(&ada, MUG, 1).await.assert(200, "");
-    let racing = (0..5).map(|_| app.check_out(&ada, "4242424242424242"));
-    let replies = futures::future::join_all(racing).await;
-    for reply in &replies {
-        reply.assert(202, "");
-        assert_eq!(reply.body["id"], replies[0].body["id"]);
-    }
-    app.check_out(&ada, "4242424242424242")
-        .await
-        .assert(202, "");
-    app.check_out(&ada, "4000000000000002")
-        .await
-        .assert(409, "checkout_in_progress");
-    assert_eq!(app.drain("CheckoutQueue").await.len(), 1);
-}
-
-#[tokio::test]
-async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
-    let (app, ada) = shop_with_customer("ada").await;
-    let order = app.add(&ada, MUG, 1).await;
-    // As if the function died between moving the order and sending the message.
-    let mut pending = app
-        .orders
-        .current(&"ada".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let version = pending.version;
-    pending.state = orders::domain::State::PendingPayment {
-        payer: orders::domain::Payer {
-            card_last4: "4242".into(),
-            email: "ada@example.com".into(),
-            customer_name: "Test User".into(),
-        },
-        payment_requested: false,
-    };
-    pending.version += 1;
-    assert!(app.orders.replace_open(&pending, version).await.unwrap());
-    assert!(app.drain("CheckoutQueue").await.is_empty());
-
-    app.check_out(&ada, "4242424242424242")
-        .await
-        .assert(202, "");
-    let messages = app.drain("CheckoutQueue").await;
-    assert_eq!(messages.len(), 1);
-    assert!(
-        messages[0]
-            .body()
-            .unwrap()
-            .contains(order.body["id"].as_str().unwrap())
-    );
-    app.check_out(&ada, "4242424242424242")
-        .await
-        .assert(202, "");
-    assert!(app.drain("CheckoutQueue").await.is_empty());
-}
-
-#[tokio::test]
-async fn checkout_refuses_bad_cards_and_empty_or_missing_orders() {
-    let (app, ada) = shop_with_customer("ada").await;
-    app.check_out(&ada, "4242424242424242")
-        .await
-        .assert(404, "no_open_order");
-    app.add(&ada, MUG, 1).await.assert(200, "");
-    app.update(&ada, MUG, 0).await.assert(200, "");
-    app.check_out(&ada, "4242424242424242")
-        .await
-        .assert(409, "order_empty");
-
-    app.add(&ada, MUG, 1).await.assert(200, "");
-    let invalid = app
-        .checkout(
-            app.authorized(event("order-checkout-invalid-card"), Some(&ada))
-                .await,
-        )
-        .await;
-    invalid.assert(400, "validation_failed");
-    assert!(invalid.body["fields"]["card_number"].is_string());
-    assert!(invalid.body["fields"]["expiry_month"].is_string());
-    let mut with_cvc = card("4242424242424242");
-    with_cvc["cvc"] = json!("123");
-    let request = with_json(event("order-checkout"), &with_cvc);
-    app.checkout(app.authorized(request, Some(&ada)).await)
-        .await
-        .assert(400, "invalid_body");
-
-    assert_eq!(app.open_order(&ada).await.body["status"], "OPEN");
-    assert!(app.drain("CheckoutQueue").await.is_empty());
 }
 
 #[tokio::test]

@@ -1,0 +1,280 @@
+//! Logging in and out: tokens, the throttle on failed log-ins, and the authorizer that checks
+//! every protected request, against DynamoDB Local.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::RequestExt;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::support::{PASSWORD, TestApp, event, with_json};
+
+#[tokio::test]
+async fn logging_in_returns_a_token_that_works_until_logout() {
+    let app = TestApp::spawn().await;
+    app.register(event("user-create")).await.assert(201, "");
+    let reply = app.login(event("user-login")).await;
+    reply.assert(200, "");
+    assert_eq!(reply.body["token_type"], "Bearer");
+    assert_eq!(reply.body["expires_in"], 3600);
+    assert_eq!(reply.body["user"]["username"], "ada");
+    assert!(reply.body["user"].get("password_hash").is_none());
+    let token = reply.body["token"].as_str().unwrap().to_owned();
+
+    let me = app
+        .current(app.authorized(event("user-current"), Some(&token)).await)
+        .await;
+    me.assert(200, "");
+    assert_eq!(me.body["username"], "ada");
+    assert_eq!(me.body["email"], "ada@example.com");
+
+    // A second session of the same user outlives the first one's logout.
+    let other_token = app.token_for("ada").await;
+    app.logout(app.authorized(event("user-logout"), Some(&token)).await)
+        .await
+        .assert(204, "");
+    let after = app
+        .current(app.authorized(event("user-current"), Some(&token)).await)
+        .await;
+    after.assert(401, "unauthorized");
+    assert!(
+        after.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("session has ended")
+    );
+    assert_eq!(after.response.headers()["www-authenticate"], "Bearer");
+    app.current(
+        app.authorized(event("user-current"), Some(&other_token))
+            .await,
+    )
+    .await
+    .assert(200, "");
+}
+
+#[tokio::test]
+async fn log_in_works_whatever_the_case_of_the_username() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let body = json!({ "username": "ADA", "password": PASSWORD });
+    app.login(with_json(event("user-login"), &body))
+        .await
+        .assert(200, "");
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+
+    let wrong = app.login(event("user-login-wrong-password")).await;
+    wrong.assert(401, "invalid_credentials");
+    for username in ["nobody", "x", "not a valid name!"] {
+        let body = json!({ "username": username, "password": PASSWORD });
+        let unknown = app.login(with_json(event("user-login"), &body)).await;
+        assert_eq!(unknown.status, wrong.status);
+        assert_eq!(unknown.body, wrong.body);
+    }
+    let long = json!({ "username": "ada", "password": "p".repeat(500) });
+    assert_eq!(
+        app.login(with_json(event("user-login"), &long)).await.body,
+        wrong.body
+    );
+}
+
+#[tokio::test]
+async fn repeated_failed_log_ins_are_slowed_down_for_a_while_only() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let attempt = |username: &str, password: &str| {
+        let body = json!({ "username": username, "password": password });
+        app.login(with_json(event("user-login"), &body))
+    };
+    for _ in 0..5 {
+        attempt("ada", "wrong password")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    // Even the right password waits now: the guesser cannot tell when they got it.
+    let refused = attempt("ada", PASSWORD).await;
+    refused.assert(429, "too_many_attempts");
+    let wait: u64 = refused.response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "Retry-After: {wait}");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("15 minutes")
+    );
+
+    // Names nobody has are counted the same, so the answer reveals nothing.
+    for _ in 0..5 {
+        attempt("nobody", "guess")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    attempt("nobody", "guess")
+        .await
+        .assert(429, "too_many_attempts");
+
+    // When the window is over, the owner logs in, and that clears the count.
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("UsersTable"))
+        .item("pk", AttributeValue::S("THROTTLE#ada".into()))
+        .item("failures", AttributeValue::N("5".into()))
+        .item(
+            "expires_at",
+            AttributeValue::N((OffsetDateTime::now_utc().unix_timestamp() - 1).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    attempt("ada", PASSWORD).await.assert(200, "");
+    for _ in 0..4 {
+        attempt("ada", "wrong password")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    attempt("ada", PASSWORD).await.assert(200, "");
+}
+
+/// An unknown username must cost a full password verification, like a wrong password, or the
+/// response time would reveal which usernames exist. The bound is loose on purpose: it catches a
+/// skipped hash (tens of times faster), not scheduling noise.
+#[tokio::test]
+async fn unknown_users_take_as_long_as_wrong_passwords() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let time = |username: &'static str| {
+        let app = &app;
+        async move {
+            let mut samples = Vec::new();
+            for _ in 0..5 {
+                let body = json!({ "username": username, "password": "wrong password" });
+                let request = with_json(event("user-login"), &body);
+                let start = Instant::now();
+                app.login(request).await.assert(401, "invalid_credentials");
+                samples.push(start.elapsed());
+            }
+            samples.sort_unstable();
+            samples[2]
+        }
+    };
+    let wrong_password = time("ada").await;
+    let unknown_user = time("nobody").await;
+    assert!(
+        unknown_user * 3 > wrong_password && wrong_password * 3 > unknown_user,
+        "unknown user {unknown_user:?} vs wrong password {wrong_password:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_with_the_reason() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let good = app.token_for("ada").await;
+
+    let expired = app
+        .keys
+        .issue(
+            &"ada".parse().unwrap(),
+            "some-session",
+            OffsetDateTime::now_utc() - Duration::from_secs(7200),
+        )
+        .unwrap()
+        .token;
+    let foreign = users::TokenKeys::new(&[9; 32], Duration::from_secs(3600))
+        .unwrap()
+        .issue(
+            &"ada".parse().unwrap(),
+            "some-session",
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap()
+        .token;
+    let mut tampered = good.clone();
+    tampered.pop();
+    tampered.push(if good.ends_with('A') { 'B' } else { 'A' });
+    let unsigned = {
+        let payload = good.split('.').nth(1).unwrap();
+        format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.")
+    };
+    // Validly signed, but for a session that was never started.
+    let unknown_session = app
+        .keys
+        .issue(
+            &"ada".parse().unwrap(),
+            "never-started",
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap()
+        .token;
+
+    let cases = [
+        (None, "needs a token"),
+        (Some(expired.as_str()), "expired"),
+        (Some(foreign.as_str()), "not valid"),
+        (Some(tampered.as_str()), "not valid"),
+        (Some(unsigned.as_str()), "not valid"),
+        (Some("not-a-jwt"), "not valid"),
+        (Some(unknown_session.as_str()), "session has ended"),
+    ];
+    for (token, reason) in cases {
+        let reply = app
+            .current(app.authorized(event("user-current"), token).await)
+            .await;
+        reply.assert(401, "unauthorized");
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{token:?}: {message}");
+    }
+    app.current(app.authorized(event("user-current"), Some(&good)).await)
+        .await
+        .assert(200, "");
+}
+
+#[tokio::test]
+async fn a_token_for_someone_elses_session_is_refused() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    app.given_user("bob").await;
+    let bobs = app.token_for("bob").await;
+    let bobs_session = app.keys.verify(&bobs).unwrap().sid;
+    // Ada's name on Bob's live session: signed by us, but the session is not hers.
+    let forged = app
+        .keys
+        .issue(
+            &"ada".parse().unwrap(),
+            &bobs_session,
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap()
+        .token;
+    app.current(app.authorized(event("user-current"), Some(&forged)).await)
+        .await
+        .assert(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn protected_routes_refuse_requests_the_authorizer_did_not_vouch_for() {
+    let app = TestApp::spawn().await;
+    app.current(event("user-current-anonymous"))
+        .await
+        .assert(401, "unauthorized");
+    let mut bare = event("user-current");
+    bare = bare.with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(
+        Default::default(),
+    ));
+    app.current(bare).await.assert(401, "unauthorized");
+    app.logout(event("user-current-anonymous"))
+        .await
+        .assert(401, "unauthorized");
+    app.list(event("user-current-anonymous"))
+        .await
+        .assert(401, "unauthorized");
+}
