@@ -362,11 +362,11 @@ export class ShopStack extends Stack {
       environment: usersEnv,
     });
     allow(userCurrent, ["dynamodb:GetItem"], [usersTable.tableArn]);
-    const usersList = rust("UserListFunction", "user-list", {
+    const userList = rust("UserListFunction", "user-list", {
       description: "GET /api/users - every account, for administrators",
       environment: usersEnv,
     });
-    allow(usersList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
+    allow(userList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
     const authorizerFn = rust("UserAuthorizerFunction", "user-authorizer", {
       description: "The HTTP API's Lambda authorizer - verifies tokens and live sessions",
       environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
@@ -409,16 +409,16 @@ export class ShopStack extends Stack {
       environment: ordersEnv,
     });
     allow(orderUpdateItem, ["dynamodb:GetItem", "dynamodb:PutItem"], [ordersTable.tableArn]);
-    const orderGet = rust("OrderCurrentFunction", "order-current", {
+    const orderCurrent = rust("OrderCurrentFunction", "order-current", {
       description: "GET /api/order - the caller's open order",
       environment: ordersEnv,
     });
-    allow(orderGet, ["dynamodb:GetItem"], [ordersTable.tableArn]);
-    const orderShow = rust("OrderGetFunction", "order-get", {
+    allow(orderCurrent, ["dynamodb:GetItem"], [ordersTable.tableArn]);
+    const orderGet = rust("OrderGetFunction", "order-get", {
       description: "GET /api/order/{id} - one order, for its owner; the receipts service invokes it too",
       environment: ordersEnv,
     });
-    allow(orderShow, ["dynamodb:GetItem"], [ordersTable.tableArn]);
+    allow(orderGet, ["dynamodb:GetItem"], [ordersTable.tableArn]);
     const orderList = rust("OrderListFunction", "order-list", {
       description: "GET /api/orders - order history (everyone's, for administrators)",
       environment: ordersEnv,
@@ -434,29 +434,27 @@ export class ShopStack extends Stack {
     });
     allow(orderCheckout, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
     allow(orderCheckout, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
-    const orderPaymentResult = rust("OrderSettleFunction", "order-settle", {
+    const orderSettle = rust("OrderSettleFunction", "order-settle", {
       description: "Settles orders as PAID or PAYMENT_FAILED from the payment results queue",
       environment: { ...ordersEnv, RECEIPTS_QUEUE_URL: receiptsQueue.queueUrl },
     });
-    allow(orderPaymentResult, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
-    allow(orderPaymentResult, ["sqs:SendMessage"], [receiptsQueue.queueArn]);
-    orderPaymentResult.addEventSource(
+    allow(orderSettle, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
+    allow(orderSettle, ["sqs:SendMessage"], [receiptsQueue.queueArn]);
+    orderSettle.addEventSource(
       new SqsEventSource(paymentResultsQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
     // -------------------------------------------------------------------------------------------
     // Payments service.
     // -------------------------------------------------------------------------------------------
-    const paymentsCheckout = rust("PaymentChargeFunction", "payment-charge", {
+    const paymentCharge = rust("PaymentChargeFunction", "payment-charge", {
       description: "Charges checked-out orders from the checkout queue, once each",
       timeout: 30,
       environment: { PAYMENTS_TABLE: paymentsTable.tableName, PAYMENT_RESULTS_QUEUE_URL: paymentResultsQueue.queueUrl },
     });
-    allow(paymentsCheckout, ["dynamodb:GetItem", "dynamodb:PutItem"], [paymentsTable.tableArn]);
-    allow(paymentsCheckout, ["sqs:SendMessage"], [paymentResultsQueue.queueArn]);
-    paymentsCheckout.addEventSource(
-      new SqsEventSource(checkoutQueue, { batchSize: 10, reportBatchItemFailures: true }),
-    );
+    allow(paymentCharge, ["dynamodb:GetItem", "dynamodb:PutItem"], [paymentsTable.tableArn]);
+    allow(paymentCharge, ["sqs:SendMessage"], [paymentResultsQueue.queueArn]);
+    paymentCharge.addEventSource(new SqsEventSource(checkoutQueue, { batchSize: 10, reportBatchItemFailures: true }));
 
     // -------------------------------------------------------------------------------------------
     // Receipts service.
@@ -465,13 +463,13 @@ export class ShopStack extends Stack {
       description: "GET /api/order/{id}/receipt - the receipt PDF, for the order's owner",
       memorySize: 256,
       timeout: 15,
-      environment: { RECEIPTS_BUCKET: receiptsBucket.bucketName, ORDER_GET_FUNCTION: orderShow.functionName },
+      environment: { RECEIPTS_BUCKET: receiptsBucket.bucketName, ORDER_GET_FUNCTION: orderGet.functionName },
     });
     allow(receiptGet, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
     // Without it S3 answers 403, not 404, for a receipt not rendered yet.
     allow(receiptGet, ["s3:ListBucket"], [receiptsBucket.bucketArn]);
-    allow(receiptGet, ["lambda:InvokeFunction"], [orderShow.functionArn]);
-    const receiptsEmail = rust("ReceiptEmailFunction", "receipt-email", {
+    allow(receiptGet, ["lambda:InvokeFunction"], [orderGet.functionArn]);
+    const receiptEmail = rust("ReceiptEmailFunction", "receipt-email", {
       description: "E-mails each paid order's receipt once, from the receipts queue",
       memorySize: 256,
       timeout: 30,
@@ -482,13 +480,13 @@ export class ShopStack extends Stack {
       },
     });
     allow(
-      receiptsEmail,
+      receiptEmail,
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
       [receiptsTable.tableArn],
     );
-    allow(receiptsEmail, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
-    allow(receiptsEmail, ["s3:ListBucket"], [receiptsBucket.bucketArn]);
-    receiptsEmail.addToRolePolicy(
+    allow(receiptEmail, ["s3:GetObject", "s3:PutObject"], [`${receiptsBucket.bucketArn}/receipts/*`]);
+    allow(receiptEmail, ["s3:ListBucket"], [receiptsBucket.bucketArn]);
+    receiptEmail.addToRolePolicy(
       new iam.PolicyStatement({
         // A raw MIME message: SES v2 documents ses:SendEmail, and has been seen to check
         // ses:SendRawEmail for raw content.
@@ -497,7 +495,7 @@ export class ShopStack extends Stack {
         conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
       }),
     );
-    receiptsEmail.addEventSource(new SqsEventSource(receiptsQueue, { batchSize: 5, reportBatchItemFailures: true }));
+    receiptEmail.addEventSource(new SqsEventSource(receiptsQueue, { batchSize: 5, reportBatchItemFailures: true }));
 
     for (const child of this.node.findAll()) {
       if (child instanceof lambda.CfnEventSourceMapping) {
@@ -556,14 +554,14 @@ export class ShopStack extends Stack {
       [HttpMethod.POST, "/api/user/logout", userLogout, false],
       [HttpMethod.GET, "/api/user/{username}/exists", userExists, true],
       [HttpMethod.GET, "/api/user", userCurrent, false],
-      [HttpMethod.GET, "/api/users", usersList, false],
+      [HttpMethod.GET, "/api/users", userList, false],
       [HttpMethod.GET, "/api/products", productList, true],
       [HttpMethod.GET, "/api/product/{id}", productGet, true],
       [HttpMethod.POST, "/api/product/create", productCreate, false],
       [HttpMethod.POST, "/api/order/add-item", orderAddItem, false],
       [HttpMethod.POST, "/api/order/update-item", orderUpdateItem, false],
-      [HttpMethod.GET, "/api/order", orderGet, false],
-      [HttpMethod.GET, "/api/order/{id}", orderShow, false],
+      [HttpMethod.GET, "/api/order", orderCurrent, false],
+      [HttpMethod.GET, "/api/order/{id}", orderGet, false],
       [HttpMethod.GET, "/api/orders", orderList, false],
       [HttpMethod.POST, "/api/order/checkout", orderCheckout, false],
       [HttpMethod.GET, "/api/order/{id}/receipt", receiptGet, false],

@@ -207,7 +207,10 @@ impl OrderView {
         Some(ReceiptRequested {
             order_id: self.id.clone(),
             owner: self.owner.clone(),
-            customer_name: self.customer_name.clone()?,
+            customer_name: self
+                .customer_name
+                .clone()
+                .unwrap_or_else(|| self.owner.to_string()),
             email: self.email.clone()?,
             currency: self.currency?,
             lines: self.lines.clone(),

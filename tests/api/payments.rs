@@ -91,7 +91,7 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(record.amount.minor, 2 * 1450 + 3400);
+    assert_eq!(record.amount().minor, 2 * 1450 + 3400);
     assert_eq!(record.card_last4, "4242");
     assert!(matches!(
         app.charge_of(&id).await,

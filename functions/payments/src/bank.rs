@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::messages::DeclineReason;
-use shared::money::Money;
+use shared::money::Currency;
 use shared::store::{Item, StoreError, Table, from_item, to_item};
 use time::OffsetDateTime;
 
@@ -26,7 +26,9 @@ pub(crate) const FLAKY_CARD: &str = "4000000000000119";
 /// A ledger entry: the bank's answer for one idempotency key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
-    amount: Money,
+    /// In minor units of `currency`.
+    amount: i64,
+    currency: Currency,
     card_last4: String,
     #[serde(with = "time::serde::rfc3339")]
     charged_at: OffsetDateTime,
@@ -102,7 +104,8 @@ impl SimulatedBank {
             },
         };
         let entry = Entry {
-            amount: request.amount,
+            amount: request.amount.minor,
+            currency: request.amount.currency,
             card_last4: request.card.last4().to_owned(),
             charged_at: OffsetDateTime::now_utc(),
             answer: match &charge {
@@ -143,4 +146,28 @@ impl PaymentGateway for SimulatedBank {
 
 fn ledger_key(idempotency_key: &str) -> String {
     format!("BANK#{idempotency_key}")
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+
+    use super::*;
+
+    /// Ledger entries written before records were typed (commit 8a57536) still read.
+    #[test]
+    fn entries_written_by_the_earlier_code_still_read() {
+        let item = Item::from([
+            ("pk".to_owned(), S("BANK#order-x".into())),
+            ("amount".to_owned(), N("6300".into())),
+            ("currency".to_owned(), S("EUR".into())),
+            ("card_last4".to_owned(), S("4242".into())),
+            ("charged_at".to_owned(), S("2026-11-22T10:00:00Z".into())),
+            ("outcome".to_owned(), S("approved".into())),
+            ("charge_id".to_owned(), S("ch_1".into())),
+        ]);
+        let entry: Entry = from_item(item.clone()).unwrap();
+        assert!(matches!(entry.answer, Answer::Approved { ref charge_id } if charge_id == "ch_1"));
+        assert_eq!(to_item("BANK#order-x", &entry).unwrap(), item);
+    }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 use shared::ids::OrderId;
 use shared::messages::{CheckoutRequested, DeclineReason, PaymentOutcome};
-use shared::money::Money;
+use shared::money::{Currency, Money};
 use shared::store::{StoreError, Table, s, to_item};
 use time::OffsetDateTime;
 
@@ -18,7 +18,9 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRecord {
     pub order_id: OrderId,
-    pub amount: Money,
+    /// In minor units of `currency`.
+    pub amount: i64,
+    pub currency: Currency,
     pub card_last4: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -77,6 +79,12 @@ impl PaymentState {
     }
 }
 
+impl PaymentRecord {
+    pub fn amount(&self) -> Money {
+        Money::new(self.amount, self.currency)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PaymentStore {
     table: Table,
@@ -109,7 +117,8 @@ impl PaymentStore {
     ) -> Result<PaymentRecord, StoreError> {
         let record = PaymentRecord {
             order_id: checkout.order_id.clone(),
-            amount: Money::new(checkout.amount, checkout.currency),
+            amount: checkout.amount,
+            currency: checkout.currency,
             card_last4: checkout.card.last4().to_owned(),
             created_at: now,
             state: PaymentState::Processing,
@@ -153,4 +162,47 @@ impl PaymentStore {
 
 fn record_key(order_id: &OrderId) -> String {
     format!("PAYMENT#{order_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    use shared::store::{Item, from_item};
+
+    use super::*;
+
+    /// Billing records stored before records were typed (commit 8a57536) still read.
+    #[test]
+    fn records_stored_by_the_earlier_code_still_read() {
+        let item = Item::from([
+            (
+                "pk".to_owned(),
+                S("PAYMENT#0123456789abcdef0123456789abcdef".into()),
+            ),
+            (
+                "order_id".to_owned(),
+                S("0123456789abcdef0123456789abcdef".into()),
+            ),
+            ("amount".to_owned(), N("6300".into())),
+            ("currency".to_owned(), S("EUR".into())),
+            ("card_last4".to_owned(), S("0002".into())),
+            ("status".to_owned(), S("DECLINED".into())),
+            ("reason".to_owned(), S("card_declined".into())),
+            ("created_at".to_owned(), S("2026-11-22T10:00:00Z".into())),
+            ("settled_at".to_owned(), S("2026-11-22T10:00:01Z".into())),
+        ]);
+        let record: PaymentRecord = from_item(item.clone()).unwrap();
+        assert_eq!(record.amount(), Money::new(6_300, Currency::Eur));
+        assert!(matches!(
+            record.state.outcome(),
+            Some((
+                PaymentOutcome::Declined {
+                    reason: DeclineReason::CardDeclined
+                },
+                _
+            ))
+        ));
+        let written = to_item("PAYMENT#0123456789abcdef0123456789abcdef", &record).unwrap();
+        assert_eq!(written, item, "written back as it was");
+    }
 }

@@ -235,10 +235,8 @@ impl Pool {
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 self.spec.memory_mb.to_string(),
             )
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{}", self.spec.name),
-            )
+            // Every function logs to one group, as the template's FunctionLogs.
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/shop/local/functions")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("local/{index}"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

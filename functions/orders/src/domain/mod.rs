@@ -31,11 +31,45 @@ pub struct Priced {
 
 /// One product in an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredLine", into = "StoredLine")]
 pub struct Line {
     pub product_id: ProductId,
     pub name: String,
     pub unit_price: Money,
     pub quantity: u32,
+}
+
+/// A line as the orders table has always held it: the price's amount and currency side by side.
+#[derive(Serialize, Deserialize)]
+struct StoredLine {
+    product_id: ProductId,
+    name: String,
+    unit_price: i64,
+    currency: Currency,
+    quantity: u32,
+}
+
+impl From<StoredLine> for Line {
+    fn from(line: StoredLine) -> Self {
+        Self {
+            product_id: line.product_id,
+            name: line.name,
+            unit_price: Money::new(line.unit_price, line.currency),
+            quantity: line.quantity,
+        }
+    }
+}
+
+impl From<Line> for StoredLine {
+    fn from(line: Line) -> Self {
+        Self {
+            product_id: line.product_id,
+            name: line.name,
+            unit_price: line.unit_price.minor,
+            currency: line.unit_price.currency,
+            quantity: line.quantity,
+        }
+    }
 }
 
 impl Line {
@@ -76,7 +110,9 @@ pub struct Payer {
     pub card_last4: String,
     /// Where the receipt goes.
     pub email: String,
-    /// Who the receipt is for.
+    /// Who the receipt is for; orders checked out before the shop kept it have none, and their
+    /// receipts name the owner.
+    #[serde(default)]
     pub customer_name: String,
 }
 
@@ -105,6 +141,8 @@ pub enum State {
     PaymentFailed {
         #[serde(flatten)]
         payer: Payer,
+        /// Stored as the words the customer is shown, as it always has been.
+        #[serde(with = "explained")]
         payment_failure: DeclineReason,
     },
 }
@@ -310,6 +348,30 @@ impl Order {
     }
 }
 
+/// A decline reason as the orders table holds it: the explanation the customer is shown (also
+/// read back from its code, should an item hold one).
+mod explained {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use shared::messages::DeclineReason;
+
+    pub(super) fn serialize<S: Serializer>(
+        reason: &DeclineReason,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(reason.explain())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DeclineReason, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DeclineReason::ALL
+            .into_iter()
+            .find(|reason| reason.explain() == text || reason.code() == text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown decline reason {text:?}")))
+    }
+}
+
 /// The sum of `lines`' totals (`None` for no lines), or an error if it would overflow.
 fn total_of(lines: &[Line]) -> Result<Option<Money>, RuleBroken> {
     let Some(first) = lines.first() else {
@@ -359,7 +421,13 @@ impl From<&Order> for OrderView {
             card_last4: payer.map(|payer| payer.card_last4.clone()),
             paid_at,
             payment_failure,
-            customer_name: payer.map(|payer| payer.customer_name.clone()),
+            customer_name: payer.map(|payer| {
+                if payer.customer_name.is_empty() {
+                    order.owner.to_string()
+                } else {
+                    payer.customer_name.clone()
+                }
+            }),
             email: payer.map(|payer| payer.email.clone()),
         }
     }

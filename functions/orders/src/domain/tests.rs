@@ -449,3 +449,93 @@ mod properties {
         }
     }
 }
+
+/// Orders stored before orders were typed (commit 8a57536): every attribute written, flags
+/// included, the failure in words, and some without the customer's name.
+#[test]
+fn orders_stored_by_the_earlier_code_still_read() {
+    use aws_sdk_dynamodb::types::AttributeValue::{Bool, L, M, N, S};
+    let line = M([
+        ("product_id".to_owned(), S("enamel-camp-mug".into())),
+        ("name".to_owned(), S("Enamel camp mug".into())),
+        ("unit_price".to_owned(), N("1450".into())),
+        ("currency".to_owned(), S("EUR".into())),
+        ("quantity".to_owned(), N("2".into())),
+    ]
+    .into());
+    let item = |status: &str, extra: &[(&str, &str)]| {
+        let mut item = shared::store::Item::from([
+            (
+                "pk".to_owned(),
+                S("ORDER#0123456789abcdef0123456789abcdef".into()),
+            ),
+            (
+                "id".to_owned(),
+                S("0123456789abcdef0123456789abcdef".into()),
+            ),
+            ("owner".to_owned(), S("ada".into())),
+            ("status".to_owned(), S(status.into())),
+            ("lines".to_owned(), L(vec![line.clone()])),
+            ("created_at".to_owned(), S("2026-11-22T10:00:00Z".into())),
+            (
+                "updated_at".to_owned(),
+                S("2026-11-22T10:05:00.123456Z".into()),
+            ),
+            ("version".to_owned(), N("3".into())),
+            ("payment_requested".to_owned(), Bool(true)),
+            ("receipt_requested".to_owned(), Bool(false)),
+        ]);
+        for (name, value) in extra {
+            item.insert((*name).to_owned(), S((*value).into()));
+        }
+        item
+    };
+    let checked_out = [("card_last4", "4242"), ("email", "ada@example.com")];
+
+    let open: Order = shared::store::from_item(item("OPEN", &[])).unwrap();
+    assert_eq!(open.lines[0].unit_price, Money::new(1_450, Currency::Eur));
+    assert_eq!(open.total(), Some(Money::new(2_900, Currency::Eur)));
+
+    let failed: Order = shared::store::from_item(item(
+        "PAYMENT_FAILED",
+        &[
+            checked_out[0],
+            checked_out[1],
+            ("customer_name", "Ada Lovelace"),
+            ("payment_failure", "the card has insufficient funds"),
+        ],
+    ))
+    .unwrap();
+    assert!(matches!(
+        failed.state,
+        State::PaymentFailed {
+            payment_failure: DeclineReason::InsufficientFunds,
+            ..
+        }
+    ));
+    let stored = shared::store::to_item("ORDER#x", &failed).unwrap();
+    assert_eq!(
+        stored["payment_failure"].as_s().unwrap(),
+        "the card has insufficient funds",
+        "written back as it was"
+    );
+    assert_eq!(
+        stored["lines"],
+        L(vec![line.clone()]),
+        "lines written back as they were"
+    );
+
+    // Paid before the shop kept the customer's name: the receipt names the owner.
+    let paid: Order = shared::store::from_item(item(
+        "PAID",
+        &[
+            checked_out[0],
+            checked_out[1],
+            ("paid_at", "2026-11-22T10:06:00Z"),
+        ],
+    ))
+    .unwrap();
+    let receipt = OrderView::from(&paid).receipt().unwrap();
+    assert_eq!(receipt.customer_name, "ada");
+    assert_eq!(receipt.total, 2_900);
+}
