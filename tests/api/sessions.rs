@@ -8,7 +8,7 @@ use lambda_http::RequestExt;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::support::{PASSWORD, TestApp, event, with_json};
+use crate::support::{PASSWORD, Reply, TestApp, event, from_address, with_json};
 
 #[tokio::test]
 async fn logging_in_returns_a_token_that_works_until_logout() {
@@ -83,65 +83,127 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     );
 }
 
-#[tokio::test]
-async fn repeated_failed_log_ins_are_slowed_down_for_a_while_only() {
-    let app = TestApp::spawn().await;
-    app.given_user("ada").await;
-    let attempt = |username: &str, password: &str| {
-        let body = json!({ "username": username, "password": password });
-        app.login(with_json(event("user-login"), &body))
-    };
-    for _ in 0..5 {
-        attempt("ada", "wrong password")
-            .await
-            .assert(401, "invalid_credentials");
-    }
-    // Even the right password waits now: the guesser cannot tell when they got it.
-    let refused = attempt("ada", PASSWORD).await;
+/// Sends a log-in from `address`.
+fn log_in_from<'a>(
+    app: &'a TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> impl Future<Output = Reply> + 'a {
+    let body = json!({ "username": username, "password": password });
+    app.login(from_address(with_json(event("user-login"), &body), address))
+}
+
+/// The seconds a 429 asks the client to wait.
+fn retry_after(refused: &Reply) -> u64 {
     refused.assert(429, "too_many_attempts");
-    let wait: u64 = refused.response.headers()["retry-after"]
+    refused.response.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
-        .unwrap();
-    assert!((1..=900).contains(&wait), "Retry-After: {wait}");
-    assert!(
-        refused.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("15 minutes")
-    );
+        .unwrap()
+}
 
-    // Names nobody has are counted the same, so the answer reveals nothing.
-    for _ in 0..5 {
-        attempt("nobody", "guess")
-            .await
-            .assert(401, "invalid_credentials");
-    }
-    attempt("nobody", "guess")
-        .await
-        .assert(429, "too_many_attempts");
-
-    // When the window is over, the owner logs in, and that clears the count.
+/// Moves the wait of the count under `key` into the past, as if it had passed.
+async fn let_the_wait_pass(app: &TestApp, key: &str) {
     app.dynamodb
-        .put_item()
+        .update_item()
         .table_name(app.table("UsersTable"))
-        .item("pk", AttributeValue::S("THROTTLE#ada".into()))
-        .item("failures", AttributeValue::N("5".into()))
-        .item(
-            "expires_at",
+        .key("pk", AttributeValue::S(key.into()))
+        .update_expression("SET not_before = :past")
+        .expression_attribute_values(
+            ":past",
             AttributeValue::N((OffsetDateTime::now_utc().unix_timestamp() - 1).to_string()),
         )
         .send()
         .await
         .unwrap();
-    attempt("ada", PASSWORD).await.assert(200, "");
-    for _ in 0..4 {
-        attempt("ada", "wrong password")
+}
+
+#[tokio::test]
+async fn repeated_failed_log_ins_are_slowed_down_for_a_while_only() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let home = "203.0.113.7";
+    for _ in 0..5 {
+        log_in_from(&app, home, "ada", "wrong password")
             .await
             .assert(401, "invalid_credentials");
     }
-    attempt("ada", PASSWORD).await.assert(200, "");
+    // Even the right password waits now: the guesser cannot tell when they got it.
+    let refused = log_in_from(&app, home, "ada", PASSWORD).await;
+    assert!((25..=30).contains(&retry_after(&refused)), "{refused:?}");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("seconds")
+    );
+
+    // Names nobody has are counted the same, so the answer reveals nothing.
+    for _ in 0..5 {
+        log_in_from(&app, home, "nobody", "guess")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    retry_after(&log_in_from(&app, home, "nobody", "guess").await);
+
+    // When the wait is over, the owner logs in, and that clears the account's counts.
+    let_the_wait_pass(&app, &format!("THROTTLE#ada#FROM#{home}")).await;
+    log_in_from(&app, home, "ada", PASSWORD)
+        .await
+        .assert(200, "");
+    for _ in 0..4 {
+        log_in_from(&app, home, "ada", "wrong password")
+            .await
+            .assert(401, "invalid_credentials");
+    }
+    log_in_from(&app, home, "ada", PASSWORD)
+        .await
+        .assert(200, "");
+}
+
+/// Each guess reserves its password check before making it, so a burst of concurrent guesses
+/// gets no more checks than guesses made one at a time would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_wrong_passwords_reach_the_password_check_five_times_at_most() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let replies = futures::future::join_all(
+        (0..50).map(|_| log_in_from(&app, "198.51.100.66", "ada", "wrong password")),
+    )
+    .await;
+    let checked = replies.iter().filter(|reply| reply.status == 401).count();
+    let refused = replies.iter().filter(|reply| reply.status == 429).count();
+    assert_eq!(checked + refused, 50, "{replies:?}");
+    assert!((1..=5).contains(&checked), "{checked} guesses were checked");
+}
+
+/// A guesser hammering an account from one address is slowed down there; the owner, from another
+/// address, is not. A guesser spread over many addresses slows the account down for everyone, but
+/// for a minute at most, and the owner then gets in.
+#[tokio::test]
+async fn a_guesser_elsewhere_keeps_the_owner_out_for_a_minute_at_most() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    for _ in 0..20 {
+        let reply = log_in_from(&app, "198.51.100.66", "ada", "wrong password").await;
+        assert!(reply.status == 401 || reply.status == 429, "{reply:?}");
+    }
+    log_in_from(&app, "203.0.113.7", "ada", PASSWORD)
+        .await
+        .assert(200, "");
+
+    for guesser in 1..=12 {
+        let reply = log_in_from(&app, &format!("192.0.2.{guesser}"), "ada", "wrong password").await;
+        assert!(reply.status == 401 || reply.status == 429, "{reply:?}");
+    }
+    let wait = retry_after(&log_in_from(&app, "203.0.113.7", "ada", PASSWORD).await);
+    assert!((1..=60).contains(&wait), "the owner waits {wait} s");
+    let_the_wait_pass(&app, "THROTTLE#ada").await;
+    log_in_from(&app, "203.0.113.7", "ada", PASSWORD)
+        .await
+        .assert(200, "");
 }
 
 /// An unknown username must cost a full password verification, like a wrong password, or the

@@ -5,7 +5,8 @@
 //!   passwords.
 //! - [`token`]: signing and verifying the HS256 session tokens.
 //! - [`keys`]: the signing secret, read from Secrets Manager, and its rotation.
-//! - [`store`]: the users table (users and sessions).
+//! - [`store`]: the users table (users, sessions and counts of failed log-ins).
+//! - [`throttle`]: the limits on log-in attempts, per account, per client and per both.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
 pub mod domain;
@@ -13,6 +14,7 @@ pub mod handlers;
 pub mod keys;
 pub mod password;
 mod store;
+pub mod throttle;
 mod token;
 
 pub use keys::SigningKeys;

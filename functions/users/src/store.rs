@@ -4,28 +4,22 @@
 //! |---------|-------------------|-------------------------------------------------------------------------|
 //! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at` |
 //! | session | `SESSION#<id>`    | `username`, `expires_at` (epoch seconds, also the table's TTL attribute) |
-//! | throttle | `THROTTLE#<username>` | `failures` in the window ending at `expires_at` (also the TTL) |
+//! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
 //! Sessions have no `kind` and stay out of it.
-
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
-use shared::store::{Listed, StoreError, Table, conditional, n, s, to_item};
+use shared::store::{Listed, StoreError, Table, conditional, s, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, User, Username};
-
-/// Failed log-ins to one account allowed in [`FAILED_LOGIN_WINDOW`]; the next attempts are
-/// refused (429) until the window ends. The owner is never locked out for longer than that.
-pub(crate) const MAX_FAILED_LOGINS: i64 = 5;
-pub(crate) const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+use crate::throttle::Limiter;
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
 pub(crate) const LIST_INDEX: &str = "ByKind";
@@ -43,14 +37,6 @@ pub struct StoredUser {
 #[derive(Debug, Serialize, Deserialize)]
 struct Session {
     username: Username,
-    #[serde(with = "time::serde::timestamp")]
-    expires_at: OffsetDateTime,
-}
-
-/// Failed log-ins to one account in the window ending at `expires_at` (also the TTL).
-#[derive(Debug, Serialize, Deserialize)]
-struct Throttle {
-    failures: i64,
     #[serde(with = "time::serde::timestamp")]
     expires_at: OffsetDateTime,
 }
@@ -174,62 +160,9 @@ impl UserStore {
         Ok(user.filter(|_| live))
     }
 
-    /// How long log-ins to `username` are refused, if too many failed recently.
-    pub async fn login_blocked_for(
-        &self,
-        username: &Username,
-        now: OffsetDateTime,
-    ) -> Result<Option<Duration>, StoreError> {
-        let Some(throttle) = self
-            .table
-            .get_record::<Throttle>(throttle_pk(username), true)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let remaining = throttle.expires_at.unix_timestamp() - now.unix_timestamp();
-        Ok((throttle.failures >= MAX_FAILED_LOGINS && remaining > 0)
-            .then(|| Duration::from_secs(u64::try_from(remaining).unwrap_or(0))))
-    }
-
-    /// Counts a failed log-in to `username`: one more in the current window, or the first of a
-    /// new one if the last has ended.
-    pub async fn record_failed_login(
-        &self,
-        username: &Username,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let counted = self
-            .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(throttle_pk(username)))
-            .update_expression("ADD failures :one")
-            .condition_expression("expires_at > :now")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .send()
-            .await;
-        if conditional(
-            "UpdateItem",
-            counted,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )? {
-            return Ok(());
-        }
-        let first = Throttle {
-            failures: 1,
-            expires_at: now + FAILED_LOGIN_WINDOW,
-        };
-        self.table
-            .put(to_item(&throttle_pk(username), &first)?)
-            .await
-    }
-
-    /// Forgets `username`'s failed log-ins, after a successful one.
-    pub async fn clear_failed_logins(&self, username: &Username) -> Result<(), StoreError> {
-        self.table.delete(throttle_pk(username)).await
+    /// The counts of failed log-ins, kept in this table.
+    pub fn limiter(&self) -> Limiter {
+        Limiter::new(self.table.clone())
     }
 
     /// Gives `username` the role `role`; `false` if there is no such user.
@@ -252,10 +185,6 @@ impl UserStore {
             UpdateItemError::is_conditional_check_failed_exception,
         )
     }
-}
-
-fn throttle_pk(username: &Username) -> String {
-    format!("THROTTLE#{username}")
 }
 
 fn user_pk(username: &Username) -> String {

@@ -73,6 +73,15 @@ pub(crate) fn with_body(request: Request, content_type: &str, body: String) -> R
     Request::from_parts(parts, Body::Text(body))
 }
 
+/// `request` as API Gateway passes it when the client connects from `address`.
+pub(crate) fn from_address(request: Request, address: &str) -> Request {
+    let RequestContext::ApiGatewayV2(mut context) = request.request_context() else {
+        panic!("not an HTTP API request");
+    };
+    context.http.source_ip = Some(address.to_owned());
+    request.with_request_context(RequestContext::ApiGatewayV2(context))
+}
+
 /// What a client sees: the status and the JSON body (`Null` when there is none).
 #[derive(Debug)]
 pub(crate) struct Reply {

@@ -1,10 +1,9 @@
 //! `POST /api/user/login`: exchange a username and password for a session token.
 //!
 //! An unknown username and a wrong password get the same 401 after the same amount of hashing, so
-//! this route cannot be used to find out which usernames exist. After five failures in fifteen
-//! minutes, log-ins to that username are refused (429, with `Retry-After`) until the fifteen
-//! minutes are up: guessing is slowed to a crawl, and the owner is never shut out for longer.
-//! (Counting by username means the same whether the account exists or not.)
+//! this route cannot be used to find out which usernames exist. Before any password is checked
+//! the attempt reserves itself against the counts of recent failures (see [`crate::throttle`]):
+//! too many, and the answer is a 429 with `Retry-After`, whether the password was right or not.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -18,6 +17,7 @@ use crate::domain::{Credentials, Password, User, Username};
 use crate::keys::SigningKeys;
 use crate::password;
 use crate::store::UserStore;
+use crate::throttle::Client;
 
 #[derive(Debug, Serialize)]
 struct LoggedIn {
@@ -37,19 +37,10 @@ pub async fn handle(
     let credentials: Credentials = http::parse_body(&request)?;
     let username = Username::parse(&credentials.username).ok();
     let now = OffsetDateTime::now_utc();
-    if let Some(username) = &username
-        && let Some(wait) = store.login_blocked_for(username, now).await?
-    {
-        tracing::warn!(username = %username, "log-in refused: too many failures");
-        return Err(ApiError::new(
-            ErrorCode::TooManyAttempts,
-            format!(
-                "too many failed log-ins to this account; try again in {} minutes",
-                wait.as_secs().div_ceil(60)
-            ),
-        )
-        .with_retry_after(wait.as_secs()));
-    }
+    let limiter = store.limiter();
+    let attempt = limiter
+        .reserve(username.as_ref(), &Client::of(&request), now)
+        .await?;
     let stored = match &username {
         Some(username) => store.find(username).await?,
         None => None,
@@ -64,16 +55,14 @@ pub async fn handle(
     };
     let (Some(user), Some(username), true) = (user, username.clone(), matches) else {
         tracing::info!("log-in refused");
-        if let Some(username) = &username {
-            store.record_failed_login(username, now).await?;
-        }
+        limiter.failed(attempt, now).await?;
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "the username or password is wrong",
         ));
     };
 
-    store.clear_failed_logins(&username).await?;
+    limiter.forgive(attempt).await?;
     let session_id = uuid::Uuid::new_v4().simple().to_string();
     let issued = keys.signing().await.issue(&username, &session_id, now)?;
     store

@@ -1,0 +1,451 @@
+//! Limits on log-in attempts: passwords cannot be guessed at speed, and guessing cannot lock the
+//! owner out.
+//!
+//! Three counts of recent failures slow guessing down. Before a log-in reaches the password check
+//! it reserves itself, atomically, against the account's two counts: the reservation counts as a
+//! failure until the password turns out right, and then the account's counts are cleared. So N
+//! concurrent guesses cannot all slip past a check made before any of them was counted: each
+//! one's reservation is a conditional write on the counts it read, and of concurrent writers
+//! exactly one wins and the rest read again. The client's count works differently; see
+//! [`Limiter`].
+//!
+//! | scope                               | free tries | then waits     | at most |
+//! |-------------------------------------|------------|----------------|---------|
+//! | the account, from one client address| 5          | 30 s, doubling | 15 min  |
+//! | the client address, any account     | 50         | 30 s, doubling | 15 min  |
+//! | the account, from any address       | 10         | 5 s, doubling  | 60 s    |
+//!
+//! The first two stop a guesser on one address. The third stops a guesser spread over many
+//! addresses, and is capped low on purpose: a guesser on another address keeps the owner out for
+//! at most a minute, however long they keep at it. Counts lapse 15 minutes after the wait their
+//! last failure started. An IPv6 client is counted by its /64 network, which one customer holds
+//! whole.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use futures::future::try_join_all;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde::{Deserialize, Serialize};
+use shared::error::ErrorCode;
+use shared::http::ApiError;
+use shared::store::{Item, StoreError, Table, conditional, from_item, n, s, to_item};
+use time::OffsetDateTime;
+
+use crate::domain::Username;
+
+/// How long a count of failures is kept after the wait its last failure started.
+pub(crate) const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// How many times a reservation reads again after losing a race before it gives up with a 429.
+const RACES: usize = 8;
+
+/// How one scope slows guessing down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// Failures allowed before any wait.
+    pub free: u32,
+    pub first_wait: Duration,
+    pub longest_wait: Duration,
+}
+
+pub(crate) const ACCOUNT_FROM_CLIENT: Policy = Policy {
+    free: 5,
+    first_wait: Duration::from_secs(30),
+    longest_wait: WINDOW,
+};
+pub(crate) const CLIENT: Policy = Policy {
+    free: 50,
+    first_wait: Duration::from_secs(30),
+    longest_wait: WINDOW,
+};
+pub(crate) const ACCOUNT: Policy = Policy {
+    free: 10,
+    first_wait: Duration::from_secs(5),
+    longest_wait: Duration::from_secs(60),
+};
+
+impl Policy {
+    /// How long the next attempt waits after `failures` failures.
+    pub(crate) fn wait_after(self, failures: u32) -> Duration {
+        let Some(doublings) = failures.checked_sub(self.free) else {
+            return Duration::ZERO;
+        };
+        self.first_wait
+            .saturating_mul(1 << doublings.min(16))
+            .min(self.longest_wait)
+    }
+}
+
+/// Recent failures under one key, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Strikes {
+    failures: u32,
+    /// When the count lapses (the table's TTL attribute, so DynamoDB also deletes it).
+    #[serde(with = "time::serde::timestamp")]
+    expires_at: OffsetDateTime,
+    /// No password check under this key before then. (Counts written before there were waits
+    /// lack it.)
+    #[serde(with = "time::serde::timestamp", default = "epoch")]
+    not_before: OffsetDateTime,
+}
+
+fn epoch() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH
+}
+
+impl Strikes {
+    /// The count after one more attempt at `now` on top of `current`, or how long to wait first.
+    fn after_attempt(
+        current: Option<&Self>,
+        policy: Policy,
+        now: OffsetDateTime,
+    ) -> Result<Self, Duration> {
+        let failures = match current {
+            Some(strikes) if strikes.expires_at > now => {
+                if strikes.not_before > now {
+                    return Err((strikes.not_before - now).unsigned_abs());
+                }
+                strikes.failures
+            }
+            _ => 0,
+        };
+        let failures = failures.saturating_add(1);
+        let not_before = now + policy.wait_after(failures);
+        Ok(Self {
+            failures,
+            expires_at: not_before + WINDOW,
+            not_before,
+        })
+    }
+}
+
+/// Where a log-in comes from, as API Gateway saw the connection (never a header the client
+/// sets): an IPv4 address, or an IPv6 address's /64 network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client(String);
+
+impl Client {
+    pub fn of(request: &Request) -> Self {
+        let source = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            _ => None,
+        };
+        Self::from_address(source.as_deref())
+    }
+
+    fn from_address(source: Option<&str>) -> Self {
+        match source.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+            Some(IpAddr::V4(ip)) => Self(ip.to_string()),
+            Some(IpAddr::V6(ip)) => {
+                let [a, b, c, d, ..] = ip.segments();
+                Self(format!("{a:x}:{b:x}:{c:x}:{d:x}::/64"))
+            }
+            None => Self("unknown".into()),
+        }
+    }
+}
+
+/// A log-in attempt allowed to check its password. Its reservation counts as a failure of the
+/// account until [`Limiter::forgive`]; a failure from the client is counted by [`Limiter::failed`].
+#[derive(Debug)]
+#[must_use = "a log-in attempt ends forgiven or failed"]
+pub struct Attempt {
+    /// The account's keys, cleared when the password is right.
+    account_keys: Vec<String>,
+    client_key: String,
+}
+
+/// The answer to an attempt that must wait: a 429 with `Retry-After`.
+pub(crate) fn too_many(wait: Duration) -> ApiError {
+    let seconds = u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1);
+    let when = if seconds < 120 {
+        format!("{seconds} seconds")
+    } else {
+        format!("{} minutes", seconds.div_ceil(60))
+    };
+    ApiError::new(
+        ErrorCode::TooManyAttempts,
+        format!("too many failed log-ins; try again in {when}"),
+    )
+    .with_retry_after(seconds)
+}
+
+/// The counts of failed log-ins, kept in the users table.
+///
+/// The account's counts are reserved exactly, before the check. The client's count is checked
+/// before and counted after: everyone behind one address (an office, a mobile carrier's NAT) logs
+/// in through it, and making them take turns at one item would slow them all down. So a burst of
+/// N concurrent guesses at N different accounts may pass the client's limit by up to N; each
+/// account still gets no more than its own limits allow.
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    table: Table,
+}
+
+impl Limiter {
+    pub(crate) fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// Reserves a password check for `username` (when it is one a user could have) from
+    /// `client`, or answers how long to wait. Unknown usernames are counted like known ones, so
+    /// the answer reveals nothing.
+    pub async fn reserve(
+        &self,
+        username: Option<&Username>,
+        client: &Client,
+        now: OffsetDateTime,
+    ) -> Result<Attempt, ApiError> {
+        let client_key = format!("THROTTLE-CLIENT#{}", client.0);
+        let account_scopes: Vec<(String, Policy)> = username
+            .map(|username| {
+                vec![
+                    (format!("THROTTLE#{username}"), ACCOUNT),
+                    (
+                        format!("THROTTLE#{username}#FROM#{}", client.0),
+                        ACCOUNT_FROM_CLIENT,
+                    ),
+                ]
+            })
+            .unwrap_or_default();
+        for _ in 0..RACES {
+            let keys =
+                std::iter::once(&client_key).chain(account_scopes.iter().map(|(key, _)| key));
+            let mut counts =
+                try_join_all(keys.map(|key| self.table.get_record::<Strikes>(key.clone(), true)))
+                    .await?;
+            let client_count = counts.remove(0);
+            let mut wait = match Strikes::after_attempt(client_count.as_ref(), CLIENT, now) {
+                Ok(_) => Duration::ZERO,
+                Err(rest) => rest,
+            };
+            let mut writes = Vec::with_capacity(account_scopes.len());
+            for ((key, policy), current) in account_scopes.iter().zip(&counts) {
+                match Strikes::after_attempt(current.as_ref(), *policy, now) {
+                    Ok(next) => writes.push(self.put_over(key, current.as_ref(), &next)?),
+                    Err(rest) => wait = wait.max(rest),
+                }
+            }
+            if !wait.is_zero() {
+                tracing::warn!(
+                    wait_seconds = wait.as_secs(),
+                    "log-in refused: too many failures"
+                );
+                return Err(too_many(wait));
+            }
+            let attempt = Attempt {
+                account_keys: account_scopes.iter().map(|(key, _)| key.clone()).collect(),
+                client_key: client_key.clone(),
+            };
+            if writes.is_empty() {
+                return Ok(attempt);
+            }
+            let result = self
+                .table
+                .client()
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await;
+            if conditional(
+                "TransactWriteItems",
+                result,
+                TransactWriteItemsError::is_transaction_canceled_exception,
+            )? {
+                return Ok(attempt);
+            }
+            // Another attempt counted itself first: read the counts again.
+        }
+        tracing::warn!("log-in refused: the failure counts kept changing under it");
+        Err(too_many(Duration::from_secs(1)))
+    }
+
+    /// A right password: the account's counts start again. (The client's count stays, so a
+    /// guesser cannot reset it with an account of their own.)
+    pub async fn forgive(&self, attempt: Attempt) -> Result<(), StoreError> {
+        try_join_all(
+            attempt
+                .account_keys
+                .into_iter()
+                .map(|key| self.table.delete(key)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A wrong password (or an unknown user): one more failure from the client. An atomic
+    /// increment, so concurrent failures all count; once the count is past the free tries, the
+    /// wait it starts only ever grows.
+    pub async fn failed(&self, attempt: Attempt, now: OffsetDateTime) -> Result<(), StoreError> {
+        let key = attempt.client_key;
+        let counted = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(key.clone()))
+            .update_expression("ADD failures :one")
+            .condition_expression("expires_at > :now")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        let strikes = match counted {
+            Ok(output) => from_item::<Strikes>(output.attributes.unwrap_or_default())?,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
+            {
+                // No count, or one that has lapsed: this failure starts a new one.
+                let first = Strikes::after_attempt(None, CLIENT, now)
+                    .unwrap_or_else(|_| unreachable!("a first failure never waits"));
+                return self.table.put(to_item(&key, &first)?).await;
+            }
+            Err(err) => return Err(StoreError::from_sdk("UpdateItem", err)),
+        };
+        let wait = CLIENT.wait_after(strikes.failures);
+        if wait.is_zero() {
+            return Ok(());
+        }
+        let not_before = now + wait;
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(key))
+            .update_expression("SET not_before = :until, expires_at = :expires")
+            .condition_expression("attribute_not_exists(not_before) OR not_before < :until")
+            .expression_attribute_values(":until", n(not_before.unix_timestamp()))
+            .expression_attribute_values(":expires", n((not_before + WINDOW).unix_timestamp()))
+            .send()
+            .await;
+        conditional(
+            "UpdateItem",
+            result,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(())
+    }
+
+    /// `next` under `key`, on condition that the item is still `current`.
+    fn put_over(
+        &self,
+        key: &str,
+        current: Option<&Strikes>,
+        next: &Strikes,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(to_item(key, next)?));
+        let put = match current {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(seen) => put
+                .condition_expression("failures = :failures AND expires_at = :expires")
+                .set_expression_attribute_values(Some(Item::from([
+                    (":failures".to_owned(), n(i64::from(seen.failures))),
+                    (":expires".to_owned(), n(seen.expires_at.unix_timestamp())),
+                ]))),
+        };
+        let put = put
+            .build()
+            .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+    #[test]
+    fn waits_start_after_the_free_tries_and_double_up_to_the_cap() {
+        let waits: Vec<u64> = (1..=12)
+            .map(|failures| ACCOUNT_FROM_CLIENT.wait_after(failures).as_secs())
+            .collect();
+        assert_eq!(waits, [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900]);
+        assert_eq!(ACCOUNT.wait_after(9), Duration::ZERO);
+        assert_eq!(ACCOUNT.wait_after(10).as_secs(), 5);
+        assert_eq!(ACCOUNT.wait_after(1_000).as_secs(), 60);
+        assert_eq!(CLIENT.wait_after(u32::MAX), WINDOW);
+    }
+
+    #[test]
+    fn an_attempt_during_a_wait_is_refused_for_the_rest_of_it() {
+        let mut strikes = None;
+        for _ in 0..5 {
+            strikes =
+                Some(Strikes::after_attempt(strikes.as_ref(), ACCOUNT_FROM_CLIENT, NOW).unwrap());
+        }
+        let strikes = strikes.unwrap();
+        assert_eq!(strikes.failures, 5);
+        assert_eq!(strikes.not_before, NOW + Duration::from_secs(30));
+        let later = NOW + Duration::from_secs(10);
+        assert_eq!(
+            Strikes::after_attempt(Some(&strikes), ACCOUNT_FROM_CLIENT, later),
+            Err(Duration::from_secs(20))
+        );
+        let after_the_wait = NOW + Duration::from_secs(30);
+        let next =
+            Strikes::after_attempt(Some(&strikes), ACCOUNT_FROM_CLIENT, after_the_wait).unwrap();
+        assert_eq!(next.failures, 6);
+        assert_eq!(next.not_before, after_the_wait + Duration::from_secs(60));
+        assert_eq!(next.expires_at, next.not_before + WINDOW);
+    }
+
+    #[test]
+    fn a_count_lapses_a_window_after_its_wait() {
+        let old = Strikes {
+            failures: 9,
+            expires_at: NOW,
+            not_before: NOW - WINDOW,
+        };
+        let fresh = Strikes::after_attempt(Some(&old), ACCOUNT_FROM_CLIENT, NOW).unwrap();
+        assert_eq!(fresh.failures, 1);
+        assert_eq!(fresh.not_before, NOW);
+    }
+
+    #[test]
+    fn clients_are_the_address_or_its_ipv6_network() {
+        assert_eq!(Client::from_address(Some("203.0.113.7")).0, "203.0.113.7");
+        assert_eq!(
+            Client::from_address(Some("2001:db8:1:2:3:4:5:6")),
+            Client::from_address(Some("2001:db8:1:2:ffff::1"))
+        );
+        assert_eq!(
+            Client::from_address(Some("2001:db8:1:2:3:4:5:6")).0,
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(Client::from_address(Some("not an address")).0, "unknown");
+        assert_eq!(Client::from_address(None).0, "unknown");
+    }
+
+    #[test]
+    fn the_answer_says_how_long_to_wait() {
+        let seconds = too_many(Duration::from_millis(29_500));
+        assert_eq!(seconds.status().as_u16(), 429);
+        assert!(
+            seconds.message().contains("30 seconds"),
+            "{}",
+            seconds.message()
+        );
+        let minutes = too_many(Duration::from_secs(900));
+        assert!(
+            minutes.message().contains("15 minutes"),
+            "{}",
+            minutes.message()
+        );
+    }
+}
