@@ -21,7 +21,7 @@ const ROUTES = [
   [/^#\/?$/, catalogueView, "Serverless Shop"],
   [/^#\/product\/([^/?]+)$/, (slug) => productView(decodeURIComponent(slug)), "Product"],
   [/^#\/cart$/, cartView, "Your cart"],
-  [/^#\/checkout$/, checkoutView, "Check out"],
+  [/^#\/checkout(?:\/([0-9a-f]+))?$/, checkoutView, "Check out"],
   [/^#\/order\/([0-9a-f]+)$/, orderView, "Order"],
   [/^#\/orders(\?.*)?$/, ordersView, "Orders"],
   [/^#\/login(\?.*)?$/, loginView, "Log in"],

@@ -34,7 +34,7 @@ export async function refreshCartCount() {
   }
   try {
     const order = await api("GET", "/api/order");
-    count.textContent = order.item_count ? String(order.item_count) : "";
+    count.textContent = order.status === "OPEN" && order.item_count ? String(order.item_count) : "";
   } catch {
     count.textContent = "";
   }

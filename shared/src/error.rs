@@ -75,6 +75,8 @@ error_codes! {
     OrderNotCheckedOut = "order_not_checked_out", CONFLICT;
     OrderBusy = "order_busy", CONFLICT;
     CheckoutInProgress = "checkout_in_progress", CONFLICT;
+    /// The order changed since the customer reviewed it; nothing was charged.
+    OrderChanged = "order_changed", CONFLICT;
     OrderNotPaid = "order_not_paid", CONFLICT;
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE;
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;

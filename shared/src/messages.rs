@@ -37,11 +37,44 @@ impl fmt::Debug for Card {
     }
 }
 
+/// The number of a try at paying an order: 1 for its checkout, one more for each new try after a
+/// failed payment. Orders and messages from before there were retries hold none: they were on
+/// their first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Attempt(pub u32);
+
+impl Default for Attempt {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl Attempt {
+    /// The try after this one.
+    #[must_use]
+    pub fn next(self) -> Self {
+        Self(self.0.saturating_add(1))
+    }
+
+    /// A name for this try at paying `order`, unique per order and attempt: the payment's key in
+    /// the payments table, the bank's idempotency key and the queues' deduplication id. A first
+    /// attempt is named by the order alone, as every payment was before there were retries.
+    pub fn name(self, order: &OrderId) -> String {
+        match self.0 {
+            1 => order.to_string(),
+            n => format!("{order}-{n}"),
+        }
+    }
+}
+
 /// Orders to payments, on the checkout queue: charge this order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequested {
     pub order_id: OrderId,
+    #[serde(default)]
+    pub attempt: Attempt,
     pub owner: Username,
     /// Where the receipt goes.
     pub email: String,
@@ -58,6 +91,9 @@ pub struct CheckoutRequested {
 #[serde(deny_unknown_fields)]
 pub struct PaymentSettled {
     pub order_id: OrderId,
+    /// Which try at paying the order this is the verdict on.
+    #[serde(default)]
+    pub attempt: Attempt,
     pub outcome: PaymentOutcome,
     #[serde(with = "time::serde::rfc3339")]
     pub settled_at: OffsetDateTime,
@@ -185,6 +221,9 @@ pub struct OrderView {
     pub customer_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What a checkout sends back, to pay for the order as the customer saw it.
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// One line of an order or a receipt. Amounts in minor units of the order's currency.
@@ -258,6 +297,20 @@ mod tests {
     }
 
     #[test]
+    fn a_first_attempt_is_named_by_its_order_alone() {
+        let order = OrderId::parse("0123456789abcdef0123456789abcdef").unwrap();
+        assert_eq!(Attempt::default().name(&order), order.as_str());
+        assert_eq!(Attempt::default().next().name(&order), format!("{order}-2"));
+        let earlier: PaymentSettled = serde_json::from_value(serde_json::json!({
+            "order_id": order.as_str(),
+            "outcome": { "result": "approved", "charge_id": "ch_1" },
+            "settled_at": "2026-11-22T10:00:00Z",
+        }))
+        .unwrap();
+        assert_eq!(earlier.attempt, Attempt(1), "messages from before retries");
+    }
+
+    #[test]
     fn a_card_never_prints_its_number() {
         let card = Card {
             number: "4242424242424242".into(),
@@ -269,6 +322,7 @@ mod tests {
         assert_eq!(format!("{card:?}"), "Card(**** 4242)");
         let message = CheckoutRequested {
             order_id: OrderId::generate(),
+            attempt: Attempt::default(),
             owner: Username::parse("ada").unwrap(),
             email: "ada@example.com".into(),
             amount: 100,

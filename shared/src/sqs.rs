@@ -73,8 +73,15 @@ impl FifoQueue {
         &self.url
     }
 
-    /// Sends `message` as JSON under `key`.
-    pub async fn send<T: serde::Serialize>(&self, message: &T, key: &str) -> Result<(), SendError> {
+    /// Sends `message` as JSON in the message group `group` (one per order: its messages arrive
+    /// in order), under `deduplication`: a message sent again under the same id within five
+    /// minutes is dropped by the queue.
+    pub async fn send<T: serde::Serialize>(
+        &self,
+        message: &T,
+        group: &str,
+        deduplication: &str,
+    ) -> Result<(), SendError> {
         let fail = |detail: String| SendError {
             queue: self.url.clone(),
             detail,
@@ -84,8 +91,8 @@ impl FifoQueue {
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
-            .message_group_id(key)
-            .message_deduplication_id(key)
+            .message_group_id(group)
+            .message_deduplication_id(deduplication)
             .send()
             .await
             .map_err(|err| fail(aws_sdk_sqs::error::DisplayErrorContext(err).to_string()))?;

@@ -1,8 +1,12 @@
 //! Checkout: handing an open order to payments, exactly once whatever the clicks, retries and
 //! crashes, against DynamoDB Local and moto's SQS.
 
+use payments::gateway::Charge;
 use serde_json::json;
-use shared::messages::CheckoutRequested;
+use shared::ids::OrderId;
+use shared::messages::{
+    Attempt, CheckoutRequested, DeclineReason, OrderStatus, PaymentOutcome, PaymentSettled,
+};
 
 use crate::orders::{MUG, MUG_PRICE, PEN, PEN_PRICE, card, shop_with_customer};
 use crate::support::{event, with_json};
@@ -40,8 +44,11 @@ async fn checkout_moves_the_order_to_pending_payment_and_sends_one_message() {
     assert!(everything.contains("4242"));
     assert!(!everything.contains("42424242"), "{everything}");
 
-    // The open order is gone; the next add-item starts a new one.
-    app.open_order(&ada).await.assert(404, "no_open_order");
+    // The order stays in sight until it is paid; the next add-item starts a new one.
+    let current = app.open_order(&ada).await;
+    current.assert(200, "");
+    assert_eq!(current.body["status"], "PENDING_PAYMENT");
+    assert_eq!(current.body["id"], order_id.as_str());
     let next = app.add(&ada, MUG, 1).await;
     next.assert(200, "");
     assert_ne!(next.body["id"], order_id);
@@ -84,6 +91,7 @@ async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
             email: "ada@example.com".into(),
             customer_name: "Test User".into(),
         },
+        attempt: shared::messages::Attempt::default(),
         payment_requested: false,
     };
     pending.version += 1;
@@ -112,7 +120,7 @@ async fn checkout_refuses_bad_cards_and_empty_or_missing_orders() {
     let (app, ada) = shop_with_customer("ada").await;
     app.check_out(&ada, "4242424242424242")
         .await
-        .assert(404, "no_open_order");
+        .assert(404, "order_not_found");
     app.add(&ada, MUG, 1).await.assert(200, "");
     app.update(&ada, MUG, 0).await.assert(200, "");
     app.check_out(&ada, "4242424242424242")
@@ -138,4 +146,98 @@ async fn checkout_refuses_bad_cards_and_empty_or_missing_orders() {
 
     assert_eq!(app.open_order(&ada).await.body["status"], "OPEN");
     assert!(app.drain("CheckoutQueue").await.is_empty());
+}
+
+/// The customer pays for the order they reviewed: one changed since (an item added in another
+/// tab) is refused, and nothing is charged.
+#[tokio::test]
+async fn an_order_changed_since_it_was_reviewed_is_not_checked_out() {
+    let (app, ada) = shop_with_customer("ada").await;
+    app.add(&ada, MUG, 1).await.assert(200, "");
+    let reviewed = app.open_order(&ada).await.body;
+    app.add(&ada, PEN, 1).await.assert(200, "");
+
+    let refused = app
+        .check_out_as_seen(&ada, &reviewed, "4242424242424242")
+        .await;
+    refused.assert(409, "order_changed");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("review it")
+    );
+    assert_eq!(app.open_order(&ada).await.body["status"], "OPEN");
+    assert!(app.drain("CheckoutQueue").await.is_empty());
+
+    // Someone else's order is not theirs to pay, whatever its version.
+    let (bob_order, _) = {
+        let bob = app.given_session("bob", shared::auth::Role::Customer).await;
+        app.add(&bob, MUG, 1).await.assert(200, "");
+        (app.open_order(&bob).await.body, bob)
+    };
+    app.check_out_as_seen(&ada, &bob_order, "4242424242424242")
+        .await
+        .assert(404, "order_not_found");
+
+    app.check_out(&ada, "4242424242424242")
+        .await
+        .assert(202, "");
+    assert_eq!(app.drain("CheckoutQueue").await.len(), 1);
+}
+
+/// A declined card is not the end: the same order is paid again with another card, as a new
+/// payment attempt with its own idempotency key, and a late verdict on the first attempt changes
+/// nothing.
+#[tokio::test]
+async fn a_failed_payment_is_paid_again_with_another_card() {
+    let (app, ada) = shop_with_customer("ada").await;
+    app.add(&ada, MUG, 2).await.assert(200, "");
+    app.check_out(&ada, "4000000000000002")
+        .await
+        .assert(202, "");
+    app.settle_payments().await;
+    let failed = app.open_order(&ada).await;
+    failed.assert(200, "");
+    assert_eq!(failed.body["status"], "PAYMENT_FAILED");
+    let id: OrderId = failed.body["id"].as_str().unwrap().parse().unwrap();
+
+    let retry = app
+        .check_out_as_seen(&ada, &failed.body, "4242424242424242")
+        .await;
+    retry.assert(202, "");
+    assert_eq!(retry.body["status"], "PENDING_PAYMENT");
+    assert_eq!(retry.body["card_last4"], "4242");
+
+    // The first attempt's verdict arrives again, late: it belongs to the past.
+    let late = PaymentSettled {
+        order_id: id.clone(),
+        attempt: Attempt(1),
+        outcome: PaymentOutcome::Declined {
+            reason: DeclineReason::CardDeclined,
+        },
+        settled_at: time::OffsetDateTime::now_utc(),
+    };
+    app.payment_results_queue
+        .send(&late, "late", "late")
+        .await
+        .unwrap();
+    app.settle_payments().await;
+    let paid = app.orders.get_order(&id).await.unwrap().unwrap();
+    assert_eq!(paid.status(), OrderStatus::Paid);
+    assert_eq!(paid.state.attempt(), Some(Attempt(2)));
+    let charge = |key: String| {
+        let bank = &app.bank;
+        async move { bank.recorded(&key).await.unwrap() }
+    };
+    assert!(matches!(
+        charge(format!("order-{id}")).await,
+        Some(Charge::Declined(_))
+    ));
+    assert!(matches!(
+        charge(format!("order-{id}-2")).await,
+        Some(Charge::Approved { .. })
+    ));
+    assert_eq!(app.drain("ReceiptsQueue").await.len(), 1, "one receipt");
+    app.open_order(&ada).await.assert(404, "no_open_order");
 }

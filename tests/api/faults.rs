@@ -43,6 +43,7 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
 
     dynamodb.stop();
     let card = json!({
+        "order_id": before.json()["id"], "version": before.json()["version"],
         "card_number": "4242 4242 4242 4242", "expiry_month": 12,
         "expiry_year": 2030, "holder": "Jo Urney",
     });

@@ -59,8 +59,28 @@ impl TestApp {
             .await
     }
 
+    /// Checks out the customer's current order as it is now (any order id, when they have none).
     pub(crate) async fn check_out(&self, token: &str, card_number: &str) -> Reply {
-        let request = with_json(event("order-checkout"), &card(card_number));
+        let current = self.open_order(token).await;
+        let seen = if current.status == 200 {
+            current.body
+        } else {
+            json!({ "id": shared::ids::OrderId::generate(), "version": 1 })
+        };
+        self.check_out_as_seen(token, &seen, card_number).await
+    }
+
+    /// Checks out the order `seen` at the version it was seen at.
+    pub(crate) async fn check_out_as_seen(
+        &self,
+        token: &str,
+        seen: &Value,
+        card_number: &str,
+    ) -> Reply {
+        let mut body = card(card_number);
+        body["order_id"] = seen["id"].clone();
+        body["version"] = seen["version"].clone();
+        let request = with_json(event("order-checkout"), &body);
         self.checkout(self.authorized(request, Some(token)).await)
             .await
     }
@@ -264,7 +284,7 @@ async fn customers_never_see_or_change_each_others_orders() {
     app.update(&bob, MUG, 5).await.assert(404, "no_open_order");
     app.check_out(&bob, "4242424242424242")
         .await
-        .assert(404, "no_open_order");
+        .assert(404, "order_not_found");
     assert!(
         app.orders_of(&bob, &[]).await.body["orders"]
             .as_array()

@@ -87,7 +87,7 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
     assert!(matches!(order.state, orders::domain::State::Paid { .. }));
     let record = app
         .payments
-        .get(&id.parse().unwrap())
+        .get(&id.parse().unwrap(), shared::messages::Attempt::default())
         .await
         .unwrap()
         .unwrap();
@@ -216,7 +216,7 @@ async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once(
         .await
         .unwrap();
     app.checkout_queue
-        .send(&message, &format!("{id}-retry"))
+        .send(&message, &format!("{id}-retry"), &format!("{id}-retry"))
         .await
         .unwrap();
     app.settle_payments().await;
@@ -263,13 +263,18 @@ async fn a_result_for_an_unknown_order_ends_in_the_dead_letter_queue() {
     let app = &TestApp::spawn().await;
     let settled = PaymentSettled {
         order_id: "0123456789abcdef0123456789abcdef".parse().unwrap(),
+        attempt: shared::messages::Attempt::default(),
         outcome: PaymentOutcome::Approved {
             charge_id: "ch_x".into(),
         },
         settled_at: time::macros::datetime!(2026-11-22 10:00 UTC),
     };
     app.payment_results_queue
-        .send(&settled, settled.order_id.as_str())
+        .send(
+            &settled,
+            settled.order_id.as_str(),
+            settled.order_id.as_str(),
+        )
         .await
         .unwrap();
     app.settle_payments().await;
@@ -287,5 +292,9 @@ async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
     }
     assert_eq!(app.ledger_entries().await.len(), 1);
     let results = app.drain("PaymentResultsQueue").await;
-    assert_eq!(results.len(), 1, "the repeat is deduplicated by order id");
+    assert_eq!(
+        results.len(),
+        1,
+        "the repeat is deduplicated by payment attempt"
+    );
 }

@@ -148,12 +148,22 @@ async function journey() {
     .waitFor();
   await shot(page, "cart");
 
-  // Check out with the approved test card, listed on the page.
+  // Check out with the declined test card, listed on the page: the order page says so, and
+  // offers to pay the same order again.
   await page.getByRole("link", { name: "Check out" }).click();
   await page.getByText("4242 4242 4242 4242").waitFor();
-  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByLabel("Card number").fill("4000 0000 0000 0002");
   await page.getByLabel("Name on the card").fill("Sam Shopper");
   await shot(page, "checkout");
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await page.getByText("Payment failed: the card was declined").waitFor({ timeout: 60_000 });
+  await shot(page, "order-payment-failed");
+  await page.getByRole("link", { name: "Pay again with another card" }).click();
+
+  // Pay again with the approved card.
+  await page.getByText("The last payment failed").waitFor();
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByLabel("Name on the card").fill("Sam Shopper");
   await page.getByRole("button", { name: /^Pay / }).click();
 
   // The order page updates by itself until the payment settles, then offers the receipt.

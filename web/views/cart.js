@@ -1,4 +1,5 @@
-// `#/cart`: the open order, with quantities to change.
+// `#/cart`: the open order, with quantities to change; or, after checkout and until it is paid,
+// the order on its way, with what to do about it.
 
 import { api, money, session } from "../api.js";
 import { refreshCartCount } from "../header.js";
@@ -27,6 +28,28 @@ export async function cartView() {
         ),
       );
     }
+  }
+  if (order && order.status !== "OPEN") {
+    const failed = order.status === "PAYMENT_FAILED";
+    return show(
+      h(
+        "section",
+        {},
+        h("h1", {}, "Your cart"),
+        failed
+          ? notice(`The payment for your last order failed: ${order.payment_failure}. Nothing was charged.`)
+          : notice("Your last order is being paid. Adding an item starts a new cart.", "info"),
+        h(
+          "p",
+          {},
+          failed
+            ? h("a", { href: `#/checkout/${order.id}`, class: "button primary" }, "Pay again with another card")
+            : h("a", { href: `#/order/${order.id}`, class: "button primary" }, "See the order"),
+          " ",
+          h("a", { href: "#/", class: "button" }, "Browse the catalogue"),
+        ),
+      ),
+    );
   }
   if (!order || order.lines.length === 0) {
     return show(

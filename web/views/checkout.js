@@ -1,4 +1,6 @@
-// `#/checkout`: the card form that pays for the open order.
+// `#/checkout`: the card form that pays for the open order; `#/checkout/<id>` pays again for an
+// order whose payment failed. The checkout names the order and the version shown here, so an
+// order changed meanwhile (in another tab) is refused rather than charged.
 
 import { api, money, session } from "../api.js";
 import { form } from "../form.js";
@@ -13,12 +15,12 @@ const TEST_CARDS = [
   ["4000 0000 0000 0119", "bank error once, then approved"],
 ];
 
-export async function checkoutView() {
+export async function checkoutView(id) {
   if (!session.token) return show(requireLogin("Log in to check out."));
   show(loading("Loading your order…"));
   let order;
   try {
-    order = await api("GET", "/api/order");
+    order = await api("GET", id ? `/api/order/${encodeURIComponent(id)}` : "/api/order");
   } catch (err) {
     return show(
       h(
@@ -30,6 +32,9 @@ export async function checkoutView() {
           : notice(err.message, err.unavailable ? "unavailable" : "error"),
       ),
     );
+  }
+  if (order.status === "PENDING_PAYMENT" || order.status === "PAID") {
+    return go(`#/order/${order.id}`);
   }
   const year = new Date().getFullYear();
   const { element } = form({
@@ -73,6 +78,8 @@ export async function checkoutView() {
       : null,
     submit: async (values) => {
       const placed = await api("POST", "/api/order/checkout", {
+        order_id: order.id,
+        version: order.version,
         card_number: values.card_number,
         expiry_month: Number(values.expiry_month),
         expiry_year: Number(values.expiry_year),
@@ -93,8 +100,11 @@ export async function checkoutView() {
         `${order.item_count} item${order.item_count === 1 ? "" : "s"}, total `,
         h("strong", {}, money(order.total, order.currency)),
         ". ",
-        h("a", { href: "#/cart" }, "Change the cart"),
+        order.status === "OPEN" ? h("a", { href: "#/cart" }, "Change the cart") : null,
       ),
+      order.status === "PAYMENT_FAILED"
+        ? notice(`The last payment failed: ${order.payment_failure}. Nothing was charged; try another card.`)
+        : null,
       element,
     ),
   );

@@ -70,7 +70,13 @@ export async function orderView(id) {
     } else if (order.status === "PAYMENT_FAILED") {
       receipt.append(
         notice(`Payment failed: ${order.payment_failure || "the card was refused"}. Nothing was charged.`),
-        h("p", {}, h("a", { href: "#/" }, "Back to the catalogue")),
+        h(
+          "p",
+          {},
+          h("a", { href: `#/checkout/${order.id}`, class: "button primary" }, "Pay again with another card"),
+          " ",
+          h("a", { href: "#/" }, "Back to the catalogue"),
+        ),
       );
     } else if (order.status === "PENDING_PAYMENT") {
       receipt.append(

@@ -205,21 +205,22 @@ pub async fn run(site: &str) -> Result<()> {
         Ok(id)
     })
     .await?;
-    step(5, "add it to the cart", async {
+    let cart = step(5, "add it to the cart", async {
         let body = json!({ "product_id": product, "qty": 1 });
         shopper
             .post("/api/order/add-item", body)
             .await?
             .expect(200)?;
-        let cart = shopper.get("/api/order").await?.expect(200)?;
-        if cart.json()["lines"].as_array().is_none_or(Vec::is_empty) {
+        let cart = shopper.get("/api/order").await?.expect(200)?.json();
+        if cart["lines"].as_array().is_none_or(Vec::is_empty) {
             return Err("the cart is empty".into());
         }
-        Ok(())
+        Ok(cart)
     })
     .await?;
     let order = step(6, "check out with a test card", async {
         let body = json!({
+            "order_id": cart["id"], "version": cart["version"],
             "card_number": "4242 4242 4242 4242", "expiry_month": 12,
             "expiry_year": 2035, "holder": "Smoke Test",
         });

@@ -1,9 +1,11 @@
-//! The payment details a checkout carries, checked before anything is charged.
+//! What a checkout carries: the order as the customer reviewed it, and the payment details,
+//! checked before anything is charged.
 //!
 //! The shop's simulated bank decides by card number; the README lists its test cards.
 
 use serde::Deserialize;
 use shared::http::{ApiError, FieldErrors};
+use shared::ids::OrderId;
 use shared::messages::Card;
 use time::OffsetDateTime;
 
@@ -11,6 +13,10 @@ use time::OffsetDateTime;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckoutForm {
+    /// The order being paid: the open one, or one whose payment failed.
+    pub order_id: OrderId,
+    /// The order's `version` when the customer reviewed it: a changed order is not charged.
+    pub version: u64,
     pub card_number: String,
     pub expiry_month: u8,
     /// Four digits, such as 2030.
@@ -21,6 +27,8 @@ pub(crate) struct CheckoutForm {
 impl std::fmt::Debug for CheckoutForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CheckoutForm")
+            .field("order_id", &self.order_id)
+            .field("version", &self.version)
             .field("card_number", &"<redacted>")
             .field("expiry_month", &self.expiry_month)
             .field("expiry_year", &self.expiry_year)
@@ -30,7 +38,7 @@ impl std::fmt::Debug for CheckoutForm {
 
 impl CheckoutForm {
     /// The card, if every field is valid on `today`; otherwise a 400 naming each bad field.
-    pub(crate) fn card(self, today: OffsetDateTime) -> Result<Card, ApiError> {
+    pub(crate) fn card(&self, today: OffsetDateTime) -> Result<Card, ApiError> {
         let mut fields = FieldErrors::default();
         let number = fields.check("card_number", card_number(&self.card_number));
         let month = fields.check(
@@ -114,6 +122,8 @@ mod tests {
 
     fn form(number: &str, month: u8, year: u16) -> CheckoutForm {
         CheckoutForm {
+            order_id: OrderId::parse("0123456789abcdef0123456789abcdef").unwrap(),
+            version: 1,
             card_number: number.into(),
             expiry_month: month,
             expiry_year: year,

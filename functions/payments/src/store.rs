@@ -1,15 +1,16 @@
-//! The billing records: one per order, keyed `PAYMENT#<order id>`, in the payments table (which
-//! also holds the simulated bank's ledger under `BANK#` keys).
+//! The billing records: one per try at paying an order, keyed `PAYMENT#<order id>` for the first
+//! and `PAYMENT#<order id>-<attempt>` for each retry after a failed payment, in the payments table
+//! (which also holds the simulated bank's ledger under `BANK#` keys).
 //!
 //! A record is created `PROCESSING` with a conditional write before the charge, and settled to
-//! `APPROVED` or `DECLINED` with another, so whatever the number of deliveries an order has one
+//! `APPROVED` or `DECLINED` with another, so whatever the number of deliveries an attempt has one
 //! record and one settlement.
 
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 use shared::ids::OrderId;
-use shared::messages::{CheckoutRequested, DeclineReason, PaymentOutcome};
+use shared::messages::{Attempt, CheckoutRequested, DeclineReason, PaymentOutcome};
 use shared::money::{Currency, Money};
 use shared::store::{StoreError, Table, s, to_item};
 use time::OffsetDateTime;
@@ -18,6 +19,9 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRecord {
     pub order_id: OrderId,
+    /// Absent for a first attempt, as in records from before there were retries.
+    #[serde(default, skip_serializing_if = "is_first")]
+    pub attempt: Attempt,
     /// In minor units of `currency`.
     pub amount: i64,
     pub currency: Currency,
@@ -79,6 +83,10 @@ impl PaymentState {
     }
 }
 
+fn is_first(attempt: &Attempt) -> bool {
+    *attempt == Attempt::default()
+}
+
 impl PaymentRecord {
     pub fn amount(&self) -> Money {
         Money::new(self.amount, self.currency)
@@ -117,15 +125,16 @@ impl PaymentStore {
     ) -> Result<PaymentRecord, StoreError> {
         let record = PaymentRecord {
             order_id: checkout.order_id.clone(),
+            attempt: checkout.attempt,
             amount: checkout.amount,
             currency: checkout.currency,
             card_last4: checkout.card.last4().to_owned(),
             created_at: now,
             state: PaymentState::Processing,
         };
-        let key = record_key(&record.order_id);
+        let key = record_key(&record.order_id, record.attempt);
         self.table.put_if_absent(to_item(&key, &record)?).await?;
-        self.get(&checkout.order_id)
+        self.get(&checkout.order_id, checkout.attempt)
             .await?
             .ok_or_else(|| StoreError::corrupt("read payment", "a new record vanished"))
     }
@@ -141,7 +150,7 @@ impl PaymentStore {
             state: PaymentState::settled(outcome, now),
             ..record.clone()
         };
-        let key = record_key(&record.order_id);
+        let key = record_key(&record.order_id, record.attempt);
         self.table
             .put_when(
                 to_item(&key, &settled)?,
@@ -150,18 +159,25 @@ impl PaymentStore {
                 [(":processing".to_owned(), s("PROCESSING"))].into(),
             )
             .await?;
-        self.get(&record.order_id)
+        self.get(&record.order_id, record.attempt)
             .await?
             .ok_or_else(|| StoreError::corrupt("read payment", "a settled record vanished"))
     }
 
-    pub async fn get(&self, order_id: &OrderId) -> Result<Option<PaymentRecord>, StoreError> {
-        self.table.get_record(record_key(order_id), true).await
+    /// The record of payment attempt `attempt` at order `order_id`.
+    pub async fn get(
+        &self,
+        order_id: &OrderId,
+        attempt: Attempt,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        self.table
+            .get_record(record_key(order_id, attempt), true)
+            .await
     }
 }
 
-fn record_key(order_id: &OrderId) -> String {
-    format!("PAYMENT#{order_id}")
+fn record_key(order_id: &OrderId, attempt: Attempt) -> String {
+    format!("PAYMENT#{}", attempt.name(order_id))
 }
 
 #[cfg(test)]

@@ -402,14 +402,18 @@ impl TestApp {
     pub(crate) async fn checked_out(&self, username: &str, card: &str) -> (String, String) {
         xtask::seed::load(&self.products).await.unwrap();
         let token = self.given_session(username, Role::Customer).await;
+        let mut order = Value::Null;
         for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
             let body = json!({ "product_id": product, "qty": qty });
             let request = self
                 .authorized(with_json(event("order-add-item"), &body), Some(&token))
                 .await;
-            self.add_item(request).await.assert(200, "");
+            let added = self.add_item(request).await;
+            added.assert(200, "");
+            order = added.body;
         }
         let body = json!({
+            "order_id": order["id"], "version": order["version"],
             "card_number": card, "expiry_month": 12, "expiry_year": 2030, "holder": "Ada Lovelace",
         });
         let request = self

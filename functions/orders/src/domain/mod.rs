@@ -4,11 +4,13 @@
 //! An order's [`State`] is a type: open while the customer fills it, pending payment once checked
 //! out (with who pays), then paid (with when) or payment failed (with why). What only some states
 //! have lives in those states, so a paid order without a payer cannot be built. Only an open
-//! order changes. The same types are the stored record: `serde` maps them to the table's items.
+//! order changes. A failed payment can be tried again, with another card: each try is a numbered
+//! payment attempt, and only the verdict on the latest attempt counts. The same types are the
+//! stored record: `serde` maps them to the table's items.
 
 use serde::{Deserialize, Serialize};
 use shared::ids::{OrderId, ProductId, Username};
-use shared::messages::{DeclineReason, OrderLine, OrderStatus, OrderView, PaymentOutcome};
+use shared::messages::{Attempt, DeclineReason, OrderLine, OrderStatus, OrderView, PaymentOutcome};
 use shared::money::{Currency, Money};
 use time::OffsetDateTime;
 
@@ -101,6 +103,9 @@ pub enum RuleBroken {
     NotOpen(OrderStatus),
     #[error("this order was never checked out, so it has no payment to settle")]
     NotCheckedOut,
+    /// `seen` and `now` are versions, for the log; the customer is told in words.
+    #[error("your order has changed since you reviewed it; review it and check out again")]
+    Changed { seen: u64, now: u64 },
 }
 
 /// Who pays for an order, as the order remembers them from its checkout: never the full card
@@ -125,6 +130,8 @@ pub enum State {
     PendingPayment {
         #[serde(flatten)]
         payer: Payer,
+        #[serde(default)]
+        attempt: Attempt,
         /// Whether the checkout message is known to have been sent.
         #[serde(default)]
         payment_requested: bool,
@@ -132,6 +139,8 @@ pub enum State {
     Paid {
         #[serde(flatten)]
         payer: Payer,
+        #[serde(default)]
+        attempt: Attempt,
         #[serde(with = "time::serde::rfc3339")]
         paid_at: OffsetDateTime,
         /// Whether the receipt message is known to have been sent.
@@ -141,6 +150,8 @@ pub enum State {
     PaymentFailed {
         #[serde(flatten)]
         payer: Payer,
+        #[serde(default)]
+        attempt: Attempt,
         /// Stored as the words the customer is shown, as it always has been.
         #[serde(with = "explained")]
         payment_failure: DeclineReason,
@@ -154,6 +165,16 @@ impl State {
             Self::PendingPayment { .. } => OrderStatus::PendingPayment,
             Self::Paid { .. } => OrderStatus::Paid,
             Self::PaymentFailed { .. } => OrderStatus::PaymentFailed,
+        }
+    }
+
+    /// The latest payment attempt, once checked out.
+    pub fn attempt(&self) -> Option<Attempt> {
+        match self {
+            Self::Open => None,
+            Self::PendingPayment { attempt, .. }
+            | Self::Paid { attempt, .. }
+            | Self::PaymentFailed { attempt, .. } => Some(*attempt),
         }
     }
 
@@ -288,49 +309,71 @@ impl Order {
         Ok(())
     }
 
-    /// Whether the order may be checked out now.
-    pub fn can_check_out(&self) -> Result<(), RuleBroken> {
-        self.ensure_open()?;
-        if self.lines.is_empty() {
-            return Err(RuleBroken::Empty);
+    /// This order checked out at `now`, if the customer reviewed it at `seen_version`: pending
+    /// payment by `payer`, its lines frozen. An open order makes its first payment attempt; one
+    /// whose payment failed makes the next. The next version; it is stored only if the order is
+    /// still at this one.
+    pub fn check_out(
+        &self,
+        payer: Payer,
+        seen_version: u64,
+        now: OffsetDateTime,
+    ) -> Result<Self, RuleBroken> {
+        let attempt = match &self.state {
+            State::Open if self.lines.is_empty() => return Err(RuleBroken::Empty),
+            State::Open => Attempt::default(),
+            State::PaymentFailed { attempt, .. } => attempt.next(),
+            State::PendingPayment { .. } | State::Paid { .. } => {
+                return Err(RuleBroken::NotOpen(self.status()));
+            }
+        };
+        if seen_version != self.version {
+            return Err(RuleBroken::Changed {
+                seen: seen_version,
+                now: self.version,
+            });
         }
-        Ok(())
-    }
-
-    /// This order checked out at `now`: pending payment by `payer`, its lines frozen. The next
-    /// version; it is stored only if the order is still at this one.
-    pub fn check_out(&self, payer: Payer, now: OffsetDateTime) -> Result<Self, RuleBroken> {
-        self.can_check_out()?;
         Ok(self.next(
             State::PendingPayment {
                 payer,
+                attempt,
                 payment_requested: false,
             },
             now,
         ))
     }
 
-    /// This order with the payments service's verdict, settled `at`: paid or payment failed.
-    /// `None` if it was already settled, because verdicts are delivered at least once and the
-    /// first one stands.
+    /// This order with the payments service's verdict on payment attempt `attempt`, settled
+    /// `at`: paid or payment failed. `None` if that attempt was already settled, or is not the
+    /// latest: verdicts are delivered at least once, the first one stands, and a late verdict on
+    /// an earlier attempt changes nothing.
     pub fn settle(
         &self,
+        attempt: Attempt,
         outcome: &PaymentOutcome,
         at: OffsetDateTime,
     ) -> Result<Option<Self>, RuleBroken> {
         let payer = match &self.state {
-            State::PendingPayment { payer, .. } => payer.clone(),
-            State::Paid { .. } | State::PaymentFailed { .. } => return Ok(None),
+            State::PendingPayment {
+                payer,
+                attempt: pending,
+                ..
+            } if *pending == attempt => payer.clone(),
+            State::PendingPayment { .. } | State::Paid { .. } | State::PaymentFailed { .. } => {
+                return Ok(None);
+            }
             State::Open => return Err(RuleBroken::NotCheckedOut),
         };
         let state = match outcome {
             PaymentOutcome::Approved { .. } => State::Paid {
                 payer,
+                attempt,
                 paid_at: at,
                 receipt_requested: false,
             },
             PaymentOutcome::Declined { reason } => State::PaymentFailed {
                 payer,
+                attempt,
                 payment_failure: *reason,
             },
         };
@@ -429,6 +472,7 @@ impl From<&Order> for OrderView {
                 }
             }),
             email: payer.map(|payer| payer.email.clone()),
+            version: order.version,
         }
     }
 }

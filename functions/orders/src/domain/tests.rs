@@ -119,11 +119,15 @@ fn one_order_one_currency() {
 #[test]
 fn only_open_non_empty_orders_change_or_check_out() {
     let mut order = order();
-    assert_eq!(order.can_check_out(), Err(RuleBroken::Empty));
+    assert_eq!(
+        order.check_out(payer(), order.version, NOW),
+        Err(RuleBroken::Empty)
+    );
     order.add(priced("mug", 1_450), 1).unwrap();
-    assert_eq!(order.can_check_out(), Ok(()));
+    assert!(order.check_out(payer(), order.version, NOW).is_ok());
     order.state = State::PendingPayment {
         payer: payer(),
+        attempt: Attempt::default(),
         payment_requested: false,
     };
     assert_eq!(
@@ -131,8 +135,57 @@ fn only_open_non_empty_orders_change_or_check_out() {
         Err(RuleBroken::NotOpen(OrderStatus::PendingPayment))
     );
     assert_eq!(
-        order.can_check_out(),
+        order.check_out(payer(), order.version, NOW),
         Err(RuleBroken::NotOpen(OrderStatus::PendingPayment))
+    );
+}
+
+#[test]
+fn a_checkout_pays_for_the_order_as_reviewed_or_not_at_all() {
+    let mut order = order();
+    order.add(priced("mug", 1_450), 1).unwrap();
+    order.version = 4;
+    assert_eq!(
+        order.check_out(payer(), 3, NOW),
+        Err(RuleBroken::Changed { seen: 3, now: 4 })
+    );
+    let pending = order.check_out(payer(), 4, NOW).unwrap();
+    assert_eq!(pending.version, 5);
+    assert_eq!(pending.state.attempt(), Some(Attempt(1)));
+}
+
+#[test]
+fn a_failed_payment_is_tried_again_and_late_verdicts_change_nothing() {
+    let mut order = order();
+    order.add(priced("mug", 1_450), 2).unwrap();
+    let declined = PaymentOutcome::Declined {
+        reason: DeclineReason::CardDeclined,
+    };
+    let approved = PaymentOutcome::Approved {
+        charge_id: "ch_2".into(),
+    };
+    let failed = order
+        .check_out(payer(), order.version, NOW)
+        .unwrap()
+        .settle(Attempt(1), &declined, NOW)
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.status(), OrderStatus::PaymentFailed);
+    let retried = failed.check_out(payer(), failed.version, NOW).unwrap();
+    assert_eq!(retried.state.attempt(), Some(Attempt(2)));
+    assert_eq!(retried.lines, order.lines, "the same order, paid again");
+    // The first attempt's verdict, delivered again, belongs to the past.
+    assert_eq!(retried.settle(Attempt(1), &approved, NOW), Ok(None));
+    let paid = retried.settle(Attempt(2), &approved, NOW).unwrap().unwrap();
+    assert_eq!(paid.status(), OrderStatus::Paid);
+    assert_eq!(
+        paid.settle(Attempt(2), &declined, NOW),
+        Ok(None),
+        "the first verdict stands"
+    );
+    assert_eq!(
+        paid.check_out(payer(), paid.version, NOW),
+        Err(RuleBroken::NotOpen(OrderStatus::Paid))
     );
 }
 
@@ -141,9 +194,10 @@ fn paid_order() -> Order {
     let mut order = order();
     order.add(priced("mug", 1_450), 2).unwrap();
     order
-        .check_out(payer(), NOW)
+        .check_out(payer(), order.version, NOW)
         .unwrap()
         .settle(
+            Attempt(1),
             &PaymentOutcome::Approved {
                 charge_id: "ch_1".into(),
             },
@@ -168,10 +222,12 @@ fn an_order_is_stored_as_one_flat_item_and_read_back() {
         State::Open,
         State::PendingPayment {
             payer: payer(),
+            attempt: Attempt(2),
             payment_requested: true,
         },
         State::PaymentFailed {
             payer: payer(),
+            attempt: Attempt(3),
             payment_failure: DeclineReason::InsufficientFunds,
         },
     ] {
@@ -344,11 +400,15 @@ mod properties {
                 order.set_quantity(&product_id(*product), *quantity)
             }
             Step::CheckOut => {
-                *order = order.check_out(payer(), NOW + time::Duration::minutes(5))?;
+                *order =
+                    order.check_out(payer(), order.version, NOW + time::Duration::minutes(5))?;
                 Ok(())
             }
             Step::Settle(outcome) => {
-                if let Some(settled) = order.settle(outcome, NOW + time::Duration::minutes(6))? {
+                let attempt = order.state.attempt().unwrap_or_default();
+                if let Some(settled) =
+                    order.settle(attempt, outcome, NOW + time::Duration::minutes(6))?
+                {
                     *order = settled;
                 }
                 Ok(())
@@ -390,7 +450,7 @@ mod properties {
         from == to
             || matches!(
                 (from, to),
-                (Open, PendingPayment) | (PendingPayment, Paid | PaymentFailed)
+                (Open | PaymentFailed, PendingPayment) | (PendingPayment, Paid | PaymentFailed)
             )
     }
 
@@ -421,10 +481,13 @@ mod properties {
                 }
                 match step {
                     Step::CheckOut => {
-                        let allowed = before.status() == OrderStatus::Open && !before.lines.is_empty();
+                        let allowed = (before.status() == OrderStatus::Open && !before.lines.is_empty())
+                            || before.status() == OrderStatus::PaymentFailed;
                         prop_assert_eq!(outcome.is_ok(), allowed);
                         if allowed {
                             prop_assert_eq!(order.status(), OrderStatus::PendingPayment);
+                            let next = before.state.attempt().map_or(Attempt(1), Attempt::next);
+                            prop_assert_eq!(order.state.attempt(), Some(next));
                             prop_assert_eq!(order.state.payer(), Some(&payer()));
                             prop_assert_eq!(order.version, before.version + 1);
                         }

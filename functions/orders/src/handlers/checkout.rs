@@ -1,11 +1,15 @@
-//! `POST /api/order/checkout` with card details: hand the caller's open order to payments.
+//! `POST /api/order/checkout` with the order as the customer reviewed it (its id and version)
+//! and card details: hand the order to payments.
 //!
-//! The order moves from `OPEN` to `PENDING_PAYMENT` with a conditional write, so of a double
-//! click, a retry or two racing requests exactly one makes the move; only that one sends the
-//! checkout message. Should it crash between the two, the next checkout call finds the order
-//! pending with `payment_requested` still false and sends the message then; the FIFO queue's
-//! deduplication by order id keeps that from ever delivering twice. The answer is 202: payment
-//! happens asynchronously, and the order's status says how it went.
+//! The order moves to `PENDING_PAYMENT` with a conditional write, from `OPEN` (its first payment
+//! attempt) or from `PAYMENT_FAILED` (the next attempt, with another card), provided it is still at
+//! the version the customer saw: an order changed since (an item added in another tab) is a 409,
+//! and nothing is charged. Of a double click, a retry or two racing requests exactly one makes
+//! the move; only that one sends the checkout message. Should it crash between the two, the next
+//! checkout call finds the order pending with `payment_requested` still false and sends the
+//! message then; the FIFO queue's deduplication by payment attempt keeps that from ever
+//! delivering twice. The answer is 202: payment happens asynchronously, and the order's status
+//! says how it went.
 //!
 //! The card number goes into the message and nowhere else: the order keeps its last four digits.
 
@@ -14,7 +18,7 @@ use lambda_http::{Body, Request, Response};
 use shared::auth::Caller;
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
-use shared::messages::{Card, CheckoutRequested, OrderView};
+use shared::messages::{Attempt, Card, CheckoutRequested, OrderView};
 use shared::sqs::FifoQueue;
 use time::OffsetDateTime;
 
@@ -29,50 +33,57 @@ pub async fn handle(
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
-    let card = http::parse_body::<CheckoutForm>(&request)?.card(OffsetDateTime::now_utc())?;
+    let form = http::parse_body::<CheckoutForm>(&request)?;
+    let card = form.card(OffsetDateTime::now_utc())?;
     let order = loop {
-        let Some(order) = store.current(&caller.username).await? else {
-            return Err(OrderError::NoOpenOrder.into());
-        };
-        match &order.state {
-            State::Open => {
-                let payer = Payer {
-                    card_last4: card.last4().to_owned(),
-                    email: caller.email.clone(),
-                    customer_name: caller.name.clone(),
-                };
-                let pending = order
-                    .check_out(payer, OffsetDateTime::now_utc())
-                    .map_err(OrderError::from)?;
-                if store.replace_open(&pending, order.version).await? {
-                    break pending;
-                }
-                // The order changed (an item added, or another checkout won): look again.
+        let order = store
+            .get_order(&form.order_id)
+            .await?
+            .filter(|order| order.owner == caller.username)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::OrderNotFound,
+                    format!("you have no order {}", form.order_id),
+                )
+            })?;
+        if let State::PendingPayment { payer, .. } = &order.state {
+            if payer.card_last4 != card.last4() {
+                return Err(ApiError::new(
+                    ErrorCode::CheckoutInProgress,
+                    format!(
+                        "this order is already being paid with the card ending in {}",
+                        payer.card_last4
+                    ),
+                ));
             }
-            State::PendingPayment { payer, .. } => {
-                if payer.card_last4 != card.last4() {
-                    return Err(ApiError::new(
-                        ErrorCode::CheckoutInProgress,
-                        format!(
-                            "this order is already being paid with the card ending in {}",
-                            payer.card_last4
-                        ),
-                    ));
-                }
-                break order;
-            }
-            State::Paid { .. } | State::PaymentFailed { .. } => {
-                return Err(OrderError::from(RuleBroken::NotOpen(order.status())).into());
-            }
+            // The same checkout again (a double click, a retried request): answer as before.
+            break order;
         }
+        let payer = Payer {
+            card_last4: card.last4().to_owned(),
+            email: caller.email.clone(),
+            customer_name: caller.name.clone(),
+        };
+        let pending = order
+            .check_out(payer, form.version, OffsetDateTime::now_utc())
+            .map_err(OrderError::from)?;
+        if store
+            .replace(&pending, order.version, order.status())
+            .await?
+        {
+            break pending;
+        }
+        // Another request changed the order first: read it again (and refuse it if it changed).
     };
     if let State::PendingPayment {
         payer,
+        attempt,
         payment_requested: false,
     } = &order.state
     {
+        let message = checkout_message(&order, *attempt, payer, card)?;
         queue
-            .send(&checkout_message(&order, payer, card)?, order.id.as_str())
+            .send(&message, order.id.as_str(), &attempt.name(&order.id))
             .await
             .map_err(|err| {
                 tracing::error!(error = %err, "checkout message not sent");
@@ -90,6 +101,7 @@ pub async fn handle(
 
 fn checkout_message(
     order: &Order,
+    attempt: Attempt,
     payer: &Payer,
     card: Card,
 ) -> Result<CheckoutRequested, ApiError> {
@@ -98,6 +110,7 @@ fn checkout_message(
         .ok_or_else(|| OrderError::from(RuleBroken::Empty))?;
     Ok(CheckoutRequested {
         order_id: order.id.clone(),
+        attempt,
         owner: order.owner.clone(),
         email: payer.email.clone(),
         amount: total.minor,

@@ -37,7 +37,7 @@ async fn settle(
             MessageError::Poison(format!("paid order {id} has nothing to put on a receipt"))
         })?;
         receipts
-            .send(&receipt, id.as_str())
+            .send(&receipt, id.as_str(), id.as_str())
             .await
             .map_err(MessageError::retry)?;
         store
@@ -61,7 +61,7 @@ async fn record_outcome(
             .await
             .map_err(MessageError::retry)?
             .ok_or_else(|| MessageError::Poison(format!("there is no order {id}")))?;
-        let next = match order.settle(&settled.outcome, settled.settled_at) {
+        let next = match order.settle(settled.attempt, &settled.outcome, settled.settled_at) {
             Ok(Some(next)) => next,
             Ok(None) => return Ok(order),
             Err(rule) => return Err(MessageError::Poison(format!("order {id}: {rule}"))),

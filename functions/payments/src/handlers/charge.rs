@@ -43,7 +43,7 @@ async fn pay<G: PaymentGateway>(
     if record.state.outcome().is_none() {
         let charge = gateway
             .charge(ChargeRequest {
-                idempotency_key: &format!("order-{}", checkout.order_id),
+                idempotency_key: &format!("order-{}", checkout.attempt.name(&checkout.order_id)),
                 amount: Money::new(checkout.amount, checkout.currency),
                 card: &checkout.card,
             })
@@ -64,11 +64,16 @@ async fn pay<G: PaymentGateway>(
     };
     let settled = PaymentSettled {
         order_id: checkout.order_id.clone(),
+        attempt: checkout.attempt,
         outcome,
         settled_at,
     };
     results
-        .send(&settled, checkout.order_id.as_str())
+        .send(
+            &settled,
+            checkout.order_id.as_str(),
+            &checkout.attempt.name(&checkout.order_id),
+        )
         .await
         .map_err(MessageError::retry)
 }
