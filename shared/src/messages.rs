@@ -51,6 +51,13 @@ impl Default for Attempt {
 }
 
 impl Attempt {
+    /// Whether this is an order's first try; messages and records leave a first attempt out, so
+    /// that they read exactly as they did before there were retries (and consumers still running
+    /// the earlier code, which refuses unknown fields, read them too).
+    pub fn is_first(&self) -> bool {
+        self.0 == 1
+    }
+
     /// The try after this one.
     #[must_use]
     pub fn next(self) -> Self {
@@ -73,7 +80,7 @@ impl Attempt {
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequested {
     pub order_id: OrderId,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Attempt::is_first")]
     pub attempt: Attempt,
     pub owner: Username,
     /// Where the receipt goes.
@@ -92,7 +99,7 @@ pub struct CheckoutRequested {
 pub struct PaymentSettled {
     pub order_id: OrderId,
     /// Which try at paying the order this is the verdict on.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Attempt::is_first")]
     pub attempt: Attempt,
     pub outcome: PaymentOutcome,
     #[serde(with = "time::serde::rfc3339")]
@@ -308,6 +315,16 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(earlier.attempt, Attempt(1), "messages from before retries");
+        let written = serde_json::to_value(&earlier).unwrap();
+        assert!(
+            written.get("attempt").is_none(),
+            "a first attempt is written as before"
+        );
+        let retried = PaymentSettled {
+            attempt: Attempt(2),
+            ..earlier
+        };
+        assert_eq!(serde_json::to_value(&retried).unwrap()["attempt"], 2);
     }
 
     #[test]

@@ -11,11 +11,12 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 use shared::ids::{OrderId, Username};
-use shared::messages::OrderStatus;
+use shared::messages::{Attempt, OrderStatus};
 use shared::store::{IndexQuery, Item, StoreError, Table, conditional, from_item, n, s, to_item};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -161,10 +162,44 @@ impl OrderStore {
             .await
     }
 
-    /// Records that the checkout message for `id` was sent, so a retried checkout does not need
-    /// to send it again.
-    pub async fn mark_payment_requested(&self, id: &OrderId) -> Result<(), StoreError> {
-        self.set_flag(id, "payment_requested").await
+    /// Records that the checkout message for payment attempt `attempt` at `id` was sent, so a
+    /// retried checkout does not need to send it again. Only while the order is still pending
+    /// that attempt: a mark delayed past a failed payment and the next checkout must not tell the
+    /// next attempt that its message went.
+    pub async fn mark_payment_requested(
+        &self,
+        id: &OrderId,
+        attempt: Attempt,
+    ) -> Result<(), StoreError> {
+        // Orders checked out before there were retries hold no attempt: they are on their first.
+        let this_attempt = if attempt.is_first() {
+            "(#attempt = :attempt OR attribute_not_exists(#attempt))"
+        } else {
+            "#attempt = :attempt"
+        };
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(order_key(id)))
+            .update_expression("SET payment_requested = :yes")
+            .condition_expression(format!("#status = :pending AND {this_attempt}"))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#attempt", "attempt")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+            .expression_attribute_values(":attempt", n(i64::from(attempt.0)))
+            .send()
+            .await;
+        if !conditional(
+            "UpdateItem",
+            result,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )? {
+            tracing::info!(order_id = %id, "the order moved on before its payment was marked requested");
+        }
+        Ok(())
     }
 
     /// Records that the receipt message for `id` was sent.

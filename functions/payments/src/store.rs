@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 pub struct PaymentRecord {
     pub order_id: OrderId,
     /// Absent for a first attempt, as in records from before there were retries.
-    #[serde(default, skip_serializing_if = "is_first")]
+    #[serde(default, skip_serializing_if = "Attempt::is_first")]
     pub attempt: Attempt,
     /// In minor units of `currency`.
     pub amount: i64,
@@ -81,10 +81,6 @@ impl PaymentState {
             }
         }
     }
-}
-
-fn is_first(attempt: &Attempt) -> bool {
-    *attempt == Attempt::default()
 }
 
 impl PaymentRecord {

@@ -1,25 +1,25 @@
 //! Limits on log-in attempts: passwords cannot be guessed at speed, and guessing cannot lock the
-//! owner out.
+//! owner out where they usually log in from.
 //!
 //! Three counts of recent failures slow guessing down. Before a log-in reaches the password check
-//! it reserves itself, atomically, against the account's two counts: the reservation counts as a
-//! failure until the password turns out right, and then the account's counts are cleared. So N
-//! concurrent guesses cannot all slip past a check made before any of them was counted: each
-//! one's reservation is a conditional write on the counts it read, and of concurrent writers
-//! exactly one wins and the rest read again. The client's count works differently; see
-//! [`Limiter`].
+//! it reserves itself, atomically, against the account's counts: the reservation counts as a
+//! failure unless the password turns out right. So N concurrent guesses cannot all slip past a
+//! check made before any of them was counted: each one's reservation is a conditional write on
+//! the counts it read, and of concurrent writers exactly one wins and the rest read again. The
+//! client's count works differently; see [`Limiter`].
 //!
-//! | scope                               | free tries | then waits     | at most |
-//! |-------------------------------------|------------|----------------|---------|
-//! | the account, from one client address| 5          | 30 s, doubling | 15 min  |
-//! | the client address, any account     | 50         | 30 s, doubling | 15 min  |
-//! | the account, from any address       | 10         | 5 s, doubling  | 60 s    |
+//! | scope                                | free tries | then waits     | at most |
+//! |--------------------------------------|------------|----------------|---------|
+//! | the account, from one client address | 5          | 30 s, doubling | 15 min  |
+//! | the client address, any account      | 50         | 30 s, doubling | 15 min  |
+//! | the account, from any address        | 10         | 5 s, doubling  | 60 s    |
 //!
 //! The first two stop a guesser on one address. The third stops a guesser spread over many
-//! addresses, and is capped low on purpose: a guesser on another address keeps the owner out for
-//! at most a minute, however long they keep at it. Counts lapse 15 minutes after the wait their
-//! last failure started. An IPv6 client is counted by its /64 network, which one customer holds
-//! whole.
+//! addresses; it does not apply to an address the owner has logged in from before (for 90 days),
+//! so guessers elsewhere cannot keep the owner out there. From a new address the owner may have
+//! to wait while such a guesser keeps at it: a minute at a time at most. Counts lapse 15 minutes
+//! after the wait their last failure started. An IPv6 client is counted by its /64 network, which
+//! one customer holds whole.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -27,7 +27,6 @@ use std::time::Duration;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
-use futures::future::try_join_all;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
@@ -150,15 +149,54 @@ impl Client {
     }
 }
 
-/// A log-in attempt allowed to check its password. Its reservation counts as a failure of the
-/// account until [`Limiter::forgive`]; a failure from the client is counted by [`Limiter::failed`].
+/// A log-in attempt allowed to check its password. Its reservation counts as a failure until
+/// [`Limiter::forgive`]; a failure from the client is counted by [`Limiter::failed`].
 #[derive(Debug)]
 #[must_use = "a log-in attempt ends forgiven or failed"]
 pub struct Attempt {
-    /// The account's keys, cleared when the password is right.
-    account_keys: Vec<String>,
-    client_key: String,
+    keys: Keys,
 }
+
+/// The items one attempt reads and writes.
+#[derive(Debug, Clone)]
+struct Keys {
+    client: String,
+    /// For a username a user could have: the account's count, its count from this client, and
+    /// whether this client has logged in to it before.
+    account: Option<AccountKeys>,
+}
+
+#[derive(Debug, Clone)]
+struct AccountKeys {
+    any_client: String,
+    this_client: String,
+    known: String,
+}
+
+impl Keys {
+    fn new(username: Option<&Username>, client: &Client) -> Self {
+        Self {
+            client: format!("THROTTLE-CLIENT#{}", client.0),
+            account: username.map(|username| AccountKeys {
+                any_client: format!("THROTTLE#{username}"),
+                this_client: format!("THROTTLE#{username}#FROM#{}", client.0),
+                known: format!("THROTTLE#{username}#KNOWN#{}", client.0),
+            }),
+        }
+    }
+}
+
+/// A client that has logged in to an account: it is spared the account's count across clients,
+/// so guessers elsewhere cannot keep the owner out where they usually log in from.
+#[derive(Debug, Serialize, Deserialize)]
+struct Known {
+    /// When it is forgotten (the table's TTL attribute).
+    #[serde(with = "time::serde::timestamp")]
+    expires_at: OffsetDateTime,
+}
+
+/// How long a client stays known to an account after its last log-in.
+const KNOWN_FOR: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
 /// The answer to an attempt that must wait: a 429 with `Retry-After`.
 pub(crate) fn too_many(wait: Duration) -> ApiError {
@@ -175,6 +213,22 @@ pub(crate) fn too_many(wait: Duration) -> ApiError {
         format!("too many failed log-ins; try again in {when}"),
     )
     .with_retry_after(seconds)
+}
+
+/// Whether a cancelled transaction lost a race (its conditions no longer held, or another
+/// transaction held an item) rather than failing for a reason reading again cannot fix.
+fn lost_race(err: &TransactWriteItemsError) -> bool {
+    match err {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            cancelled.cancellation_reasons().iter().all(|reason| {
+                matches!(
+                    reason.code(),
+                    None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
+                )
+            })
+        }
+        _ => false,
+    }
 }
 
 /// The counts of failed log-ins, kept in the users table.
@@ -203,33 +257,19 @@ impl Limiter {
         client: &Client,
         now: OffsetDateTime,
     ) -> Result<Attempt, ApiError> {
-        let client_key = format!("THROTTLE-CLIENT#{}", client.0);
-        let account_scopes: Vec<(String, Policy)> = username
-            .map(|username| {
-                vec![
-                    (format!("THROTTLE#{username}"), ACCOUNT),
-                    (
-                        format!("THROTTLE#{username}#FROM#{}", client.0),
-                        ACCOUNT_FROM_CLIENT,
-                    ),
-                ]
-            })
-            .unwrap_or_default();
+        let keys = Keys::new(username, client);
         for _ in 0..RACES {
-            let keys =
-                std::iter::once(&client_key).chain(account_scopes.iter().map(|(key, _)| key));
-            let mut counts =
-                try_join_all(keys.map(|key| self.table.get_record::<Strikes>(key.clone(), true)))
-                    .await?;
-            let client_count = counts.remove(0);
-            let mut wait = match Strikes::after_attempt(client_count.as_ref(), CLIENT, now) {
-                Ok(_) => Duration::ZERO,
-                Err(rest) => rest,
-            };
-            let mut writes = Vec::with_capacity(account_scopes.len());
-            for ((key, policy), current) in account_scopes.iter().zip(&counts) {
-                match Strikes::after_attempt(current.as_ref(), *policy, now) {
-                    Ok(next) => writes.push(self.put_over(key, current.as_ref(), &next)?),
+            let (client_count, account) = tokio::try_join!(
+                self.table.get_record::<Strikes>(keys.client.clone(), true),
+                self.account_counts(keys.account.as_ref()),
+            )?;
+            let mut wait = Strikes::after_attempt(client_count.as_ref(), CLIENT, now)
+                .err()
+                .unwrap_or_default();
+            let mut writes = Vec::new();
+            for (key, policy, current) in account {
+                match Strikes::after_attempt(current.as_ref(), policy, now) {
+                    Ok(next) => writes.push(self.put_over(&key, current.as_ref(), &next)?),
                     Err(rest) => wait = wait.max(rest),
                 }
             }
@@ -240,10 +280,7 @@ impl Limiter {
                 );
                 return Err(too_many(wait));
             }
-            let attempt = Attempt {
-                account_keys: account_scopes.iter().map(|(key, _)| key.clone()).collect(),
-                client_key: client_key.clone(),
-            };
+            let attempt = Attempt { keys: keys.clone() };
             if writes.is_empty() {
                 return Ok(attempt);
             }
@@ -254,11 +291,7 @@ impl Limiter {
                 .set_transact_items(Some(writes))
                 .send()
                 .await;
-            if conditional(
-                "TransactWriteItems",
-                result,
-                TransactWriteItemsError::is_transaction_canceled_exception,
-            )? {
+            if conditional("TransactWriteItems", result, lost_race)? {
                 return Ok(attempt);
             }
             // Another attempt counted itself first: read the counts again.
@@ -267,16 +300,44 @@ impl Limiter {
         Err(too_many(Duration::from_secs(1)))
     }
 
-    /// A right password: the account's counts start again. (The client's count stays, so a
-    /// guesser cannot reset it with an account of their own.)
-    pub async fn forgive(&self, attempt: Attempt) -> Result<(), StoreError> {
-        try_join_all(
-            attempt
-                .account_keys
-                .into_iter()
-                .map(|key| self.table.delete(key)),
-        )
-        .await?;
+    /// The account's counts an attempt from this client must reserve, with their policies: its
+    /// count from this client, and its count across clients unless this client is known.
+    async fn account_counts(
+        &self,
+        keys: Option<&AccountKeys>,
+    ) -> Result<Vec<(String, Policy, Option<Strikes>)>, StoreError> {
+        let Some(keys) = keys else {
+            return Ok(Vec::new());
+        };
+        let (this_client, any_client, known) = tokio::try_join!(
+            self.table
+                .get_record::<Strikes>(keys.this_client.clone(), true),
+            self.table
+                .get_record::<Strikes>(keys.any_client.clone(), true),
+            self.table.get_record::<Known>(keys.known.clone(), true),
+        )?;
+        let mut counts = vec![(keys.this_client.clone(), ACCOUNT_FROM_CLIENT, this_client)];
+        if known.is_none() {
+            counts.push((keys.any_client.clone(), ACCOUNT, any_client));
+        }
+        Ok(counts)
+    }
+
+    /// A right password: the account's count from this client starts again, and the client is
+    /// known to the account from now on. (The account's count across clients stays, so that the
+    /// owner logging in does not hand guessers elsewhere a fresh set of free tries; and the
+    /// client's count stays, so a guesser cannot reset it with an account of their own.)
+    pub async fn forgive(&self, attempt: Attempt, now: OffsetDateTime) -> Result<(), StoreError> {
+        let Some(keys) = attempt.keys.account else {
+            return Ok(());
+        };
+        let known = Known {
+            expires_at: now + KNOWN_FOR,
+        };
+        tokio::try_join!(
+            self.table.delete(keys.this_client),
+            self.table.put(to_item(&keys.known, &known)?),
+        )?;
         Ok(())
     }
 
@@ -284,33 +345,35 @@ impl Limiter {
     /// increment, so concurrent failures all count; once the count is past the free tries, the
     /// wait it starts only ever grows.
     pub async fn failed(&self, attempt: Attempt, now: OffsetDateTime) -> Result<(), StoreError> {
-        let key = attempt.client_key;
-        let counted = self
-            .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(key.clone()))
-            .update_expression("ADD failures :one")
-            .condition_expression("expires_at > :now")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        let strikes = match counted {
-            Ok(output) => from_item::<Strikes>(output.attributes.unwrap_or_default())?,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
-            {
-                // No count, or one that has lapsed: this failure starts a new one.
-                let first = Strikes::after_attempt(None, CLIENT, now)
-                    .unwrap_or_else(|_| unreachable!("a first failure never waits"));
-                return self.table.put(to_item(&key, &first)?).await;
+        let key = attempt.keys.client;
+        let mut counted = None;
+        for _ in 0..2 {
+            if let Some(strikes) = self.count_one_more(&key, now).await? {
+                counted = Some(strikes);
+                break;
             }
-            Err(err) => return Err(StoreError::from_sdk("UpdateItem", err)),
+            // No count, or one that has lapsed: this failure starts a new one, unless a
+            // concurrent failure just did (then count on top of it).
+            let first = Strikes::after_attempt(None, CLIENT, now)
+                .unwrap_or_else(|_| unreachable!("a first failure never waits"));
+            let started = self
+                .table
+                .put_when(
+                    to_item(&key, &first)?,
+                    "attribute_not_exists(pk) OR expires_at <= :now",
+                    &[],
+                    Item::from([(":now".to_owned(), n(now.unix_timestamp()))]),
+                )
+                .await?;
+            if started {
+                return Ok(());
+            }
+        }
+        let Some(strikes) = counted else {
+            return Err(StoreError::corrupt(
+                "count a failed log-in",
+                "the count neither increments nor starts",
+            ));
         };
         let wait = CLIENT.wait_after(strikes.failures);
         if wait.is_zero() {
@@ -335,6 +398,39 @@ impl Limiter {
             UpdateItemError::is_conditional_check_failed_exception,
         )?;
         Ok(())
+    }
+
+    /// Adds one to the live count under `key`: the count as it is then, or `None` if there is no
+    /// live count.
+    async fn count_one_more(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Strikes>, StoreError> {
+        let counted = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(key))
+            .update_expression("ADD failures :one")
+            .condition_expression("expires_at > :now")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match counted {
+            Ok(output) => Ok(Some(from_item(output.attributes.unwrap_or_default())?)),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
+        }
     }
 
     /// `next` under `key`, on condition that the item is still `current`.

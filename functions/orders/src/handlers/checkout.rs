@@ -5,11 +5,12 @@
 //! attempt) or from `PAYMENT_FAILED` (the next attempt, with another card), provided it is still at
 //! the version the customer saw: an order changed since (an item added in another tab) is a 409,
 //! and nothing is charged. Of a double click, a retry or two racing requests exactly one makes
-//! the move; only that one sends the checkout message. Should it crash between the two, the next
+//! the move and sends the checkout message (a racing request with the same card may send it too,
+//! before the first has marked it sent: the queue drops the copy, deduplicating by payment
+//! attempt, and payments charges each attempt once). Should it crash between the two, the next
 //! checkout call finds the order pending with `payment_requested` still false and sends the
-//! message then; the FIFO queue's deduplication by payment attempt keeps that from ever
-//! delivering twice. The answer is 202: payment happens asynchronously, and the order's status
-//! says how it went.
+//! message then. The answer is 202: payment happens asynchronously, and the order's status says
+//! how it went.
 //!
 //! The card number goes into the message and nowhere else: the order keeps its last four digits.
 
@@ -93,7 +94,7 @@ pub async fn handle(
                      to retry",
                 )
             })?;
-        store.mark_payment_requested(&order.id).await?;
+        store.mark_payment_requested(&order.id, *attempt).await?;
         tracing::info!(order_id = %order.id, "checkout requested");
     }
     Ok(http::json(StatusCode::ACCEPTED, &OrderView::from(&order)))
