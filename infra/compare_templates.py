@@ -342,11 +342,23 @@ def cloudfront(template):
     for name, policy in resources(template, "AWS::CloudFront::CachePolicy").items():
         config = dict(policy["Properties"]["CachePolicyConfig"])
         found[f"cache policy {name}"] = (text(config.pop("Name")), config.pop("Comment", None) is not None, json.dumps(config, sort_keys=True))
+    for name, function in resources(template, "AWS::CloudFront::Function").items():
+        p = function["Properties"]
+        found[f"function {name}"] = (text(p["Name"]), p["FunctionConfig"]["Runtime"], p["FunctionCode"].strip())
     for distribution in resources(template, "AWS::CloudFront::Distribution").values():
         config = distribution["Properties"]["DistributionConfig"]
         behaviours = [("default", config["DefaultCacheBehavior"])] + [(b["PathPattern"], b) for b in config.get("CacheBehaviors", [])]
         for path, behaviour in behaviours:
-            found[f"behaviour {path}"] = (text(behaviour.get("CachePolicyId")), text(behaviour.get("ResponseHeadersPolicyId")))
+            found[f"behaviour {path}"] = (
+                text(behaviour.get("CachePolicyId")),
+                text(behaviour.get("ResponseHeadersPolicyId")),
+                sorted((a["EventType"], text(a["FunctionARN"])) for a in behaviour.get("FunctionAssociations", [])),
+            )
+        found["origin headers"] = sorted(
+            (header["HeaderName"], text(header["HeaderValue"]))
+            for origin in config["Origins"]
+            for header in origin.get("OriginCustomHeaders", [])
+        )
     return found
 
 

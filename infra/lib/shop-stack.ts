@@ -96,6 +96,9 @@ export class ShopStack extends Stack {
     // As in template.yaml: every function logs to FunctionLogs, which serverless rule WS1004
     // (one /aws/lambda/<function> log group each) does not know.
     this.templateOptions.metadata = { "cfn-lint": { config: { ignore_checks: ["WS1004"] } } };
+    // The stack's id ends in a UUID of its own: it makes the names CloudFront requires unique in
+    // the account, whatever the region, and the key CloudFront proves itself to the API with.
+    const stackUuid = Fn.select(2, Fn.split("/", Aws.STACK_ID));
 
     const reservedConcurrency = new CfnParameter(this, "ReservedConcurrency", {
       type: "Number",
@@ -339,7 +342,7 @@ export class ShopStack extends Stack {
     const userLogin = rust("UserLoginFunction", "user-login", {
       description: "POST /api/user/login - exchange a password for a session token",
       memorySize: 1024,
-      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY: stackUuid },
     });
     allow(
       userLogin,
@@ -369,7 +372,7 @@ export class ShopStack extends Stack {
     allow(userList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
     const authorizerFn = rust("UserAuthorizerFunction", "user-authorizer", {
       description: "The HTTP API's Lambda authorizer - verifies tokens and live sessions",
-      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY: stackUuid },
     });
     allow(authorizerFn, ["dynamodb:GetItem"], [usersTable.tableArn]);
     allow(authorizerFn, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
@@ -579,9 +582,6 @@ export class ShopStack extends Stack {
     // The storefront behind CloudFront, with the API on the same origin.
     // -------------------------------------------------------------------------------------------
     const apiDomain = `${api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
-    // Names CloudFront requires unique in the account, whatever the region: the stack's id ends
-    // in a UUID of its own.
-    const stackUuid = Fn.select(2, Fn.split("/", Aws.STACK_ID));
     const originAccessControl = named(
       new cloudfront.S3OriginAccessControl(this, "StorefrontOriginAccessControl", {
         originAccessControlName: Fn.join("-", ["storefront", stackUuid]),
@@ -630,6 +630,27 @@ export class ShopStack extends Stack {
       }),
       "StorefrontCachePolicy",
     );
+    // Behind CloudFront, API Gateway's sourceIp is CloudFront's edge server: this passes the
+    // viewer's own address on, for the log-in limits to count clients by.
+    const viewerAddress = named(
+      new cloudfront.Function(this, "ViewerAddressFunction", {
+        functionName: Fn.join("-", ["shop-viewer-address", stackUuid]),
+        comment: "Passes the viewer's address to the API as x-shop-viewer-address",
+        runtime: cloudfront.FunctionRuntime.JS_2_0,
+        autoPublish: true,
+        code: cloudfront.FunctionCode.fromInline(
+          [
+            "function handler(event) {",
+            "  var request = event.request;",
+            '  request.headers["x-shop-viewer-address"] = { value: event.viewer.ip };',
+            "  return request;",
+            "}",
+            "",
+          ].join("\n"),
+        ),
+      }),
+      "ViewerAddressFunction",
+    );
     const distribution = named(
       new cloudfront.Distribution(this, "StorefrontDistribution", {
         comment: "Serverless Shop - storefront and API on one origin",
@@ -645,13 +666,17 @@ export class ShopStack extends Stack {
         },
         additionalBehaviors: {
           "/api/*": {
-            origin: new origins.HttpOrigin(apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }),
+            origin: new origins.HttpOrigin(apiDomain, {
+              protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+              customHeaders: { "x-shop-edge-key": stackUuid },
+            }),
             viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
             cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
             originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             responseHeadersPolicy: securityHeaders,
             compress: true,
+            functionAssociations: [{ function: viewerAddress, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
           },
         },
       }),

@@ -8,7 +8,7 @@ use lambda_http::RequestExt;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::support::{PASSWORD, Reply, TestApp, event, from_address, with_json};
+use crate::support::{EDGE_KEY, PASSWORD, Reply, TestApp, event, from_address, with_json};
 
 #[tokio::test]
 async fn logging_in_returns_a_token_that_works_until_logout() {
@@ -208,6 +208,43 @@ async fn guessers_elsewhere_keep_the_owner_out_for_a_minute_at_most() {
     assert!((1..=60).contains(&wait), "the owner waits {wait} s");
     let_the_wait_pass(&app, "THROTTLE#ada").await;
     log_in_from(&app, travelling, "ada", PASSWORD)
+        .await
+        .assert(200, "");
+}
+
+/// Behind CloudFront every request comes from an edge server's address; CloudFront passes the
+/// viewer's on, and only a request carrying CloudFront's key is believed about it.
+#[tokio::test]
+async fn the_viewers_address_counts_only_when_cloudfront_vouches_for_it() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let edge_server = "203.0.113.7";
+    let via = |viewer: &str, key: Option<&str>, password: &str| {
+        let body = json!({ "username": "ada", "password": password });
+        let mut request = from_address(with_json(event("user-login"), &body), edge_server);
+        let headers = request.headers_mut();
+        headers.insert("x-shop-viewer-address", viewer.parse().unwrap());
+        if let Some(key) = key {
+            headers.insert("x-shop-edge-key", key.parse().unwrap());
+        }
+        app.login(request)
+    };
+    // A caller claiming other addresses without the key is counted by its own.
+    for claimed in 1..=5 {
+        via(
+            &format!("192.0.2.{claimed}"),
+            Some("a guess"),
+            "wrong password",
+        )
+        .await
+        .assert(401, "invalid_credentials");
+    }
+    retry_after(&log_in_from(&app, edge_server, "ada", PASSWORD).await);
+    // Through CloudFront, the viewer is counted by their own address, not the edge server's.
+    via("192.0.2.77", Some(EDGE_KEY), PASSWORD)
+        .await
+        .assert(200, "");
+    via("[2001:db8:5:6::1]:443", Some(EDGE_KEY), PASSWORD)
         .await
         .assert(200, "");
 }

@@ -30,6 +30,7 @@ use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
+use shared::config::ConfigError;
 use shared::error::ErrorCode;
 use shared::http::ApiError;
 use shared::store::{Item, StoreError, Table, conditional, from_item, n, s, to_item};
@@ -123,22 +124,77 @@ impl Strikes {
     }
 }
 
-/// Where a log-in comes from, as API Gateway saw the connection (never a header the client
-/// sets): an IPv4 address, or an IPv6 address's /64 network.
+/// The key CloudFront adds to every request it passes to the API (the `x-shop-edge-key` origin
+/// header; `EDGE_KEY` here). Behind CloudFront, API Gateway's `sourceIp` is CloudFront's edge
+/// server, so CloudFront passes the viewer's address on in `x-shop-viewer-address`; that header
+/// is believed only on a request carrying this key, which callers of the API's own URL do not
+/// know.
+#[derive(Clone)]
+pub struct EdgeKey(String);
+
+impl EdgeKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key named by `EDGE_KEY`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        shared::config::required("EDGE_KEY").map(Self)
+    }
+
+    /// Whether `request` came through CloudFront. (Compared in constant time, though a remote
+    /// timing attack on a 36-character random key is not a practical worry.)
+    fn vouches_for(&self, request: &Request) -> bool {
+        let Some(sent) = request.headers().get(EDGE_KEY_HEADER) else {
+            return false;
+        };
+        let (sent, key) = (sent.as_bytes(), self.0.as_bytes());
+        !key.is_empty()
+            && sent.len() == key.len()
+            && sent.iter().zip(key).fold(0, |diff, (a, b)| diff | (a ^ b)) == 0
+    }
+}
+
+impl std::fmt::Debug for EdgeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EdgeKey(<redacted>)")
+    }
+}
+
+const EDGE_KEY_HEADER: &str = "x-shop-edge-key";
+const VIEWER_ADDRESS_HEADER: &str = "x-shop-viewer-address";
+
+/// Where a log-in comes from: the viewer's address CloudFront passed on, on a request CloudFront
+/// vouches for; otherwise the address of the connection API Gateway saw (never a header the
+/// client sets). An IPv4 address, or an IPv6 address's /64 network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client(String);
 
 impl Client {
-    pub fn of(request: &Request) -> Self {
-        let source = match request.request_context_ref() {
+    pub fn of(request: &Request, edge: &EdgeKey) -> Self {
+        let viewer = edge
+            .vouches_for(request)
+            .then(|| request.headers().get(VIEWER_ADDRESS_HEADER))
+            .flatten()
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let source = viewer.or_else(|| match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
             _ => None,
-        };
+        });
         Self::from_address(source.as_deref())
     }
 
     fn from_address(source: Option<&str>) -> Self {
-        match source.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+        // An address with a port (`198.51.100.10:46532`, `[2001:db8::1]:46532`) counts as the
+        // address alone.
+        let parsed = source.and_then(|text| {
+            let text = text.trim();
+            text.parse::<IpAddr>()
+                .ok()
+                .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|at| at.ip()))
+        });
+        match parsed {
             Some(IpAddr::V4(ip)) => Self(ip.to_string()),
             Some(IpAddr::V6(ip)) => {
                 let [a, b, c, d, ..] = ip.segments();
@@ -522,6 +578,14 @@ mod tests {
         );
         assert_eq!(
             Client::from_address(Some("2001:db8:1:2:3:4:5:6")).0,
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            Client::from_address(Some("198.51.100.10:46532")).0,
+            "198.51.100.10"
+        );
+        assert_eq!(
+            Client::from_address(Some("[2001:db8:1:2::9]:443")).0,
             "2001:db8:1:2::/64"
         );
         assert_eq!(Client::from_address(Some("not an address")).0, "unknown");

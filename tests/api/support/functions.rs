@@ -152,7 +152,8 @@ impl TestApp {
     pub(crate) async fn login(&self, request: Request) -> Reply {
         let f = self.function("UserLoginFunction");
         let keys = f.signing_keys().await;
-        reply(handlers::login::handle(&f.users(), &keys, request).await)
+        let edge = users::throttle::EdgeKey::new(super::EDGE_KEY);
+        reply(handlers::login::handle(&f.users(), &keys, &edge, request).await)
     }
 
     pub(crate) async fn logout(&self, request: Request) -> Reply {

@@ -39,6 +39,13 @@ impl LocalNames {
             ("AWS::Partition".to_owned(), "aws".to_owned()),
             ("AWS::Region".to_owned(), region.to_owned()),
             ("AWS::StackName".to_owned(), stack.to_owned()),
+            (
+                "AWS::StackId".to_owned(),
+                format!(
+                    "arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{stack}/{}",
+                    uuid::Uuid::new_v4().hyphenated()
+                ),
+            ),
             ("AWS::URLSuffix".to_owned(), "amazonaws.com".to_owned()),
         ]);
         Self {
@@ -120,8 +127,8 @@ impl LocalNames {
             .collect()
     }
 
-    /// `value` with every intrinsic function (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`)
-    /// resolved, as a string.
+    /// `value` with every intrinsic function (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`,
+    /// `Fn::Select` of a list or of an `Fn::Split`) resolved, as a string.
     pub fn resolve(&self, value: &Value) -> Result<String> {
         match value {
             Value::String(text) => {
@@ -167,10 +174,35 @@ impl LocalNames {
                             .collect::<Result<Vec<_>>>()?;
                         Ok(parts.join(delimiter))
                     }
+                    "Fn::Select" => {
+                        let index = argument[0]
+                            .as_u64()
+                            .or_else(|| argument[0].as_str().and_then(|text| text.parse().ok()))
+                            .and_then(|index| usize::try_from(index).ok())
+                            .ok_or("Select needs an index")?;
+                        let list = self.list(&argument[1])?;
+                        list.get(index).cloned().ok_or_else(|| {
+                            format!("Select {index} of a list of {}", list.len()).into()
+                        })
+                    }
                     other => Err(format!("{other} is not resolved locally").into()),
                 }
             }
             other => Err(format!("{other} is not a string or an intrinsic function").into()),
+        }
+    }
+
+    /// A list for `Fn::Select`: written out, or an `Fn::Split`.
+    fn list(&self, value: &Value) -> Result<Vec<String>> {
+        match value {
+            Value::Array(items) => items.iter().map(|item| self.resolve(item)).collect(),
+            Value::Object(map) if map.len() == 1 && map.contains_key("Fn::Split") => {
+                let split = &map["Fn::Split"];
+                let delimiter = split[0].as_str().ok_or("Split needs a delimiter")?;
+                let source = self.resolve(&split[1])?;
+                Ok(source.split(delimiter).map(str::to_owned).collect())
+            }
+            other => Err(format!("{other} is not a list").into()),
         }
     }
 
@@ -292,6 +324,10 @@ mod tests {
             "a:eu-west-1"
         );
         assert!(resolve(json!({"Ref": "TokenSecret"})).starts_with("arn:aws:secretsmanager:"));
+        let stack_uuid =
+            resolve(json!({"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}));
+        assert!(uuid::Uuid::parse_str(&stack_uuid).is_ok(), "{stack_uuid}");
+        assert_eq!(resolve(json!({"Fn::Select": ["1", ["a", "b"]]})), "b");
     }
 
     #[test]

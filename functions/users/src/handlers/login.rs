@@ -17,7 +17,7 @@ use crate::domain::{Credentials, Password, User, Username};
 use crate::keys::SigningKeys;
 use crate::password;
 use crate::store::UserStore;
-use crate::throttle::Client;
+use crate::throttle::{Client, EdgeKey};
 
 #[derive(Debug, Serialize)]
 struct LoggedIn {
@@ -32,6 +32,7 @@ struct LoggedIn {
 pub async fn handle(
     store: &UserStore,
     keys: &SigningKeys,
+    edge: &EdgeKey,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let credentials: Credentials = http::parse_body(&request)?;
@@ -39,7 +40,7 @@ pub async fn handle(
     let now = OffsetDateTime::now_utc();
     let limiter = store.limiter();
     let attempt = limiter
-        .reserve(username.as_ref(), &Client::of(&request), now)
+        .reserve(username.as_ref(), &Client::of(&request, edge), now)
         .await?;
     let stored = match &username {
         Some(username) => store.find(username).await?,
