@@ -96,8 +96,8 @@ export class ShopStack extends Stack {
     // As in template.yaml: every function logs to FunctionLogs, which serverless rule WS1004
     // (one /aws/lambda/<function> log group each) does not know.
     this.templateOptions.metadata = { "cfn-lint": { config: { ignore_checks: ["WS1004"] } } };
-    // The stack's id ends in a UUID of its own: it makes the names CloudFront requires unique in
-    // the account, whatever the region, and the key CloudFront proves itself to the API with.
+    // Names CloudFront requires unique in the account, whatever the region: the stack's id ends
+    // in a UUID of its own.
     const stackUuid = Fn.select(2, Fn.split("/", Aws.STACK_ID));
 
     const reservedConcurrency = new CfnParameter(this, "ReservedConcurrency", {
@@ -220,6 +220,17 @@ export class ShopStack extends Stack {
       "TokenSecret",
     );
     suppress(tokenSecret, [["CKV_AWS_149", CUSTOMER_KEY]]);
+    // CloudFront sends it to the API with every request; the log-in function believes the
+    // viewer's address CloudFront passes on only when it comes with this.
+    const edgeKey = named(
+      new secretsmanager.Secret(this, "EdgeKeySecret", {
+        description: "Proves to the log-in function that a request came through the storefront's CloudFront.",
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      }),
+      "EdgeKeySecret",
+    );
+    suppress(edgeKey, [["CKV_AWS_149", CUSTOMER_KEY]]);
 
     // -------------------------------------------------------------------------------------------
     // Queues, their dead-letter queues, and alarms on those.
@@ -342,14 +353,14 @@ export class ShopStack extends Stack {
     const userLogin = rust("UserLoginFunction", "user-login", {
       description: "POST /api/user/login - exchange a password for a session token",
       memorySize: 1024,
-      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY: stackUuid },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
     });
     allow(
       userLogin,
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
       [usersTable.tableArn],
     );
-    allow(userLogin, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
+    allow(userLogin, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn, edgeKey.secretArn]);
     const userLogout = rust("UserLogoutFunction", "user-logout", {
       description: "POST /api/user/logout - end the caller's session",
       environment: usersEnv,
@@ -372,7 +383,7 @@ export class ShopStack extends Stack {
     allow(userList, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByKind`]);
     const authorizerFn = rust("UserAuthorizerFunction", "user-authorizer", {
       description: "The HTTP API's Lambda authorizer - verifies tokens and live sessions",
-      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY: stackUuid },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
     });
     allow(authorizerFn, ["dynamodb:GetItem"], [usersTable.tableArn]);
     allow(authorizerFn, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
@@ -668,7 +679,7 @@ export class ShopStack extends Stack {
           "/api/*": {
             origin: new origins.HttpOrigin(apiDomain, {
               protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-              customHeaders: { "x-shop-edge-key": stackUuid },
+              customHeaders: { "x-shop-edge-key": Fn.sub("{{resolve:secretsmanager:${EdgeKeySecret}:SecretString}}") },
             }),
             viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,

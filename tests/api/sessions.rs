@@ -184,7 +184,7 @@ async fn fifty_concurrent_wrong_passwords_reach_the_password_check_five_times_at
 /// the owner has logged in before; from a new address the owner waits a minute at most, then
 /// gets in.
 #[tokio::test]
-async fn guessers_elsewhere_keep_the_owner_out_for_a_minute_at_most() {
+async fn guessers_elsewhere_keep_the_owner_out_a_minute_at_a_time_and_never_where_known() {
     let app = TestApp::spawn().await;
     app.given_user("ada").await;
     let home = "203.0.113.7";

@@ -32,7 +32,7 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(3);
 pub enum KeysError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("reading the token secret failed: {0}")]
+    #[error("reading a secret failed: {0}")]
     Unavailable(String),
 }
 
@@ -74,15 +74,7 @@ impl SigningKeys {
     ) -> Result<Self, KeysError> {
         let secret_id = config::required("TOKEN_SECRET_ARN")?;
         let ttl = TokenKeys::ttl_from_env()?;
-        let timeouts = aws_sdk_secretsmanager::config::timeout::TimeoutConfig::builder()
-            .operation_timeout(READ_TIMEOUT)
-            .build();
-        let client = aws_sdk_secretsmanager::Client::from_conf(
-            aws_sdk_secretsmanager::config::Builder::from(sdk)
-                .timeout_config(timeouts)
-                .build(),
-        );
-        Self::load(client, secret_id, ttl, with_previous).await
+        Self::load(secrets_client(sdk), secret_id, ttl, with_previous).await
     }
 
     /// Reads `secret_id`: its current version, and its previous one if `with_previous`.
@@ -184,6 +176,38 @@ fn looks_like_a_version_id(kid: &str) -> bool {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// A Secrets Manager client whose calls give up after [`READ_TIMEOUT`].
+pub(crate) fn secrets_client(sdk: &shared::aws::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    let timeouts = aws_sdk_secretsmanager::config::timeout::TimeoutConfig::builder()
+        .operation_timeout(READ_TIMEOUT)
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(sdk)
+            .timeout_config(timeouts)
+            .build(),
+    )
+}
+
+/// The current value of the secret `secret_id`.
+pub(crate) async fn current_value(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<String, KeysError> {
+    let output = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|err| {
+            KeysError::Unavailable(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
+            )
+        })?;
+    output
+        .secret_string
+        .ok_or_else(|| KeysError::Unavailable(format!("{secret_id} holds no text")))
 }
 
 impl Source {

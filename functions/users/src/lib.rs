@@ -28,6 +28,19 @@ pub async fn init() -> Result<UserStore, shared::config::ConfigError> {
     UserStore::from_env(&shared::aws::sdk_config().await)
 }
 
+/// The log-in function's cold start: [`init_with_keys`] without the previous key, and the key
+/// CloudFront proves itself with ([`throttle::EdgeKey`]).
+pub async fn init_login() -> Result<(UserStore, SigningKeys, throttle::EdgeKey), keys::KeysError> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = UserStore::from_env(&sdk)?;
+    let (keys, edge) = tokio::try_join!(
+        SigningKeys::from_env(&sdk, false),
+        throttle::EdgeKey::from_env(&sdk)
+    )?;
+    Ok((store, keys, edge))
+}
+
 /// The cold start of the two functions that sign or verify tokens: [`init`], and the signing
 /// secret read from Secrets Manager.
 /// `with_previous`: the previous version of the secret too, to verify tokens signed before a

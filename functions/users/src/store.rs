@@ -5,6 +5,7 @@
 //! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at` |
 //! | session | `SESSION#<id>`    | `username`, `expires_at` (epoch seconds, also the table's TTL attribute) |
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
+//! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.

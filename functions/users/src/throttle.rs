@@ -15,22 +15,22 @@
 //! | the account, from any address        | 10         | 5 s, doubling  | 60 s    |
 //!
 //! The first two stop a guesser on one address. The third stops a guesser spread over many
-//! addresses; it does not apply to an address the owner has logged in from before (for 90 days),
-//! so guessers elsewhere cannot keep the owner out there. From a new address the owner may have
-//! to wait while such a guesser keeps at it: a minute at a time at most. Counts lapse 15 minutes
-//! after the wait their last failure started. An IPv6 client is counted by its /64 network, which
-//! one customer holds whole.
+//! addresses. Neither the second nor the third applies to an address the owner has logged in
+//! from (in the last 90 days), so guessers elsewhere, or behind the same shared address, cannot
+//! keep the owner out there. From a new address the owner may be refused while such guessing
+//! goes on, each time for a minute at most. Counts lapse 15 minutes after the wait their last
+//! failure started. An IPv6 client is counted by its /56 network (see [`Client`]).
 
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::keys::KeysError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
-use shared::config::ConfigError;
 use shared::error::ErrorCode;
 use shared::http::ApiError;
 use shared::store::{Item, StoreError, Table, conditional, from_item, n, s, to_item};
@@ -125,7 +125,7 @@ impl Strikes {
 }
 
 /// The key CloudFront adds to every request it passes to the API (the `x-shop-edge-key` origin
-/// header; `EDGE_KEY` here). Behind CloudFront, API Gateway's `sourceIp` is CloudFront's edge
+/// header; the secret `EDGE_KEY_SECRET_ARN` names here). Behind CloudFront, API Gateway's `sourceIp` is CloudFront's edge
 /// server, so CloudFront passes the viewer's address on in `x-shop-viewer-address`; that header
 /// is believed only on a request carrying this key, which callers of the API's own URL do not
 /// know.
@@ -137,9 +137,13 @@ impl EdgeKey {
         Self(key.into())
     }
 
-    /// The key named by `EDGE_KEY`.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        shared::config::required("EDGE_KEY").map(Self)
+    /// The key in the secret named by `EDGE_KEY_SECRET_ARN`, read once at start-up. (After the
+    /// secret is rotated and CloudFront redeployed, new instances read the new key; old ones
+    /// count CloudFront's requests by the edge server's address until they are replaced.)
+    pub async fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, KeysError> {
+        let secret_id = shared::config::required("EDGE_KEY_SECRET_ARN")?;
+        let key = crate::keys::current_value(&crate::keys::secrets_client(sdk), &secret_id).await?;
+        Ok(Self(key))
     }
 
     /// Whether `request` came through CloudFront. (Compared in constant time, though a remote
@@ -166,16 +170,22 @@ const VIEWER_ADDRESS_HEADER: &str = "x-shop-viewer-address";
 
 /// Where a log-in comes from: the viewer's address CloudFront passed on, on a request CloudFront
 /// vouches for; otherwise the address of the connection API Gateway saw (never a header the
-/// client sets). An IPv4 address, or an IPv6 address's /64 network.
+/// client sets). An IPv4 address, or an IPv6 address's /56 network: what an ISP usually gives one
+/// customer (a phone gets a /64, so up to 256 phones of one carrier may share a count).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client(String);
 
 impl Client {
     pub fn of(request: &Request, edge: &EdgeKey) -> Self {
-        let viewer = edge
-            .vouches_for(request)
-            .then(|| request.headers().get(VIEWER_ADDRESS_HEADER))
-            .flatten()
+        let claimed = request.headers().get(VIEWER_ADDRESS_HEADER);
+        let vouched = edge.vouches_for(request);
+        if claimed.is_some() && !vouched {
+            // A caller of the API's own URL, or CloudFront with a key this instance does not
+            // hold (the secret was rotated since it started): counted by the connection.
+            tracing::warn!("a viewer's address came without CloudFront's key; not believed");
+        }
+        let viewer = claimed
+            .filter(|_| vouched)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
         let source = viewer.or_else(|| match request.request_context_ref() {
@@ -198,7 +208,7 @@ impl Client {
             Some(IpAddr::V4(ip)) => Self(ip.to_string()),
             Some(IpAddr::V6(ip)) => {
                 let [a, b, c, d, ..] = ip.segments();
-                Self(format!("{a:x}:{b:x}:{c:x}:{d:x}::/64"))
+                Self(format!("{a:x}:{b:x}:{c:x}:{:x}::/56", d & 0xff00))
             }
             None => Self("unknown".into()),
         }
@@ -315,13 +325,18 @@ impl Limiter {
     ) -> Result<Attempt, ApiError> {
         let keys = Keys::new(username, client);
         for _ in 0..RACES {
-            let (client_count, account) = tokio::try_join!(
+            let (client_count, (known, account)) = tokio::try_join!(
                 self.table.get_record::<Strikes>(keys.client.clone(), true),
-                self.account_counts(keys.account.as_ref()),
+                self.account_counts(keys.account.as_ref(), now),
             )?;
-            let mut wait = Strikes::after_attempt(client_count.as_ref(), CLIENT, now)
-                .err()
-                .unwrap_or_default();
+            // A client the account knows is not held up by what others behind its address do.
+            let mut wait = if known {
+                Duration::ZERO
+            } else {
+                Strikes::after_attempt(client_count.as_ref(), CLIENT, now)
+                    .err()
+                    .unwrap_or_default()
+            };
             let mut writes = Vec::new();
             for (key, policy, current) in account {
                 match Strikes::after_attempt(current.as_ref(), policy, now) {
@@ -340,11 +355,14 @@ impl Limiter {
             if writes.is_empty() {
                 return Ok(attempt);
             }
+            // The token makes an SDK retry of a write that did happen, but whose answer was lost,
+            // succeed again rather than count the attempt twice.
             let result = self
                 .table
                 .client()
                 .transact_write_items()
                 .set_transact_items(Some(writes))
+                .client_request_token(uuid::Uuid::new_v4().to_string())
                 .send()
                 .await;
             if conditional("TransactWriteItems", result, lost_race)? {
@@ -356,14 +374,16 @@ impl Limiter {
         Err(too_many(Duration::from_secs(1)))
     }
 
-    /// The account's counts an attempt from this client must reserve, with their policies: its
-    /// count from this client, and its count across clients unless this client is known.
+    /// Whether this client is known to the account, and the account's counts an attempt from it
+    /// must reserve, with their policies: its count from this client, and its count across
+    /// clients unless this client is known.
     async fn account_counts(
         &self,
         keys: Option<&AccountKeys>,
-    ) -> Result<Vec<(String, Policy, Option<Strikes>)>, StoreError> {
+        now: OffsetDateTime,
+    ) -> Result<(bool, Vec<(String, Policy, Option<Strikes>)>), StoreError> {
         let Some(keys) = keys else {
-            return Ok(Vec::new());
+            return Ok((false, Vec::new()));
         };
         let (this_client, any_client, known) = tokio::try_join!(
             self.table
@@ -372,29 +392,38 @@ impl Limiter {
                 .get_record::<Strikes>(keys.any_client.clone(), true),
             self.table.get_record::<Known>(keys.known.clone(), true),
         )?;
+        // DynamoDB's TTL deletes within days, not at once: a lapsed item is not known.
+        let known = known.is_some_and(|known| known.expires_at > now);
         let mut counts = vec![(keys.this_client.clone(), ACCOUNT_FROM_CLIENT, this_client)];
-        if known.is_none() {
+        if !known {
             counts.push((keys.any_client.clone(), ACCOUNT, any_client));
         }
-        Ok(counts)
+        Ok((known, counts))
     }
 
     /// A right password: the account's count from this client starts again, and the client is
     /// known to the account from now on. (The account's count across clients stays, so that the
     /// owner logging in does not hand guessers elsewhere a fresh set of free tries; and the
     /// client's count stays, so a guesser cannot reset it with an account of their own.)
-    pub async fn forgive(&self, attempt: Attempt, now: OffsetDateTime) -> Result<(), StoreError> {
+    ///
+    /// Best effort: the password was right, and a write that fails here (a concurrent
+    /// reservation holding the item, say) must not turn the log-in into an error. The count then
+    /// lapses on its own.
+    pub async fn forgive(&self, attempt: Attempt, now: OffsetDateTime) {
         let Some(keys) = attempt.keys.account else {
-            return Ok(());
+            return;
         };
         let known = Known {
             expires_at: now + KNOWN_FOR,
         };
-        tokio::try_join!(
-            self.table.delete(keys.this_client),
-            self.table.put(to_item(&keys.known, &known)?),
-        )?;
-        Ok(())
+        let remembered = async {
+            let item = to_item(&keys.known, &known)?;
+            self.table.put(item).await
+        };
+        let (cleared, remembered) = tokio::join!(self.table.delete(keys.this_client), remembered);
+        if let Err(err) = cleared.and(remembered) {
+            tracing::warn!(error = %err, "a right password's counts were not updated");
+        }
     }
 
     /// A wrong password (or an unknown user): one more failure from the client. An atomic
@@ -574,11 +603,15 @@ mod tests {
         assert_eq!(Client::from_address(Some("203.0.113.7")).0, "203.0.113.7");
         assert_eq!(
             Client::from_address(Some("2001:db8:1:2:3:4:5:6")),
-            Client::from_address(Some("2001:db8:1:2:ffff::1"))
+            Client::from_address(Some("2001:db8:1:ff:ffff::1"))
         );
         assert_eq!(
             Client::from_address(Some("2001:db8:1:2:3:4:5:6")).0,
-            "2001:db8:1:2::/64"
+            "2001:db8:1:0::/56"
+        );
+        assert_ne!(
+            Client::from_address(Some("2001:db8:1:100::1")),
+            Client::from_address(Some("2001:db8:1:200::1"))
         );
         assert_eq!(
             Client::from_address(Some("198.51.100.10:46532")).0,
@@ -586,7 +619,7 @@ mod tests {
         );
         assert_eq!(
             Client::from_address(Some("[2001:db8:1:2::9]:443")).0,
-            "2001:db8:1:2::/64"
+            "2001:db8:1:0::/56"
         );
         assert_eq!(Client::from_address(Some("not an address")).0, "unknown");
         assert_eq!(Client::from_address(None).0, "unknown");

@@ -4,7 +4,6 @@ use users::handlers::login;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let (store, keys) = users::init_with_keys(false).await?;
-    let edge = users::throttle::EdgeKey::from_env()?;
+    let (store, keys, edge) = users::init_login().await?;
     shared::http::serve(|request| login::handle(&store, &keys, &edge, request)).await
 }
