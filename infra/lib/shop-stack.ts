@@ -207,7 +207,7 @@ export class ShopStack extends Stack {
         sortKey: { name: "created_at", type: dynamodb.AttributeType.STRING },
       });
     }
-    const paymentsTable = table(this, "PaymentsTable");
+    const paymentsTable = table(this, "PaymentsTable", { timeToLiveAttribute: "expires_at" });
     const receiptsTable = table(this, "ReceiptsTable");
 
     const tokenSecret = named(
@@ -461,12 +461,17 @@ export class ShopStack extends Stack {
     // -------------------------------------------------------------------------------------------
     // Payments service.
     // -------------------------------------------------------------------------------------------
+    const paymentCard = rust("PaymentCardFunction", "payment-card", {
+      description: "POST /api/payment/card - hold the caller's card for a payment, answer a token",
+      environment: { PAYMENTS_TABLE: paymentsTable.tableName },
+    });
+    allow(paymentCard, ["dynamodb:PutItem"], [paymentsTable.tableArn]);
     const paymentCharge = rust("PaymentChargeFunction", "payment-charge", {
       description: "Charges checked-out orders from the checkout queue, once each",
       timeout: 30,
       environment: { PAYMENTS_TABLE: paymentsTable.tableName, PAYMENT_RESULTS_QUEUE_URL: paymentResultsQueue.queueUrl },
     });
-    allow(paymentCharge, ["dynamodb:GetItem", "dynamodb:PutItem"], [paymentsTable.tableArn]);
+    allow(paymentCharge, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], [paymentsTable.tableArn]);
     allow(paymentCharge, ["sqs:SendMessage"], [paymentResultsQueue.queueArn]);
     paymentCharge.addEventSource(new SqsEventSource(checkoutQueue, { batchSize: 10, reportBatchItemFailures: true }));
 
@@ -578,6 +583,7 @@ export class ShopStack extends Stack {
       [HttpMethod.GET, "/api/order/{id}", orderGet, false],
       [HttpMethod.GET, "/api/orders", orderList, false],
       [HttpMethod.POST, "/api/order/checkout", orderCheckout, false],
+      [HttpMethod.POST, "/api/payment/card", paymentCard, false],
       [HttpMethod.GET, "/api/order/{id}/receipt", receiptGet, false],
     ];
     for (const [method, routePath, fn, isPublic] of routes) {

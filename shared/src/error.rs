@@ -74,7 +74,6 @@ error_codes! {
     OrderNotOpen = "order_not_open", CONFLICT;
     OrderNotCheckedOut = "order_not_checked_out", CONFLICT;
     OrderBusy = "order_busy", CONFLICT;
-    CheckoutInProgress = "checkout_in_progress", CONFLICT;
     /// The order changed since the customer reviewed it; nothing was charged.
     OrderChanged = "order_changed", CONFLICT;
     OrderNotPaid = "order_not_paid", CONFLICT;

@@ -102,6 +102,31 @@ impl OrderId {
     }
 }
 
+/// A card held by the payments service for a payment: `card_` and 32 lower-case hex digits. The
+/// checkout names it instead of the card; only the payments service can tell which card it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CardToken(String);
+
+impl CardToken {
+    pub fn generate() -> Self {
+        Self(format!("card_{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        raw.strip_prefix("card_")
+            .filter(|hex| {
+                hex.len() == 32 && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
+            })
+            .map(|_| Self(raw.to_owned()))
+            .ok_or_else(|| "is not a card token (card_ and 32 lower-case hex digits)".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// `Display`, `AsRef<str>`, comparison with strings, and the `serde` conversions through `parse`, the
 /// same for every id.
 macro_rules! string_id {
@@ -154,7 +179,7 @@ macro_rules! string_id {
     )*};
 }
 
-string_id!(Username, ProductId, OrderId);
+string_id!(Username, ProductId, OrderId, CardToken);
 
 #[cfg(test)]
 mod tests {

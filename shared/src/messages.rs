@@ -3,39 +3,11 @@
 //!
 //! Timestamps travel as RFC 3339 in UTC; ids are parsed as they are read.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::ids::{OrderId, ProductId, Username};
+use crate::ids::{CardToken, OrderId, ProductId, Username};
 use crate::money::Currency;
-
-/// A payment card, as the payment gateway needs it. It travels only inside the checkout message
-/// (an encrypted queue) and is never stored or logged: its `Debug` shows the last four digits.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Card {
-    /// Digits only.
-    pub number: String,
-    pub expiry_month: u8,
-    pub expiry_year: u16,
-    pub holder: String,
-}
-
-impl Card {
-    /// The last four digits, which receipts and order pages may show.
-    pub fn last4(&self) -> &str {
-        let digits = self.number.len();
-        &self.number[digits.saturating_sub(4)..]
-    }
-}
-
-impl fmt::Debug for Card {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Card(**** {})", self.last4())
-    }
-}
 
 /// The number of a try at paying an order: 1 for its checkout, one more for each new try after a
 /// failed payment. Orders and messages from before there were retries hold none: they were on
@@ -88,7 +60,8 @@ pub struct CheckoutRequested {
     /// In minor units of `currency`.
     pub amount: i64,
     pub currency: Currency,
-    pub card: Card,
+    /// The card the payments service holds for this payment (never the card itself).
+    pub card_token: CardToken,
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
 }
@@ -104,6 +77,9 @@ pub struct PaymentSettled {
     pub outcome: PaymentOutcome,
     #[serde(with = "time::serde::rfc3339")]
     pub settled_at: OffsetDateTime,
+    /// The last four digits of the card charged, when the payments service still held it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_last4: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,16 +95,24 @@ pub enum PaymentOutcome {
 pub enum DeclineReason {
     CardDeclined,
     InsufficientFunds,
+    /// The payments service no longer held the card the checkout named (it lapsed before the
+    /// charge, or was never the customer's).
+    CardNotHeld,
 }
 
 impl DeclineReason {
-    pub const ALL: [Self; 2] = [Self::CardDeclined, Self::InsufficientFunds];
+    pub const ALL: [Self; 3] = [
+        Self::CardDeclined,
+        Self::InsufficientFunds,
+        Self::CardNotHeld,
+    ];
 
     /// The code it is stored and sent under.
     pub fn code(self) -> &'static str {
         match self {
             Self::CardDeclined => "card_declined",
             Self::InsufficientFunds => "insufficient_funds",
+            Self::CardNotHeld => "card_not_held",
         }
     }
 
@@ -141,6 +125,9 @@ impl DeclineReason {
         match self {
             Self::CardDeclined => "the card was declined",
             Self::InsufficientFunds => "the card has insufficient funds",
+            Self::CardNotHeld => {
+                "the card's details had lapsed before the payment; enter them again"
+            }
         }
     }
 }
@@ -325,28 +312,5 @@ mod tests {
             ..earlier
         };
         assert_eq!(serde_json::to_value(&retried).unwrap()["attempt"], 2);
-    }
-
-    #[test]
-    fn a_card_never_prints_its_number() {
-        let card = Card {
-            number: "4242424242424242".into(),
-            expiry_month: 12,
-            expiry_year: 2030,
-            holder: "Ada Lovelace".into(),
-        };
-        assert_eq!(card.last4(), "4242");
-        assert_eq!(format!("{card:?}"), "Card(**** 4242)");
-        let message = CheckoutRequested {
-            order_id: OrderId::generate(),
-            attempt: Attempt::default(),
-            owner: Username::parse("ada").unwrap(),
-            email: "ada@example.com".into(),
-            amount: 100,
-            currency: Currency::Eur,
-            card,
-            requested_at: time::macros::datetime!(2026-11-22 10:00 UTC),
-        };
-        assert!(!format!("{message:?}").contains("42424242"));
     }
 }

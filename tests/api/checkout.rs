@@ -20,7 +20,6 @@ async fn checkout_moves_the_order_to_pending_payment_and_sends_one_message() {
     let reply = app.check_out(&ada, "4242 4242 4242 4242").await;
     reply.assert(202, "");
     assert_eq!(reply.body["status"], "PENDING_PAYMENT");
-    assert_eq!(reply.body["card_last4"], "4242");
     let order_id = reply.body["id"].as_str().unwrap().to_owned();
 
     let messages = app.drain("CheckoutQueue").await;
@@ -30,19 +29,28 @@ async fn checkout_moves_the_order_to_pending_payment_and_sends_one_message() {
     assert_eq!(message.owner, "ada");
     assert_eq!(message.email, "ada@example.com");
     assert_eq!(message.amount, 2 * MUG_PRICE + PEN_PRICE);
-    assert_eq!(message.card.number, "4242424242424242");
+    assert!(message.card_token.as_str().starts_with("card_"));
+    assert!(
+        !messages[0].body().unwrap().contains("4242"),
+        "no card in the message"
+    );
 
-    // The order keeps the last four digits only.
-    let stored = app
-        .dynamodb
-        .scan()
-        .table_name(app.table("OrdersTable"))
-        .send()
-        .await
-        .unwrap();
-    let everything = format!("{:?}", stored.items());
-    assert!(everything.contains("4242"));
-    assert!(!everything.contains("42424242"), "{everything}");
+    // The card rests with the payments service only, until it is charged.
+    let scan = |table: &'static str| {
+        let app = &app;
+        async move {
+            let items = app
+                .dynamodb
+                .scan()
+                .table_name(app.table(table))
+                .send()
+                .await
+                .unwrap();
+            format!("{:?}", items.items())
+        }
+    };
+    assert!(!scan("OrdersTable").await.contains("4242"));
+    assert!(scan("PaymentsTable").await.contains("4242424242424242"));
 
     // The order stays in sight until it is paid; the next add-item starts a new one.
     let current = app.open_order(&ada).await;
@@ -58,18 +66,17 @@ async fn checkout_moves_the_order_to_pending_payment_and_sends_one_message() {
 async fn double_clicks_retries_and_races_send_exactly_one_message() {
     let (app, ada) = shop_with_customer("ada").await;
     app.add(&ada, MUG, 1).await.assert(200, "");
-    let racing = (0..5).map(|_| app.check_out(&ada, "4242424242424242"));
+    let reviewed = app.open_order(&ada).await.body;
+    let racing = (0..5).map(|_| app.check_out_as_seen(&ada, &reviewed, "4242424242424242"));
     let replies = futures::future::join_all(racing).await;
     for reply in &replies {
         reply.assert(202, "");
         assert_eq!(reply.body["id"], replies[0].body["id"]);
     }
-    app.check_out(&ada, "4242424242424242")
-        .await
-        .assert(202, "");
+    // Once it is pending payment, checking out again (with whatever card) answers the same.
     app.check_out(&ada, "4000000000000002")
         .await
-        .assert(409, "checkout_in_progress");
+        .assert(202, "");
     assert_eq!(app.drain("CheckoutQueue").await.len(), 1);
 }
 
@@ -87,7 +94,7 @@ async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
     let version = pending.version;
     pending.state = orders::domain::State::PendingPayment {
         payer: orders::domain::Payer {
-            card_last4: "4242".into(),
+            card_last4: None,
             email: "ada@example.com".into(),
             customer_name: "Test User".into(),
         },
@@ -129,8 +136,8 @@ async fn checkout_refuses_bad_cards_and_empty_or_missing_orders() {
 
     app.add(&ada, MUG, 1).await.assert(200, "");
     let invalid = app
-        .checkout(
-            app.authorized(event("order-checkout-invalid-card"), Some(&ada))
+        .payment_card(
+            app.authorized(event("payment-card-invalid-card"), Some(&ada))
                 .await,
         )
         .await;
@@ -139,7 +146,17 @@ async fn checkout_refuses_bad_cards_and_empty_or_missing_orders() {
     assert!(invalid.body["fields"]["expiry_month"].is_string());
     let mut with_cvc = card("4242424242424242");
     with_cvc["cvc"] = json!("123");
-    let request = with_json(event("order-checkout"), &with_cvc);
+    let request = with_json(event("payment-card"), &with_cvc);
+    app.payment_card(app.authorized(request, Some(&ada)).await)
+        .await
+        .assert(400, "invalid_body");
+
+    // The checkout takes a card token, never a card.
+    let current = app.open_order(&ada).await.body;
+    let mut with_card = card("4242424242424242");
+    with_card["order_id"] = current["id"].clone();
+    with_card["version"] = current["version"].clone();
+    let request = with_json(event("order-checkout"), &with_card);
     app.checkout(app.authorized(request, Some(&ada)).await)
         .await
         .assert(400, "invalid_body");
@@ -207,7 +224,7 @@ async fn a_failed_payment_is_paid_again_with_another_card() {
         .await;
     retry.assert(202, "");
     assert_eq!(retry.body["status"], "PENDING_PAYMENT");
-    assert_eq!(retry.body["card_last4"], "4242");
+    assert_eq!(retry.body["payment_failure"], serde_json::Value::Null);
 
     // The first attempt's verdict arrives again, late: it belongs to the past.
     let late = PaymentSettled {
@@ -217,6 +234,7 @@ async fn a_failed_payment_is_paid_again_with_another_card() {
             reason: DeclineReason::CardDeclined,
         },
         settled_at: time::OffsetDateTime::now_utc(),
+        card_last4: None,
     };
     app.payment_results_queue
         .send(&late, "late", "late")
@@ -226,6 +244,13 @@ async fn a_failed_payment_is_paid_again_with_another_card() {
     let paid = app.orders.get_order(&id).await.unwrap().unwrap();
     assert_eq!(paid.status(), OrderStatus::Paid);
     assert_eq!(paid.state.attempt(), Some(Attempt(2)));
+    assert_eq!(
+        paid.state
+            .payer()
+            .and_then(|payer| payer.card_last4.as_deref()),
+        Some("4242"),
+        "the card that paid, as payments reported it"
+    );
     let charge = |key: String| {
         let bank = &app.bank;
         async move { bank.recorded(&key).await.unwrap() }

@@ -42,8 +42,11 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
     expect(&before, 200);
 
     dynamodb.stop();
-    let card = json!({
+    let checkout = json!({
         "order_id": before.json()["id"], "version": before.json()["version"],
+        "card_token": "card_0123456789abcdef0123456789abcdef",
+    });
+    let card = json!({
         "card_number": "4242 4242 4242 4242", "expiry_month": 12,
         "expiry_year": 2030, "holder": "Jo Urney",
     });
@@ -59,7 +62,8 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
             "/api/order/update-item",
             Some(json!({ "product_id": "enamel-camp-mug", "qty": 5 })),
         ),
-        ("POST", "/api/order/checkout", Some(card)),
+        ("POST", "/api/payment/card", Some(card)),
+        ("POST", "/api/order/checkout", Some(checkout)),
         ("GET", "/api/order", None),
         ("GET", "/api/orders", None),
         ("GET", "/api/products", None),

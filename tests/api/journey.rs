@@ -9,7 +9,8 @@ use serde_json::json;
 use xtask::http_client::send;
 use xtask::template::Template;
 
-use crate::support::shop::{ShopOptions, expect, start_shop, start_shop_with};
+use crate::support::sdk_config;
+use crate::support::shop::{ShopOptions, TestShop, expect, start_shop, start_shop_with};
 
 /// What must never appear in a log line, however verbose the logging.
 fn assert_no_secrets(logs: &[String], secrets: &[(&str, &str)]) {
@@ -151,7 +152,77 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
             ("card number", "4242 4242 4242 4242"),
         ],
     );
+    assert_nothing_at_rest_holds(&shop, "4242424242424242").await;
     shop.stop().await;
+}
+
+/// Reads every table, queue, dead-letter queue and bucket of `shop`, and everything moto keeps
+/// (the e-mails sent included), from the emulators themselves: none may hold `secret`.
+async fn assert_nothing_at_rest_holds(shop: &TestShop, secret: &str) {
+    let sdk = sdk_config().await;
+    let template = Template::workspace().unwrap();
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    for table in template.tables().unwrap() {
+        let name = &shop.names.refs[&table.logical_id];
+        let mut start = None;
+        loop {
+            let page = dynamodb
+                .scan()
+                .table_name(name)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            let items = format!("{:?}", page.items());
+            assert!(!items.contains(secret), "{} holds it", table.logical_id);
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+    }
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    for queue in template.queues().unwrap() {
+        let url = &shop.names.refs[&queue.logical_id];
+        let waiting = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
+        for message in waiting.messages() {
+            let body = message.body().unwrap_or_default();
+            assert!(!body.contains(secret), "{} holds it", queue.logical_id);
+        }
+    }
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    for bucket in template.buckets() {
+        let name = &shop.names.refs[&bucket];
+        let listed = s3.list_objects_v2().bucket(name).send().await.unwrap();
+        for object in listed.contents() {
+            let key = object.key().unwrap_or_default();
+            let body = s3.get_object().bucket(name).key(key).send().await.unwrap();
+            let bytes = body.body.collect().await.unwrap().into_bytes();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "{bucket}/{key} holds it"
+            );
+        }
+    }
+    let moto: std::net::SocketAddr = std::env::var("AWS_ENDPOINT_URL_SQS")
+        .unwrap()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let everything = send(moto, "GET", "/moto-api/data.json", None, None).await;
+    assert_eq!(everything.status, 200);
+    assert!(
+        !String::from_utf8_lossy(&everything.body).contains(secret),
+        "moto keeps it somewhere"
+    );
 }
 
 /// Every answer, the API's and the storefront's, carries the template's security headers, as

@@ -70,16 +70,28 @@ impl TestApp {
         self.check_out_as_seen(token, &seen, card_number).await
     }
 
-    /// Checks out the order `seen` at the version it was seen at.
+    /// Has the payments service hold the card `card_number` for the customer; its token.
+    pub(crate) async fn hold_card(&self, token: &str, card_number: &str) -> String {
+        let request = with_json(event("payment-card"), &card(card_number));
+        let held = self
+            .payment_card(self.authorized(request, Some(token)).await)
+            .await;
+        held.assert(201, "");
+        held.body["card_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Checks out the order `seen` at the version it was seen at, with the card `card_number`.
     pub(crate) async fn check_out_as_seen(
         &self,
         token: &str,
         seen: &Value,
         card_number: &str,
     ) -> Reply {
-        let mut body = card(card_number);
-        body["order_id"] = seen["id"].clone();
-        body["version"] = seen["version"].clone();
+        let body = json!({
+            "order_id": seen["id"],
+            "version": seen["version"],
+            "card_token": self.hold_card(token, card_number).await,
+        });
         let request = with_json(event("order-checkout"), &body);
         self.checkout(self.authorized(request, Some(token)).await)
             .await

@@ -1,6 +1,7 @@
 //! The checkout pipeline after checkout: payments charges, orders settles, a paid order asks
 //! for its receipt. Consumers are driven with real messages taken from moto's queues.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 use shared::messages::{
     CheckoutRequested, OrderStatus, OrderView, PaymentOutcome, PaymentSettled, ReceiptRequested,
@@ -110,7 +111,7 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
     assert_eq!(receipt.lines.len(), 2);
     assert_eq!(receipt.lines[0].line_total, 2 * 1450);
 
-    // Nothing about the card beyond its last four digits is kept anywhere.
+    // Nothing about the card beyond its last four digits is kept anywhere once it is charged.
     let everything = format!(
         "{:?}",
         app.dynamodb
@@ -206,12 +207,23 @@ async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once(
     };
     // An earlier attempt got as far as the bank, then died.
     use payments::gateway::PaymentGateway;
+    let card = app
+        .payments
+        .vault()
+        .card(
+            &message.card_token,
+            &message.owner,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap()
+        .expect("the card is held until it is charged");
     let first = app
         .bank
         .charge(payments::gateway::ChargeRequest {
             idempotency_key: &format!("order-{id}"),
             amount: shared::money::Money::new(message.amount, message.currency),
-            card: &message.card,
+            card: &card,
         })
         .await
         .unwrap();
@@ -268,6 +280,7 @@ async fn a_result_for_an_unknown_order_ends_in_the_dead_letter_queue() {
             charge_id: "ch_x".into(),
         },
         settled_at: time::macros::datetime!(2026-11-22 10:00 UTC),
+        card_last4: None,
     };
     app.payment_results_queue
         .send(
@@ -286,6 +299,36 @@ async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
     let app = &TestApp::spawn().await;
     let event: SqsEvent =
         serde_json::from_str(&crate::support::event_text("payment-charge")).unwrap();
+    // The card the sample names, held as `POST /api/payment/card` would hold it.
+    let message: CheckoutRequested =
+        serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("PaymentsTable"))
+        .set_item(Some(
+            [
+                ("pk", format!("CARD#{}", message.card_token)),
+                ("owner", message.owner.to_string()),
+                ("number", "4242424242424242".into()),
+                ("holder", "Ada Lovelace".into()),
+                ("held_at", "2026-11-22T10:00:00Z".into()),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), AttributeValue::S(value)))
+            .chain([
+                ("expiry_month".to_owned(), AttributeValue::N("12".into())),
+                ("expiry_year".to_owned(), AttributeValue::N("2030".into())),
+                (
+                    "expires_at".to_owned(),
+                    AttributeValue::N(expires.unix_timestamp().to_string()),
+                ),
+            ])
+            .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
     for _ in 0..2 {
         let response = app.payment_charge(event.clone()).await;
         assert!(response.batch_item_failures.is_empty());
@@ -297,4 +340,53 @@ async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
         1,
         "the repeat is deduplicated by payment attempt"
     );
+}
+
+/// A card rests with the payments service only, for its owner only, and only until it lapses or
+/// its charge is decided (the approved-card test reads the table afterwards).
+#[tokio::test]
+async fn a_held_card_is_its_owners_alone_and_lapses() {
+    let app = &TestApp::spawn().await;
+    let ada = app.given_session("ada", shared::auth::Role::Customer).await;
+    let token: shared::ids::CardToken = app.hold_card(&ada, APPROVED).await.parse().unwrap();
+    let vault = app.payments.vault();
+    let now = time::OffsetDateTime::now_utc();
+    let ada_name = "ada".parse().unwrap();
+    let held = vault.card(&token, &ada_name, now).await.unwrap().unwrap();
+    assert_eq!(held.last4(), "4242");
+    let bob = "bob".parse().unwrap();
+    assert!(vault.card(&token, &bob, now).await.unwrap().is_none());
+    let lapsed = now + payments::card::HELD_FOR + time::Duration::seconds(1);
+    assert!(
+        vault
+            .card(&token, &ada_name, lapsed)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// A checkout naming a card the payments service does not hold (lapsed, or never the
+/// customer's) is a failed payment the customer can try again, and charges nothing.
+#[tokio::test]
+async fn a_checkout_naming_a_card_not_held_fails_without_a_charge() {
+    let (app, ada) = crate::orders::shop_with_customer("ada").await;
+    app.add(&ada, crate::orders::MUG, 1).await.assert(200, "");
+    let order = app.open_order(&ada).await.body;
+    let body = json!({
+        "order_id": order["id"], "version": order["version"],
+        "card_token": "card_0123456789abcdef0123456789abcdef",
+    });
+    let request = crate::support::with_json(crate::support::event("order-checkout"), &body);
+    app.checkout(app.authorized(request, Some(&ada)).await)
+        .await
+        .assert(202, "");
+    app.settle_payments().await;
+    let failed = app.open_order(&ada).await.body;
+    assert_eq!(failed["status"], "PAYMENT_FAILED");
+    assert_eq!(
+        failed["payment_failure"],
+        shared::messages::DeclineReason::CardNotHeld.explain()
+    );
+    assert!(app.ledger_entries().await.is_empty(), "nothing charged");
 }

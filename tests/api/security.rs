@@ -58,7 +58,7 @@ async fn no_client_sets_a_price_a_status_an_owner_or_a_role() {
     let before = app.add_item(app.authorized(add, Some(&ada)).await).await;
     before.assert(200, "");
 
-    // Checking out takes a card, not a verdict or an amount.
+    // Checking out takes the order as reviewed and a held card, not a verdict or an amount.
     for (field, value) in [
         ("status", json!("PAID")),
         ("amount", json!(1)),
@@ -67,10 +67,9 @@ async fn no_client_sets_a_price_a_status_an_owner_or_a_role() {
         ("email", json!("mallory@example.com")),
     ] {
         let mut body = json!({
-            "card_number": "4242424242424242",
-            "expiry_month": 12,
-            "expiry_year": 2030,
-            "holder": "Ada Lovelace",
+            "order_id": before.body["id"],
+            "version": before.body["version"],
+            "card_token": "card_0123456789abcdef0123456789abcdef",
         });
         body[field] = value;
         let request = app

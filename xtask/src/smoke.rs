@@ -219,10 +219,17 @@ pub async fn run(site: &str) -> Result<()> {
     })
     .await?;
     let order = step(6, "check out with a test card", async {
-        let body = json!({
-            "order_id": cart["id"], "version": cart["version"],
+        let card = json!({
             "card_number": "4242 4242 4242 4242", "expiry_month": 12,
             "expiry_year": 2035, "holder": "Smoke Test",
+        });
+        let held = shopper
+            .post("/api/payment/card", card)
+            .await?
+            .expect(201)?
+            .json();
+        let body = json!({
+            "order_id": cart["id"], "version": cart["version"], "card_token": held["card_token"],
         });
         let answer = shopper
             .post("/api/order/checkout", body)

@@ -157,20 +157,30 @@ impl Visitor {
         self.step("GET /api/order", "/api/order", None, 200).await
     }
 
-    /// Reviews the open order and checks it out as reviewed, with an approved test card; returns
-    /// the order's id.
+    /// Reviews the open order, has the payments service hold an approved test card, and checks
+    /// the order out as reviewed with it; returns the order's id.
     pub async fn check_out(&self) -> Result<String, Unexpected> {
         let order = self.cart().await?;
         let card = json!({
-            "order_id": order["id"], "version": order["version"],
             "card_number": "4242 4242 4242 4242", "expiry_month": 12,
             "expiry_year": 2030, "holder": "Jo Urney",
+        });
+        let held = self
+            .step(
+                "POST /api/payment/card",
+                "/api/payment/card",
+                Some(card),
+                201,
+            )
+            .await?;
+        let checkout = json!({
+            "order_id": order["id"], "version": order["version"], "card_token": held["card_token"],
         });
         let order = self
             .step(
                 "POST /api/order/checkout",
                 "/api/order/checkout",
-                Some(card),
+                Some(checkout),
                 202,
             )
             .await?;

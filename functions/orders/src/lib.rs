@@ -3,7 +3,6 @@
 //! - [`domain`]: orders, lines and the rules they keep (quantities, line count, one currency,
 //!   only open orders change), pure and tested without a table.
 //! - [`open_order`]: applying a change to a customer's open order safely under concurrency.
-//! - [`payment`]: the card details a checkout carries, validated.
 //! - [`catalog`]: pricing a product by invoking the products service's `product-get` function.
 //! - [`store`]: the orders table.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
@@ -12,7 +11,6 @@ mod catalog;
 pub mod domain;
 pub mod handlers;
 mod open_order;
-mod payment;
 mod store;
 
 pub use catalog::Catalog;

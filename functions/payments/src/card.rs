@@ -207,10 +207,7 @@ impl CardVault {
         owner: &Username,
         now: OffsetDateTime,
     ) -> Result<Option<Card>, StoreError> {
-        let held = self
-            .table
-            .get_record::<Held>(card_key(token), true)
-            .await?;
+        let held = self.table.get_record::<Held>(card_key(token), true).await?;
         Ok(held
             .filter(|held| &held.owner == owner && held.expires_at > now)
             .map(|held| held.card))

@@ -9,6 +9,8 @@
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
+
+use crate::card::CardVault;
 use shared::ids::OrderId;
 use shared::messages::{Attempt, CheckoutRequested, DeclineReason, PaymentOutcome};
 use shared::money::{Currency, Money};
@@ -113,10 +115,17 @@ impl PaymentStore {
         &self.table
     }
 
-    /// The order's billing record: a new `PROCESSING` one, or the one an earlier delivery made.
+    /// The cards held for payments, kept in this table.
+    pub fn vault(&self) -> CardVault {
+        CardVault::new(self.table.clone())
+    }
+
+    /// The payment attempt's billing record: a new `PROCESSING` one for the card ending in
+    /// `card_last4` (empty when no card was held), or the one an earlier delivery made.
     pub async fn begin(
         &self,
         checkout: &CheckoutRequested,
+        card_last4: String,
         now: OffsetDateTime,
     ) -> Result<PaymentRecord, StoreError> {
         let record = PaymentRecord {
@@ -124,7 +133,7 @@ impl PaymentStore {
             attempt: checkout.attempt,
             amount: checkout.amount,
             currency: checkout.currency,
-            card_last4: checkout.card.last4().to_owned(),
+            card_last4,
             created_at: now,
             state: PaymentState::Processing,
         };

@@ -233,6 +233,11 @@ impl TestApp {
     }
 
     /// The payments consumer's handler on `event`.
+    pub(crate) async fn payment_card(&self, request: Request) -> Reply {
+        let f = self.function("PaymentCardFunction");
+        reply(payments::handlers::card::handle(&f.payments().vault(), request).await)
+    }
+
     pub(crate) async fn payment_charge(&self, event: SqsEvent) -> SqsBatchResponse {
         let f = self.function("PaymentChargeFunction");
         let results = f.queue("PaymentResultsQueue");

@@ -414,9 +414,17 @@ impl TestApp {
             added.assert(200, "");
             order = added.body;
         }
+        let card = json!({
+            "card_number": card, "expiry_month": 12, "expiry_year": 2030, "holder": "Ada Lovelace",
+        });
+        let request = self
+            .authorized(with_json(event("payment-card"), &card), Some(&token))
+            .await;
+        let held = self.payment_card(request).await;
+        held.assert(201, "");
         let body = json!({
             "order_id": order["id"], "version": order["version"],
-            "card_number": card, "expiry_month": 12, "expiry_year": 2030, "holder": "Ada Lovelace",
+            "card_token": held.body["card_token"],
         });
         let request = self
             .authorized(with_json(event("order-checkout"), &body), Some(&token))

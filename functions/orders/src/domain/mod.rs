@@ -108,11 +108,13 @@ pub enum RuleBroken {
     Changed { seen: u64, now: u64 },
 }
 
-/// Who pays for an order, as the order remembers them from its checkout: never the full card
-/// number.
+/// Who pays for an order, as the order remembers them from its checkout. The card itself stays
+/// with the payments service; its last four digits arrive with the payment's outcome (orders
+/// checked out before cards were held there kept them from the checkout).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payer {
-    pub card_last4: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_last4: Option<String>,
     /// Where the receipt goes.
     pub email: String,
     /// Who the receipt is for; orders checked out before the shop kept it have none, and their
@@ -344,13 +346,15 @@ impl Order {
     }
 
     /// This order with the payments service's verdict on payment attempt `attempt`, settled
-    /// `at`: paid or payment failed. `None` if that attempt was already settled, or is not the
-    /// latest: verdicts are delivered at least once, the first one stands, and a late verdict on
-    /// an earlier attempt changes nothing.
+    /// `at` with the card ending in `card_last4` (when payments still held it): paid or payment
+    /// failed. `None` if that attempt was already settled, or is not the latest: verdicts are
+    /// delivered at least once, the first one stands, and a late verdict on an earlier attempt
+    /// changes nothing.
     pub fn settle(
         &self,
         attempt: Attempt,
         outcome: &PaymentOutcome,
+        card_last4: Option<&str>,
         at: OffsetDateTime,
     ) -> Result<Option<Self>, RuleBroken> {
         let payer = match &self.state {
@@ -358,7 +362,12 @@ impl Order {
                 payer,
                 attempt: pending,
                 ..
-            } if *pending == attempt => payer.clone(),
+            } if *pending == attempt => Payer {
+                card_last4: card_last4
+                    .map(str::to_owned)
+                    .or_else(|| payer.card_last4.clone()),
+                ..payer.clone()
+            },
             State::PendingPayment { .. } | State::Paid { .. } | State::PaymentFailed { .. } => {
                 return Ok(None);
             }
@@ -461,7 +470,7 @@ impl From<&Order> for OrderView {
             item_count: order.lines.iter().map(|line| line.quantity).sum(),
             created_at: order.created_at,
             updated_at: order.updated_at,
-            card_last4: payer.map(|payer| payer.card_last4.clone()),
+            card_last4: payer.and_then(|payer| payer.card_last4.clone()),
             paid_at,
             payment_failure,
             customer_name: payer.map(|payer| {

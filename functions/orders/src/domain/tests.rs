@@ -9,7 +9,7 @@ fn id(raw: &str) -> ProductId {
 
 fn payer() -> Payer {
     Payer {
-        card_last4: "4242".into(),
+        card_last4: Some("4242".into()),
         email: "ada@example.com".into(),
         customer_name: "Ada".into(),
     }
@@ -167,7 +167,7 @@ fn a_failed_payment_is_tried_again_and_late_verdicts_change_nothing() {
     let failed = order
         .check_out(payer(), order.version, NOW)
         .unwrap()
-        .settle(Attempt(1), &declined, NOW)
+        .settle(Attempt(1), &declined, None, NOW)
         .unwrap()
         .unwrap();
     assert_eq!(failed.status(), OrderStatus::PaymentFailed);
@@ -175,11 +175,14 @@ fn a_failed_payment_is_tried_again_and_late_verdicts_change_nothing() {
     assert_eq!(retried.state.attempt(), Some(Attempt(2)));
     assert_eq!(retried.lines, order.lines, "the same order, paid again");
     // The first attempt's verdict, delivered again, belongs to the past.
-    assert_eq!(retried.settle(Attempt(1), &approved, NOW), Ok(None));
-    let paid = retried.settle(Attempt(2), &approved, NOW).unwrap().unwrap();
+    assert_eq!(retried.settle(Attempt(1), &approved, None, NOW), Ok(None));
+    let paid = retried
+        .settle(Attempt(2), &approved, None, NOW)
+        .unwrap()
+        .unwrap();
     assert_eq!(paid.status(), OrderStatus::Paid);
     assert_eq!(
-        paid.settle(Attempt(2), &declined, NOW),
+        paid.settle(Attempt(2), &declined, None, NOW),
         Ok(None),
         "the first verdict stands"
     );
@@ -201,6 +204,7 @@ fn paid_order() -> Order {
             &PaymentOutcome::Approved {
                 charge_id: "ch_1".into(),
             },
+            Some("4242"),
             NOW,
         )
         .unwrap()
@@ -407,7 +411,7 @@ mod properties {
             Step::Settle(outcome) => {
                 let attempt = order.state.attempt().unwrap_or_default();
                 if let Some(settled) =
-                    order.settle(attempt, outcome, NOW + time::Duration::minutes(6))?
+                    order.settle(attempt, outcome, None, NOW + time::Duration::minutes(6))?
                 {
                     *order = settled;
                 }

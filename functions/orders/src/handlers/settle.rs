@@ -61,7 +61,12 @@ async fn record_outcome(
             .await
             .map_err(MessageError::retry)?
             .ok_or_else(|| MessageError::Poison(format!("there is no order {id}")))?;
-        let next = match order.settle(settled.attempt, &settled.outcome, settled.settled_at) {
+        let next = match order.settle(
+            settled.attempt,
+            &settled.outcome,
+            settled.card_last4.as_deref(),
+            settled.settled_at,
+        ) {
             Ok(Some(next)) => next,
             Ok(None) => return Ok(order),
             Err(rule) => return Err(MessageError::Poison(format!("order {id}: {rule}"))),

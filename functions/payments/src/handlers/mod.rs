@@ -1,7 +1,9 @@
 //! One module per Lambda function, named as its binary.
 //!
-//! | trigger            | binary           | module     |
-//! |--------------------|------------------|------------|
-//! | the checkout queue | `payment-charge` | [`charge`] |
+//! | trigger                   | binary           | module     |
+//! |---------------------------|------------------|------------|
+//! | `POST /api/payment/card`  | `payment-card`   | [`card`]   |
+//! | the checkout queue        | `payment-charge` | [`charge`] |
 
+pub mod card;
 pub mod charge;
