@@ -73,6 +73,16 @@ fn customers_data_outlives_the_stack() {
         "AWS::SecretsManager::Secret",
     ] {
         for (id, resource) in of_kind(&template, kind) {
+            if id == "CardsTable" {
+                // Cards held for an hour at most are not data to keep: it goes with the stack,
+                // and has no backups, so that an erased card is gone.
+                assert_eq!(resource.deletion_policy.as_deref(), Some("Delete"));
+                assert!(
+                    resource.properties["PointInTimeRecoverySpecification"].is_null(),
+                    "CardsTable keeps no backups"
+                );
+                continue;
+            }
             assert_eq!(
                 (
                     resource.deletion_policy.as_deref(),

@@ -70,6 +70,16 @@ impl TestApp {
         self.check_out_as_seen(token, &seen, card_number).await
     }
 
+    /// How many of the customer's orders are paid.
+    pub(crate) async fn orders_paid_by(&self, token: &str) -> usize {
+        self.orders_of(token, &[]).await.body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|order| order["status"] == "PAID")
+            .count()
+    }
+
     /// Has the payments service hold the card `card_number` for the customer; its token.
     pub(crate) async fn hold_card(&self, token: &str, card_number: &str) -> String {
         let request = with_json(event("payment-card"), &card(card_number));

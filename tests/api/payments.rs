@@ -24,7 +24,7 @@ impl TestApp {
     /// What the simulated bank recorded for the order's idempotency key.
     async fn charge_of(&self, order_id: &str) -> Option<payments::gateway::Charge> {
         self.bank
-            .recorded(&format!("order-{order_id}"))
+            .answer_for(&format!("order-{order_id}"))
             .await
             .unwrap()
     }
@@ -123,6 +123,14 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
             .items()
     );
     assert!(!everything.contains("42424242"), "{everything}");
+    let cards = app
+        .dynamodb
+        .scan()
+        .table_name(app.table("CardsTable"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cards.count(), 0, "the card is erased once charged");
 }
 
 #[tokio::test]
@@ -136,6 +144,14 @@ async fn refused_cards_end_payment_failed_with_no_charge_and_no_receipt() {
         app.settle_payments().await;
         let order = app.order(&id).await;
         assert_eq!(order.status(), OrderStatus::PaymentFailed, "{card}");
+        let held = app
+            .dynamodb
+            .scan()
+            .table_name(app.table("CardsTable"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(held.count(), 0, "a declined card is erased too");
         assert_eq!(
             OrderView::from(&order).payment_failure.as_deref(),
             Some(reason)
@@ -208,11 +224,11 @@ async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once(
     // An earlier attempt got as far as the bank, then died.
     use payments::gateway::PaymentGateway;
     let card = app
-        .payments
-        .vault()
-        .card(
+        .cards
+        .claim(
             &message.card_token,
             &message.owner,
+            id.as_str(),
             time::OffsetDateTime::now_utc(),
         )
         .await
@@ -305,7 +321,7 @@ async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
     let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
     app.dynamodb
         .put_item()
-        .table_name(app.table("PaymentsTable"))
+        .table_name(app.table("CardsTable"))
         .set_item(Some(
             [
                 ("pk", format!("CARD#{}", message.card_token)),
@@ -342,28 +358,148 @@ async fn the_sample_checkout_event_is_charged_once_however_often_it_arrives() {
     );
 }
 
-/// A card rests with the payments service only, for its owner only, and only until it lapses or
-/// its charge is decided (the approved-card test reads the table afterwards).
+/// A card is its owner's alone, pays for one payment attempt only, and lapses.
 #[tokio::test]
-async fn a_held_card_is_its_owners_alone_and_lapses() {
+async fn a_held_card_pays_once_for_its_owner_and_lapses() {
     let app = &TestApp::spawn().await;
     let ada = app.given_session("ada", shared::auth::Role::Customer).await;
     let token: shared::ids::CardToken = app.hold_card(&ada, APPROVED).await.parse().unwrap();
-    let vault = app.payments.vault();
     let now = time::OffsetDateTime::now_utc();
-    let ada_name = "ada".parse().unwrap();
-    let held = vault.card(&token, &ada_name, now).await.unwrap().unwrap();
-    assert_eq!(held.last4(), "4242");
-    let bob = "bob".parse().unwrap();
-    assert!(vault.card(&token, &bob, now).await.unwrap().is_none());
-    let lapsed = now + payments::card::HELD_FOR + time::Duration::seconds(1);
+    let (ada_name, bob) = ("ada".parse().unwrap(), "bob".parse().unwrap());
     assert!(
-        vault
-            .card(&token, &ada_name, lapsed)
+        app.cards
+            .claim(&token, &bob, "x-1", now)
             .await
             .unwrap()
             .is_none()
     );
+    let lapsed = now + payments::card::HELD_FOR + time::Duration::seconds(1);
+    assert!(
+        app.cards
+            .claim(&token, &ada_name, "x-1", lapsed)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let claimed = app
+        .cards
+        .claim(&token, &ada_name, "x-1", now)
+        .await
+        .unwrap();
+    assert_eq!(claimed.unwrap().last4(), "4242");
+    assert!(
+        app.cards
+            .claim(&token, &ada_name, "x-1", now)
+            .await
+            .unwrap()
+            .is_some(),
+        "the same payment finds it again"
+    );
+    assert!(
+        app.cards
+            .claim(&token, &ada_name, "y-1", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "another payment does not"
+    );
+    app.cards.forget(&token, "y-1").await.unwrap();
+    assert!(
+        app.cards
+            .claim(&token, &ada_name, "x-1", now)
+            .await
+            .unwrap()
+            .is_some(),
+        "only the payment that claimed it erases it"
+    );
+    app.cards.forget(&token, "x-1").await.unwrap();
+    assert!(
+        app.cards
+            .claim(&token, &ada_name, "x-1", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Someone else's token declines their own payment and leaves the owner's card alone.
+#[tokio::test]
+async fn a_token_used_by_someone_else_declines_and_leaves_the_card_alone() {
+    let (app, ada) = crate::orders::shop_with_customer("ada").await;
+    let ada_card = app.hold_card(&ada, APPROVED).await;
+    let bob = app.given_session("bob", shared::auth::Role::Customer).await;
+    app.add(&bob, crate::orders::MUG, 1).await.assert(200, "");
+    let order = app.open_order(&bob).await.body;
+    let body = json!({
+        "order_id": order["id"], "version": order["version"], "card_token": ada_card,
+    });
+    let request = crate::support::with_json(crate::support::event("order-checkout"), &body);
+    app.checkout(app.authorized(request, Some(&bob)).await)
+        .await
+        .assert(202, "");
+    app.settle_payments().await;
+    assert_eq!(app.open_order(&bob).await.body["status"], "PAYMENT_FAILED");
+    assert!(app.ledger_entries().await.is_empty(), "nothing charged");
+
+    // Ada's card is still hers to pay with.
+    app.add(&ada, crate::orders::MUG, 1).await.assert(200, "");
+    let mine = app.open_order(&ada).await.body;
+    let body = json!({
+        "order_id": mine["id"], "version": mine["version"], "card_token": ada_card,
+    });
+    let request = crate::support::with_json(crate::support::event("order-checkout"), &body);
+    app.checkout(app.authorized(request, Some(&ada)).await)
+        .await
+        .assert(202, "");
+    app.settle_payments().await;
+    assert_eq!(app.orders_paid_by(&ada).await, 1);
+}
+
+/// A delivery that reached the bank, then died; by the redelivery the card is gone (erased by a
+/// crashed run after the bank answered, or lapsed): the bank's answer stands, not a decline.
+#[tokio::test]
+async fn a_payment_whose_card_went_after_the_bank_answered_keeps_the_banks_answer() {
+    let app = &TestApp::spawn().await;
+    let (id, _) = app.checked_out("ada", APPROVED).await;
+    let message: CheckoutRequested = {
+        let queued = app.drain("CheckoutQueue").await;
+        serde_json::from_str(queued[0].body().unwrap()).unwrap()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let card = app
+        .cards
+        .claim(&message.card_token, &message.owner, &id, now)
+        .await
+        .unwrap()
+        .unwrap();
+    app.payments
+        .begin(
+            &message.order_id,
+            message.attempt,
+            shared::money::Money::new(message.amount, message.currency),
+            card.last4().to_owned(),
+            now,
+        )
+        .await
+        .unwrap();
+    use payments::gateway::PaymentGateway;
+    app.bank
+        .charge(payments::gateway::ChargeRequest {
+            idempotency_key: &format!("order-{id}"),
+            amount: shared::money::Money::new(message.amount, message.currency),
+            card: &card,
+        })
+        .await
+        .unwrap();
+    app.cards.forget(&message.card_token, &id).await.unwrap();
+
+    app.checkout_queue
+        .send(&message, &format!("{id}-again"), &format!("{id}-again"))
+        .await
+        .unwrap();
+    app.settle_payments().await;
+    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
+    assert_eq!(app.ledger_entries().await.len(), 1);
 }
 
 /// A checkout naming a card the payments service does not hold (lapsed, or never the

@@ -37,6 +37,7 @@ export async function checkoutView(id) {
     return go(`#/order/${order.id}`);
   }
   const year = new Date().getFullYear();
+  let held = null;
   const { element } = form({
     fields: [
       {
@@ -79,12 +80,17 @@ export async function checkoutView(id) {
     submit: async (values) => {
       // The card goes to the payments service, which holds it and answers a token; the order
       // is checked out with the token, so the card number never reaches the orders service.
-      const held = await api("POST", "/api/payment/card", {
+      // Submitting the same card again (after a failed checkout step) reuses its token.
+      const card = {
         card_number: values.card_number,
         expiry_month: Number(values.expiry_month),
         expiry_year: Number(values.expiry_year),
         holder: values.holder,
-      });
+      };
+      const key = JSON.stringify(card);
+      if (!held || held.key !== key || Date.parse(held.expires_at) < Date.now() + 60_000) {
+        held = { ...(await api("POST", "/api/payment/card", card)), key };
+      }
       const placed = await api("POST", "/api/order/checkout", {
         order_id: order.id,
         version: order.version,

@@ -67,7 +67,7 @@ impl SimulatedBank {
     }
 
     /// The ledger entry for `key`: its answer, if it has given one.
-    pub async fn recorded(&self, key: &str) -> Result<Option<Charge>, StoreError> {
+    pub async fn answer_for(&self, key: &str) -> Result<Option<Charge>, StoreError> {
         match self.ledger.get(ledger_key(key), true).await? {
             Some(item) if item.contains_key("outcome") => {
                 let entry: Entry = from_item(item)?;
@@ -128,7 +128,7 @@ impl SimulatedBank {
         if recorded {
             Ok(charge)
         } else {
-            self.recorded(request.idempotency_key)
+            self.answer_for(request.idempotency_key)
                 .await?
                 .ok_or_else(|| GatewayUnavailable("the ledger lost an answer".into()))
         }
@@ -137,10 +137,14 @@ impl SimulatedBank {
 
 impl PaymentGateway for SimulatedBank {
     async fn charge(&self, request: ChargeRequest<'_>) -> Result<Charge, GatewayUnavailable> {
-        if let Some(answer) = self.recorded(request.idempotency_key).await? {
+        if let Some(answer) = self.answer_for(request.idempotency_key).await? {
             return Ok(answer);
         }
         self.answer(&request).await
+    }
+
+    async fn recorded(&self, idempotency_key: &str) -> Result<Option<Charge>, GatewayUnavailable> {
+        Ok(self.answer_for(idempotency_key).await?)
     }
 }
 

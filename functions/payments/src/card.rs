@@ -1,23 +1,29 @@
 //! Cards held for a payment: the one place in the shop where a card number rests.
 //!
 //! The storefront sends the card to `POST /api/payment/card` and gets a token back; the checkout
-//! names only the token, so neither the orders service, nor its table, its stream, the queues and
-//! their dead-letter queues, nor any log ever holds the number. The card waits under
-//! `CARD#<token>` in the payments table until the charge that uses it is decided, and is then
-//! erased; one never used lapses after [`HELD_FOR`] (checked on every read, and deleted by the
-//! table's TTL soon after). A token works only for the customer it was issued to.
+//! names only the token, so neither the orders service, nor its table, the queues and their
+//! dead-letter queues, nor any log ever holds the number. The card waits under `CARD#<token>` in
+//! the cards table until the charge that uses it is decided, and is then erased; one never used
+//! lapses after [`HELD_FOR`] (checked on every read, and deleted by the table's TTL later). A
+//! token works only for the customer it was issued to, and pays for one payment attempt only.
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValue;
 use serde::{Deserialize, Serialize};
+use shared::config::ConfigError;
 use shared::http::{ApiError, FieldErrors};
 use shared::ids::{CardToken, Username};
-use shared::store::{StoreError, Table, to_item};
+use shared::store::{StoreError, Table, conditional, from_item, n, s, to_item};
 use time::OffsetDateTime;
 
-/// How long a card waits for its charge: long enough for a checkout held up by an outage, short
-/// enough that a forgotten one does not linger.
-pub const HELD_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a card waits for its charge: long enough for a checkout held up by a short outage,
+/// short enough that a card left behind (a checkout abandoned after the card step) is soon
+/// unusable. DynamoDB's TTL then deletes it, usually within a day or two; nothing reads it
+/// after it lapses.
+pub const HELD_FOR: Duration = Duration::from_secs(60 * 60);
 
 /// A payment card, as the payment gateway needs it. Its `Debug` shows the last four digits only.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +160,9 @@ struct Held {
     /// When it lapses (the table's TTL attribute).
     #[serde(with = "time::serde::timestamp")]
     expires_at: OffsetDateTime,
+    /// The payment attempt that claimed it: a card pays for one attempt only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claimed_by: Option<String>,
 }
 
 /// A card just put on hold: what its owner's checkout names, and what the storefront may show.
@@ -165,15 +174,27 @@ pub struct HeldCard {
     pub expires_at: OffsetDateTime,
 }
 
-/// The cards on hold, in the payments table.
+/// The cards on hold, in the payments service's cards table: a table of their own, without
+/// point-in-time recovery, so that an erased card is gone rather than kept in backups for 35
+/// days, and so that the functions that handle cards reach nothing else, and nothing else
+/// reaches the cards.
 #[derive(Debug, Clone)]
 pub struct CardVault {
     table: Table,
 }
 
 impl CardVault {
-    pub fn new(table: Table) -> Self {
-        Self { table }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            table: Table::new(client, table),
+        }
+    }
+
+    /// The table named by `CARDS_TABLE`.
+    pub fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: Table::from_env(sdk, "CARDS_TABLE")?,
+        })
     }
 
     /// Holds `card` for `owner` until it is charged or lapses.
@@ -189,6 +210,7 @@ impl CardVault {
             card,
             held_at: now,
             expires_at: now + HELD_FOR,
+            claimed_by: None,
         };
         let answer = HeldCard {
             card_token: token.clone(),
@@ -199,23 +221,69 @@ impl CardVault {
         Ok(answer)
     }
 
-    /// The card `token` names, if it is still held, for `owner` (a token issued to someone else
-    /// names nothing).
-    pub async fn card(
+    /// The card `token` names, claimed for the payment attempt `payment`: if it is held, has not
+    /// lapsed, is `owner`'s, and no other payment claimed it. (Claiming again for the same
+    /// payment, as a redelivered message does, finds it again.)
+    pub async fn claim(
         &self,
         token: &CardToken,
         owner: &Username,
+        payment: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Card>, StoreError> {
-        let held = self.table.get_record::<Held>(card_key(token), true).await?;
-        Ok(held
-            .filter(|held| &held.owner == owner && held.expires_at > now)
-            .map(|held| held.card))
+        let claimed = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("pk", s(card_key(token)))
+            .update_expression("SET claimed_by = :payment")
+            .condition_expression(
+                "#owner = :owner AND expires_at > :now \
+                 AND (attribute_not_exists(claimed_by) OR claimed_by = :payment)",
+            )
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(owner.as_str()))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .expression_attribute_values(":payment", s(payment))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match claimed {
+            Ok(output) => {
+                let held: Held = from_item(output.attributes.unwrap_or_default())?;
+                Ok(Some(held.card))
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
+        }
     }
 
-    /// Erases the card `token` names: its charge is decided.
-    pub async fn forget(&self, token: &CardToken) -> Result<(), StoreError> {
-        self.table.delete(card_key(token)).await
+    /// Erases the card `token` names, if the payment attempt `payment` claimed it: that
+    /// payment is decided.
+    pub async fn forget(&self, token: &CardToken, payment: &str) -> Result<(), StoreError> {
+        let result = self
+            .table
+            .client()
+            .delete_item()
+            .table_name(self.table.name())
+            .key("pk", s(card_key(token)))
+            .condition_expression("claimed_by = :payment")
+            .expression_attribute_values(":payment", s(payment))
+            .send()
+            .await;
+        conditional(
+            "DeleteItem",
+            result,
+            DeleteItemError::is_conditional_check_failed_exception,
+        )?;
+        Ok(())
     }
 }
 

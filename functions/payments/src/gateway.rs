@@ -38,4 +38,11 @@ pub trait PaymentGateway: Send + Sync {
         &self,
         request: ChargeRequest<'_>,
     ) -> impl Future<Output = Result<Charge, GatewayUnavailable>> + Send;
+
+    /// The answer already given for `idempotency_key`, if any: how a payment whose card is gone
+    /// learns whether an earlier try reached the provider.
+    fn recorded(
+        &self,
+        idempotency_key: &str,
+    ) -> impl Future<Output = Result<Option<Charge>, GatewayUnavailable>> + Send;
 }

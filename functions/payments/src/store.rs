@@ -10,9 +10,8 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 
-use crate::card::CardVault;
 use shared::ids::OrderId;
-use shared::messages::{Attempt, CheckoutRequested, DeclineReason, PaymentOutcome};
+use shared::messages::{Attempt, DeclineReason, PaymentOutcome};
 use shared::money::{Currency, Money};
 use shared::store::{StoreError, Table, s, to_item};
 use time::OffsetDateTime;
@@ -115,31 +114,28 @@ impl PaymentStore {
         &self.table
     }
 
-    /// The cards held for payments, kept in this table.
-    pub fn vault(&self) -> CardVault {
-        CardVault::new(self.table.clone())
-    }
-
     /// The payment attempt's billing record: a new `PROCESSING` one for the card ending in
     /// `card_last4` (empty when no card was held), or the one an earlier delivery made.
     pub async fn begin(
         &self,
-        checkout: &CheckoutRequested,
+        order_id: &OrderId,
+        attempt: Attempt,
+        amount: Money,
         card_last4: String,
         now: OffsetDateTime,
     ) -> Result<PaymentRecord, StoreError> {
         let record = PaymentRecord {
-            order_id: checkout.order_id.clone(),
-            attempt: checkout.attempt,
-            amount: checkout.amount,
-            currency: checkout.currency,
+            order_id: order_id.clone(),
+            attempt,
+            amount: amount.minor,
+            currency: amount.currency,
             card_last4,
             created_at: now,
             state: PaymentState::Processing,
         };
         let key = record_key(&record.order_id, record.attempt);
         self.table.put_if_absent(to_item(&key, &record)?).await?;
-        self.get(&checkout.order_id, checkout.attempt)
+        self.get(order_id, attempt)
             .await?
             .ok_or_else(|| StoreError::corrupt("read payment", "a new record vanished"))
     }

@@ -4,6 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 use orders::{Catalog, OrderStore};
+use payments::card::CardVault;
 use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
 use receipts::archive::Archive;
@@ -58,6 +59,11 @@ impl AsFunction<'_> {
     pub(crate) fn payments(&self) -> PaymentStore {
         let (client, name) = self.table("PaymentsTable");
         PaymentStore::new(client, name)
+    }
+
+    pub(crate) fn cards(&self) -> CardVault {
+        let (client, name) = self.table("CardsTable");
+        CardVault::new(client, name)
     }
 
     pub(crate) fn bank(&self) -> SimulatedBank {
@@ -235,13 +241,14 @@ impl TestApp {
     /// The payments consumer's handler on `event`.
     pub(crate) async fn payment_card(&self, request: Request) -> Reply {
         let f = self.function("PaymentCardFunction");
-        reply(payments::handlers::card::handle(&f.payments().vault(), request).await)
+        reply(payments::handlers::card::handle(&f.cards(), request).await)
     }
 
     pub(crate) async fn payment_charge(&self, event: SqsEvent) -> SqsBatchResponse {
         let f = self.function("PaymentChargeFunction");
         let results = f.queue("PaymentResultsQueue");
-        payments::handlers::charge::handle(&f.payments(), &f.bank(), &results, event).await
+        payments::handlers::charge::handle(&f.payments(), &f.cards(), &f.bank(), &results, event)
+            .await
     }
 
     /// The orders service's payment results consumer on `event`.

@@ -23,6 +23,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use orders::OrderStore;
+use payments::card::CardVault;
 use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
 use receipts::store::ReceiptStore;
@@ -137,6 +138,7 @@ pub(crate) struct TestApp {
     pub products: ProductStore,
     pub orders: OrderStore,
     pub payments: PaymentStore,
+    pub cards: CardVault,
     pub bank: SimulatedBank,
     pub receipts: ReceiptStore,
     /// To put messages on the queues as if their producer had.
@@ -240,6 +242,7 @@ impl TestApp {
             products: ProductStore::new(dynamodb.clone(), &refs["ProductsTable"]),
             orders: OrderStore::new(dynamodb.clone(), &refs["OrdersTable"]),
             payments: PaymentStore::new(dynamodb.clone(), &refs["PaymentsTable"]),
+            cards: CardVault::new(dynamodb.clone(), &refs["CardsTable"]),
             bank: SimulatedBank::new(Table::new(dynamodb.clone(), &refs["PaymentsTable"])),
             receipts: ReceiptStore::new(dynamodb.clone(), &refs["ReceiptsTable"]),
             checkout_queue: FifoQueue::new(sqs.clone(), &refs["CheckoutQueue"]),

@@ -1,5 +1,6 @@
 //! The checkout queue's consumer: see [`payments::handlers::charge`].
 
+use payments::card::CardVault;
 use payments::handlers::charge;
 use payments::{PaymentStore, SimulatedBank};
 use shared::sqs::FifoQueue;
@@ -9,7 +10,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = PaymentStore::from_env(&sdk)?;
+    let vault = CardVault::from_env(&sdk)?;
     let bank = SimulatedBank::new(store.table().clone());
     let results = FifoQueue::from_env(&sdk, "PAYMENT_RESULTS_QUEUE_URL")?;
-    shared::sqs::serve(|event| charge::handle(&store, &bank, &results, event)).await
+    shared::sqs::serve(|event| charge::handle(&store, &vault, &bank, &results, event)).await
 }
