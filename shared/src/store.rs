@@ -13,7 +13,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -190,6 +192,42 @@ impl Table {
             .await
             .map_err(|err| StoreError::from_sdk("DeleteItem", err))?;
         Ok(())
+    }
+
+    /// An `UpdateItem` of the item keyed `pk`, for the caller to finish with its expressions.
+    pub fn update(&self, pk: impl Into<String>) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+    }
+
+    /// Sends `update`, a conditional `UpdateItem`: `Ok(false)` if its condition failed.
+    pub async fn update_if(&self, update: UpdateItemFluentBuilder) -> Result<bool, StoreError> {
+        conditional(
+            "UpdateItem",
+            update.send().await,
+            UpdateItemError::is_conditional_check_failed_exception,
+        )
+    }
+
+    /// Sends `update`, a conditional `UpdateItem`, asking for the item as it is afterwards: the
+    /// item if the update happened, `None` if its condition failed.
+    pub async fn updated(
+        &self,
+        update: UpdateItemFluentBuilder,
+    ) -> Result<Option<Item>, StoreError> {
+        match update.return_values(ReturnValue::AllNew).send().await {
+            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
+        }
     }
 
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the

@@ -97,10 +97,19 @@ impl TestApp {
         seen: &Value,
         card_number: &str,
     ) -> Reply {
+        let card_token = self.hold_card(token, card_number).await;
+        self.check_out_with(token, seen, &card_token).await
+    }
+
+    /// Checks out the order `seen` at the version it was seen at, naming `card_token`.
+    pub(crate) async fn check_out_with(
+        &self,
+        token: &str,
+        seen: &Value,
+        card_token: &str,
+    ) -> Reply {
         let body = json!({
-            "order_id": seen["id"],
-            "version": seen["version"],
-            "card_token": self.hold_card(token, card_number).await,
+            "order_id": seen["id"], "version": seen["version"], "card_token": card_token,
         });
         let request = with_json(event("order-checkout"), &body);
         self.checkout(self.authorized(request, Some(token)).await)

@@ -2,10 +2,13 @@
 //! for its receipt. Consumers are driven with real messages taken from moto's queues.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use payments::card::Card;
+use payments::gateway::{Charge, ChargeRequest, PaymentGateway};
 use serde_json::{Value, json};
 use shared::messages::{
     CheckoutRequested, OrderStatus, OrderView, PaymentOutcome, PaymentSettled, ReceiptRequested,
 };
+use shared::money::Money;
 use shared::sqs::{SqsBatchResponse, SqsEvent};
 
 use crate::support::TestApp;
@@ -27,6 +30,40 @@ impl TestApp {
             .answer_for(&format!("order-{order_id}"))
             .await
             .unwrap()
+    }
+
+    /// A checkout of `ada`'s with an approved card whose first delivery reached the bank, then
+    /// died: the order's id, the checkout message (taken off the queue), the card and the bank's
+    /// answer.
+    async fn reached_the_bank(&self) -> (String, CheckoutRequested, Card, Charge) {
+        let (id, _) = self.checked_out("ada", APPROVED).await;
+        let message: CheckoutRequested = {
+            let queued = self.drain("CheckoutQueue").await;
+            serde_json::from_str(queued[0].body().unwrap()).unwrap()
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let card = self
+            .cards
+            .claim(&message.card_token, &message.owner, &id, now)
+            .await
+            .unwrap()
+            .expect("the card is held until it is charged");
+        let answer = self
+            .bank
+            .charge(ChargeRequest {
+                idempotency_key: &format!("order-{id}"),
+                amount: Money::new(message.amount, message.currency),
+                card: &card,
+            })
+            .await
+            .unwrap();
+        (id, message, card, answer)
+    }
+
+    /// How many cards the payments service holds.
+    async fn cards_held(&self) -> i32 {
+        let scan = self.dynamodb.scan().table_name(self.table("CardsTable"));
+        scan.send().await.unwrap().count()
     }
 
     /// Every bank ledger entry: one per charge the bank answered.
@@ -123,14 +160,7 @@ async fn an_approved_card_ends_paid_with_one_charge_and_one_receipt_request() {
             .items()
     );
     assert!(!everything.contains("42424242"), "{everything}");
-    let cards = app
-        .dynamodb
-        .scan()
-        .table_name(app.table("CardsTable"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cards.count(), 0, "the card is erased once charged");
+    assert_eq!(app.cards_held().await, 0, "the card is erased once charged");
 }
 
 #[tokio::test]
@@ -144,14 +174,7 @@ async fn refused_cards_end_payment_failed_with_no_charge_and_no_receipt() {
         app.settle_payments().await;
         let order = app.order(&id).await;
         assert_eq!(order.status(), OrderStatus::PaymentFailed, "{card}");
-        let held = app
-            .dynamodb
-            .scan()
-            .table_name(app.table("CardsTable"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(held.count(), 0, "a declined card is erased too");
+        assert_eq!(app.cards_held().await, 0, "a declined card is erased too");
         assert_eq!(
             OrderView::from(&order).payment_failure.as_deref(),
             Some(reason)
@@ -216,33 +239,7 @@ async fn duplicate_deliveries_charge_settle_and_request_a_receipt_once() {
 #[tokio::test]
 async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once() {
     let app = &TestApp::spawn().await;
-    let (id, _) = app.checked_out("ada", APPROVED).await;
-    let message: CheckoutRequested = {
-        let queued = app.drain("CheckoutQueue").await;
-        serde_json::from_str(queued[0].body().unwrap()).unwrap()
-    };
-    // An earlier attempt got as far as the bank, then died.
-    use payments::gateway::PaymentGateway;
-    let card = app
-        .cards
-        .claim(
-            &message.card_token,
-            &message.owner,
-            id.as_str(),
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .unwrap()
-        .expect("the card is held until it is charged");
-    let first = app
-        .bank
-        .charge(payments::gateway::ChargeRequest {
-            idempotency_key: &format!("order-{id}"),
-            amount: shared::money::Money::new(message.amount, message.currency),
-            card: &card,
-        })
-        .await
-        .unwrap();
+    let (id, message, _, first) = app.reached_the_bank().await;
     app.checkout_queue
         .send(&message, &format!("{id}-retry"), &format!("{id}-retry"))
         .await
@@ -365,61 +362,31 @@ async fn a_held_card_pays_once_for_its_owner_and_lapses() {
     let ada = app.given_session("ada", shared::auth::Role::Customer).await;
     let token: shared::ids::CardToken = app.hold_card(&ada, APPROVED).await.parse().unwrap();
     let now = time::OffsetDateTime::now_utc();
-    let (ada_name, bob) = ("ada".parse().unwrap(), "bob".parse().unwrap());
-    assert!(
-        app.cards
-            .claim(&token, &bob, "x-1", now)
-            .await
-            .unwrap()
-            .is_none()
-    );
     let lapsed = now + payments::card::HELD_FOR + time::Duration::seconds(1);
+    // Whether `who`, at `when`, may have the card for the payment `payment`.
+    let claims = |who: &'static str, payment: &'static str, when| {
+        let token = token.clone();
+        async move {
+            let who = who.parse().unwrap();
+            let card = app.cards.claim(&token, &who, payment, when).await.unwrap();
+            card.is_some_and(|card| card.last4() == "4242")
+        }
+    };
+    assert!(!claims("bob", "x-1", now).await, "someone else's");
+    assert!(!claims("ada", "x-1", lapsed).await, "lapsed");
+    assert!(claims("ada", "x-1", now).await);
     assert!(
-        app.cards
-            .claim(&token, &ada_name, "x-1", lapsed)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let claimed = app
-        .cards
-        .claim(&token, &ada_name, "x-1", now)
-        .await
-        .unwrap();
-    assert_eq!(claimed.unwrap().last4(), "4242");
-    assert!(
-        app.cards
-            .claim(&token, &ada_name, "x-1", now)
-            .await
-            .unwrap()
-            .is_some(),
+        claims("ada", "x-1", now).await,
         "the same payment finds it again"
     );
-    assert!(
-        app.cards
-            .claim(&token, &ada_name, "y-1", now)
-            .await
-            .unwrap()
-            .is_none(),
-        "another payment does not"
-    );
+    assert!(!claims("ada", "y-1", now).await, "another payment does not");
     app.cards.forget(&token, "y-1").await.unwrap();
     assert!(
-        app.cards
-            .claim(&token, &ada_name, "x-1", now)
-            .await
-            .unwrap()
-            .is_some(),
-        "only the payment that claimed it erases it"
+        claims("ada", "x-1", now).await,
+        "only its payment erases it"
     );
     app.cards.forget(&token, "x-1").await.unwrap();
-    assert!(
-        app.cards
-            .claim(&token, &ada_name, "x-1", now)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!claims("ada", "x-1", now).await, "erased");
 }
 
 /// Someone else's token declines their own payment and leaves the owner's card alone.
@@ -430,11 +397,7 @@ async fn a_token_used_by_someone_else_declines_and_leaves_the_card_alone() {
     let bob = app.given_session("bob", shared::auth::Role::Customer).await;
     app.add(&bob, crate::orders::MUG, 1).await.assert(200, "");
     let order = app.open_order(&bob).await.body;
-    let body = json!({
-        "order_id": order["id"], "version": order["version"], "card_token": ada_card,
-    });
-    let request = crate::support::with_json(crate::support::event("order-checkout"), &body);
-    app.checkout(app.authorized(request, Some(&bob)).await)
+    app.check_out_with(&bob, &order, &ada_card)
         .await
         .assert(202, "");
     app.settle_payments().await;
@@ -444,11 +407,7 @@ async fn a_token_used_by_someone_else_declines_and_leaves_the_card_alone() {
     // Ada's card is still hers to pay with.
     app.add(&ada, crate::orders::MUG, 1).await.assert(200, "");
     let mine = app.open_order(&ada).await.body;
-    let body = json!({
-        "order_id": mine["id"], "version": mine["version"], "card_token": ada_card,
-    });
-    let request = crate::support::with_json(crate::support::event("order-checkout"), &body);
-    app.checkout(app.authorized(request, Some(&ada)).await)
+    app.check_out_with(&ada, &mine, &ada_card)
         .await
         .assert(202, "");
     app.settle_payments().await;
@@ -460,35 +419,15 @@ async fn a_token_used_by_someone_else_declines_and_leaves_the_card_alone() {
 #[tokio::test]
 async fn a_payment_whose_card_went_after_the_bank_answered_keeps_the_banks_answer() {
     let app = &TestApp::spawn().await;
-    let (id, _) = app.checked_out("ada", APPROVED).await;
-    let message: CheckoutRequested = {
-        let queued = app.drain("CheckoutQueue").await;
-        serde_json::from_str(queued[0].body().unwrap()).unwrap()
-    };
-    let now = time::OffsetDateTime::now_utc();
-    let card = app
-        .cards
-        .claim(&message.card_token, &message.owner, &id, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let (id, message, card, _) = app.reached_the_bank().await;
     app.payments
         .begin(
             &message.order_id,
             message.attempt,
             shared::money::Money::new(message.amount, message.currency),
             card.last4().to_owned(),
-            now,
+            time::OffsetDateTime::now_utc(),
         )
-        .await
-        .unwrap();
-    use payments::gateway::PaymentGateway;
-    app.bank
-        .charge(payments::gateway::ChargeRequest {
-            idempotency_key: &format!("order-{id}"),
-            amount: shared::money::Money::new(message.amount, message.currency),
-            card: &card,
-        })
         .await
         .unwrap();
     app.cards.forget(&message.card_token, &id).await.unwrap();
@@ -509,12 +448,7 @@ async fn a_checkout_naming_a_card_not_held_fails_without_a_charge() {
     let (app, ada) = crate::orders::shop_with_customer("ada").await;
     app.add(&ada, crate::orders::MUG, 1).await.assert(200, "");
     let order = app.open_order(&ada).await.body;
-    let body = json!({
-        "order_id": order["id"], "version": order["version"],
-        "card_token": "card_0123456789abcdef0123456789abcdef",
-    });
-    let request = crate::support::with_json(crate::support::event("order-checkout"), &body);
-    app.checkout(app.authorized(request, Some(&ada)).await)
+    app.check_out_with(&ada, &order, "card_0123456789abcdef0123456789abcdef")
         .await
         .assert(202, "");
     app.settle_payments().await;
@@ -525,4 +459,32 @@ async fn a_checkout_naming_a_card_not_held_fails_without_a_charge() {
         shared::messages::DeclineReason::CardNotHeld.explain()
     );
     assert!(app.ledger_entries().await.is_empty(), "nothing charged");
+}
+
+/// A checkout message the earlier version queued, card and all, is still charged after the
+/// upgrade (and its card goes with the message).
+#[tokio::test]
+async fn a_checkout_queued_by_the_earlier_version_is_still_charged() {
+    let app = &TestApp::spawn().await;
+    let (id, _) = app.checked_out("ada", APPROVED).await;
+    let message: CheckoutRequested = {
+        let queued = app.drain("CheckoutQueue").await;
+        serde_json::from_str(queued[0].body().unwrap()).unwrap()
+    };
+    let earlier = json!({
+        "order_id": id, "owner": "ada", "email": "ada@example.com",
+        "amount": message.amount, "currency": message.currency,
+        "card": {
+            "number": "4242424242424242", "expiry_month": 12, "expiry_year": 2030,
+            "holder": "Ada Lovelace",
+        },
+        "requested_at": "2026-11-22T10:00:00Z",
+    });
+    app.checkout_queue
+        .send(&earlier, "earlier", "earlier")
+        .await
+        .unwrap();
+    app.settle_payments().await;
+    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
+    assert_eq!(app.ledger_entries().await.len(), 1);
 }

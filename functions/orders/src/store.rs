@@ -11,7 +11,6 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
@@ -179,24 +178,15 @@ impl OrderStore {
         };
         let result = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(order_key(id)))
+            .update(order_key(id))
             .update_expression("SET payment_requested = :yes")
             .condition_expression(format!("#status = :pending AND {this_attempt}"))
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#attempt", "attempt")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
-            .expression_attribute_values(":attempt", n(i64::from(attempt.0)))
-            .send()
-            .await;
-        if !conditional(
-            "UpdateItem",
-            result,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )? {
+            .expression_attribute_values(":attempt", n(i64::from(attempt.0)));
+        if !self.table.update_if(result).await? {
             tracing::info!(order_id = %id, "the order moved on before its payment was marked requested");
         }
         Ok(())
@@ -211,10 +201,7 @@ impl OrderStore {
     /// true, so they cannot conflict with a change to the order.
     async fn set_flag(&self, id: &OrderId, flag: &str) -> Result<(), StoreError> {
         self.table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(order_key(id)))
+            .update(order_key(id))
             .update_expression("SET #flag = :yes")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#flag", flag)

@@ -10,8 +10,6 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValue;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 use shared::http::{ApiError, FieldErrors};
@@ -231,12 +229,9 @@ impl CardVault {
         payment: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Card>, StoreError> {
-        let claimed = self
+        let claim = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(card_key(token)))
+            .update(card_key(token))
             .update_expression("SET claimed_by = :payment")
             .condition_expression(
                 "#owner = :owner AND expires_at > :now \
@@ -245,24 +240,11 @@ impl CardVault {
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":owner", s(owner.as_str()))
             .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .expression_attribute_values(":payment", s(payment))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match claimed {
-            Ok(output) => {
-                let held: Held = from_item(output.attributes.unwrap_or_default())?;
-                Ok(Some(held.card))
-            }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
-        }
+            .expression_attribute_values(":payment", s(payment));
+        let Some(item) = self.table.updated(claim).await? else {
+            return Ok(None);
+        };
+        Ok(Some(from_item::<Held>(item)?.card))
     }
 
     /// Erases the card `token` names, if the payment attempt `payment` claimed it: that

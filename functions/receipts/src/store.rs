@@ -87,10 +87,7 @@ impl ReceiptStore {
         // The claim lapsed: take it over, unless another delivery just did.
         let result = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(&pk))
+            .update(&pk)
             .update_expression("SET claimed_at = :now")
             .condition_expression("#status = :sending AND claimed_at = :claimed")
             .expression_attribute_names("#status", "status")

@@ -12,11 +12,10 @@
 //! Sessions have no `kind` and stay out of it.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
-use shared::store::{Listed, StoreError, Table, conditional, s, to_item};
+use shared::store::{Listed, StoreError, Table, s, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, User, Username};
@@ -170,21 +169,12 @@ impl UserStore {
     pub async fn set_role(&self, username: &Username, role: Role) -> Result<bool, StoreError> {
         let result = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(user_pk(username)))
+            .update(user_pk(username))
             .update_expression("SET #role = :role")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#role", "role")
-            .expression_attribute_values(":role", s(role.as_str()))
-            .send()
-            .await;
-        conditional(
-            "UpdateItem",
-            result,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )
+            .expression_attribute_values(":role", s(role.as_str()));
+        self.table.update_if(result).await
     }
 }
 

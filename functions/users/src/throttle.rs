@@ -26,14 +26,13 @@ use std::time::Duration;
 
 use crate::keys::KeysError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 use shared::error::ErrorCode;
 use shared::http::ApiError;
-use shared::store::{Item, StoreError, Table, conditional, from_item, n, s, to_item};
+use shared::store::{Item, StoreError, Table, conditional, from_item, n, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::Username;
@@ -467,21 +466,12 @@ impl Limiter {
         let not_before = now + wait;
         let result = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(key))
+            .update(key)
             .update_expression("SET not_before = :until, expires_at = :expires")
             .condition_expression("attribute_not_exists(not_before) OR not_before < :until")
             .expression_attribute_values(":until", n(not_before.unix_timestamp()))
-            .expression_attribute_values(":expires", n((not_before + WINDOW).unix_timestamp()))
-            .send()
-            .await;
-        conditional(
-            "UpdateItem",
-            result,
-            UpdateItemError::is_conditional_check_failed_exception,
-        )?;
+            .expression_attribute_values(":expires", n((not_before + WINDOW).unix_timestamp()));
+        self.table.update_if(result).await?;
         Ok(())
     }
 
@@ -492,30 +482,14 @@ impl Limiter {
         key: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Strikes>, StoreError> {
-        let counted = self
+        let count = self
             .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", s(key))
+            .update(key)
             .update_expression("ADD failures :one")
             .condition_expression("expires_at > :now")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match counted {
-            Ok(output) => Ok(Some(from_item(output.attributes.unwrap_or_default())?)),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
-        }
+            .expression_attribute_values(":now", n(now.unix_timestamp()));
+        self.table.updated(count).await?.map(from_item).transpose()
     }
 
     /// `next` under `key`, on condition that the item is still `current`.
