@@ -247,6 +247,11 @@ async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once(
     app.settle_payments().await;
     assert_eq!(app.charge_of(&id).await.unwrap(), first);
     assert_eq!(app.ledger_entries().await.len(), 1);
+    assert_eq!(
+        app.drain("ReceiptsQueue").await.len(),
+        1,
+        "one receipt asked for"
+    );
     assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
 }
 
@@ -439,6 +444,11 @@ async fn a_payment_whose_card_went_after_the_bank_answered_keeps_the_banks_answe
     app.settle_payments().await;
     assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
     assert_eq!(app.ledger_entries().await.len(), 1);
+    assert_eq!(
+        app.drain("ReceiptsQueue").await.len(),
+        1,
+        "one receipt asked for"
+    );
 }
 
 /// A checkout naming a card the payments service does not hold (lapsed, or never the
@@ -487,4 +497,9 @@ async fn a_checkout_queued_by_the_earlier_version_is_still_charged() {
     app.settle_payments().await;
     assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
     assert_eq!(app.ledger_entries().await.len(), 1);
+    assert_eq!(
+        app.drain("ReceiptsQueue").await.len(),
+        1,
+        "one receipt asked for"
+    );
 }
