@@ -92,7 +92,7 @@ impl OrderId {
     }
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        (raw.len() == 32 && raw.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')))
+        is_hex32(raw)
             .then(|| Self(raw.to_owned()))
             .ok_or_else(|| "is not an order id (32 lower-case hex digits)".to_owned())
     }
@@ -115,9 +115,7 @@ impl CardToken {
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         raw.strip_prefix("card_")
-            .filter(|hex| {
-                hex.len() == 32 && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
-            })
+            .filter(|hex| is_hex32(hex))
             .map(|_| Self(raw.to_owned()))
             .ok_or_else(|| "is not a card token (card_ and 32 lower-case hex digits)".to_owned())
     }
@@ -125,6 +123,11 @@ impl CardToken {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// 32 lower-case hex digits: a UUID without hyphens, as the shop mints its ids.
+fn is_hex32(raw: &str) -> bool {
+    raw.len() == 32 && raw.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
 }
 
 /// `Display`, `AsRef<str>`, comparison with strings, and the `serde` conversions through `parse`, the

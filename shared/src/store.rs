@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -228,6 +228,24 @@ impl Table {
             }
             Err(err) => Err(StoreError::from_sdk("UpdateItem", err)),
         }
+    }
+
+    /// A `Put` of `item` for a `TransactWriteItems`, on `condition` (whose `:value` placeholders
+    /// `values` fills): the transaction is cancelled unless it holds.
+    pub fn transact_put(
+        &self,
+        item: Item,
+        condition: &str,
+        values: Item,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the

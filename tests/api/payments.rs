@@ -37,10 +37,7 @@ impl TestApp {
     /// answer.
     async fn reached_the_bank(&self) -> (String, CheckoutRequested, Card, Charge) {
         let (id, _) = self.checked_out("ada", APPROVED).await;
-        let message: CheckoutRequested = {
-            let queued = self.drain("CheckoutQueue").await;
-            serde_json::from_str(queued[0].body().unwrap()).unwrap()
-        };
+        let message = self.take_checkout_message().await;
         let now = time::OffsetDateTime::now_utc();
         let card = self
             .cards
@@ -58,6 +55,23 @@ impl TestApp {
             .await
             .unwrap();
         (id, message, card, answer)
+    }
+
+    /// Order `id` is paid, charged once, and has one receipt asked for.
+    async fn assert_paid_once(&self, id: &str) {
+        assert_eq!(self.order(id).await.status(), OrderStatus::Paid);
+        assert_eq!(self.ledger_entries().await.len(), 1);
+        assert_eq!(
+            self.drain("ReceiptsQueue").await.len(),
+            1,
+            "one receipt asked for"
+        );
+    }
+
+    /// The checkout message waiting on the checkout queue (taken off it).
+    async fn take_checkout_message(&self) -> CheckoutRequested {
+        let queued = self.drain("CheckoutQueue").await;
+        serde_json::from_str(queued[0].body().unwrap()).unwrap()
     }
 
     /// How many cards the payments service holds.
@@ -246,13 +260,7 @@ async fn a_retry_after_the_bank_charged_but_before_it_was_recorded_charges_once(
         .unwrap();
     app.settle_payments().await;
     assert_eq!(app.charge_of(&id).await.unwrap(), first);
-    assert_eq!(app.ledger_entries().await.len(), 1);
-    assert_eq!(
-        app.drain("ReceiptsQueue").await.len(),
-        1,
-        "one receipt asked for"
-    );
-    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
+    app.assert_paid_once(&id).await;
 }
 
 #[tokio::test]
@@ -442,13 +450,7 @@ async fn a_payment_whose_card_went_after_the_bank_answered_keeps_the_banks_answe
         .await
         .unwrap();
     app.settle_payments().await;
-    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
-    assert_eq!(app.ledger_entries().await.len(), 1);
-    assert_eq!(
-        app.drain("ReceiptsQueue").await.len(),
-        1,
-        "one receipt asked for"
-    );
+    app.assert_paid_once(&id).await;
 }
 
 /// A checkout naming a card the payments service does not hold (lapsed, or never the
@@ -477,10 +479,7 @@ async fn a_checkout_naming_a_card_not_held_fails_without_a_charge() {
 async fn a_checkout_queued_by_the_earlier_version_is_still_charged() {
     let app = &TestApp::spawn().await;
     let (id, _) = app.checked_out("ada", APPROVED).await;
-    let message: CheckoutRequested = {
-        let queued = app.drain("CheckoutQueue").await;
-        serde_json::from_str(queued[0].body().unwrap()).unwrap()
-    };
+    let message = app.take_checkout_message().await;
     let earlier = json!({
         "order_id": id, "owner": "ada", "email": "ada@example.com",
         "amount": message.amount, "currency": message.currency,
@@ -495,11 +494,5 @@ async fn a_checkout_queued_by_the_earlier_version_is_still_charged() {
         .await
         .unwrap();
     app.settle_payments().await;
-    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
-    assert_eq!(app.ledger_entries().await.len(), 1);
-    assert_eq!(
-        app.drain("ReceiptsQueue").await.len(),
-        1,
-        "one receipt asked for"
-    );
+    app.assert_paid_once(&id).await;
 }

@@ -11,7 +11,7 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 use shared::ids::{OrderId, Username};
@@ -94,33 +94,29 @@ impl OrderStore {
         order: &Order,
         replacing: Option<&OrderId>,
     ) -> Result<bool, StoreError> {
-        let put_order = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(order_item(order)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
+        let put_order =
+            self.table
+                .transact_put(order_item(order)?, "attribute_not_exists(pk)", Item::new())?;
         let cart = Cart {
             order_id: order.id.clone(),
         };
-        let mut put_cart = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(to_item(&cart_key(&order.owner), &cart)?));
-        put_cart = match replacing {
-            None => put_cart.condition_expression("attribute_not_exists(pk)"),
-            Some(previous) => put_cart
-                .condition_expression("order_id = :previous")
-                .expression_attribute_values(":previous", s(previous.as_str())),
+        let cart = to_item(&cart_key(&order.owner), &cart)?;
+        let put_cart = match replacing {
+            None => self
+                .table
+                .transact_put(cart, "attribute_not_exists(pk)", Item::new())?,
+            Some(previous) => self.table.transact_put(
+                cart,
+                "order_id = :previous",
+                Item::from([(":previous".to_owned(), s(previous.as_str()))]),
+            )?,
         };
-        let put_cart = put_cart
-            .build()
-            .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
         let result = self
             .table
             .client()
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put_order).build())
-            .transact_items(TransactWriteItem::builder().put(put_cart).build())
+            .transact_items(put_order)
+            .transact_items(put_cart)
             .send()
             .await;
         conditional(

@@ -6,15 +6,15 @@
 use std::future::Future;
 
 use shared::messages::DeclineReason;
+use shared::money::Money;
 
 use crate::card::Card;
-use shared::money::Money;
 
 /// One charge, as sent to the provider.
 #[derive(Debug, Clone, Copy)]
 pub struct ChargeRequest<'a> {
-    /// Fixed per payment attempt: a provider that sees a key again must answer as it did the first time,
-    /// without charging again.
+    /// Fixed per payment attempt: a provider that sees a key again must answer as it did the
+    /// first time, without charging again.
     pub idempotency_key: &'a str,
     pub amount: Money,
     pub card: &'a Card,

@@ -9,7 +9,6 @@
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
-
 use shared::ids::OrderId;
 use shared::messages::{Attempt, DeclineReason, PaymentOutcome};
 use shared::money::{Currency, Money};

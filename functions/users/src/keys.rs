@@ -69,12 +69,12 @@ impl SigningKeys {
     /// The secret named by `TOKEN_SECRET_ARN`, with `TOKEN_TTL_SECONDS` for new tokens; with its
     /// previous version too if `with_previous` (the authorizer's case).
     pub async fn from_env(
-        sdk: &shared::aws::SdkConfig,
+        client: &aws_sdk_secretsmanager::Client,
         with_previous: bool,
     ) -> Result<Self, KeysError> {
         let secret_id = config::required("TOKEN_SECRET_ARN")?;
         let ttl = TokenKeys::ttl_from_env()?;
-        Self::load(secrets_client(sdk), secret_id, ttl, with_previous).await
+        Self::load(client.clone(), secret_id, ttl, with_previous).await
     }
 
     /// Reads `secret_id`: its current version, and its previous one if `with_previous`.
@@ -195,19 +195,39 @@ pub(crate) async fn current_value(
     client: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<String, KeysError> {
-    let output = client
+    read_version(client, secret_id, "AWSCURRENT")
+        .await?
+        .and_then(|output| output.secret_string)
+        .ok_or_else(|| KeysError::Unavailable(format!("{secret_id} has no current text")))
+}
+
+/// The version of `secret_id` with `stage`, or `None` if no version has it (the current version
+/// always exists: its absence is an error).
+async fn read_version(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    stage: &str,
+) -> Result<Option<GetSecretValueOutput>, KeysError> {
+    let result = client
         .get_secret_value()
         .secret_id(secret_id)
+        .version_stage(stage)
         .send()
-        .await
-        .map_err(|err| {
-            KeysError::Unavailable(
-                aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
-            )
-        })?;
-    output
-        .secret_string
-        .ok_or_else(|| KeysError::Unavailable(format!("{secret_id} holds no text")))
+        .await;
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception())
+                && stage != "AWSCURRENT" =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(KeysError::Unavailable(
+            aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
+        )),
+    }
 }
 
 impl Source {
@@ -240,27 +260,7 @@ impl Source {
 
     /// The version with `stage`, or `None` if no version has it.
     async fn version(&self, stage: &str) -> Result<Option<GetSecretValueOutput>, KeysError> {
-        let result = self
-            .client
-            .get_secret_value()
-            .secret_id(&self.secret_id)
-            .version_stage(stage)
-            .send()
-            .await;
-        match result {
-            Ok(output) => Ok(Some(output)),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception())
-                    && stage != "AWSCURRENT" =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(KeysError::Unavailable(
-                aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string(),
-            )),
-        }
+        read_version(&self.client, &self.secret_id, stage).await
     }
 }
 

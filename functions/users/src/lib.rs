@@ -24,33 +24,34 @@ pub use token::TokenKeys;
 /// The cold start every users function shares: JSON logs, then the users table from the
 /// environment. A missing setting fails here, naming the variable, before any request.
 pub async fn init() -> Result<UserStore, shared::config::ConfigError> {
-    shared::telemetry::init();
-    UserStore::from_env(&shared::aws::sdk_config().await)
+    Ok(init_store().await?.1)
 }
 
-/// The log-in function's cold start: [`init_with_keys`] without the previous key, and the key
-/// CloudFront proves itself with ([`throttle::EdgeKey`]).
+/// The log-in function's cold start: [`init`], the signing secret's current version (log-in only
+/// signs), and the key CloudFront proves itself with ([`throttle::EdgeKey`]), both read from
+/// Secrets Manager with one client, at once.
 pub async fn init_login() -> Result<(UserStore, SigningKeys, throttle::EdgeKey), keys::KeysError> {
-    shared::telemetry::init();
-    let sdk = shared::aws::sdk_config().await;
-    let store = UserStore::from_env(&sdk)?;
+    let (sdk, store) = init_store().await?;
+    let secrets = keys::secrets_client(&sdk);
     let (keys, edge) = tokio::try_join!(
-        SigningKeys::from_env(&sdk, false),
-        throttle::EdgeKey::from_env(&sdk)
+        SigningKeys::from_env(&secrets, false),
+        throttle::EdgeKey::from_env(&secrets)
     )?;
     Ok((store, keys, edge))
 }
 
-/// The cold start of the two functions that sign or verify tokens: [`init`], and the signing
-/// secret read from Secrets Manager.
-/// `with_previous`: the previous version of the secret too, to verify tokens signed before a
-/// rotation (the authorizer; log-in only signs).
-pub async fn init_with_keys(
-    with_previous: bool,
-) -> Result<(UserStore, SigningKeys), keys::KeysError> {
+/// The authorizer's cold start: [`init`], and the signing secret's current and previous
+/// versions, to verify tokens signed before a rotation.
+pub async fn init_authorizer() -> Result<(UserStore, SigningKeys), keys::KeysError> {
+    let (sdk, store) = init_store().await?;
+    let keys = SigningKeys::from_env(&keys::secrets_client(&sdk), true).await?;
+    Ok((store, keys))
+}
+
+/// JSON logs, the SDK's configuration and the users table.
+async fn init_store() -> Result<(shared::aws::SdkConfig, UserStore), shared::config::ConfigError> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = UserStore::from_env(&sdk)?;
-    let keys = SigningKeys::from_env(&sdk, with_previous).await?;
-    Ok((store, keys))
+    Ok((sdk, store))
 }

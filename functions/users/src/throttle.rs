@@ -24,9 +24,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::keys::KeysError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
@@ -36,6 +35,7 @@ use shared::store::{Item, StoreError, Table, conditional, from_item, n, to_item}
 use time::OffsetDateTime;
 
 use crate::domain::Username;
+use crate::keys::KeysError;
 
 /// How long a count of failures is kept after the wait its last failure started.
 pub(crate) const WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -124,10 +124,10 @@ impl Strikes {
 }
 
 /// The key CloudFront adds to every request it passes to the API (the `x-shop-edge-key` origin
-/// header; the secret `EDGE_KEY_SECRET_ARN` names here). Behind CloudFront, API Gateway's `sourceIp` is CloudFront's edge
-/// server, so CloudFront passes the viewer's address on in `x-shop-viewer-address`; that header
-/// is believed only on a request carrying this key, which callers of the API's own URL do not
-/// know.
+/// header; the secret `EDGE_KEY_SECRET_ARN` names here). Behind CloudFront, API Gateway's
+/// `sourceIp` is CloudFront's edge server, so CloudFront passes the viewer's address on in
+/// `x-shop-viewer-address`; that header is believed only on a request carrying this key, which
+/// callers of the API's own URL do not know.
 #[derive(Clone)]
 pub struct EdgeKey(String);
 
@@ -139,10 +139,9 @@ impl EdgeKey {
     /// The key in the secret named by `EDGE_KEY_SECRET_ARN`, read once at start-up. (After the
     /// secret is rotated and CloudFront redeployed, new instances read the new key; old ones
     /// count CloudFront's requests by the edge server's address until they are replaced.)
-    pub async fn from_env(sdk: &shared::aws::SdkConfig) -> Result<Self, KeysError> {
+    pub async fn from_env(client: &aws_sdk_secretsmanager::Client) -> Result<Self, KeysError> {
         let secret_id = shared::config::required("EDGE_KEY_SECRET_ARN")?;
-        let key = crate::keys::current_value(&crate::keys::secrets_client(sdk), &secret_id).await?;
-        Ok(Self(key))
+        Ok(Self(crate::keys::current_value(client, &secret_id).await?))
     }
 
     /// Whether `request` came through CloudFront. (Compared in constant time, though a remote
@@ -430,34 +429,32 @@ impl Limiter {
     /// wait it starts only ever grows.
     pub async fn failed(&self, attempt: Attempt, now: OffsetDateTime) -> Result<(), StoreError> {
         let key = attempt.keys.client;
-        let mut counted = None;
-        for _ in 0..2 {
-            if let Some(strikes) = self.count_one_more(&key, now).await? {
-                counted = Some(strikes);
-                break;
+        let strikes = match self.count_one_more(&key, now).await? {
+            Some(strikes) => strikes,
+            None => {
+                // No count, or one that has lapsed: this failure starts a new one, unless a
+                // concurrent failure just did (then count on top of it).
+                let first = Strikes::after_attempt(None, CLIENT, now)
+                    .unwrap_or_else(|_| unreachable!("a first failure never waits"));
+                let started = self
+                    .table
+                    .put_when(
+                        to_item(&key, &first)?,
+                        "attribute_not_exists(pk) OR expires_at <= :now",
+                        &[],
+                        Item::from([(":now".to_owned(), n(now.unix_timestamp()))]),
+                    )
+                    .await?;
+                if started {
+                    return Ok(());
+                }
+                self.count_one_more(&key, now).await?.ok_or_else(|| {
+                    StoreError::corrupt(
+                        "count a failed log-in",
+                        "the count neither increments nor starts",
+                    )
+                })?
             }
-            // No count, or one that has lapsed: this failure starts a new one, unless a
-            // concurrent failure just did (then count on top of it).
-            let first = Strikes::after_attempt(None, CLIENT, now)
-                .unwrap_or_else(|_| unreachable!("a first failure never waits"));
-            let started = self
-                .table
-                .put_when(
-                    to_item(&key, &first)?,
-                    "attribute_not_exists(pk) OR expires_at <= :now",
-                    &[],
-                    Item::from([(":now".to_owned(), n(now.unix_timestamp()))]),
-                )
-                .await?;
-            if started {
-                return Ok(());
-            }
-        }
-        let Some(strikes) = counted else {
-            return Err(StoreError::corrupt(
-                "count a failed log-in",
-                "the count neither increments nor starts",
-            ));
         };
         let wait = CLIENT.wait_after(strikes.failures);
         if wait.is_zero() {
@@ -499,22 +496,20 @@ impl Limiter {
         current: Option<&Strikes>,
         next: &Strikes,
     ) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(to_item(key, next)?));
-        let put = match current {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(seen) => put
-                .condition_expression("failures = :failures AND expires_at = :expires")
-                .set_expression_attribute_values(Some(Item::from([
+        let item = to_item(key, next)?;
+        match current {
+            None => self
+                .table
+                .transact_put(item, "attribute_not_exists(pk)", Item::new()),
+            Some(seen) => self.table.transact_put(
+                item,
+                "failures = :failures AND expires_at = :expires",
+                Item::from([
                     (":failures".to_owned(), n(i64::from(seen.failures))),
                     (":expires".to_owned(), n(seen.expires_at.unix_timestamp())),
-                ]))),
-        };
-        let put = put
-            .build()
-            .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
+                ]),
+            ),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use users::handlers::authorizer;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let (store, keys) = users::init_with_keys(true).await?;
+    let (store, keys) = users::init_authorizer().await?;
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async {
             Ok::<_, Infallible>(authorizer::handle(&store, &keys, event.payload).await)
