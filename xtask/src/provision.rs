@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamViewType, TimeToLiveSpecification,
 };
 
 use std::collections::BTreeMap;
@@ -216,6 +216,18 @@ pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<
         .set_attribute_definitions(Some(attributes))
         .set_key_schema(Some(key_schema(&definition.key_schema)?))
         .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+        .set_stream_specification(
+            definition
+                .stream_specification
+                .as_ref()
+                .map(|stream| {
+                    aws_sdk_dynamodb::types::StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
+                        .build()
+                })
+                .transpose()?,
+        )
         .send()
         .await;
     match created {

@@ -358,6 +358,7 @@ mod tests {
             ]),
             routes: Vec::new(),
             queue_triggers: Vec::new(),
+            stream_triggers: Vec::new(),
             policies: Value::Null,
             reserved_concurrency: Value::Null,
             role: Value::Null,

@@ -63,6 +63,7 @@ pub struct Function {
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<Route>,
     pub queue_triggers: Vec<QueueTrigger>,
+    pub stream_triggers: Vec<StreamTrigger>,
     /// `Policies` as written: inline policy documents (the local IAM gate reads them).
     pub policies: Value,
     /// `ReservedConcurrentExecutions` as written (its own, or the globals').
@@ -83,6 +84,25 @@ pub struct QueueTrigger {
     pub reports_failures: bool,
     /// `ScalingConfig.MaximumConcurrency` as written (a number or an intrinsic), if set.
     pub maximum_concurrency: Value,
+}
+
+/// A DynamoDB stream event source mapping: the function consumes a table's stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamTrigger {
+    /// Logical id of the table whose stream it reads (`Stream: !GetAtt <Table>.StreamArn`).
+    pub table: String,
+    /// Lambda's default for streams is 100.
+    pub batch_size: u64,
+    /// `TRIM_HORIZON` (from the oldest record kept) or `LATEST`.
+    pub starting_position: String,
+    /// Whether the function may report the first record that failed (`ReportBatchItemFailures`).
+    pub reports_failures: bool,
+    /// Retries of a failing batch before its records go to `on_failure` (-1: until they expire).
+    pub maximum_retry_attempts: i64,
+    /// The `FilterCriteria` patterns, parsed: a record is delivered if it matches any of them.
+    pub filters: Vec<Value>,
+    /// Logical id of the queue told about records given up on (`DestinationConfig.OnFailure`).
+    pub on_failure: Option<String>,
 }
 
 /// An HTTP API route and the function behind it.
@@ -217,10 +237,18 @@ impl Template {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
+                let stream_triggers = properties["Events"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, event)| event["Type"] == "DynamoDB")
+                    .map(|(name, event)| stream_trigger(id, name, &event["Properties"]))
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(Function {
                     logical_id: id.clone(),
                     binary,
                     queue_triggers,
+                    stream_triggers,
                     memory_size: properties["MemorySize"]
                         .as_u64()
                         .or_else(|| self.globals["Function"]["MemorySize"].as_u64()),
@@ -487,6 +515,42 @@ mod storage;
 mod tests;
 
 pub use storage::{
-    AttributeDefinition, KeyElement, Projection, Queue, Redrive, SecondaryIndex, Table,
-    TableDefinition, TimeToLive,
+    AttributeDefinition, KeyElement, Projection, Queue, Redrive, SecondaryIndex,
+    StreamSpecification, Table, TableDefinition, TimeToLive,
 };
+
+/// The `DynamoDB` event `name` of function `id`, from its `properties`.
+fn stream_trigger(id: &str, name: &str, properties: &Value) -> Result<StreamTrigger> {
+    let table = properties["Stream"]["Fn::GetAtt"]
+        .as_array()
+        .filter(|parts| parts.get(1).and_then(Value::as_str) == Some("StreamArn"))
+        .and_then(|parts| parts[0].as_str())
+        .ok_or_else(|| format!("{id} event {name}: Stream is not !GetAtt <Table>.StreamArn"))?
+        .to_owned();
+    let filters = properties["FilterCriteria"]["Filters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|filter| {
+            let pattern = filter["Pattern"].as_str().unwrap_or_default();
+            serde_json::from_str(pattern)
+                .map_err(|err| format!("{id} event {name}: a filter pattern is not JSON: {err}"))
+        })
+        .collect::<std::result::Result<Vec<Value>, String>>()?;
+    Ok(StreamTrigger {
+        table,
+        batch_size: properties["BatchSize"].as_u64().unwrap_or(100),
+        starting_position: properties["StartingPosition"]
+            .as_str()
+            .ok_or_else(|| format!("{id} event {name} has no StartingPosition"))?
+            .to_owned(),
+        reports_failures: properties["FunctionResponseTypes"]
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures")),
+        maximum_retry_attempts: properties["MaximumRetryAttempts"].as_i64().unwrap_or(-1),
+        filters,
+        on_failure: properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+            .as_str()
+            .map(str::to_owned),
+    })
+}

@@ -18,6 +18,14 @@ pub struct TableDefinition {
     pub global_secondary_indexes: Vec<SecondaryIndex>,
     pub time_to_live_specification: Option<TimeToLive>,
     pub billing_mode: Option<String>,
+    pub stream_specification: Option<StreamSpecification>,
+}
+
+/// What the table's stream carries for each change (`NEW_IMAGE`, `NEW_AND_OLD_IMAGES`, ...).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpecification {
+    pub stream_view_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -11,6 +11,7 @@ Resources:
       BillingMode: PAY_PER_REQUEST
       AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
       KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
   Api:
     Type: AWS::Serverless::HttpApi
     Properties:
@@ -49,6 +50,17 @@ Resources:
             Queue: !GetAtt Work.Arn
             BatchSize: 5
             FunctionResponseTypes: [ReportBatchItemFailures]
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: TRIM_HORIZON
+            FunctionResponseTypes: [ReportBatchItemFailures]
+            MaximumRetryAttempts: 50
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Dead.Arn}}
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "X#"}]}}}}'
 "#;
 
 #[test]
@@ -88,6 +100,31 @@ fn reads_functions_routes_authorizers_and_tables() {
             reports_failures: true,
             maximum_concurrency: Value::Null,
         }]
+    );
+    assert_eq!(
+        open.stream_triggers,
+        vec![StreamTrigger {
+            table: "Table".into(),
+            batch_size: 100,
+            starting_position: "TRIM_HORIZON".into(),
+            reports_failures: true,
+            maximum_retry_attempts: 50,
+            filters: vec![serde_json::json!({
+                "eventName": ["INSERT"],
+                "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "X#"}]}}},
+            })],
+            on_failure: Some("Dead".into()),
+        }]
+    );
+    assert_eq!(
+        template
+            .table("Table")
+            .unwrap()
+            .definition
+            .stream_specification
+            .unwrap()
+            .stream_view_type,
+        "NEW_IMAGE"
     );
     let authorizers = template.authorizers().unwrap();
     assert_eq!(authorizers[0].function, "GateFunction");
