@@ -11,6 +11,7 @@
 //! - [`smoke`]: a customer's journey against a running shop, deployed or local (`scripts/smoke`).
 //! - [`seed`]: loading the seed catalogue (`data/products.json`) into the products table.
 //! - [`storefront`]: `web/` as it is uploaded, its assets named after their content.
+//! - [`streams`]: DynamoDB stream triggers as Lambda runs them: filters, and the event a batch makes.
 //! - [`visitor`]: someone using the shop over HTTP: the tests' customers and the load's shoppers.
 //!
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
@@ -26,6 +27,7 @@ pub mod reconcile;
 pub mod seed;
 pub mod smoke;
 pub mod storefront;
+pub mod streams;
 pub mod template;
 pub mod visitor;
 
