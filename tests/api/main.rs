@@ -37,5 +37,6 @@ mod secrets;
 mod security;
 mod sessions;
 mod smoke;
+mod streams;
 mod support;
 mod users;

@@ -1,10 +1,136 @@
 //! DynamoDB stream event source mappings, as Lambda runs them: which records a trigger's
 //! `FilterCriteria` lets through, and the event a batch of records becomes.
 //!
-//! (Groundwork for the local shop's stream triggers: the poller that reads DynamoDB Local's
-//! stream and invokes the function comes next.)
+//! [`StreamsApi`] reads DynamoDB Local's streams (its `DynamoDBStreams_20120810` API, on its own
+//! port). (Groundwork for the local shop's stream triggers: the poller that invokes the function
+//! comes next.)
 
+use std::net::SocketAddr;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
+use tokio::net::TcpStream;
+
+use crate::Result;
+
+/// Where to start reading a shard.
+#[derive(Debug, Clone)]
+pub enum Position {
+    /// The oldest record the stream keeps.
+    TrimHorizon,
+    /// The record with this sequence number (to read a failed record again).
+    At(String),
+    /// The record after this sequence number (to skip records given up on).
+    After(String),
+}
+
+/// DynamoDB Local's Streams API, called as the AWS SDKs call it: JSON 1.0 with the operation in
+/// `X-Amz-Target`. (DynamoDB Local checks no signature; it reads the credential's key and region,
+/// and the local stack runs it with `-sharedDb`, so any will do.)
+#[derive(Debug, Clone, Copy)]
+pub struct StreamsApi {
+    address: SocketAddr,
+}
+
+impl StreamsApi {
+    /// The API at `endpoint`, DynamoDB Local's URL (`http://127.0.0.1:<port>`).
+    pub fn at(endpoint: &str) -> Result<Self> {
+        let address = endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|err| format!("{endpoint} is not http://<address>:<port>: {err}"))?;
+        Ok(Self { address })
+    }
+
+    /// The ids of the stream's shards.
+    pub async fn shards(&self, stream_arn: &str) -> Result<Vec<String>> {
+        let described = self
+            .call("DescribeStream", json!({ "StreamArn": stream_arn }))
+            .await?;
+        Ok(described["StreamDescription"]["Shards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|shard| shard["ShardId"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// An iterator over `shard` from `position`.
+    pub async fn iterator(
+        &self,
+        stream_arn: &str,
+        shard: &str,
+        position: &Position,
+    ) -> Result<Option<String>> {
+        let mut request = json!({ "StreamArn": stream_arn, "ShardId": shard });
+        match position {
+            Position::TrimHorizon => request["ShardIteratorType"] = json!("TRIM_HORIZON"),
+            Position::At(sequence) => {
+                request["ShardIteratorType"] = json!("AT_SEQUENCE_NUMBER");
+                request["SequenceNumber"] = json!(sequence);
+            }
+            Position::After(sequence) => {
+                request["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
+                request["SequenceNumber"] = json!(sequence);
+            }
+        }
+        let answer = self.call("GetShardIterator", request).await?;
+        Ok(answer["ShardIterator"].as_str().map(str::to_owned))
+    }
+
+    /// The records at `iterator`, and where to read next (`None`: the shard is closed).
+    pub async fn records(&self, iterator: &str) -> Result<(Vec<Value>, Option<String>)> {
+        let answer = self
+            .call(
+                "GetRecords",
+                json!({ "ShardIterator": iterator, "Limit": 1000 }),
+            )
+            .await?;
+        let records = answer["Records"].as_array().cloned().unwrap_or_default();
+        Ok((
+            records,
+            answer["NextShardIterator"].as_str().map(str::to_owned),
+        ))
+    }
+
+    async fn call(&self, operation: &str, body: Value) -> Result<Value> {
+        let stream = TcpStream::connect(self.address).await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri("/")
+            .header("host", self.address.to_string())
+            .header("content-type", "application/x-amz-json-1.0")
+            .header(
+                "x-amz-target",
+                format!("DynamoDBStreams_20120810.{operation}"),
+            )
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=local/20261126/eu-west-1/dynamodb/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .body(Full::new(Bytes::from(body.to_string())))?;
+        let response = sender.send_request(request).await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(answer)
+        } else {
+            Err(format!(
+                "{operation} answered {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            )
+            .into())
+        }
+    }
+}
 
 /// Whether `record` (a stream record as Lambda's event carries it) matches the filter `pattern`,
 /// with the rules Lambda's event filtering applies to the subset the shop uses: every key of the

@@ -1,0 +1,87 @@
+//! DynamoDB Local's streams, read as the local shop's stream triggers will read them: the records
+//! a table's writes leave, and the event Lambda would make of them.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use xtask::streams::{Position, StreamsApi, delivered, lambda_event};
+use xtask::template::Template;
+
+use crate::support::sdk_config;
+
+#[tokio::test]
+async fn a_tables_stream_gives_the_records_a_trigger_delivers() {
+    let template = Template::parse(
+        r"
+Resources:
+  Outbox:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+",
+    )
+    .unwrap();
+    let sdk = sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
+    xtask::provision::create_table(&dynamodb, &template.table("Outbox").unwrap(), &name)
+        .await
+        .unwrap();
+    for pk in ["OUTBOX#a-2", "ORDER#a"] {
+        dynamodb
+            .put_item()
+            .table_name(&name)
+            .item("pk", AttributeValue::S(pk.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let arn = dynamodb
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap()
+        .latest_stream_arn
+        .expect("the table has a stream");
+
+    let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
+    let shards = api.shards(&arn).await.unwrap();
+    assert_eq!(shards.len(), 1);
+    let iterator = api
+        .iterator(&arn, &shards[0], &Position::TrimHorizon)
+        .await
+        .unwrap()
+        .unwrap();
+    let (records, next) = api.records(&iterator).await.unwrap();
+    assert!(next.is_some(), "the shard is open");
+    assert_eq!(records.len(), 2);
+    let event = lambda_event(&records, &arn);
+    let outbox: serde_json::Value = serde_json::from_str(
+        r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"OUTBOX#"}]}}}}"#,
+    )
+    .unwrap();
+    let delivered: Vec<&str> = event["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|record| delivered(std::slice::from_ref(&outbox), record))
+        .map(|record| record["dynamodb"]["NewImage"]["pk"]["S"].as_str().unwrap())
+        .collect();
+    assert_eq!(delivered, ["OUTBOX#a-2"]);
+    assert_eq!(event["Records"][0]["eventSourceARN"], arn.as_str());
+    assert!(event["Records"][0]["dynamodb"]["SequenceNumber"].is_string());
+
+    // A record read again from its sequence number, as a failed batch is.
+    let sequence = records[1]["dynamodb"]["SequenceNumber"].as_str().unwrap();
+    let again = api
+        .iterator(&arn, &shards[0], &Position::At(sequence.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    let (records, _) = api.records(&again).await.unwrap();
+    assert_eq!(records[0]["dynamodb"]["NewImage"]["pk"]["S"], "ORDER#a");
+}
