@@ -85,3 +85,120 @@ Resources:
     let (records, _) = api.records(&again).await.unwrap();
     assert_eq!(records[0]["dynamodb"]["NewImage"]["pk"]["S"], "ORDER#a");
 }
+
+/// Records are delivered in order, the filtered-out ones passed over, a failed record given
+/// again until the trigger's retries run out, and then reported to the on-failure destination.
+#[tokio::test]
+async fn a_trigger_delivers_in_order_retries_failures_and_gives_up_after_its_retries() {
+    let template = Template::parse(
+        r#"
+Resources:
+  Outbox:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Dead:
+    Type: AWS::SQS::Queue
+  RelayFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: relay}}
+    Properties:
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Outbox.StreamArn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 10
+            FunctionResponseTypes: [ReportBatchItemFailures]
+            MaximumRetryAttempts: 2
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Dead.Arn}}
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}'
+"#,
+    )
+    .unwrap();
+    let trigger = template.functions().unwrap()[0].stream_triggers[0].clone();
+    let sdk = sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
+    xtask::provision::create_table(&dynamodb, &template.table("Outbox").unwrap(), &name)
+        .await
+        .unwrap();
+    for pk in ["OUTBOX#1", "ORDER#x", "OUTBOX#poison", "OUTBOX#3"] {
+        dynamodb
+            .put_item()
+            .table_name(&name)
+            .item("pk", AttributeValue::S(pk.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let arn = dynamodb
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap()
+        .latest_stream_arn
+        .unwrap();
+    let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
+
+    // The function fails `OUTBOX#poison` every time, and says so by its sequence number.
+    let seen = std::sync::Mutex::new(Vec::<String>::new());
+    let given_up = std::sync::Mutex::new(Vec::new());
+    let mut cursor = xtask::streams::Cursor::default();
+    let mut passes = Vec::new();
+    for _ in 0..4 {
+        let pass = xtask::streams::deliver_once(
+            api,
+            &arn,
+            &trigger,
+            &mut cursor,
+            |event| {
+                let seen = &seen;
+                async move {
+                    let mut failures = Vec::new();
+                    for record in event["Records"].as_array().unwrap() {
+                        let pk = record["dynamodb"]["Keys"]["pk"]["S"].as_str().unwrap();
+                        seen.lock().unwrap().push(pk.to_owned());
+                        if pk == "OUTBOX#poison" {
+                            let id = &record["dynamodb"]["SequenceNumber"];
+                            failures.push(serde_json::json!({ "itemIdentifier": id }));
+                        }
+                    }
+                    Some(serde_json::json!({ "batchItemFailures": failures }))
+                }
+            },
+            |metadata| {
+                let given_up = &given_up;
+                async move { given_up.lock().unwrap().push(metadata) }
+            },
+        )
+        .await
+        .unwrap();
+        passes.push((pass.batches, pass.failed, pass.given_up));
+    }
+    assert_eq!(passes, [(1, 1, 0), (1, 1, 0), (1, 0, 1), (0, 0, 0)]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "OUTBOX#1",
+            "OUTBOX#poison",
+            "OUTBOX#3", // the first batch; ORDER#x passed over
+            "OUTBOX#poison",
+            "OUTBOX#3", // again from the failed record
+            "OUTBOX#poison",
+            "OUTBOX#3", // the last retry, then given up on
+        ]
+    );
+    let given_up = given_up.into_inner().unwrap();
+    assert_eq!(given_up.len(), 1);
+    assert_eq!(given_up[0]["DDBStreamBatchInfo"]["streamArn"], arn.as_str());
+}

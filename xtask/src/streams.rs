@@ -263,3 +263,136 @@ mod tests {
         );
     }
 }
+
+/// One stream trigger's place in its stream: per shard, where the next read starts, and how
+/// often the batch there has failed.
+#[derive(Debug, Default)]
+pub struct Cursor {
+    shards: std::collections::BTreeMap<String, (Position, i64)>,
+}
+
+/// What one pass over a stream did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Batches the function was given.
+    pub batches: usize,
+    /// Batches it failed (in part or whole), to be given again from the first failed record.
+    pub failed: usize,
+    /// Batches given up on after the trigger's retries: the on-failure destination is told.
+    pub given_up: usize,
+}
+
+/// Delivers what the stream `stream_arn` holds past `cursor` to `invoke`, as Lambda's event
+/// source mapping for `trigger` would: in order, per shard, in batches of the trigger's size,
+/// the records its filters let through (the others are passed over). `invoke` answers the
+/// function's response (`None` if it failed outright). A response naming failed records (by
+/// sequence number) makes the next pass start again at the first of them; after the trigger's
+/// `MaximumRetryAttempts` the batch is given up on and `give_up` is told (the on-failure
+/// destination's metadata).
+pub async fn deliver_once<F, Fut, G, GFut>(
+    api: StreamsApi,
+    stream_arn: &str,
+    trigger: &crate::template::StreamTrigger,
+    cursor: &mut Cursor,
+    invoke: F,
+    give_up: G,
+) -> Result<Pass>
+where
+    F: Fn(Value) -> Fut,
+    Fut: Future<Output = Option<Value>>,
+    G: Fn(Value) -> GFut,
+    GFut: Future<Output = ()>,
+{
+    let mut pass = Pass::default();
+    for shard in api.shards(stream_arn).await? {
+        let (position, failures) = cursor
+            .shards
+            .entry(shard.clone())
+            .or_insert((Position::TrimHorizon, 0))
+            .clone();
+        let Some(iterator) = api.iterator(stream_arn, &shard, &position).await? else {
+            continue;
+        };
+        let (records, _) = api.records(&iterator).await?;
+        let Some(batch) = records
+            .chunks(usize::try_from(trigger.batch_size).unwrap_or(100).max(1))
+            .next()
+        else {
+            continue;
+        };
+        let last = sequence(batch.last());
+        let wanted: Vec<Value> = batch
+            .iter()
+            .filter(|record| delivered(&trigger.filters, record))
+            .cloned()
+            .collect();
+        let first_failed = if wanted.is_empty() {
+            None
+        } else {
+            pass.batches += 1;
+            let response = invoke(lambda_event(&wanted, stream_arn)).await;
+            first_failure(&wanted, response.as_ref(), trigger.reports_failures)
+        };
+        let next = match first_failed {
+            None => (Position::After(last), 0),
+            Some(_)
+                if trigger.maximum_retry_attempts >= 0
+                    && failures >= trigger.maximum_retry_attempts =>
+            {
+                pass.given_up += 1;
+                give_up(json!({
+                    "requestContext": {"condition": "RetryAttemptsExhausted"},
+                    "DDBStreamBatchInfo": {
+                        "shardId": shard,
+                        "startSequenceNumber": sequence(wanted.first()),
+                        "endSequenceNumber": last,
+                        "batchSize": wanted.len(),
+                        "streamArn": stream_arn,
+                    },
+                }))
+                .await;
+                (Position::After(last), 0)
+            }
+            Some(failed) => {
+                pass.failed += 1;
+                (Position::At(failed), failures + 1)
+            }
+        };
+        cursor.shards.insert(shard, next);
+    }
+    Ok(pass)
+}
+
+/// The sequence number of `record`.
+fn sequence(record: Option<&Value>) -> String {
+    record
+        .and_then(|record| record["dynamodb"]["SequenceNumber"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Where delivery of `batch` must start again, from the function's `response`: nowhere if it
+/// succeeded; its first record if it failed outright, or if it names a failure but may not
+/// report single ones; else the first record it names (Lambda takes the lowest).
+fn first_failure(batch: &[Value], response: Option<&Value>, reports: bool) -> Option<String> {
+    let Some(response) = response else {
+        return Some(sequence(batch.first()));
+    };
+    let named: Vec<&str> = response["batchItemFailures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|failure| failure["itemIdentifier"].as_str().unwrap_or_default())
+        .collect();
+    if named.is_empty() {
+        return None;
+    }
+    if !reports || named.iter().any(|id| id.is_empty()) {
+        return Some(sequence(batch.first()));
+    }
+    batch
+        .iter()
+        .map(|record| sequence(Some(record)))
+        .find(|id| named.contains(&id.as_str()))
+        .or_else(|| Some(sequence(batch.first())))
+}
