@@ -4,6 +4,7 @@
 //!   only open orders change), pure and tested without a table.
 //! - [`open_order`]: applying a change to a customer's open order safely under concurrency.
 //! - [`catalog`]: pricing a product by invoking the products service's `product-get` function.
+//! - [`outbox`]: messages written with the change they announce, sent by `order-relay`.
 //! - [`store`]: the orders table.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
@@ -11,6 +12,7 @@ mod catalog;
 pub mod domain;
 pub mod handlers;
 mod open_order;
+pub mod outbox;
 mod store;
 
 pub use catalog::Catalog;

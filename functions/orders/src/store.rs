@@ -208,6 +208,11 @@ impl OrderStore {
         Ok(())
     }
 
+    /// Deletes the outbox item `outgoing`: it was sent.
+    pub async fn sent(&self, outgoing: &crate::outbox::Outgoing) -> Result<(), StoreError> {
+        self.table.delete(outgoing.key()).await
+    }
+
     /// Up to `limit` orders, newest first, after `after`.
     pub async fn page(
         &self,

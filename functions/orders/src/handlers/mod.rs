@@ -10,12 +10,14 @@
 //! | `GET /api/orders`              | `order-list`        | [`list`]        |
 //! | `POST /api/order/checkout`     | `order-checkout`    | [`checkout`]    |
 //! | the payment results queue      | `order-settle`      | [`settle`]      |
+//! | the orders table's stream (outbox) | `order-relay` | [`relay`]      |
 
 pub mod add_item;
 pub mod checkout;
 pub mod current;
 pub mod get;
 pub mod list;
+pub mod relay;
 pub mod settle;
 pub mod update_item;
 

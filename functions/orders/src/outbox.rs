@@ -1,0 +1,87 @@
+//! The transactional outbox: a message the orders service must send is written in the same
+//! DynamoDB transaction as the change it announces, as an item of the orders table
+//! (`OUTBOX#<deduplication id>`), and sent by `order-relay`, which the table's stream triggers.
+//! So the change and its message happen together or not at all: no order can wait for a
+//! message that was never sent, and none can be sent for a change that did not happen.
+//!
+//! The relay sends each item to its queue, deduplicated by its id, and then deletes it; a
+//! crash in between sends it again, which the queue drops (within five minutes) and the consumer
+//! ignores (payments charges each attempt once).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The queues the orders service writes to through the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    /// The payments service's checkout queue.
+    Checkout,
+}
+
+/// A message waiting in the outbox, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing {
+    pub destination: Destination,
+    /// The FIFO message group (one per order, so an order's messages stay in order).
+    pub group: String,
+    /// The FIFO deduplication id, also the item's key.
+    pub deduplication: String,
+    /// The message, as JSON text.
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub written_at: OffsetDateTime,
+}
+
+impl Outgoing {
+    /// `message` for `destination`, in `group`, deduplicated by `deduplication`.
+    pub fn new<T: Serialize>(
+        destination: Destination,
+        message: &T,
+        group: &str,
+        deduplication: &str,
+        now: OffsetDateTime,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            destination,
+            group: group.to_owned(),
+            deduplication: deduplication.to_owned(),
+            body: serde_json::to_string(message)?,
+            written_at: now,
+        })
+    }
+
+    /// The item's key.
+    pub fn key(&self) -> String {
+        outbox_key(&self.deduplication)
+    }
+}
+
+/// The key of the outbox item deduplicated by `deduplication`.
+pub fn outbox_key(deduplication: &str) -> String {
+    format!("OUTBOX#{deduplication}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn an_outgoing_message_is_stored_under_its_deduplication_id() {
+        let outgoing = Outgoing::new(
+            Destination::Checkout,
+            &serde_json::json!({"order_id": "x"}),
+            "0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef-2",
+            datetime!(2026-11-26 10:00 UTC),
+        )
+        .unwrap();
+        assert_eq!(outgoing.key(), "OUTBOX#0123456789abcdef0123456789abcdef-2");
+        let item = shared::store::to_item(&outgoing.key(), &outgoing).unwrap();
+        assert_eq!(item["destination"].as_s().unwrap(), "checkout");
+        assert_eq!(item["body"].as_s().unwrap(), r#"{"order_id":"x"}"#);
+        let read: Outgoing = shared::store::from_item(item).unwrap();
+        assert_eq!(read, outgoing);
+    }
+}
