@@ -12,6 +12,8 @@
 //! - SQS event source mappings, here in this module: a poller per queue trigger delivers batches
 //!   of the trigger's size and lets failed messages come back, and reach the dead-letter queue,
 //!   as Lambda does.
+//! - DynamoDB stream event source mappings, here too: a poller per stream trigger reads the
+//!   table's stream from DynamoDB Local and delivers it as Lambda does ([`crate::streams`]).
 //!
 //! Tables, queues and buckets are created from the template ([`crate::provision`]).
 
@@ -340,6 +342,57 @@ impl LocalShop {
             }
         }
 
+        // DynamoDB stream event source mappings: a poller per trigger, reading the table's
+        // stream from DynamoDB Local itself (as Lambda's pollers read the stream, outside the
+        // function's role).
+        let dynamodb_endpoint = config
+            .environment
+            .iter()
+            .find(|(name, _)| name == "AWS_ENDPOINT_URL_DYNAMODB")
+            .map(|(_, endpoint)| endpoint.clone())
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok());
+        for function in &functions {
+            for trigger in &function.stream_triggers {
+                let endpoint = dynamodb_endpoint
+                    .clone()
+                    .ok_or("a stream trigger needs AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local)")?;
+                let table = names
+                    .refs
+                    .get(&trigger.table)
+                    .ok_or_else(|| format!("no table {}", trigger.table))?;
+                let stream_arn = operator
+                    .dynamodb
+                    .describe_table()
+                    .table_name(table)
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        format!(
+                            "describing {table}: {}",
+                            aws_sdk_dynamodb::error::DisplayErrorContext(err)
+                        )
+                    })?
+                    .table
+                    .and_then(|table| table.latest_stream_arn)
+                    .ok_or_else(|| format!("{} has no stream", trigger.table))?;
+                let on_failure = trigger
+                    .on_failure
+                    .as_ref()
+                    .and_then(|queue| queues.get(queue).cloned());
+                tasks.push(tokio::spawn(poll_stream(
+                    StreamPoller {
+                        api: crate::streams::StreamsApi::at(&endpoint)?,
+                        stream_arn,
+                        trigger: trigger.clone(),
+                        on_failure,
+                        sqs: sqs.clone(),
+                    },
+                    Arc::clone(&pools[&function.binary]),
+                    console.clone(),
+                )));
+            }
+        }
+
         Ok(Self {
             http: http_address,
             invoke: invoke_address,
@@ -474,6 +527,72 @@ async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
             Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             Err(err) => {
                 console.function_line(pool.name(), &format!("polling {queue} failed: {err}"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// A DynamoDB stream event source mapping, as the template declares it.
+struct StreamPoller {
+    api: crate::streams::StreamsApi,
+    stream_arn: String,
+    trigger: crate::template::StreamTrigger,
+    /// The on-failure destination's queue URL.
+    on_failure: Option<String>,
+    sqs: aws_sdk_sqs::Client,
+}
+
+/// Delivers the table's stream to the function, as Lambda would (see [`crate::streams`]).
+async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: Console) {
+    let mut cursor = crate::streams::Cursor::default();
+    loop {
+        let pass = crate::streams::deliver_once(
+            poller.api,
+            &poller.stream_arn,
+            &poller.trigger,
+            &mut cursor,
+            |event| {
+                let pool = Arc::clone(&pool);
+                async move {
+                    let payload = serde_json::to_vec(&event).ok()?;
+                    match pool.invoke(Bytes::from(payload)).await {
+                        Ok(Outcome::Response(body)) => serde_json::from_slice(&body).ok(),
+                        _ => None,
+                    }
+                }
+            },
+            |metadata| {
+                let (sqs, queue) = (poller.sqs.clone(), poller.on_failure.clone());
+                async move {
+                    let Some(queue) = queue else { return };
+                    // Best effort, as on AWS: the metadata is for a person to look into.
+                    let _sent = sqs
+                        .send_message()
+                        .queue_url(queue)
+                        .message_body(metadata.to_string())
+                        .send()
+                        .await;
+                }
+            },
+        )
+        .await;
+        match pass {
+            Ok(pass) if pass.batches > 0 => {
+                console.queue(
+                    &format!("{} stream", poller.trigger.table),
+                    pool.name(),
+                    pass.batches,
+                    pass.failed + pass.given_up,
+                );
+                if pass.failed > 0 {
+                    // Lambda backs off before it retries a failed batch.
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(err) => {
+                console.function_line(pool.name(), &format!("reading the stream failed: {err}"));
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
