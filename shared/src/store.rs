@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
@@ -230,22 +231,43 @@ impl Table {
         }
     }
 
-    /// A `Put` of `item` for a `TransactWriteItems`, on `condition` (whose `:value` placeholders
-    /// `values` fills): the transaction is cancelled unless it holds.
+    /// A `Put` of `item` for a `TransactWriteItems`, on `condition` (whose `#name` and `:value`
+    /// placeholders `names` and `values` fill): the transaction is cancelled unless it holds.
     pub fn transact_put(
         &self,
         item: Item,
         condition: &str,
+        names: &[(&str, &str)],
         values: Item,
     ) -> Result<TransactWriteItem, StoreError> {
+        let names = names
+            .iter()
+            .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
+            .collect::<HashMap<_, _>>();
         let put = Put::builder()
             .table_name(&self.name)
             .set_item(Some(item))
             .condition_expression(condition)
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()
             .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when it
+    /// lost a race (a condition no longer held, or another transaction held an item); the caller
+    /// reads again. The request token makes an SDK retry of a transaction that did happen, but
+    /// whose answer was lost, succeed again instead of failing its own conditions.
+    pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .send()
+            .await;
+        conditional("TransactWriteItems", result, lost_race)
     }
 
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the
@@ -368,6 +390,22 @@ where
         Ok(_) => Ok(true),
         Err(err) if err.as_service_error().is_some_and(&lost) => Ok(false),
         Err(err) => Err(StoreError::from_sdk(operation, err)),
+    }
+}
+
+/// Whether a cancelled transaction lost a race (its conditions no longer held, or another
+/// transaction held an item) rather than failing for a reason reading again cannot fix.
+fn lost_race(err: &TransactWriteItemsError) -> bool {
+    match err {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            cancelled.cancellation_reasons().iter().all(|reason| {
+                matches!(
+                    reason.code(),
+                    None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
+                )
+            })
+        }
+        _ => false,
     }
 }
 

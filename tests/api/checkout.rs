@@ -22,7 +22,7 @@ async fn checkout_moves_the_order_to_pending_payment_and_sends_one_message() {
     assert_eq!(reply.body["status"], "PENDING_PAYMENT");
     let order_id = reply.body["id"].as_str().unwrap().to_owned();
 
-    let messages = app.drain("CheckoutQueue").await;
+    let messages = app.checkout_messages().await;
     assert_eq!(messages.len(), 1);
     let message: CheckoutRequested = serde_json::from_str(messages[0].body().unwrap()).unwrap();
     assert_eq!(message.order_id, order_id);
@@ -79,14 +79,15 @@ async fn double_clicks_retries_and_races_send_exactly_one_message() {
     app.check_out(&ada, "4000000000000002")
         .await
         .assert(202, "");
-    assert_eq!(app.drain("CheckoutQueue").await.len(), 1);
+    assert_eq!(app.checkout_messages().await.len(), 1);
 }
 
 #[tokio::test]
-async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
+async fn an_order_the_earlier_checkout_left_without_its_message_is_completed_by_the_retry() {
     let (app, ada) = shop_with_customer("ada").await;
     let order = app.add(&ada, MUG, 1).await;
-    // As if the function died between moving the order and sending the message.
+    // As the earlier version of checkout left an order when it died between moving the order
+    // and sending the message (today both are one transaction).
     let mut pending = app
         .orders
         .current(&"ada".parse().unwrap())
@@ -105,12 +106,12 @@ async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
     };
     pending.version += 1;
     assert!(app.orders.replace_open(&pending, version).await.unwrap());
-    assert!(app.drain("CheckoutQueue").await.is_empty());
+    assert!(app.checkout_messages().await.is_empty());
 
     app.check_out(&ada, "4242424242424242")
         .await
         .assert(202, "");
-    let messages = app.drain("CheckoutQueue").await;
+    let messages = app.checkout_messages().await;
     assert_eq!(messages.len(), 1);
     assert!(
         messages[0]
@@ -121,7 +122,7 @@ async fn a_checkout_cut_off_before_its_message_is_completed_by_the_retry() {
     app.check_out(&ada, "4242424242424242")
         .await
         .assert(202, "");
-    assert!(app.drain("CheckoutQueue").await.is_empty());
+    assert!(app.checkout_messages().await.is_empty());
 }
 
 #[tokio::test]
@@ -164,7 +165,7 @@ async fn checkout_refuses_bad_cards_and_empty_or_missing_orders() {
         .assert(400, "invalid_body");
 
     assert_eq!(app.open_order(&ada).await.body["status"], "OPEN");
-    assert!(app.drain("CheckoutQueue").await.is_empty());
+    assert!(app.checkout_messages().await.is_empty());
 }
 
 /// The customer pays for the order they reviewed: one changed since (an item added in another
@@ -187,7 +188,7 @@ async fn an_order_changed_since_it_was_reviewed_is_not_checked_out() {
             .contains("review it")
     );
     assert_eq!(app.open_order(&ada).await.body["status"], "OPEN");
-    assert!(app.drain("CheckoutQueue").await.is_empty());
+    assert!(app.checkout_messages().await.is_empty());
 
     // Someone else's order is not theirs to pay, whatever its version.
     let (bob_order, _) = {
@@ -202,7 +203,7 @@ async fn an_order_changed_since_it_was_reviewed_is_not_checked_out() {
     app.check_out(&ada, "4242424242424242")
         .await
         .assert(202, "");
-    assert_eq!(app.drain("CheckoutQueue").await.len(), 1);
+    assert_eq!(app.checkout_messages().await.len(), 1);
 }
 
 /// A declined card is not the end: the same order is paid again with another card, as a new

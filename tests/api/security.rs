@@ -85,7 +85,7 @@ async fn no_client_sets_a_price_a_status_an_owner_or_a_role() {
         after.body, before.body,
         "refused requests changed the order"
     );
-    assert!(app.drain("CheckoutQueue").await.is_empty());
+    assert!(app.checkout_messages().await.is_empty());
 
     // A product's identity and bookkeeping are the service's.
     for (field, value) in [

@@ -16,7 +16,7 @@ use crate::domain::{Order, RuleBroken, State};
 use crate::store::OrderStore;
 
 /// Attempts before giving up under contention: far more than two people clicking at once need.
-const ATTEMPTS: u32 = 12;
+pub(crate) const ATTEMPTS: u32 = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum OrderError {

@@ -4,23 +4,25 @@
 //! |---------|-----------------|-------------------------------------------------------------------|
 //! | order   | `ORDER#<id>`    | [`Order`] as `serde` maps it: `id`, `owner`, `status` and what that state knows, `lines`, `version`, timestamps |
 //! | cart    | `CART#<owner>`  | `order_id`: the customer's latest order, open or not               |
+//! | outbox  | `OUTBOX#<id>`   | [`Outgoing`]: a message on its way (see [`crate::outbox`])         |
 //!
 //! Every write of an order is conditional on the version it read, so concurrent changes retry
 //! instead of overwriting each other. The `ByOwner` and `ByStatus` indexes (sorted by
-//! `created_at`) serve the order history; cart items have neither attribute and stay out of them.
+//! `created_at`) serve the order history; cart and outbox items have neither attribute and stay out
+//! of them.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::config::ConfigError;
 use shared::ids::{OrderId, Username};
-use shared::messages::{Attempt, OrderStatus};
-use shared::store::{IndexQuery, Item, StoreError, Table, conditional, from_item, n, s, to_item};
+use shared::messages::OrderStatus;
+use shared::store::{IndexQuery, Item, StoreError, Table, from_item, n, s, to_item};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Order;
+use crate::outbox::Outgoing;
 
 pub(crate) const BY_OWNER_INDEX: &str = "ByOwner";
 pub(crate) const BY_STATUS_INDEX: &str = "ByStatus";
@@ -94,9 +96,12 @@ impl OrderStore {
         order: &Order,
         replacing: Option<&OrderId>,
     ) -> Result<bool, StoreError> {
-        let put_order =
-            self.table
-                .transact_put(order_item(order)?, "attribute_not_exists(pk)", Item::new())?;
+        let put_order = self.table.transact_put(
+            order_item(order)?,
+            "attribute_not_exists(pk)",
+            &[],
+            Item::new(),
+        )?;
         let cart = Cart {
             order_id: order.id.clone(),
         };
@@ -104,26 +109,15 @@ impl OrderStore {
         let put_cart = match replacing {
             None => self
                 .table
-                .transact_put(cart, "attribute_not_exists(pk)", Item::new())?,
+                .transact_put(cart, "attribute_not_exists(pk)", &[], Item::new())?,
             Some(previous) => self.table.transact_put(
                 cart,
                 "order_id = :previous",
+                &[],
                 Item::from([(":previous".to_owned(), s(previous.as_str()))]),
             )?,
         };
-        let result = self
-            .table
-            .client()
-            .transact_write_items()
-            .transact_items(put_order)
-            .transact_items(put_cart)
-            .send()
-            .await;
-        conditional(
-            "TransactWriteItems",
-            result,
-            TransactWriteItemsError::is_transaction_canceled_exception,
-        )
+        self.table.transact(vec![put_order, put_cart]).await
     }
 
     /// Writes `order` over the version `expected_version` of it, provided that version is still
@@ -134,17 +128,33 @@ impl OrderStore {
         expected_version: u64,
         expected_status: OrderStatus,
     ) -> Result<bool, StoreError> {
+        let (condition, names, values) = unchanged_since(expected_version, expected_status);
         self.table
-            .put_when(
-                order_item(order)?,
-                "version = :expected AND #status = :status",
-                &[("#status", "status")],
-                Item::from([
-                    (":expected".to_owned(), n(version_number(expected_version))),
-                    (":status".to_owned(), s(expected_status.as_str())),
-                ]),
-            )
+            .put_when(order_item(order)?, condition, names, values)
             .await
+    }
+
+    /// [`Self::replace`] and writing `outgoing` to the outbox, in one transaction: both, or
+    /// neither and `false` if another write got to the order first. An outbox item already
+    /// there (the same message, written by an earlier request) is a lost race too.
+    pub async fn replace_and_send(
+        &self,
+        order: &Order,
+        expected_version: u64,
+        expected_status: OrderStatus,
+        outgoing: &Outgoing,
+    ) -> Result<bool, StoreError> {
+        let (condition, names, values) = unchanged_since(expected_version, expected_status);
+        let put_order = self
+            .table
+            .transact_put(order_item(order)?, condition, names, values)?;
+        let put_message = self.table.transact_put(
+            to_item(&outgoing.key(), outgoing)?,
+            "attribute_not_exists(pk)",
+            &[],
+            Item::new(),
+        )?;
+        self.table.transact(vec![put_order, put_message]).await
     }
 
     /// [`Self::replace`] for an order that must still be open.
@@ -155,37 +165,6 @@ impl OrderStore {
     ) -> Result<bool, StoreError> {
         self.replace(order, expected_version, OrderStatus::Open)
             .await
-    }
-
-    /// Records that the checkout message for payment attempt `attempt` at `id` was sent, so a
-    /// retried checkout does not need to send it again. Only while the order is still pending
-    /// that attempt: a mark delayed past a failed payment and the next checkout must not tell the
-    /// next attempt that its message went.
-    pub async fn mark_payment_requested(
-        &self,
-        id: &OrderId,
-        attempt: Attempt,
-    ) -> Result<(), StoreError> {
-        // Orders checked out before there were retries hold no attempt: they are on their first.
-        let this_attempt = if attempt.is_first() {
-            "(#attempt = :attempt OR attribute_not_exists(#attempt))"
-        } else {
-            "#attempt = :attempt"
-        };
-        let result = self
-            .table
-            .update(order_key(id))
-            .update_expression("SET payment_requested = :yes")
-            .condition_expression(format!("#status = :pending AND {this_attempt}"))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#attempt", "attempt")
-            .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
-            .expression_attribute_values(":attempt", n(i64::from(attempt.0)));
-        if !self.table.update_if(result).await? {
-            tracing::info!(order_id = %id, "the order moved on before its payment was marked requested");
-        }
-        Ok(())
     }
 
     /// Records that the receipt message for `id` was sent.
@@ -209,7 +188,7 @@ impl OrderStore {
     }
 
     /// Deletes the outbox item `outgoing`: it was sent.
-    pub async fn sent(&self, outgoing: &crate::outbox::Outgoing) -> Result<(), StoreError> {
+    pub async fn sent(&self, outgoing: &Outgoing) -> Result<(), StoreError> {
         self.table.delete(outgoing.key()).await
     }
 
@@ -255,6 +234,21 @@ impl OrderStore {
         let next = last.map(from_item).transpose()?;
         Ok(OrderPage { orders, next })
     }
+}
+
+/// The condition that an order is still at `version`, with `status`.
+fn unchanged_since(
+    version: u64,
+    status: OrderStatus,
+) -> (&'static str, &'static [(&'static str, &'static str)], Item) {
+    (
+        "version = :expected AND #status = :status",
+        &[("#status", "status")],
+        Item::from([
+            (":expected".to_owned(), n(version_number(version))),
+            (":status".to_owned(), s(status.as_str())),
+        ]),
+    )
 }
 
 fn order_key(id: &OrderId) -> String {

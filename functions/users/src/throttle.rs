@@ -24,14 +24,13 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 use shared::error::ErrorCode;
 use shared::http::ApiError;
-use shared::store::{Item, StoreError, Table, conditional, from_item, n, to_item};
+use shared::store::{Item, StoreError, Table, from_item, n, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::Username;
@@ -279,22 +278,6 @@ pub(crate) fn too_many(wait: Duration) -> ApiError {
     .with_retry_after(seconds)
 }
 
-/// Whether a cancelled transaction lost a race (its conditions no longer held, or another
-/// transaction held an item) rather than failing for a reason reading again cannot fix.
-fn lost_race(err: &TransactWriteItemsError) -> bool {
-    match err {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            cancelled.cancellation_reasons().iter().all(|reason| {
-                matches!(
-                    reason.code(),
-                    None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
-                )
-            })
-        }
-        _ => false,
-    }
-}
-
 /// The counts of failed log-ins, kept in the users table.
 ///
 /// The account's counts are reserved exactly, before the check. The client's count is checked
@@ -353,17 +336,8 @@ impl Limiter {
             if writes.is_empty() {
                 return Ok(attempt);
             }
-            // The token makes an SDK retry of a write that did happen, but whose answer was lost,
-            // succeed again rather than count the attempt twice.
-            let result = self
-                .table
-                .client()
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .client_request_token(uuid::Uuid::new_v4().to_string())
-                .send()
-                .await;
-            if conditional("TransactWriteItems", result, lost_race)? {
+            // Idempotent: an SDK retry of a write that did happen does not count the attempt twice.
+            if self.table.transact(writes).await? {
                 return Ok(attempt);
             }
             // Another attempt counted itself first: read the counts again.
@@ -500,10 +474,11 @@ impl Limiter {
         match current {
             None => self
                 .table
-                .transact_put(item, "attribute_not_exists(pk)", Item::new()),
+                .transact_put(item, "attribute_not_exists(pk)", &[], Item::new()),
             Some(seen) => self.table.transact_put(
                 item,
                 "failures = :failures AND expires_at = :expires",
+                &[],
                 Item::from([
                     (":failures".to_owned(), n(i64::from(seen.failures))),
                     (":expires".to_owned(), n(seen.expires_at.unix_timestamp())),

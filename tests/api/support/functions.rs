@@ -210,8 +210,19 @@ impl TestApp {
 
     pub(crate) async fn checkout(&self, request: Request) -> Reply {
         let f = self.function("OrderCheckoutFunction");
-        let queue = f.queue("CheckoutQueue");
-        reply(orders::handlers::checkout::handle(&f.orders(), &queue, request).await)
+        reply(orders::handlers::checkout::handle(&f.orders(), request).await)
+    }
+
+    /// The outbox relay on `event`, a batch of the orders table's stream.
+    pub(crate) async fn order_relay(
+        &self,
+        event: aws_lambda_events::dynamodb::Event,
+    ) -> aws_lambda_events::streams::DynamoDbEventResponse {
+        let f = self.function("OrderRelayFunction");
+        let destinations = orders::handlers::relay::Destinations {
+            checkout: f.queue("CheckoutQueue"),
+        };
+        orders::handlers::relay::handle(&f.orders(), &destinations, event).await
     }
 
     pub(crate) async fn product_list(&self, request: Request) -> Reply {

@@ -8,6 +8,7 @@
 pub(crate) mod dynamodb;
 pub(crate) mod functions;
 pub(crate) mod lambda;
+pub(crate) mod outbox;
 pub(crate) mod shop;
 
 use std::collections::BTreeMap;
@@ -156,6 +157,8 @@ pub(crate) struct TestApp {
     /// The Invoke API that runs `product-get` and `order-get` for the functions that invoke
     /// them.
     lambda_endpoint: String,
+    /// Where the outbox relay's trigger is in the orders table's stream.
+    stream_cursor: tokio::sync::Mutex<xtask::streams::Cursor>,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
@@ -263,6 +266,7 @@ impl TestApp {
             sdk,
             gate: gate_address,
             lambda_endpoint: format!("http://{lambda_endpoint}"),
+            stream_cursor: tokio::sync::Mutex::default(),
         }
     }
 
@@ -289,8 +293,8 @@ impl TestApp {
             .await
     }
 
-    /// Runs the payments pipeline until its queues are empty: checkout messages to payments,
-    /// payment results to orders. Failed messages come back at once (see [`Redelivery`]).
+    /// Runs the payments pipeline until its queues are empty: the outbox to the checkout queue,
+    /// checkout messages to payments, payment results to orders. Failed messages come back at once (see [`Redelivery`]).
     /// Receipt messages stay queued.
     pub(crate) async fn settle_payments(&self) {
         self.run_pipeline(false).await;
@@ -303,6 +307,7 @@ impl TestApp {
 
     async fn run_pipeline(&self, with_receipts: bool) {
         for _ in 0..20 {
+            let relayed = self.relay_outbox().await;
             let paid = self.run_payments().await;
             let settled = self.run_payment_results().await;
             let mailed = if with_receipts {
@@ -310,7 +315,11 @@ impl TestApp {
             } else {
                 Delivery::default()
             };
-            if paid.delivered == 0 && settled.delivered == 0 && mailed.delivered == 0 {
+            if relayed.batches == 0
+                && paid.delivered == 0
+                && settled.delivered == 0
+                && mailed.delivered == 0
+            {
                 return;
             }
         }
@@ -403,7 +412,8 @@ impl TestApp {
     }
 
     /// A shop with the seed catalogue and `username`, who has ordered two mugs and a pen and
-    /// checked out with `card`. Returns the order's id and the customer's token.
+    /// checked out with `card`, its checkout message relayed to the checkout queue. Returns the
+    /// order's id and the customer's token.
     pub(crate) async fn checked_out(&self, username: &str, card: &str) -> (String, String) {
         xtask::seed::load(&self.products).await.unwrap();
         let token = self.given_session(username, Role::Customer).await;
@@ -434,6 +444,7 @@ impl TestApp {
             .await;
         let reply = self.checkout(request).await;
         reply.assert(202, "");
+        self.relay_outbox().await;
         (reply.body["id"].as_str().unwrap().to_owned(), token)
     }
 

@@ -9,11 +9,8 @@
 //! - [`names`]: what the template's references mean locally.
 //! - every AWS call a function makes goes through the IAM gate ([`crate::iam`]), which allows
 //!   only what the function's policy in the template allows.
-//! - SQS event source mappings, here in this module: a poller per queue trigger delivers batches
-//!   of the trigger's size and lets failed messages come back, and reach the dead-letter queue,
-//!   as Lambda does.
-//! - DynamoDB stream event source mappings, here too: a poller per stream trigger reads the
-//!   table's stream from DynamoDB Local and delivers it as Lambda does ([`crate::streams`]).
+//! - [`triggers`]: the SQS and DynamoDB stream event source mappings, delivering to the
+//!   functions as Lambda does.
 //!
 //! Tables, queues and buckets are created from the template ([`crate::provision`]).
 
@@ -21,6 +18,7 @@ pub mod gateway;
 pub mod invoke;
 pub mod names;
 pub mod runtime;
+mod triggers;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,16 +28,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::sqs::SqsBatchResponse;
-use hyper::body::Bytes;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::Result;
-use crate::deliver::{self, Redelivery};
+use crate::deliver::Redelivery;
 use crate::template::Template;
 use names::LocalNames;
-use runtime::{FunctionSpec, Outcome, Pool};
+use runtime::{FunctionSpec, Pool};
 
 /// Every line the functions wrote, kept by a [`Console::capturing`] console.
 pub type Captured = Arc<std::sync::Mutex<Vec<String>>>;
@@ -298,7 +294,7 @@ impl LocalShop {
         let mut paused = BTreeMap::new();
         for function in &functions {
             let pause = Arc::new(AtomicBool::new(false));
-            if !function.queue_triggers.is_empty() {
+            if !function.queue_triggers.is_empty() || !function.stream_triggers.is_empty() {
                 paused.insert(function.binary.clone(), Arc::clone(&pause));
             }
             // The event source mapping polls with the function's role.
@@ -325,8 +321,8 @@ impl LocalShop {
                     })?;
                 let batch_size = i32::try_from(trigger.batch_size).unwrap_or(10);
                 for _ in 0..config.batches_at_once.max(1) {
-                    tasks.push(tokio::spawn(poll(
-                        Trigger {
+                    tasks.push(tokio::spawn(triggers::poll(
+                        triggers::Trigger {
                             role: role.sqs.clone(),
                             operator: sqs.clone(),
                             queue: trigger.queue.clone(),
@@ -379,13 +375,16 @@ impl LocalShop {
                     .on_failure
                     .as_ref()
                     .and_then(|queue| queues.get(queue).cloned());
-                tasks.push(tokio::spawn(poll_stream(
-                    StreamPoller {
+                let role =
+                    crate::iam::FunctionClients::new(&sdk, &function.logical_id, gate_address);
+                tasks.push(tokio::spawn(triggers::poll_stream(
+                    triggers::StreamPoller {
                         api: crate::streams::StreamsApi::at(&endpoint)?,
                         stream_arn,
                         trigger: trigger.clone(),
                         on_failure,
-                        sqs: sqs.clone(),
+                        role: role.sqs,
+                        paused: Arc::clone(&paused[&function.binary]),
                     },
                     Arc::clone(&pools[&function.binary]),
                     console.clone(),
@@ -465,136 +464,3 @@ pub fn function_spec(
 /// to spread); one batch at a time fell behind the soak's checkouts. SQS, moto included, never
 /// hands out two messages of one FIFO group at once, so order within a group holds.
 pub const BATCHES_AT_ONCE: usize = 3;
-
-/// An SQS event source mapping, as the template declares it.
-struct Trigger {
-    role: aws_sdk_sqs::Client,
-    operator: aws_sdk_sqs::Client,
-    /// The queue's logical id, and its URL here.
-    queue: String,
-    url: String,
-    batch_size: i32,
-    redelivery: Redelivery,
-    paused: Arc<AtomicBool>,
-}
-
-/// Delivers batches from the trigger's queue to the function, as Lambda would.
-async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
-    let Trigger {
-        role,
-        operator,
-        queue,
-        url,
-        batch_size,
-        redelivery,
-        paused,
-    } = trigger;
-    loop {
-        if paused.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
-        }
-        let poller = deliver::Poller {
-            role: &role,
-            operator: &operator,
-        };
-        let delivered = deliver::deliver_batch(poller, &url, batch_size, redelivery, |event| {
-            let pool = Arc::clone(&pool);
-            async move {
-                let all_failed = || {
-                    let mut response = SqsBatchResponse::default();
-                    for record in &event.records {
-                        response.add_failure(record.message_id.clone().unwrap_or_default());
-                    }
-                    response
-                };
-                let Ok(payload) = serde_json::to_vec(&event) else {
-                    return all_failed();
-                };
-                match pool.invoke(Bytes::from(payload)).await {
-                    Ok(Outcome::Response(body)) => {
-                        serde_json::from_slice(&body).unwrap_or_else(|_| all_failed())
-                    }
-                    _ => all_failed(),
-                }
-            }
-        })
-        .await;
-        match delivered {
-            Ok(delivery) if delivery.delivered > 0 => {
-                console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);
-            }
-            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-            Err(err) => {
-                console.function_line(pool.name(), &format!("polling {queue} failed: {err}"));
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
-}
-
-/// A DynamoDB stream event source mapping, as the template declares it.
-struct StreamPoller {
-    api: crate::streams::StreamsApi,
-    stream_arn: String,
-    trigger: crate::template::StreamTrigger,
-    /// The on-failure destination's queue URL.
-    on_failure: Option<String>,
-    sqs: aws_sdk_sqs::Client,
-}
-
-/// Delivers the table's stream to the function, as Lambda would (see [`crate::streams`]).
-async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: Console) {
-    let mut cursor = crate::streams::Cursor::default();
-    loop {
-        let pass = crate::streams::deliver_once(
-            poller.api,
-            &poller.stream_arn,
-            &poller.trigger,
-            &mut cursor,
-            |event| {
-                let pool = Arc::clone(&pool);
-                async move {
-                    let payload = serde_json::to_vec(&event).ok()?;
-                    match pool.invoke(Bytes::from(payload)).await {
-                        Ok(Outcome::Response(body)) => serde_json::from_slice(&body).ok(),
-                        _ => None,
-                    }
-                }
-            },
-            |metadata| {
-                let (sqs, queue) = (poller.sqs.clone(), poller.on_failure.clone());
-                async move {
-                    let Some(queue) = queue else { return };
-                    // Best effort, as on AWS: the metadata is for a person to look into.
-                    let _sent = sqs
-                        .send_message()
-                        .queue_url(queue)
-                        .message_body(metadata.to_string())
-                        .send()
-                        .await;
-                }
-            },
-        )
-        .await;
-        match pass {
-            Ok(pass) if pass.batches > 0 => {
-                console.queue(
-                    &format!("{} stream", poller.trigger.table),
-                    pool.name(),
-                    pass.batches,
-                    pass.failed + pass.given_up,
-                );
-                if pass.failed > 0 {
-                    // Lambda backs off before it retries a failed batch.
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
-            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-            Err(err) => {
-                console.function_line(pool.name(), &format!("reading the stream failed: {err}"));
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
-}

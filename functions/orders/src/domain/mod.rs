@@ -134,7 +134,10 @@ pub enum State {
         payer: Payer,
         #[serde(default)]
         attempt: Attempt,
-        /// Whether the checkout message is known to have been sent.
+        /// Whether the checkout message is on its way. Checkout writes it to the outbox in the
+        /// same transaction as this state, so it always is, except for orders an earlier
+        /// checkout left here before sending its message (it sent after the move, and could
+        /// fail between the two): the next checkout of such an order sends it.
         #[serde(default)]
         payment_requested: bool,
     },
@@ -312,9 +315,10 @@ impl Order {
     }
 
     /// This order checked out at `now`, if the customer reviewed it at `seen_version`: pending
-    /// payment by `payer`, its lines frozen. An open order makes its first payment attempt; one
-    /// whose payment failed makes the next. The next version; it is stored only if the order is
-    /// still at this one.
+    /// payment by `payer`, its lines frozen, its checkout message on its way (it is stored with
+    /// the message, or not at all). An open order makes its first payment attempt; one whose
+    /// payment failed makes the next. The next version; it is stored only if the order is still
+    /// at this one.
     pub fn check_out(
         &self,
         payer: Payer,
@@ -339,10 +343,31 @@ impl Order {
             State::PendingPayment {
                 payer,
                 attempt,
-                payment_requested: false,
+                payment_requested: true,
             },
             now,
         ))
+    }
+
+    /// An order pending payment whose checkout message was never sent (see
+    /// [`State::PendingPayment`]) with the message on its way, at `now`: the next version, stored
+    /// with the message. `None` for any other order.
+    pub fn request_payment(&self, now: OffsetDateTime) -> Option<Self> {
+        match &self.state {
+            State::PendingPayment {
+                payer,
+                attempt,
+                payment_requested: false,
+            } => Some(self.next(
+                State::PendingPayment {
+                    payer: payer.clone(),
+                    attempt: *attempt,
+                    payment_requested: true,
+                },
+                now,
+            )),
+            _ => None,
+        }
     }
 
     /// This order with the payments service's verdict on payment attempt `attempt`, settled

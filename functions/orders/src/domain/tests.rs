@@ -125,11 +125,32 @@ fn only_open_non_empty_orders_change_or_check_out() {
     );
     order.add(priced("mug", 1_450), 1).unwrap();
     assert!(order.check_out(payer(), order.version, NOW).is_ok());
+    assert_eq!(
+        order.request_payment(NOW),
+        None,
+        "an open order has no payment to request"
+    );
     order.state = State::PendingPayment {
         payer: payer(),
         attempt: Attempt::default(),
         payment_requested: false,
     };
+    let requested = order
+        .request_payment(NOW)
+        .expect("its message was never sent");
+    assert_eq!(requested.version, order.version + 1);
+    assert!(matches!(
+        requested.state,
+        State::PendingPayment {
+            payment_requested: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        requested.request_payment(NOW),
+        None,
+        "its message is on its way"
+    );
     assert_eq!(
         order.add(priced("mug", 1_450), 1),
         Err(RuleBroken::NotOpen(OrderStatus::PendingPayment))

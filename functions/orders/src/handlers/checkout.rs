@@ -3,16 +3,15 @@
 //! `POST /api/payment/card`): hand the order to payments. The card number never reaches this
 //! service.
 //!
-//! The order moves to `PENDING_PAYMENT` with a conditional write, from `OPEN` (its first payment
-//! attempt) or from `PAYMENT_FAILED` (the next attempt, with another card or the same one),
-//! provided it is still at the version the customer saw: an order changed since (an item added in
-//! another tab) is a 409, and nothing is charged. Of a double click, a retry or two racing
-//! requests exactly one makes the move and sends the checkout message; the others find the order
-//! pending and answer as it did (a racing request may send the message too, before the first has
-//! marked it sent: the queue drops the copy, deduplicating by payment attempt, and payments
-//! charges each attempt once). Should it crash between the two, the next checkout call finds the
-//! order pending with `payment_requested` still false and sends the message then. The answer is
-//! 202: payment happens asynchronously, and the order's status says how it went.
+//! The order moves to `PENDING_PAYMENT`, from `OPEN` (its first payment attempt) or from
+//! `PAYMENT_FAILED` (the next attempt, with another card or the same one), provided it is still at
+//! the version the customer saw: an order changed since (an item added in another tab) is a 409,
+//! and nothing is charged. The move and the checkout message are one transaction: the message is
+//! written to the orders table's outbox, and `order-relay` sends it (see [`crate::outbox`]). So
+//! no order is ever pending without its payment request on its way, and none is charged for a
+//! checkout that did not happen. Of a double click, a retry or two racing requests exactly one
+//! makes the move; the others find the order pending and answer as it did. The answer is 202:
+//! payment happens asynchronously, and the order's status says how it went.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -21,12 +20,12 @@ use shared::auth::Caller;
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::ids::{CardToken, OrderId};
-use shared::messages::{Attempt, CheckoutRequested, OrderView};
-use shared::sqs::FifoQueue;
+use shared::messages::{CheckoutRequested, OrderView};
 use time::OffsetDateTime;
 
 use crate::domain::{Order, Payer, RuleBroken, State};
-use crate::open_order::OrderError;
+use crate::open_order::{ATTEMPTS, OrderError};
+use crate::outbox::{Destination, Outgoing};
 use crate::store::OrderStore;
 
 /// What a checkout sends. Unknown fields (a card number among them) are refused.
@@ -41,14 +40,10 @@ struct CheckoutForm {
     card_token: CardToken,
 }
 
-pub async fn handle(
-    store: &OrderStore,
-    queue: &FifoQueue,
-    request: Request,
-) -> Result<Response<Body>, ApiError> {
+pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let form = http::parse_body::<CheckoutForm>(&request)?;
-    let order = loop {
+    for _ in 0..ATTEMPTS {
         let order = store
             .get_order(&form.order_id)
             .await?
@@ -59,67 +54,73 @@ pub async fn handle(
                     format!("you have no order {}", form.order_id),
                 )
             })?;
-        if matches!(order.state, State::PendingPayment { .. }) {
-            // The same checkout again (a double click, a retried request): answer as before.
-            break order;
-        }
-        let payer = Payer {
-            card_last4: None,
-            email: caller.email.clone(),
-            customer_name: caller.name.clone(),
+        let now = OffsetDateTime::now_utc();
+        let pending = match &order.state {
+            State::PendingPayment {
+                payment_requested: true,
+                ..
+            } => return Ok(accepted(&order)), // The same checkout again (a double click, a retry).
+            State::PendingPayment { .. } => order.request_payment(now),
+            State::Open | State::Paid { .. } | State::PaymentFailed { .. } => {
+                let payer = Payer {
+                    card_last4: None,
+                    email: caller.email.clone(),
+                    customer_name: caller.name.clone(),
+                };
+                Some(
+                    order
+                        .check_out(payer, form.version, now)
+                        .map_err(OrderError::from)?,
+                )
+            }
         };
-        let pending = order
-            .check_out(payer, form.version, OffsetDateTime::now_utc())
-            .map_err(OrderError::from)?;
+        let Some(pending) = pending else {
+            return Ok(accepted(&order));
+        };
+        let outgoing = checkout_message(&pending, form.card_token.clone())?;
         if store
-            .replace(&pending, order.version, order.status())
+            .replace_and_send(&pending, order.version, order.status(), &outgoing)
             .await?
         {
-            break pending;
+            tracing::info!(order_id = %pending.id, "checkout requested");
+            return Ok(accepted(&pending));
         }
         // Another request changed the order first: read it again (and refuse it if it changed).
-    };
-    if let State::PendingPayment {
-        payer,
-        attempt,
-        payment_requested: false,
-    } = &order.state
-    {
-        let message = checkout_message(&order, *attempt, payer, form.card_token)?;
-        queue
-            .send(&message, order.id.as_str(), &attempt.name(&order.id))
-            .await
-            .map_err(|err| {
-                tracing::error!(error = %err, "checkout message not sent");
-                ApiError::new(
-                    ErrorCode::CheckoutUnavailable,
-                    "payment could not be started just now; nothing was charged. Check out again \
-                     to retry",
-                )
-            })?;
-        store.mark_payment_requested(&order.id, *attempt).await?;
-        tracing::info!(order_id = %order.id, "checkout requested");
     }
-    Ok(http::json(StatusCode::ACCEPTED, &OrderView::from(&order)))
+    Err(OrderError::Busy.into())
 }
 
-fn checkout_message(
-    order: &Order,
-    attempt: Attempt,
-    payer: &Payer,
-    card_token: CardToken,
-) -> Result<CheckoutRequested, ApiError> {
-    let total = order
-        .total()
-        .ok_or_else(|| OrderError::from(RuleBroken::Empty))?;
-    Ok(CheckoutRequested {
+fn accepted(order: &Order) -> Response<Body> {
+    http::json(StatusCode::ACCEPTED, &OrderView::from(order))
+}
+
+/// The checkout message for `order`, just moved to pending payment, as an outbox item.
+fn checkout_message(order: &Order, card_token: CardToken) -> Result<Outgoing, ApiError> {
+    let (State::PendingPayment { payer, attempt, .. }, Some(total)) = (&order.state, order.total())
+    else {
+        return Err(OrderError::from(RuleBroken::Empty).into());
+    };
+    let message = CheckoutRequested {
         order_id: order.id.clone(),
-        attempt,
+        attempt: *attempt,
         owner: order.owner.clone(),
         email: payer.email.clone(),
         amount: total.minor,
         currency: total.currency,
         card_token,
         requested_at: order.updated_at,
+    };
+    Outgoing::new(
+        Destination::Checkout,
+        &message,
+        order.id.as_str(),
+        &attempt.name(&order.id),
+        order.updated_at,
+    )
+    .map_err(|err| {
+        ApiError::from(shared::store::StoreError::corrupt(
+            "write the checkout message",
+            err.to_string(),
+        ))
     })
 }

@@ -1,16 +1,16 @@
 //! One module per Lambda function, named as its binary (`order-<module>`). Every route needs a
 //! token.
 //!
-//! | trigger                        | binary              | module          |
-//! |--------------------------------|---------------------|-----------------|
-//! | `POST /api/order/add-item`     | `order-add-item`    | [`add_item`]    |
-//! | `POST /api/order/update-item`  | `order-update-item` | [`update_item`] |
-//! | `GET /api/order`               | `order-current`     | [`current`]     |
-//! | `GET /api/order/{id}`          | `order-get`         | [`get`]         |
-//! | `GET /api/orders`              | `order-list`        | [`list`]        |
-//! | `POST /api/order/checkout`     | `order-checkout`    | [`checkout`]    |
-//! | the payment results queue      | `order-settle`      | [`settle`]      |
-//! | the orders table's stream (outbox) | `order-relay` | [`relay`]      |
+//! | trigger                            | binary              | module          |
+//! |------------------------------------|---------------------|-----------------|
+//! | `POST /api/order/add-item`         | `order-add-item`    | [`add_item`]    |
+//! | `POST /api/order/update-item`      | `order-update-item` | [`update_item`] |
+//! | `GET /api/order`                   | `order-current`     | [`current`]     |
+//! | `GET /api/order/{id}`              | `order-get`         | [`get`]         |
+//! | `GET /api/orders`                  | `order-list`        | [`list`]        |
+//! | `POST /api/order/checkout`         | `order-checkout`    | [`checkout`]    |
+//! | the payment results queue          | `order-settle`      | [`settle`]      |
+//! | the orders table's stream (outbox) | `order-relay`       | [`relay`]       |
 
 pub mod add_item;
 pub mod checkout;

@@ -1,0 +1,86 @@
+//! The orders outbox in tests: `order-relay` run over the orders table's stream, as its trigger
+//! in `template.yaml` delivers it (in order, filtered, failed records again, given up on after
+//! the trigger's retries), with the function's own role.
+
+use std::future::Future;
+
+use aws_lambda_events::dynamodb::Event;
+use aws_lambda_events::streams::DynamoDbEventResponse;
+use xtask::streams::{Pass, StreamsApi, deliver_once};
+use xtask::template::Template;
+
+use super::TestApp;
+
+impl TestApp {
+    /// One pass of the orders table's stream through the outbox relay.
+    pub(crate) async fn relay_outbox(&self) -> Pass {
+        self.relay_outbox_with(|event| self.order_relay(event))
+            .await
+    }
+
+    /// One pass of the orders table's stream to `relay`, standing in for `order-relay` (to make
+    /// it fail, crash or see records twice).
+    pub(crate) async fn relay_outbox_with<F, Fut>(&self, relay: F) -> Pass
+    where
+        F: Fn(Event) -> Fut,
+        Fut: Future<Output = DynamoDbEventResponse>,
+    {
+        let function = Template::workspace()
+            .unwrap()
+            .functions()
+            .unwrap()
+            .into_iter()
+            .find(|function| function.logical_id == "OrderRelayFunction")
+            .expect("template.yaml declares OrderRelayFunction");
+        let trigger = function.stream_triggers[0].clone();
+        let stream_arn = self
+            .dynamodb
+            .describe_table()
+            .table_name(self.table(&trigger.table))
+            .send()
+            .await
+            .unwrap()
+            .table
+            .and_then(|table| table.latest_stream_arn)
+            .expect("the table has a stream");
+        let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
+        // Lambda tells the on-failure destination with the function's role.
+        let role = self.function(&function.logical_id);
+        let on_failure = trigger.on_failure.as_ref().map(|queue| self.queue(queue));
+        let mut cursor = self.stream_cursor.lock().await;
+        deliver_once(
+            api,
+            &stream_arn,
+            &trigger,
+            &mut cursor,
+            |event| {
+                let relay = &relay;
+                async move {
+                    let event = serde_json::from_value(event).expect("a DynamoDB stream event");
+                    Some(serde_json::to_value(relay(event).await).unwrap())
+                }
+            },
+            |metadata| {
+                let (role, on_failure) = (&role, on_failure);
+                async move {
+                    let queue = on_failure.expect("the trigger has an on-failure destination");
+                    role.sqs()
+                        .send_message()
+                        .queue_url(queue)
+                        .message_body(metadata.to_string())
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The checkout messages the outbox holds, relayed, and taken off the checkout queue.
+    pub(crate) async fn checkout_messages(&self) -> Vec<aws_sdk_sqs::types::Message> {
+        self.relay_outbox().await;
+        self.drain("CheckoutQueue").await
+    }
+}

@@ -1,0 +1,154 @@
+//! The event source mappings: a poller per SQS trigger delivers batches of the trigger's size and
+//! lets failed messages come back, and reach the dead-letter queue, as Lambda does; a poller per
+//! DynamoDB stream trigger reads the table's stream from DynamoDB Local and delivers it as Lambda
+//! does ([`crate::streams`]). Either can be paused, as disabling a mapping does.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_lambda_events::sqs::SqsBatchResponse;
+use hyper::body::Bytes;
+
+use super::Console;
+use super::runtime::{Outcome, Pool};
+use crate::deliver::{self, Redelivery};
+
+/// An SQS event source mapping, as the template declares it.
+pub(super) struct Trigger {
+    pub role: aws_sdk_sqs::Client,
+    pub operator: aws_sdk_sqs::Client,
+    /// The queue's logical id, and its URL here.
+    pub queue: String,
+    pub url: String,
+    pub batch_size: i32,
+    pub redelivery: Redelivery,
+    pub paused: Arc<AtomicBool>,
+}
+
+/// Delivers batches from the trigger's queue to the function, as Lambda would.
+pub(super) async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
+    let Trigger {
+        role,
+        operator,
+        queue,
+        url,
+        batch_size,
+        redelivery,
+        paused,
+    } = trigger;
+    loop {
+        if paused.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let poller = deliver::Poller {
+            role: &role,
+            operator: &operator,
+        };
+        let delivered = deliver::deliver_batch(poller, &url, batch_size, redelivery, |event| {
+            let pool = Arc::clone(&pool);
+            async move {
+                let all_failed = || {
+                    let mut response = SqsBatchResponse::default();
+                    for record in &event.records {
+                        response.add_failure(record.message_id.clone().unwrap_or_default());
+                    }
+                    response
+                };
+                let Ok(payload) = serde_json::to_vec(&event) else {
+                    return all_failed();
+                };
+                match pool.invoke(Bytes::from(payload)).await {
+                    Ok(Outcome::Response(body)) => {
+                        serde_json::from_slice(&body).unwrap_or_else(|_| all_failed())
+                    }
+                    _ => all_failed(),
+                }
+            }
+        })
+        .await;
+        match delivered {
+            Ok(delivery) if delivery.delivered > 0 => {
+                console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(err) => {
+                console.function_line(pool.name(), &format!("polling {queue} failed: {err}"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// A DynamoDB stream event source mapping, as the template declares it.
+pub(super) struct StreamPoller {
+    pub api: crate::streams::StreamsApi,
+    pub stream_arn: String,
+    pub trigger: crate::template::StreamTrigger,
+    /// The on-failure destination's queue URL.
+    pub on_failure: Option<String>,
+    /// The function's role: Lambda sends to the on-failure destination with it.
+    pub role: aws_sdk_sqs::Client,
+    pub paused: Arc<AtomicBool>,
+}
+
+/// Delivers the table's stream to the function, as Lambda would (see [`crate::streams`]).
+pub(super) async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: Console) {
+    let mut cursor = crate::streams::Cursor::default();
+    loop {
+        if poller.paused.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let pass = crate::streams::deliver_once(
+            poller.api,
+            &poller.stream_arn,
+            &poller.trigger,
+            &mut cursor,
+            |event| {
+                let pool = Arc::clone(&pool);
+                async move {
+                    let payload = serde_json::to_vec(&event).ok()?;
+                    match pool.invoke(Bytes::from(payload)).await {
+                        Ok(Outcome::Response(body)) => serde_json::from_slice(&body).ok(),
+                        _ => None,
+                    }
+                }
+            },
+            |metadata| {
+                let (sqs, queue) = (poller.role.clone(), poller.on_failure.clone());
+                async move {
+                    let Some(queue) = queue else { return };
+                    // Best effort, as on AWS: the metadata is for a person to look into.
+                    let _sent = sqs
+                        .send_message()
+                        .queue_url(queue)
+                        .message_body(metadata.to_string())
+                        .send()
+                        .await;
+                }
+            },
+        )
+        .await;
+        match pass {
+            Ok(pass) if pass.batches > 0 => {
+                console.queue(
+                    &format!("{} stream", poller.trigger.table),
+                    pool.name(),
+                    pass.batches,
+                    pass.failed + pass.given_up,
+                );
+                if pass.failed > 0 {
+                    // Lambda backs off before it retries a failed batch.
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(err) => {
+                console.function_line(pool.name(), &format!("reading the stream failed: {err}"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
