@@ -86,10 +86,13 @@ def resources(template, kind):
 # What each side declares
 # ------------------------------------------------------------------------------------------------
 
-# Permissions every function gets from its framework (logs, tracing, polling its queue), which
-# SAM and the CDK spell differently; the comparison is about the ones the shop asks for.
+# Permissions every function gets from its framework (logs, tracing, polling its queue or reading
+# its table's stream), which SAM and the CDK spell differently (SAM attaches managed policies for
+# some); the comparison is about the ones the shop asks for.
 FRAMEWORK_ACTIONS = re.compile(
-    r"^(logs:|xray:|sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueAttributes|GetQueueUrl))"
+    r"^(logs:|xray:"
+    r"|sqs:(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|GetQueueAttributes|GetQueueUrl)"
+    r"|dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams))"
 )
 
 
@@ -226,6 +229,7 @@ def tables(template):
             "ttl": p.get("TimeToLiveSpecification"),
             "pitr": p.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"),
             "sse": p.get("SSESpecification", {}).get("SSEEnabled"),
+            "stream": p.get("StreamSpecification", {}).get("StreamViewType"),
         }
     return found
 
@@ -246,16 +250,28 @@ def queues(template):
 
 
 def triggers(template):
-    return sorted(
-        (
-            text(m["Properties"]["FunctionName"]),
-            text(m["Properties"]["EventSourceArn"]),
-            m["Properties"].get("BatchSize"),
-            tuple(m["Properties"].get("FunctionResponseTypes", [])),
-            text(m["Properties"].get("ScalingConfig", {}).get("MaximumConcurrency")),
-        )
-        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
-    )
+    """Per trigger (function <- queue or table): how it is fed, its batches and concurrency, and
+    for a stream where it starts, how it retries, where what it gives up on goes and which records
+    it gets."""
+    found = {}
+    for m in resources(template, "AWS::Lambda::EventSourceMapping").values():
+        p = m["Properties"]
+        found[f'{text(p["FunctionName"])} <- {text(p["EventSourceArn"])}'] = {
+            "batch_size": p.get("BatchSize"),
+            "response_types": p.get("FunctionResponseTypes", []),
+            "max_concurrency": text(p.get("ScalingConfig", {}).get("MaximumConcurrency")),
+            "starting_position": p.get("StartingPosition"),
+            "retry_attempts": p.get("MaximumRetryAttempts"),
+            "max_record_age": p.get("MaximumRecordAgeInSeconds"),
+            "bisect": p.get("BisectBatchOnFunctionError"),
+            "on_failure": text(p.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")),
+            # The patterns are JSON in a string: compared parsed, so spacing and key order do not count.
+            "filters": sorted(
+                json.dumps(json.loads(f["Pattern"]), sort_keys=True)
+                for f in p.get("FilterCriteria", {}).get("Filters", [])
+            ),
+        }
+    return found
 
 
 def buckets(template):

@@ -28,7 +28,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -196,7 +196,8 @@ export class ShopStack extends Stack {
       partitionKey: { name: "kind", type: dynamodb.AttributeType.STRING },
       sortKey: { name: "slug", type: dynamodb.AttributeType.STRING },
     });
-    const ordersTable = table(this, "OrdersTable");
+    // The outbox's relay reads its stream (OrderRelayFunction): new items only, no old images.
+    const ordersTable = table(this, "OrdersTable", { stream: dynamodb.StreamViewType.NEW_IMAGE });
     for (const [indexName, partition] of [
       ["ByOwner", "owner"],
       ["ByStatus", "status"],
@@ -282,6 +283,22 @@ export class ShopStack extends Stack {
 
     const SQS_MANAGED =
       "Encrypted at rest by SQS-managed keys (SqsManagedSseEnabled), which this check does not recognise.";
+    /** An alarm as soon as a message waits in the queue: failures a person has to look at. */
+    const alarmOnAny = (logicalId: string, watched: sqs.Queue, description: string) =>
+      named(
+        new cloudwatch.Alarm(this, logicalId, {
+          alarmDescription: description,
+          metric: watched.metricApproximateNumberOfMessagesVisible({
+            statistic: "Maximum",
+            period: Duration.minutes(1),
+          }),
+          threshold: 0,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        logicalId,
+      ).addAlarmAction(new actions.SnsAction(alarmTopic));
     const queue = (name: string, visibility: number, what: string): sqs.Queue => {
       const deadLetters = named(
         new sqs.Queue(this, `${name}DeadLetterQueue`, {
@@ -296,20 +313,11 @@ export class ShopStack extends Stack {
         [["CKV_AWS_27", SQS_MANAGED]],
         [["ES6000", "it is itself a dead-letter queue; its alarm tells a person"]],
       );
-      named(
-        new cloudwatch.Alarm(this, `${name}DeadLetterAlarm`, {
-          alarmDescription: `${what} - read ${name}DeadLetterQueue, fix the cause, then redrive`,
-          metric: deadLetters.metricApproximateNumberOfMessagesVisible({
-            statistic: "Maximum",
-            period: Duration.minutes(1),
-          }),
-          threshold: 0,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
+      alarmOnAny(
         `${name}DeadLetterAlarm`,
-      ).addAlarmAction(new actions.SnsAction(alarmTopic));
+        deadLetters,
+        `${what} - read ${name}DeadLetterQueue, fix the cause, then redrive`,
+      );
       const work = named(
         new sqs.Queue(this, `${name}Queue`, {
           fifo: true,
@@ -326,6 +334,25 @@ export class ShopStack extends Stack {
     const checkoutQueue = queue("Checkout", 180, "Checkouts could not be charged");
     const paymentResultsQueue = queue("PaymentResults", 60, "Payment outcomes could not be recorded on orders");
     const receiptsQueue = queue("Receipts", 180, "Receipts could not be e-mailed");
+    // Records of the outbox the relay gave up on (where in the stream, not the messages: those
+    // stay in the orders table). A standard queue: Lambda's on-failure destinations cannot be FIFO.
+    const outboxFailuresQueue = named(
+      new sqs.Queue(this, "OutboxFailuresQueue", {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      }),
+      "OutboxFailuresQueue",
+    );
+    suppress(
+      outboxFailuresQueue,
+      [["CKV_AWS_27", SQS_MANAGED]],
+      [["ES6000", "it is itself where failures go; its alarm tells a person"]],
+    );
+    alarmOnAny(
+      "OutboxFailuresAlarm",
+      outboxFailuresQueue,
+      "Orders outbox messages could not be sent - fix the cause, then run xtask outbox-redrive",
+    );
 
     // -------------------------------------------------------------------------------------------
     // Buckets.
@@ -454,10 +481,40 @@ export class ShopStack extends Stack {
     );
     const orderCheckout = rust("OrderCheckoutFunction", "order-checkout", {
       description: "POST /api/order/checkout - hand the open order to payments",
+      environment: ordersEnv,
+    });
+    // The order and its checkout message, written to the outbox in one transaction.
+    allow(orderCheckout, ["dynamodb:GetItem", "dynamodb:PutItem"], [ordersTable.tableArn]);
+    // The transactional outbox's relay: messages the orders service writes to its table with the
+    // change they announce (OUTBOX# items) go to their queue, then leave the table.
+    const orderRelay = rust("OrderRelayFunction", "order-relay", {
+      description: "Sends the orders outbox's messages (the orders table's stream) to their queues",
       environment: { ...ordersEnv, CHECKOUT_QUEUE_URL: checkoutQueue.queueUrl },
     });
-    allow(orderCheckout, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
-    allow(orderCheckout, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
+    allow(orderRelay, ["dynamodb:DeleteItem"], [ordersTable.tableArn]);
+    allow(orderRelay, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
+    orderRelay.addEventSource(
+      new DynamoEventSource(ordersTable, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // A message that cannot be sent is retried (the SQS or DynamoDB outage passes) for up to
+        // an hour, as long as the card it names is held; then it is reported to
+        // OutboxFailuresQueue and its item stays in the table for `xtask outbox-redrive`.
+        retryAttempts: 100,
+        maxRecordAge: Duration.hours(1),
+        bisectBatchOnError: true,
+        // Lambda tells the failures queue, with the function's role, of records it gave up on:
+        // SqsDlq grants the role sqs:SendMessage on it.
+        onFailure: new SqsDlq(outboxFailuresQueue),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.or("INSERT", "MODIFY"),
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("OUTBOX#") } } },
+          }),
+        ],
+      }),
+    );
     const orderSettle = rust("OrderSettleFunction", "order-settle", {
       description: "Settles orders as PAID or PAYMENT_FAILED from the payment results queue",
       environment: { ...ordersEnv, RECEIPTS_QUEUE_URL: receiptsQueue.queueUrl },
@@ -532,7 +589,9 @@ export class ShopStack extends Stack {
     receiptEmail.addEventSource(new SqsEventSource(receiptsQueue, { batchSize: 5, reportBatchItemFailures: true }));
 
     for (const child of this.node.findAll()) {
-      if (child instanceof lambda.CfnEventSourceMapping) {
+      // The SQS triggers: a stream's (the outbox's) has a starting position and an on-failure
+      // destination, and no cap of its own (one batch per shard at a time).
+      if (child instanceof lambda.CfnEventSourceMapping && child.startingPosition === undefined) {
         // SQS triggers send their failures to the queue's dead-letter queue; an on-failure
         // destination does not apply to them.
         child.addMetadata("cfn-lint", {

@@ -82,11 +82,20 @@ impl FifoQueue {
         group: &str,
         deduplication: &str,
     ) -> Result<(), SendError> {
-        let fail = |detail: String| SendError {
+        let body = serde_json::to_string(message).map_err(|err| SendError {
             queue: self.url.clone(),
-            detail,
-        };
-        let body = serde_json::to_string(message).map_err(|err| fail(err.to_string()))?;
+            detail: err.to_string(),
+        })?;
+        self.send_text(body, group, deduplication).await
+    }
+
+    /// Sends `body`, a message already written as JSON, as [`Self::send`] does.
+    pub async fn send_text(
+        &self,
+        body: String,
+        group: &str,
+        deduplication: &str,
+    ) -> Result<(), SendError> {
         self.sqs
             .send_message()
             .queue_url(&self.url)
@@ -95,7 +104,10 @@ impl FifoQueue {
             .message_deduplication_id(deduplication)
             .send()
             .await
-            .map_err(|err| fail(aws_sdk_sqs::error::DisplayErrorContext(err).to_string()))?;
+            .map_err(|err| SendError {
+                queue: self.url.clone(),
+                detail: aws_sdk_sqs::error::DisplayErrorContext(err).to_string(),
+            })?;
         Ok(())
     }
 }

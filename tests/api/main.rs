@@ -6,6 +6,8 @@
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`sessions`]: logging in and out, and the authorizer; [`checkout`]: handing an order to
 //!   payments.
+//! - [`outbox`]: the hand-off from checkout to payments through the orders outbox, its relay
+//!   failing, crashing, given records twice and giving up.
 //! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
@@ -30,6 +32,7 @@ mod fuzz;
 mod iam;
 mod journey;
 mod orders;
+mod outbox;
 mod payments;
 mod products;
 mod receipts;

@@ -19,7 +19,7 @@ const INSUFFICIENT: &str = "4000000000009995";
 const FLAKY: &str = "4000000000000119";
 
 impl TestApp {
-    async fn order(&self, id: &str) -> orders::domain::Order {
+    pub(crate) async fn order(&self, id: &str) -> orders::domain::Order {
         let id = id.parse().unwrap();
         self.orders.get_order(&id).await.unwrap().unwrap()
     }
@@ -81,7 +81,7 @@ impl TestApp {
     }
 
     /// Every bank ledger entry: one per charge the bank answered.
-    async fn ledger_entries(&self) -> Vec<Value> {
+    pub(crate) async fn ledger_entries(&self) -> Vec<Value> {
         let scan = self
             .dynamodb
             .scan()

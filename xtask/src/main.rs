@@ -45,6 +45,9 @@ enum Command {
         /// Whose role changes.
         username: Username,
     },
+    /// Send again the orders outbox's messages that order-relay gave up on (OutboxFailuresAlarm
+    /// says when), in the table named by ORDERS_TABLE: run it once the cause is fixed.
+    OutboxRedrive,
     /// Run the whole shop locally, with the seed catalogue and two demo accounts (scripts/run
     /// starts the emulators and builds the functions first).
     Run {
@@ -120,6 +123,7 @@ async fn main() -> ExitCode {
         Command::Functions => functions(),
         Command::Seed => seed().await,
         Command::MakeAdmin { username } => make_admin(&username).await,
+        Command::OutboxRedrive => outbox_redrive().await,
         Command::Run {
             port,
             invoke_port,
@@ -227,6 +231,16 @@ async fn make_admin(username: &Username) -> Result<()> {
     } else {
         Err(format!("there is no user named {username}").into())
     }
+}
+
+async fn outbox_redrive() -> Result<()> {
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
+    let touched = store
+        .redrive_outbox(time::OffsetDateTime::now_utc())
+        .await?;
+    eprintln!("orders outbox: {touched} message(s) handed to order-relay again");
+    Ok(())
 }
 
 /// Demo accounts the local shop creates: (username, password, admin?).

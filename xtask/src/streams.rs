@@ -314,18 +314,23 @@ where
             continue;
         };
         let (records, _) = api.records(&iterator).await?;
-        let Some(batch) = records
-            .chunks(usize::try_from(trigger.batch_size).unwrap_or(100).max(1))
-            .next()
-        else {
+        if records.is_empty() {
             continue;
-        };
-        let last = sequence(batch.last());
-        let wanted: Vec<Value> = batch
+        }
+        // Lambda filters before it batches: records no filter lets through are passed over, and
+        // a batch holds up to the trigger's size of the others.
+        let size = usize::try_from(trigger.batch_size).unwrap_or(100).max(1);
+        let mut wanted: Vec<Value> = records
             .iter()
             .filter(|record| delivered(&trigger.filters, record))
             .cloned()
             .collect();
+        let last = if wanted.len() > size {
+            wanted.truncate(size);
+            sequence(wanted.last())
+        } else {
+            sequence(records.last())
+        };
         let first_failed = if wanted.is_empty() {
             None
         } else {

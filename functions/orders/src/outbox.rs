@@ -6,7 +6,10 @@
 //!
 //! The relay sends each item to its queue, deduplicated by its id, and then deletes it; a
 //! crash in between sends it again, which the queue drops (within five minutes) and the consumer
-//! ignores (payments charges each attempt once).
+//! ignores (payments charges each attempt once). A message the relay cannot send is retried for
+//! up to an hour; then its trigger gives up (and tells `OutboxFailuresQueue`, whose alarm calls a
+//! person), but the item stays: `xtask outbox-redrive` touches every item left, and the change
+//! brings each past the relay again.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -57,9 +60,12 @@ impl Outgoing {
     }
 }
 
+/// What every outbox item's key starts with (the relay's trigger filters on it).
+pub const OUTBOX_PREFIX: &str = "OUTBOX#";
+
 /// The key of the outbox item deduplicated by `deduplication`.
 pub fn outbox_key(deduplication: &str) -> String {
-    format!("OUTBOX#{deduplication}")
+    format!("{OUTBOX_PREFIX}{deduplication}")
 }
 
 #[cfg(test)]

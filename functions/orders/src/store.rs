@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Order;
-use crate::outbox::Outgoing;
+use crate::outbox::{OUTBOX_PREFIX, Outgoing};
 
 pub(crate) const BY_OWNER_INDEX: &str = "ByOwner";
 pub(crate) const BY_STATUS_INDEX: &str = "ByStatus";
@@ -190,6 +190,50 @@ impl OrderStore {
     /// Deletes the outbox item `outgoing`: it was sent.
     pub async fn sent(&self, outgoing: &Outgoing) -> Result<(), StoreError> {
         self.table.delete(outgoing.key()).await
+    }
+
+    /// Touches every item still in the outbox (messages the relay gave up on), at `now`, so
+    /// that the change brings each past the relay again; how many. Reads the whole table: an
+    /// operator's command after an outage, never a request's work.
+    pub async fn redrive_outbox(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
+        let now = now
+            .format(&Rfc3339)
+            .map_err(|err| StoreError::corrupt("write time", err.to_string()))?;
+        let (mut start, mut touched) = (None, 0);
+        loop {
+            let page = self
+                .table
+                .client()
+                .scan()
+                .table_name(self.table.name())
+                .filter_expression("begins_with(pk, :outbox)")
+                .expression_attribute_values(":outbox", s(OUTBOX_PREFIX))
+                .projection_expression("pk")
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|err| StoreError::from_sdk("Scan", err))?;
+            for item in page.items.unwrap_or_default() {
+                let Some(AttributeValue::S(key)) = item.get("pk") else {
+                    continue;
+                };
+                // Sent and deleted meanwhile: nothing to do.
+                let touch = self
+                    .table
+                    .update(key)
+                    .update_expression("SET redriven_at = :now")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":now", s(now.as_str()));
+                if self.table.update_if(touch).await? {
+                    touched += 1;
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(touched);
+            }
+        }
     }
 
     /// Up to `limit` orders, newest first, after `after`.

@@ -4,8 +4,13 @@
 
 use std::future::Future;
 
+use aws_config::retry::RetryConfig;
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
+use orders::OrderStore;
+use orders::handlers::relay::{self, Destinations};
+use shared::sqs::FifoQueue;
+use xtask::iam::FunctionClients;
 use xtask::streams::{Pass, StreamsApi, deliver_once};
 use xtask::template::Template;
 
@@ -78,9 +83,47 @@ impl TestApp {
         .unwrap()
     }
 
+    /// One pass of the orders table's stream through the real relay while `outage` cannot be
+    /// reached (its calls fail at once: nothing listens where they go).
+    pub(crate) async fn relay_outbox_during(&self, outage: Outage) -> Pass {
+        let relay = self.function("OrderRelayFunction");
+        let nowhere = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let sdk = self
+            .sdk
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build();
+        let cut_off = FunctionClients::new(&sdk, "OrderRelayFunction", nowhere);
+        let (store, checkout) = match outage {
+            Outage::CheckoutQueue => (
+                relay.orders(),
+                FifoQueue::new(cut_off.sqs, self.queue("CheckoutQueue")),
+            ),
+            Outage::OrdersTable => (
+                OrderStore::new(cut_off.dynamodb, self.table("OrdersTable")),
+                relay.queue("CheckoutQueue"),
+            ),
+        };
+        let destinations = Destinations { checkout };
+        self.relay_outbox_with(|event| relay::handle(&store, &destinations, event))
+            .await
+    }
+
     /// The checkout messages the outbox holds, relayed, and taken off the checkout queue.
     pub(crate) async fn checkout_messages(&self) -> Vec<aws_sdk_sqs::types::Message> {
         self.relay_outbox().await;
         self.drain("CheckoutQueue").await
     }
+}
+
+/// What the relay cannot reach, in [`TestApp::relay_outbox_during`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outage {
+    /// Its sends fail.
+    CheckoutQueue,
+    /// It sends, then cannot delete the item it sent.
+    OrdersTable,
 }

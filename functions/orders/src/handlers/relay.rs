@@ -52,18 +52,20 @@ async fn relay(
             return Ok(());
         }
     };
-    let message: serde_json::Value = match serde_json::from_str(&outgoing.body) {
-        Ok(message) => message,
-        Err(err) => {
-            tracing::error!(error = %err, "an outbox message that is not JSON; passed over");
-            return Ok(());
-        }
-    };
+    if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body) {
+        tracing::error!(error = %err, "an outbox message that is not JSON; passed over");
+        return Ok(());
+    }
     let queue = match outgoing.destination {
         Destination::Checkout => &destinations.checkout,
     };
+    // Sent as written, byte for byte.
     queue
-        .send(&message, &outgoing.group, &outgoing.deduplication)
+        .send_text(
+            outgoing.body.clone(),
+            &outgoing.group,
+            &outgoing.deduplication,
+        )
         .await
         .map_err(|err| err.to_string())?;
     store.sent(&outgoing).await.map_err(|err| err.to_string())?;

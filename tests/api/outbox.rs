@@ -1,0 +1,203 @@
+//! The checkout's hand-off to payments through the orders outbox (`orders::outbox`): the order's
+//! move and its message are one write, and `order-relay` gets every message to the checkout queue
+//! however it fails: the queue unreachable, the table unreachable after a send, the relay
+//! crashing after its work, its records delivered twice, its trigger giving up. Every order ends
+//! paid or failed exactly once, with one charge at most.
+
+use aws_lambda_events::streams::DynamoDbEventResponse;
+use orders::domain::State;
+use serde_json::Value;
+use shared::messages::OrderStatus;
+
+use crate::orders::{MUG, shop_with_customer};
+use crate::support::TestApp;
+use crate::support::outbox::Outage;
+
+const APPROVED: &str = "4242424242424242";
+const DECLINED: &str = "4000000000000002";
+
+impl TestApp {
+    /// The outbox items in the orders table.
+    async fn outbox(&self) -> Vec<orders::outbox::Outgoing> {
+        let scan = self
+            .dynamodb
+            .scan()
+            .table_name(self.table("OrdersTable"))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        scan.items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|item| item["pk"].as_s().unwrap().starts_with("OUTBOX#"))
+            .map(|item| shared::store::from_item(item).unwrap())
+            .collect()
+    }
+}
+
+/// A customer with one mug checked out with `card`, its message still in the outbox: the
+/// order's id.
+async fn checked_out_unrelayed(app: &TestApp, token: &str, card: &str) -> String {
+    app.add(token, MUG, 1).await.assert(200, "");
+    let reply = app.check_out(token, card).await;
+    reply.assert(202, "");
+    reply.body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn checkout_writes_the_pending_order_and_its_message_in_one_step_and_the_relay_sends_it() {
+    let (app, ada) = shop_with_customer("ada").await;
+    let id = checked_out_unrelayed(&app, &ada, APPROVED).await;
+
+    // Pending, its payment requested, and the message in the outbox: not yet on the queue.
+    let order = app.order(&id).await;
+    assert!(
+        matches!(
+            order.state,
+            State::PendingPayment {
+                payment_requested: true,
+                ..
+            }
+        ),
+        "{order:?}"
+    );
+    let outbox = app.outbox().await;
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].group, id);
+    let message: Value = serde_json::from_str(&outbox[0].body).unwrap();
+    assert_eq!(message["order_id"], id.as_str());
+    assert!(message["card_token"].is_string());
+    assert!(
+        !outbox[0].body.contains(APPROVED),
+        "no card number in the outbox"
+    );
+    assert!(app.drain("CheckoutQueue").await.is_empty());
+
+    // The relay sends it and empties the outbox; the order items stay out of its way.
+    let messages = app.checkout_messages().await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].body().unwrap(), outbox[0].body);
+    assert!(app.outbox().await.is_empty());
+    assert!(app.checkout_messages().await.is_empty(), "sent once");
+}
+
+#[tokio::test]
+async fn while_the_checkout_queue_is_unreachable_the_message_waits_in_the_outbox() {
+    let (app, ada) = shop_with_customer("ada").await;
+    let id = checked_out_unrelayed(&app, &ada, APPROVED).await;
+
+    for _ in 0..3 {
+        let pass = app.relay_outbox_during(Outage::CheckoutQueue).await;
+        assert_eq!((pass.batches, pass.failed), (1, 1), "the record is failed");
+    }
+    assert_eq!(app.outbox().await.len(), 1);
+    assert_eq!(app.order(&id).await.status(), OrderStatus::PendingPayment);
+    let current = app.open_order(&ada).await;
+    current.assert(200, "");
+    assert_eq!(
+        current.body["status"], "PENDING_PAYMENT",
+        "the customer sees it"
+    );
+
+    // Back: the same record comes again, and the order is paid, once.
+    app.settle_payments().await;
+    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
+    assert_eq!(app.ledger_entries().await.len(), 1);
+    assert!(app.outbox().await.is_empty());
+    assert_eq!(app.drain("ReceiptsQueue").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_relay_cut_off_after_sending_or_crashing_or_given_records_twice_sends_each_payment_once()
+{
+    let app = TestApp::spawn().await;
+    xtask::seed::load(&app.products).await.unwrap();
+    let mut orders = Vec::new();
+    for (name, card) in [("ada", APPROVED), ("bob", DECLINED), ("cyd", APPROVED)] {
+        let token = app.given_session(name, shared::auth::Role::Customer).await;
+        orders.push((checked_out_unrelayed(&app, &token, card).await, card));
+    }
+
+    // It sends, then cannot delete what it sent: the record fails, and comes again.
+    let pass = app.relay_outbox_during(Outage::OrdersTable).await;
+    assert_eq!((pass.batches, pass.failed), (1, 1));
+    assert_eq!(app.outbox().await.len(), 3, "nothing deleted");
+    // It does all its work, then dies before answering: Lambda gives the whole batch again.
+    let crashed = app
+        .relay_outbox_with(|event| async {
+            let all = event.records.clone();
+            drop(app.order_relay(event).await);
+            let mut failed = DynamoDbEventResponse::default();
+            let mut first = aws_lambda_events::streams::DynamoDbBatchItemFailure::default();
+            first.item_identifier = all[0].change.sequence_number.clone();
+            failed.batch_item_failures.push(first);
+            failed
+        })
+        .await;
+    assert_eq!((crashed.batches, crashed.failed), (1, 1));
+    // Every record twice in one batch, as a retried delivery can overlap the last.
+    let twice = app
+        .relay_outbox_with(|event| async {
+            drop(app.order_relay(event.clone()).await);
+            app.order_relay(event).await
+        })
+        .await;
+    assert_eq!((twice.batches, twice.failed), (1, 0));
+    assert!(app.outbox().await.is_empty());
+
+    app.settle_payments().await;
+    for (id, card) in &orders {
+        let expected = if *card == APPROVED {
+            OrderStatus::Paid
+        } else {
+            OrderStatus::PaymentFailed
+        };
+        assert_eq!(app.order(id).await.status(), expected, "order {id}");
+    }
+    assert_eq!(
+        app.ledger_entries().await.len(),
+        orders.len(),
+        "the bank asked once per order"
+    );
+    assert_eq!(
+        app.drain("ReceiptsQueue").await.len(),
+        2,
+        "one receipt each"
+    );
+    assert!(app.drain("CheckoutDeadLetterQueue").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_the_relay_gave_up_on_is_reported_kept_and_sent_by_the_redrive() {
+    let (app, ada) = shop_with_customer("ada").await;
+    let id = checked_out_unrelayed(&app, &ada, APPROVED).await;
+
+    // The queue stays unreachable past the trigger's retries: the batch is given up on.
+    let mut passes = 0;
+    while app
+        .relay_outbox_during(Outage::CheckoutQueue)
+        .await
+        .given_up
+        == 0
+    {
+        passes += 1;
+        assert!(passes <= 200, "the trigger never gave up");
+    }
+    let reported = app.drain("OutboxFailuresQueue").await;
+    assert_eq!(reported.len(), 1, "the on-failure destination is told");
+    let metadata: Value = serde_json::from_str(reported[0].body().unwrap()).unwrap();
+    assert!(metadata["DDBStreamBatchInfo"]["streamArn"].is_string());
+    assert_eq!(app.relay_outbox().await.batches, 0, "the stream moved on");
+    assert_eq!(app.order(&id).await.status(), OrderStatus::PendingPayment);
+    assert_eq!(app.outbox().await.len(), 1, "the message is kept");
+
+    // The operator's redrive (`xtask outbox-redrive`) brings it past the relay again.
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(app.orders.redrive_outbox(now).await.unwrap(), 1);
+    app.settle_payments().await;
+    assert_eq!(app.order(&id).await.status(), OrderStatus::Paid);
+    assert_eq!(app.ledger_entries().await.len(), 1);
+    assert!(app.outbox().await.is_empty());
+    assert_eq!(app.orders.redrive_outbox(now).await.unwrap(), 0);
+}
