@@ -85,7 +85,6 @@ error_codes! {
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE;
     AuthUnavailable = "auth_unavailable", SERVICE_UNAVAILABLE;
     CatalogUnavailable = "catalog_unavailable", SERVICE_UNAVAILABLE;
-    CheckoutUnavailable = "checkout_unavailable", SERVICE_UNAVAILABLE;
     OrdersUnavailable = "orders_unavailable", SERVICE_UNAVAILABLE;
     ReceiptsUnavailable = "receipts_unavailable", SERVICE_UNAVAILABLE;
 }

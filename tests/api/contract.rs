@@ -116,7 +116,7 @@ fn every_resource_a_function_names_is_one_the_template_declares() {
 }
 
 #[test]
-fn every_consumer_reports_failures_and_its_queue_has_a_dead_letter_queue() {
+fn every_consumer_reports_failures_and_has_somewhere_for_what_it_gives_up_on() {
     let template = template();
     let queues = template.queues().unwrap();
     for function in template.functions().unwrap() {
@@ -143,6 +143,36 @@ fn every_consumer_reports_failures_and_its_queue_has_a_dead_letter_queue() {
                 function.logical_id
             );
             assert!((1..=10).contains(&trigger.batch_size));
+        }
+        for trigger in &function.stream_triggers {
+            assert!(
+                trigger.reports_failures,
+                "{}: without ReportBatchItemFailures one failure retries the whole batch",
+                function.logical_id
+            );
+            // A record that fails for ever would hold up its shard until it expires (24 hours).
+            assert!(
+                (0..=10_000).contains(&trigger.maximum_retry_attempts),
+                "{}: its retries must end",
+                function.logical_id
+            );
+            let on_failure = trigger.on_failure.as_ref().unwrap_or_else(|| {
+                panic!(
+                    "{}: records given up on must be reported",
+                    function.logical_id
+                )
+            });
+            let queue = queues
+                .iter()
+                .find(|queue| &queue.logical_id == on_failure)
+                .unwrap_or_else(|| {
+                    panic!("{} reports to an undeclared queue", function.logical_id)
+                });
+            assert!(
+                !queue.fifo,
+                "{}: Lambda's on-failure destination cannot be a FIFO queue",
+                queue.logical_id
+            );
         }
     }
 }
@@ -215,6 +245,25 @@ fn every_sample_event_parses_and_targets_a_declared_function() {
                 "events/{name}.json does not come from {}",
                 trigger.queue
             );
+        } else if let Some(trigger) = function.stream_triggers.first() {
+            let event: aws_lambda_events::dynamodb::Event =
+                serde_json::from_value(json.clone()).unwrap();
+            assert!(!event.records.is_empty(), "{name}");
+            for record in json["Records"].as_array().unwrap() {
+                assert_eq!(record["eventSource"], "aws:dynamodb", "{name}");
+                assert!(
+                    record["eventSourceARN"]
+                        .as_str()
+                        .is_some_and(|arn| arn.contains(&format!("-{}-", trigger.table))),
+                    "events/{name}.json does not come from {}'s stream",
+                    trigger.table
+                );
+                assert!(
+                    xtask::streams::delivered(&trigger.filters, record),
+                    "events/{name}.json holds a record {}'s filters keep from it",
+                    function.logical_id
+                );
+            }
         } else if authorizer_functions.contains(&function.logical_id) {
             assert_eq!(json["type"], "REQUEST", "{name}");
             assert_eq!(json["version"], "2.0", "{name}");

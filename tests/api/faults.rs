@@ -122,7 +122,9 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
     .await;
     shop.seed_catalogue().await;
 
-    // The payments consumer is stopped (its trigger disabled) while customers check out.
+    // The outbox relay and the payments consumer are stopped (their triggers disabled) while
+    // customers check out.
+    shop.pause_trigger("order-relay");
     shop.pause_trigger("payment-charge");
     let mut orders: Vec<(Visitor, String)> = Vec::new();
     for _ in 0..ORDERS {
@@ -151,6 +153,13 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
         let order = customer.get(&format!("/api/order/{id}")).await.json();
         assert_eq!(order["status"], "PENDING_PAYMENT", "{order}");
     }
+    let waiting = reconcile(&shop.names, &[]).await.unwrap();
+    assert_eq!(waiting.outbox, ORDERS, "the messages wait in the outbox");
+
+    // The relay crashes once after sending, before answering: the batch comes again.
+    let relay = shop.pool("order-relay");
+    relay.crash_on_next_responses(1);
+    shop.resume_trigger("order-relay");
 
     // Both consumers of the paid path crash once after doing their work, before reporting it:
     // the whole batch comes back and is done again.
@@ -185,12 +194,14 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
             .count()
     };
     assert_eq!(crashed("payment-charge"), 1, "{:#?}", shop.logs());
+    assert_eq!(relay.crashes(), 1, "the outbox relay crashed");
     assert_eq!(payments.crashes(), 1, "the payments consumer crashed");
     assert_eq!(receipts.crashes(), 1, "the receipts consumer crashed");
     assert_eq!(books.charges, ORDERS, "{books:?}");
     assert_eq!(books.approved_payments, ORDERS, "{books:?}");
     assert_eq!(books.emails, ORDERS, "one e-mail per order: {books:?}");
     assert_eq!(books.orders_emailed, ORDERS, "{books:?}");
+    assert_eq!(books.outbox, 0, "every message sent: {books:?}");
     for (queue, depth) in &books.dead_letters {
         let expected = usize::from(queue == "CheckoutDeadLetterQueue");
         assert_eq!(*depth, expected, "{queue}: {books:?}");

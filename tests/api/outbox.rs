@@ -201,3 +201,19 @@ async fn a_message_the_relay_gave_up_on_is_reported_kept_and_sent_by_the_redrive
     assert!(app.outbox().await.is_empty());
     assert_eq!(app.orders.redrive_outbox(now).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_sample_stream_event_is_relayed_as_its_message_once() {
+    let app = TestApp::spawn().await;
+    let text = crate::support::event_text("order-relay");
+    let event: aws_lambda_events::dynamodb::Event = serde_json::from_str(&text).unwrap();
+    for _ in 0..2 {
+        let response = app.order_relay(event.clone()).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    let messages = app.drain("CheckoutQueue").await;
+    assert_eq!(messages.len(), 1, "deduplicated by the queue");
+    let sample: Value = serde_json::from_str(&text).unwrap();
+    let written = &sample["Records"][0]["dynamodb"]["NewImage"]["body"]["S"];
+    assert_eq!(messages[0].body(), written.as_str());
+}

@@ -3,7 +3,8 @@
 //! e-mails moto's SES recorded, and every dead-letter queue the template declares.
 //!
 //! A run is sound when paid orders = approved charges = approved billing records = receipt
-//! e-mails (duplicates counted, so a double e-mail shows), and every dead-letter queue is empty.
+//! e-mails (duplicates counted, so a double e-mail shows), the orders outbox is empty (every
+//! message sent), and so is every dead-letter queue and on-failure destination.
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -27,8 +28,12 @@ pub struct Reconciliation {
     pub emails: usize,
     /// Of those orders, how many got at least one e-mail.
     pub orders_emailed: usize,
-    /// Messages in each dead-letter queue, by the template's logical id.
+    /// Messages in each dead-letter queue and stream trigger's on-failure destination, by the
+    /// template's logical id.
     pub dead_letters: BTreeMap<String, usize>,
+    /// Messages still in the orders outbox, not yet sent.
+    #[serde(default)]
+    pub outbox: usize,
 }
 
 impl Reconciliation {
@@ -39,6 +44,7 @@ impl Reconciliation {
             && self.approved_payments == paid
             && self.emails == paid
             && self.orders_emailed == paid
+            && self.outbox == 0
             && self.dead_letters.values().all(|&depth| depth == 0)
     }
 }
@@ -51,13 +57,26 @@ pub async fn reconcile(names: &LocalNames, orders: &[String]) -> Result<Reconcil
         count_payments(&dynamodb, &names.refs["PaymentsTable"]).await?;
     let (emails, orders_emailed) = count_receipt_emails(orders).await?;
 
+    let outbox = count_outbox(&dynamodb, &names.refs["OrdersTable"]).await?;
+
     let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let template = Template::workspace()?;
+    let mut failures: Vec<String> = template
+        .queues()?
+        .into_iter()
+        .filter_map(|queue| queue.redrive.map(|redrive| redrive.dead_letter_queue))
+        .collect();
+    for function in template.functions()? {
+        failures.extend(
+            function
+                .stream_triggers
+                .into_iter()
+                .filter_map(|t| t.on_failure),
+        );
+    }
     let mut dead_letters = BTreeMap::new();
-    for queue in Template::workspace()?.queues()? {
-        let Some(redrive) = queue.redrive else {
-            continue;
-        };
-        let url = &names.refs[&redrive.dead_letter_queue];
+    for queue in failures {
+        let url = &names.refs[&queue];
         let attributes = sqs
             .get_queue_attributes()
             .queue_url(url)
@@ -72,7 +91,7 @@ pub async fn reconcile(names: &LocalNames, orders: &[String]) -> Result<Reconcil
             .flatten()
             .filter_map(|(_, value)| value.parse::<usize>().ok())
             .sum();
-        dead_letters.insert(redrive.dead_letter_queue, depth);
+        dead_letters.insert(queue, depth);
     }
     Ok(Reconciliation {
         charges,
@@ -80,7 +99,36 @@ pub async fn reconcile(names: &LocalNames, orders: &[String]) -> Result<Reconcil
         emails,
         orders_emailed,
         dead_letters,
+        outbox,
     })
+}
+
+/// Items in the orders table's outbox.
+async fn count_outbox(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Result<usize> {
+    let scan = dynamodb
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .filter_expression("begins_with(pk, :outbox)")
+        .expression_attribute_values(
+            ":outbox",
+            AttributeValue::S(orders::outbox::OUTBOX_PREFIX.into()),
+        )
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .into_paginator()
+        .send();
+    let pages: Vec<_> = scan.collect().await;
+    let mut count = 0;
+    for page in pages {
+        let page = page.map_err(|err| {
+            format!(
+                "{table}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(err)
+            )
+        })?;
+        count += usize::try_from(page.count()).unwrap_or_default();
+    }
+    Ok(count)
 }
 
 /// (approved charges in the bank's ledger, billing records settled approved).

@@ -285,6 +285,7 @@ mod tests {
                     emails: 3,
                     orders_emailed: 3,
                     dead_letters: BTreeMap::from([("CheckoutDeadLetterQueue".to_owned(), 0)]),
+                    outbox: 0,
                 },
             },
         }
