@@ -800,6 +800,7 @@ export class ShopStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint, description: "The shop's HTTP API" });
     new CfnOutput(this, "UsersTableName", { value: usersTable.tableName });
     new CfnOutput(this, "ProductsTableName", { value: productsTable.tableName });
+    new CfnOutput(this, "OrdersTableName", { value: ordersTable.tableName });
     new CfnOutput(this, "CheckoutQueueUrl", { value: checkoutQueue.queueUrl });
     new CfnOutput(this, "PaymentsTableName", { value: paymentsTable.tableName });
     new CfnOutput(this, "ReceiptsBucketName", { value: receiptsBucket.bucketName });

@@ -444,7 +444,8 @@ impl TestApp {
             .await;
         let reply = self.checkout(request).await;
         reply.assert(202, "");
-        self.relay_outbox().await;
+        let relayed = self.relay_outbox().await;
+        assert_eq!(relayed.failed, 0, "the relay failed: {relayed:?}");
         (reply.body["id"].as_str().unwrap().to_owned(), token)
     }
 

@@ -114,7 +114,8 @@ impl TestApp {
 
     /// The checkout messages the outbox holds, relayed, and taken off the checkout queue.
     pub(crate) async fn checkout_messages(&self) -> Vec<aws_sdk_sqs::types::Message> {
-        self.relay_outbox().await;
+        let pass = self.relay_outbox().await;
+        assert_eq!(pass.failed, 0, "the relay failed: {pass:?}");
         self.drain("CheckoutQueue").await
     }
 }
