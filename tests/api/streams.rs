@@ -7,6 +7,27 @@ use xtask::template::Template;
 
 use crate::support::sdk_config;
 
+/// The table `Outbox` of `template`, created under a name of its own, with items keyed `keys`
+/// written in that order: its stream's ARN.
+async fn outbox_holding(template: &Template, keys: &[&str]) -> String {
+    let sdk = sdk_config().await;
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
+    xtask::provision::create_table(&dynamodb, &template.table("Outbox").unwrap(), &name)
+        .await
+        .unwrap();
+    for pk in keys {
+        dynamodb
+            .put_item()
+            .table_name(&name)
+            .item("pk", AttributeValue::S((*pk).into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    crate::support::stream_of(&dynamodb, &name).await
+}
+
 #[tokio::test]
 async fn a_tables_stream_gives_the_records_a_trigger_delivers() {
     let template = Template::parse(
@@ -22,31 +43,7 @@ Resources:
 ",
     )
     .unwrap();
-    let sdk = sdk_config().await;
-    let dynamodb = shared::aws::dynamodb(&sdk);
-    let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
-    xtask::provision::create_table(&dynamodb, &template.table("Outbox").unwrap(), &name)
-        .await
-        .unwrap();
-    for pk in ["OUTBOX#a-2", "ORDER#a"] {
-        dynamodb
-            .put_item()
-            .table_name(&name)
-            .item("pk", AttributeValue::S(pk.into()))
-            .send()
-            .await
-            .unwrap();
-    }
-    let arn = dynamodb
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap()
-        .latest_stream_arn
-        .expect("the table has a stream");
+    let arn = outbox_holding(&template, &["OUTBOX#a-2", "ORDER#a"]).await;
 
     let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
     let shards = api.shards(&arn).await.unwrap();
@@ -123,31 +120,11 @@ Resources:
     )
     .unwrap();
     let trigger = template.functions().unwrap()[0].stream_triggers[0].clone();
-    let sdk = sdk_config().await;
-    let dynamodb = shared::aws::dynamodb(&sdk);
-    let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
-    xtask::provision::create_table(&dynamodb, &template.table("Outbox").unwrap(), &name)
-        .await
-        .unwrap();
-    for pk in ["OUTBOX#1", "ORDER#x", "OUTBOX#poison", "OUTBOX#3"] {
-        dynamodb
-            .put_item()
-            .table_name(&name)
-            .item("pk", AttributeValue::S(pk.into()))
-            .send()
-            .await
-            .unwrap();
-    }
-    let arn = dynamodb
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap()
-        .latest_stream_arn
-        .unwrap();
+    let arn = outbox_holding(
+        &template,
+        &["OUTBOX#1", "ORDER#x", "OUTBOX#poison", "OUTBOX#3"],
+    )
+    .await;
     let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
 
     // The function fails `OUTBOX#poison` every time, and says so by its sequence number.

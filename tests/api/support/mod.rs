@@ -9,6 +9,8 @@ pub(crate) mod dynamodb;
 pub(crate) mod functions;
 pub(crate) mod lambda;
 pub(crate) mod outbox;
+
+pub(crate) use outbox::stream_of;
 pub(crate) mod shop;
 
 use std::collections::BTreeMap;

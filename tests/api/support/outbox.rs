@@ -38,16 +38,7 @@ impl TestApp {
             .find(|function| function.logical_id == "OrderRelayFunction")
             .expect("template.yaml declares OrderRelayFunction");
         let trigger = function.stream_triggers[0].clone();
-        let stream_arn = self
-            .dynamodb
-            .describe_table()
-            .table_name(self.table(&trigger.table))
-            .send()
-            .await
-            .unwrap()
-            .table
-            .and_then(|table| table.latest_stream_arn)
-            .expect("the table has a stream");
+        let stream_arn = super::stream_of(&self.dynamodb, self.table(&trigger.table)).await;
         let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
         // Lambda tells the on-failure destination with the function's role.
         let role = self.function(&function.logical_id);
@@ -118,6 +109,19 @@ impl TestApp {
         assert_eq!(pass.failed, 0, "the relay failed: {pass:?}");
         self.drain("CheckoutQueue").await
     }
+}
+
+/// The ARN of the stream of the table `name`.
+pub(crate) async fn stream_of(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
+    dynamodb
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .and_then(|table| table.latest_stream_arn)
+        .expect("the table has a stream")
 }
 
 /// What the relay cannot reach, in [`TestApp::relay_outbox_during`].
