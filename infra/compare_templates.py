@@ -295,6 +295,7 @@ def alarms(template):
             "metric": (p.get("Namespace"), p.get("MetricName"), p.get("Statistic")),
             "queue": [text(d["Value"]) for d in p.get("Dimensions", [])],
             "threshold": (p.get("ComparisonOperator"), float(p.get("Threshold"))),
+            "periods": (int(p.get("Period", 0)), int(p.get("EvaluationPeriods", 0)), p.get("TreatMissingData")),
             "actions": [text(action) for action in p.get("AlarmActions", [])],
         }
     return found

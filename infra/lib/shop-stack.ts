@@ -284,21 +284,27 @@ export class ShopStack extends Stack {
     const SQS_MANAGED =
       "Encrypted at rest by SQS-managed keys (SqsManagedSseEnabled), which this check does not recognise.";
     /** An alarm as soon as a message waits in the queue: failures a person has to look at. */
-    const alarmOnAny = (logicalId: string, watched: sqs.Queue, description: string) =>
+    // An alarm to the alarm topic when `metric` (per minute) stays above `threshold` for
+    // `minutes` minutes.
+    const alarmWhen = (
+      logicalId: string,
+      metric: cloudwatch.IMetric,
+      description: string,
+      threshold = 0,
+      minutes = 1,
+    ) =>
       named(
         new cloudwatch.Alarm(this, logicalId, {
           alarmDescription: description,
-          metric: watched.metricApproximateNumberOfMessagesVisible({
-            statistic: "Maximum",
-            period: Duration.minutes(1),
-          }),
-          threshold: 0,
-          evaluationPeriods: 1,
+          metric,
+          threshold,
+          evaluationPeriods: minutes,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
         logicalId,
       ).addAlarmAction(new actions.SnsAction(alarmTopic));
+    const perMinute = (statistic: string) => ({ statistic, period: Duration.minutes(1) });
     const queue = (name: string, visibility: number, what: string): sqs.Queue => {
       const deadLetters = named(
         new sqs.Queue(this, `${name}DeadLetterQueue`, {
@@ -313,9 +319,9 @@ export class ShopStack extends Stack {
         [["CKV_AWS_27", SQS_MANAGED]],
         [["ES6000", "it is itself a dead-letter queue; its alarm tells a person"]],
       );
-      alarmOnAny(
+      alarmWhen(
         `${name}DeadLetterAlarm`,
-        deadLetters,
+        deadLetters.metricApproximateNumberOfMessagesVisible(perMinute("Maximum")),
         `${what} - read ${name}DeadLetterQueue, fix the cause, then redrive`,
       );
       const work = named(
@@ -348,9 +354,11 @@ export class ShopStack extends Stack {
       [["CKV_AWS_27", SQS_MANAGED]],
       [["ES6000", "it is itself where failures go; its alarm tells a person"]],
     );
-    alarmOnAny(
+    // On every report, not on what waits in the queue: nobody needs to read it (the messages are
+    // in the orders table), and an alarm on its depth would stay raised and miss the next one.
+    alarmWhen(
       "OutboxFailuresAlarm",
-      outboxFailuresQueue,
+      outboxFailuresQueue.metricNumberOfMessagesSent(perMinute("Sum")),
       "Orders outbox messages could not be sent - fix the cause, then run xtask outbox-redrive",
     );
 
@@ -491,17 +499,18 @@ export class ShopStack extends Stack {
       description: "Sends the orders outbox's messages (the orders table's stream) to their queues",
       environment: { ...ordersEnv, CHECKOUT_QUEUE_URL: checkoutQueue.queueUrl },
     });
-    allow(orderRelay, ["dynamodb:DeleteItem"], [ordersTable.tableArn]);
+    // Reads the item a record names (gone: it was sent), deletes it once sent.
+    allow(orderRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [ordersTable.tableArn]);
     allow(orderRelay, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
     orderRelay.addEventSource(
       new DynamoEventSource(ordersTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 10,
         reportBatchItemFailures: true,
-        // A message that cannot be sent is retried (the SQS or DynamoDB outage passes) for up to
-        // an hour, as long as the card it names is held; then it is reported to
-        // OutboxFailuresQueue and its item stays in the table for `xtask outbox-redrive`.
-        retryAttempts: 100,
+        // A message that cannot be sent is retried (Lambda documents no pause between retries,
+        // so a count would run out in minutes) until its record is an hour old, about when the
+        // card it names lapses; then it is reported to OutboxFailuresQueue and its item stays in
+        // the table for `xtask outbox-redrive`.
         maxRecordAge: Duration.hours(1),
         bisectBatchOnError: true,
         // Lambda tells the failures queue, with the function's role, of records it gave up on:
@@ -514,6 +523,14 @@ export class ShopStack extends Stack {
           }),
         ],
       }),
+    );
+    // The relay falling behind (its messages retried, or too few of it): checkouts wait.
+    alarmWhen(
+      "OrderRelayIteratorAgeAlarm",
+      orderRelay.metric("IteratorAge", perMinute("Maximum")),
+      "The orders outbox relay is more than five minutes behind - checkouts are waiting; read its logs",
+      300_000,
+      5,
     );
     const orderSettle = rust("OrderSettleFunction", "order-settle", {
       description: "Settles orders as PAID or PAYMENT_FAILED from the payment results queue",

@@ -398,12 +398,14 @@ where
 fn lost_race(err: &TransactWriteItemsError) -> bool {
     match err {
         TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            cancelled.cancellation_reasons().iter().all(|reason| {
-                matches!(
-                    reason.code(),
-                    None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
-                )
-            })
+            let reasons = cancelled.cancellation_reasons();
+            !reasons.is_empty()
+                && reasons.iter().all(|reason| {
+                    matches!(
+                        reason.code(),
+                        None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
+                    )
+                })
         }
         _ => false,
     }

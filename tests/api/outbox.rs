@@ -4,7 +4,7 @@
 //! crashing after its work, its records delivered twice, its trigger giving up. Every order ends
 //! paid or failed exactly once, with one charge at most.
 
-use aws_lambda_events::streams::DynamoDbEventResponse;
+use aws_sdk_dynamodb::types::AttributeValue;
 use orders::domain::State;
 use serde_json::Value;
 use shared::messages::OrderStatus;
@@ -74,8 +74,15 @@ async fn checkout_writes_the_pending_order_and_its_message_in_one_step_and_the_r
     );
     assert!(app.drain("CheckoutQueue").await.is_empty());
 
-    // The relay sends it and empties the outbox; the order items stay out of its way.
-    let messages = app.checkout_messages().await;
+    // The relay is given that one item (the order and cart writes are filtered out), sends it,
+    // and empties the outbox.
+    let pass = app.relay_outbox().await;
+    assert_eq!(
+        (pass.batches, pass.records, pass.failed),
+        (1, 1, 0),
+        "{pass:?}"
+    );
+    let messages = app.drain("CheckoutQueue").await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].body().unwrap(), outbox[0].body);
     assert!(app.outbox().await.is_empty());
@@ -126,13 +133,8 @@ async fn a_relay_cut_off_after_sending_or_crashing_or_given_records_twice_sends_
     // It does all its work, then dies before answering: Lambda gives the whole batch again.
     let crashed = app
         .relay_outbox_with(|event| async {
-            let all = event.records.clone();
             drop(app.order_relay(event).await);
-            let mut failed = DynamoDbEventResponse::default();
-            let mut first = aws_lambda_events::streams::DynamoDbBatchItemFailure::default();
-            first.item_identifier = all[0].change.sequence_number.clone();
-            failed.batch_item_failures.push(first);
-            failed
+            None
         })
         .await;
     assert_eq!((crashed.batches, crashed.failed), (1, 1));
@@ -140,7 +142,7 @@ async fn a_relay_cut_off_after_sending_or_crashing_or_given_records_twice_sends_
     let twice = app
         .relay_outbox_with(|event| async {
             drop(app.order_relay(event.clone()).await);
-            app.order_relay(event).await
+            Some(app.order_relay(event).await)
         })
         .await;
     assert_eq!((twice.batches, twice.failed), (1, 0));
@@ -169,21 +171,19 @@ async fn a_relay_cut_off_after_sending_or_crashing_or_given_records_twice_sends_
 }
 
 #[tokio::test]
-async fn a_message_the_relay_gave_up_on_is_reported_kept_and_sent_by_the_redrive() {
+async fn a_message_the_relay_gave_up_on_after_an_hour_is_reported_kept_and_sent_by_the_redrive() {
     let (app, ada) = shop_with_customer("ada").await;
     let id = checked_out_unrelayed(&app, &ada, APPROVED).await;
 
-    // The queue stays unreachable past the trigger's retries: the batch is given up on.
-    let mut passes = 0;
-    while app
-        .relay_outbox_during(Outage::CheckoutQueue)
-        .await
-        .given_up
-        == 0
-    {
-        passes += 1;
-        assert!(passes <= 200, "the trigger never gave up");
+    // The queue stays unreachable until the record is older than its trigger allows: it is
+    // given up on.
+    for _ in 0..3 {
+        let pass = app.relay_outbox_during(Outage::CheckoutQueue).await;
+        assert_eq!((pass.failed, pass.given_up), (1, 0));
     }
+    app.let_stream_time_pass(3601).await;
+    let pass = app.relay_outbox_during(Outage::CheckoutQueue).await;
+    assert_eq!((pass.batches, pass.given_up), (0, 1), "{pass:?}");
     let reported = app.drain("OutboxFailuresQueue").await;
     assert_eq!(reported.len(), 1, "the on-failure destination is told");
     let metadata: Value = serde_json::from_str(reported[0].body().unwrap()).unwrap();
@@ -203,17 +203,140 @@ async fn a_message_the_relay_gave_up_on_is_reported_kept_and_sent_by_the_redrive
 }
 
 #[tokio::test]
-async fn the_sample_stream_event_is_relayed_as_its_message_once() {
+async fn the_sample_stream_event_is_relayed_as_its_item_once_and_never_after_it_went() {
     let app = TestApp::spawn().await;
     let text = crate::support::event_text("order-relay");
     let event: aws_lambda_events::dynamodb::Event = serde_json::from_str(&text).unwrap();
-    for _ in 0..2 {
+    // The item the record was written for, in the table.
+    let outgoing: orders::outbox::Outgoing =
+        serde_dynamo::from_item(event.records[0].change.new_image.clone()).unwrap();
+    let item = shared::store::to_item(&outgoing.key(), &outgoing).unwrap();
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("OrdersTable"))
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..3 {
         let response = app.order_relay(event.clone()).await;
         assert!(response.batch_item_failures.is_empty());
     }
     let messages = app.drain("CheckoutQueue").await;
-    assert_eq!(messages.len(), 1, "deduplicated by the queue");
+    assert_eq!(messages.len(), 1, "sent once; then the item was gone");
     let sample: Value = serde_json::from_str(&text).unwrap();
     let written = &sample["Records"][0]["dynamodb"]["NewImage"]["body"]["S"];
     assert_eq!(messages[0].body(), written.as_str());
+    assert!(app.outbox().await.is_empty());
+}
+
+#[tokio::test]
+async fn an_outbox_item_that_is_not_a_message_is_reported_not_passed_over() {
+    let app = TestApp::spawn().await;
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("OrdersTable"))
+        .item("pk", AttributeValue::S("OUTBOX#not-a-message".into()))
+        .send()
+        .await
+        .unwrap();
+    let pass = app.relay_outbox().await;
+    assert_eq!(
+        (pass.records, pass.failed),
+        (1, 1),
+        "reported, to be given up on in the end"
+    );
+    assert!(app.drain("CheckoutQueue").await.is_empty());
+}
+
+/// Orders the earlier checkout left pending without their message (it sent after its write)
+/// are completed by the re-drive: paid for if the lost message did reach payments, failed as
+/// lapsed (and paid again by the customer) if it did not.
+#[tokio::test]
+async fn the_redrive_completes_orders_the_earlier_checkout_stranded() {
+    let (app, ada) = shop_with_customer("ada").await;
+    let bob = app.given_session("bob", shared::auth::Role::Customer).await;
+    let mut stranded = Vec::new();
+    for token in [&ada, &bob] {
+        app.add(token, MUG, 1).await.assert(200, "");
+        let mut order = app.open_order(token).await.body;
+        let card = app.hold_card(token, APPROVED).await;
+        let reply = app.check_out_with(token, &order, &card).await;
+        reply.assert(202, "");
+        order = reply.body;
+        // As the earlier version left it: pending, its message never written.
+        let id: shared::ids::OrderId = order["id"].as_str().unwrap().parse().unwrap();
+        let mut pending = app.orders.get_order(&id).await.unwrap().unwrap();
+        if let State::PendingPayment {
+            payment_requested, ..
+        } = &mut pending.state
+        {
+            *payment_requested = false;
+        }
+        let version = pending.version;
+        assert!(
+            app.orders
+                .replace(&pending, version, OrderStatus::PendingPayment)
+                .await
+                .unwrap()
+        );
+        stranded.push((id.to_string(), card));
+    }
+    // Ada's message did reach payments before it was lost to the orders service's books: her
+    // card was charged, and the verdict is still on its way.
+    let ada_message = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.group == stranded[0].0);
+    let ada_message = ada_message.unwrap();
+    app.checkout_queue
+        .send_text(
+            ada_message.body.clone(),
+            &ada_message.group,
+            &ada_message.deduplication,
+        )
+        .await
+        .unwrap();
+    app.run_payments().await;
+    // Their outbox items never existed in the earlier version.
+    for message in app.outbox().await {
+        app.dynamodb
+            .delete_item()
+            .table_name(app.table("OrdersTable"))
+            .key("pk", AttributeValue::S(message.key()))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(
+        orders::outbox::complete_stranded(&app.orders, now)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        orders::outbox::complete_stranded(&app.orders, now)
+            .await
+            .unwrap(),
+        0
+    );
+    app.settle_payments().await;
+    assert_eq!(app.order(&stranded[0].0).await.status(), OrderStatus::Paid);
+    let bobs = app.order(&stranded[1].0).await;
+    assert_eq!(bobs.status(), OrderStatus::PaymentFailed, "{bobs:?}");
+    assert_eq!(
+        app.ledger_entries().await.len(),
+        1,
+        "Ada charged once, Bob never"
+    );
+    // Bob pays again.
+    let seen = serde_json::to_value(shared::messages::OrderView::from(&bobs)).unwrap();
+    app.check_out_as_seen(&bob, &seen, APPROVED)
+        .await
+        .assert(202, "");
+    app.settle_payments().await;
+    assert_eq!(app.order(&stranded[1].0).await.status(), OrderStatus::Paid);
 }

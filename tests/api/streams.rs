@@ -83,6 +83,46 @@ Resources:
     assert_eq!(records[0]["dynamodb"]["NewImage"]["pk"]["S"], "ORDER#a");
 }
 
+/// A table kept from before its stream was declared (a local shop's persisted data) gets it.
+#[tokio::test]
+async fn provisioning_adds_a_declared_stream_to_a_table_that_has_none() {
+    let table = |stream: &str| {
+        Template::parse(&format!(
+            r"
+Resources:
+  Outbox:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
+      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
+      {stream}
+"
+        ))
+        .unwrap()
+        .table("Outbox")
+        .unwrap()
+    };
+    let dynamodb = shared::aws::dynamodb(&sdk_config().await);
+    let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
+    xtask::provision::create_table(&dynamodb, &table(""), &name)
+        .await
+        .unwrap();
+    let declared = table("StreamSpecification: {StreamViewType: NEW_IMAGE}");
+    xtask::provision::create_table(&dynamodb, &declared, &name)
+        .await
+        .unwrap();
+    assert!(
+        crate::support::stream_of(&dynamodb, &name)
+            .await
+            .contains("/stream/")
+    );
+    // And again: nothing to do.
+    xtask::provision::create_table(&dynamodb, &declared, &name)
+        .await
+        .unwrap();
+}
+
 /// Records are delivered in order, the filtered-out ones passed over, a failed record given
 /// again until the trigger's retries run out, and then reported to the on-failure destination.
 #[tokio::test]

@@ -46,7 +46,9 @@ enum Command {
         username: Username,
     },
     /// Send again the orders outbox's messages that order-relay gave up on (OutboxFailuresAlarm
-    /// says when), in the table named by ORDERS_TABLE: run it once the cause is fixed.
+    /// says when), in the table named by ORDERS_TABLE: run it once the cause is fixed. It also
+    /// completes checkouts an earlier version left pending without their message: run it once
+    /// after upgrading to the outbox.
     OutboxRedrive,
     /// Run the whole shop locally, with the seed catalogue and two demo accounts (scripts/run
     /// starts the emulators and builds the functions first).
@@ -236,10 +238,13 @@ async fn make_admin(username: &Username) -> Result<()> {
 async fn outbox_redrive() -> Result<()> {
     let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
     let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
-    let touched = store
-        .redrive_outbox(time::OffsetDateTime::now_utc())
-        .await?;
-    eprintln!("orders outbox: {touched} message(s) handed to order-relay again");
+    let now = time::OffsetDateTime::now_utc();
+    let touched = store.redrive_outbox(now).await?;
+    let completed = orders::outbox::complete_stranded(&store, now).await?;
+    eprintln!(
+        "orders outbox: {touched} message(s) handed to order-relay again, {completed} stranded \
+         checkout(s) completed"
+    );
     Ok(())
 }
 

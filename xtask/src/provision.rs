@@ -173,6 +173,45 @@ pub async fn create_secret(
     arn.ok_or_else(|| format!("secret {name} has no ARN").into())
 }
 
+/// Turns on `stream` for the existing table `name`, unless it has a stream.
+async fn add_stream(
+    client: &Client,
+    name: &str,
+    stream: aws_sdk_dynamodb::types::StreamSpecification,
+) -> Result<()> {
+    let described = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "describing {name}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(err)
+            )
+        })?;
+    let enabled = described
+        .table
+        .and_then(|table| table.stream_specification)
+        .is_some_and(|stream| stream.stream_enabled);
+    if enabled {
+        return Ok(());
+    }
+    client
+        .update_table()
+        .table_name(name)
+        .stream_specification(stream)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "adding a stream to {name}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(err)
+            )
+        })?;
+    Ok(())
+}
+
 /// Creates `table` under the name `name`, with its keys, indexes and TTL. A table that already
 /// exists is left as it is, so provisioning can run at every start.
 pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<()> {
@@ -209,6 +248,16 @@ pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<
         })
         .collect::<Result<Vec<_>>>()?;
 
+    let stream = definition
+        .stream_specification
+        .as_ref()
+        .map(|stream| {
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
+                .build()
+        })
+        .transpose()?;
     let created = client
         .create_table()
         .table_name(name)
@@ -216,18 +265,7 @@ pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<
         .set_attribute_definitions(Some(attributes))
         .set_key_schema(Some(key_schema(&definition.key_schema)?))
         .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
-        .set_stream_specification(
-            definition
-                .stream_specification
-                .as_ref()
-                .map(|stream| {
-                    aws_sdk_dynamodb::types::StreamSpecification::builder()
-                        .stream_enabled(true)
-                        .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
-                        .build()
-                })
-                .transpose()?,
-        )
+        .set_stream_specification(stream.clone())
         .send()
         .await;
     match created {
@@ -237,7 +275,11 @@ pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<
                 .as_service_error()
                 .is_some_and(|e| e.is_resource_in_use_exception()) =>
         {
-            return Ok(());
+            // A table kept from before its stream was declared (a persisted local shop) gets it.
+            return match stream {
+                Some(stream) => add_stream(client, name, stream).await,
+                None => Ok(()),
+            };
         }
         Err(err) => {
             return Err(format!(

@@ -1,9 +1,11 @@
 //! DynamoDB stream event source mappings, as Lambda runs them: which records a trigger's
-//! `FilterCriteria` lets through, and the event a batch of records becomes.
+//! `FilterCriteria` lets through, the event a batch of records becomes, and [`deliver_once`], a
+//! pass over the stream with Lambda's retries, partial batch failures and giving up (after
+//! `MaximumRetryAttempts`, or on records older than `MaximumRecordAgeInSeconds`).
 //!
 //! [`StreamsApi`] reads DynamoDB Local's streams (its `DynamoDBStreams_20120810` API, on its own
-//! port). (Groundwork for the local shop's stream triggers: the poller that invokes the function
-//! comes next.)
+//! port). Not emulated: `BisectBatchOnFunctionError` (a function that reports its failures, as
+//! ours do, gets the batch again from the first of them either way) and `ParallelizationFactor`.
 
 use std::net::SocketAddr;
 
@@ -205,6 +207,219 @@ fn epoch_seconds(value: &Value) -> i64 {
     }
 }
 
+/// One stream trigger's place in its stream: per shard, where the next read starts, and how
+/// often the batch there has failed.
+#[derive(Debug, Default)]
+pub struct Cursor {
+    shards: std::collections::BTreeMap<String, (Position, i64)>,
+    /// Per shard, the last sequence number read so far.
+    read: std::collections::BTreeMap<String, String>,
+    /// Per shard, records up to this sequence number are older by these seconds than their
+    /// creation time says (see [`Cursor::let_time_pass`]).
+    aged: std::collections::BTreeMap<String, (String, i64)>,
+}
+
+impl Cursor {
+    /// Ages the records read so far as if `seconds` had passed since: a test of
+    /// `MaximumRecordAgeInSeconds` need not wait for it. (By sequence number: a record's time
+    /// is only to the minute.)
+    pub fn let_time_pass(&mut self, seconds: i64) {
+        self.aged = self
+            .read
+            .iter()
+            .map(|(shard, last)| (shard.clone(), (last.clone(), seconds)))
+            .collect();
+    }
+
+    /// How old `record` of `shard` is, in seconds.
+    fn age(&self, shard: &str, record: &Value) -> i64 {
+        let sequence = sequence(Some(record));
+        let extra = match self.aged.get(shard) {
+            Some((until, seconds)) if !later(&sequence, until) => *seconds,
+            _ => 0,
+        };
+        time::OffsetDateTime::now_utc().unix_timestamp() - created(record) + extra
+    }
+}
+
+/// Whether sequence number `a` comes after `b` (both decimal numbers, of any length).
+fn later(a: &str, b: &str) -> bool {
+    (a.len(), a) > (b.len(), b)
+}
+
+/// What one pass over a stream did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Batches the function was given.
+    pub batches: usize,
+    /// Batches it failed (in part or whole), to be given again from the first failed record.
+    pub failed: usize,
+    /// Records the function was given, in all its batches.
+    pub records: usize,
+    /// Batches given up on after the trigger's retries, or records given up on for their age:
+    /// the on-failure destination is told of each.
+    pub given_up: usize,
+}
+
+/// Delivers what the stream `stream_arn` holds past `cursor` to `invoke`, as Lambda's event
+/// source mapping for `trigger` would: in order, per shard, in batches of the trigger's size,
+/// the records its filters let through (the others are passed over). `invoke` answers the
+/// function's response (`None` if it failed outright). A response naming failed records (by
+/// sequence number) makes the next pass start again at the first of them; after the trigger's
+/// `MaximumRetryAttempts` the batch is given up on and `give_up` is told (the on-failure
+/// destination's metadata).
+pub async fn deliver_once<F, Fut, G, GFut>(
+    api: StreamsApi,
+    stream_arn: &str,
+    trigger: &crate::template::StreamTrigger,
+    cursor: &mut Cursor,
+    invoke: F,
+    give_up: G,
+) -> Result<Pass>
+where
+    F: Fn(Value) -> Fut,
+    Fut: Future<Output = Option<Value>>,
+    G: Fn(Value) -> GFut,
+    GFut: Future<Output = ()>,
+{
+    let mut pass = Pass::default();
+    for shard in api.shards(stream_arn).await? {
+        let (position, failures) = cursor
+            .shards
+            .entry(shard.clone())
+            .or_insert((Position::TrimHorizon, 0))
+            .clone();
+        let Some(iterator) = api.iterator(stream_arn, &shard, &position).await? else {
+            continue;
+        };
+        let (records, _) = api.records(&iterator).await?;
+        let Some(newest) = records.last() else {
+            continue;
+        };
+        let newest = sequence(Some(newest));
+        let read = cursor.read.entry(shard.clone()).or_default();
+        if later(&newest, read) {
+            *read = newest;
+        }
+        // Lambda filters before it batches: records no filter lets through are passed over, and
+        // a batch holds up to the trigger's size of the others.
+        let size = usize::try_from(trigger.batch_size).unwrap_or(100).max(1);
+        let mut wanted: Vec<Value> = records
+            .iter()
+            .filter(|record| delivered(&trigger.filters, record))
+            .cloned()
+            .collect();
+        let last = if wanted.len() > size {
+            wanted.truncate(size);
+            sequence(wanted.last())
+        } else {
+            sequence(records.last())
+        };
+        if trigger.maximum_record_age >= 0 {
+            // Records past the trigger's maximum age are given up on, never delivered.
+            let (expired, fresh): (Vec<Value>, Vec<Value>) = wanted
+                .into_iter()
+                .partition(|record| cursor.age(&shard, record) > trigger.maximum_record_age);
+            if !expired.is_empty() {
+                pass.given_up += 1;
+                give_up(failure_metadata(
+                    "RecordAgeExceeded",
+                    &shard,
+                    &expired,
+                    stream_arn,
+                ))
+                .await;
+            }
+            wanted = fresh;
+        }
+        let first_failed = if wanted.is_empty() {
+            None
+        } else {
+            pass.batches += 1;
+            pass.records += wanted.len();
+            let response = invoke(lambda_event(&wanted, stream_arn)).await;
+            first_failure(&wanted, response.as_ref(), trigger.reports_failures)
+        };
+        let next = match first_failed {
+            None => (Position::After(last), 0),
+            Some(_)
+                if trigger.maximum_retry_attempts >= 0
+                    && failures >= trigger.maximum_retry_attempts =>
+            {
+                pass.given_up += 1;
+                give_up(failure_metadata(
+                    "RetryAttemptsExhausted",
+                    &shard,
+                    &wanted,
+                    stream_arn,
+                ))
+                .await;
+                (Position::After(last), 0)
+            }
+            Some(failed) => {
+                pass.failed += 1;
+                (Position::At(failed), failures + 1)
+            }
+        };
+        cursor.shards.insert(shard, next);
+    }
+    Ok(pass)
+}
+
+/// What the on-failure destination is told of `records` given up on for `condition`: where they
+/// are in the stream, not the records themselves.
+fn failure_metadata(condition: &str, shard: &str, records: &[Value], stream_arn: &str) -> Value {
+    json!({
+        "requestContext": {"condition": condition},
+        "DDBStreamBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": sequence(records.first()),
+            "endSequenceNumber": sequence(records.last()),
+            "batchSize": records.len(),
+            "streamArn": stream_arn,
+        },
+    })
+}
+
+/// When `record` was written, in epoch seconds.
+fn created(record: &Value) -> i64 {
+    epoch_seconds(&record["dynamodb"]["ApproximateCreationDateTime"])
+}
+
+/// The sequence number of `record`.
+fn sequence(record: Option<&Value>) -> String {
+    record
+        .and_then(|record| record["dynamodb"]["SequenceNumber"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Where delivery of `batch` must start again, from the function's `response`: nowhere if it
+/// succeeded; its first record if it failed outright, or if it names a failure but may not
+/// report single ones; else the first record it names (Lambda takes the lowest).
+fn first_failure(batch: &[Value], response: Option<&Value>, reports: bool) -> Option<String> {
+    let Some(response) = response else {
+        return Some(sequence(batch.first()));
+    };
+    let named: Vec<&str> = response["batchItemFailures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|failure| failure["itemIdentifier"].as_str().unwrap_or_default())
+        .collect();
+    if named.is_empty() {
+        return None;
+    }
+    if !reports || named.iter().any(|id| id.is_empty()) {
+        return Some(sequence(batch.first()));
+    }
+    batch
+        .iter()
+        .map(|record| sequence(Some(record)))
+        .find(|id| named.contains(&id.as_str()))
+        .or_else(|| Some(sequence(batch.first())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,142 +477,4 @@ mod tests {
             1_795_384_440
         );
     }
-}
-
-/// One stream trigger's place in its stream: per shard, where the next read starts, and how
-/// often the batch there has failed.
-#[derive(Debug, Default)]
-pub struct Cursor {
-    shards: std::collections::BTreeMap<String, (Position, i64)>,
-}
-
-/// What one pass over a stream did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Pass {
-    /// Batches the function was given.
-    pub batches: usize,
-    /// Batches it failed (in part or whole), to be given again from the first failed record.
-    pub failed: usize,
-    /// Batches given up on after the trigger's retries: the on-failure destination is told.
-    pub given_up: usize,
-}
-
-/// Delivers what the stream `stream_arn` holds past `cursor` to `invoke`, as Lambda's event
-/// source mapping for `trigger` would: in order, per shard, in batches of the trigger's size,
-/// the records its filters let through (the others are passed over). `invoke` answers the
-/// function's response (`None` if it failed outright). A response naming failed records (by
-/// sequence number) makes the next pass start again at the first of them; after the trigger's
-/// `MaximumRetryAttempts` the batch is given up on and `give_up` is told (the on-failure
-/// destination's metadata).
-pub async fn deliver_once<F, Fut, G, GFut>(
-    api: StreamsApi,
-    stream_arn: &str,
-    trigger: &crate::template::StreamTrigger,
-    cursor: &mut Cursor,
-    invoke: F,
-    give_up: G,
-) -> Result<Pass>
-where
-    F: Fn(Value) -> Fut,
-    Fut: Future<Output = Option<Value>>,
-    G: Fn(Value) -> GFut,
-    GFut: Future<Output = ()>,
-{
-    let mut pass = Pass::default();
-    for shard in api.shards(stream_arn).await? {
-        let (position, failures) = cursor
-            .shards
-            .entry(shard.clone())
-            .or_insert((Position::TrimHorizon, 0))
-            .clone();
-        let Some(iterator) = api.iterator(stream_arn, &shard, &position).await? else {
-            continue;
-        };
-        let (records, _) = api.records(&iterator).await?;
-        if records.is_empty() {
-            continue;
-        }
-        // Lambda filters before it batches: records no filter lets through are passed over, and
-        // a batch holds up to the trigger's size of the others.
-        let size = usize::try_from(trigger.batch_size).unwrap_or(100).max(1);
-        let mut wanted: Vec<Value> = records
-            .iter()
-            .filter(|record| delivered(&trigger.filters, record))
-            .cloned()
-            .collect();
-        let last = if wanted.len() > size {
-            wanted.truncate(size);
-            sequence(wanted.last())
-        } else {
-            sequence(records.last())
-        };
-        let first_failed = if wanted.is_empty() {
-            None
-        } else {
-            pass.batches += 1;
-            let response = invoke(lambda_event(&wanted, stream_arn)).await;
-            first_failure(&wanted, response.as_ref(), trigger.reports_failures)
-        };
-        let next = match first_failed {
-            None => (Position::After(last), 0),
-            Some(_)
-                if trigger.maximum_retry_attempts >= 0
-                    && failures >= trigger.maximum_retry_attempts =>
-            {
-                pass.given_up += 1;
-                give_up(json!({
-                    "requestContext": {"condition": "RetryAttemptsExhausted"},
-                    "DDBStreamBatchInfo": {
-                        "shardId": shard,
-                        "startSequenceNumber": sequence(wanted.first()),
-                        "endSequenceNumber": last,
-                        "batchSize": wanted.len(),
-                        "streamArn": stream_arn,
-                    },
-                }))
-                .await;
-                (Position::After(last), 0)
-            }
-            Some(failed) => {
-                pass.failed += 1;
-                (Position::At(failed), failures + 1)
-            }
-        };
-        cursor.shards.insert(shard, next);
-    }
-    Ok(pass)
-}
-
-/// The sequence number of `record`.
-fn sequence(record: Option<&Value>) -> String {
-    record
-        .and_then(|record| record["dynamodb"]["SequenceNumber"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Where delivery of `batch` must start again, from the function's `response`: nowhere if it
-/// succeeded; its first record if it failed outright, or if it names a failure but may not
-/// report single ones; else the first record it names (Lambda takes the lowest).
-fn first_failure(batch: &[Value], response: Option<&Value>, reports: bool) -> Option<String> {
-    let Some(response) = response else {
-        return Some(sequence(batch.first()));
-    };
-    let named: Vec<&str> = response["batchItemFailures"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|failure| failure["itemIdentifier"].as_str().unwrap_or_default())
-        .collect();
-    if named.is_empty() {
-        return None;
-    }
-    if !reports || named.iter().any(|id| id.is_empty()) {
-        return Some(sequence(batch.first()));
-    }
-    batch
-        .iter()
-        .map(|record| sequence(Some(record)))
-        .find(|id| named.contains(&id.as_str()))
-        .or_else(|| Some(sequence(batch.first())))
 }

@@ -19,16 +19,17 @@ use super::TestApp;
 impl TestApp {
     /// One pass of the orders table's stream through the outbox relay.
     pub(crate) async fn relay_outbox(&self) -> Pass {
-        self.relay_outbox_with(|event| self.order_relay(event))
+        self.relay_outbox_with(|event| async { Some(self.order_relay(event).await) })
             .await
     }
 
     /// One pass of the orders table's stream to `relay`, standing in for `order-relay` (to make
-    /// it fail, crash or see records twice).
+    /// it fail, crash or see records twice): its answer, or `None` for a function that failed
+    /// outright (a crash, a timeout), whose whole batch Lambda gives again.
     pub(crate) async fn relay_outbox_with<F, Fut>(&self, relay: F) -> Pass
     where
         F: Fn(Event) -> Fut,
-        Fut: Future<Output = DynamoDbEventResponse>,
+        Fut: Future<Output = Option<DynamoDbEventResponse>>,
     {
         let function = Template::workspace()
             .unwrap()
@@ -53,7 +54,9 @@ impl TestApp {
                 let relay = &relay;
                 async move {
                     let event = serde_json::from_value(event).expect("a DynamoDB stream event");
-                    Some(serde_json::to_value(relay(event).await).unwrap())
+                    relay(event)
+                        .await
+                        .map(|answer| serde_json::to_value(answer).unwrap())
                 }
             },
             |metadata| {
@@ -99,8 +102,16 @@ impl TestApp {
             ),
         };
         let destinations = Destinations { checkout };
-        self.relay_outbox_with(|event| relay::handle(&store, &destinations, event))
-            .await
+        self.relay_outbox_with(|event| async {
+            Some(relay::handle(&store, &destinations, event).await)
+        })
+        .await
+    }
+
+    /// Ages the orders table's stream records by `seconds` for the relay's trigger, as if that
+    /// long had passed.
+    pub(crate) async fn let_stream_time_pass(&self, seconds: i64) {
+        self.stream_cursor.lock().await.let_time_pass(seconds);
     }
 
     /// The checkout messages the outbox holds, relayed, and taken off the checkout queue.

@@ -140,7 +140,8 @@ pub(super) async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: 
                     pass.failed + pass.given_up,
                 );
                 if pass.failed > 0 {
-                    // Lambda backs off before it retries a failed batch.
+                    // A pause before the failed batch comes again, so a local outage does not
+                    // spin (Lambda documents none).
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }

@@ -74,37 +74,6 @@ pub struct Function {
     pub log_group: Value,
 }
 
-/// An SQS event source mapping: the function consumes a queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueTrigger {
-    /// Logical id of the queue.
-    pub queue: String,
-    pub batch_size: u64,
-    /// Whether the function may report single messages as failed (`ReportBatchItemFailures`).
-    pub reports_failures: bool,
-    /// `ScalingConfig.MaximumConcurrency` as written (a number or an intrinsic), if set.
-    pub maximum_concurrency: Value,
-}
-
-/// A DynamoDB stream event source mapping: the function consumes a table's stream.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamTrigger {
-    /// Logical id of the table whose stream it reads (`Stream: !GetAtt <Table>.StreamArn`).
-    pub table: String,
-    /// Lambda's default for streams is 100.
-    pub batch_size: u64,
-    /// `TRIM_HORIZON` (from the oldest record kept) or `LATEST`.
-    pub starting_position: String,
-    /// Whether the function may report the first record that failed (`ReportBatchItemFailures`).
-    pub reports_failures: bool,
-    /// Retries of a failing batch before its records go to `on_failure` (-1: until they expire).
-    pub maximum_retry_attempts: i64,
-    /// The `FilterCriteria` patterns, parsed: a record is delivered if it matches any of them.
-    pub filters: Vec<Value>,
-    /// Logical id of the queue told about records given up on (`DestinationConfig.OnFailure`).
-    pub on_failure: Option<String>,
-}
-
 /// An HTTP API route and the function behind it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Route {
@@ -216,33 +185,14 @@ impl Template {
                     .into_iter()
                     .flatten()
                     .filter(|(_, event)| event["Type"] == "SQS")
-                    .map(|(name, event)| {
-                        let props = &event["Properties"];
-                        Ok(QueueTrigger {
-                            queue: props["Queue"]["Fn::GetAtt"][0]
-                                .as_str()
-                                .ok_or_else(|| {
-                                    format!("{id} event {name}: Queue is not !GetAtt Queue.Arn")
-                                })?
-                                .to_owned(),
-                            // Lambda's default for SQS.
-                            batch_size: props["BatchSize"].as_u64().unwrap_or(10),
-                            reports_failures: props["FunctionResponseTypes"]
-                                .as_array()
-                                .is_some_and(|types| {
-                                    types.iter().any(|t| t == "ReportBatchItemFailures")
-                                }),
-                            maximum_concurrency: props["ScalingConfig"]["MaximumConcurrency"]
-                                .clone(),
-                        })
-                    })
+                    .map(|(name, event)| triggers::queue_trigger(id, name, &event["Properties"]))
                     .collect::<Result<Vec<_>>>()?;
                 let stream_triggers = properties["Events"]
                     .as_object()
                     .into_iter()
                     .flatten()
                     .filter(|(_, event)| event["Type"] == "DynamoDB")
-                    .map(|(name, event)| stream_trigger(id, name, &event["Properties"]))
+                    .map(|(name, event)| triggers::stream_trigger(id, name, &event["Properties"]))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Function {
                     logical_id: id.clone(),
@@ -513,44 +463,10 @@ fn long_form(yaml: serde_norway::Value) -> Value {
 mod storage;
 #[cfg(test)]
 mod tests;
+mod triggers;
 
 pub use storage::{
     AttributeDefinition, KeyElement, Projection, Queue, Redrive, SecondaryIndex,
     StreamSpecification, Table, TableDefinition, TimeToLive,
 };
-
-/// The `DynamoDB` event `name` of function `id`, from its `properties`.
-fn stream_trigger(id: &str, name: &str, properties: &Value) -> Result<StreamTrigger> {
-    let table = properties["Stream"]["Fn::GetAtt"]
-        .as_array()
-        .filter(|parts| parts.get(1).and_then(Value::as_str) == Some("StreamArn"))
-        .and_then(|parts| parts[0].as_str())
-        .ok_or_else(|| format!("{id} event {name}: Stream is not !GetAtt <Table>.StreamArn"))?
-        .to_owned();
-    let filters = properties["FilterCriteria"]["Filters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|filter| {
-            let pattern = filter["Pattern"].as_str().unwrap_or_default();
-            serde_json::from_str(pattern)
-                .map_err(|err| format!("{id} event {name}: a filter pattern is not JSON: {err}"))
-        })
-        .collect::<std::result::Result<Vec<Value>, String>>()?;
-    Ok(StreamTrigger {
-        table,
-        batch_size: properties["BatchSize"].as_u64().unwrap_or(100),
-        starting_position: properties["StartingPosition"]
-            .as_str()
-            .ok_or_else(|| format!("{id} event {name} has no StartingPosition"))?
-            .to_owned(),
-        reports_failures: properties["FunctionResponseTypes"]
-            .as_array()
-            .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures")),
-        maximum_retry_attempts: properties["MaximumRetryAttempts"].as_i64().unwrap_or(-1),
-        filters,
-        on_failure: properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-            .as_str()
-            .map(str::to_owned),
-    })
-}
+pub use triggers::{QueueTrigger, StreamTrigger};

@@ -57,6 +57,7 @@ Resources:
             StartingPosition: TRIM_HORIZON
             FunctionResponseTypes: [ReportBatchItemFailures]
             MaximumRetryAttempts: 50
+            MaximumRecordAgeInSeconds: 3600
             DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Dead.Arn}}
             FilterCriteria:
               Filters:
@@ -109,6 +110,7 @@ fn reads_functions_routes_authorizers_and_tables() {
             starting_position: "TRIM_HORIZON".into(),
             reports_failures: true,
             maximum_retry_attempts: 50,
+            maximum_record_age: 3600,
             filters: vec![serde_json::json!({
                 "eventName": ["INSERT"],
                 "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "X#"}]}}},

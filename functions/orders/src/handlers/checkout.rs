@@ -20,12 +20,12 @@ use shared::auth::Caller;
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::ids::{CardToken, OrderId};
-use shared::messages::{CheckoutRequested, OrderView};
+use shared::messages::OrderView;
 use time::OffsetDateTime;
 
 use crate::domain::{Order, Payer, RuleBroken, State};
 use crate::open_order::{ATTEMPTS, OrderError};
-use crate::outbox::{Destination, Outgoing};
+use crate::outbox;
 use crate::store::OrderStore;
 
 /// What a checkout sends. Unknown fields (a card number among them) are refused.
@@ -77,7 +77,8 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
         let Some(pending) = pending else {
             return Ok(accepted(&order));
         };
-        let outgoing = checkout_message(&pending, form.card_token.clone())?;
+        let outgoing = outbox::checkout_message(&pending, form.card_token.clone())
+            .ok_or_else(|| OrderError::from(RuleBroken::Empty))?;
         if store
             .replace_and_send(&pending, order.version, order.status(), &outgoing)
             .await?
@@ -92,35 +93,4 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
 
 fn accepted(order: &Order) -> Response<Body> {
     http::json(StatusCode::ACCEPTED, &OrderView::from(order))
-}
-
-/// The checkout message for `order`, just moved to pending payment, as an outbox item.
-fn checkout_message(order: &Order, card_token: CardToken) -> Result<Outgoing, ApiError> {
-    let (State::PendingPayment { payer, attempt, .. }, Some(total)) = (&order.state, order.total())
-    else {
-        return Err(OrderError::from(RuleBroken::Empty).into());
-    };
-    let message = CheckoutRequested {
-        order_id: order.id.clone(),
-        attempt: *attempt,
-        owner: order.owner.clone(),
-        email: payer.email.clone(),
-        amount: total.minor,
-        currency: total.currency,
-        card_token,
-        requested_at: order.updated_at,
-    };
-    Outgoing::new(
-        Destination::Checkout,
-        &message,
-        order.id.as_str(),
-        &attempt.name(&order.id),
-        order.updated_at,
-    )
-    .map_err(|err| {
-        ApiError::from(shared::store::StoreError::corrupt(
-            "write the checkout message",
-            err.to_string(),
-        ))
-    })
 }
