@@ -7,6 +7,23 @@ use xtask::template::Template;
 
 use crate::support::sdk_config;
 
+/// A table whose stream is declared.
+const OUTBOX: &str = r"
+Resources:
+  Outbox:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+";
+
+/// A template with [`OUTBOX`] and then `more` (other resources).
+fn with_outbox(more: &str) -> Template {
+    Template::parse(&format!("{OUTBOX}{more}")).unwrap()
+}
+
 /// The table `Outbox` of `template`, created under a name of its own, with items keyed `keys`
 /// written in that order: its stream's ARN.
 async fn outbox_holding(template: &Template, keys: &[&str]) -> String {
@@ -30,20 +47,7 @@ async fn outbox_holding(template: &Template, keys: &[&str]) -> String {
 
 #[tokio::test]
 async fn a_tables_stream_gives_the_records_a_trigger_delivers() {
-    let template = Template::parse(
-        r"
-Resources:
-  Outbox:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: NEW_IMAGE}
-",
-    )
-    .unwrap();
-    let arn = outbox_holding(&template, &["OUTBOX#a-2", "ORDER#a"]).await;
+    let arn = outbox_holding(&with_outbox(""), &["OUTBOX#a-2", "ORDER#a"]).await;
 
     let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
     let shards = api.shards(&arn).await.unwrap();
@@ -86,29 +90,22 @@ Resources:
 /// A table kept from before its stream was declared (a local shop's persisted data) gets it.
 #[tokio::test]
 async fn provisioning_adds_a_declared_stream_to_a_table_that_has_none() {
-    let table = |stream: &str| {
-        Template::parse(&format!(
-            r"
-Resources:
-  Outbox:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-      {stream}
-"
-        ))
-        .unwrap()
-        .table("Outbox")
-        .unwrap()
-    };
+    let stream = "      StreamSpecification: {StreamViewType: NEW_IMAGE}\n";
+    let without = Template::parse(&OUTBOX.replace(stream, "")).unwrap();
+    assert!(
+        without
+            .table("Outbox")
+            .unwrap()
+            .definition
+            .stream_specification
+            .is_none()
+    );
     let dynamodb = shared::aws::dynamodb(&sdk_config().await);
     let name = format!("streams-{}", uuid::Uuid::new_v4().simple());
-    xtask::provision::create_table(&dynamodb, &table(""), &name)
+    xtask::provision::create_table(&dynamodb, &without.table("Outbox").unwrap(), &name)
         .await
         .unwrap();
-    let declared = table("StreamSpecification: {StreamViewType: NEW_IMAGE}");
+    let declared = with_outbox("").table("Outbox").unwrap();
     xtask::provision::create_table(&dynamodb, &declared, &name)
         .await
         .unwrap();
@@ -127,16 +124,8 @@ Resources:
 /// again until the trigger's retries run out, and then reported to the on-failure destination.
 #[tokio::test]
 async fn a_trigger_delivers_in_order_retries_failures_and_gives_up_after_its_retries() {
-    let template = Template::parse(
+    let template = with_outbox(
         r#"
-Resources:
-  Outbox:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: NEW_IMAGE}
   Dead:
     Type: AWS::SQS::Queue
   RelayFunction:
@@ -157,8 +146,7 @@ Resources:
               Filters:
                 - Pattern: '{"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}'
 "#,
-    )
-    .unwrap();
+    );
     let trigger = template.functions().unwrap()[0].stream_triggers[0].clone();
     let arn = outbox_holding(
         &template,
