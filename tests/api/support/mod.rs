@@ -9,22 +9,25 @@ pub(crate) mod dynamodb;
 pub(crate) mod functions;
 pub(crate) mod lambda;
 pub(crate) mod outbox;
+mod requests;
 
 pub(crate) use outbox::stream_of;
+pub(crate) use requests::{
+    Reply, event, event_text, events_dir, from_address, with_body, with_json,
+};
 pub(crate) mod shop;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayRequestAuthorizer, ApiGatewayV2CustomAuthorizerV2Request,
 };
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderValue, header};
 use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Request, RequestExt};
 use orders::OrderStore;
 use payments::card::CardVault;
 use payments::{PaymentStore, SimulatedBank};
@@ -42,96 +45,13 @@ use xtask::deliver::{Delivery, Poller, Redelivery};
 use xtask::iam::{FunctionClients, Gate};
 use xtask::local::names::LocalNames;
 use xtask::provision::Operator;
-use xtask::template::{Template, workspace_root};
+use xtask::template::Template;
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
 pub(crate) const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(3600);
 /// What CloudFront would add to the tests' requests (`x-shop-edge-key`).
 pub(crate) const EDGE_KEY: &str = "1f0e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
-
-/// A request as API Gateway passes it, read from `events/<name>.json`.
-pub(crate) fn event(name: &str) -> Request {
-    lambda_http::request::from_str(&event_text(name))
-        .unwrap_or_else(|err| panic!("events/{name}.json is not an HTTP API event: {err}"))
-}
-
-pub(crate) fn event_text(name: &str) -> String {
-    let path = events_dir().join(format!("{name}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-}
-
-pub(crate) fn events_dir() -> PathBuf {
-    workspace_root().join("events")
-}
-
-/// `request` with `body` as its JSON body.
-pub(crate) fn with_json(request: Request, body: &Value) -> Request {
-    with_body(request, "application/json", body.to_string())
-}
-
-pub(crate) fn with_body(request: Request, content_type: &str, body: String) -> Request {
-    let (mut parts, _) = request.into_parts();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type).unwrap(),
-    );
-    Request::from_parts(parts, Body::Text(body))
-}
-
-/// `request` as API Gateway passes it when the client connects from `address`.
-pub(crate) fn from_address(request: Request, address: &str) -> Request {
-    let RequestContext::ApiGatewayV2(mut context) = request.request_context() else {
-        panic!("not an HTTP API request");
-    };
-    context.http.source_ip = Some(address.to_owned());
-    request.with_request_context(RequestContext::ApiGatewayV2(context))
-}
-
-/// What a client sees: the status and the JSON body (`Null` when there is none).
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub status: StatusCode,
-    pub body: Value,
-    pub response: Response<Body>,
-}
-
-impl Reply {
-    pub(crate) fn from(response: Response<Body>) -> Self {
-        let bytes: &[u8] = response.body().as_ref();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(bytes).unwrap_or_else(|err| {
-                panic!(
-                    "response body is not JSON ({err}): {}",
-                    String::from_utf8_lossy(bytes)
-                )
-            })
-        };
-        Self {
-            status: response.status(),
-            body,
-            response,
-        }
-    }
-
-    /// The error code of an error reply, or "" for a success.
-    pub(crate) fn code(&self) -> &str {
-        self.body["error"].as_str().unwrap_or_default()
-    }
-
-    #[track_caller]
-    pub(crate) fn assert(&self, status: u16, code: &str) -> &Self {
-        assert_eq!(
-            (self.status.as_u16(), self.code()),
-            (status, code),
-            "unexpected reply: {}",
-            self.body
-        );
-        self
-    }
-}
 
 /// Every service, each against its own freshly created copy of its table, queues, bucket and
 /// secret, behind an IAM gate of its own. The stores here are the operator's, for setting up and
