@@ -240,19 +240,21 @@ impl Table {
         names: &[(&str, &str)],
         values: Item,
     ) -> Result<TransactWriteItem, StoreError> {
-        let names = names
-            .iter()
-            .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
-            .collect::<HashMap<_, _>>();
         let put = Put::builder()
             .table_name(&self.name)
             .set_item(Some(item))
             .condition_expression(condition)
-            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_names(placeholders(names))
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()
             .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A `Put` of `item` for a `TransactWriteItems`, on condition that no item with its `pk`
+    /// exists: [`Self::put_if_absent`] within a transaction.
+    pub fn transact_put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        self.transact_put(item, "attribute_not_exists(pk)", &[], Item::new())
     }
 
     /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when it
@@ -286,17 +288,13 @@ impl Table {
         names: &[(&str, &str)],
         values: Item,
     ) -> Result<bool, StoreError> {
-        let names = names
-            .iter()
-            .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
-            .collect::<HashMap<_, _>>();
         let result = self
             .client
             .put_item()
             .table_name(&self.name)
             .set_item(Some(item))
             .condition_expression(condition)
-            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_names(placeholders(names))
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .send()
             .await;
@@ -391,6 +389,16 @@ where
         Err(err) if err.as_service_error().is_some_and(&lost) => Ok(false),
         Err(err) => Err(StoreError::from_sdk(operation, err)),
     }
+}
+
+/// A condition's `#name` placeholders as the SDK takes them (`None` for none).
+fn placeholders(names: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+    (!names.is_empty()).then(|| {
+        names
+            .iter()
+            .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
+            .collect()
+    })
 }
 
 /// Whether a cancelled transaction lost a race (its conditions no longer held, or another

@@ -57,7 +57,10 @@ pub async fn reconcile(names: &LocalNames, orders: &[String]) -> Result<Reconcil
         count_payments(&dynamodb, &names.refs["PaymentsTable"]).await?;
     let (emails, orders_emailed) = count_receipt_emails(orders).await?;
 
-    let outbox = count_outbox(&dynamodb, &names.refs["OrdersTable"]).await?;
+    let outbox = orders::OrderStore::new(dynamodb.clone(), &names.refs["OrdersTable"])
+        .outbox_keys()
+        .await?
+        .len();
 
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let template = Template::workspace()?;
@@ -101,34 +104,6 @@ pub async fn reconcile(names: &LocalNames, orders: &[String]) -> Result<Reconcil
         dead_letters,
         outbox,
     })
-}
-
-/// Items in the orders table's outbox.
-async fn count_outbox(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Result<usize> {
-    let scan = dynamodb
-        .scan()
-        .table_name(table)
-        .consistent_read(true)
-        .filter_expression("begins_with(pk, :outbox)")
-        .expression_attribute_values(
-            ":outbox",
-            AttributeValue::S(orders::outbox::OUTBOX_PREFIX.into()),
-        )
-        .select(aws_sdk_dynamodb::types::Select::Count)
-        .into_paginator()
-        .send();
-    let pages: Vec<_> = scan.collect().await;
-    let mut count = 0;
-    for page in pages {
-        let page = page.map_err(|err| {
-            format!(
-                "{table}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(err)
-            )
-        })?;
-        count += usize::try_from(page.count()).unwrap_or_default();
-    }
-    Ok(count)
 }
 
 /// (approved charges in the bank's ledger, billing records settled approved).

@@ -96,20 +96,13 @@ impl OrderStore {
         order: &Order,
         replacing: Option<&OrderId>,
     ) -> Result<bool, StoreError> {
-        let put_order = self.table.transact_put(
-            order_item(order)?,
-            "attribute_not_exists(pk)",
-            &[],
-            Item::new(),
-        )?;
+        let put_order = self.table.transact_put_new(order_item(order)?)?;
         let cart = Cart {
             order_id: order.id.clone(),
         };
         let cart = to_item(&cart_key(&order.owner), &cart)?;
         let put_cart = match replacing {
-            None => self
-                .table
-                .transact_put(cart, "attribute_not_exists(pk)", &[], Item::new())?,
+            None => self.table.transact_put_new(cart)?,
             Some(previous) => self.table.transact_put(
                 cart,
                 "order_id = :previous",
@@ -148,12 +141,9 @@ impl OrderStore {
         let put_order = self
             .table
             .transact_put(order_item(order)?, condition, names, values)?;
-        let put_message = self.table.transact_put(
-            to_item(&outgoing.key(), outgoing)?,
-            "attribute_not_exists(pk)",
-            &[],
-            Item::new(),
-        )?;
+        let put_message = self
+            .table
+            .transact_put_new(to_item(&outgoing.key(), outgoing)?)?;
         self.table.transact(vec![put_order, put_message]).await
     }
 
@@ -197,48 +187,51 @@ impl OrderStore {
         self.table.delete(outgoing.key()).await
     }
 
+    /// The keys of every item in the outbox, read consistently. Reads the whole table: for an
+    /// operator's command or a check after a test, never a request's work.
+    pub async fn outbox_keys(&self) -> Result<Vec<String>, StoreError> {
+        let mut pages = self
+            .table
+            .client()
+            .scan()
+            .table_name(self.table.name())
+            .filter_expression("begins_with(pk, :outbox)")
+            .expression_attribute_values(":outbox", s(OUTBOX_PREFIX))
+            .projection_expression("pk")
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| StoreError::from_sdk("Scan", err))?;
+            keys.extend(page.items().iter().filter_map(|item| match item.get("pk") {
+                Some(AttributeValue::S(key)) => Some(key.clone()),
+                _ => None,
+            }));
+        }
+        Ok(keys)
+    }
+
     /// Touches every item still in the outbox (messages the relay gave up on), at `now`, so
-    /// that the change brings each past the relay again; how many. Reads the whole table: an
-    /// operator's command after an outage, never a request's work.
+    /// that the change brings each past the relay again; how many.
     pub async fn redrive_outbox(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
         let now = now
             .format(&Rfc3339)
             .map_err(|err| StoreError::corrupt("write time", err.to_string()))?;
-        let (mut start, mut touched) = (None, 0);
-        loop {
-            let page = self
+        let mut touched = 0;
+        for key in self.outbox_keys().await? {
+            // Sent and deleted meanwhile: nothing to do.
+            let touch = self
                 .table
-                .client()
-                .scan()
-                .table_name(self.table.name())
-                .filter_expression("begins_with(pk, :outbox)")
-                .expression_attribute_values(":outbox", s(OUTBOX_PREFIX))
-                .projection_expression("pk")
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|err| StoreError::from_sdk("Scan", err))?;
-            for item in page.items.unwrap_or_default() {
-                let Some(AttributeValue::S(key)) = item.get("pk") else {
-                    continue;
-                };
-                // Sent and deleted meanwhile: nothing to do.
-                let touch = self
-                    .table
-                    .update(key)
-                    .update_expression("SET redriven_at = :now")
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":now", s(now.as_str()));
-                if self.table.update_if(touch).await? {
-                    touched += 1;
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(touched);
+                .update(key)
+                .update_expression("SET redriven_at = :now")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":now", s(now.as_str()));
+            if self.table.update_if(touch).await? {
+                touched += 1;
             }
         }
+        Ok(touched)
     }
 
     /// Up to `limit` orders, newest first, after `after`.

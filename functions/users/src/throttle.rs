@@ -472,9 +472,7 @@ impl Limiter {
     ) -> Result<TransactWriteItem, StoreError> {
         let item = to_item(key, next)?;
         match current {
-            None => self
-                .table
-                .transact_put(item, "attribute_not_exists(pk)", &[], Item::new()),
+            None => self.table.transact_put_new(item),
             Some(seen) => self.table.transact_put(
                 item,
                 "failures = :failures AND expires_at = :expires",

@@ -55,27 +55,21 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
                 )
             })?;
         let now = OffsetDateTime::now_utc();
-        let pending = match &order.state {
-            State::PendingPayment {
-                payment_requested: true,
-                ..
-            } => return Ok(accepted(&order)), // The same checkout again (a double click, a retry).
-            State::PendingPayment { .. } => order.request_payment(now),
-            State::Open | State::Paid { .. } | State::PaymentFailed { .. } => {
-                let payer = Payer {
-                    card_last4: None,
-                    email: caller.email.clone(),
-                    customer_name: caller.name.clone(),
-                };
-                Some(
-                    order
-                        .check_out(payer, form.version, now)
-                        .map_err(OrderError::from)?,
-                )
-            }
-        };
-        let Some(pending) = pending else {
+        let pending = if let Some(requested) = order.request_payment(now) {
+            // Left pending by the earlier checkout without its message: it goes now.
+            requested
+        } else if matches!(order.state, State::PendingPayment { .. }) {
+            // The same checkout again (a double click, a retry): answered as before.
             return Ok(accepted(&order));
+        } else {
+            let payer = Payer {
+                card_last4: None,
+                email: caller.email.clone(),
+                customer_name: caller.name.clone(),
+            };
+            order
+                .check_out(payer, form.version, now)
+                .map_err(OrderError::from)?
         };
         let outgoing = outbox::checkout_message(&pending, form.card_token.clone())
             .ok_or_else(|| OrderError::from(RuleBroken::Empty))?;
