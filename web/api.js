@@ -141,3 +141,10 @@ export function parseMoney(text) {
   const cents = (match[2] || "").padEnd(2, "0");
   return Number(match[1]) * 100 + Number(cents);
 }
+
+/** 1450 → "14.50": minor units as the price field shows them, for parseMoney to read back. */
+export function amount(minor) {
+  const whole = Math.trunc(minor / 100);
+  const cents = String(Math.abs(minor % 100)).padStart(2, "0");
+  return `${whole}.${cents}`;
+}

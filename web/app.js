@@ -8,6 +8,8 @@
 import { checkSession, refreshCartCount, renderHeader } from "./header.js";
 import { h, notice, show } from "./ui.js";
 import { adminView } from "./views/admin.js";
+import { adminProductView } from "./views/admin-product.js";
+import { adminProductsView } from "./views/admin-products.js";
 import { cartView } from "./views/cart.js";
 import { catalogueView } from "./views/catalogue.js";
 import { checkoutView } from "./views/checkout.js";
@@ -27,13 +29,18 @@ const ROUTES = [
   [/^#\/login(\?.*)?$/, loginView, "Log in"],
   [/^#\/register(\?.*)?$/, registerView, "Create an account"],
   [/^#\/admin$/, adminView, "Admin"],
+  [/^#\/admin\/products$/, adminProductsView, "Products on sale"],
+  [/^#\/admin\/product\/([^/?]+)$/, (slug) => adminProductView(decodeURIComponent(slug)), "Edit a product"],
 ];
 
 function route() {
   stopPolling();
   const hash = location.hash || "#/";
+  // A section's link is current on its own pages too: "Admin" on #/admin/products.
+  const path = hash.split("?")[0];
   for (const link of document.querySelectorAll("header nav a")) {
-    link.toggleAttribute("aria-current", link.getAttribute("href") === hash.split("?")[0]);
+    const href = link.getAttribute("href");
+    link.toggleAttribute("aria-current", path === href || (href !== "#/" && path.startsWith(`${href}/`)));
   }
   for (const [pattern, render, title] of ROUTES) {
     const match = pattern.exec(hash);

@@ -451,7 +451,25 @@ export class ShopStack extends Stack {
       description: "POST /api/product/create - add a product (administrators)",
       environment: productsEnv,
     });
-    allow(productCreate, ["dynamodb:PutItem"], [productsTable.tableArn]);
+    // One transaction: the product and its category's counter.
+    allow(productCreate, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [productsTable.tableArn]);
+    const productCategories = rust("ProductCategoriesFunction", "product-categories", {
+      description: "GET /api/categories - the categories with products on sale, and their counts",
+      environment: productsEnv,
+    });
+    allow(productCategories, ["dynamodb:Query"], [`${productsTable.tableArn}/index/Catalog`]);
+    const productUpdate = rust("ProductUpdateFunction", "product-update", {
+      description: "PUT /api/product/{id} - edit a product, on the version the admin saw (administrators)",
+      environment: productsEnv,
+    });
+    const productRetire = rust("ProductRetireFunction", "product-retire", {
+      description: "DELETE /api/product/{id} - take a product off sale; it stays readable (administrators)",
+      environment: productsEnv,
+    });
+    // Read, then one transaction: the product (conditional on its version) and the counters.
+    for (const fn of [productUpdate, productRetire]) {
+      allow(fn, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [productsTable.tableArn]);
+    }
 
     // -------------------------------------------------------------------------------------------
     // Orders service.
@@ -489,10 +507,12 @@ export class ShopStack extends Stack {
     );
     const orderCheckout = rust("OrderCheckoutFunction", "order-checkout", {
       description: "POST /api/order/checkout - hand the open order to payments",
-      environment: ordersEnv,
+      environment: { ...ordersEnv, PRODUCT_GET_FUNCTION: productGet.functionName },
     });
     // The order and its checkout message, written to the outbox in one transaction.
     allow(orderCheckout, ["dynamodb:GetItem", "dynamodb:PutItem"], [ordersTable.tableArn]);
+    // The catalogue's current price of each product in an open order.
+    allow(orderCheckout, ["lambda:InvokeFunction"], [productGet.functionArn]);
     // The transactional outbox's relay: messages the orders service writes to its table with the
     // change they announce (OUTBOX# items) go to their queue, then leave the table.
     const orderRelay = rust("OrderRelayFunction", "order-relay", {
@@ -668,6 +688,9 @@ export class ShopStack extends Stack {
       [HttpMethod.GET, "/api/products", productList, true],
       [HttpMethod.GET, "/api/product/{id}", productGet, true],
       [HttpMethod.POST, "/api/product/create", productCreate, false],
+      [HttpMethod.GET, "/api/categories", productCategories, true],
+      [HttpMethod.PUT, "/api/product/{id}", productUpdate, false],
+      [HttpMethod.DELETE, "/api/product/{id}", productRetire, false],
       [HttpMethod.POST, "/api/order/add-item", orderAddItem, false],
       [HttpMethod.POST, "/api/order/update-item", orderUpdateItem, false],
       [HttpMethod.GET, "/api/order", orderCurrent, false],

@@ -77,6 +77,10 @@ error_codes! {
     /// The order changed since the customer reviewed it; nothing was charged.
     OrderChanged = "order_changed", CONFLICT;
     OrderNotPaid = "order_not_paid", CONFLICT;
+    /// Someone changed the product since the version the edit names; nothing was written.
+    ProductChanged = "product_changed", CONFLICT;
+    /// The product is no longer sold: it cannot be edited or added to an order.
+    ProductRetired = "product_retired", CONFLICT;
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE;
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;
     /// Too many failed log-ins to one account; `Retry-After` says when to try again.

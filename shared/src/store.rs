@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -69,6 +69,15 @@ impl StoreError {
         Self {
             operation,
             unavailable: false,
+            detail: detail.into(),
+        }
+    }
+
+    /// A write that kept losing races to other writers of the same items: "try again shortly".
+    pub fn busy(operation: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            operation,
+            unavailable: true,
             detail: detail.into(),
         }
     }
@@ -255,6 +264,26 @@ impl Table {
     /// exists: [`Self::put_if_absent`] within a transaction.
     pub fn transact_put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         self.transact_put(item, "attribute_not_exists(pk)", &[], Item::new())
+    }
+
+    /// An `Update` of the item keyed `pk` for a `TransactWriteItems`: `expression`, whose `#name`
+    /// and `:value` placeholders `names` and `values` fill. Unconditional: a counter, say.
+    pub fn transact_update(
+        &self,
+        pk: impl Into<String>,
+        expression: &str,
+        names: &[(&str, &str)],
+        values: Item,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .update_expression(expression)
+            .set_expression_attribute_names(placeholders(names))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when it

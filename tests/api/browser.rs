@@ -52,6 +52,9 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     xtask::seed::account(&users, "customer", "customer-password", false)
         .await
         .unwrap();
+    xtask::seed::account(&users, "admin", "admin-password", true)
+        .await
+        .unwrap();
     let url = format!("http://{}/", shop.http);
 
     let journey = tokio::task::spawn_blocking({
@@ -59,6 +62,14 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
         move || run_scenario("journey", &url)
     });
     let journey = journey.await;
+
+    // An administrator edits a product, loses a race to a stale tab, and retires it under a
+    // customer's nose (before the orders service goes away: add-to-cart must answer).
+    let admin = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("admin", &url)
+    })
+    .await;
 
     // Markup and script stored as a product's name show as text, and nothing runs.
     let hostile = products::domain::NewProduct::try_from(products::domain::NewProductForm {
@@ -69,6 +80,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
         image: "/images/products/desk-lamp-brass.svg".into(),
         price: 2500,
         currency: "EUR".into(),
+        category: Some(r#"<b onmouseover="alert(5)">Lamps</b>"#.into()),
     })
     .unwrap();
     assert!(products.insert(&hostile).await.unwrap());
@@ -89,6 +101,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     shop.stop().await;
     std::fs::remove_dir_all(storefront).unwrap();
     journey.unwrap();
+    admin.unwrap();
     hostile.unwrap();
     down.unwrap();
 }

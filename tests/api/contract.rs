@@ -14,6 +14,7 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /api/user/login",
     "GET /api/user/{username}/exists",
     "GET /api/products",
+    "GET /api/categories",
     "GET /api/product/{id}",
 ];
 

@@ -4,6 +4,7 @@
 //! - [`deploy`]: what a first deployment to AWS needs of the template.
 //! - [`iam`]: the local IAM gate answers refusals as AWS does.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
+//!   [`catalogue`]: administrators editing and retiring products, and the category counts;
 //!   [`sessions`]: logging in and out, and the authorizer; [`checkout`]: handing an order to
 //!   payments.
 //! - [`outbox`]: the hand-off from checkout to payments through the orders outbox, its relay
@@ -24,6 +25,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod catalogue;
 mod checkout;
 mod contract;
 mod deploy;

@@ -116,7 +116,7 @@ impl TestApp {
             .await
     }
 
-    async fn orders_of(&self, token: &str, query: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn orders_of(&self, token: &str, query: &[(&str, &str)]) -> Reply {
         let query: HashMap<String, String> = query
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -214,6 +214,12 @@ fn the_seed_catalogue_is_valid_and_its_images_exist() {
     assert!(catalog.len() >= 20, "only {} products", catalog.len());
     let root = xtask::template::workspace_root().join("web");
     for product in catalog {
+        assert_ne!(
+            product.product.category,
+            products::domain::Category::other(),
+            "{} has no category",
+            product.product.slug
+        );
         let image = &product.product.image;
         assert!(image.starts_with("/images/"), "{image}");
         assert!(root.join(&image[1..]).is_file(), "{image} is missing");

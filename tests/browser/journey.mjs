@@ -6,16 +6,18 @@
 // Scenarios: `journey` (a customer from registration to the receipt, on a desktop and a phone
 // screen, with the keyboard too) and `orders-down` (the orders service's table is gone: the
 // catalogue still shows, the cart says it is unavailable) and `hostile` (a product whose name and
-// description are markup and script: they show as text, and nothing runs).
+// description are markup and script: they show as text, and nothing runs) and `admin` (an
+// administrator adds, edits and retires a product: admin.mjs).
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { admin } from "./admin.mjs";
 
 const [scenario, base, screenshots] = process.argv.slice(2);
 if (!scenario || !base || !screenshots) {
-  console.error("usage: node journey.mjs <journey|orders-down> <shop url> <screenshots folder>");
+  console.error("usage: node journey.mjs <journey|hostile|orders-down|admin> <shop url> <screenshots folder>");
   process.exit(2);
 }
 mkdirSync(screenshots, { recursive: true });
@@ -69,7 +71,17 @@ async function watch(page) {
 }
 
 async function shot(page, name) {
+  // From the top: a full-page shot of a scrolled page draws the sticky header where the window was.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function logIn(page, username, password) {
+  await page.goto(`${base}#/login`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByText("Signed in as").waitFor();
 }
 
 async function journey() {
@@ -213,11 +225,7 @@ async function ordersDown() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   await watch(page);
-  await page.goto(`${base}#/login`);
-  await page.getByLabel("Username").fill("customer");
-  await page.getByLabel("Password").fill("customer-password");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByText("Signed in as").waitFor();
+  await logIn(page, "customer", "customer-password");
   // The catalogue still shows, and adding to the cart says plainly that it cannot.
   await page.getByRole("heading", { name: "Everything in the shop" }).waitFor();
   await page.locator(".card").first().waitFor();
@@ -251,11 +259,7 @@ async function hostile() {
     assert.equal(await page.locator('img[src="x"], script:not([src]), svg[onload]').count(), 0, "no injected elements");
   };
 
-  await page.goto(`${base}#/login`);
-  await page.getByLabel("Username").fill("customer");
-  await page.getByLabel("Password").fill("customer-password");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByText("Signed in as").waitFor();
+  await logIn(page, "customer", "customer-password");
 
   // In the catalogue and on its own page, the name is shown as the text it is.
   await page.locator(".card-name", { hasText: "window.pwned=2" }).waitFor();
@@ -279,6 +283,7 @@ async function hostile() {
 
 try {
   if (scenario === "journey") await journey();
+  else if (scenario === "admin") await admin({ browser, base, watch, shot, logIn });
   else if (scenario === "hostile") await hostile();
   else if (scenario === "orders-down") await ordersDown();
   else throw new Error(`unknown scenario ${scenario}`);

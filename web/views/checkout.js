@@ -1,6 +1,7 @@
 // `#/checkout`: the card form that pays for the open order; `#/checkout/<id>` pays again for an
 // order whose payment failed. The checkout names the order and the version shown here, so an
-// order changed meanwhile (in another tab) is refused rather than charged.
+// order changed meanwhile (in another tab, or by the catalogue: a new price, a product no longer
+// sold) is refused rather than charged, and the page shows the order as it is now.
 
 import { api, money, session } from "../api.js";
 import { form } from "../form.js";
@@ -15,7 +16,7 @@ const TEST_CARDS = [
   ["4000 0000 0000 0119", "bank error once, then approved"],
 ];
 
-export async function checkoutView(id) {
+export async function checkoutView(id, changed = null) {
   if (!session.token) return show(requireLogin("Log in to check out."));
   show(loading("Loading your order…"));
   let order;
@@ -91,11 +92,20 @@ export async function checkoutView(id) {
       if (!held || held.key !== key || Date.parse(held.expires_at) < Date.now() + 60_000) {
         held = { ...(await api("POST", "/api/payment/card", card)), key };
       }
-      const placed = await api("POST", "/api/order/checkout", {
-        order_id: order.id,
-        version: order.version,
-        card_token: held.card_token,
-      });
+      let placed;
+      try {
+        placed = await api("POST", "/api/order/checkout", {
+          order_id: order.id,
+          version: order.version,
+          card_token: held.card_token,
+        });
+      } catch (err) {
+        if (err.code !== "order_changed") throw err;
+        // Show the new total, and what changed, before the customer pays it.
+        refreshCartCount();
+        await checkoutView(id, err.message);
+        return;
+      }
       refreshCartCount();
       go(`#/order/${placed.id}`);
     },
@@ -113,6 +123,7 @@ export async function checkoutView(id) {
         ". ",
         order.status === "OPEN" ? h("a", { href: "#/cart" }, "Change the cart") : null,
       ),
+      changed ? notice(changed, "info") : null,
       order.status === "PAYMENT_FAILED"
         ? notice(`The last payment failed: ${order.payment_failure}. Nothing was charged; try another card.`)
         : null,

@@ -20,7 +20,8 @@ export async function productView(slug) {
           h("h1", {}, product.name),
           h("p", { class: "price large" }, money(product.price, product.currency)),
           h("p", { class: "description" }, product.description),
-          addToCartControl(product),
+          // A retired product's page stays, for links and orders that hold it, but it is not sold.
+          product.status === "retired" ? notice("This product is no longer sold.", "info") : addToCartControl(product),
           h("p", {}, h("a", { href: "#/" }, "← Back to the catalogue")),
         ),
       ),

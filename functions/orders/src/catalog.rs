@@ -12,13 +12,15 @@ use shared::ids::ProductId;
 use shared::invoke::{Get, HttpFunction};
 use shared::money::{Currency, Money};
 
-use crate::domain::Priced;
+use crate::domain::{Listing, Priced};
 
 /// The catalogue could not price a product.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("there is no product {:?}", .0.as_str())]
     NotFound(ProductId),
+    #[error("{} is no longer sold", .0.as_str())]
+    Retired(ProductId),
     #[error("the product catalogue did not answer: {0}")]
     Unavailable(String),
 }
@@ -27,16 +29,17 @@ impl HttpError for CatalogError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::NotFound(_) => ErrorCode::ProductNotFound,
+            Self::Retired(_) => ErrorCode::ProductRetired,
             Self::Unavailable(_) => ErrorCode::CatalogUnavailable,
         }
     }
 
     fn public_message(&self) -> String {
         match self {
-            Self::NotFound(_) => self.to_string(),
+            Self::NotFound(_) | Self::Retired(_) => self.to_string(),
             Self::Unavailable(_) => {
-                "the product catalogue is unavailable, so nothing can be added right now; your \
-                 order is unchanged, try again shortly"
+                "the product catalogue is unavailable, so your order cannot be added to or \
+                 checked out right now; it is unchanged, try again shortly"
                     .into()
             }
         }
@@ -50,6 +53,18 @@ struct ProductAnswer {
     name: String,
     price: i64,
     currency: Currency,
+    /// Absent from a products service older than retirement: on sale.
+    #[serde(default)]
+    status: Sale,
+}
+
+/// Whether the catalogue still sells a product.
+#[derive(Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Sale {
+    #[default]
+    Active,
+    Retired,
 }
 
 /// The products service, reached by invoking its `product-get` function.
@@ -71,8 +86,30 @@ impl Catalog {
         )?))
     }
 
-    /// The product `product_id` as the catalogue prices it now.
+    /// The product `product_id` as the catalogue prices it now, if it is still sold.
     pub async fn price(&self, product_id: &ProductId) -> Result<Priced, CatalogError> {
+        match self.listing(product_id).await? {
+            Some(Listing::Sold(priced)) => Ok(priced),
+            Some(Listing::NotSold(_)) => Err(CatalogError::Retired(product_id.clone())),
+            None => Err(CatalogError::NotFound(product_id.clone())),
+        }
+    }
+
+    /// What the catalogue says now of each of `products`, asked all at once. A product it does
+    /// not know (any more) is not sold.
+    pub async fn listings(
+        &self,
+        products: impl IntoIterator<Item = &ProductId>,
+    ) -> Result<Vec<Listing>, CatalogError> {
+        let asked = products.into_iter().map(|product_id| async move {
+            let listing = self.listing(product_id).await?;
+            Ok::<_, CatalogError>(listing.unwrap_or_else(|| Listing::NotSold(product_id.clone())))
+        });
+        futures::future::try_join_all(asked).await
+    }
+
+    /// The product `product_id` as the catalogue shows it now; `None` if it has no such product.
+    async fn listing(&self, product_id: &ProductId) -> Result<Option<Listing>, CatalogError> {
         let answer = self
             .product_get
             .get(Get {
@@ -88,13 +125,17 @@ impl Catalog {
                     serde_json::from_slice(&answer.body).map_err(|err| {
                         CatalogError::Unavailable(format!("unexpected product: {err}"))
                     })?;
-                Ok(Priced {
-                    product_id: product.slug,
-                    name: product.name,
-                    unit_price: Money::new(product.price, product.currency),
-                })
+                Ok(Some(if product.status == Sale::Retired {
+                    Listing::NotSold(product.slug)
+                } else {
+                    Listing::Sold(Priced {
+                        product_id: product.slug,
+                        name: product.name,
+                        unit_price: Money::new(product.price, product.currency),
+                    })
+                }))
             }
-            404 => Err(CatalogError::NotFound(product_id.clone())),
+            404 => Ok(None),
             status => Err(CatalogError::Unavailable(format!(
                 "product-get answered {status}"
             ))),

@@ -41,7 +41,9 @@ impl HttpError for OrderError {
             Self::Rule(RuleBroken::Empty) => ErrorCode::OrderEmpty,
             Self::Rule(RuleBroken::NotOpen(_)) => ErrorCode::OrderNotOpen,
             Self::Rule(RuleBroken::NotCheckedOut) => ErrorCode::OrderNotCheckedOut,
-            Self::Rule(RuleBroken::Changed { .. }) => ErrorCode::OrderChanged,
+            Self::Rule(RuleBroken::Changed { .. } | RuleBroken::Refreshed(_)) => {
+                ErrorCode::OrderChanged
+            }
             Self::NoOpenOrder => ErrorCode::NoOpenOrder,
             Self::Busy => ErrorCode::OrderBusy,
             Self::Store(err) => err.code(),

@@ -57,6 +57,66 @@ fn price(minor: i64) -> Result<i64, String> {
     }
 }
 
+/// A product's category, such as `Kitchen`: 1 to 40 characters, no control characters. The
+/// storefront filters by it and search counts matches per category. Categories are not declared
+/// anywhere: one exists while a product is in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Category(String);
+
+impl Category {
+    pub const MAX: usize = 40;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        // Checked before spaces are collapsed, which would turn a tab into a space.
+        if raw.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        // One space between words, so `Home  & garden` and `Home & garden` are one category.
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        text(&words.join(" "), Self::MAX, false).map(Self)
+    }
+
+    /// Where a product goes when its creator names no category (and where products created
+    /// before categories existed are).
+    pub fn other() -> Self {
+        Self("Other".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Category {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Category> for String {
+    fn from(category: Category) -> Self {
+        category.0
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a product is on sale. A retired product is out of the catalogue, search and carts,
+/// but stays readable, so orders, receipts and links to it still make sense.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Active,
+    Retired,
+}
+
 /// A product as the admin form sends it. Unknown fields are refused.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +128,22 @@ pub struct NewProductForm {
     /// In minor units: 1299 is 12.99.
     pub price: i64,
     pub currency: String,
+    /// Optional, so clients written before categories keep working: [`Category::other`].
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+/// A product's new details as the admin edit form sends them, with the version the admin saw.
+/// The slug (in the path) and the currency (orders are in one currency) do not change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductEditForm {
+    pub name: String,
+    pub description: String,
+    pub image: String,
+    pub price: i64,
+    pub category: String,
+    pub version: u64,
 }
 
 /// A product as the API shows it and the table holds it.
@@ -81,12 +157,80 @@ pub struct Product {
     /// In minor units of `currency`.
     pub price: i64,
     pub currency: Currency,
+    #[serde(default = "Category::other")]
+    pub category: Category,
+    /// 1 when created, one more with each change; an edit names the version it replaces. 0 for
+    /// a product stored before versions, which has no `version` attribute.
+    #[serde(default)]
+    pub version: u64,
+    #[serde(default)]
+    pub status: Status,
 }
 
 impl Product {
     pub fn price(&self) -> Money {
         Money::new(self.price, self.currency)
     }
+
+    pub fn is_retired(&self) -> bool {
+        self.status == Status::Retired
+    }
+
+    /// This product with `edit` applied: the next version.
+    pub fn edited(&self, edit: &Edit) -> Self {
+        let details = edit.details.clone();
+        Self {
+            name: details.name,
+            description: details.description,
+            image: details.image,
+            price: details.price,
+            category: details.category,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// This product taken off sale: the next version.
+    pub fn retired(&self) -> Self {
+        Self {
+            status: Status::Retired,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+}
+
+/// The fields an administrator writes, each valid.
+#[derive(Debug, Clone)]
+struct Details {
+    name: String,
+    description: String,
+    image: String,
+    price: i64,
+    category: Category,
+}
+
+/// Checks the fields both forms share, noting every bad one in `fields`.
+fn details(
+    fields: &mut FieldErrors,
+    name: &str,
+    description: &str,
+    image: &str,
+    price_minor: i64,
+    category: Result<Category, String>,
+) -> Option<Details> {
+    let name = fields.check("name", text(name, 120, false));
+    let description = fields.check("description", text(description, 2000, true));
+    let image = fields.check("image", image_url(image));
+    let price = fields.check("price", price(price_minor));
+    let category = fields.check("category", category);
+    Some(Details {
+        name: name?,
+        description: description?,
+        image: image?,
+        price: price?,
+        category: category?,
+    })
 }
 
 /// A new product with every field valid.
@@ -102,28 +246,68 @@ impl TryFrom<NewProductForm> for NewProduct {
     fn try_from(form: NewProductForm) -> Result<Self, ApiError> {
         let mut fields = FieldErrors::default();
         let slug = fields.check("slug", ProductId::parse(&form.slug));
-        let name = fields.check("name", text(&form.name, 120, false));
-        let description = fields.check("description", text(&form.description, 2000, true));
-        let image = fields.check("image", image_url(&form.image));
-        let price = fields.check("price", price(form.price));
         let currency = fields.check("currency", Currency::parse(form.currency.trim()));
-        match (slug, name, description, image, price, currency) {
-            (
-                Some(slug),
-                Some(name),
-                Some(description),
-                Some(image),
-                Some(price),
-                Some(currency),
-            ) => Ok(Self {
+        let category = form
+            .category
+            .as_deref()
+            .map_or_else(|| Ok(Category::other()), Category::parse);
+        let details = details(
+            &mut fields,
+            &form.name,
+            &form.description,
+            &form.image,
+            form.price,
+            category,
+        );
+        match (slug, currency, details) {
+            (Some(slug), Some(currency), Some(details)) if fields.is_empty() => Ok(Self {
                 product: Product {
                     slug,
-                    name,
-                    description,
-                    image,
-                    price,
+                    name: details.name,
+                    description: details.description,
+                    image: details.image,
+                    price: details.price,
                     currency,
+                    category: details.category,
+                    version: 1,
+                    status: Status::Active,
                 },
+            }),
+            _ => Err(fields.into_error()),
+        }
+    }
+}
+
+/// An edit with every field valid, and the version of the product it was made on.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    details: Details,
+    pub seen_version: u64,
+}
+
+impl Edit {
+    pub fn category(&self) -> &Category {
+        &self.details.category
+    }
+}
+
+impl TryFrom<ProductEditForm> for Edit {
+    type Error = ApiError;
+
+    fn try_from(form: ProductEditForm) -> Result<Self, ApiError> {
+        let mut fields = FieldErrors::default();
+        let details = details(
+            &mut fields,
+            &form.name,
+            &form.description,
+            &form.image,
+            form.price,
+            Category::parse(&form.category),
+        );
+        match details {
+            Some(details) if fields.is_empty() => Ok(Self {
+                details,
+                seen_version: form.version,
             }),
             _ => Err(fields.into_error()),
         }
@@ -142,6 +326,7 @@ mod tests {
             image: "/images/products/enamel-mug.svg".into(),
             price: 1_450,
             currency: "EUR".into(),
+            category: Some("Kitchen".into()),
         }
     }
 
@@ -150,6 +335,79 @@ mod tests {
         let product = NewProduct::try_from(form()).unwrap().product;
         assert_eq!(product.price(), Money::new(1_450, Currency::Eur));
         assert_eq!(product.description, "A mug.\nIt holds coffee.");
+    }
+
+    #[test]
+    fn a_form_without_a_category_files_the_product_under_other() {
+        let mut form = form();
+        form.category = None;
+        let product = NewProduct::try_from(form).unwrap().product;
+        assert_eq!(product.category, Category::other());
+        assert_eq!((product.version, product.status), (1, Status::Active));
+    }
+
+    #[test]
+    fn categories_are_short_single_spaced_text() {
+        assert_eq!(
+            Category::parse("  Home \u{a0} &   garden ")
+                .unwrap()
+                .as_str(),
+            "Home & garden"
+        );
+        for bad in ["", "   ", &"x".repeat(41), "a\u{0}b", "a\tb"] {
+            assert!(Category::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_product_stored_before_categories_and_versions_still_reads() {
+        let product: Product = serde_json::from_value(serde_json::json!({
+            "slug": "enamel-mug", "name": "Enamel mug", "description": "A mug.",
+            "image": "/images/products/enamel-mug.svg", "price": 1450, "currency": "EUR",
+        }))
+        .unwrap();
+        assert_eq!(product.category, Category::other());
+        assert_eq!((product.version, product.status), (0, Status::Active));
+    }
+
+    #[test]
+    fn edits_and_retirement_each_make_a_new_version() {
+        let product = NewProduct::try_from(form()).unwrap().product;
+        let edit = Edit::try_from(ProductEditForm {
+            name: "Enamel mug, blue".into(),
+            description: "Bluer.".into(),
+            image: "/images/products/enamel-mug.svg".into(),
+            price: 1_600,
+            category: "Camping".into(),
+            version: 1,
+        })
+        .unwrap();
+        let edited = product.edited(&edit);
+        assert_eq!(
+            (edited.version, edited.price, edited.category.as_str()),
+            (2, 1_600, "Camping")
+        );
+        assert_eq!(
+            (&edited.slug, edited.currency),
+            (&product.slug, product.currency)
+        );
+        let retired = edited.retired();
+        assert!(retired.is_retired() && !edited.is_retired());
+        assert_eq!(retired.version, 3);
+    }
+
+    #[test]
+    fn an_edit_reports_every_bad_field() {
+        let err = Edit::try_from(ProductEditForm {
+            name: String::new(),
+            description: "ok".into(),
+            image: "http://x".into(),
+            price: 0,
+            category: " ".into(),
+            version: 1,
+        })
+        .unwrap_err();
+        assert_eq!(err.message(), "invalid category, image, name, price");
     }
 
     #[test]
@@ -195,11 +453,12 @@ mod tests {
             image: "ftp://x".into(),
             price: 0,
             currency: "BTC".into(),
+            category: Some("\u{7}".into()),
         };
         let err = NewProduct::try_from(bad).unwrap_err();
         assert_eq!(
             err.message(),
-            "invalid currency, description, image, name, price, slug"
+            "invalid category, currency, description, image, name, price, slug"
         );
         for price in [-1, MAX_PRICE + 1] {
             let mut form = form();

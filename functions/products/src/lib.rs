@@ -1,6 +1,7 @@
 //! The products service: the shop's catalogue.
 //!
-//! - [`domain`]: slugs, names, descriptions, image URLs and prices that can only be built valid.
+//! - [`domain`]: slugs, names, descriptions, image URLs, prices, categories and edits that can
+//!   only be built valid, and a product's status (on sale or retired).
 //! - [`store`]: the products table.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 //!
@@ -11,7 +12,7 @@ pub mod domain;
 pub mod handlers;
 mod store;
 
-pub use store::ProductStore;
+pub use store::{CategoryCount, Change, ProductStore};
 
 /// The cold start every products function shares: JSON logs, then the products table from the
 /// environment.

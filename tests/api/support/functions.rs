@@ -210,7 +210,8 @@ impl TestApp {
 
     pub(crate) async fn checkout(&self, request: Request) -> Reply {
         let f = self.function("OrderCheckoutFunction");
-        reply(orders::handlers::checkout::handle(&f.orders(), request).await)
+        let catalog = Catalog::new(f.function("ProductGetFunction"));
+        reply(orders::handlers::checkout::handle(&f.orders(), &catalog, request).await)
     }
 
     /// The outbox relay on `event`, a batch of the orders table's stream.
@@ -238,6 +239,21 @@ impl TestApp {
     pub(crate) async fn product_create(&self, request: Request) -> Reply {
         let f = self.function("ProductCreateFunction");
         reply(products::handlers::create::handle(&f.products(), request).await)
+    }
+
+    pub(crate) async fn product_update(&self, request: Request) -> Reply {
+        let f = self.function("ProductUpdateFunction");
+        reply(products::handlers::update::handle(&f.products(), request).await)
+    }
+
+    pub(crate) async fn product_retire(&self, request: Request) -> Reply {
+        let f = self.function("ProductRetireFunction");
+        reply(products::handlers::retire::handle(&f.products(), request).await)
+    }
+
+    pub(crate) async fn product_categories(&self, request: Request) -> Reply {
+        let f = self.function("ProductCategoriesFunction");
+        reply(products::handlers::categories::handle(&f.products(), request).await)
     }
 
     /// `GET /api/order/{id}/receipt`, as the client gets it (a PDF, or a JSON error).

@@ -1,9 +1,11 @@
 //! `POST /api/order/checkout`: see [`orders::handlers::checkout`].
 
+use orders::Catalog;
 use orders::handlers::checkout;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let (_, store) = orders::init().await?;
-    shared::http::serve(|request| checkout::handle(&store, request)).await
+    let (sdk, store) = orders::init().await?;
+    let catalog = Catalog::from_env(&sdk)?;
+    shared::http::serve(|request| checkout::handle(&store, &catalog, request)).await
 }

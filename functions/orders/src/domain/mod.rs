@@ -15,10 +15,12 @@ use shared::money::{Currency, Money};
 use time::OffsetDateTime;
 
 mod line;
+mod refresh;
 #[cfg(test)]
 mod tests;
 
 pub use line::{Line, Priced};
+pub use refresh::{Listing, Refreshed};
 
 /// How many of one product a line may hold.
 pub const MAX_QUANTITY: u32 = 99;
@@ -51,6 +53,11 @@ pub enum RuleBroken {
     /// `seen` and `now` are versions, for the log; the customer is told in words.
     #[error("your order has changed since you reviewed it; review it and check out again")]
     Changed { seen: u64, now: u64 },
+    /// The catalogue changed under an open order being checked out, which now shows the change.
+    #[error(
+        "since you reviewed your order, {0}; nothing was charged: review it and check out again"
+    )]
+    Refreshed(Refreshed),
 }
 
 /// Who pays for an order, as the order remembers them from its checkout. The card itself stays

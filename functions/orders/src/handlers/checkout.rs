@@ -12,6 +12,11 @@
 //! checkout that did not happen. Of a double click, a retry or two racing requests exactly one
 //! makes the move; the others find the order pending and answer as it did. The answer is 202:
 //! payment happens asynchronously, and the order's status says how it went.
+//!
+//! An open order is first brought up to the catalogue (see [`crate::domain::Listing`]): when a
+//! price or a name changed, or a product is no longer sold, the order is updated and the answer is
+//! a 409 that says what changed, so the customer reviews the new total before paying. An order
+//! whose payment failed keeps the lines it was checked out with.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -23,8 +28,9 @@ use shared::ids::{CardToken, OrderId};
 use shared::messages::OrderView;
 use time::OffsetDateTime;
 
+use crate::catalog::Catalog;
 use crate::domain::{Order, Payer, RuleBroken, State};
-use crate::open_order::{ATTEMPTS, OrderError};
+use crate::open_order::{self, ATTEMPTS, OrderError};
 use crate::outbox;
 use crate::store::OrderStore;
 
@@ -40,20 +46,19 @@ struct CheckoutForm {
     card_token: CardToken,
 }
 
-pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    store: &OrderStore,
+    catalog: &Catalog,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let form = http::parse_body::<CheckoutForm>(&request)?;
+    let order = owned_order(store, &caller, &form.order_id).await?;
+    if order.state == State::Open && order.version == form.version {
+        bring_up_to_date(store, catalog, &order).await?;
+    }
     for _ in 0..ATTEMPTS {
-        let order = store
-            .get_order(&form.order_id)
-            .await?
-            .filter(|order| order.owner == caller.username)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::OrderNotFound,
-                    format!("you have no order {}", form.order_id),
-                )
-            })?;
+        let order = owned_order(store, &caller, &form.order_id).await?;
         let now = OffsetDateTime::now_utc();
         let pending = if let Some(requested) = order.request_payment(now) {
             // Left pending by the earlier checkout without its message: it goes now.
@@ -83,6 +88,46 @@ pub async fn handle(store: &OrderStore, request: Request) -> Result<Response<Bod
         // Another request changed the order first: read it again (and refuse it if it changed).
     }
     Err(OrderError::Busy.into())
+}
+
+/// The order `order_id` if it is `caller`'s: anyone else's is answered as if it did not exist.
+async fn owned_order(
+    store: &OrderStore,
+    caller: &Caller,
+    order_id: &OrderId,
+) -> Result<Order, ApiError> {
+    store
+        .get_order(order_id)
+        .await?
+        .filter(|order| order.owner == caller.username)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::OrderNotFound,
+                format!("you have no order {order_id}"),
+            )
+        })
+}
+
+/// Asks the catalogue about every product in the open `order`; if anything changed, stores the
+/// order brought up to date and refuses the checkout, saying what changed.
+async fn bring_up_to_date(
+    store: &OrderStore,
+    catalog: &Catalog,
+    order: &Order,
+) -> Result<(), ApiError> {
+    let listings = catalog
+        .listings(order.lines.iter().map(|line| &line.product_id))
+        .await?;
+    let refreshed = order.clone().refresh(&listings).map_err(OrderError::from)?;
+    if refreshed.is_empty() {
+        return Ok(());
+    }
+    open_order::change(store, &order.owner, false, |open| {
+        open.refresh(&listings).map(drop)
+    })
+    .await?;
+    tracing::info!(order_id = %order.id, ?refreshed, "order brought up to the catalogue");
+    Err(OrderError::from(RuleBroken::Refreshed(refreshed)).into())
 }
 
 fn accepted(order: &Order) -> Response<Body> {

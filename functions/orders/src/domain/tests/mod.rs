@@ -277,6 +277,7 @@ fn a_stored_order_missing_what_its_state_needs_does_not_read() {
 }
 
 mod properties;
+mod refresh;
 
 /// Orders stored before orders were typed (commit 8a57536): every attribute written, flags
 /// included, the failure in words, and some without the customer's name.

@@ -1,0 +1,9 @@
+//! `PUT /api/product/{id}`: see [`products::handlers::update`].
+
+use products::handlers::update;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let store = products::init().await?;
+    shared::http::serve(|request| update::handle(&store, request)).await
+}
