@@ -190,7 +190,8 @@ export class ShopStack extends Stack {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ["email", "first_name", "last_name", "role", "created_at"],
     });
-    const productsTable = table(this, "ProductsTable");
+    // The search service's indexer reads its stream (SearchIndexFunction): items as they are now.
+    const productsTable = table(this, "ProductsTable", { stream: dynamodb.StreamViewType.NEW_IMAGE });
     productsTable.addGlobalSecondaryIndex({
       indexName: "Catalog",
       partitionKey: { name: "kind", type: dynamodb.AttributeType.STRING },
@@ -365,7 +366,7 @@ export class ShopStack extends Stack {
     // -------------------------------------------------------------------------------------------
     // Buckets.
     // -------------------------------------------------------------------------------------------
-    const privateBucket = (id: string) =>
+    const privateBucket = (id: string, lifecycleRules?: s3.LifecycleRule[]) =>
       named(
         new s3.Bucket(this, id, {
           encryption: s3.BucketEncryption.S3_MANAGED,
@@ -373,6 +374,7 @@ export class ShopStack extends Stack {
           objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
           versioned: true,
           removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+          lifecycleRules,
         }),
         id,
       );
@@ -380,6 +382,15 @@ export class ShopStack extends Stack {
     suppress(receiptsBucket, [
       ["CKV_AWS_18", "Receipts are read only through the API, whose access log records every download."],
     ]);
+    // Every change writes a new search snapshot (a few megabytes); the ones it replaced go after a day.
+    const searchBucket = privateBucket("SearchBucket", [
+      {
+        id: "ExpireReplacedSnapshots",
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ]);
+    suppress(searchBucket, [["CKV_AWS_18", "Only the search functions read or write it; their logs record each write."]]);
     const storefrontBucket = privateBucket("StorefrontBucket");
     suppress(storefrontBucket, [
       ["CKV_AWS_18", "Served only through CloudFront; S3 access logs would cost more than the site."],
@@ -451,8 +462,8 @@ export class ShopStack extends Stack {
       description: "POST /api/product/create - add a product (administrators)",
       environment: productsEnv,
     });
-    // One transaction: the product and its category's counter.
-    allow(productCreate, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [productsTable.tableArn]);
+    // One transaction: the product and its category's counter; a read when it is cancelled.
+    allow(productCreate, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], [productsTable.tableArn]);
     const productCategories = rust("ProductCategoriesFunction", "product-categories", {
       description: "GET /api/categories - the categories with products on sale, and their counts",
       environment: productsEnv,
@@ -470,6 +481,65 @@ export class ShopStack extends Stack {
     for (const fn of [productUpdate, productRetire]) {
       allow(fn, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [productsTable.tableArn]);
     }
+
+    // -------------------------------------------------------------------------------------------
+    // Search service: its own indexed copy of the catalogue, one snapshot in its own bucket.
+    // -------------------------------------------------------------------------------------------
+    const searchEnv = { SEARCH_BUCKET: searchBucket.bucketName };
+    const snapshots = `${searchBucket.bucketArn}/catalogue/*`;
+    const searchQuery = rust("SearchQueryFunction", "search-query", {
+      description: "GET /api/search - products ranked by relevance, filtered, sorted, with facets",
+      environment: searchEnv,
+    });
+    allow(searchQuery, ["s3:GetObject"], [snapshots]);
+    // Without it S3 answers 403, not 404, while no snapshot has been written yet.
+    allow(searchQuery, ["s3:ListBucket"], [searchBucket.bucketArn]);
+    const searchIndex = rust("SearchIndexFunction", "search-index", {
+      description: "Applies the products table's stream to the search snapshot and re-indexes it",
+      timeout: 60,
+      memorySize: 512,
+      environment: searchEnv,
+    });
+    // Reads the snapshot, writes it back on condition it is still the one read.
+    allow(searchIndex, ["s3:GetObject", "s3:PutObject"], [snapshots]);
+    allow(searchIndex, ["s3:ListBucket"], [searchBucket.bucketArn]);
+    const searchIndexFailuresQueue = named(
+      new sqs.Queue(this, "SearchIndexFailuresQueue", {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      }),
+      "SearchIndexFailuresQueue",
+    );
+    suppress(
+      searchIndexFailuresQueue,
+      [["CKV_AWS_27", SQS_MANAGED]],
+      [["ES6000", "it is itself where failures go; its alarm tells a person"]],
+    );
+    searchIndex.addEventSource(
+      new DynamoEventSource(productsTable, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        retryAttempts: 20,
+        maxRecordAge: Duration.hours(1),
+        bisectBatchOnError: true,
+        onFailure: new SqsDlq(searchIndexFailuresQueue),
+        filters: [lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("PRODUCT#") } } } })],
+      }),
+    );
+    alarmWhen(
+      "SearchIndexFailuresAlarm",
+      searchIndexFailuresQueue.metricNumberOfMessagesSent(perMinute("Sum")),
+      "Product changes could not be indexed for search - fix the cause, then run xtask search-rebuild",
+    );
+    alarmWhen(
+      "SearchIndexIteratorAgeAlarm",
+      searchIndex.metric("IteratorAge", perMinute("Maximum")),
+      "Search indexing is more than five minutes behind the catalogue - read the search-index logs",
+      300_000,
+      5,
+    );
 
     // -------------------------------------------------------------------------------------------
     // Orders service.
@@ -691,6 +761,7 @@ export class ShopStack extends Stack {
       [HttpMethod.GET, "/api/categories", productCategories, true],
       [HttpMethod.PUT, "/api/product/{id}", productUpdate, false],
       [HttpMethod.DELETE, "/api/product/{id}", productRetire, false],
+      [HttpMethod.GET, "/api/search", searchQuery, true],
       [HttpMethod.POST, "/api/order/add-item", orderAddItem, false],
       [HttpMethod.POST, "/api/order/update-item", orderUpdateItem, false],
       [HttpMethod.GET, "/api/order", orderCurrent, false],
@@ -840,6 +911,7 @@ export class ShopStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint, description: "The shop's HTTP API" });
     new CfnOutput(this, "UsersTableName", { value: usersTable.tableName });
     new CfnOutput(this, "ProductsTableName", { value: productsTable.tableName });
+    new CfnOutput(this, "SearchBucketName", { value: searchBucket.bucketName });
     new CfnOutput(this, "OrdersTableName", { value: ordersTable.tableName });
     new CfnOutput(this, "CheckoutQueueUrl", { value: checkoutQueue.queueUrl });
     new CfnOutput(this, "PaymentsTableName", { value: paymentsTable.tableName });

@@ -91,6 +91,8 @@ error_codes! {
     CatalogUnavailable = "catalog_unavailable", SERVICE_UNAVAILABLE;
     OrdersUnavailable = "orders_unavailable", SERVICE_UNAVAILABLE;
     ReceiptsUnavailable = "receipts_unavailable", SERVICE_UNAVAILABLE;
+    /// The search index is not there yet, or its bucket does not answer; browsing still works.
+    SearchUnavailable = "search_unavailable", SERVICE_UNAVAILABLE;
 }
 
 /// So a test can say `assert_eq!(err.code(), "username_taken")`, as a client would.

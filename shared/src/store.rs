@@ -298,6 +298,26 @@ impl Table {
             .client_request_token(uuid::Uuid::new_v4().to_string())
             .send()
             .await;
+        if let Err(err) = &result
+            && let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                err.as_service_error()
+            && cancelled.cancellation_reasons().iter().any(|reason| {
+                matches!(
+                    reason.code(),
+                    Some(
+                        "ThrottlingError"
+                            | "ProvisionedThroughputExceeded"
+                            | "RequestLimitExceeded"
+                    )
+                )
+            })
+        {
+            // Not a lost race, and not our fault: "try again shortly".
+            return Err(StoreError::busy(
+                "TransactWriteItems",
+                DisplayErrorContext(err).to_string(),
+            ));
+        }
         conditional("TransactWriteItems", result, lost_race)
     }
 

@@ -11,7 +11,7 @@ use crate::orders::{MUG, MUG_PRICE, PEN, shop_with_customer};
 use crate::support::{Reply, TestApp, event, with_json};
 
 /// The edit form for `slug` as `product` (a product as the API shows it) stands, at its version.
-fn edit_of(product: &Value) -> Value {
+pub(crate) fn edit_of(product: &Value) -> Value {
     json!({
         "name": product["name"], "description": product["description"],
         "image": product["image"], "price": product["price"],
@@ -20,7 +20,7 @@ fn edit_of(product: &Value) -> Value {
 }
 
 /// The sample event `name` aimed at the product `slug`.
-fn at(name: &str, slug: &str) -> Request {
+pub(crate) fn at(name: &str, slug: &str) -> Request {
     event(name).with_path_parameters(HashMap::from([("id".to_owned(), slug.to_owned())]))
 }
 
@@ -31,13 +31,13 @@ impl TestApp {
         reply.body
     }
 
-    async fn edit(&self, token: Option<&str>, slug: &str, body: &Value) -> Reply {
+    pub(crate) async fn edit(&self, token: Option<&str>, slug: &str, body: &Value) -> Reply {
         let request = with_json(at("product-update", slug), body);
         self.product_update(self.authorized(request, token).await)
             .await
     }
 
-    async fn retire(&self, token: Option<&str>, slug: &str) -> Reply {
+    pub(crate) async fn retire(&self, token: Option<&str>, slug: &str) -> Reply {
         let request = at("product-retire", slug);
         self.product_retire(self.authorized(request, token).await)
             .await

@@ -9,6 +9,8 @@
 //!   payments.
 //! - [`outbox`]: the hand-off from checkout to payments through the orders outbox, its relay
 //!   failing, crashing, given records twice and giving up.
+//! - [`search`]: the search service's copy of the catalogue, fed by the products table's stream,
+//!   and `GET /api/search`.
 //! - [`payments`], [`receipts`]: the pipeline after checkout, its consumers fed from moto's
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
@@ -38,6 +40,7 @@ mod outbox;
 mod payments;
 mod products;
 mod receipts;
+mod search;
 mod secrets;
 mod security;
 mod sessions;

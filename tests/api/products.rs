@@ -21,7 +21,7 @@ fn new_product(slug: &str) -> serde_json::Value {
 
 impl TestApp {
     /// `POST /api/product/create` as an admin.
-    async fn given_product(&self, admin_token: &str, slug: &str, price: i64) {
+    pub(crate) async fn given_product(&self, admin_token: &str, slug: &str, price: i64) {
         let mut body = new_product(slug);
         body["price"] = json!(price);
         let request = self

@@ -3,6 +3,7 @@
 //! - [`template`]: the template read as data (functions, routes, authorizer, tables).
 //! - [`provision`]: creating its tables on the local emulators from their definitions.
 //! - [`bench`]: the benchmarks behind `BENCHMARKS.md`.
+//! - [`catalogue`]: counting products stored before categories; rebuilding the search snapshot.
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
 //! - [`http_client`]: a small HTTP client for talking to the local shop.
 //! - [`iam`]: the local IAM gate: each function's calls authorised against its policy.
@@ -18,6 +19,7 @@
 //! them directly.
 
 pub mod bench;
+pub mod catalogue;
 pub mod deliver;
 pub mod http_client;
 pub mod iam;

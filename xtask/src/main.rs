@@ -50,6 +50,14 @@ enum Command {
     /// completes checkouts an earlier version left pending without their message: run it once
     /// after upgrading to the outbox.
     OutboxRedrive,
+    /// Count the products stored before categories and versions (which GET /api/categories
+    /// leaves out) in their categories, in the table named by PRODUCTS_TABLE: run it once after
+    /// upgrading to categories. Safe to run again.
+    CatalogueUpgrade,
+    /// Build the search service's snapshot anew from the table named by PRODUCTS_TABLE, into the
+    /// bucket named by SEARCH_BUCKET: after a first deploy on an existing catalogue, or when
+    /// SearchIndexFailuresAlarm says changes were not indexed. Safe while the shop runs.
+    SearchRebuild,
     /// Run the whole shop locally, with the seed catalogue and two demo accounts (scripts/run
     /// starts the emulators and builds the functions first).
     Run {
@@ -126,6 +134,8 @@ async fn main() -> ExitCode {
         Command::Seed => seed().await,
         Command::MakeAdmin { username } => make_admin(&username).await,
         Command::OutboxRedrive => outbox_redrive().await,
+        Command::CatalogueUpgrade => catalogue_upgrade().await,
+        Command::SearchRebuild => search_rebuild().await,
         Command::Run {
             port,
             invoke_port,
@@ -245,6 +255,26 @@ async fn outbox_redrive() -> Result<()> {
         "orders outbox: {touched} message(s) handed to order-relay again, {completed} stranded \
          checkout(s) completed"
     );
+    Ok(())
+}
+
+async fn catalogue_upgrade() -> Result<()> {
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = ProductStore::new(client, table_name("PRODUCTS_TABLE", "ProductsTable"));
+    let counted = xtask::catalogue::upgrade(&store).await?;
+    eprintln!("catalogue: {counted} product(s) stored before categories now counted");
+    Ok(())
+}
+
+async fn search_rebuild() -> Result<()> {
+    let sdk = shared::aws::sdk_config().await;
+    let bucket = std::env::var("SEARCH_BUCKET").unwrap_or_else(|_| "SearchBucket".to_owned());
+    eprintln!("using bucket {bucket} (SEARCH_BUCKET)");
+    let snapshots = search::store::SnapshotStore::new(aws_sdk_s3::Client::new(&sdk), bucket);
+    let table = table_name("PRODUCTS_TABLE", "ProductsTable");
+    let dynamodb = shared::aws::dynamodb(&sdk);
+    let on_sale = xtask::catalogue::rebuild_search(&dynamodb, &table, &snapshots).await?;
+    eprintln!("search: snapshot rebuilt with {on_sale} product(s) on sale");
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! `product-get` function (named in the template by `!Ref ProductGetFunction`) the way
 //! [`shared::invoke`] describes.
 
+use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use shared::config::ConfigError;
 use shared::error::ErrorCode;
@@ -13,6 +14,12 @@ use shared::invoke::{Get, HttpFunction};
 use shared::money::{Currency, Money};
 
 use crate::domain::{Listing, Priced};
+
+/// How many products one request asks `product-get` about at once.
+const CONCURRENT_LOOKUPS: usize = 4;
+/// How long one answer may take: a stalled call fails the request with a 503 that says so, well
+/// before the function's own timeout would answer a bare 500.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The catalogue could not price a product.
 #[derive(Debug, thiserror::Error)]
@@ -95,29 +102,37 @@ impl Catalog {
         }
     }
 
-    /// What the catalogue says now of each of `products`, asked all at once. A product it does
-    /// not know (any more) is not sold.
-    pub async fn listings(
-        &self,
-        products: impl IntoIterator<Item = &ProductId>,
-    ) -> Result<Vec<Listing>, CatalogError> {
-        let asked = products.into_iter().map(|product_id| async move {
-            let listing = self.listing(product_id).await?;
-            Ok::<_, CatalogError>(listing.unwrap_or_else(|| Listing::NotSold(product_id.clone())))
-        });
-        futures::future::try_join_all(asked).await
+    /// What the catalogue says now of each of `products`, a few at a time: an order of fifty
+    /// lines must not take fifty of `product-get`'s concurrent executions (its reserved
+    /// concurrency may be ten) from the shop's product pages.
+    pub async fn listings(&self, products: Vec<ProductId>) -> Result<Vec<Listing>, CatalogError> {
+        futures::stream::iter(products)
+            .map(|product_id| async move {
+                match self.listing(&product_id).await? {
+                    Some(listing) => Ok(listing),
+                    // Products are retired, never deleted: one that is not there at all means
+                    // the catalogue is not the one it should be, not that it stopped selling it.
+                    None => Err(CatalogError::Unavailable(format!(
+                        "product-get does not know {product_id}"
+                    ))),
+                }
+            })
+            .buffered(CONCURRENT_LOOKUPS)
+            .try_collect()
+            .await
     }
 
     /// The product `product_id` as the catalogue shows it now; `None` if it has no such product.
     async fn listing(&self, product_id: &ProductId) -> Result<Option<Listing>, CatalogError> {
-        let answer = self
-            .product_get
-            .get(Get {
-                route: "GET /api/product/{id}",
-                parameters: &[("id", product_id.as_str())],
-                caller: None,
-            })
+        let parameters = [("id", product_id.as_str())];
+        let asked = self.product_get.get(Get {
+            route: "GET /api/product/{id}",
+            parameters: &parameters,
+            caller: None,
+        });
+        let answer = tokio::time::timeout(LOOKUP_TIMEOUT, asked)
             .await
+            .map_err(|_| CatalogError::Unavailable("product-get did not answer in time".into()))?
             .map_err(|err| CatalogError::Unavailable(err.to_string()))?;
         match answer.status {
             200 => {

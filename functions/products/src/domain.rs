@@ -68,9 +68,11 @@ impl Category {
     pub const MAX: usize = 40;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        // Checked before spaces are collapsed, which would turn a tab into a space.
-        if raw.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
+        // Checked before spaces are collapsed, which would turn a tab into a space. Invisible
+        // format characters (zero-width spaces, direction overrides) would make two categories
+        // that look the same, or one that reads as another.
+        if raw.chars().any(|c| c.is_control() || is_invisible(c)) {
+            return Err("must not contain control or invisible characters".into());
         }
         // One space between words, so `Home  & garden` and `Home & garden` are one category.
         let words: Vec<&str> = raw.split_whitespace().collect();
@@ -105,6 +107,12 @@ impl std::fmt::Display for Category {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Unicode's invisible formatting characters that people paste by accident or on purpose.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{00ad}')
 }
 
 /// Whether a product is on sale. A retired product is out of the catalogue, search and carts,
@@ -354,7 +362,15 @@ mod tests {
                 .as_str(),
             "Home & garden"
         );
-        for bad in ["", "   ", &"x".repeat(41), "a\u{0}b", "a\tb"] {
+        for bad in [
+            "",
+            "   ",
+            &"x".repeat(41),
+            "a\u{0}b",
+            "a\tb",
+            "Kitchen\u{200b}",
+            "\u{202e}nehctiK",
+        ] {
             assert!(Category::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -21,8 +21,10 @@ pub(crate) const CATALOG_INDEX: &str = "Catalog";
 const PRODUCT_KIND: &str = "PRODUCT";
 const CATEGORY_KIND: &str = "CATEGORY";
 /// How often a write that lost a race reads again before answering 503: only a counter that
-/// other edits keep taking (a conflicting *version* is answered at once) gets that far.
-const ATTEMPTS: usize = 5;
+/// other writes keep taking (a conflicting *version* is answered at once) gets that far. On AWS
+/// a transaction that meets another on the same counter is cancelled (`TransactionConflict`), so
+/// concurrent edits in one category do lose races, and back off before the next attempt.
+const ATTEMPTS: u32 = 10;
 
 /// One page of the catalogue, and the slug the next page starts after.
 #[derive(Debug)]
@@ -80,10 +82,24 @@ impl ProductStore {
     /// so a slug in old orders never names a different product); safe under concurrency.
     pub async fn insert(&self, new: &NewProduct) -> Result<bool, StoreError> {
         let product = &new.product;
-        let put = self.table.transact_put_new(listed(product)?)?;
-        self.table
-            .transact(vec![put, self.count(&product.category, 1)?])
-            .await
+        for attempt in 0..ATTEMPTS {
+            let put = self.table.transact_put_new(listed(product)?)?;
+            let count = self.count(&product.category, 1)?;
+            if self.table.transact(vec![put, count]).await? {
+                return Ok(true);
+            }
+            // Cancelled: the slug is taken, or another write held the category's counter.
+            if self
+                .table
+                .get(product_key(&product.slug), true)
+                .await?
+                .is_some()
+            {
+                return Ok(false);
+            }
+            back_off(attempt).await;
+        }
+        Err(busy(&product.slug))
     }
 
     pub async fn get(&self, slug: &ProductId) -> Result<Option<Product>, StoreError> {
@@ -116,6 +132,51 @@ impl ProductStore {
         .await
     }
 
+    /// The products stored before categories and versions (version 0), which no category counts.
+    pub async fn legacy(&self) -> Result<Vec<ProductId>, StoreError> {
+        let mut slugs = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .client()
+                .scan()
+                .table_name(self.table.name())
+                .filter_expression("begins_with(pk, :product) AND attribute_not_exists(#version)")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":product", s("PRODUCT#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| StoreError::from_sdk("Scan", err))?;
+            for item in page.items.unwrap_or_default() {
+                let product: Product = shared::store::from_item(item)?;
+                slugs.push(product.slug);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(slugs);
+            }
+        }
+    }
+
+    /// Counts a product stored before versions in its category, as version 1; a product with a
+    /// version is left as it is (answered `Stale`).
+    pub async fn adopt(&self, slug: &ProductId) -> Result<Change, StoreError> {
+        self.change(slug, |current| {
+            if current.version == 0 {
+                Ok(Product {
+                    version: 1,
+                    ..current.clone()
+                })
+            } else {
+                Err(Refusal::Stale)
+            }
+        })
+        .await
+    }
+
     /// Reads the product, asks `next` what it becomes, and writes that on condition that the
     /// product is still the version read, with the category counters, in one transaction. A lost
     /// race reads again, so `next` judges what is there now.
@@ -124,7 +185,10 @@ impl ProductStore {
         slug: &ProductId,
         next: impl Fn(&Product) -> Result<Product, Refusal>,
     ) -> Result<Change, StoreError> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                back_off(attempt).await;
+            }
             let Some(current) = self.table.get_record(product_key(slug), true).await? else {
                 return Ok(Change::NotFound);
             };
@@ -137,10 +201,7 @@ impl ProductStore {
                 return Ok(Change::Done(after));
             }
         }
-        Err(StoreError::busy(
-            "TransactWriteItems",
-            format!("{slug} kept changing under {ATTEMPTS} attempts"),
-        ))
+        Err(busy(slug))
     }
 
     /// The writes that replace `current` by `after`: the product, on condition that it is still
@@ -249,6 +310,23 @@ fn listed(product: &Product) -> Result<Item, StoreError> {
             kind: PRODUCT_KIND,
             record: product,
         },
+    )
+}
+
+/// Waits a little longer after each lost race, differently per request, so that writers who
+/// collided do not collide again.
+async fn back_off(attempt: u32) {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| u64::from(now.subsec_nanos() % 8));
+    let millis = (5u64 << attempt.min(6)) + jitter * u64::from(attempt + 1);
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
+
+fn busy(slug: &ProductId) -> StoreError {
+    StoreError::busy(
+        "TransactWriteItems",
+        format!("{slug} kept losing races under {ATTEMPTS} attempts"),
     )
 }
 

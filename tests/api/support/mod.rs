@@ -10,6 +10,7 @@ pub(crate) mod functions;
 pub(crate) mod lambda;
 pub(crate) mod outbox;
 mod requests;
+pub(crate) mod search;
 
 pub(crate) use outbox::stream_of;
 pub(crate) use requests::{
@@ -17,7 +18,7 @@ pub(crate) use requests::{
 };
 pub(crate) mod shop;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,7 +81,8 @@ pub(crate) struct TestApp {
     /// them.
     lambda_endpoint: String,
     /// Where the outbox relay's trigger is in the orders table's stream.
-    stream_cursor: tokio::sync::Mutex<xtask::streams::Cursor>,
+    /// Where each stream-triggered function is in its table's stream, by logical id.
+    stream_cursors: tokio::sync::Mutex<HashMap<String, xtask::streams::Cursor>>,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
@@ -188,7 +190,7 @@ impl TestApp {
             sdk,
             gate: gate_address,
             lambda_endpoint: format!("http://{lambda_endpoint}"),
-            stream_cursor: tokio::sync::Mutex::default(),
+            stream_cursors: tokio::sync::Mutex::default(),
         }
     }
 

@@ -1,6 +1,7 @@
-//! The orders outbox in tests: `order-relay` run over the orders table's stream, as its trigger
-//! in `template.yaml` delivers it (in order, filtered, failed records again, given up on after
-//! the trigger's retries), with the function's own role.
+//! Stream triggers in tests ([`TestApp::deliver_stream`]), and the orders outbox: `order-relay`
+//! run over the orders table's stream, as its trigger in `template.yaml` delivers it (in order,
+//! filtered, failed records again, given up on after the trigger's retries), with the function's
+//! own role.
 
 use std::future::Future;
 
@@ -31,30 +32,42 @@ impl TestApp {
         F: Fn(Event) -> Fut,
         Fut: Future<Output = Option<DynamoDbEventResponse>>,
     {
+        self.deliver_stream("OrderRelayFunction", relay).await
+    }
+
+    /// One pass of the stream that triggers the template's function `logical_id`, to `consumer`
+    /// standing in for it, as its trigger delivers it (in order, filtered, failed records again,
+    /// given up on after the trigger's retries, told to its on-failure queue with the function's
+    /// role). `consumer` answers as the function would, or `None` for a crash or a timeout.
+    pub(crate) async fn deliver_stream<F, Fut>(&self, logical_id: &str, consumer: F) -> Pass
+    where
+        F: Fn(Event) -> Fut,
+        Fut: Future<Output = Option<DynamoDbEventResponse>>,
+    {
         let function = Template::workspace()
             .unwrap()
             .functions()
             .unwrap()
             .into_iter()
-            .find(|function| function.logical_id == "OrderRelayFunction")
-            .expect("template.yaml declares OrderRelayFunction");
+            .find(|function| function.logical_id == logical_id)
+            .unwrap_or_else(|| panic!("template.yaml declares no {logical_id}"));
         let trigger = function.stream_triggers[0].clone();
         let stream_arn = super::stream_of(&self.dynamodb, self.table(&trigger.table)).await;
         let api = StreamsApi::at(&std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).unwrap();
-        // Lambda tells the on-failure destination with the function's role.
         let role = self.function(&function.logical_id);
         let on_failure = trigger.on_failure.as_ref().map(|queue| self.queue(queue));
-        let mut cursor = self.stream_cursor.lock().await;
+        let mut cursors = self.stream_cursors.lock().await;
+        let cursor = cursors.entry(logical_id.to_owned()).or_default();
         deliver_once(
             api,
             &stream_arn,
             &trigger,
-            &mut cursor,
+            cursor,
             |event| {
-                let relay = &relay;
+                let consumer = &consumer;
                 async move {
                     let event = serde_json::from_value(event).expect("a DynamoDB stream event");
-                    relay(event)
+                    consumer(event)
                         .await
                         .map(|answer| serde_json::to_value(answer).unwrap())
                 }
@@ -111,7 +124,12 @@ impl TestApp {
     /// Ages the orders table's stream records by `seconds` for the relay's trigger, as if that
     /// long had passed.
     pub(crate) async fn let_stream_time_pass(&self, seconds: i64) {
-        self.stream_cursor.lock().await.let_time_pass(seconds);
+        self.stream_cursors
+            .lock()
+            .await
+            .entry("OrderRelayFunction".to_owned())
+            .or_default()
+            .let_time_pass(seconds);
     }
 
     /// The checkout messages the outbox holds, relayed, and taken off the checkout queue.

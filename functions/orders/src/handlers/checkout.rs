@@ -116,7 +116,13 @@ async fn bring_up_to_date(
     order: &Order,
 ) -> Result<(), ApiError> {
     let listings = catalog
-        .listings(order.lines.iter().map(|line| &line.product_id))
+        .listings(
+            order
+                .lines
+                .iter()
+                .map(|line| line.product_id.clone())
+                .collect(),
+        )
         .await?;
     let refreshed = order.clone().refresh(&listings).map_err(OrderError::from)?;
     if refreshed.is_empty() {

@@ -1,0 +1,95 @@
+//! `search-index`: the products table's stream, filtered to products. Each batch's changes are
+//! applied to the search catalogue, which is re-indexed and written back (see [`crate::store`]).
+//!
+//! A change is applied unless the catalogue holds a later version of its product, so records
+//! given twice, or a rebuild that ran in between, change nothing. A record that is not a readable
+//! product is reported by its sequence number (Lambda gives the batch again from it, and after
+//! its retries sends it to `SearchIndexFailuresQueue`, whose alarm calls a person); the others
+//! are applied. A write that loses to another writer reads the catalogue again and re-applies.
+
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+
+use crate::catalogue::{Catalogue, Entry};
+use crate::record::{self, Key};
+use crate::store::{Saved, SnapshotStore, StoreError};
+
+/// Attempts at writing under contention before the batch is given back to Lambda.
+const ATTEMPTS: usize = 5;
+
+pub async fn handle(store: &SnapshotStore, event: Event) -> DynamoDbEventResponse {
+    let mut changes = Vec::new();
+    let mut failed = Vec::new();
+    for record in &event.records {
+        match change(record) {
+            Ok(Some(entry)) => changes.push(entry),
+            Ok(None) => {}
+            Err(err) => {
+                let sequence = &record.change.sequence_number;
+                tracing::error!(error = %err, ?sequence, "product record not indexed");
+                failed.push(sequence.clone());
+            }
+        }
+    }
+    if let Err(err) = apply(store, &changes).await {
+        // Nothing was written: the whole batch comes again.
+        tracing::error!(error = %err, "search catalogue not updated; the batch comes again");
+        failed = event
+            .records
+            .first()
+            .map(|record| vec![record.change.sequence_number.clone()])
+            .unwrap_or_default();
+    }
+    let mut response = DynamoDbEventResponse::default();
+    for sequence in failed {
+        let mut failure = DynamoDbBatchItemFailure::default();
+        failure.item_identifier = sequence;
+        response.batch_item_failures.push(failure);
+    }
+    response
+}
+
+/// What `record` changes: `None` for an item that is not a product.
+fn change(record: &EventRecord) -> Result<Option<Entry>, String> {
+    let key: Key = serde_dynamo::from_item(record.change.keys.clone())
+        .map_err(|err| format!("a record without a key: {err}"))?;
+    let Some(slug) = key.product().transpose()? else {
+        return Ok(None);
+    };
+    if record.event_name == "REMOVE" {
+        // Products are retired, never deleted; one deleted by hand leaves search for good.
+        return Ok(Some(Entry::NotSold {
+            slug,
+            version: u64::MAX,
+        }));
+    }
+    record::entry(record.change.new_image.clone()).map(Some)
+}
+
+/// Applies `changes` to the stored catalogue, writing it only if something changed.
+pub async fn apply(store: &SnapshotStore, changes: &[Entry]) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..ATTEMPTS {
+        let stored = store.load().await?;
+        let current = stored
+            .as_ref()
+            .map_or_else(|| Catalogue::build([]), |stored| stored.catalogue.clone());
+        let Some(next) = current.with(changes) else {
+            return Ok(());
+        };
+        let over = stored.as_ref().map(|stored| stored.etag.as_str());
+        if let Saved::As(_) = store.save(&next, over).await? {
+            tracing::info!(
+                changes = changes.len(),
+                products = next.len(),
+                "search catalogue updated"
+            );
+            return Ok(());
+        }
+    }
+    Err(StoreError::Unavailable(format!(
+        "the catalogue kept changing under {ATTEMPTS} attempts"
+    )))
+}
