@@ -361,3 +361,45 @@ async fn with_the_catalogue_down_checkout_is_503_and_the_order_unchanged() {
     assert_eq!(app.open_order(&ada).await.body, reviewed);
     assert!(app.checkout_messages().await.is_empty());
 }
+
+#[tokio::test]
+async fn products_stored_before_categories_are_counted_by_the_upgrade() {
+    let (app, _) = shop_with_customer("ada").await;
+    // A product as the earlier products service stored it: no category, version or status.
+    let legacy = serde_json::json!({
+        "pk": "PRODUCT#old-brass-bell", "kind": "PRODUCT", "slug": "old-brass-bell",
+        "name": "Old brass bell", "description": "Rings.", "image": "/images/products/desk-lamp-brass.svg",
+        "price": 2_000, "currency": "EUR",
+    });
+    let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+        serde_dynamo::to_item(legacy).unwrap();
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ProductsTable"))
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let before = app.product("old-brass-bell").await;
+    assert_eq!(
+        (&before["category"], &before["version"]),
+        (&json!("Other"), &json!(0))
+    );
+    assert!(
+        !app.categories()
+            .await
+            .iter()
+            .any(|(name, _)| name == "Other")
+    );
+
+    assert_eq!(xtask::catalogue::upgrade(&app.products).await.unwrap(), 1);
+    assert!(app.categories().await.contains(&("Other".to_owned(), 1)));
+    assert_eq!(app.product("old-brass-bell").await["version"], 1);
+    assert_eq!(
+        xtask::catalogue::upgrade(&app.products).await.unwrap(),
+        0,
+        "safe to repeat"
+    );
+    let total: i64 = app.categories().await.iter().map(|(_, count)| count).sum();
+    assert_eq!(total, app.listed_slugs().await.len() as i64);
+}

@@ -5,9 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use xtask::http_client::send;
 use xtask::template::Template;
+use xtask::visitor::Visitor;
 
 use crate::support::sdk_config;
 use crate::support::shop::{ShopOptions, TestShop, expect, start_shop, start_shop_with};
@@ -123,6 +124,8 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     assert_eq!(receipt.headers["content-type"], "application/pdf");
     assert!(receipt.body.starts_with(b"%PDF-"));
 
+    search_and_edit_the_catalogue(&shop, &browser, &id).await;
+
     expect(&browser.post("/api/user/logout", json!({})).await, 204);
     browser.token = old_token.clone();
     let refused = browser.get("/api/user").await;
@@ -154,6 +157,83 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     );
     assert_nothing_at_rest_holds(&shop, &["4242424242424242", "4242 4242 4242 4242"]).await;
     shop.stop().await;
+}
+
+/// The customer searches the catalogue (the search service's own copy, fed by the products
+/// table's stream), filters it by category and price; an administrator changes a price, which
+/// search shows within seconds and the customer's paid order `paid` does not.
+async fn search_and_edit_the_catalogue(shop: &TestShop, customer: &Visitor, paid: &str) {
+    /// Asks `path` until `wanted` holds of its answer (the indexer runs on its own).
+    async fn until(customer: &Visitor, path: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let reply = customer.get(path).await;
+            if reply.status == 200 && wanted(&reply.json()) {
+                return reply.json();
+            }
+            assert!(Instant::now() < deadline, "{path}: {}", reply.status);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    let first_slug = |answer: &Value| answer["products"][0]["slug"].clone();
+    let bowl = until(customer, "/api/search?q=ceramc%20bowl", |a| a["total"] != 0).await;
+    assert_eq!(first_slug(&bowl), "ceramic-serving-bowl");
+    let kitchen = until(
+        customer,
+        "/api/search?category=Kitchen&max_price=2000&sort=price_asc",
+        |a| a["total"] != 0,
+    )
+    .await;
+    let prices: Vec<i64> = kitchen["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|product| {
+            assert_eq!(product["category"], "Kitchen");
+            product["price"].as_i64().unwrap()
+        })
+        .collect();
+    assert!(
+        prices.is_sorted() && prices.iter().all(|price| *price <= 2000),
+        "{prices:?}"
+    );
+    expect(&customer.get("/api/search?q=%20%20").await, 400);
+
+    let sdk = crate::support::sdk_config().await;
+    let users = users::UserStore::new(shared::aws::dynamodb(&sdk), &shop.names.refs["UsersTable"]);
+    xtask::seed::account(&users, "journeyadmin", "a long admin password", true)
+        .await
+        .unwrap();
+    let mut admin = shop.visitor();
+    admin
+        .log_in("journeyadmin", "a long admin password")
+        .await
+        .unwrap();
+    let mug = admin.get("/api/product/enamel-camp-mug").await.json();
+    let edited = admin
+        .put(
+            "/api/product/enamel-camp-mug",
+            json!({
+                "name": mug["name"], "description": mug["description"], "image": mug["image"],
+                "category": mug["category"], "price": 1_999, "version": mug["version"],
+            }),
+        )
+        .await;
+    expect(&edited, 200);
+    let found = until(customer, "/api/search?q=enamel%20camp%20mug", |a| {
+        a["products"][0]["price"] == 1_999
+    })
+    .await;
+    assert_eq!(first_slug(&found), "enamel-camp-mug");
+    let order = customer.get(&format!("/api/order/{paid}")).await.json();
+    let line = order["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["product_id"] == "enamel-camp-mug")
+        .unwrap()
+        .clone();
+    assert_eq!(line["unit_price"], 1450, "a paid order keeps its price");
 }
 
 /// Reads every table, queue, dead-letter queue and bucket of `shop`, and everything moto keeps

@@ -56,6 +56,10 @@ impl Visitor {
         send(self.shop, "POST", path, self.token.as_deref(), Some(&body)).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> HttpReply {
+        send(self.shop, "PUT", path, self.token.as_deref(), Some(&body)).await
+    }
+
     /// One step: `route` (`"GET /api/order"`) at `path`, timed, and its JSON answer if it came
     /// with `expected` status.
     async fn step(

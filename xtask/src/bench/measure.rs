@@ -110,10 +110,14 @@ async fn measure_function(
     }
     let cpu_before = cpu_time_ns(pid)?;
     let mut warm = Vec::with_capacity(config.warm_calls);
+    let mut cpu = Vec::with_capacity(config.warm_calls);
     for call in 0..config.warm_calls {
-        let started = Instant::now();
+        let (started, cpu_start) = (Instant::now(), cpu_time_ns(pid)?);
         let outcome = pool.invoke(events[call % events.len()].clone()).await?;
         warm.push(started.elapsed());
+        cpu.push(Duration::from_nanos(
+            cpu_time_ns(pid)?.saturating_sub(cpu_start),
+        ));
         errors += usize::from(!succeeded(&outcome));
     }
     let cpu_after = cpu_time_ns(pid)?;
@@ -132,6 +136,7 @@ async fn measure_function(
         cpu_per_call_us: (cpu_after.saturating_sub(cpu_before)) as f64
             / 1000.0
             / config.warm_calls.max(1) as f64,
+        cpu_p99_us: percentile(&mut cpu, 99).as_secs_f64() * 1_000_000.0,
         peak_rss_mb: peak_rss_kb as f64 / 1024.0,
         zip_mb: zip_bytes as f64 / 1_000_000.0,
         errors,

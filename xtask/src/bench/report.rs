@@ -3,10 +3,23 @@
 
 use super::{FunctionResult, Report};
 
-/// Functions that hash passwords or render PDFs, which may use more memory and CPU by design.
-const HEAVY: &[&str] = &["user-create", "user-login", "receipt-get", "receipt-email"];
-/// Functions whose own work is a password hash (argon2id, deliberately tens of milliseconds).
-const HASHING: &[&str] = &["user-create", "user-login"];
+/// Functions that hash passwords, render PDFs or hold the search catalogue in memory, which may
+/// use more memory by design.
+const HEAVY: &[&str] = &[
+    "user-create",
+    "user-login",
+    "receipt-get",
+    "receipt-email",
+    "search-query",
+    "search-index",
+];
+/// Functions whose own work is a password hash (argon2id, deliberately tens of milliseconds) or
+/// re-indexing the whole search catalogue.
+const HASHING: &[&str] = &["user-create", "user-login", "search-index"];
+/// The search function's own targets, on the generated catalogue.
+const SEARCH: &str = "search-query";
+const SEARCH_CPU_P99_US: f64 = 2_000.0;
+const SEARCH_COLD_MS: f64 = 50.0;
 const DATA_MARKER: &str = "<!-- bench-data:";
 
 /// Where a result stands against its targets; the empty string when it meets them all.
@@ -33,6 +46,25 @@ fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<String> {
         missed.push(format!("{} failed calls", result.errors));
     }
     missed
+}
+
+/// `search-query` on the generated catalogue, against the search service's own targets.
+fn search_section(search: &FunctionResult) -> String {
+    let cold = search.init_ms + search.first_call_ms;
+    let check = |met: bool| if met { "✓" } else { "✗" };
+    format!(
+        "\n## Search on {} generated products\n\n`search-query` answers from a snapshot of {} products (the `bench` catalogue, `xtask/src/bench/catalogue.rs`) loaded from the search bucket at start, over its sample events (a word, a prefix, a typo, filters and sorts, browsing by category).\n\n| Target | Measured | |\n|---|---:|---|\n| Warm CPU per search, p99, under 2 ms | {:.0} µs | {} |\n| Cold start (init and the first search) under 50 ms | {:.1} ms | {} |\n| Deployment zip under 4 MB | {:.2} MB | {} |\n| Peak memory under 48 MB | {:.1} MB | {} |\n",
+        super::catalogue::PRODUCTS,
+        super::catalogue::PRODUCTS,
+        search.cpu_p99_us,
+        check(search.cpu_p99_us < SEARCH_CPU_P99_US),
+        cold,
+        check(cold < SEARCH_COLD_MS),
+        search.zip_mb,
+        check(search.zip_mb < 4.0),
+        search.peak_rss_mb,
+        check(search.peak_rss_mb < 48.0),
+    )
 }
 
 /// The machine, as the report describes it.
@@ -73,8 +105,8 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
     out.push_str(header);
     out.push_str("\n\n## Functions\n\n");
     out.push_str("Init and peak memory are also given as multiples of the hello-world's (`× hello`), which compare across machines. CPU is the process's own CPU time per warm call: the work that is ours, without the wait for DynamoDB.\n\n");
-    out.push_str("| Function | Init ms | × hello | First call ms | Warm p50 ms | Warm p99 ms | CPU µs/call | Peak RSS MB | × hello | Zip MB | Targets |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("| Function | Init ms | × hello | First call ms | Warm p50 ms | Warm p99 ms | CPU µs/call | CPU p99 µs | Peak RSS MB | × hello | Zip MB | Targets |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for result in report.functions.iter().chain(std::iter::once(hello)) {
         let missed = misses(result, hello);
         let verdict = if result.name == hello.name {
@@ -85,7 +117,7 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
             format!("✗ {}", missed.join(", "))
         };
         out.push_str(&format!(
-            "| `{}` | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {} |\n",
+            "| `{}` | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} | {} |\n",
             result.name,
             result.init_ms,
             result.init_ms / hello.init_ms,
@@ -93,11 +125,16 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
             result.warm_p50_ms,
             result.warm_p99_ms,
             result.cpu_per_call_us,
+            result.cpu_p99_us,
             result.peak_rss_mb,
             result.peak_rss_mb / hello.peak_rss_mb,
             result.zip_mb,
             verdict
         ));
+    }
+
+    if let Some(search) = report.functions.iter().find(|result| result.name == SEARCH) {
+        out.push_str(&search_section(search));
     }
 
     let load = &report.load;
@@ -257,6 +294,7 @@ mod tests {
             warm_p50_ms: 1.0,
             warm_p99_ms: 2.0,
             cpu_per_call_us,
+            cpu_p99_us: cpu_per_call_us * 2.0,
             peak_rss_mb,
             zip_mb: 2.5,
             errors: 0,
@@ -299,10 +337,35 @@ mod tests {
             ["init 2.5× hello", "memory ≥ 20 MB", "CPU ≥ 1 ms a call"]
         );
         assert!(misses(&result("user-login", 15.0, 40.0, 45_000.0), &hello).is_empty());
+        assert!(misses(&result("search-index", 15.0, 30.0, 250_000.0), &hello).is_empty());
         assert_eq!(
             misses(&result("user-login", 15.0, 48.0, 45_000.0), &hello),
             ["memory ≥ 48 MB"]
         );
+    }
+
+    #[test]
+    fn search_is_held_to_its_own_targets() {
+        let mut with_search = report(6.0);
+        with_search
+            .functions
+            .push(result("search-query", 12.0, 30.0, 400.0));
+        let text = markdown(&with_search, "", "Measured here.");
+        assert!(
+            text.contains("## Search on 10000 generated products"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Warm CPU per search, p99, under 2 ms | 800 µs | ✓ |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Cold start (init and the first search) under 50 ms | 13.0 ms | ✓ |")
+        );
+        with_search.functions[2].cpu_p99_us = 2_500.0;
+        let slow = markdown(&with_search, "", "Measured here.");
+        assert!(slow.contains("| 2500 µs | ✗ |"), "{slow}");
+        assert!(!markdown(&report(6.0), "", "").contains("## Search"));
     }
 
     #[test]
