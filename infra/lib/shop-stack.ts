@@ -489,6 +489,7 @@ export class ShopStack extends Stack {
     const snapshots = `${searchBucket.bucketArn}/catalogue/*`;
     const searchQuery = rust("SearchQueryFunction", "search-query", {
       description: "GET /api/search - products ranked by relevance, filtered, sorted, with facets",
+      memorySize: 512,
       environment: searchEnv,
     });
     allow(searchQuery, ["s3:GetObject"], [snapshots]);
@@ -521,7 +522,7 @@ export class ShopStack extends Stack {
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
-        retryAttempts: 20,
+        // Retried until the record is an hour old (no retry count: CDK's default is -1).
         maxRecordAge: Duration.hours(1),
         bisectBatchOnError: true,
         onFailure: new SqsDlq(searchIndexFailuresQueue),

@@ -140,9 +140,14 @@ async fn bad_searches_are_400_and_say_why() {
             Some("min_price"),
         ),
         (
-            vec![("min_price", "500"), ("max_price", "100")],
+            vec![("max_price", "100000001")],
             "validation_failed",
             Some("max_price"),
+        ),
+        (
+            vec![("q", "\u{feff}\u{1f} ")],
+            "validation_failed",
+            Some("q"),
         ),
         (vec![("limit", "0")], "invalid_limit", None),
         (vec![("cursor", "garbage")], "invalid_cursor", None),
@@ -159,6 +164,12 @@ async fn bad_searches_are_400_and_say_why() {
     }
     let exactly_200 = "b".repeat(200);
     app.search(&[("q", &exactly_200)]).await.assert(200, "");
+    // A minimum above the maximum is no mistake: nothing costs that.
+    let none = app
+        .search(&[("min_price", "500"), ("max_price", "100")])
+        .await;
+    none.assert(200, "");
+    assert_eq!(none.body["total"], 0);
 }
 
 #[tokio::test]
@@ -211,10 +222,42 @@ async fn records_given_twice_or_after_a_crash_index_once() {
         })
         .await;
     assert_eq!((pass.records, pass.failed), (24, 1), "{pass:?}");
-    let again = app.index_search().await;
-    assert_eq!(again.records, 24, "the whole batch again");
-    let all = app.search(&[("limit", "100")]).await;
-    assert_eq!(all.body["total"], 24);
+    let again = xtask::catalogue::rebuild_search(&app.dynamodb, app.table("ProductsTable"), &store)
+        .await
+        .unwrap();
+    assert_eq!(again.on_sale, 24);
+
+    // A damaged snapshot, and an item that is not a readable product: the rebuild replaces the
+    // one and leaves out (and counts) the other.
+    app.function("SearchIndexFunction")
+        .clients()
+        .s3
+        .put_object()
+        .bucket(&app.names.refs["SearchBucket"])
+        .key(search::store::KEY)
+        .body(b"not a snapshot".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    app.search(&[("q", "mug")])
+        .await
+        .assert(503, "search_unavailable");
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ProductsTable"))
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT#broken".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let repaired =
+        xtask::catalogue::rebuild_search(&app.dynamodb, app.table("ProductsTable"), &store)
+            .await
+            .unwrap();
+    assert_eq!((repaired.on_sale, repaired.unreadable), (24, 1));
+    app.search(&[("q", "mug")]).await.assert(200, "");
 }
 
 #[tokio::test]
@@ -254,11 +297,11 @@ async fn the_rebuild_makes_the_index_anew_and_keeps_newer_changes() {
         .await
         .assert(503, "search_unavailable");
     let store = app.snapshots("SearchIndexFunction");
-    let on_sale =
+    let rebuilt =
         xtask::catalogue::rebuild_search(&app.dynamodb, app.table("ProductsTable"), &store)
             .await
             .unwrap();
-    assert_eq!(on_sale, 24);
+    assert_eq!((rebuilt.on_sale, rebuilt.unreadable), (24, 0));
     let mugs = app.search(&[("q", "mug")]).await;
     mugs.assert(200, "");
     assert!(slugs(&mugs).contains(&"enamel-camp-mug"));
@@ -267,7 +310,39 @@ async fn the_rebuild_makes_the_index_anew_and_keeps_newer_changes() {
     let again = xtask::catalogue::rebuild_search(&app.dynamodb, app.table("ProductsTable"), &store)
         .await
         .unwrap();
-    assert_eq!(again, 24);
+    assert_eq!(again.on_sale, 24);
+
+    // A damaged snapshot, and an item that is not a readable product: the rebuild replaces the
+    // one and leaves out (and counts) the other.
+    app.function("SearchIndexFunction")
+        .clients()
+        .s3
+        .put_object()
+        .bucket(&app.names.refs["SearchBucket"])
+        .key(search::store::KEY)
+        .body(b"not a snapshot".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    app.search(&[("q", "mug")])
+        .await
+        .assert(503, "search_unavailable");
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ProductsTable"))
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT#broken".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let repaired =
+        xtask::catalogue::rebuild_search(&app.dynamodb, app.table("ProductsTable"), &store)
+            .await
+            .unwrap();
+    assert_eq!((repaired.on_sale, repaired.unreadable), (24, 1));
+    app.search(&[("q", "mug")]).await.assert(200, "");
 }
 
 #[tokio::test]

@@ -273,8 +273,11 @@ async fn search_rebuild() -> Result<()> {
     let snapshots = search::store::SnapshotStore::new(aws_sdk_s3::Client::new(&sdk), bucket);
     let table = table_name("PRODUCTS_TABLE", "ProductsTable");
     let dynamodb = shared::aws::dynamodb(&sdk);
-    let on_sale = xtask::catalogue::rebuild_search(&dynamodb, &table, &snapshots).await?;
-    eprintln!("search: snapshot rebuilt with {on_sale} product(s) on sale");
+    let rebuilt = xtask::catalogue::rebuild_search(&dynamodb, &table, &snapshots).await?;
+    eprintln!(
+        "search: snapshot rebuilt with {} product(s) on sale, {} unreadable item(s) left out",
+        rebuilt.on_sale, rebuilt.unreadable
+    );
     Ok(())
 }
 

@@ -133,11 +133,11 @@ impl Index {
         let mut offsets = vec![0];
         let mut postings = Vec::new();
         for (number, (word, list)) in words.into_iter().enumerate() {
-            // Words arrive sorted and unique, as the builder requires.
-            if map.insert(&word, number as u64).is_ok() {
-                postings.extend(list);
-                offsets.push(u32::try_from(postings.len()).unwrap_or(u32::MAX));
-            }
+            // Words arrive sorted and unique, as the builder requires, so it cannot refuse one;
+            // if it did, the word would only go unfound: the numbering stays aligned.
+            map.insert(&word, number as u64).ok();
+            postings.extend(list);
+            offsets.push(u32::try_from(postings.len()).unwrap_or(u32::MAX));
         }
         let words = map.into_map();
         Self {

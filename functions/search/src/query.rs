@@ -3,12 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use unicode_normalization::char::is_combining_mark;
+
 use crate::catalogue::{Catalogue, Doc};
 use crate::index::QueryWord;
 use crate::text;
 
 /// The longest query, in characters.
 pub const MAX_QUERY: usize = 200;
+/// The most words of a query searched for (each once): ten words say what a customer wants, and
+/// a hundred would only cost CPU.
+const MAX_WORDS: usize = 10;
 
 /// The words of a query: at least one character that is not a space, at most [`MAX_QUERY`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +21,11 @@ pub struct Text(String);
 
 impl Text {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.trim().is_empty() {
+        // Blank as `openapi.yaml`'s pattern has it: Unicode's spaces, the information
+        // separators and the byte-order mark.
+        let blank =
+            |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c) || c == '\u{feff}';
+        if raw.chars().all(blank) {
             return Err("type something to search for".into());
         }
         if raw.chars().count() > MAX_QUERY {
@@ -28,8 +37,15 @@ impl Text {
     /// The words the index is asked for; the last one may be unfinished, unless the text ends
     /// with a space or a punctuation mark.
     fn words(&self) -> Vec<QueryWord> {
-        let typed: Vec<String> = text::folded_words(&self.0).collect();
-        let finished = !self.0.ends_with(char::is_alphanumeric);
+        let mut typed: Vec<String> = Vec::new();
+        for word in text::folded_words(&self.0) {
+            if !typed.contains(&word) && typed.len() < MAX_WORDS {
+                typed.push(word);
+            }
+        }
+        let finished = !self
+            .0
+            .ends_with(|c: char| c.is_alphanumeric() || is_combining_mark(c));
         let last = typed.len().saturating_sub(1);
         typed
             .into_iter()

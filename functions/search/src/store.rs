@@ -111,6 +111,30 @@ impl SnapshotStore {
         Ok(Some(Some(Stored { catalogue, etag })))
     }
 
+    /// The stored object's version, readable or not; `None` before the first write.
+    pub async fn etag(&self) -> Result<Option<String>, StoreError> {
+        match self
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(KEY)
+            .send()
+            .await
+        {
+            Ok(head) => Ok(head.e_tag),
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|raw| raw.status().as_u16() == 404) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::Unavailable(
+                DisplayErrorContext(err).to_string(),
+            )),
+        }
+    }
+
     /// Writes `catalogue` if the stored one is still version `over` (`None`: if there is none).
     pub async fn save(
         &self,

@@ -17,7 +17,8 @@ pub fn words(text: &str) -> Vec<String> {
 /// The words of `text`, folded but as typed otherwise: the last word of a query, still being
 /// typed, matches as a prefix of what the index holds, and `mugs` is not a prefix of `mug`.
 pub fn folded_words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
+    // A combining mark (an accent typed as a letter and a mark) belongs to its word.
+    text.split(|c: char| !c.is_alphanumeric() && !is_combining_mark(c))
         .filter(|word| !word.is_empty())
         .map(fold)
         .filter(|word| !word.is_empty())
@@ -86,6 +87,11 @@ mod tests {
             "no syntax"
         );
         assert!(words("  !!! ... ").is_empty());
+        assert_eq!(
+            words("Cre\u{301}me"),
+            ["creme"],
+            "an accent typed as a mark"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! product is reported by its sequence number (Lambda gives the batch again from it, and after
 //! its retries sends it to `SearchIndexFailuresQueue`, whose alarm calls a person); the others
 //! are applied. A write that loses to another writer reads the catalogue again and re-applies.
+//! When the bucket cannot be reached nothing is written and the whole batch is reported: Lambda
+//! gives it again until its records are an hour old.
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -71,11 +73,14 @@ pub async fn apply(store: &SnapshotStore, changes: &[Entry]) -> Result<(), Store
     if changes.is_empty() {
         return Ok(());
     }
-    for _ in 0..ATTEMPTS {
+    let empty = Catalogue::build([]);
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            // Another writer won: wait a little, longer each time, before reading again.
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+        }
         let stored = store.load().await?;
-        let current = stored
-            .as_ref()
-            .map_or_else(|| Catalogue::build([]), |stored| stored.catalogue.clone());
+        let current = stored.as_ref().map_or(&empty, |stored| &stored.catalogue);
         let Some(next) = current.with(changes) else {
             return Ok(());
         };

@@ -20,7 +20,10 @@ use tokio::sync::Mutex;
 
 use crate::catalogue::Catalogue;
 use crate::query::{Query, Sort, Text};
-use crate::store::{SnapshotStore, Stored};
+use crate::store::{SnapshotStore, StoreError, Stored};
+
+/// How long loading or checking the snapshot may take before the request goes on without it.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub const DEFAULT_LIMIT: i32 = 24;
 pub const MAX_LIMIT: i32 = 100;
@@ -67,10 +70,16 @@ impl Searcher {
             .as_ref()
             .is_none_or(|held| held.checked.elapsed() >= self.refresh);
         if due {
-            let loaded = match held.as_ref() {
-                None => self.store.load().await,
-                Some(held) => self.store.load_if_changed(&held.stored.etag).await,
+            let loading = async {
+                match held.as_ref() {
+                    None => self.store.load().await,
+                    Some(held) => self.store.load_if_changed(&held.stored.etag).await,
+                }
             };
+            // A bucket slow to answer must not hold a search up: the catalogue held serves it.
+            let loaded = tokio::time::timeout(LOAD_TIMEOUT, loading)
+                .await
+                .unwrap_or_else(|_| Err(StoreError::Unavailable("no answer in time".into())));
             match (loaded, held.as_mut()) {
                 (Ok(Some(stored)), _) => {
                     *held = Some(Held {
@@ -188,11 +197,6 @@ fn parse(request: &Request) -> Result<Query, ApiError> {
         param("category").map(|raw| raw.split_whitespace().collect::<Vec<_>>().join(" "));
     let min_price = param("min_price").and_then(|raw| fields.check("min_price", price(raw)));
     let max_price = param("max_price").and_then(|raw| fields.check("max_price", price(raw)));
-    if let (Some(min), Some(max)) = (min_price, max_price)
-        && min > max
-    {
-        fields.check::<()>("max_price", Err("must not be below min_price".into()));
-    }
     let sort = param("sort").map_or(Ok(Sort::default()), |raw| {
         fields.check("sort", Sort::parse(raw)).ok_or(())
     });
@@ -210,11 +214,16 @@ fn parse(request: &Request) -> Result<Query, ApiError> {
     })
 }
 
-/// A price bound: a whole number of minor units, 0 or more.
+/// The highest price a bound may name: the catalogue's own limit, 1,000,000.00.
+const MAX_BOUND: i64 = 100_000_000;
+
+/// A price bound: a whole number of minor units from 0 to [`MAX_BOUND`]. A minimum above the
+/// maximum is no error: nothing costs that, so nothing matches.
 fn price(raw: &str) -> Result<i64, String> {
-    raw.trim()
-        .parse::<i64>()
+    raw.parse::<i64>()
         .ok()
-        .filter(|price| *price >= 0)
-        .ok_or_else(|| "must be a whole number of minor units (cents), 0 or more".into())
+        .filter(|price| (0..=MAX_BOUND).contains(price))
+        .ok_or_else(|| {
+            format!("must be a whole number of minor units (cents) from 0 to {MAX_BOUND}")
+        })
 }
