@@ -390,7 +390,9 @@ export class ShopStack extends Stack {
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },
     ]);
-    suppress(searchBucket, [["CKV_AWS_18", "Only the search functions read or write it; their logs record each write."]]);
+    suppress(searchBucket, [
+      ["CKV_AWS_18", "Only the search functions read or write it; their logs record each write."],
+    ]);
     const storefrontBucket = privateBucket("StorefrontBucket");
     suppress(storefrontBucket, [
       ["CKV_AWS_18", "Served only through CloudFront; S3 access logs would cost more than the site."],
@@ -526,7 +528,9 @@ export class ShopStack extends Stack {
         maxRecordAge: Duration.hours(1),
         bisectBatchOnError: true,
         onFailure: new SqsDlq(searchIndexFailuresQueue),
-        filters: [lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("PRODUCT#") } } } })],
+        filters: [
+          lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("PRODUCT#") } } } }),
+        ],
       }),
     );
     alarmWhen(

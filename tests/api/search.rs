@@ -371,3 +371,34 @@ impl TestApp {
         self.retire(Some(token), slug).await
     }
 }
+
+#[tokio::test]
+async fn an_unreadable_product_is_retried_for_an_hour_then_reported() {
+    let app = indexed_shop().await;
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ProductsTable"))
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT#broken".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let store = app.snapshots("SearchIndexFunction");
+    let indexer = |event| {
+        let store = &store;
+        async move { Some(search::handlers::index::handle(store, event).await) }
+    };
+    let first = app.index_search_with(indexer).await;
+    assert_eq!((first.records, first.failed, first.given_up), (1, 1, 0));
+    app.let_time_pass_for("SearchIndexFunction", 3_601).await;
+    let last = app.index_search_with(indexer).await;
+    assert_eq!(last.given_up, 1, "{last:?}");
+    let reports = app.drain("SearchIndexFailuresQueue").await;
+    assert_eq!(reports.len(), 1, "Lambda tells the failures queue");
+    let metadata: Value = serde_json::from_str(reports[0].body().unwrap()).unwrap();
+    assert_eq!(metadata["requestContext"]["condition"], "RecordAgeExceeded");
+    // The rest of the catalogue still searches.
+    app.search(&[("q", "brass")]).await.assert(200, "");
+}

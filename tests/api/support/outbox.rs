@@ -124,10 +124,15 @@ impl TestApp {
     /// Ages the orders table's stream records by `seconds` for the relay's trigger, as if that
     /// long had passed.
     pub(crate) async fn let_stream_time_pass(&self, seconds: i64) {
+        self.let_time_pass_for("OrderRelayFunction", seconds).await;
+    }
+
+    /// Ages the stream records `logical_id`'s trigger delivers by `seconds`.
+    pub(crate) async fn let_time_pass_for(&self, logical_id: &str, seconds: i64) {
         self.stream_cursors
             .lock()
             .await
-            .entry("OrderRelayFunction".to_owned())
+            .entry(logical_id.to_owned())
             .or_default()
             .let_time_pass(seconds);
     }
