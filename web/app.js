@@ -5,7 +5,8 @@
 // the catalogue still shows when orders are unavailable, and signing in still works when the
 // catalogue is down.
 
-import { checkSession, refreshCartCount, renderHeader } from "./header.js";
+import { checkSession, markCurrentLink, refreshCartCount, renderHeader } from "./header.js";
+import "./search-box.js";
 import { h, notice, show } from "./ui.js";
 import { adminView } from "./views/admin.js";
 import { adminProductView } from "./views/admin-product.js";
@@ -20,7 +21,9 @@ import { productView } from "./views/product.js";
 import { registerView } from "./views/register.js";
 
 const ROUTES = [
-  [/^#\/?$/, catalogueView, "Serverless Shop"],
+  // The catalogue and the search are one listing; it reads what to show from the address.
+  [/^#\/?(?:\?.*)?$/, catalogueView, "Serverless Shop"],
+  [/^#\/search(?:\?.*)?$/, catalogueView, "Search"],
   [/^#\/product\/([^/?]+)$/, (slug) => productView(decodeURIComponent(slug)), "Product"],
   [/^#\/cart$/, cartView, "Your cart"],
   [/^#\/checkout(?:\/([0-9a-f]+))?$/, checkoutView, "Check out"],
@@ -36,12 +39,7 @@ const ROUTES = [
 function route() {
   stopPolling();
   const hash = location.hash || "#/";
-  // A section's link is current on its own pages too: "Admin" on #/admin/products.
-  const path = hash.split("?")[0];
-  for (const link of document.querySelectorAll("header nav a")) {
-    const href = link.getAttribute("href");
-    link.toggleAttribute("aria-current", path === href || (href !== "#/" && path.startsWith(`${href}/`)));
-  }
+  markCurrentLink();
   for (const [pattern, render, title] of ROUTES) {
     const match = pattern.exec(hash);
     if (match) {

@@ -1,4 +1,5 @@
-// The header: who is signed in, the cart's count, and whether accounts can be reached.
+// The header: who is signed in, the cart's count, which page the menu is on, and whether accounts
+// can be reached. The search box has a module of its own (search-box.js).
 
 import { api, session } from "./api.js";
 import { go, h } from "./ui.js";
@@ -37,6 +38,15 @@ export async function refreshCartCount() {
     count.textContent = order.status === "OPEN" && order.item_count ? String(order.item_count) : "";
   } catch {
     count.textContent = "";
+  }
+}
+
+/** Marks the main menu's link to the page shown: "Admin" on #/admin/products too. */
+export function markCurrentLink() {
+  const path = (location.hash || "#/").split("?")[0];
+  for (const link of document.querySelectorAll("header nav a")) {
+    const href = link.getAttribute("href");
+    link.toggleAttribute("aria-current", path === href || (href !== "#/" && path.startsWith(`${href}/`)));
   }
 }
 

@@ -30,7 +30,9 @@ window.addEventListener("hashchange", () => {
 export function show(...children) {
   view.replaceChildren(...children);
   const heading = view.querySelector("h1");
-  if (heading && navigated) {
+  // Except while someone types in the header's search box: the results come to them as they type.
+  const typing = document.activeElement && document.activeElement.closest("header [role=search]");
+  if (heading && navigated && !typing) {
     heading.setAttribute("tabindex", "-1");
     heading.focus({ preventScroll: true });
   }

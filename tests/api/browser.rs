@@ -71,6 +71,14 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     })
     .await;
 
+    // A customer searches as they type, filters and sorts (the seed catalogue, indexed from the
+    // products table's stream; search.mjs waits for the index itself).
+    let search = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("search", &url)
+    })
+    .await;
+
     // Markup and script stored as a product's name show as text, and nothing runs.
     let hostile = products::domain::NewProduct::try_from(products::domain::NewProductForm {
         slug: "a-hostile-lamp".into(),
@@ -102,6 +110,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     std::fs::remove_dir_all(storefront).unwrap();
     journey.unwrap();
     admin.unwrap();
+    search.unwrap();
     hostile.unwrap();
     down.unwrap();
 }

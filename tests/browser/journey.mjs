@@ -7,17 +7,19 @@
 // screen, with the keyboard too) and `orders-down` (the orders service's table is gone: the
 // catalogue still shows, the cart says it is unavailable) and `hostile` (a product whose name and
 // description are markup and script: they show as text, and nothing runs) and `admin` (an
-// administrator adds, edits and retires a product: admin.mjs).
+// administrator adds, edits and retires a product: admin.mjs) and `search` (a customer searches as
+// they type, filters and sorts: search.mjs).
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { admin } from "./admin.mjs";
+import { search } from "./search.mjs";
 
 const [scenario, base, screenshots] = process.argv.slice(2);
 if (!scenario || !base || !screenshots) {
-  console.error("usage: node journey.mjs <journey|hostile|orders-down|admin> <shop url> <screenshots folder>");
+  console.error("usage: node journey.mjs <journey|hostile|orders-down|admin|search> <shop url> <screenshots folder>");
   process.exit(2);
 }
 mkdirSync(screenshots, { recursive: true });
@@ -76,6 +78,21 @@ async function shot(page, name) {
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Waits until the search service's answer to `query` (GET /api/search's parameters) satisfies
+ * `ready`. The catalogue's pages come from the search index, which follows the products table's
+ * stream a few seconds behind: a product just stored is not listed at once.
+ */
+async function indexed(page, query, ready, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const response = await page.request.get(new URL(`api/search?${query}`, base).href);
+    if (response.ok() && ready(await response.json())) return;
+    assert.ok(Date.now() < deadline, `the search index answers ${query} as expected within ${timeout / 1000} s`);
+    await page.waitForTimeout(250);
+  }
+}
+
 async function logIn(page, username, password) {
   await page.goto(`${base}#/login`);
   await page.getByLabel("Username").fill(username);
@@ -90,7 +107,8 @@ async function journey() {
   await watch(page);
   const username = `shopper${Date.now().toString(36)}`;
 
-  // The catalogue, with images, names and prices.
+  // The catalogue, with images, names and prices, once the search index holds all of it.
+  await indexed(page, "limit=1", (answer) => answer.total >= 24);
   await page.goto(base);
   await page.getByRole("heading", { name: "Everything in the shop" }).waitFor();
   const cards = page.locator(".card");
@@ -242,7 +260,7 @@ async function ordersDown() {
   await context.close();
 }
 
-// Set up by the Rust test: the product `a-hostile-lamp` (first in the catalogue), named and described with these.
+// Set up by the Rust test: the product `a-hostile-lamp` (on the catalogue's first page, by name), named and described with these.
 const HOSTILE_NAME = `<img src=x onerror="window.pwned=1;alert(1)"><script>window.pwned=2</script>`;
 const HOSTILE_DESCRIPTION = `"><svg onload=alert(3)> {{constructor.constructor('alert(4)')()}}`;
 
@@ -259,6 +277,7 @@ async function hostile() {
     assert.equal(await page.locator('img[src="x"], script:not([src]), svg[onload]').count(), 0, "no injected elements");
   };
 
+  await indexed(page, "q=pwned", (answer) => answer.products.some((product) => product.slug === "a-hostile-lamp"));
   await logIn(page, "customer", "customer-password");
 
   // In the catalogue and on its own page, the name is shown as the text it is.
@@ -284,6 +303,7 @@ async function hostile() {
 try {
   if (scenario === "journey") await journey();
   else if (scenario === "admin") await admin({ browser, base, watch, shot, logIn });
+  else if (scenario === "search") await search({ browser, base, watch, shot, indexed });
   else if (scenario === "hostile") await hostile();
   else if (scenario === "orders-down") await ordersDown();
   else throw new Error(`unknown scenario ${scenario}`);
