@@ -494,8 +494,9 @@ export class ShopStack extends Stack {
       memorySize: 512,
       environment: searchEnv,
     });
-    // Only the snapshot: before the first exists S3 answers 403, and search 503, either way.
     allow(searchQuery, ["s3:GetObject"], [snapshots]);
+    // Without it S3 answers 403, not 404, while no snapshot has been written yet.
+    allow(searchQuery, ["s3:ListBucket"], [searchBucket.bucketArn]);
     const searchIndex = rust("SearchIndexFunction", "search-index", {
       description: "Applies the products table's stream to the search snapshot and re-indexes it",
       timeout: 60,
