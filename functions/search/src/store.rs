@@ -91,7 +91,12 @@ impl SnapshotStore {
             {
                 return Ok(None);
             }
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+            Err(err)
+                if err.as_service_error().is_some_and(|e| e.is_no_such_key())
+                    || err
+                        .raw_response()
+                        .is_some_and(|raw| raw.status().as_u16() == 404) =>
+            {
                 return Ok(Some(None));
             }
             Err(err) => {
