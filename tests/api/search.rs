@@ -4,6 +4,8 @@
 use serde_json::{Value, json};
 use shared::auth::Role;
 
+use search::handlers::index::Indexer;
+
 use crate::support::{Reply, TestApp};
 
 /// The slugs of a search's products, in order.
@@ -215,15 +217,14 @@ async fn created_edited_and_retired_products_follow_into_search() {
 async fn records_given_twice_or_after_a_crash_index_once() {
     let app = TestApp::spawn().await;
     xtask::seed::load(&app.products).await.unwrap();
-    let store = app.snapshots("SearchIndexFunction");
     // The first delivery crashes after indexing (Lambda gives the batch again), the second
     // sees every record again.
     let crashed = std::sync::atomic::AtomicBool::new(false);
     let pass = app
         .index_search_with(|event| {
-            let (store, crashed) = (&store, &crashed);
+            let (app, crashed) = (&app, &crashed);
             async move {
-                let answer = search::handlers::index::handle(store, event).await;
+                let answer = search::handlers::index::handle(app.indexer(), event).await;
                 (crashed.swap(true, std::sync::atomic::Ordering::SeqCst)).then_some(answer)
             }
         })
@@ -238,17 +239,47 @@ async fn records_given_twice_or_after_a_crash_index_once() {
 #[tokio::test]
 async fn two_indexers_at_once_lose_nothing() {
     let app = indexed_shop().await;
-    let store = app.snapshots("SearchIndexFunction");
+    // Two instances of `search-index`, each holding the catalogue of its last batch.
+    let other = Indexer::new(app.snapshots("SearchIndexFunction"));
     let first = search::catalogue::Entry::Sold(doc("kettle-one", "Stovetop kettle"));
     let second = search::catalogue::Entry::Sold(doc("kettle-two", "Electric kettle"));
     let (a, b) = tokio::join!(
-        search::handlers::index::apply(&store, std::slice::from_ref(&first)),
-        search::handlers::index::apply(&store, std::slice::from_ref(&second)),
+        app.indexer().apply(std::slice::from_ref(&first)),
+        other.apply(std::slice::from_ref(&second)),
     );
     a.unwrap();
     b.unwrap();
     let kettles = app.search(&[("q", "kettle")]).await;
     assert_eq!(kettles.body["total"], 2, "{}", kettles.body);
+    // Whichever won, each builds on the other's write next time.
+    let third = search::catalogue::Entry::Sold(doc("kettle-three", "Camping kettle"));
+    let fourth = search::catalogue::Entry::Sold(doc("kettle-four", "Copper kettle"));
+    app.indexer().apply(&[third]).await.unwrap();
+    other.apply(&[fourth]).await.unwrap();
+    let kettles = app.search(&[("q", "kettle")]).await;
+    assert_eq!(kettles.body["total"], 4, "{}", kettles.body);
+}
+
+#[tokio::test]
+async fn a_snapshot_deleted_by_hand_is_written_again() {
+    let app = indexed_shop().await;
+    // An operator's hand, not the function's role.
+    let s3 = aws_sdk_s3::Client::new(&crate::support::sdk_config().await);
+    s3.delete_object()
+        .bucket(&app.names.refs["SearchBucket"])
+        .key(search::store::KEY)
+        .send()
+        .await
+        .unwrap();
+    // The indexer's catalogue is of a snapshot that is gone: its first write fails at worst,
+    // and the batch, given again, writes a new one.
+    let kettle = search::catalogue::Entry::Sold(doc("kettle-one", "Stovetop kettle"));
+    let slice = std::slice::from_ref(&kettle);
+    if app.indexer().apply(slice).await.is_err() {
+        app.indexer().apply(slice).await.unwrap();
+    }
+    let kettles = app.search(&[("q", "kettle")]).await;
+    assert_eq!(slugs(&kettles), ["kettle-one"]);
 }
 
 fn doc(slug: &str, name: &str) -> search::catalogue::Doc {
@@ -358,10 +389,9 @@ impl TestApp {
 async fn an_unreadable_product_is_retried_for_an_hour_then_reported() {
     let app = indexed_shop().await;
     app.put_unreadable_product().await;
-    let store = app.snapshots("SearchIndexFunction");
     let indexer = |event| {
-        let store = &store;
-        async move { Some(search::handlers::index::handle(store, event).await) }
+        let app = &app;
+        async move { Some(search::handlers::index::handle(app.indexer(), event).await) }
     };
     let first = app.index_search_with(indexer).await;
     assert_eq!((first.records, first.failed, first.given_up), (1, 1, 0));

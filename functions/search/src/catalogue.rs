@@ -60,7 +60,11 @@ pub struct Catalogue {
     not_sold: Vec<(ProductId, u64)>,
     pub(crate) index: Index,
     /// The products' numbers in order of their folded names: the `name` sort.
-    pub(crate) by_name: Vec<u32>,
+    by_name: Vec<u32>,
+    /// Each product's place in `by_name`, derived when the catalogue is built or read, so a
+    /// search compares two names with two lookups.
+    #[serde(skip)]
+    pub(crate) name_rank: Vec<u32>,
 }
 
 /// A snapshot that cannot be read: of another format, or damaged.
@@ -106,7 +110,18 @@ impl Catalogue {
             not_sold,
             index,
             by_name,
+            name_rank: Vec::new(),
         }
+        .ranked()
+    }
+
+    /// This catalogue with `name_rank` derived from `by_name`.
+    fn ranked(mut self) -> Self {
+        self.name_rank = vec![0; self.by_name.len()];
+        for (rank, doc) in self.by_name.iter().enumerate() {
+            self.name_rank[*doc as usize] = rank as u32;
+        }
+        self
     }
 
     /// Every product, on sale or not, as an entry.
@@ -164,7 +179,18 @@ impl Catalogue {
         {
             return Err(Unreadable("the index does not match the products".into()));
         }
-        Ok(catalogue)
+        let mut seen = vec![false; catalogue.by_name.len()];
+        for doc in &catalogue.by_name {
+            match seen.get_mut(*doc as usize) {
+                Some(seen @ false) => *seen = true,
+                _ => {
+                    return Err(Unreadable(
+                        "the name order is not one of the products".into(),
+                    ));
+                }
+            }
+        }
+        Ok(catalogue.ranked())
     }
 }
 

@@ -267,20 +267,6 @@ fn average(lengths: &[[u16; FIELD_COUNT]]) -> [f32; FIELD_COUNT] {
 mod tests {
     use super::*;
 
-    fn query(text: &str) -> Vec<QueryWord> {
-        let typed: Vec<String> = text::folded_words(text).collect();
-        let last = typed.len().saturating_sub(1);
-        typed
-            .into_iter()
-            .enumerate()
-            .map(|(i, typed)| QueryWord {
-                singular: text::singular(&typed),
-                typed,
-                last: i == last,
-            })
-            .collect()
-    }
-
     fn index() -> Index {
         Index::build([
             ["Brass desk lamp", "Home", "A lamp of brass."],
@@ -296,7 +282,7 @@ mod tests {
     }
 
     fn found(index: &Index, text: &str) -> Vec<u32> {
-        let mut matches = index.matches(&query(text));
+        let mut matches = index.matches(&crate::query::Text::parse(text).unwrap().words());
         matches.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         matches.into_iter().map(|(doc, _)| doc).collect()
     }

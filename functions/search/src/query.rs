@@ -36,7 +36,7 @@ impl Text {
 
     /// The words the index is asked for; the last one may be unfinished, unless the text ends
     /// with a space or a punctuation mark.
-    fn words(&self) -> Vec<QueryWord> {
+    pub(crate) fn words(&self) -> Vec<QueryWord> {
         let mut typed: Vec<String> = Vec::new();
         for word in text::folded_words(&self.0) {
             if !typed.contains(&word) && typed.len() < MAX_WORDS {
@@ -160,10 +160,7 @@ impl Catalogue {
 
     /// Sorts `results` as asked; ties go by name, then slug, so every page is stable.
     fn order(&self, results: &mut [(u32, f32)], sort: Sort) {
-        let mut name_rank = vec![0u32; self.docs.len()];
-        for (rank, doc) in self.by_name.iter().enumerate() {
-            name_rank[*doc as usize] = rank as u32;
-        }
+        let name_rank = &self.name_rank;
         let by_name = |a: &(u32, f32), b: &(u32, f32)| {
             name_rank[a.0 as usize]
                 .cmp(&name_rank[b.0 as usize])

@@ -80,9 +80,10 @@ pub(crate) struct TestApp {
     /// The Invoke API that runs `product-get` and `order-get` for the functions that invoke
     /// them.
     lambda_endpoint: String,
-    /// Where the outbox relay's trigger is in the orders table's stream.
     /// Where each stream-triggered function is in its table's stream, by logical id.
     stream_cursors: tokio::sync::Mutex<HashMap<String, xtask::streams::Cursor>>,
+    /// One warm `search-index`, kept across passes as Lambda keeps an instance.
+    search_indexer: std::sync::OnceLock<::search::handlers::index::Indexer>,
 }
 
 /// The SDK configured from the environment `scripts/test` sets up.
@@ -191,6 +192,7 @@ impl TestApp {
             gate: gate_address,
             lambda_endpoint: format!("http://{lambda_endpoint}"),
             stream_cursors: tokio::sync::Mutex::default(),
+            search_indexer: std::sync::OnceLock::new(),
         }
     }
 

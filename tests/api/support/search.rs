@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use lambda_http::{Request, RequestExt};
-use search::handlers::{index, query};
+use search::handlers::index::{self, Indexer};
+use search::handlers::query;
 use search::store::SnapshotStore;
 use xtask::streams::Pass;
 
@@ -21,13 +22,17 @@ impl TestApp {
         )
     }
 
+    /// The test's `search-index`, warm from its earlier passes.
+    pub(crate) fn indexer(&self) -> &Indexer {
+        self.search_indexer
+            .get_or_init(|| Indexer::new(self.snapshots("SearchIndexFunction")))
+    }
+
     /// One pass of the products table's stream through `search-index`.
     pub(crate) async fn index_search(&self) -> Pass {
-        let store = self.snapshots("SearchIndexFunction");
         let pass = self
-            .deliver_stream("SearchIndexFunction", |event| {
-                let store = &store;
-                async move { Some(index::handle(store, event).await) }
+            .deliver_stream("SearchIndexFunction", |event| async move {
+                Some(index::handle(self.indexer(), event).await)
             })
             .await;
         assert_eq!(pass.failed, 0, "search-index failed: {pass:?}");

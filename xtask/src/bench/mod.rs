@@ -142,7 +142,9 @@ async fn index_generated_catalogue(shop: &LocalShop) -> Result<()> {
         shop.names.refs["SearchBucket"].clone(),
     );
     let products = catalogue::generated(catalogue::PRODUCTS);
-    search::handlers::index::apply(&snapshots, &products).await?;
+    search::handlers::index::Indexer::new(snapshots)
+        .apply(&products)
+        .await?;
     Ok(())
 }
 

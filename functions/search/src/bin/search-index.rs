@@ -1,16 +1,16 @@
 //! The products table's stream, filtered to products: see [`search::handlers::index`].
 
-use search::handlers::index;
+use search::handlers::index::{self, Indexer};
 use search::store::SnapshotStore;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
-    let store = SnapshotStore::from_env(&shared::aws::sdk_config().await)?;
+    let indexer = Indexer::new(SnapshotStore::from_env(&shared::aws::sdk_config().await)?);
     lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<_>| {
-            let store = &store;
-            async move { Ok::<_, lambda_runtime::Error>(index::handle(store, event.payload).await) }
+            let indexer = &indexer;
+            async move { Ok::<_, lambda_runtime::Error>(index::handle(indexer, event.payload).await) }
         },
     ))
     .await

@@ -8,18 +8,23 @@
 //! are applied. A write that loses to another writer reads the catalogue again and re-applies.
 //! When the bucket cannot be reached nothing is written and the whole batch is reported: Lambda
 //! gives it again until its records are an hour old.
+//!
+//! The catalogue last written is kept between batches, so a batch asks the bucket only whether
+//! it changed (`If-None-Match`) instead of downloading it again.
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 
+use tokio::sync::Mutex;
+
 use crate::catalogue::{Catalogue, Entry};
 use crate::record::{self, Key};
-use crate::store::{Saved, SnapshotStore, StoreError};
+use crate::store::{Saved, SnapshotStore, StoreError, Stored};
 
 /// Attempts at writing under contention before the batch is given back to Lambda.
 const ATTEMPTS: usize = 5;
 
-pub async fn handle(store: &SnapshotStore, event: Event) -> DynamoDbEventResponse {
+pub async fn handle(indexer: &Indexer, event: Event) -> DynamoDbEventResponse {
     let mut changes = Vec::new();
     let mut failed = Vec::new();
     for record in &event.records {
@@ -33,7 +38,7 @@ pub async fn handle(store: &SnapshotStore, event: Event) -> DynamoDbEventRespons
             }
         }
     }
-    if let Err(err) = apply(store, &changes).await {
+    if let Err(err) = indexer.apply(&changes).await {
         // Nothing was written: the whole batch comes again.
         tracing::error!(error = %err, "search catalogue not updated; the batch comes again");
         failed = event
@@ -68,33 +73,80 @@ fn change(record: &EventRecord) -> Result<Option<Entry>, String> {
     record::entry(record.change.new_image.clone()).map(Some)
 }
 
-/// Applies `changes` to the stored catalogue, writing it only if something changed.
-pub async fn apply(store: &SnapshotStore, changes: &[Entry]) -> Result<(), StoreError> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let empty = Catalogue::build([]);
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            // Another writer won: wait a little, longer each time, before reading again.
-            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+/// The indexing function's state: where the catalogue is kept, and the last one it wrote.
+#[derive(Debug)]
+pub struct Indexer {
+    store: SnapshotStore,
+    held: Mutex<Option<Stored>>,
+}
+
+impl Indexer {
+    pub fn new(store: SnapshotStore) -> Self {
+        Self {
+            store,
+            held: Mutex::new(None),
         }
-        let stored = store.load().await?;
-        let current = stored.as_ref().map_or(&empty, |stored| &stored.catalogue);
-        let Some(next) = current.with(changes) else {
+    }
+
+    /// Applies `changes` to the stored catalogue, writing it only if something changed.
+    pub async fn apply(&self, changes: &[Entry]) -> Result<(), StoreError> {
+        if changes.is_empty() {
             return Ok(());
+        }
+        let mut held = self.held.lock().await;
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                // Another writer won: wait a little, longer each time, before reading again.
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            match self.try_apply(&mut held, changes).await {
+                Ok(true) => return Ok(()),
+                // Read it whole next time: "unchanged" cannot tell a newer object from none
+                // (deleted by hand, say).
+                Ok(false) => *held = None,
+                Err(err) => {
+                    *held = None;
+                    return Err(err);
+                }
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "the catalogue kept changing under {ATTEMPTS} attempts"
+        )))
+    }
+
+    /// One read of the catalogue (or of whether it changed since `held`) and one conditional
+    /// write: `false` if another writer got there first.
+    async fn try_apply(
+        &self,
+        held: &mut Option<Stored>,
+        changes: &[Entry],
+    ) -> Result<bool, StoreError> {
+        let fresh = match held.as_ref() {
+            None => self.store.load().await?,
+            Some(stored) => self.store.load_if_changed(&stored.etag).await?,
         };
-        let over = stored.as_ref().map(|stored| stored.etag.as_str());
-        if let Saved::As(_) = store.save(&next, over).await? {
-            tracing::info!(
-                changes = changes.len(),
-                products = next.len(),
-                "search catalogue updated"
-            );
-            return Ok(());
+        if fresh.is_some() {
+            *held = fresh;
         }
+        let empty = Catalogue::build([]);
+        let current = held.as_ref().map_or(&empty, |stored| &stored.catalogue);
+        let Some(next) = current.with(changes) else {
+            return Ok(true);
+        };
+        let over = held.as_ref().map(|stored| stored.etag.clone());
+        let Saved::As(etag) = self.store.save(&next, over.as_deref()).await? else {
+            return Ok(false);
+        };
+        tracing::info!(
+            changes = changes.len(),
+            products = next.len(),
+            "search catalogue updated"
+        );
+        *held = Some(Stored {
+            catalogue: next,
+            etag,
+        });
+        Ok(true)
     }
-    Err(StoreError::Unavailable(format!(
-        "the catalogue kept changing under {ATTEMPTS} attempts"
-    )))
 }
