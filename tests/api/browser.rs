@@ -79,6 +79,13 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     })
     .await;
 
+    // The API's documentation, rendered from openapi.yaml, served at /docs.
+    let docs = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("docs", &url)
+    })
+    .await;
+
     // Markup and script stored as a product's name show as text, and nothing runs.
     let hostile = products::domain::NewProduct::try_from(products::domain::NewProductForm {
         slug: "a-hostile-lamp".into(),
@@ -111,6 +118,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     journey.unwrap();
     admin.unwrap();
     search.unwrap();
+    docs.unwrap();
     hostile.unwrap();
     down.unwrap();
 }

@@ -379,3 +379,33 @@ fn every_function_follows_the_naming_rule() {
         assert_eq!(function.logical_id, format!("{pascal}Function"), "{binary}");
     }
 }
+
+/// The page the shop serves at `/docs` is the one `openapi.yaml` renders to as it is now.
+#[test]
+fn the_served_api_docs_are_openapi_yaml_as_it_is() {
+    let root = workspace_root();
+    let rendered = xtask::api_docs::render_workspace(&root).unwrap();
+    let served = std::fs::read_to_string(root.join(xtask::api_docs::PAGE)).unwrap_or_default();
+    assert!(
+        rendered == served,
+        "{} is not what openapi.yaml renders to: run `cargo xtask api-docs`",
+        xtask::api_docs::PAGE
+    );
+}
+
+/// `openapi.yaml`'s contract changes only with the version the change needs: a new major
+/// version for an incompatible change, a new minor one for a compatible change
+/// (docs/api-versioning.md), and the contract of that version recorded.
+#[test]
+fn openapi_yaml_changes_only_with_the_version_the_change_needs() {
+    use xtask::api_compat::{Standing, read_workspace, standing};
+    let (recorded, now) = read_workspace(&workspace_root()).unwrap();
+    match standing(&recorded, &now) {
+        Ok(Standing::Recorded) => {}
+        Ok(Standing::ToRecord { version }) => panic!(
+            "openapi.yaml's contract changed, as version {version} allows: record it with \
+             `cargo xtask api-lock`"
+        ),
+        Err(err) => panic!("{err}"),
+    }
+}

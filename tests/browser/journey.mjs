@@ -16,10 +16,11 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { admin } from "./admin.mjs";
 import { search } from "./search.mjs";
+import { docs } from "./docs.mjs";
 
 const [scenario, base, screenshots] = process.argv.slice(2);
 if (!scenario || !base || !screenshots) {
-  console.error("usage: node journey.mjs <journey|hostile|orders-down|admin|search> <shop url> <screenshots folder>");
+  console.error("usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs> <shop url> <screenshots folder>");
   process.exit(2);
 }
 mkdirSync(screenshots, { recursive: true });
@@ -72,10 +73,10 @@ async function watch(page) {
   });
 }
 
-async function shot(page, name) {
+async function shot(page, name, { fullPage = true } = {}) {
   // From the top: a full-page shot of a scrolled page draws the sticky header where the window was.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage });
 }
 
 /**
@@ -304,6 +305,7 @@ try {
   if (scenario === "journey") await journey();
   else if (scenario === "admin") await admin({ browser, base, watch, shot, logIn });
   else if (scenario === "search") await search({ browser, base, watch, shot, indexed });
+  else if (scenario === "docs") await docs({ browser, base, watch, shot });
   else if (scenario === "hostile") await hostile();
   else if (scenario === "orders-down") await ordersDown();
   else throw new Error(`unknown scenario ${scenario}`);

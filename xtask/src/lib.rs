@@ -2,6 +2,8 @@
 //!
 //! - [`template`]: the template read as data (functions, routes, authorizer, tables).
 //! - [`provision`]: creating its tables on the local emulators from their definitions.
+//! - [`api_compat`]: `openapi.yaml` held to its version: incompatible changes need a new major.
+//! - [`api_docs`]: the API's documentation page, rendered from `openapi.yaml`.
 //! - [`bench`]: the benchmarks behind `BENCHMARKS.md`.
 //! - [`catalogue`]: counting products stored before categories; rebuilding the search snapshot.
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
@@ -18,6 +20,8 @@
 //! The `xtask` binary (`cargo xtask ...`) puts these behind commands; the integration tests use
 //! them directly.
 
+pub mod api_compat;
+pub mod api_docs;
 pub mod bench;
 pub mod catalogue;
 pub mod deliver;

@@ -109,6 +109,10 @@ enum Command {
         #[arg(long)]
         distribution: String,
     },
+    /// Render the API's documentation page (web/docs/index.html) from openapi.yaml.
+    ApiDocs,
+    /// Record openapi.yaml's contract (docs/api-contract.json), if info.version allows the change.
+    ApiLock,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +163,8 @@ async fn main() -> ExitCode {
             bucket,
             distribution,
         } => storefront(&out, &bucket, &distribution),
+        Command::ApiDocs => api_docs(),
+        Command::ApiLock => api_lock(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -193,6 +199,26 @@ fn routes() -> Result<()> {
         let auth = route.authorizer.as_deref().unwrap_or("public");
         println!("{:<38} {binary:<18} {auth}", route.key());
     }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn api_docs() -> Result<()> {
+    let root = xtask::template::workspace_root();
+    let page = xtask::api_docs::render_workspace(&root)?;
+    let path = root.join(xtask::api_docs::PAGE);
+    std::fs::create_dir_all(path.parent().ok_or("no folder")?)?;
+    std::fs::write(&path, page)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn api_lock() -> Result<()> {
+    println!(
+        "{}",
+        xtask::api_compat::record(&xtask::template::workspace_root())?
+    );
     Ok(())
 }
 

@@ -18,10 +18,11 @@ use crate::Result;
 /// The kinds of file renamed after their content.
 const HASHED_EXTENSIONS: [&str; 2] = ["js", "css"];
 
-/// What each uploaded file is served with: hashed files forever, `index.html` revalidated on
-/// every request (CloudFront's cache policy honours `no-cache`), everything else for a day.
+/// What each uploaded file is served with: hashed files forever, pages (`index.html`, the API's
+/// documentation) revalidated on every request (CloudFront's cache policy honours `no-cache`),
+/// everything else for a day.
 pub fn cache_control(path: &str) -> &'static str {
-    if path == "index.html" {
+    if path.ends_with(".html") {
         "no-cache"
     } else if is_hashed_name(path) {
         "public, max-age=31536000, immutable"
@@ -31,22 +32,26 @@ pub fn cache_control(path: &str) -> &'static str {
 }
 
 /// The commands that upload the storefront built in `out` to `bucket` and make CloudFront
-/// `distribution` serve it: the assets first (so the new `index.html` never names a file that is
-/// not there yet), then `index.html`, then an invalidation for the cached copies of `/` and
-/// `/index.html` (two of the 1,000 paths a month CloudFront invalidates for free). Old hashed
-/// files stay, for pages still open in a browser.
+/// `distribution` serve it: the assets first (so a new page never names a file that is not there
+/// yet), then the API's documentation as the object `docs` (CloudFront asks S3 for `/docs` as
+/// it is, and S3 has no folder index), then `index.html`, then an invalidation for the cached
+/// copies of `/`, `/index.html` and `/docs` (three of the 1,000 paths a month CloudFront
+/// invalidates for free). Old hashed files stay, for pages still open in a browser.
 pub fn upload_commands(out: &Path, bucket: &str, distribution: &str) -> Vec<String> {
     let out = out.display();
     vec![
         format!(
-            "aws s3 sync {out}/ s3://{bucket}/ --exclude index.html --exclude '*.js' --exclude '*.css' --cache-control 'public, max-age=86400'"
+            "aws s3 sync {out}/ s3://{bucket}/ --exclude '*.html' --exclude '*.js' --exclude '*.css' --cache-control 'public, max-age=86400'"
         ),
         format!(
             "aws s3 sync {out}/ s3://{bucket}/ --exclude '*' --include '*.js' --include '*.css' --cache-control 'public, max-age=31536000, immutable'"
         ),
+        format!(
+            "aws s3 cp {out}/docs/index.html s3://{bucket}/docs --content-type 'text/html; charset=utf-8' --cache-control no-cache"
+        ),
         format!("aws s3 cp {out}/index.html s3://{bucket}/index.html --cache-control no-cache"),
         format!(
-            "aws cloudfront create-invalidation --distribution-id {distribution} --paths / /index.html"
+            "aws cloudfront create-invalidation --distribution-id {distribution} --paths / /index.html /docs"
         ),
     ]
 }
@@ -82,9 +87,13 @@ pub fn build(web: &Path, out: &Path) -> Result<BTreeMap<String, String>> {
         std::fs::remove_file(&path)?;
         renamed.insert(file, name);
     }
-    let index = out.join("index.html");
-    let text = rewrite(&std::fs::read_to_string(&index)?, "index.html", &renamed);
-    std::fs::write(&index, text)?;
+    let mut files = Vec::new();
+    list_files(out, "", &mut files)?;
+    for page in files.iter().filter(|file| file.ends_with(".html")) {
+        let path = out.join(page);
+        let text = rewrite(&std::fs::read_to_string(&path)?, page, &renamed);
+        std::fs::write(&path, text)?;
+    }
     Ok(renamed)
 }
 
@@ -283,6 +292,10 @@ mod tests {
         }
         assert!(index.contains(&format!("\"/{}\"", renamed["app.js"])));
         assert!(index.contains(&format!("\"/{}\"", renamed["styles.css"])));
+        // The API's documentation names its own style sheet, renamed too.
+        let docs = std::fs::read_to_string(out.join("docs/index.html")).unwrap();
+        assert!(docs.contains(&format!("\"/{}\"", renamed["docs/docs.css"])));
+        assert_eq!(cache_control("docs/index.html"), "no-cache");
         for module in renamed.keys().filter(|name| name.ends_with(".js")) {
             let text = std::fs::read_to_string(out.join(&renamed[module])).unwrap();
             for (written, target) in references(&text, &renamed[module]) {

@@ -141,9 +141,9 @@ impl Catalogue {
                     .is_none_or(|category| &self.docs[*doc as usize].category == category)
             })
             .collect();
-        self.order(&mut results, query.sort);
         let total = results.len();
         let end = query.offset.saturating_add(query.limit).min(total);
+        self.order(&mut results, query.sort, end);
         let products = results
             .get(query.offset.min(end)..end)
             .unwrap_or_default()
@@ -158,8 +158,10 @@ impl Catalogue {
         }
     }
 
-    /// Sorts `results` as asked; ties go by name, then slug, so every page is stable.
-    fn order(&self, results: &mut [(u32, f32)], sort: Sort) {
+    /// Puts the first `keep` of `results` in the order asked for, the rest after them in no
+    /// order: a page needs only what comes up to its end, and browsing 10,000 products should
+    /// not sort them all. Ties go by name, then slug, so every page is stable.
+    fn order(&self, results: &mut [(u32, f32)], sort: Sort, keep: usize) {
         let name_rank = &self.name_rank;
         let by_name = |a: &(u32, f32), b: &(u32, f32)| {
             name_rank[a.0 as usize]
@@ -167,12 +169,21 @@ impl Catalogue {
                 .then(a.0.cmp(&b.0))
         };
         let price = |doc: &(u32, f32)| self.docs[doc.0 as usize].price;
-        results.sort_by(|a, b| match sort {
+        let compare = |a: &(u32, f32), b: &(u32, f32)| match sort {
             Sort::Relevance => b.1.total_cmp(&a.1).then_with(|| by_name(a, b)),
             Sort::Name => by_name(a, b),
             Sort::PriceAscending => price(a).cmp(&price(b)).then_with(|| by_name(a, b)),
             Sort::PriceDescending => price(b).cmp(&price(a)).then_with(|| by_name(a, b)),
-        });
+        };
+        if keep == 0 {
+            return;
+        }
+        if keep < results.len() {
+            // The `keep` first in order come before the rest, in no order yet.
+            results.select_nth_unstable_by(keep - 1, compare);
+        }
+        let first = keep.min(results.len());
+        results[..first].sort_by(compare);
     }
 }
 
@@ -286,5 +297,50 @@ mod tests {
             ..search("brass")
         });
         assert!(far.products.is_empty() && far.next.is_none());
+    }
+
+    #[test]
+    fn pages_of_any_size_follow_one_whole_ordering() {
+        // Prices and names that tie, so the tie-breaks are tested too.
+        let catalogue = Catalogue::build((0..40).map(|i| {
+            let name = format!("Lamp {}", i % 7);
+            let slug = format!("lamp-{i:02}");
+            Entry::Sold(doc(&slug, &name, "Home", 1_000 + (i % 5) * 100))
+        }));
+        for sort in [
+            Sort::Relevance,
+            Sort::Name,
+            Sort::PriceAscending,
+            Sort::PriceDescending,
+        ] {
+            for text in [None, Some("lamp")] {
+                let query = Query {
+                    text: text.map(|text| Text::parse(text).unwrap()),
+                    sort,
+                    ..Query::default()
+                };
+                let whole = catalogue
+                    .search(&Query {
+                        limit: 100,
+                        ..query.clone()
+                    })
+                    .slugs()
+                    .join(" ");
+                for limit in [1, 3, 7] {
+                    let mut paged = Vec::new();
+                    let mut offset = Some(0);
+                    while let Some(at) = offset {
+                        let page = catalogue.search(&Query {
+                            offset: at,
+                            limit,
+                            ..query.clone()
+                        });
+                        paged.extend(page.slugs().into_iter().map(str::to_owned));
+                        offset = page.next;
+                    }
+                    assert_eq!(paged.join(" "), whole, "{sort:?} {text:?} by {limit}");
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,48 @@
+//! Text into HTML: escaped, or Markdown rendered with any HTML in it shown as text.
+
+use pulldown_cmark::{Event, Options, Parser};
+
+/// `text` escaped for an element's content or a quoted attribute.
+pub(crate) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` (CommonMark with tables) as HTML. Markup written in it is shown, never interpreted: the
+/// spec's descriptions are text about the API, and the page runs under a strict CSP anyway.
+pub(crate) fn markdown(text: &str) -> String {
+    let events = Parser::new_ext(text, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        event => event,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_descriptions_is_shown_not_run() {
+        let html = markdown("A `code` <script>alert(1)</script> and <b onclick=x>bold</b>");
+        assert!(html.contains("<code>code</code>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<b "), "{html}");
+        assert_eq!(
+            esc(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
