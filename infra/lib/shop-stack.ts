@@ -911,7 +911,7 @@ export class ShopStack extends Stack {
     });
     new CfnOutput(this, "StorefrontDistributionId", {
       value: distribution.distributionId,
-      description: "Invalidate / and /index.html here after an upload",
+      description: "Invalidate /, /index.html and /docs here after an upload",
     });
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint, description: "The shop's HTTP API" });
     new CfnOutput(this, "UsersTableName", { value: usersTable.tableName });

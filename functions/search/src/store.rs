@@ -31,6 +31,17 @@ pub struct Stored {
     pub etag: String,
 }
 
+/// What asking whether the stored catalogue changed came to.
+#[derive(Debug)]
+pub enum Freshness {
+    /// Still the version asked about.
+    Unchanged,
+    /// A newer version.
+    Changed(Box<Stored>),
+    /// There is none any more (deleted by hand).
+    Gone,
+}
+
 /// What a conditional write came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Saved {
@@ -67,9 +78,13 @@ impl SnapshotStore {
         self.fetch(None).await.map(Option::flatten)
     }
 
-    /// The stored catalogue if it is no longer version `etag`: `Ok(None)` when it is unchanged.
-    pub async fn load_if_changed(&self, etag: &str) -> Result<Option<Stored>, StoreError> {
-        Ok(self.fetch(Some(etag)).await?.flatten())
+    /// The stored catalogue if it is no longer version `etag`.
+    pub async fn load_if_changed(&self, etag: &str) -> Result<Freshness, StoreError> {
+        Ok(match self.fetch(Some(etag)).await? {
+            None => Freshness::Unchanged,
+            Some(None) => Freshness::Gone,
+            Some(Some(stored)) => Freshness::Changed(Box::new(stored)),
+        })
     }
 
     /// `None` when the object is `unless` (unchanged); `Some(None)` when there is none.
@@ -160,11 +175,11 @@ impl SnapshotStore {
         match put.send().await {
             Ok(output) => Ok(Saved::As(output.e_tag.unwrap_or_default())),
             // 412: not the version it started from; 409: another conditional write to the key
-            // was in progress (S3 asks to retry).
+            // was in progress (S3 asks to retry); 404: `If-Match` on an object that is gone.
             Err(err)
                 if err
                     .raw_response()
-                    .is_some_and(|raw| matches!(raw.status().as_u16(), 409 | 412)) =>
+                    .is_some_and(|raw| matches!(raw.status().as_u16(), 404 | 409 | 412)) =>
             {
                 Ok(Saved::Conflict)
             }

@@ -1,10 +1,10 @@
 //! Holding `openapi.yaml` to its version: the contract it promised at its last recorded version
-//! is kept in [`LOCK`], and a change to the contract needs a new `info.version`: a new minor
-//! version for a compatible change, a new major version for an incompatible one (the rules are
-//! in `docs/api-versioning.md`).
+//! is kept in [`LOCK`]; a compatible change to it needs a new minor `info.version`, and an
+//! incompatible one is refused (the rules are in `docs/api-versioning.md`).
 //!
-//! The contract is the spec without what only documents it (descriptions, examples, tags), so
-//! rewording a description needs no new version. `cargo xtask api-lock` records the contract
+//! A breaking change is refused whatever the version says: a new major version is served beside
+//! this one, in a document of its own. The contract is the spec without what only documents it
+//! (descriptions, examples, tags), so rewording a description needs no new version. `cargo xtask api-lock` records the contract
 //! once its version is right; a test fails while `openapi.yaml` and [`LOCK`] disagree.
 
 mod rules;
@@ -121,12 +121,20 @@ pub fn standing(recorded: &Value, now: &Value) -> Result<Standing> {
     let was = Version::parse(recorded["version"].as_str().unwrap_or_default())?;
     let is = Version::parse(now["version"].as_str().unwrap_or_default())?;
     let broken = rules::incompatibilities(recorded, now);
-    if !broken.is_empty() && is.0 <= was.0 {
+    if !broken.is_empty() {
+        // A new major version is served beside this one, so this document never breaks.
+        let needed = if is.0 > was.0 {
+            format!(
+                "version {} is served beside version {}, not in its place: keep openapi.yaml \
+                 at {was} and describe {} in a document of its own",
+                is.0, was.0, is.0
+            )
+        } else {
+            format!("that needs a version {}, served beside this one", was.0 + 1)
+        };
         return Err(format!(
-            "openapi.yaml changed incompatibly since {was}, and info.version is still {is}: \
-             make it {}.0.0 and serve the new version beside this one \
-             (docs/api-versioning.md), or undo:\n  - {}",
-            was.0 + 1,
+            "openapi.yaml changed incompatibly since {was}: {needed} (docs/api-versioning.md). \
+             Or undo:\n  - {}",
             broken.join("\n  - ")
         )
         .into());
@@ -134,7 +142,8 @@ pub fn standing(recorded: &Value, now: &Value) -> Result<Standing> {
     let mut without_version = (recorded.clone(), now.clone());
     without_version.0["version"] = Value::Null;
     without_version.1["version"] = Value::Null;
-    if without_version.0 != without_version.1 && is <= was {
+    let minor_or_more = is.0 > was.0 || (is.0 == was.0 && is.1 > was.1);
+    if without_version.0 != without_version.1 && !minor_or_more {
         return Err(format!(
             "openapi.yaml's contract changed compatibly since {was}: make info.version {}.{}.0",
             was.0,

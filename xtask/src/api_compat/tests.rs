@@ -168,7 +168,7 @@ fn adding_is_compatible_and_needs_a_minor_version() {
 }
 
 #[test]
-fn an_incompatible_change_needs_a_major_version() {
+fn an_incompatible_change_is_refused_whatever_the_version() {
     let recorded = contract(&spec("1.4.2"));
     let narrower = |spec: &mut Value| {
         spec["components"]["schemas"]["Thing"]["properties"]["kind"]["enum"] = json!(["small"]);
@@ -177,20 +177,59 @@ fn an_incompatible_change_needs_a_major_version() {
         let refused = standing(&recorded, &changed(version, narrower))
             .unwrap_err()
             .to_string();
-        assert!(refused.contains("make it 2.0.0"), "{refused}");
+        assert!(
+            refused.contains("needs a version 2, served beside"),
+            "{refused}"
+        );
         assert!(
             refused.contains("\"large\" is no longer accepted"),
             "{refused}"
         );
     }
-    assert_eq!(
-        standing(&recorded, &changed("2.0.0", narrower)).unwrap(),
-        Standing::ToRecord {
-            version: Version(2, 0, 0)
-        }
-    );
+    let bumped = standing(&recorded, &changed("2.0.0", narrower))
+        .unwrap_err()
+        .to_string();
+    assert!(bumped.contains("a document of its own"), "{bumped}");
     assert!(
         standing(&recorded, &contract(&spec("1.3.0"))).is_err(),
         "no going back"
     );
+}
+
+#[test]
+fn a_patch_version_is_not_enough_for_a_new_contract() {
+    let added = |spec: &mut Value| {
+        spec["paths"]["/api/other"] =
+            json!({"get": {"responses": {"200": {"description": "Yes"}}}});
+    };
+    let refused = standing(&contract(&spec("1.0.0")), &changed("1.0.1", added))
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("make info.version 1.1.0"), "{refused}");
+    // A patch version for a reworded description is fine, once recorded.
+    assert_eq!(
+        standing(&contract(&spec("1.0.0")), &contract(&spec("1.0.1"))).unwrap(),
+        Standing::ToRecord {
+            version: Version(1, 0, 1)
+        }
+    );
+}
+
+#[test]
+fn widening_a_value_that_answers_carry_too_is_incompatible() {
+    // `Thing` is both sent and answered: a longer name could break a client reading it.
+    let longer = broken(|spec| {
+        spec["components"]["schemas"]["Thing"]["properties"]["name"]["maxLength"] = json!(80);
+    });
+    assert!(
+        longer
+            .iter()
+            .any(|b| b.contains("200 answer") && b.contains("maxLength")),
+        "{longer:?}"
+    );
+    // The search text is only sent: a longer one is compatible.
+    let search = broken(|spec| {
+        spec["paths"]["/api/things"]["get"]["parameters"][0]["schema"]["maxLength"] = json!(400);
+    });
+    assert!(search.is_empty(), "{search:?}");
 }

@@ -108,6 +108,7 @@ pub fn render(spec: &Value, policy: &str) -> Result<String> {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} API {version}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/theme.css">
 <link rel="stylesheet" href="/docs/docs.css">
 </head>
 <body>

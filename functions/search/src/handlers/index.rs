@@ -19,7 +19,7 @@ use tokio::sync::Mutex;
 
 use crate::catalogue::{Catalogue, Entry};
 use crate::record::{self, Key};
-use crate::store::{Saved, SnapshotStore, StoreError, Stored};
+use crate::store::{Freshness, Saved, SnapshotStore, StoreError, Stored};
 
 /// Attempts at writing under contention before the batch is given back to Lambda.
 const ATTEMPTS: usize = 5;
@@ -101,8 +101,7 @@ impl Indexer {
             }
             match self.try_apply(&mut held, changes).await {
                 Ok(true) => return Ok(()),
-                // Read it whole next time: "unchanged" cannot tell a newer object from none
-                // (deleted by hand, say).
+                // Another writer's version, or none: read it whole next time.
                 Ok(false) => *held = None,
                 Err(err) => {
                     *held = None;
@@ -122,12 +121,14 @@ impl Indexer {
         held: &mut Option<Stored>,
         changes: &[Entry],
     ) -> Result<bool, StoreError> {
-        let fresh = match held.as_ref() {
-            None => self.store.load().await?,
-            Some(stored) => self.store.load_if_changed(&stored.etag).await?,
-        };
-        if fresh.is_some() {
-            *held = fresh;
+        match held.as_ref() {
+            None => *held = self.store.load().await?,
+            Some(stored) => match self.store.load_if_changed(&stored.etag).await? {
+                Freshness::Unchanged => {}
+                Freshness::Changed(fresh) => *held = Some(*fresh),
+                // Deleted by hand: start a new one (a rebuild brings back the rest).
+                Freshness::Gone => *held = None,
+            },
         }
         let empty = Catalogue::build([]);
         let current = held.as_ref().map_or(&empty, |stored| &stored.catalogue);

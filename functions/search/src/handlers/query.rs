@@ -20,7 +20,7 @@ use tokio::sync::Mutex;
 
 use crate::catalogue::Catalogue;
 use crate::query::{Query, Sort, Text};
-use crate::store::{SnapshotStore, StoreError, Stored};
+use crate::store::{Freshness, SnapshotStore, StoreError, Stored};
 
 /// How long loading or checking the snapshot may take before the request goes on without it.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(2);
@@ -73,7 +73,11 @@ impl Searcher {
             let loading = async {
                 match held.as_ref() {
                     None => self.store.load().await,
-                    Some(held) => self.store.load_if_changed(&held.stored.etag).await,
+                    // One deleted by hand: the catalogue held serves until a rebuild writes one.
+                    Some(held) => match self.store.load_if_changed(&held.stored.etag).await? {
+                        Freshness::Changed(stored) => Ok(Some(*stored)),
+                        Freshness::Unchanged | Freshness::Gone => Ok(None),
+                    },
                 }
             };
             // A bucket slow to answer must not hold a search up: the catalogue held serves it.

@@ -290,7 +290,8 @@ impl Gateway {
     }
 
     /// The storefront: files under `web/`, `index.html` for `/` and for paths without a file;
-    /// a folder's own `index.html` for the folder (`/docs`, as the upload puts it on AWS).
+    /// a folder's own `index.html` for the folder's path without a slash (`/docs`), which is
+    /// where the upload puts it on AWS.
     fn static_file(&self, path: &str) -> Response<Full<Bytes>> {
         let relative = Path::new(path.trim_start_matches('/'));
         if relative
@@ -300,7 +301,7 @@ impl Gateway {
             return plain(StatusCode::NOT_FOUND, "text/plain", "not found");
         }
         let mut file = self.web.join(relative);
-        if path != "/" && file.join("index.html").is_file() {
+        if !path.ends_with('/') && file.join("index.html").is_file() {
             file = file.join("index.html");
         } else if path == "/" || (file.extension().is_none() && !file.is_file()) {
             file = self.web.join("index.html");
