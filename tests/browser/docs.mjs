@@ -24,8 +24,17 @@ export async function docs({ browser, base, watch, shot }) {
   assert.equal(response.status(), 200);
   await page.getByRole("heading", { level: 1, name: /^Serverless shop API \d+\.\d+\.\d+$/ }).waitFor();
   const contents = page.getByRole("navigation", { name: "Contents" });
-  for (const route of ["POST /api/user/create", "GET /api/search", "PUT /api/product/{id}", "POST /api/order/checkout"]) {
-    assert.equal(await contents.getByRole("link", { name: route, exact: true }).count(), 1, `${route} is in the contents`);
+  for (const route of [
+    "POST /api/user/create",
+    "GET /api/search",
+    "PUT /api/product/{id}",
+    "POST /api/order/checkout",
+  ]) {
+    assert.equal(
+      await contents.getByRole("link", { name: route, exact: true }).count(),
+      1,
+      `${route} is in the contents`,
+    );
   }
 
   await contents.getByRole("link", { name: "GET /api/search", exact: true }).click();

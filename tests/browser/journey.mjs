@@ -20,7 +20,9 @@ import { docs } from "./docs.mjs";
 
 const [scenario, base, screenshots] = process.argv.slice(2);
 if (!scenario || !base || !screenshots) {
-  console.error("usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs> <shop url> <screenshots folder>");
+  console.error(
+    "usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs> <shop url> <screenshots folder>",
+  );
   process.exit(2);
 }
 mkdirSync(screenshots, { recursive: true });
