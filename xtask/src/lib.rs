@@ -9,6 +9,7 @@
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
 //! - [`http_client`]: a small HTTP client for talking to the local shop.
 //! - [`iam`]: the local IAM gate: each function's calls authorised against its policy.
+//! - [`openapi`]: `openapi.yaml` read as data, and which of its operations are public.
 //! - [`local`]: the whole shop on one machine, as the template declares it.
 //! - [`reconcile`]: after a load or a fault, whether charges, billing records and e-mails match.
 //! - [`smoke`]: a customer's journey against a running shop, deployed or local (`scripts/smoke`).
@@ -28,6 +29,7 @@ pub mod deliver;
 pub mod http_client;
 pub mod iam;
 pub mod local;
+pub mod openapi;
 pub mod provision;
 pub mod reconcile;
 pub mod seed;

@@ -4,8 +4,9 @@
 //!
 //! A breaking change is refused whatever the version says: a new major version is served beside
 //! this one, in a document of its own. The contract is the spec without what only documents it
-//! (descriptions, examples, tags), so rewording a description needs no new version. `cargo xtask api-lock` records the contract
-//! once its version is right; a test fails while `openapi.yaml` and [`LOCK`] disagree.
+//! (descriptions, examples, tags), so rewording a description needs no new version.
+//! `cargo xtask api-lock` records the contract once its version is right; a test fails while
+//! `openapi.yaml` and [`LOCK`] disagree.
 
 mod rules;
 
@@ -159,7 +160,7 @@ pub fn standing(recorded: &Value, now: &Value) -> Result<Standing> {
 
 /// Reads `openapi.yaml` and [`LOCK`] under `root`: the recorded contract and the current one.
 pub fn read_workspace(root: &Path) -> Result<(Value, Value)> {
-    let spec: Value = serde_norway::from_str(&std::fs::read_to_string(root.join("openapi.yaml"))?)?;
+    let spec = crate::openapi::read(root)?;
     let recorded: Value = serde_json::from_str(&std::fs::read_to_string(root.join(LOCK))?)?;
     Ok((recorded, contract(&spec)))
 }
@@ -167,8 +168,7 @@ pub fn read_workspace(root: &Path) -> Result<(Value, Value)> {
 /// `cargo xtask api-lock`: records the current contract, if its version allows the change.
 pub fn record(root: &Path) -> Result<String> {
     if !root.join(LOCK).exists() {
-        let spec: Value =
-            serde_norway::from_str(&std::fs::read_to_string(root.join("openapi.yaml"))?)?;
+        let spec = crate::openapi::read(root)?;
         std::fs::write(
             root.join(LOCK),
             serde_json::to_string_pretty(&contract(&spec))? + "\n",

@@ -16,6 +16,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::openapi::is_public;
+
 /// Which way a schema's values travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Way {
@@ -66,18 +68,7 @@ impl<'a> Pair<'a> {
     }
 
     fn security(&mut self, old_op: &Value, new_op: &Value, at: &str) {
-        // Public: no scheme listed, or an empty one (`{}`) among them.
-        let public = |contract: &Value, op: &Value| {
-            op.get("security")
-                .unwrap_or(&contract["security"])
-                .as_array()
-                .is_none_or(|schemes| {
-                    schemes.is_empty()
-                        || schemes
-                            .iter()
-                            .any(|s| s.as_object().is_some_and(|s| s.is_empty()))
-                })
-        };
+        let public = |contract: &Value, op: &Value| is_public(op, &contract["security"]);
         if public(self.old, old_op) && !public(self.new, new_op) {
             self.found.push(format!("{at} now needs a token"));
         }

@@ -18,6 +18,15 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
+/// What marks a required field or parameter after its name: nothing when it is optional.
+pub(crate) fn required_mark(required: bool) -> &'static str {
+    if required {
+        r#" <span class="required">required</span>"#
+    } else {
+        ""
+    }
+}
+
 /// `text` (CommonMark with tables) as HTML. Markup written in it is shown, never interpreted: the
 /// spec's descriptions are text about the API, and the page runs under a strict CSP anyway.
 pub(crate) fn markdown(text: &str) -> String {

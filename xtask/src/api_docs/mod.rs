@@ -20,8 +20,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::Result;
-use html::{esc, markdown};
-use schema::{Schemas, example};
+use html::{esc, markdown, required_mark};
+use schema::{Schemas, example_block};
 
 /// Where the page is written, under the workspace.
 pub const PAGE: &str = "web/docs/index.html";
@@ -33,7 +33,7 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 /// Reads `openapi.yaml` and the policy under `root` and renders the page.
 pub fn render_workspace(root: &Path) -> Result<String> {
-    let spec: Value = serde_norway::from_str(&std::fs::read_to_string(root.join("openapi.yaml"))?)?;
+    let spec = crate::openapi::read(root)?;
     let policy = std::fs::read_to_string(root.join(POLICY))?;
     render(&spec, &policy)
 }
@@ -207,17 +207,6 @@ fn authentication(spec: &Value, out: &mut String) -> Result<()> {
     Ok(())
 }
 
-/// Whether `operation` needs a token: its own `security`, or the spec's.
-fn needs_token(operation: &Value, spec: &Value) -> bool {
-    let security = operation.get("security").unwrap_or(&spec["security"]);
-    security.as_array().is_some_and(|schemes| {
-        !schemes.is_empty()
-            && schemes
-                .iter()
-                .all(|scheme| scheme.as_object().is_some_and(|s| !s.is_empty()))
-    })
-}
-
 fn render_operation(
     operation: &Operation<'_>,
     spec: &Value,
@@ -234,10 +223,10 @@ fn render_operation(
         path = esc(operation.path),
         summary = esc(op["summary"].as_str().unwrap_or("")),
     )?;
-    let access = if needs_token(op, spec) {
-        "Needs a token (<code>Authorization: Bearer …</code>)"
-    } else {
+    let access = if crate::openapi::is_public(op, &spec["security"]) {
         "Public: no token needed"
+    } else {
+        "Needs a token (<code>Authorization: Bearer …</code>)"
     };
     write!(
         out,
@@ -251,11 +240,7 @@ fn render_operation(
         out.push_str("<h4>Parameters</h4><table><thead><tr><th>Name</th><th>In</th><th>Schema</th><th>Description</th></tr></thead><tbody>");
         for parameter in parameters {
             let parameter = schemas.resolve(parameter);
-            let required = if parameter["required"].as_bool() == Some(true) {
-                r#" <span class="required">required</span>"#
-            } else {
-                ""
-            };
+            let required = required_mark(parameter["required"].as_bool() == Some(true));
             write!(
                 out,
                 "<tr><td><code>{}</code>{required}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -311,16 +296,6 @@ fn render_operation(
         example_block(schema, schemas, out)?;
     }
     out.push_str("</article>");
-    Ok(())
-}
-
-fn example_block(schema: &Value, schemas: &Schemas<'_>, out: &mut String) -> Result<()> {
-    let example = example(schema, schemas)?;
-    write!(
-        out,
-        r#"<pre class="example"><code>{}</code></pre>"#,
-        esc(&serde_json::to_string_pretty(&example)?)
-    )?;
     Ok(())
 }
 

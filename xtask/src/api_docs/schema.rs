@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use super::html::{esc, markdown};
+use super::html::{esc, markdown, required_mark};
 use crate::Result;
 
 /// The spec's `components`, for following `$ref`s.
@@ -99,11 +99,7 @@ impl<'a> Schemas<'a> {
                 .collect();
             out.push_str("<table><thead><tr><th>Field</th><th>Schema</th><th>Description</th></tr></thead><tbody>");
             for (field, property) in properties {
-                let mark = if required.contains(&field.as_str()) {
-                    r#" <span class="required">required</span>"#
-                } else {
-                    ""
-                };
+                let mark = required_mark(required.contains(&field.as_str()));
                 write!(
                     out,
                     "<tr><td><code>{}</code>{mark}</td><td>{}</td><td>{}</td></tr>",
@@ -121,11 +117,8 @@ impl<'a> Schemas<'a> {
         } else {
             write!(out, "<p>{}</p>", self.summary_inline(schema))?;
         }
-        write!(
-            out,
-            r#"<pre class="example"><code>{}</code></pre></article>"#,
-            esc(&serde_json::to_string_pretty(&example(schema, self)?)?)
-        )?;
+        example_block(schema, self, out)?;
+        out.push_str("</article>");
         Ok(())
     }
 
@@ -178,6 +171,16 @@ fn limits(schema: &Value) -> Vec<String> {
         limits.push(format!("one of {}", values.join(", ")));
     }
     limits
+}
+
+/// An example of `schema`, as a block of pretty-printed JSON.
+pub(crate) fn example_block(schema: &Value, schemas: &Schemas<'_>, out: &mut String) -> Result<()> {
+    write!(
+        out,
+        r#"<pre class="example"><code>{}</code></pre>"#,
+        esc(&serde_json::to_string_pretty(&example(schema, schemas)?)?)
+    )?;
+    Ok(())
 }
 
 /// An example of `schema`: its own `example` where it has one, else one made from its type,

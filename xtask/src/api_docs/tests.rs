@@ -6,8 +6,7 @@ fn page() -> String {
 }
 
 fn spec() -> Value {
-    serde_norway::from_str(&std::fs::read_to_string(workspace_root().join("openapi.yaml")).unwrap())
-        .unwrap()
+    crate::openapi::read(&workspace_root()).unwrap()
 }
 
 #[test]

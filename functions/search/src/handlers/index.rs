@@ -130,13 +130,15 @@ impl Indexer {
                 Freshness::Gone => *held = None,
             },
         }
-        let empty = Catalogue::build([]);
-        let current = held.as_ref().map_or(&empty, |stored| &stored.catalogue);
-        let Some(next) = current.with(changes) else {
+        let next = match held.as_ref() {
+            Some(stored) => stored.catalogue.with(changes),
+            None => Catalogue::build([]).with(changes),
+        };
+        let Some(next) = next else {
             return Ok(true);
         };
-        let over = held.as_ref().map(|stored| stored.etag.clone());
-        let Saved::As(etag) = self.store.save(&next, over.as_deref()).await? else {
+        let over = held.as_ref().map(|stored| stored.etag.as_str());
+        let Saved::As(etag) = self.store.save(&next, over).await? else {
             return Ok(false);
         };
         tracing::info!(
