@@ -8,6 +8,7 @@
 import { checkSession, markCurrentLink, refreshCartCount, renderHeader } from "./header.js";
 import "./search-box.js";
 import { h, notice, show } from "./ui.js";
+import { accountView } from "./views/account.js";
 import { adminView } from "./views/admin.js";
 import { adminProductView } from "./views/admin-product.js";
 import { adminProductsView } from "./views/admin-products.js";
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^#\/orders(\?.*)?$/, ordersView, "Orders"],
   [/^#\/login(\?.*)?$/, loginView, "Log in"],
   [/^#\/register(\?.*)?$/, registerView, "Create an account"],
+  [/^#\/account$/, () => accountView(), "Your account"],
   [/^#\/admin$/, adminView, "Admin"],
   [/^#\/admin\/products$/, adminProductsView, "Products on sale"],
   [/^#\/admin\/product\/([^/?]+)$/, (slug) => adminProductView(decodeURIComponent(slug)), "Edit a product"],

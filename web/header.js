@@ -16,7 +16,12 @@ export function renderHeader() {
   adminLink.hidden = !(user && user.role === "admin");
   if (user) {
     accountArea.replaceChildren(
-      h("span", { class: "who" }, "Signed in as ", h("strong", {}, user.first_name || user.username)),
+      h(
+        "span",
+        { class: "who" },
+        "Signed in as ",
+        h("a", { href: "#/account" }, h("strong", {}, user.first_name || user.username)),
+      ),
       h("button", { type: "button", class: "link", onclick: logOut }, "Log out"),
     );
   } else {

@@ -424,6 +424,22 @@ export class ShopStack extends Stack {
       environment: usersEnv,
     });
     allow(userLogout, ["dynamodb:DeleteItem"], [usersTable.tableArn]);
+    const userLogoutEverywhere = rust("UserLogoutEverywhereFunction", "user-logout-everywhere", {
+      description: "POST /api/user/logout-everywhere - end every session of the caller's account",
+      environment: usersEnv,
+    });
+    allow(userLogoutEverywhere, ["dynamodb:UpdateItem"], [usersTable.tableArn]);
+    const userPasswordChange = rust("UserPasswordChangeFunction", "user-password-change", {
+      description: "POST /api/user/password - change the caller's password, ending other sessions",
+      memorySize: 1024,
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
+    });
+    allow(
+      userPasswordChange,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    allow(userPasswordChange, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn, edgeKey.secretArn]);
     const userExists = rust("UserExistsFunction", "user-exists", {
       description: "GET /api/user/{username}/exists - whether a username is taken",
       environment: usersEnv,
@@ -757,6 +773,8 @@ export class ShopStack extends Stack {
       [HttpMethod.POST, "/api/user/create", userCreate, true],
       [HttpMethod.POST, "/api/user/login", userLogin, true],
       [HttpMethod.POST, "/api/user/logout", userLogout, false],
+      [HttpMethod.POST, "/api/user/logout-everywhere", userLogoutEverywhere, false],
+      [HttpMethod.POST, "/api/user/password", userPasswordChange, false],
       [HttpMethod.GET, "/api/user/{username}/exists", userExists, true],
       [HttpMethod.GET, "/api/user", userCurrent, false],
       [HttpMethod.GET, "/api/users", userList, false],

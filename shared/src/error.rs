@@ -81,6 +81,8 @@ error_codes! {
     ProductChanged = "product_changed", CONFLICT;
     /// The product is no longer sold: it cannot be edited or added to an order.
     ProductRetired = "product_retired", CONFLICT;
+    /// Another request changed the password at the same moment; this one changed nothing.
+    PasswordChanged = "password_changed", CONFLICT;
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE;
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;
     /// Too many failed log-ins to one account; `Retry-After` says when to try again.

@@ -79,6 +79,12 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     })
     .await;
 
+    // A customer changes their password and signs out everywhere, on two devices.
+    let account = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("account", &url)
+    })
+    .await;
     // The API's documentation, rendered from openapi.yaml, served at /docs.
     let docs = tokio::task::spawn_blocking({
         let url = url.clone();
@@ -118,6 +124,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     journey.unwrap();
     admin.unwrap();
     search.unwrap();
+    account.unwrap();
     docs.unwrap();
     hostile.unwrap();
     down.unwrap();

@@ -5,7 +5,8 @@
 //! - [`iam`]: the local IAM gate answers refusals as AWS does.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
-//!   [`sessions`]: logging in and out, and the authorizer; [`checkout`]: handing an order to
+//!   [`sessions`]: logging in and out, and the authorizer; [`accounts`]: changing a password
+//!   and signing out everywhere; [`checkout`]: handing an order to
 //!   payments.
 //! - [`outbox`]: the hand-off from checkout to payments through the orders outbox, its relay
 //!   failing, crashing, given records twice and giving up.
@@ -26,6 +27,7 @@
 // A failed unwrap is how a test helper reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod browser;
 mod catalogue;
 mod checkout;

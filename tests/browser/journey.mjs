@@ -8,12 +8,14 @@
 // catalogue still shows, the cart says it is unavailable) and `hostile` (a product whose name and
 // description are markup and script: they show as text, and nothing runs) and `admin` (an
 // administrator adds, edits and retires a product: admin.mjs) and `search` (a customer searches as
-// they type, filters and sorts: search.mjs).
+// they type, filters and sorts: search.mjs) and `account` (changing a password and signing out
+// everywhere, on two devices: account.mjs).
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { account } from "./account.mjs";
 import { admin } from "./admin.mjs";
 import { search } from "./search.mjs";
 import { docs } from "./docs.mjs";
@@ -21,7 +23,7 @@ import { docs } from "./docs.mjs";
 const [scenario, base, screenshots] = process.argv.slice(2);
 if (!scenario || !base || !screenshots) {
   console.error(
-    "usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs> <shop url> <screenshots folder>",
+    "usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs|account> <shop url> <screenshots folder>",
   );
   process.exit(2);
 }
@@ -306,6 +308,7 @@ async function hostile() {
 try {
   if (scenario === "journey") await journey();
   else if (scenario === "admin") await admin({ browser, base, watch, shot, logIn });
+  else if (scenario === "account") await account({ browser, base, watch, shot, logIn });
   else if (scenario === "search") await search({ browser, base, watch, shot, indexed });
   else if (scenario === "docs") await docs({ browser, base, watch, shot });
   else if (scenario === "hostile") await hostile();

@@ -2,7 +2,7 @@
 
 import { api, session } from "../api.js";
 import { form } from "../form.js";
-import { go, h, nextHash, show } from "../ui.js";
+import { go, h, nextHash, notice, show } from "../ui.js";
 
 export function loginView() {
   const { element } = form({
@@ -31,6 +31,7 @@ export function loginView() {
       "section",
       { class: "narrow" },
       h("h1", {}, "Log in"),
+      signedOutEverywhere() ? notice("You are signed out on every device.", "info") : null,
       element,
       h(
         "p",
@@ -41,4 +42,9 @@ export function loginView() {
       ),
     ),
   );
+}
+
+/** Whether the page was reached by signing out everywhere (`#/login?signed-out=everywhere`). */
+function signedOutEverywhere() {
+  return new URLSearchParams(location.hash.split("?")[1] || "").get("signed-out") === "everywhere";
 }

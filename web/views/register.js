@@ -17,7 +17,7 @@ export function registerView() {
         name: "password",
         label: "Password",
         type: "password",
-        hint: "At least 8 characters.",
+        hint: "At least 8 characters, and not one of the passwords most often guessed.",
         attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
       },
       { name: "email", label: "E-mail", type: "email", attributes: { autocomplete: "email", required: true } },

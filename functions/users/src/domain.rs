@@ -60,7 +60,7 @@ impl Email {
     }
 }
 
-/// A password as typed: 8 to 128 characters. Its `Debug` never shows it.
+/// A password as typed. Its `Debug` never shows it.
 #[derive(Clone)]
 pub struct Password(String);
 
@@ -68,7 +68,10 @@ impl Password {
     pub const MIN: usize = 8;
     pub const MAX: usize = 128;
 
-    pub fn parse(raw: String) -> Result<Self, String> {
+    /// A password someone chooses for the account `username`: 8 to 128 characters, not one of
+    /// the common breached passwords ([`crate::breached`]) and not the username, whatever the case
+    /// (NIST SP 800-63B, 5.1.1.2). Each refusal says why, so a person can choose better.
+    pub fn choose(raw: String, username: &str) -> Result<Self, String> {
         let length = raw.chars().count();
         if !(Self::MIN..=Self::MAX).contains(&length) {
             return Err(format!(
@@ -76,6 +79,15 @@ impl Password {
                 Self::MIN,
                 Self::MAX
             ));
+        }
+        if crate::breached::is_common(&raw) {
+            return Err(
+                "is one of the most common passwords, which are guessed first: choose another"
+                    .into(),
+            );
+        }
+        if raw.trim().to_lowercase() == username.trim().to_lowercase() {
+            return Err("must not be your username".into());
         }
         Ok(Self(raw))
     }
@@ -151,7 +163,7 @@ impl TryFrom<RegistrationForm> for NewUser {
     fn try_from(form: RegistrationForm) -> Result<Self, ApiError> {
         let mut fields = FieldErrors::default();
         let username = fields.check("username", Username::parse(&form.username));
-        let password = fields.check("password", Password::parse(form.password));
+        let password = fields.check("password", Password::choose(form.password, &form.username));
         let email = fields.check("email", Email::parse(&form.email));
         let first_name = fields.check("first_name", PersonName::parse(&form.first_name));
         let last_name = fields.check("last_name", PersonName::parse(&form.last_name));
@@ -176,6 +188,14 @@ impl TryFrom<RegistrationForm> for NewUser {
 pub struct Credentials {
     pub username: String,
     pub password: String,
+}
+
+/// A password change as the client sent it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 /// A user as the API shows them and the table holds them: never the password hash.
@@ -222,11 +242,15 @@ mod tests {
     }
 
     #[test]
-    fn passwords_count_characters_and_never_print() {
-        assert!(Password::parse("1234567".into()).is_err());
-        assert!(Password::parse("é".repeat(8)).is_ok());
-        assert!(Password::parse("x".repeat(129)).is_err());
-        let password = Password::parse("correct horse".into()).unwrap();
+    fn chosen_passwords_are_long_uncommon_and_not_the_username() {
+        assert!(Password::choose("1234567".into(), "ada").is_err());
+        assert!(Password::choose("é".repeat(8), "ada").is_ok());
+        assert!(Password::choose("x".repeat(129), "ada").is_err());
+        let common = Password::choose("Password1".into(), "ada").unwrap_err();
+        assert!(common.contains("most common passwords"), "{common}");
+        let own = Password::choose("Lovelace1815".into(), "lovelace1815").unwrap_err();
+        assert_eq!(own, "must not be your username");
+        let password = Password::choose("correct horse".into(), "ada").unwrap();
         assert_eq!(format!("{password:?}"), "Password(<redacted>)");
     }
 

@@ -1,6 +1,7 @@
 //! The users service: accounts, passwords, sessions, and the authorizer every service relies on.
 //!
 //! - [`domain`]: usernames, e-mails, passwords and names that can only be built valid.
+//! - [`breached`]: the bundled list of common breached passwords that new passwords may not be.
 //! - [`password`]: argon2id hashing, with a dummy hash so unknown users cost the same as wrong
 //!   passwords.
 //! - [`token`]: signing and verifying the HS256 session tokens.
@@ -9,6 +10,7 @@
 //! - [`throttle`]: the limits on log-in attempts, per account, per client and per both.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
+mod breached;
 pub mod domain;
 pub mod handlers;
 pub mod keys;

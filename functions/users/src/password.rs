@@ -53,7 +53,7 @@ mod tests {
     use argon2::{Params, PasswordHash};
 
     fn password(text: &str) -> Password {
-        Password::parse(text.into()).unwrap()
+        Password::candidate(text.into()).unwrap()
     }
 
     #[tokio::test]

@@ -2,20 +2,25 @@
 //!
 //! | item    | `pk`              | other attributes                                                        |
 //! |---------|-------------------|-------------------------------------------------------------------------|
-//! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at` |
-//! | session | `SESSION#<id>`    | `username`, `expires_at` (epoch seconds, also the table's TTL attribute) |
+//! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at`, `session_epoch` |
+//! | session | `SESSION#<id>`    | `username`, `epoch`, `expires_at` (epoch seconds, also the table's TTL attribute) |
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
 //! Sessions have no `kind` and stay out of it.
+//!
+//! A session lives while its `epoch` is its user's `session_epoch` (both 0 when absent). Ending
+//! every session of a user (sign-out everywhere, a password change) is then one conditional
+//! write that counts the user's epoch up: no list of sessions to find, so no session created a
+//! moment before can be missed by an index that has not caught up.
 
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
-use shared::store::{Listed, StoreError, Table, s, to_item};
+use shared::store::{Listed, StoreError, Table, from_item, n, s, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, User, Username};
@@ -31,12 +36,27 @@ pub struct StoredUser {
     #[serde(flatten)]
     pub user: User,
     pub password_hash: String,
+    /// The epoch live sessions have; see the module's documentation.
+    #[serde(default)]
+    pub session_epoch: u64,
 }
 
-/// A session: whose it is, and when it lapses (epoch seconds, the table's TTL attribute).
+/// A user as the authorizer needs them: who they are, and the epoch of their live sessions.
+#[derive(Debug, Deserialize)]
+struct SessionOwner {
+    #[serde(flatten)]
+    user: User,
+    #[serde(default)]
+    session_epoch: u64,
+}
+
+/// A session: whose it is, of which epoch, and when it lapses (epoch seconds, the table's TTL
+/// attribute).
 #[derive(Debug, Serialize, Deserialize)]
 struct Session {
     username: Username,
+    #[serde(default)]
+    epoch: u64,
     #[serde(with = "time::serde::timestamp")]
     expires_at: OffsetDateTime,
 }
@@ -85,6 +105,7 @@ impl UserStore {
                 created_at,
             },
             password_hash,
+            session_epoch: 0,
         };
         let item = to_item(
             &user_pk(&user.username),
@@ -121,15 +142,16 @@ impl UserStore {
         Ok(UserPage { users, next })
     }
 
-    /// Records a new session for `username` that lapses at `expires_at`.
+    /// Records a new session of `user`, of its current epoch, that lapses at `expires_at`.
     pub async fn start_session(
         &self,
         session_id: &str,
-        username: &Username,
+        user: &StoredUser,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let session = Session {
-            username: username.clone(),
+            username: user.user.username.clone(),
+            epoch: user.session_epoch,
             expires_at,
         };
         self.table
@@ -142,8 +164,41 @@ impl UserStore {
         self.table.delete(session_pk(session_id)).await
     }
 
-    /// The user behind a live session: `None` if the session was ended, has lapsed, belongs to
-    /// someone else, or its user is gone. Both reads are consistent and run concurrently.
+    /// Ends every session of `username`, at once; `false` if there is no such user.
+    pub async fn end_all_sessions(&self, username: &Username) -> Result<bool, StoreError> {
+        let update = self
+            .table
+            .update(user_pk(username))
+            .update_expression(NEXT_EPOCH)
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0));
+        self.table.update_if(update).await
+    }
+
+    /// Replaces `user`'s password hash with `new_hash` and ends all their sessions, unless the
+    /// password changed since `user` was read (`Ok(None)`): of two changes racing, one wins.
+    /// Answers the user as they are now, to start the session that follows.
+    pub async fn change_password(
+        &self,
+        user: &StoredUser,
+        new_hash: String,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        let update = self
+            .table
+            .update(user_pk(&user.user.username))
+            .update_expression(format!("{NEXT_EPOCH}, password_hash = :new"))
+            .condition_expression("password_hash = :old")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":old", s(&user.password_hash))
+            .expression_attribute_values(":new", s(new_hash));
+        self.table.updated(update).await?.map(from_item).transpose()
+    }
+
+    /// The user behind a live session: `None` if the session was ended (alone, or with all the
+    /// user's sessions), has lapsed, belongs to someone else, or its user is gone. Both reads are
+    /// consistent and run concurrently.
     pub async fn session_user(
         &self,
         session_id: &str,
@@ -153,11 +208,18 @@ impl UserStore {
         let (session, user) = tokio::try_join!(
             self.table
                 .get_record::<Session>(session_pk(session_id), true),
-            self.table.get_record::<User>(user_pk(username), true)
+            self.table
+                .get_record::<SessionOwner>(user_pk(username), true)
         )?;
-        let live = session
-            .is_some_and(|session| &session.username == username && session.expires_at > now);
-        Ok(user.filter(|_| live))
+        Ok(user.and_then(|owner| {
+            session
+                .is_some_and(|session| {
+                    &session.username == username
+                        && session.epoch == owner.session_epoch
+                        && session.expires_at > now
+                })
+                .then_some(owner.user)
+        }))
     }
 
     /// The counts of failed log-ins, kept in this table.
@@ -177,6 +239,9 @@ impl UserStore {
         self.table.update_if(result).await
     }
 }
+
+/// Counts a user's session epoch up, from 0 when it was never set.
+const NEXT_EPOCH: &str = "SET session_epoch = if_not_exists(session_epoch, :zero) + :one";
 
 fn user_pk(username: &Username) -> String {
     format!("USER#{username}")

@@ -167,6 +167,18 @@ impl TestApp {
         reply(handlers::logout::handle(&f.users(), request).await)
     }
 
+    pub(crate) async fn logout_everywhere(&self, request: Request) -> Reply {
+        let f = self.function("UserLogoutEverywhereFunction");
+        reply(handlers::logout_everywhere::handle(&f.users(), request).await)
+    }
+
+    pub(crate) async fn change_password(&self, request: Request) -> Reply {
+        let f = self.function("UserPasswordChangeFunction");
+        let keys = f.signing_keys().await;
+        let edge = users::throttle::EdgeKey::new(super::EDGE_KEY);
+        reply(handlers::password_change::handle(&f.users(), &keys, &edge, request).await)
+    }
+
     pub(crate) async fn exists(&self, request: Request) -> Reply {
         let f = self.function("UserExistsFunction");
         reply(handlers::exists::handle(&f.users(), request).await)

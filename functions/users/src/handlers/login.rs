@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::domain::{Credentials, Password, User, Username};
 use crate::keys::SigningKeys;
 use crate::password;
-use crate::store::UserStore;
+use crate::store::{StoredUser, UserStore};
 use crate::throttle::{Client, EdgeKey};
 
 #[derive(Debug, Serialize)]
@@ -46,15 +46,12 @@ pub async fn handle(
         Some(username) => store.find(username).await?,
         None => None,
     };
-    let (user, hash) = match stored {
-        Some(stored) => (Some(stored.user), Some(stored.password_hash)),
-        None => (None, None),
-    };
+    let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
     let matches = match Password::candidate(credentials.password) {
         Some(candidate) => password::verify(candidate, hash).await,
         None => false,
     };
-    let (Some(user), Some(username), true) = (user, username.clone(), matches) else {
+    let (Some(stored), true) = (stored, matches) else {
         tracing::info!("log-in refused");
         limiter.failed(attempt, now).await?;
         return Err(ApiError::new(
@@ -64,12 +61,25 @@ pub async fn handle(
     };
 
     limiter.forgive(attempt, now).await;
+    tracing::info!(username = %stored.user.username, "logged in");
+    signed_in(store, keys, stored, now).await
+}
+
+/// Starts a session of `user` and answers with its token, as a log-in does.
+pub(crate) async fn signed_in(
+    store: &UserStore,
+    keys: &SigningKeys,
+    user: StoredUser,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
     let session_id = uuid::Uuid::new_v4().simple().to_string();
-    let issued = keys.signing().await.issue(&username, &session_id, now)?;
+    let issued = keys
+        .signing()
+        .await
+        .issue(&user.user.username, &session_id, now)?;
     store
-        .start_session(&session_id, &username, issued.expires_at)
+        .start_session(&session_id, &user, issued.expires_at)
         .await?;
-    tracing::info!(username = %username, "logged in");
     Ok(http::json(
         StatusCode::OK,
         &LoggedIn {
@@ -77,7 +87,7 @@ pub async fn handle(
             token_type: "Bearer",
             expires_at: issued.expires_at.format(&Rfc3339).unwrap_or_default(),
             expires_in: (issued.expires_at - now).whole_seconds(),
-            user,
+            user: user.user,
         },
     ))
 }

@@ -5,6 +5,8 @@
 //! | `POST /api/user/create`          | `user-create`      | [`create`]     |
 //! | `POST /api/user/login`           | `user-login`       | [`login`]      |
 //! | `POST /api/user/logout`          | `user-logout`      | [`logout`]     |
+//! | `POST /api/user/logout-everywhere` | `user-logout-everywhere` | [`logout_everywhere`] |
+//! | `POST /api/user/password`        | `user-password-change` | [`password_change`] |
 //! | `GET /api/user/{username}/exists`| `user-exists`      | [`exists`]     |
 //! | `GET /api/user`                  | `user-current`     | [`current`]    |
 //! | `GET /api/users`                 | `user-list`       | [`list`]       |
@@ -17,3 +19,5 @@ pub mod exists;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod logout_everywhere;
+pub mod password_change;

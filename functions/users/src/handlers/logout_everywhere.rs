@@ -1,0 +1,21 @@
+//! `POST /api/user/logout-everywhere`: end every session of the caller's account, this one
+//! included, on every device, at once: every token stops working at its next request.
+
+use lambda_http::{Body, Request, Response};
+use shared::auth::Caller;
+use shared::error::ErrorCode;
+use shared::http::{self, ApiError};
+
+use crate::store::UserStore;
+
+pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::from_request(&request)?;
+    if !store.end_all_sessions(&caller.username).await? {
+        return Err(ApiError::new(
+            ErrorCode::UserNotFound,
+            "your account no longer exists",
+        ));
+    }
+    tracing::info!(username = %caller.username, "logged out everywhere");
+    Ok(http::no_content())
+}

@@ -1,0 +1,65 @@
+// The `account` scenario of journey.mjs, which hands it the browser, the shop's address and its
+// helpers.
+
+import assert from "node:assert/strict";
+
+// A customer registers (a common password is refused, saying why), signs in on a second device,
+// changes the password on the first (a wrong current password is refused first): the first stays
+// signed in, the second is signed out at its next request and signs in with the new password.
+// Then "Sign out everywhere" on the first signs both out. The account is new each run.
+export async function account({ browser, base, watch, shot, logIn }) {
+  const username = `keeper${Date.now().toString(36)}`;
+  const first = await device(browser, watch);
+  const second = await device(browser, watch);
+
+  await first.goto(`${base}#/register`);
+  await first.getByLabel("Username").fill(username);
+  await first.getByLabel("Password").fill("Password123");
+  await first.getByLabel("E-mail").fill(`${username}@example.com`);
+  await first.getByLabel("First name").fill("Kim");
+  await first.getByLabel("Last name").fill("Keeper");
+  await first.getByRole("button", { name: "Create my account" }).click();
+  await first.locator("#field-password-error").getByText("one of the most common passwords").waitFor();
+  await first.getByLabel("Password").fill("kept in a safe place");
+  await first.getByRole("button", { name: "Create my account" }).click();
+  await first.getByText("Signed in as").waitFor();
+
+  await logIn(second, username, "kept in a safe place");
+
+  // Change the password on the first device, from the account page the header's name links to.
+  await first.locator("#account").getByRole("link", { name: "Kim" }).click();
+  await first.getByRole("heading", { name: "Your account" }).waitFor();
+  await first.getByLabel("Current password").fill("not the password");
+  await first.getByLabel("New password").fill("an even safer place");
+  await first.getByRole("button", { name: "Change my password" }).click();
+  await first.locator("#field-current_password-error").getByText("is not your current password").waitFor();
+  await first.getByLabel("Current password").fill("kept in a safe place");
+  await first.getByRole("button", { name: "Change my password" }).click();
+  await first.getByText("Your password is changed.").waitFor();
+  await shot(first, "account");
+  await first.goto(`${base}#/orders`);
+  await first.getByRole("heading", { name: "Your orders" }).waitFor();
+
+  // The second device is signed out at its next request, and signs in with the new password.
+  await second.goto(`${base}#/orders`);
+  await second.getByRole("link", { name: "Log in" }).first().waitFor();
+  assert.equal(await second.getByText("Signed in as").count(), 0, "the other device is signed out");
+  await logIn(second, username, "an even safer place");
+
+  // Sign out everywhere from the first: both are signed out.
+  await first.goto(`${base}#/account`);
+  await first.getByRole("button", { name: "Sign out everywhere" }).click();
+  await first.getByText("You are signed out on every device.").waitFor();
+  await second.goto(`${base}#/orders`);
+  await second.getByRole("link", { name: "Log in" }).first().waitFor();
+  assert.equal(await second.getByText("Signed in as").count(), 0, "the other device is signed out");
+  await Promise.all([first.context().close(), second.context().close()]);
+}
+
+/** A browser of its own: a new context, with nothing shared with the other. */
+async function device(browser, watch) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  await watch(page);
+  return page;
+}
