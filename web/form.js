@@ -3,6 +3,9 @@
 import { ApiError } from "./api.js";
 import { h, notice, sentence } from "./ui.js";
 
+/** What a new password must be, as the users service checks it. */
+export const NEW_PASSWORD_HINT = "At least 8 characters, and not one of the passwords most often guessed.";
+
 /**
  * A form with labelled fields, per-field errors and a form-level error, that calls `submit` with
  * the values. `fields` are { name, label, type, ... } and may carry `hint` and `attributes`.

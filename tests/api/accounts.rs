@@ -87,8 +87,6 @@ async fn a_refused_password_change_says_why_and_changes_nothing() {
         field_error(&short, "new_password"),
         "must be 8 to 128 characters long"
     );
-    let own_name = app.change_password_with(&token, PASSWORD, "ADA").await;
-    assert!(own_name.body["fields"]["new_password"].is_string());
     let same = app.change_password_with(&token, PASSWORD, PASSWORD).await;
     assert_eq!(
         field_error(&same, "new_password"),
@@ -128,6 +126,46 @@ async fn wrong_current_passwords_are_throttled_like_log_ins() {
     }
     assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429]);
     assert_eq!(app.status_of(&token).await, 200);
+    // The same count as log-ins: the right password does not get in from here either, for now.
+    assert_eq!(app.log_in_status("ada", PASSWORD).await, 429);
+}
+
+#[tokio::test]
+async fn a_new_password_may_not_be_the_username_whatever_its_case() {
+    let app = TestApp::spawn().await;
+    app.given_user("lovelace1815").await;
+    let token = app.token_for("lovelace1815").await;
+    let own_name = app
+        .change_password_with(&token, PASSWORD, " LoveLace1815")
+        .await;
+    assert_eq!(
+        field_error(&own_name, "new_password"),
+        "must not be your username"
+    );
+}
+
+/// The write itself refuses a change made from a stale read of the user, whatever the handler
+/// checked before it: of two racing changes, the second to write changes nothing.
+#[tokio::test]
+async fn a_password_change_from_a_stale_read_writes_nothing() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let ada = shared::ids::Username::parse("ada").unwrap();
+    let stale = app.users.find(&ada).await.unwrap().unwrap();
+    let first = app.users.change_password(&stale, "first".into()).await;
+    assert_eq!(first.unwrap().unwrap().session_epoch, 1);
+    assert!(
+        app.users
+            .change_password(&stale, "second".into())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let now = app.users.find(&ada).await.unwrap().unwrap();
+    assert_eq!(
+        (now.password_hash.as_str(), now.session_epoch),
+        ("first", 1)
+    );
 }
 
 /// Two changes racing from one session: one wins, the other changes nothing, and only the
@@ -226,4 +264,20 @@ async fn sessions_from_before_epochs_still_work() {
             .unwrap();
     }
     assert_eq!(app.status_of(&token).await, 200);
+
+    // Both ways of ending every session count the epoch up from nothing.
+    let changed = app
+        .change_password_with(&token, PASSWORD, NEW_PASSWORD)
+        .await;
+    changed.assert(200, "");
+    assert_eq!(app.status_of(&token).await, 401);
+    let renewed = changed.body["token"].as_str().unwrap();
+    assert_eq!(app.status_of(renewed).await, 200);
+    app.logout_everywhere(
+        app.authorized(event("user-logout-everywhere"), Some(renewed))
+            .await,
+    )
+    .await
+    .assert(204, "");
+    assert_eq!(app.status_of(renewed).await, 401);
 }

@@ -109,15 +109,34 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     };
     assert_eq!(paid["status"], "PAID", "{paid}");
 
+    // The receipt e-mail, read from the local mailbox as a person trying the shop would.
+    let address = format!("{username}@example.com");
+    let attachment = format!("receipt-{id}.pdf");
     let email = loop {
-        let found = crate::receipts::emails_for(&id);
+        let mailbox = browser.get("/_local/mail.json").await;
+        expect(&mailbox, 200);
+        let found: Vec<Value> = mailbox.json()["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|mail| mail["to"][0] == address.as_str())
+            .cloned()
+            .collect();
         if !found.is_empty() || Instant::now() > deadline {
             break found;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    assert_eq!(email.len(), 1, "one receipt e-mail");
-    assert!(email[0].contains(&format!("To: {username}@example.com")));
+    assert_eq!(email.len(), 1, "one receipt e-mail: {email:?}");
+    let subject = format!("Your receipt for order {}", &id[..8]);
+    assert_eq!(email[0]["subject"], subject.as_str());
+    assert_eq!(email[0]["attachments"], json!([attachment]));
+    assert!(email[0]["text"].as_str().unwrap().contains(&id[..8]));
+    let page = browser.get("/_local/mail").await;
+    expect(&page, 200);
+    assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
+    assert_secure_headers(&page, "/_local/mail");
+    assert!(String::from_utf8_lossy(&page.body).contains(&subject));
 
     let receipt = browser.get(&format!("/api/order/{id}/receipt")).await;
     expect(&receipt, 200);

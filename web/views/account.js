@@ -2,7 +2,7 @@
 // out on every device.
 
 import { api, session } from "../api.js";
-import { form } from "../form.js";
+import { form, NEW_PASSWORD_HINT } from "../form.js";
 import { go, h, notice, requireLogin, show } from "../ui.js";
 
 export function accountView(message = null) {
@@ -20,7 +20,7 @@ export function accountView(message = null) {
         name: "new_password",
         label: "New password",
         type: "password",
-        hint: "At least 8 characters, and not one of the passwords most often guessed.",
+        hint: NEW_PASSWORD_HINT,
         attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
       },
     ],

@@ -1,7 +1,7 @@
 // `#/register`, telling whether a username is free as it is typed.
 
 import { api, session } from "../api.js";
-import { form } from "../form.js";
+import { form, NEW_PASSWORD_HINT } from "../form.js";
 import { go, h, nextHash, sentence, show } from "../ui.js";
 
 export function registerView() {
@@ -17,7 +17,7 @@ export function registerView() {
         name: "password",
         label: "Password",
         type: "password",
-        hint: "At least 8 characters, and not one of the passwords most often guessed.",
+        hint: NEW_PASSWORD_HINT,
         attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
       },
       { name: "email", label: "E-mail", type: "email", attributes: { autocomplete: "email", required: true } },

@@ -56,7 +56,7 @@ pub async fn load(store: &ProductStore) -> Result<SeedReport> {
 pub async fn account(users: &UserStore, username: &str, password: &str, admin: bool) -> Result<()> {
     let form = RegistrationForm {
         username: username.to_owned(),
-        password: password.to_owned(),
+        password: password.to_owned().into(),
         email: format!("{username}@shop.example"),
         first_name: "Demo".to_owned(),
         last_name: if admin { "Administrator" } else { "Customer" }.to_owned(),

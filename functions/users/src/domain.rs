@@ -80,7 +80,7 @@ impl Password {
                 Self::MAX
             ));
         }
-        if crate::breached::is_common(&raw) {
+        if crate::breached::is_common(raw.trim()) {
             return Err(
                 "is one of the most common passwords, which are guessed first: choose another"
                     .into(),
@@ -106,6 +106,34 @@ impl Password {
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A password as a form sent it, before any check: kept out of `Debug`, so that a form logged
+/// whole never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
     }
 }
 
@@ -140,7 +168,7 @@ impl PersonName {
 #[serde(deny_unknown_fields)]
 pub struct RegistrationForm {
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -163,7 +191,10 @@ impl TryFrom<RegistrationForm> for NewUser {
     fn try_from(form: RegistrationForm) -> Result<Self, ApiError> {
         let mut fields = FieldErrors::default();
         let username = fields.check("username", Username::parse(&form.username));
-        let password = fields.check("password", Password::choose(form.password, &form.username));
+        let password = fields.check(
+            "password",
+            Password::choose(form.password.into_inner(), &form.username),
+        );
         let email = fields.check("email", Email::parse(&form.email));
         let first_name = fields.check("first_name", PersonName::parse(&form.first_name));
         let last_name = fields.check("last_name", PersonName::parse(&form.last_name));
@@ -187,15 +218,15 @@ impl TryFrom<RegistrationForm> for NewUser {
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub username: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 /// A password change as the client sent it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
-    pub current_password: String,
-    pub new_password: String,
+    pub current_password: Secret,
+    pub new_password: Secret,
 }
 
 /// A user as the API shows them and the table holds them: never the password hash.
@@ -255,10 +286,21 @@ mod tests {
     }
 
     #[test]
+    fn forms_never_print_their_passwords() {
+        let form: PasswordChange = serde_json::from_str(
+            r#"{"current_password": "old secret words", "new_password": "new secret words"}"#,
+        )
+        .unwrap();
+        let printed = format!("{form:?}");
+        assert!(!printed.contains("secret words"), "{printed}");
+        assert_eq!(form.current_password.expose(), "old secret words");
+    }
+
+    #[test]
     fn every_bad_field_is_reported_at_once() {
         let form = RegistrationForm {
             username: "x".into(),
-            password: "short".into(),
+            password: Secret("short".into()),
             email: "nope".into(),
             first_name: " ".into(),
             last_name: "Lovelace".into(),

@@ -4,6 +4,8 @@
 //! - [`breached`]: the bundled list of common breached passwords that new passwords may not be.
 //! - [`password`]: argon2id hashing, with a dummy hash so unknown users cost the same as wrong
 //!   passwords.
+//! - [`sign_in`]: what log-in and a password change share: the throttled password check, and
+//!   starting a session.
 //! - [`token`]: signing and verifying the HS256 session tokens.
 //! - [`keys`]: the signing secret, read from Secrets Manager, and its rotation.
 //! - [`store`]: the users table (users, sessions and counts of failed log-ins).
@@ -15,6 +17,7 @@ pub mod domain;
 pub mod handlers;
 pub mod keys;
 pub mod password;
+mod sign_in;
 mod store;
 pub mod throttle;
 mod token;

@@ -17,6 +17,7 @@
 //! moment before can be missed by an index that has not caught up.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
@@ -166,13 +167,8 @@ impl UserStore {
 
     /// Ends every session of `username`, at once; `false` if there is no such user.
     pub async fn end_all_sessions(&self, username: &Username) -> Result<bool, StoreError> {
-        let update = self
-            .table
-            .update(user_pk(username))
-            .update_expression(NEXT_EPOCH)
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":zero", n(0));
+        let update = next_epoch(self.table.update(user_pk(username)), "")
+            .condition_expression("attribute_exists(pk)");
         self.table.update_if(update).await
     }
 
@@ -184,15 +180,13 @@ impl UserStore {
         user: &StoredUser,
         new_hash: String,
     ) -> Result<Option<StoredUser>, StoreError> {
-        let update = self
-            .table
-            .update(user_pk(&user.user.username))
-            .update_expression(format!("{NEXT_EPOCH}, password_hash = :new"))
-            .condition_expression("password_hash = :old")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":old", s(&user.password_hash))
-            .expression_attribute_values(":new", s(new_hash));
+        let update = next_epoch(
+            self.table.update(user_pk(&user.user.username)),
+            ", password_hash = :new",
+        )
+        .condition_expression("password_hash = :old")
+        .expression_attribute_values(":old", s(&user.password_hash))
+        .expression_attribute_values(":new", s(new_hash));
         self.table.updated(update).await?.map(from_item).transpose()
     }
 
@@ -240,8 +234,16 @@ impl UserStore {
     }
 }
 
-/// Counts a user's session epoch up, from 0 when it was never set.
-const NEXT_EPOCH: &str = "SET session_epoch = if_not_exists(session_epoch, :zero) + :one";
+/// `update`, counting the user's session epoch up (from 0 when it was never set), and setting
+/// what `more` sets (`", name = :value"`) in the same write.
+fn next_epoch(update: UpdateItemFluentBuilder, more: &str) -> UpdateItemFluentBuilder {
+    update
+        .update_expression(format!(
+            "SET session_epoch = if_not_exists(session_epoch, :zero) + :one{more}"
+        ))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":zero", n(0))
+}
 
 fn user_pk(username: &Username) -> String {
     format!("USER#{username}")

@@ -273,7 +273,7 @@ pub(crate) fn too_many(wait: Duration) -> ApiError {
     };
     ApiError::new(
         ErrorCode::TooManyAttempts,
-        format!("too many failed log-ins; try again in {when}"),
+        format!("too many wrong passwords; try again in {when}"),
     )
     .with_retry_after(seconds)
 }
@@ -328,7 +328,7 @@ impl Limiter {
             if !wait.is_zero() {
                 tracing::warn!(
                     wait_seconds = wait.as_secs(),
-                    "log-in refused: too many failures"
+                    "password check refused: too many failures"
                 );
                 return Err(too_many(wait));
             }

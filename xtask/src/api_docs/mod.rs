@@ -10,7 +10,7 @@
 //! `cargo xtask api-docs` writes it to [`PAGE`]; a test holds that file to what this renders
 //! from `openapi.yaml` as it is, so the page served can never be of an older contract.
 
-mod html;
+pub(crate) mod html;
 mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};

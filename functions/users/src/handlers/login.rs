@@ -5,29 +5,16 @@
 //! the attempt reserves itself against the counts of recent failures (see [`crate::throttle`]):
 //! too many, and the answer is a 429 with `Retry-After`, whether the password was right or not.
 
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::domain::{Credentials, Password, User, Username};
+use crate::domain::{Credentials, Username};
 use crate::keys::SigningKeys;
-use crate::password;
-use crate::store::{StoredUser, UserStore};
+use crate::sign_in;
+use crate::store::UserStore;
 use crate::throttle::{Client, EdgeKey};
-
-#[derive(Debug, Serialize)]
-struct LoggedIn {
-    token: String,
-    token_type: &'static str,
-    /// RFC 3339, UTC.
-    expires_at: String,
-    expires_in: i64,
-    user: User,
-}
 
 pub async fn handle(
     store: &UserStore,
@@ -38,56 +25,19 @@ pub async fn handle(
     let credentials: Credentials = http::parse_body(&request)?;
     let username = Username::parse(&credentials.username).ok();
     let now = OffsetDateTime::now_utc();
-    let limiter = store.limiter();
-    let attempt = limiter
-        .reserve(username.as_ref(), &Client::of(&request, edge), now)
-        .await?;
-    let stored = match &username {
-        Some(username) => store.find(username).await?,
-        None => None,
-    };
-    let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
-    let matches = match Password::candidate(credentials.password) {
-        Some(candidate) => password::verify(candidate, hash).await,
-        None => false,
-    };
-    let (Some(stored), true) = (stored, matches) else {
+    let client = Client::of(&request, edge);
+    let checked =
+        sign_in::check_password(store, username.as_ref(), credentials.password, &client, now)
+            .await?;
+    let Some(user) = checked else {
         tracing::info!("log-in refused");
-        limiter.failed(attempt, now).await?;
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "the username or password is wrong",
         ));
     };
-
-    limiter.forgive(attempt, now).await;
-    tracing::info!(username = %stored.user.username, "logged in");
-    signed_in(store, keys, stored, now).await
-}
-
-/// Starts a session of `user` and answers with its token, as a log-in does.
-pub(crate) async fn signed_in(
-    store: &UserStore,
-    keys: &SigningKeys,
-    user: StoredUser,
-    now: OffsetDateTime,
-) -> Result<Response<Body>, ApiError> {
-    let session_id = uuid::Uuid::new_v4().simple().to_string();
-    let issued = keys
-        .signing()
-        .await
-        .issue(&user.user.username, &session_id, now)?;
-    store
-        .start_session(&session_id, &user, issued.expires_at)
-        .await?;
-    Ok(http::json(
-        StatusCode::OK,
-        &LoggedIn {
-            token: issued.token,
-            token_type: "Bearer",
-            expires_at: issued.expires_at.format(&Rfc3339).unwrap_or_default(),
-            expires_in: (issued.expires_at - now).whole_seconds(),
-            user: user.user,
-        },
-    ))
+    let username = user.user.username.clone();
+    let response = sign_in::start_session(store, keys, user, now).await?;
+    tracing::info!(username = %username, "logged in");
+    Ok(response)
 }

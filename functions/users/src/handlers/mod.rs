@@ -1,16 +1,16 @@
 //! One module per Lambda function; each is named as its binary (`user-create` is [`create`]).
 //!
-//! | route                            | binary             | module         |
-//! |----------------------------------|--------------------|----------------|
-//! | `POST /api/user/create`          | `user-create`      | [`create`]     |
-//! | `POST /api/user/login`           | `user-login`       | [`login`]      |
-//! | `POST /api/user/logout`          | `user-logout`      | [`logout`]     |
+//! | route                              | binary                   | module                |
+//! |------------------------------------|--------------------------|-----------------------|
+//! | `POST /api/user/create`            | `user-create`            | [`create`]            |
+//! | `POST /api/user/login`             | `user-login`             | [`login`]             |
+//! | `POST /api/user/logout`            | `user-logout`            | [`logout`]            |
 //! | `POST /api/user/logout-everywhere` | `user-logout-everywhere` | [`logout_everywhere`] |
-//! | `POST /api/user/password`        | `user-password-change` | [`password_change`] |
-//! | `GET /api/user/{username}/exists`| `user-exists`      | [`exists`]     |
-//! | `GET /api/user`                  | `user-current`     | [`current`]    |
-//! | `GET /api/users`                 | `user-list`       | [`list`]       |
-//! | (the HTTP API's authorizer)      | `user-authorizer` | [`authorizer`] |
+//! | `POST /api/user/password`          | `user-password-change`   | [`password_change`]   |
+//! | `GET /api/user/{username}/exists`  | `user-exists`            | [`exists`]            |
+//! | `GET /api/user`                    | `user-current`           | [`current`]           |
+//! | `GET /api/users`                   | `user-list`              | [`list`]              |
+//! | (the HTTP API's authorizer)        | `user-authorizer`        | [`authorizer`]        |
 
 pub mod authorizer;
 pub mod create;

@@ -15,9 +15,9 @@ use shared::http::{self, ApiError, FieldErrors};
 use time::OffsetDateTime;
 
 use crate::domain::{Password, PasswordChange};
-use crate::handlers::login::signed_in;
 use crate::keys::SigningKeys;
 use crate::password;
+use crate::sign_in;
 use crate::store::UserStore;
 use crate::throttle::{Client, EdgeKey};
 
@@ -29,43 +29,37 @@ pub async fn handle(
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let form: PasswordChange = http::parse_body(&request)?;
-    let unchanged = form.new_password == form.current_password;
-    let mut fields = FieldErrors::default();
-    let chosen = Password::choose(form.new_password, caller.username.as_str());
-    let Some(new_password) = fields.check("new_password", chosen) else {
-        return Err(fields.into_error());
-    };
+    let unchanged = form.new_password.expose() == form.current_password.expose();
+    let chosen = Password::choose(form.new_password.into_inner(), caller.username.as_str());
+    let new_password = chosen.map_err(|problem| field_error("new_password", problem))?;
 
     let now = OffsetDateTime::now_utc();
-    let limiter = store.limiter();
-    let attempt = limiter
-        .reserve(Some(&caller.username), &Client::of(&request, edge), now)
-        .await?;
-    let stored = store.find(&caller.username).await?;
-    let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
-    let matches = match Password::candidate(form.current_password) {
-        Some(candidate) => password::verify(candidate, hash).await,
-        None => false,
-    };
-    let (Some(stored), true) = (stored, matches) else {
+    let client = Client::of(&request, edge);
+    let checked = sign_in::check_password(
+        store,
+        Some(&caller.username),
+        form.current_password,
+        &client,
+        now,
+    )
+    .await?;
+    let Some(user) = checked else {
         tracing::info!(username = %caller.username, "password change refused");
-        limiter.failed(attempt, now).await?;
         return Err(field_error(
             "current_password",
-            "is not your current password",
+            "is not your current password".into(),
         ));
     };
-    limiter.forgive(attempt, now).await;
     if unchanged {
         return Err(field_error(
             "new_password",
-            "must differ from your current password",
+            "must differ from your current password".into(),
         ));
     }
 
     let new_hash = password::hash(new_password).await?;
     let changed = store
-        .change_password(&stored, new_hash)
+        .change_password(&user, new_hash)
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -74,12 +68,12 @@ pub async fn handle(
             )
         })?;
     tracing::info!(username = %caller.username, "password changed; every session ended");
-    signed_in(store, keys, changed, now).await
+    sign_in::start_session(store, keys, changed, now).await
 }
 
 /// A 400 naming one field, as a form shows it.
-fn field_error(field: &str, problem: &str) -> ApiError {
+fn field_error(field: &str, problem: String) -> ApiError {
     let mut fields = FieldErrors::default();
-    fields.check::<()>(field, Err(problem.to_owned()));
+    fields.check::<()>(field, Err(problem));
     fields.into_error()
 }

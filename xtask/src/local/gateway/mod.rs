@@ -1,6 +1,7 @@
 //! The HTTP API, emulated: the template's routes on one local origin, each request turned into
 //! the API Gateway HTTP API (payload 2.0) event its function gets on AWS, after the same Lambda
-//! authorizer has run; anything that is not `/api/` is the storefront, served from `web/`.
+//! authorizer has run; `/_local/mail` is the [`mailbox`] of what the shop sent; anything else
+//! that is not `/api/` is the storefront, served from `web/`.
 //!
 //! API Gateway's own answers are kept too: an unknown route is `404 {"message":"Not Found"}`, an
 //! authorizer that refuses is `403 {"message":"Forbidden"}`, and a function that fails is
@@ -30,6 +31,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 mod event;
+pub mod mailbox;
 
 use event::{cookies_of, encode, headers_of, query_parameters, request_context};
 
@@ -57,6 +59,8 @@ pub struct Gateway {
     console: Console,
     /// Added to every response (from the template's response headers policy).
     security_headers: Vec<(HeaderName, HeaderValue)>,
+    /// moto's SES, whose messages [`mailbox`] shows.
+    ses: Option<std::net::SocketAddr>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -122,6 +126,7 @@ impl Gateway {
             web,
             console,
             security_headers,
+            ses: local_ses(),
         })
     }
 
@@ -155,6 +160,12 @@ impl Gateway {
         let started = Instant::now();
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
+        if mailbox::serves(&path) {
+            let response = mailbox::answer(&path, self.ses).await;
+            self.console
+                .request(&method, &path, "-", response.status().as_u16(), started);
+            return response;
+        }
         if !path.starts_with("/api/") && path != "/api" {
             return self.static_file(&path);
         }
@@ -323,6 +334,19 @@ impl Gateway {
             Err(_) => plain(StatusCode::NOT_FOUND, "text/plain", "not found"),
         }
     }
+}
+
+/// Where the functions' SES is (`AWS_ENDPOINT_URL_SESV2`, else `AWS_ENDPOINT_URL`), when it is
+/// a local `http://host:port` one.
+fn local_ses() -> Option<std::net::SocketAddr> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .ok()?;
+    endpoint
+        .strip_prefix("http://")?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
 }
 
 fn percent_decode(segment: &str) -> String {

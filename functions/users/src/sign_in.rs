@@ -1,0 +1,87 @@
+//! What log-in and a password change share: checking a password within the limits on guessing
+//! ([`crate::throttle`]), and starting a session whose token the answer carries.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use shared::http::{self, ApiError};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::{Password, Secret, User, Username};
+use crate::keys::SigningKeys;
+use crate::password;
+use crate::store::{StoredUser, UserStore};
+use crate::throttle::Client;
+
+/// What a log-in answers.
+#[derive(Debug, Serialize)]
+struct SignedIn {
+    token: String,
+    token_type: &'static str,
+    /// RFC 3339, UTC.
+    expires_at: String,
+    expires_in: i64,
+    user: User,
+}
+
+/// The user, if `password` is `username`'s (`None` is a name no account can have). The check is
+/// reserved against the limits first: too many recent failures, and the answer is a 429 whether
+/// the password was right or not. A wrong password, or no such user, is `Ok(None)` after the
+/// same amount of hashing, and counts as a failure.
+pub(crate) async fn check_password(
+    store: &UserStore,
+    username: Option<&Username>,
+    password: Secret,
+    client: &Client,
+    now: OffsetDateTime,
+) -> Result<Option<StoredUser>, ApiError> {
+    let limiter = store.limiter();
+    let attempt = limiter.reserve(username, client, now).await?;
+    let stored = match username {
+        Some(username) => store.find(username).await?,
+        None => None,
+    };
+    let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
+    let matches = match Password::candidate(password.into_inner()) {
+        Some(candidate) => password::verify(candidate, hash).await,
+        None => false,
+    };
+    match (stored, matches) {
+        (Some(stored), true) => {
+            limiter.forgive(attempt, now).await;
+            Ok(Some(stored))
+        }
+        _ => {
+            limiter.failed(attempt, now).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Starts a session of `user`, of their current session epoch, and answers with its token.
+pub(crate) async fn start_session(
+    store: &UserStore,
+    keys: &SigningKeys,
+    user: StoredUser,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
+    let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let issued = keys
+        .signing()
+        .await
+        .issue(&user.user.username, &session_id, now)?;
+    store
+        .start_session(&session_id, &user, issued.expires_at)
+        .await?;
+    Ok(http::json(
+        StatusCode::OK,
+        &SignedIn {
+            token: issued.token,
+            token_type: "Bearer",
+            expires_at: issued.expires_at.format(&Rfc3339).unwrap_or_default(),
+            expires_in: (issued.expires_at - now).whole_seconds(),
+            user: user.user,
+        },
+    ))
+}
