@@ -1,8 +1,18 @@
-// Talking to the shop's API: one place for the token, JSON, and turning every failure into a
+// Talking to the shop's API: one place for the session, JSON, and turning every failure into a
 // message a person can read.
+//
+// The access token (15 minutes) lives in this page's memory only, never in storage a script
+// injected into the page could read later. What keeps the customer signed in is the refresh
+// token, in an HttpOnly cookie no script can read at all: on a reload, or when the access token
+// has expired, the page asks POST /api/user/session/refresh for a new one. Who is signed in
+// (name, role) is kept in localStorage, so the header shows it at once.
 
-const TOKEN_KEY = "shop.token";
 const USER_KEY = "shop.user";
+const REFRESH_PATH = "/api/user/session/refresh";
+// Tokens were once kept in localStorage: none is, any more.
+localStorage.removeItem("shop.token");
+
+let accessToken = null;
 
 /** A failed call: the API's code and message, or our own words when the API could not answer. */
 export class ApiError extends Error {
@@ -20,8 +30,13 @@ export class ApiError extends Error {
 }
 
 export const session = {
+  /** This page's access token, if it has one yet. */
   get token() {
-    return localStorage.getItem(TOKEN_KEY);
+    return accessToken;
+  },
+  /** Whether someone is signed in, as far as this browser knows. */
+  get signedIn() {
+    return this.user !== null;
   },
   get user() {
     try {
@@ -31,7 +46,7 @@ export const session = {
     }
   },
   start(token, user) {
-    localStorage.setItem(TOKEN_KEY, token);
+    accessToken = token;
     localStorage.setItem(USER_KEY, JSON.stringify(user));
     window.dispatchEvent(new Event("session"));
   },
@@ -40,11 +55,64 @@ export const session = {
     window.dispatchEvent(new Event("session"));
   },
   end() {
-    localStorage.removeItem(TOKEN_KEY);
+    accessToken = null;
     localStorage.removeItem(USER_KEY);
     window.dispatchEvent(new Event("session"));
   },
 };
+
+let refreshing = null;
+
+/**
+ * Trades the refresh cookie for a new access token: "ok", "ended" (the session is over, and ended
+ * here too) or "unavailable". One refresh at a time in this page, and across the shop's tabs
+ * where the browser has Web Locks: each tab then sends the cookie the one before it was given.
+ */
+export function refresh() {
+  if (!refreshing) {
+    const run = () => refreshOnce();
+    refreshing = (navigator.locks ? navigator.locks.request("shop-session-refresh", run) : run()).finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function refreshOnce() {
+  let response;
+  try {
+    response = await fetch(REFRESH_PATH, { method: "POST", headers: { accept: "application/json" } });
+  } catch {
+    return "unavailable";
+  }
+  if (response.ok) {
+    const data = await jsonOf(response);
+    session.start(data.token, data.user);
+    return "ok";
+  }
+  if (response.status === 401 || response.status === 403) {
+    session.end();
+    return "ended";
+  }
+  return "unavailable";
+}
+
+/**
+ * Sends a request with this page's access token. A 401 while signed in means the page has no
+ * token yet, or it expired: refresh, and send it once more.
+ */
+async function authorizedFetch(path, options) {
+  const send = () => {
+    const headers = { ...options.headers };
+    if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+    return fetch(path, { ...options, headers });
+  };
+  let response = await send();
+  if (response.status === 401 && session.signedIn && (await refresh()) === "ok") {
+    response = await send();
+  }
+  return response;
+}
 
 /** What to tell people when a service gives no answer of its own. */
 function fallbackMessage(status) {
@@ -59,16 +127,14 @@ function fallbackMessage(status) {
 
 /**
  * Calls the API and returns the parsed JSON (or null for an empty answer). Throws ApiError.
- * A 401 on a call made with a token means the session is over: it is ended here, everywhere.
+ * A 401 that a refresh does not cure means the session is over: it is ended here, everywhere.
  */
 export async function api(method, path, body) {
   const headers = { accept: "application/json" };
-  const token = session.token;
-  if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   let response;
   try {
-    response = await fetch(path, {
+    response = await authorizedFetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -78,7 +144,7 @@ export async function api(method, path, body) {
   }
   const data = await jsonOf(response);
   if (!response.ok) {
-    if (response.status === 401 && token) session.end();
+    if (response.status === 401 && session.signedIn) session.end();
     const message = (data && data.message && data.error && data.message) || fallbackMessage(response.status);
     throw new ApiError(
       response.status,
@@ -92,11 +158,9 @@ export async function api(method, path, body) {
 
 /** Fetches a binary document (the receipt PDF) with the session's token. */
 export async function download(path) {
-  const headers = {};
-  if (session.token) headers.authorization = `Bearer ${session.token}`;
   let response;
   try {
-    response = await fetch(path, { headers });
+    response = await authorizedFetch(path, { headers: {} });
   } catch {
     throw new ApiError(0, "unreachable", fallbackMessage(0));
   }

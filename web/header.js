@@ -1,7 +1,7 @@
 // The header: who is signed in, the cart's count, which page the menu is on, and whether accounts
 // can be reached. The search box has a module of its own (search-box.js).
 
-import { api, session } from "./api.js";
+import { api, refresh, session } from "./api.js";
 import { go, h } from "./ui.js";
 
 const accountArea = document.getElementById("account");
@@ -34,7 +34,7 @@ export function renderHeader() {
 
 export async function refreshCartCount() {
   const count = cartLink.querySelector(".count");
-  if (!session.token) {
+  if (!session.signedIn) {
     count.textContent = "";
     return;
   }
@@ -55,18 +55,16 @@ export function markCurrentLink() {
   }
 }
 
-/** Confirms the stored session with the users service; says so if it cannot be reached. */
+/**
+ * Gets this page an access token for the session the browser holds (a reload forgets it), which
+ * also confirms who is signed in; says so if accounts cannot be reached.
+ */
 export async function checkSession() {
-  if (!session.token) return;
-  try {
-    const user = await api("GET", "/api/user");
-    session.update(user);
-    serviceNotice.hidden = true;
-  } catch (err) {
-    if (err.unavailable) {
-      serviceNotice.hidden = false;
-      serviceNotice.textContent = "Accounts are unavailable right now: you may need to log in again later.";
-    }
+  if (!session.signedIn || session.token) return;
+  const outcome = await refresh();
+  serviceNotice.hidden = outcome !== "unavailable";
+  if (outcome === "unavailable") {
+    serviceNotice.textContent = "Accounts are unavailable right now: you may need to log in again later.";
   }
 }
 

@@ -440,6 +440,16 @@ export class ShopStack extends Stack {
       [usersTable.tableArn],
     );
     allow(userPasswordChange, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn, edgeKey.secretArn]);
+    const userSessionRefresh = rust("UserSessionRefreshFunction", "user-session-refresh", {
+      description: "POST /api/user/session/refresh - a new access token for the refresh cookie",
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn },
+    });
+    allow(
+      userSessionRefresh,
+      ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    allow(userSessionRefresh, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
     const userExists = rust("UserExistsFunction", "user-exists", {
       description: "GET /api/user/{username}/exists - whether a username is taken",
       environment: usersEnv,
@@ -775,6 +785,7 @@ export class ShopStack extends Stack {
       [HttpMethod.POST, "/api/user/logout", userLogout, false],
       [HttpMethod.POST, "/api/user/logout-everywhere", userLogoutEverywhere, false],
       [HttpMethod.POST, "/api/user/password", userPasswordChange, false],
+      [HttpMethod.POST, "/api/user/session/refresh", userSessionRefresh, true],
       [HttpMethod.GET, "/api/user/{username}/exists", userExists, true],
       [HttpMethod.GET, "/api/user", userCurrent, false],
       [HttpMethod.GET, "/api/users", userList, false],

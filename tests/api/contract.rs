@@ -12,6 +12,7 @@ use crate::support::{event_text, events_dir};
 const PUBLIC_ROUTES: &[&str] = &[
     "POST /api/user/create",
     "POST /api/user/login",
+    "POST /api/user/session/refresh",
     "GET /api/user/{username}/exists",
     "GET /api/products",
     "GET /api/categories",

@@ -6,7 +6,7 @@
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
 //!   [`sessions`]: logging in and out, and the authorizer; [`accounts`]: changing a password
-//!   and signing out everywhere; [`checkout`]: handing an order to
+//!   and signing out everywhere; [`refresh`]: staying signed in with a rotating refresh token; [`checkout`]: handing an order to
 //!   payments.
 //! - [`outbox`]: the hand-off from checkout to payments through the orders outbox, its relay
 //!   failing, crashing, given records twice and giving up.
@@ -42,6 +42,7 @@ mod outbox;
 mod payments;
 mod products;
 mod receipts;
+mod refresh;
 mod search;
 mod secrets;
 mod security;

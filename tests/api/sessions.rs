@@ -17,7 +17,7 @@ async fn logging_in_returns_a_token_that_works_until_logout() {
     let reply = app.login(event("user-login")).await;
     reply.assert(200, "");
     assert_eq!(reply.body["token_type"], "Bearer");
-    assert_eq!(reply.body["expires_in"], 3600);
+    assert_eq!(reply.body["expires_in"], 900);
     assert_eq!(reply.body["user"]["username"], "ada");
     assert!(reply.body["user"].get("password_hash").is_none());
     let token = reply.body["token"].as_str().unwrap().to_owned();

@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 
-// A customer registers (a common password is refused, saying why), signs in on a second device,
+// A customer registers (a common password is refused, saying why), stays signed in across a
+// reload through the refresh cookie, signs in on a second device,
 // changes the password on the first (a wrong current password is refused first): the first stays
 // signed in, the second is signed out at its next request and signs in with the new password.
 // Then "Sign out everywhere" on the first signs both out. The account is new each run.
@@ -23,6 +24,20 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await first.getByLabel("Password").fill("kept in a safe place");
   await first.getByRole("button", { name: "Create my account" }).click();
   await first.getByText("Signed in as").waitFor();
+
+  // Staying signed in: a reload keeps the session, through the refresh cookie, which no script
+  // can read; nothing the page stores holds a token.
+  const [cookie] = await first.context().cookies();
+  assert.equal(cookie.name, "__Secure-shop_rt");
+  assert.equal(cookie.path, "/api/user/session");
+  assert.ok(cookie.httpOnly && cookie.secure && cookie.sameSite === "Strict", JSON.stringify(cookie));
+  await first.reload();
+  await first.getByText("Signed in as").waitFor();
+  await first.goto(`${base}#/orders`);
+  await first.getByRole("heading", { name: "Your orders" }).waitFor();
+  assert.equal(await first.evaluate(() => document.cookie), "", "scripts see no cookie");
+  const stored = await first.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+  assert.ok(!stored.includes(cookie.value.split(".")[1]) && !/eyJ/.test(stored), `no token is stored: ${stored}`);
 
   await logIn(second, username, "kept in a safe place");
 

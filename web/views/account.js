@@ -6,7 +6,7 @@ import { form, NEW_PASSWORD_HINT } from "../form.js";
 import { go, h, notice, requireLogin, show } from "../ui.js";
 
 export function accountView(message = null) {
-  if (!session.token) return show(requireLogin("Log in to manage your account."));
+  if (!session.signedIn) return show(requireLogin("Log in to manage your account."));
   const user = session.user || {};
   const { element } = form({
     fields: [

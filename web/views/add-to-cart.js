@@ -20,7 +20,7 @@ export function addToCartControl(product, { compact = false } = {}) {
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.className = "inline-message";
-    if (!session.token) {
+    if (!session.signedIn) {
       message.replaceChildren(
         "Please ",
         h("a", { href: `#/login?next=${encodeURIComponent(location.hash || "#/")}` }, "log in"),

@@ -6,7 +6,7 @@ import { refreshCartCount } from "../header.js";
 import { h, loading, notice, requireLogin, show, table } from "../ui.js";
 
 export async function cartView() {
-  if (!session.token) return show(requireLogin("Your cart is kept with your account."));
+  if (!session.signedIn) return show(requireLogin("Your cart is kept with your account."));
   show(loading("Loading your cart…"));
   let order;
   try {

@@ -17,7 +17,7 @@ const TEST_CARDS = [
 ];
 
 export async function checkoutView(id, changed = null) {
-  if (!session.token) return show(requireLogin("Log in to check out."));
+  if (!session.signedIn) return show(requireLogin("Log in to check out."));
   show(loading("Loading your order…"));
   let order;
   try {

@@ -11,7 +11,7 @@ export function stopPolling() {
 }
 
 export async function orderView(id) {
-  if (!session.token) return show(requireLogin("Log in to see your orders."));
+  if (!session.signedIn) return show(requireLogin("Log in to see your orders."));
   const started = Date.now();
   async function render() {
     let order;

@@ -4,7 +4,7 @@ import { api, money, session } from "../api.js";
 import { date, h, loading, notice, requireLogin, show, STATUS_WORDS, statusBadge, table } from "../ui.js";
 
 export async function ordersView() {
-  if (!session.token) return show(requireLogin("Log in to see your orders."));
+  if (!session.signedIn) return show(requireLogin("Log in to see your orders."));
   const admin = session.user && session.user.role === "admin";
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
   const status = params.get("status") || (admin ? "PAID" : "");

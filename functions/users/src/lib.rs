@@ -6,6 +6,7 @@
 //!   passwords.
 //! - [`sign_in`]: what log-in and a password change share: the throttled password check, and
 //!   starting a session.
+//! - [`refresh`]: staying signed in: refresh tokens in a cookie, rotated on every use.
 //! - [`token`]: signing and verifying the HS256 session tokens.
 //! - [`keys`]: the signing secret, read from Secrets Manager, and its rotation.
 //! - [`store`]: the users table (users, sessions and counts of failed log-ins).
@@ -17,6 +18,7 @@ pub mod domain;
 pub mod handlers;
 pub mod keys;
 pub mod password;
+pub mod refresh;
 mod sign_in;
 mod store;
 pub mod throttle;
@@ -43,6 +45,13 @@ pub async fn init_login() -> Result<(UserStore, SigningKeys, throttle::EdgeKey),
         throttle::EdgeKey::from_env(&secrets)
     )?;
     Ok((store, keys, edge))
+}
+
+/// The refresh function's cold start: [`init`], and the signing secret's current version.
+pub async fn init_signing() -> Result<(UserStore, SigningKeys), keys::KeysError> {
+    let (sdk, store) = init_store().await?;
+    let keys = SigningKeys::from_env(&keys::secrets_client(&sdk), false).await?;
+    Ok((store, keys))
 }
 
 /// The authorizer's cold start: [`init`], and the signing secret's current and previous

@@ -1,7 +1,10 @@
-//! What log-in and a password change share: checking a password within the limits on guessing
-//! ([`crate::throttle`]), and starting a session whose token the answer carries.
+//! What log-in, a password change and a refresh share: checking a password within the limits on
+//! guessing ([`crate::throttle`]), starting a session, and answering with its tokens.
 
-use lambda_http::http::StatusCode;
+use std::time::Duration;
+
+use lambda_http::http::header::SET_COOKIE;
+use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 use shared::http::{self, ApiError};
@@ -11,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::domain::{Password, Secret, User, Username};
 use crate::keys::SigningKeys;
 use crate::password;
+use crate::refresh::RefreshToken;
 use crate::store::{StoredUser, UserStore};
 use crate::throttle::Client;
 
@@ -59,7 +63,8 @@ pub(crate) async fn check_password(
     }
 }
 
-/// Starts a session of `user`, of their current session epoch, and answers with its token.
+/// Starts a session of `user`, of their current session epoch, and answers with its access
+/// token and, in a cookie, its refresh token.
 pub(crate) async fn start_session(
     store: &UserStore,
     keys: &SigningKeys,
@@ -67,21 +72,50 @@ pub(crate) async fn start_session(
     now: OffsetDateTime,
 ) -> Result<Response<Body>, ApiError> {
     let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let refresh = RefreshToken::generate(&session_id)?;
+    let until = store.start_session(&refresh, &user, now).await?;
+    let cookie = refresh.cookie(lasting(until - now));
+    signed_in(keys, user.user, &session_id, Some(cookie), now).await
+}
+
+/// An access token of the session `session_id` of `user`, with `cookie` (a new refresh token) if
+/// there is one.
+pub(crate) async fn signed_in(
+    keys: &SigningKeys,
+    user: User,
+    session_id: &str,
+    cookie: Option<String>,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
     let issued = keys
         .signing()
         .await
-        .issue(&user.user.username, &session_id, now)?;
-    store
-        .start_session(&session_id, &user, issued.expires_at)
-        .await?;
-    Ok(http::json(
+        .issue(&user.username, session_id, now)?;
+    let mut response = http::json(
         StatusCode::OK,
         &SignedIn {
             token: issued.token,
             token_type: "Bearer",
             expires_at: issued.expires_at.format(&Rfc3339).unwrap_or_default(),
             expires_in: (issued.expires_at - now).whole_seconds(),
-            user: user.user,
+            user,
         },
-    ))
+    );
+    if let Some(cookie) = cookie {
+        set_cookie(&mut response, &cookie);
+    }
+    Ok(response)
+}
+
+/// Adds a `Set-Cookie` header with `cookie` to `response`.
+pub(crate) fn set_cookie(response: &mut Response<Body>, cookie: &str) {
+    // Our own cookies are plain ASCII: a value that is not is a bug, and is left out.
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}
+
+/// A span of time as a cookie's `Max-Age` counts it: whole seconds, none if negative.
+pub(crate) fn lasting(span: time::Duration) -> Duration {
+    Duration::from_secs(u64::try_from(span.whole_seconds()).unwrap_or(0))
 }

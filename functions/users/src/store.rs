@@ -3,7 +3,7 @@
 //! | item    | `pk`              | other attributes                                                        |
 //! |---------|-------------------|-------------------------------------------------------------------------|
 //! | user    | `USER#<username>` | `kind = "USER"`, `username`, `email`, names, `role`, `password_hash`, `created_at`, `session_epoch` |
-//! | session | `SESSION#<id>`    | `username`, `epoch`, `expires_at` (epoch seconds, also the table's TTL attribute) |
+//! | session | `SESSION#<id>`    | `username`, `epoch`, `expires_at` (epoch seconds, also the table's TTL attribute), `started_at`, and the refresh token's `refresh_hash`, `previous_hash`, `rotated_at` (see [`crate::refresh`]) |
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
 //!
@@ -25,6 +25,7 @@ use shared::store::{Listed, StoreError, Table, from_item, n, s, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, User, Username};
+use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
@@ -52,7 +53,8 @@ struct SessionOwner {
 }
 
 /// A session: whose it is, of which epoch, and when it lapses (epoch seconds, the table's TTL
-/// attribute).
+/// attribute). Sessions started before refresh tokens have none of the refresh fields, and
+/// cannot be refreshed.
 #[derive(Debug, Serialize, Deserialize)]
 struct Session {
     username: Username,
@@ -60,6 +62,36 @@ struct Session {
     epoch: u64,
     #[serde(with = "time::serde::timestamp")]
     expires_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::timestamp::option")]
+    started_at: Option<OffsetDateTime>,
+    /// The hash of the current refresh token's secret.
+    #[serde(default)]
+    refresh_hash: Option<String>,
+    /// The hash of the one it replaced, and when.
+    #[serde(default)]
+    previous_hash: Option<String>,
+    #[serde(default, with = "time::serde::timestamp::option")]
+    rotated_at: Option<OffsetDateTime>,
+}
+
+impl Session {
+    /// Whether the session is `username`'s, of the user's current epoch, and has not lapsed.
+    fn is_live_for(&self, owner: &SessionOwner, username: &Username, now: OffsetDateTime) -> bool {
+        &self.username == username && self.epoch == owner.session_epoch && self.expires_at > now
+    }
+}
+
+/// What presenting a refresh token came to (see [`crate::refresh`]).
+#[derive(Debug)]
+pub enum Refreshed {
+    /// It was the current one: the next one replaced it, and the session lasts until `until`.
+    Rotated { user: User, until: OffsetDateTime },
+    /// It was the previous one, just rotated away: an access token, but no new refresh token.
+    Previous { user: User },
+    /// It was the previous one, long rotated away: `username`'s session is ended.
+    Reused { username: Username },
+    /// No live session has it.
+    Refused,
 }
 
 /// One page of users in username order, and where the next page starts.
@@ -143,21 +175,89 @@ impl UserStore {
         Ok(UserPage { users, next })
     }
 
-    /// Records a new session of `user`, of its current epoch, that lapses at `expires_at`.
+    /// Records a new session of `user`, of its current epoch, continued by `refresh`; it lapses
+    /// after [`refresh::IDLE`] unless refreshed. Answers when it lapses.
     pub async fn start_session(
         &self,
-        session_id: &str,
+        refresh: &RefreshToken,
         user: &StoredUser,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+        now: OffsetDateTime,
+    ) -> Result<OffsetDateTime, StoreError> {
         let session = Session {
             username: user.user.username.clone(),
             epoch: user.session_epoch,
-            expires_at,
+            expires_at: now + refresh::IDLE,
+            started_at: Some(now),
+            refresh_hash: Some(refresh.hash()),
+            previous_hash: None,
+            rotated_at: None,
         };
         self.table
-            .put(to_item(&session_pk(session_id), &session)?)
-            .await
+            .put(to_item(&session_pk(refresh.session_id()), &session)?)
+            .await?;
+        Ok(session.expires_at)
+    }
+
+    /// Trades `presented` for `next`, which continues the same session (see [`crate::refresh`]).
+    pub async fn refresh(
+        &self,
+        presented: &RefreshToken,
+        next: &RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<Refreshed, StoreError> {
+        let pk = session_pk(presented.session_id());
+        let hash = presented.hash();
+        // A lost race to rotate is read again once: the winner's rotation makes this token the
+        // previous one.
+        for _ in 0..2 {
+            let Some(session) = self.table.get_record::<Session>(pk.clone(), true).await? else {
+                return Ok(Refreshed::Refused);
+            };
+            let owner = self
+                .table
+                .get_record::<SessionOwner>(user_pk(&session.username), true)
+                .await?;
+            let Some(owner) =
+                owner.filter(|owner| session.is_live_for(owner, &session.username, now))
+            else {
+                return Ok(Refreshed::Refused);
+            };
+            if session.refresh_hash.as_ref() == Some(&hash) {
+                let started = session.started_at.unwrap_or(now);
+                let until = (now + refresh::IDLE).min(started + refresh::LIFETIME);
+                let update = self
+                    .table
+                    .update(pk.clone())
+                    .update_expression(
+                        "SET refresh_hash = :next, previous_hash = :presented, \
+                         rotated_at = :now, expires_at = :until",
+                    )
+                    .condition_expression("refresh_hash = :presented")
+                    .expression_attribute_values(":next", s(next.hash()))
+                    .expression_attribute_values(":presented", s(&hash))
+                    .expression_attribute_values(":now", n(now.unix_timestamp()))
+                    .expression_attribute_values(":until", n(until.unix_timestamp()));
+                if self.table.update_if(update).await? {
+                    return Ok(Refreshed::Rotated {
+                        user: owner.user,
+                        until,
+                    });
+                }
+                continue;
+            }
+            if session.previous_hash.as_ref() == Some(&hash) {
+                let rotated = session.rotated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                if now - rotated <= refresh::GRACE {
+                    return Ok(Refreshed::Previous { user: owner.user });
+                }
+                self.table.delete(pk).await?;
+                return Ok(Refreshed::Reused {
+                    username: session.username,
+                });
+            }
+            return Ok(Refreshed::Refused);
+        }
+        Ok(Refreshed::Refused)
     }
 
     /// Ends a session: every token naming it stops working at the next request.
@@ -207,11 +307,7 @@ impl UserStore {
         )?;
         Ok(user.and_then(|owner| {
             session
-                .is_some_and(|session| {
-                    &session.username == username
-                        && session.epoch == owner.session_epoch
-                        && session.expires_at > now
-                })
+                .is_some_and(|session| session.is_live_for(&owner, username, now))
                 .then_some(owner.user)
         }))
     }

@@ -25,7 +25,9 @@ const AUDIENCE: &str = "shop";
 const ALGORITHM: Algorithm = Algorithm::HS256;
 /// HS256 keys shorter than the hash output weaken it (RFC 7518 section 3.2).
 const MIN_SECRET_BYTES: usize = 32;
-const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
+/// Short, because a stolen access token works until it expires; the refresh token
+/// ([`crate::refresh`]) keeps the customer signed in meanwhile.
+const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// What a token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +143,7 @@ impl TokenKeys {
         }
     }
 
-    /// `TOKEN_TTL_SECONDS`, by default one hour.
+    /// `TOKEN_TTL_SECONDS`, by default 15 minutes.
     pub fn ttl_from_env() -> Result<Duration, ConfigError> {
         let seconds = config::parsed_or("TOKEN_TTL_SECONDS", DEFAULT_TTL.as_secs())?;
         Ok(Duration::from_secs(seconds))

@@ -179,6 +179,12 @@ impl TestApp {
         reply(handlers::password_change::handle(&f.users(), &keys, &edge, request).await)
     }
 
+    pub(crate) async fn refresh(&self, request: Request) -> Reply {
+        let f = self.function("UserSessionRefreshFunction");
+        let keys = f.signing_keys().await;
+        reply(handlers::session_refresh::handle(&f.users(), &keys, request).await)
+    }
+
     pub(crate) async fn exists(&self, request: Request) -> Reply {
         let f = self.function("UserExistsFunction");
         reply(handlers::exists::handle(&f.users(), request).await)

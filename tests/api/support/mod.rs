@@ -50,7 +50,7 @@ use xtask::template::Template;
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
 pub(crate) const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret-0123";
-pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(3600);
+pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 /// What CloudFront would add to the tests' requests (`x-shop-edge-key`).
 pub(crate) const EDGE_KEY: &str = "1f0e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 

@@ -279,12 +279,27 @@ fn render_operation(
         if success.is_none() && status.starts_with('2') {
             success = schema.map(|schema| (status, schema));
         }
+        let mut description = markdown(response["description"].as_str().unwrap_or(""));
+        for (name, header) in response["headers"].as_object().into_iter().flatten() {
+            let header = schemas.resolve(header);
+            let said = markdown(header["description"].as_str().unwrap_or(""));
+            let said = said
+                .trim()
+                .trim_start_matches("<p>")
+                .trim_end_matches("</p>");
+            let sep = if said.is_empty() { "" } else { ": " };
+            write!(
+                description,
+                "<p>Header <code>{}</code>{sep}{said}</p>",
+                esc(name)
+            )?;
+        }
         write!(
             out,
             r#"<tr><td class="status s{}">{}</td><td>{}</td><td>{}</td></tr>"#,
             esc(&status[..1]),
             esc(status),
-            markdown(response["description"].as_str().unwrap_or("")),
+            description,
             schema
                 .map(|schema| schemas.summary(schema))
                 .unwrap_or_default(),

@@ -6,6 +6,8 @@ use shared::auth::Caller;
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 
+use crate::refresh::cleared_cookie;
+use crate::sign_in::set_cookie;
 use crate::store::UserStore;
 
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
@@ -17,5 +19,8 @@ pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body
         ));
     }
     tracing::info!(username = %caller.username, "logged out everywhere");
-    Ok(http::no_content())
+    let mut response = http::no_content();
+    // The refresh token goes too: this browser holds nothing of the session.
+    set_cookie(&mut response, &cleared_cookie());
+    Ok(response)
 }

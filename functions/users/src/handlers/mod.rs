@@ -7,6 +7,7 @@
 //! | `POST /api/user/logout`            | `user-logout`            | [`logout`]            |
 //! | `POST /api/user/logout-everywhere` | `user-logout-everywhere` | [`logout_everywhere`] |
 //! | `POST /api/user/password`          | `user-password-change`   | [`password_change`]   |
+//! | `POST /api/user/session/refresh`   | `user-session-refresh`   | [`session_refresh`]   |
 //! | `GET /api/user/{username}/exists`  | `user-exists`            | [`exists`]            |
 //! | `GET /api/user`                    | `user-current`           | [`current`]           |
 //! | `GET /api/users`                   | `user-list`              | [`list`]              |
@@ -21,3 +22,4 @@ pub mod login;
 pub mod logout;
 pub mod logout_everywhere;
 pub mod password_change;
+pub mod session_refresh;

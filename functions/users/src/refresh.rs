@@ -1,0 +1,183 @@
+//! Staying signed in: a refresh token in a cookie the page's scripts cannot read.
+//!
+//! Access tokens (the bearer tokens every route takes) last 15 minutes. Each session also has a
+//! refresh token, `<session id>.<secret>`, in the `__Secure-shop_rt` cookie: `HttpOnly` (no
+//! script reads it, so an injected one cannot steal it), `Secure`, `SameSite=Strict` (no other
+//! site's page can send it) and scoped to `/api/user/session`, the only routes that read it.
+//! `POST /api/user/session/refresh` trades it for a new access token and a new refresh token:
+//! every use rotates it. The table keeps only SHA-256 hashes of the secrets.
+//!
+//! Reuse is theft: a refresh token that was rotated away, presented again, means two parties hold
+//! the session, and the session ends for both. Only the previous token is known, for
+//! [`GRACE`] after its rotation, because two tabs refreshing at the same moment send the same
+//! cookie: the one that loses the race gets an access token without a new refresh token (its
+//! browser gets the winner's cookie). Older tokens, and forged ones, are refused and end
+//! nothing, so knowing a session's id (it is in every access token) is not enough to end it.
+//!
+//! A session lapses after [`IDLE`] without a refresh, and after [`LIFETIME`] whatever happens.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lambda_http::Request;
+use lambda_http::http::header::COOKIE;
+use sha2::{Digest, Sha256};
+use shared::error::ErrorCode;
+use shared::http::HttpError;
+
+/// The cookie's name. `__Secure-` makes browsers refuse it unless it is `Secure` and was set
+/// over HTTPS (or on this machine: loopback counts as secure).
+pub const COOKIE_NAME: &str = "__Secure-shop_rt";
+/// The routes the cookie goes to.
+pub const COOKIE_PATH: &str = "/api/user/session";
+/// How long a session lasts without a refresh.
+pub const IDLE: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// How long a session lasts at most, refreshed or not.
+pub const LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// How long the previous refresh token still gets an access token after its rotation.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+/// The operating system gave no randomness: nothing safe can be issued.
+#[derive(Debug, thiserror::Error)]
+#[error("no randomness for a refresh token: {0}")]
+pub struct NoRandomness(getrandom::Error);
+
+impl HttpError for NoRandomness {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InternalError
+    }
+}
+
+/// A refresh token: the session it continues, and its secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    session_id: String,
+    secret: String,
+}
+
+impl std::fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshToken")
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RefreshToken {
+    /// A new token for `session_id`, with 256 random bits of secret.
+    pub fn generate(session_id: &str) -> Result<Self, NoRandomness> {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(NoRandomness)?;
+        Ok(Self {
+            session_id: session_id.to_owned(),
+            secret: URL_SAFE_NO_PAD.encode(secret),
+        })
+    }
+
+    /// The token in a cookie's value, if it has the token's shape.
+    pub fn parse(value: &str) -> Option<Self> {
+        let (session_id, secret) = value.split_once('.')?;
+        let session_ok =
+            session_id.len() == 32 && session_id.bytes().all(|b| b.is_ascii_hexdigit());
+        let secret_ok = secret.len() == 43
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        (session_ok && secret_ok).then(|| Self {
+            session_id: session_id.to_owned(),
+            secret: secret.to_owned(),
+        })
+    }
+
+    /// The refresh token a request carries in its `Cookie` headers, if any has the shape.
+    pub fn of(request: &Request) -> Option<Self> {
+        request
+            .headers()
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == COOKIE_NAME)
+            .and_then(|(_, value)| Self::parse(value))
+    }
+
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// What the table keeps: the secret's SHA-256, never the secret.
+    pub fn hash(&self) -> String {
+        URL_SAFE_NO_PAD.encode(Sha256::digest(self.secret.as_bytes()))
+    }
+
+    /// The `Set-Cookie` value that gives the browser this token, for `max_age`.
+    pub fn cookie(&self, max_age: Duration) -> String {
+        cookie(
+            &format!("{}.{}", self.session_id, self.secret),
+            max_age.as_secs(),
+        )
+    }
+}
+
+/// The `Set-Cookie` value that removes the refresh token from the browser.
+pub fn cleared_cookie() -> String {
+    cookie("", 0)
+}
+
+fn cookie(value: &str, max_age: u64) -> String {
+    format!(
+        "{COOKIE_NAME}={value}; Path={COOKIE_PATH}; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http::HeaderValue;
+
+    #[test]
+    fn a_token_goes_into_a_cookie_and_comes_back_from_a_request() {
+        let token = RefreshToken::generate("0123456789abcdef0123456789abcdef").unwrap();
+        let set = token.cookie(IDLE);
+        assert!(set.starts_with("__Secure-shop_rt=0123456789abcdef0123456789abcdef."));
+        assert!(set.ends_with(
+            "; Path=/api/user/session; Max-Age=1209600; HttpOnly; Secure; SameSite=Strict"
+        ));
+        let value = set.split(';').next().unwrap();
+        let mut request = Request::default();
+        request.headers_mut().append(
+            COOKIE,
+            HeaderValue::from_str(&format!("theme=dark; {value}")).unwrap(),
+        );
+        assert_eq!(RefreshToken::of(&request), Some(token.clone()));
+        assert_eq!(token.hash().len(), 43);
+        assert_ne!(token.hash(), token.secret);
+        assert!(!format!("{token:?}").contains(&token.secret));
+    }
+
+    #[test]
+    fn only_the_tokens_shape_is_read() {
+        let secret = "a".repeat(43);
+        assert!(RefreshToken::parse(&format!("{}.{secret}", "0".repeat(32))).is_some());
+        for bad in [
+            String::new(),
+            format!("{}.{secret}", "0".repeat(31)),
+            format!("{}.{}", "0".repeat(32), "a".repeat(42)),
+            format!("{}.{}", "g".repeat(32), secret),
+            format!("{}.{}", "0".repeat(32), "a=".repeat(22)),
+        ] {
+            assert!(RefreshToken::parse(&bad).is_none(), "{bad}");
+        }
+        assert_eq!(RefreshToken::of(&Request::default()), None);
+    }
+
+    #[test]
+    fn a_cleared_cookie_expires_at_once() {
+        assert_eq!(
+            cleared_cookie(),
+            "__Secure-shop_rt=; Path=/api/user/session; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+        );
+    }
+}
