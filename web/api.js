@@ -98,8 +98,9 @@ async function refreshOnce() {
 }
 
 /**
- * Sends a request with this page's access token. A 401 while signed in means the page has no
- * token yet, or it expired: refresh, and send it once more.
+ * Sends a request with this page's access token. A 401 saying the caller is not authenticated,
+ * while signed in, means the page has no token yet or it expired: refresh, and send it once
+ * more. When accounts cannot be reached the session is kept, and the call fails as unavailable.
  */
 async function authorizedFetch(path, options) {
   const send = () => {
@@ -107,9 +108,18 @@ async function authorizedFetch(path, options) {
     if (accessToken) headers.authorization = `Bearer ${accessToken}`;
     return fetch(path, { ...options, headers });
   };
-  let response = await send();
-  if (response.status === 401 && session.signedIn && (await refresh()) === "ok") {
-    response = await send();
+  const response = await send();
+  if (response.status !== 401 || !session.signedIn) return response;
+  const answer = await response
+    .clone()
+    .json()
+    .catch(() => null);
+  // A wrong password at log-in is a 401 too, and no refresh cures it.
+  if (!answer || answer.error !== "unauthorized") return response;
+  const outcome = await refresh();
+  if (outcome === "ok") return send();
+  if (outcome === "unavailable") {
+    throw new ApiError(503, "auth_unavailable", "Accounts are unavailable right now. Please try again in a moment.");
   }
   return response;
 }
@@ -127,7 +137,7 @@ function fallbackMessage(status) {
 
 /**
  * Calls the API and returns the parsed JSON (or null for an empty answer). Throws ApiError.
- * A 401 that a refresh does not cure means the session is over: it is ended here, everywhere.
+ * A session the refresh route says is over is ended here, everywhere (see refresh()).
  */
 export async function api(method, path, body) {
   const headers = { accept: "application/json" };
@@ -139,12 +149,12 @@ export async function api(method, path, body) {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  } catch {
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw new ApiError(0, "unreachable", fallbackMessage(0));
   }
   const data = await jsonOf(response);
   if (!response.ok) {
-    if (response.status === 401 && session.signedIn) session.end();
     const message = (data && data.message && data.error && data.message) || fallbackMessage(response.status);
     throw new ApiError(
       response.status,
@@ -161,7 +171,8 @@ export async function download(path) {
   let response;
   try {
     response = await authorizedFetch(path, { headers: {} });
-  } catch {
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw new ApiError(0, "unreachable", fallbackMessage(0));
   }
   if (!response.ok) {

@@ -446,7 +446,7 @@ export class ShopStack extends Stack {
     });
     allow(
       userSessionRefresh,
-      ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"],
       [usersTable.tableArn],
     );
     allow(userSessionRefresh, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);

@@ -113,12 +113,43 @@ async fn two_tabs_refreshing_at_once_both_stay_signed_in() {
     let (one, two) = tokio::join!(app.refresh_with(&cookie), app.refresh_with(&cookie));
     one.assert(200, "");
     two.assert(200, "");
+    // Both get the same next token: the loser of the race gets the winner's again.
     let rotated: Vec<String> = [&one, &two].into_iter().filter_map(set_token).collect();
-    assert_eq!(rotated.len(), 1, "one rotation: {rotated:?}");
+    assert_eq!(rotated.len(), 2, "{rotated:?}");
+    assert_eq!(rotated[0], rotated[1]);
     for reply in [&one, &two] {
         assert!(app.works(reply.body["token"].as_str().unwrap()).await);
     }
     app.refresh_with(&rotated[0]).await.assert(200, "");
+}
+
+/// The answer that rotated a token never reached the browser (a reload in the middle, a dropped
+/// connection): presented again at once, the same token gets the same next token.
+#[tokio::test]
+async fn a_browser_that_missed_the_rotation_gets_the_same_next_token_again() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let (_, first) = app.ada_logs_in().await;
+    let lost = set_token(&app.refresh_with(&first).await).unwrap();
+    let again = app.refresh_with(&first).await;
+    again.assert(200, "");
+    assert_eq!(set_token(&again).as_deref(), Some(lost.as_str()));
+    app.refresh_with(&lost).await.assert(200, "");
+}
+
+/// A token replaced twice over is reuse too, however long ago: the thief who refreshed twice
+/// does not keep the session when its owner comes back.
+#[tokio::test]
+async fn a_token_replaced_twice_over_ends_the_session_when_used() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let (_, owners) = app.ada_logs_in().await;
+    let thiefs = set_token(&app.refresh_with(&owners).await).unwrap();
+    let thiefs = set_token(&app.refresh_with(&thiefs).await).unwrap();
+    let reused = app.refresh_with(&owners).await;
+    reused.assert(401, "unauthorized");
+    assert!(clears_the_cookie(&reused));
+    app.refresh_with(&thiefs).await.assert(401, "unauthorized");
 }
 
 /// A refresh token presented again after it was replaced means two parties hold the session:
@@ -230,4 +261,29 @@ async fn logging_out_anywhere_ends_the_refresh_token_too() {
     app.refresh_with(&set_token(&changed).unwrap())
         .await
         .assert(200, "");
+}
+
+/// Sessions started before refresh tokens have none, and cannot be refreshed.
+#[tokio::test]
+async fn a_session_from_before_refresh_tokens_cannot_be_refreshed() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    let (token, cookie) = app.ada_logs_in().await;
+    let session = cookie["__Secure-shop_rt=".len()..]
+        .split('.')
+        .next()
+        .unwrap();
+    app.dynamodb
+        .update_item()
+        .table_name(app.table("UsersTable"))
+        .key("pk", AttributeValue::S(format!("SESSION#{session}")))
+        .update_expression("REMOVE refresh_hash, started_at")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        app.works(&token).await,
+        "its access token works until it expires"
+    );
+    app.refresh_with(&cookie).await.assert(401, "unauthorized");
 }

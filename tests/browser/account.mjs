@@ -31,10 +31,13 @@ export async function account({ browser, base, watch, shot, logIn }) {
   assert.equal(cookie.name, "__Secure-shop_rt");
   assert.equal(cookie.path, "/api/user/session");
   assert.ok(cookie.httpOnly && cookie.secure && cookie.sameSite === "Strict", JSON.stringify(cookie));
+  const refreshed = first.waitForResponse((r) => r.url().endsWith("/api/user/session/refresh"));
   await first.reload();
-  await first.getByText("Signed in as").waitFor();
+  assert.equal((await refreshed).status(), 200, "the reload refreshed the session");
+  const [rotated] = await first.context().cookies();
+  assert.notEqual(rotated.value, cookie.value, "the refresh token rotated");
   await first.goto(`${base}#/orders`);
-  await first.getByRole("heading", { name: "Your orders" }).waitFor();
+  await first.getByText("No orders yet.").waitFor();
   assert.equal(await first.evaluate(() => document.cookie), "", "scripts see no cookie");
   const stored = await first.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
   assert.ok(!stored.includes(cookie.value.split(".")[1]) && !/eyJ/.test(stored), `no token is stored: ${stored}`);
@@ -53,7 +56,7 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await first.getByText("Your password is changed.").waitFor();
   await shot(first, "account");
   await first.goto(`${base}#/orders`);
-  await first.getByRole("heading", { name: "Your orders" }).waitFor();
+  await first.getByText("No orders yet.").waitFor();
 
   // The second device is signed out at its next request, and signs in with the new password.
   await second.goto(`${base}#/orders`);

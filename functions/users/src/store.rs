@@ -18,6 +18,7 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
@@ -67,9 +68,10 @@ struct Session {
     /// The hash of the current refresh token's secret.
     #[serde(default)]
     refresh_hash: Option<String>,
-    /// The hash of the one it replaced, and when.
+    /// The hashes of the ones it replaced, newest first, at most [`refresh::RETIRED`].
     #[serde(default)]
-    previous_hash: Option<String>,
+    retired: Vec<String>,
+    /// When the newest of those was replaced.
     #[serde(default, with = "time::serde::timestamp::option")]
     rotated_at: Option<OffsetDateTime>,
 }
@@ -84,14 +86,18 @@ impl Session {
 /// What presenting a refresh token came to (see [`crate::refresh`]).
 #[derive(Debug)]
 pub enum Refreshed {
-    /// It was the current one: the next one replaced it, and the session lasts until `until`.
+    /// The next token is the session's current one now (it was just rotated to, or had been a
+    /// moment ago), and the session lasts until `until`.
     Rotated { user: User, until: OffsetDateTime },
-    /// It was the previous one, just rotated away: an access token, but no new refresh token.
+    /// It was just replaced, but not by its next token (the key changed since): an access token,
+    /// and no new refresh token.
     Previous { user: User },
     /// It was the previous one, long rotated away: `username`'s session is ended.
     Reused { username: Username },
     /// No live session has it.
     Refused,
+    /// Other refreshes of the session kept winning the race to rotate it: try again.
+    Busy,
 }
 
 /// One page of users in username order, and where the next page starts.
@@ -189,7 +195,7 @@ impl UserStore {
             expires_at: now + refresh::IDLE,
             started_at: Some(now),
             refresh_hash: Some(refresh.hash()),
-            previous_hash: None,
+            retired: Vec::new(),
             rotated_at: None,
         };
         self.table
@@ -198,7 +204,8 @@ impl UserStore {
         Ok(session.expires_at)
     }
 
-    /// Trades `presented` for `next`, which continues the same session (see [`crate::refresh`]).
+    /// Trades `presented` for `next` (its derived successor), which continues the same session
+    /// (see [`crate::refresh`]).
     pub async fn refresh(
         &self,
         presented: &RefreshToken,
@@ -208,7 +215,7 @@ impl UserStore {
         let pk = session_pk(presented.session_id());
         let hash = presented.hash();
         // A lost race to rotate is read again once: the winner's rotation makes this token the
-        // previous one.
+        // one just replaced.
         for _ in 0..2 {
             let Some(session) = self.table.get_record::<Session>(pk.clone(), true).await? else {
                 return Ok(Refreshed::Refused);
@@ -225,19 +232,13 @@ impl UserStore {
             if session.refresh_hash.as_ref() == Some(&hash) {
                 let started = session.started_at.unwrap_or(now);
                 let until = (now + refresh::IDLE).min(started + refresh::LIFETIME);
-                let update = self
-                    .table
-                    .update(pk.clone())
-                    .update_expression(
-                        "SET refresh_hash = :next, previous_hash = :presented, \
-                         rotated_at = :now, expires_at = :until",
-                    )
-                    .condition_expression("refresh_hash = :presented")
-                    .expression_attribute_values(":next", s(next.hash()))
-                    .expression_attribute_values(":presented", s(&hash))
-                    .expression_attribute_values(":now", n(now.unix_timestamp()))
-                    .expression_attribute_values(":until", n(until.unix_timestamp()));
-                if self.table.update_if(update).await? {
+                if until <= now {
+                    return Ok(Refreshed::Refused);
+                }
+                if self
+                    .rotate(&pk, &session, &owner, &hash, next, now, until)
+                    .await?
+                {
                     return Ok(Refreshed::Rotated {
                         user: owner.user,
                         until,
@@ -245,11 +246,21 @@ impl UserStore {
                 }
                 continue;
             }
-            if session.previous_hash.as_ref() == Some(&hash) {
-                let rotated = session.rotated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                if now - rotated <= refresh::GRACE {
-                    return Ok(Refreshed::Previous { user: owner.user });
-                }
+            let just_replaced = session.retired.first() == Some(&hash)
+                && session
+                    .rotated_at
+                    .is_some_and(|rotated| now - rotated <= refresh::GRACE);
+            if just_replaced {
+                return Ok(if session.refresh_hash == Some(next.hash()) {
+                    Refreshed::Rotated {
+                        user: owner.user,
+                        until: session.expires_at,
+                    }
+                } else {
+                    Refreshed::Previous { user: owner.user }
+                });
+            }
+            if session.retired.contains(&hash) {
                 self.table.delete(pk).await?;
                 return Ok(Refreshed::Reused {
                     username: session.username,
@@ -257,7 +268,62 @@ impl UserStore {
             }
             return Ok(Refreshed::Refused);
         }
-        Ok(Refreshed::Refused)
+        Ok(Refreshed::Busy)
+    }
+
+    /// Replaces `session`'s current refresh token (whose hash is `current`) with `next`, unless
+    /// it was replaced meanwhile, or the user's sessions were ended meanwhile (a password change,
+    /// a sign-out everywhere): one transaction, `false` if either happened.
+    #[allow(clippy::too_many_arguments)]
+    async fn rotate(
+        &self,
+        pk: &str,
+        session: &Session,
+        owner: &SessionOwner,
+        current: &str,
+        next: &RefreshToken,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let retired: Vec<AttributeValue> = std::iter::once(current.to_owned())
+            .chain(session.retired.iter().cloned())
+            .take(refresh::RETIRED)
+            .map(AttributeValue::S)
+            .collect();
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .key("pk", s(pk))
+            .update_expression(
+                "SET refresh_hash = :next, retired = :retired, rotated_at = :now, expires_at = :until",
+            )
+            .condition_expression("refresh_hash = :current")
+            .expression_attribute_values(":next", s(next.hash()))
+            .expression_attribute_values(":retired", AttributeValue::L(retired))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .expression_attribute_values(":until", n(until.unix_timestamp()))
+            .expression_attribute_values(":current", s(current))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
+        // Epoch 0 is also a user stored before epochs, without the attribute.
+        let same_epoch = if owner.session_epoch == 0 {
+            "attribute_not_exists(session_epoch) OR session_epoch = :epoch"
+        } else {
+            "session_epoch = :epoch"
+        };
+        let epoch = i64::try_from(owner.session_epoch).unwrap_or(i64::MAX);
+        let check = ConditionCheck::builder()
+            .table_name(self.table.name())
+            .key("pk", s(user_pk(&owner.user.username)))
+            .condition_expression(same_epoch)
+            .expression_attribute_values(":epoch", n(epoch))
+            .build()
+            .map_err(|err| StoreError::corrupt("build ConditionCheck", err.to_string()))?;
+        self.table
+            .transact(vec![
+                TransactWriteItem::builder().update(update).build(),
+                TransactWriteItem::builder().condition_check(check).build(),
+            ])
+            .await
     }
 
     /// Ends a session: every token naming it stops working at the next request.

@@ -20,6 +20,8 @@ use shared::http::HttpError;
 use shared::ids::Username;
 use time::OffsetDateTime;
 
+use crate::refresh::RefreshKey;
+
 const ISSUER: &str = "shop-users";
 const AUDIENCE: &str = "shop";
 const ALGORITHM: Algorithm = Algorithm::HS256;
@@ -66,6 +68,8 @@ struct Key {
     kid: Option<String>,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// What refresh tokens are derived with ([`crate::refresh`]).
+    refresh: RefreshKey,
 }
 
 impl Key {
@@ -80,6 +84,7 @@ impl Key {
             kid,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            refresh: RefreshKey::derive(secret),
         })
     }
 }
@@ -171,6 +176,11 @@ impl TokenKeys {
     }
 
     /// A token for `username`'s session `session_id`, issued at `now`.
+    /// The key the next refresh tokens are derived with: the current version's.
+    pub fn refresh_key(&self) -> &RefreshKey {
+        &self.current.refresh
+    }
+
     pub fn issue(
         &self,
         username: &Username,

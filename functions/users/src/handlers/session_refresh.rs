@@ -32,7 +32,7 @@ pub async fn handle(
     };
     let now = OffsetDateTime::now_utc();
     let session_id = presented.session_id().to_owned();
-    let next = RefreshToken::generate(&session_id)?;
+    let next = presented.next(keys.signing().await.refresh_key());
     match store.refresh(&presented, &next, now).await? {
         Refreshed::Rotated { user, until } => {
             let cookie = next.cookie(lasting(until - now));
@@ -47,6 +47,11 @@ pub async fn handle(
             Ok(ended("this session has ended: log in again"))
         }
         Refreshed::Refused => Ok(ended("this session has ended: log in again")),
+        // The cookie stays: it may well be the current one.
+        Refreshed::Busy => Err(ApiError::new(
+            ErrorCode::AuthUnavailable,
+            "the session is being refreshed by another request: try again",
+        )),
     }
 }
 
