@@ -52,6 +52,29 @@ impl TestApp {
         )
     }
 
+    /// Changes, in the table, the session the refresh `cookie` continues.
+    async fn change_session(
+        &self,
+        cookie: &str,
+        expression: &str,
+        value: Option<(&str, AttributeValue)>,
+    ) {
+        let session = cookie["__Secure-shop_rt=".len()..]
+            .split('.')
+            .next()
+            .unwrap();
+        let mut update = self
+            .dynamodb
+            .update_item()
+            .table_name(self.table("UsersTable"))
+            .key("pk", AttributeValue::S(format!("SESSION#{session}")))
+            .update_expression(expression);
+        if let Some((name, value)) = value {
+            update = update.expression_attribute_values(name, value);
+        }
+        update.send().await.unwrap();
+    }
+
     async fn works(&self, token: &str) -> bool {
         let request = self.authorized(event("user-current"), Some(token)).await;
         self.current(request).await.status == 200
@@ -163,20 +186,13 @@ async fn a_replaced_refresh_token_used_again_ends_the_session() {
     let current = set_token(&rotation).unwrap();
     let access = rotation.body["token"].as_str().unwrap().to_owned();
     // Past the grace two racing tabs get.
-    let session = stolen["__Secure-shop_rt=".len()..]
-        .split('.')
-        .next()
-        .unwrap();
     let earlier = OffsetDateTime::now_utc().unix_timestamp() - 60;
-    app.dynamodb
-        .update_item()
-        .table_name(app.table("UsersTable"))
-        .key("pk", AttributeValue::S(format!("SESSION#{session}")))
-        .update_expression("SET rotated_at = :earlier")
-        .expression_attribute_values(":earlier", AttributeValue::N(earlier.to_string()))
-        .send()
-        .await
-        .unwrap();
+    app.change_session(
+        &stolen,
+        "SET rotated_at = :earlier",
+        Some((":earlier", AttributeValue::N(earlier.to_string()))),
+    )
+    .await;
 
     let reused = app.refresh_with(&stolen).await;
     reused.assert(401, "unauthorized");
@@ -269,18 +285,8 @@ async fn a_session_from_before_refresh_tokens_cannot_be_refreshed() {
     let app = TestApp::spawn().await;
     app.given_user("ada").await;
     let (token, cookie) = app.ada_logs_in().await;
-    let session = cookie["__Secure-shop_rt=".len()..]
-        .split('.')
-        .next()
-        .unwrap();
-    app.dynamodb
-        .update_item()
-        .table_name(app.table("UsersTable"))
-        .key("pk", AttributeValue::S(format!("SESSION#{session}")))
-        .update_expression("REMOVE refresh_hash, started_at")
-        .send()
-        .await
-        .unwrap();
+    app.change_session(&cookie, "REMOVE refresh_hash, started_at", None)
+        .await;
     assert!(
         app.works(&token).await,
         "its access token works until it expires"
