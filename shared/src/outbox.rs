@@ -1,0 +1,133 @@
+//! The transactional outbox, for any service: a message a service must send is written in the
+//! same DynamoDB transaction as the change it announces, as an item of the service's own table
+//! (`OUTBOX#<deduplication id>`), and sent by the service's relay, which the table's stream
+//! triggers (filtered to these items). So the change and its message happen together or not at
+//! all.
+//!
+//! The relay sends each item to its queue, deduplicated by its id, and then deletes it; a crash in
+//! between sends it again, which the FIFO queue drops (within five minutes) and the consumer
+//! ignores. An item already gone was sent: its record came again (a retry, a replay, a re-drive).
+//! Every record is tried, and every one that failed is reported by its sequence number, so one
+//! message that cannot go does not hold up the others.
+
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::sqs::FifoQueue;
+use crate::store::Table;
+
+/// What every outbox item's key starts with (the relay's trigger filters on it).
+pub const OUTBOX_PREFIX: &str = "OUTBOX#";
+
+/// The key of the outbox item deduplicated by `deduplication`.
+pub fn outbox_key(deduplication: &str) -> String {
+    format!("{OUTBOX_PREFIX}{deduplication}")
+}
+
+/// A message waiting in the outbox, as stored, for one of the service's destinations `D` (an
+/// enum of its queues).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing<D> {
+    pub destination: D,
+    /// The FIFO message group (messages of one group stay in order).
+    pub group: String,
+    /// The FIFO deduplication id, also the item's key.
+    pub deduplication: String,
+    /// The message, as JSON text.
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub written_at: OffsetDateTime,
+}
+
+impl<D> Outgoing<D> {
+    /// `message` for `destination`, in `group`, deduplicated by `deduplication`.
+    pub fn new<T: Serialize>(
+        destination: D,
+        message: &T,
+        group: &str,
+        deduplication: &str,
+        now: OffsetDateTime,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            destination,
+            group: group.to_owned(),
+            deduplication: deduplication.to_owned(),
+            body: serde_json::to_string(message)?,
+            written_at: now,
+        })
+    }
+
+    /// The item's key.
+    pub fn key(&self) -> String {
+        outbox_key(&self.deduplication)
+    }
+}
+
+/// A stream record's key.
+#[derive(Debug, Deserialize)]
+struct Key {
+    pk: String,
+}
+
+/// The relay: sends the outbox items `event`'s records name, from `table`, to the queue
+/// `queue_of` gives for each destination, and reports the records that failed.
+pub async fn relay<D, F>(table: &Table, queue_of: F, event: Event) -> DynamoDbEventResponse
+where
+    D: DeserializeOwned,
+    F: Fn(&D) -> &FifoQueue,
+{
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        if let Err(err) = relay_one(table, &queue_of, &record).await {
+            let sequence = record.change.sequence_number.clone();
+            tracing::error!(error = %err, sequence, "outbox message not sent; it comes again");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = sequence;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+async fn relay_one<D, F>(table: &Table, queue_of: &F, record: &EventRecord) -> Result<(), String>
+where
+    D: DeserializeOwned,
+    F: Fn(&D) -> &FifoQueue,
+{
+    if record.event_name == "REMOVE" {
+        return Ok(());
+    }
+    let key: Key = serde_dynamo::from_item(record.change.keys.clone())
+        .map_err(|err| format!("a record without a key: {err}"))?;
+    if !key.pk.starts_with(OUTBOX_PREFIX) {
+        return Err(format!("{:?} is not an outbox item", key.pk));
+    }
+    let Some(outgoing) = table
+        .get_record::<Outgoing<D>>(key.pk.clone(), true)
+        .await
+        .map_err(|err| err.to_string())?
+    else {
+        tracing::info!(key = %key.pk, "outbox message already sent");
+        return Ok(());
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body)
+        .map_err(|err| format!("{} is not JSON: {err}", key.pk))?;
+    // Sent as written, byte for byte.
+    queue_of(&outgoing.destination)
+        .send_text(
+            outgoing.body.clone(),
+            &outgoing.group,
+            &outgoing.deduplication,
+        )
+        .await
+        .map_err(|err| err.to_string())?;
+    table
+        .delete(outgoing.key())
+        .await
+        .map_err(|err| err.to_string())?;
+    tracing::info!(deduplication = %outgoing.deduplication, "outbox message sent");
+    Ok(())
+}
