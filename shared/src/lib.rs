@@ -13,6 +13,8 @@
 //! - [`ids`]: the identifiers several services share (usernames, product ids), parsed once.
 //! - [`invoke`]: calling another service's HTTP function through the Lambda Invoke API.
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
+//! - [`outbox`]: the transactional outbox: a message written with the change it announces, and
+//!   the relay that sends it from the table's stream.
 //! - [`money`]: integer minor units and a currency, with checked arithmetic.
 //! - [`sqs`]: running an SQS consumer: process a batch, report only the messages that failed.
 //! - [`store`]: each service's table, records mapped by `serde_dynamo`, and how a DynamoDB
@@ -28,6 +30,7 @@ pub mod ids;
 pub mod invoke;
 pub mod messages;
 pub mod money;
+pub mod outbox;
 pub mod sqs;
 pub mod store;
 pub mod telemetry;

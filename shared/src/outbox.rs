@@ -74,10 +74,10 @@ struct Key {
 
 /// The relay: sends the outbox items `event`'s records name, from `table`, to the queue
 /// `queue_of` gives for each destination, and reports the records that failed.
-pub async fn relay<D, F>(table: &Table, queue_of: F, event: Event) -> DynamoDbEventResponse
+pub async fn relay<'q, D, F>(table: &Table, queue_of: F, event: Event) -> DynamoDbEventResponse
 where
     D: DeserializeOwned,
-    F: Fn(&D) -> &FifoQueue,
+    F: Fn(&D) -> &'q FifoQueue,
 {
     let mut response = DynamoDbEventResponse::default();
     for record in event.records {
@@ -92,10 +92,14 @@ where
     response
 }
 
-async fn relay_one<D, F>(table: &Table, queue_of: &F, record: &EventRecord) -> Result<(), String>
+async fn relay_one<'q, D, F>(
+    table: &Table,
+    queue_of: &F,
+    record: &EventRecord,
+) -> Result<(), String>
 where
     D: DeserializeOwned,
-    F: Fn(&D) -> &FifoQueue,
+    F: Fn(&D) -> &'q FifoQueue,
 {
     if record.event_name == "REMOVE" {
         return Ok(());

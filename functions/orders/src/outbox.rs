@@ -1,6 +1,7 @@
-//! The transactional outbox: a message the orders service must send is written in the same
-//! DynamoDB transaction as the change it announces, as an item of the orders table
-//! (`OUTBOX#<deduplication id>`), and sent by `order-relay`, which the table's stream triggers.
+//! The orders service's use of the transactional outbox ([`shared::outbox`]): a message the
+//! orders service must send is written in the same DynamoDB transaction as the change it
+//! announces, as an item of the orders table (`OUTBOX#<deduplication id>`), and sent by
+//! `order-relay`, which the table's stream triggers.
 //! So the change and its message happen together or not at all: no order can wait for a
 //! message that was never sent, and none can be sent for a change that did not happen.
 //!
@@ -29,51 +30,10 @@ pub enum Destination {
     Checkout,
 }
 
-/// A message waiting in the outbox, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outgoing {
-    pub destination: Destination,
-    /// The FIFO message group (one per order, so an order's messages stay in order).
-    pub group: String,
-    /// The FIFO deduplication id, also the item's key.
-    pub deduplication: String,
-    /// The message, as JSON text.
-    pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub written_at: OffsetDateTime,
-}
+/// A message waiting in the orders outbox.
+pub type Outgoing = shared::outbox::Outgoing<Destination>;
 
-impl Outgoing {
-    /// `message` for `destination`, in `group`, deduplicated by `deduplication`.
-    pub fn new<T: Serialize>(
-        destination: Destination,
-        message: &T,
-        group: &str,
-        deduplication: &str,
-        now: OffsetDateTime,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(Self {
-            destination,
-            group: group.to_owned(),
-            deduplication: deduplication.to_owned(),
-            body: serde_json::to_string(message)?,
-            written_at: now,
-        })
-    }
-
-    /// The item's key.
-    pub fn key(&self) -> String {
-        outbox_key(&self.deduplication)
-    }
-}
-
-/// What every outbox item's key starts with (the relay's trigger filters on it).
-pub const OUTBOX_PREFIX: &str = "OUTBOX#";
-
-/// The key of the outbox item deduplicated by `deduplication`.
-pub fn outbox_key(deduplication: &str) -> String {
-    format!("{OUTBOX_PREFIX}{deduplication}")
-}
+pub use shared::outbox::{OUTBOX_PREFIX, outbox_key};
 
 /// The checkout message for `order`, just moved to pending payment, paid with `card_token`, as an
 /// outbox item. `None` if the order is not pending payment or has nothing to pay.

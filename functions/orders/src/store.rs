@@ -177,14 +177,9 @@ impl OrderStore {
         Ok(())
     }
 
-    /// The outbox item keyed `key`, read consistently: `None` once it was sent.
-    pub async fn outgoing(&self, key: &str) -> Result<Option<Outgoing>, StoreError> {
-        self.table.get_record(key, true).await
-    }
-
-    /// Deletes the outbox item `outgoing`: it was sent.
-    pub async fn sent(&self, outgoing: &Outgoing) -> Result<(), StoreError> {
-        self.table.delete(outgoing.key()).await
+    /// The table, for the outbox's relay ([`shared::outbox::relay`]).
+    pub fn table(&self) -> &Table {
+        &self.table
     }
 
     /// The keys of every item in the outbox, read consistently. Reads the whole table: for an
