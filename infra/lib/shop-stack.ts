@@ -182,7 +182,11 @@ export class ShopStack extends Stack {
     // -------------------------------------------------------------------------------------------
     // Tables and the token secret.
     // -------------------------------------------------------------------------------------------
-    const usersTable = table(this, "UsersTable", { timeToLiveAttribute: "expires_at" });
+    // The outbox's relay reads its stream (UserRelayFunction), filtered to outbox items.
+    const usersTable = table(this, "UsersTable", {
+      timeToLiveAttribute: "expires_at",
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
     usersTable.addGlobalSecondaryIndex({
       indexName: "ByKind",
       partitionKey: { name: "kind", type: dynamodb.AttributeType.STRING },
@@ -341,8 +345,10 @@ export class ShopStack extends Stack {
     const checkoutQueue = queue("Checkout", 180, "Checkouts could not be charged");
     const paymentResultsQueue = queue("PaymentResults", 60, "Payment outcomes could not be recorded on orders");
     const receiptsQueue = queue("Receipts", 180, "Receipts could not be e-mailed");
-    // Records of the outbox the relay gave up on (where in the stream, not the messages: those
-    // stay in the orders table). A standard queue: Lambda's on-failure destinations cannot be FIFO.
+    const verificationEmailQueue = queue("VerificationEmail", 180, "Verification e-mails could not be sent");
+    // Records of the outboxes the relays gave up on (where in which stream, not the messages:
+    // those stay in the orders or users table). A standard queue: Lambda's on-failure
+    // destinations cannot be FIFO.
     const outboxFailuresQueue = named(
       new sqs.Queue(this, "OutboxFailuresQueue", {
         retentionPeriod: Duration.days(14),
@@ -360,7 +366,7 @@ export class ShopStack extends Stack {
     alarmWhen(
       "OutboxFailuresAlarm",
       outboxFailuresQueue.metricNumberOfMessagesSent(perMinute("Sum")),
-      "Orders outbox messages could not be sent - fix the cause, then run xtask outbox-redrive",
+      "Outbox messages could not be sent - read the failure's stream ARN, fix the cause; for orders, run xtask outbox-redrive",
     );
 
     // -------------------------------------------------------------------------------------------
@@ -471,6 +477,74 @@ export class ShopStack extends Stack {
     });
     allow(authorizerFn, ["dynamodb:GetItem"], [usersTable.tableArn]);
     allow(authorizerFn, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
+    const userVerify = rust("UserVerifyFunction", "user-verify", {
+      description: "POST /api/user/verify - confirm an e-mail address with its link's token",
+      environment: usersEnv,
+    });
+    // Reads the token's record; deletes it and marks the user verified, in one transaction
+    // (whose writes are checked as DeleteItem and UpdateItem).
+    allow(userVerify, ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"], [usersTable.tableArn]);
+    const userVerifyResend = rust("UserVerifyResendFunction", "user-verify-resend", {
+      description: "POST /api/user/verify/resend - e-mail the caller a new confirmation link",
+      environment: usersEnv,
+    });
+    // Reads the user and their recent requests; writes the request's count and its outbox
+    // message in one transaction.
+    allow(userVerifyResend, ["dynamodb:GetItem", "dynamodb:PutItem"], [usersTable.tableArn]);
+    // The users service's outbox: e-mails decided with a change to the users table (OUTBOX#
+    // items) go to their queue, then leave the table.
+    const userRelay = rust("UserRelayFunction", "user-relay", {
+      description: "Sends the users outbox's messages (the users table's stream) to their queues",
+      environment: { ...usersEnv, VERIFICATION_EMAIL_QUEUE_URL: verificationEmailQueue.queueUrl },
+    });
+    // Reads the item a record names (gone: it was sent), deletes it once sent.
+    allow(userRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [usersTable.tableArn]);
+    allow(userRelay, ["sqs:SendMessage"], [verificationEmailQueue.queueArn]);
+    userRelay.addEventSource(
+      new DynamoEventSource(usersTable, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // An e-mail that cannot be queued is retried until its record is an hour old (a
+        // verification link can be asked for again); then it is reported to OutboxFailuresQueue
+        // and its item stays in the table.
+        maxRecordAge: Duration.hours(1),
+        bisectBatchOnError: true,
+        // SqsDlq grants the role sqs:SendMessage on the failures queue.
+        onFailure: new SqsDlq(outboxFailuresQueue),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.or("INSERT", "MODIFY"),
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("OUTBOX#") } } },
+          }),
+        ],
+      }),
+    );
+    // Its STOREFRONT_DOMAIN is set with the distribution, below.
+    const userVerificationEmail = rust("UserVerificationEmailFunction", "user-verification-email", {
+      description: "E-mails the link that confirms an address, once per request, from its queue",
+      timeout: 30,
+      environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
+    });
+    // Reads the user; claims, records and releases the e-mail (MAIL#), keeps the link's hash
+    // (VERIFY#).
+    allow(
+      userVerificationEmail,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    userVerificationEmail.addToRolePolicy(
+      new iam.PolicyStatement({
+        // A raw MIME message (text and HTML): SES v2 documents ses:SendEmail, and has been seen
+        // to check ses:SendRawEmail for raw content.
+        actions: ["ses:SendEmail", "ses:SendRawEmail"],
+        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+        conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
+      }),
+    );
+    userVerificationEmail.addEventSource(
+      new SqsEventSource(verificationEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
+    );
 
     // -------------------------------------------------------------------------------------------
     // Products service.
@@ -789,6 +863,8 @@ export class ShopStack extends Stack {
       [HttpMethod.GET, "/api/user/{username}/exists", userExists, true],
       [HttpMethod.GET, "/api/user", userCurrent, false],
       [HttpMethod.GET, "/api/users", userList, false],
+      [HttpMethod.POST, "/api/user/verify", userVerify, true],
+      [HttpMethod.POST, "/api/user/verify/resend", userVerifyResend, false],
       [HttpMethod.GET, "/api/products", productList, true],
       [HttpMethod.GET, "/api/product/{id}", productGet, true],
       [HttpMethod.POST, "/api/product/create", productCreate, false],
@@ -929,6 +1005,9 @@ export class ShopStack extends Stack {
         "Uses the default *.cloudfront.net certificate, which cannot pin TLS 1.2; set TLSv1.2_2021 when adding a custom domain.",
       ],
     ]);
+    // The verification e-mail's links point at the storefront (never at a Host header a request
+    // could choose). The function is not behind the API, so the distribution does not need it.
+    userVerificationEmail.addEnvironment("STOREFRONT_DOMAIN", distribution.distributionDomainName);
 
     new CfnOutput(this, "SiteUrl", {
       value: `https://${distribution.distributionDomainName}`,

@@ -14,7 +14,7 @@ DYNAMODB_LOCAL="$LOCAL/dynamodb-local"
 STACK_PIDS=()
 
 if [[ -t 2 ]]; then BOLD=$'\033[1m' RED=$'\033[31m' PLAIN=$'\033[0m'; else BOLD="" RED="" PLAIN=""; fi
-say() { printf '%s==>%s %s\n' "$BOLD" "$PLAIN" "$*" >&2; }
+say() { printf '%s==>%s [%dm%02ds] %s\n' "$BOLD" "$PLAIN" $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { printf '%serror:%s %s\n' "$RED" "$PLAIN" "$*" >&2; exit 1; }
 
 # require <command> <what to install if it is missing>

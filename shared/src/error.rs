@@ -57,6 +57,8 @@ error_codes! {
     TooManyLines = "too_many_lines", BAD_REQUEST;
     CurrencyMismatch = "currency_mismatch", BAD_REQUEST;
     TotalTooLarge = "total_too_large", BAD_REQUEST;
+    /// An e-mailed link's token that was used already, has expired, or was never issued.
+    TokenInvalid = "token_invalid", BAD_REQUEST;
     /// No valid token; the message says why (missing, invalid, expired, logged out).
     Unauthorized = "unauthorized", UNAUTHORIZED;
     InvalidCredentials = "invalid_credentials", UNAUTHORIZED;
@@ -83,10 +85,14 @@ error_codes! {
     ProductRetired = "product_retired", CONFLICT;
     /// Another request changed the password at the same moment; this one changed nothing.
     PasswordChanged = "password_changed", CONFLICT;
+    /// The account's e-mail address is confirmed already.
+    AlreadyVerified = "already_verified", CONFLICT;
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE;
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;
     /// Too many failed log-ins to one account; `Retry-After` says when to try again.
     TooManyAttempts = "too_many_attempts", TOO_MANY_REQUESTS;
+    /// Too many e-mails asked for one account; `Retry-After` says when to ask again.
+    TooManyEmails = "too_many_emails", TOO_MANY_REQUESTS;
     InternalError = "internal_error", INTERNAL_SERVER_ERROR;
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE;
     AuthUnavailable = "auth_unavailable", SERVICE_UNAVAILABLE;

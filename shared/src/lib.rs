@@ -12,6 +12,7 @@
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
 //! - [`ids`]: the identifiers several services share (usernames, product ids), parsed once.
 //! - [`invoke`]: calling another service's HTTP function through the Lambda Invoke API.
+//! - [`mail`] (feature `mail`): e-mails through SES, as MIME, sent once per event.
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
 //! - [`outbox`]: the transactional outbox: a message written with the change it announces, and
 //!   the relay that sends it from the table's stream.
@@ -28,6 +29,8 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod invoke;
+#[cfg(feature = "mail")]
+pub mod mail;
 pub mod messages;
 pub mod money;
 pub mod outbox;

@@ -66,6 +66,24 @@ impl<D> Outgoing<D> {
     }
 }
 
+/// Runs `handler` (a service's relay, calling [`relay`]) as this process's Lambda function,
+/// triggered by its table's stream.
+pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Event) -> Fut,
+    Fut: std::future::Future<Output = DynamoDbEventResponse> + Send,
+{
+    lambda_runtime::run(lambda_runtime::service_fn(
+        |event: lambda_runtime::LambdaEvent<Event>| {
+            // Boxed: the relay's future, nested in the runtime's, is too deep a type for the
+            // compiler's layout otherwise.
+            let answer = Box::pin(handler(event.payload));
+            async move { Ok::<_, std::convert::Infallible>(answer.await) }
+        },
+    ))
+    .await
+}
+
 /// A stream record's key.
 #[derive(Debug, Deserialize)]
 struct Key {

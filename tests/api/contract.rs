@@ -13,6 +13,7 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /api/user/create",
     "POST /api/user/login",
     "POST /api/user/session/refresh",
+    "POST /api/user/verify",
     "GET /api/user/{username}/exists",
     "GET /api/products",
     "GET /api/categories",

@@ -51,3 +51,4 @@ mod smoke;
 mod streams;
 mod support;
 mod users;
+mod verification;

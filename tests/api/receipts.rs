@@ -20,19 +20,7 @@ const ORDER_TOTAL: &str = "€63.00";
 
 /// The raw e-mails moto's SES recorded for the order `order_id`.
 pub(crate) fn emails_for(order_id: &str) -> Vec<String> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap();
-    // moto serialises its state while other tests change it, and now and then fails doing so:
-    // ask again.
-    let data = (0..10)
-        .find_map(|attempt| {
-            std::thread::sleep(std::time::Duration::from_millis(100 * attempt));
-            let output = Command::new("curl")
-                .args(["-sf", &format!("{endpoint}/moto-api/data.json")])
-                .output()
-                .ok()?;
-            serde_json::from_slice::<Value>(&output.stdout).ok()
-        })
-        .expect("moto's /moto-api/data.json did not answer");
+    let data = crate::support::mailbox::moto_state();
     data["ses"]["RawMessage"]
         .as_array()
         .into_iter()
@@ -257,7 +245,7 @@ async fn a_claim_left_by_a_sender_that_died_is_taken_over_once_its_lease_lapses(
     app.settle_payments().await;
     // A delivery claimed the e-mail two leases ago, then its function died.
     let lapsed = time::OffsetDateTime::now_utc().unix_timestamp()
-        - 2 * i64::try_from(receipts::store::LEASE.as_secs()).unwrap();
+        - 2 * i64::try_from(shared::mail::LEASE.as_secs()).unwrap();
     app.dynamodb
         .put_item()
         .table_name(app.table("ReceiptsTable"))

@@ -40,6 +40,7 @@ async fn registering_answers_201_with_the_user_and_stores_an_argon2id_hash() {
             "last_name": "Lovelace",
             "role": "customer",
             "created_at": reply.body["created_at"],
+            "email_verified": false,
         })
     );
     let created = OffsetDateTime::parse(

@@ -125,6 +125,9 @@ pub fn names_for(template: &Template, prefix: &str) -> Result<LocalNames> {
     for function in template.functions()? {
         names.add_function(&function.logical_id, &function.binary);
     }
+    for distribution in template.distributions() {
+        names.add_distribution(&distribution, "127.0.0.1:8080");
+    }
     Ok(names)
 }
 

@@ -23,8 +23,7 @@ use time::OffsetDateTime;
 
 use crate::receipt::Receipt;
 
-/// The shop's name as receipts print it.
-pub const SHOP_NAME: &str = "Serverless Shop";
+pub use shared::mail::SHOP_NAME;
 
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans-Latin.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-Latin.ttf");

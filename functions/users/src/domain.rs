@@ -239,6 +239,10 @@ pub struct User {
     pub role: Role,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Whether the owner proved `email` is theirs (by its link); a new address is not. Absent
+    /// where it is not known: the admin listing's index does not hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
 }
 
 #[cfg(test)]

@@ -27,8 +27,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::Request;
 use lambda_http::http::header::COOKIE;
 use sha2::{Digest, Sha256};
-use shared::error::ErrorCode;
-use shared::http::HttpError;
+
+use crate::secret::{self, NoRandomness};
 
 /// The cookie's name. `__Secure-` makes browsers refuse it unless it is `Secure` and was set
 /// over HTTPS (or on this machine: loopback counts as secure).
@@ -65,17 +65,6 @@ impl std::fmt::Debug for RefreshKey {
     }
 }
 
-/// The operating system gave no randomness: nothing safe can be issued.
-#[derive(Debug, thiserror::Error)]
-#[error("no randomness for a refresh token: {0}")]
-pub struct NoRandomness(getrandom::Error);
-
-impl HttpError for NoRandomness {
-    fn code(&self) -> ErrorCode {
-        ErrorCode::InternalError
-    }
-}
-
 /// A refresh token: the session it continues, and its secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RefreshToken {
@@ -94,11 +83,9 @@ impl std::fmt::Debug for RefreshToken {
 impl RefreshToken {
     /// A new token for `session_id`, with 256 random bits of secret.
     pub fn generate(session_id: &str) -> Result<Self, NoRandomness> {
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(NoRandomness)?;
         Ok(Self {
             session_id: session_id.to_owned(),
-            secret: URL_SAFE_NO_PAD.encode(secret),
+            secret: secret::generate()?,
         })
     }
 
@@ -122,11 +109,7 @@ impl RefreshToken {
         let (session_id, secret) = value.split_once('.')?;
         let session_ok =
             session_id.len() == 32 && session_id.bytes().all(|b| b.is_ascii_hexdigit());
-        let secret_ok = secret.len() == 43
-            && secret
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        (session_ok && secret_ok).then(|| Self {
+        (session_ok && secret::is_shaped(secret)).then(|| Self {
             session_id: session_id.to_owned(),
             secret: secret.to_owned(),
         })
@@ -157,7 +140,7 @@ impl RefreshToken {
 
     /// What the table keeps: the secret's SHA-256, never the secret.
     pub fn hash(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::digest(self.secret.as_bytes()))
+        secret::hash(&self.secret)
     }
 
     /// The `Set-Cookie` value that gives the browser this token, for `max_age`.

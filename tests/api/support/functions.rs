@@ -8,7 +8,7 @@ use payments::card::CardVault;
 use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
 use receipts::archive::Archive;
-use receipts::mail::Mailer;
+use shared::mail::Mailer;
 use receipts::store::ReceiptStore;
 use shared::invoke::HttpFunction;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
@@ -301,6 +301,35 @@ impl TestApp {
         let f = self.function("OrderSettleFunction");
         let receipts = f.queue("ReceiptsQueue");
         orders::handlers::settle::handle(&f.orders(), &receipts, event).await
+    }
+
+    pub(crate) async fn verify(&self, request: Request) -> Reply {
+        let f = self.function("UserVerifyFunction");
+        reply(handlers::verify::handle(&f.users(), request).await)
+    }
+
+    pub(crate) async fn verify_resend(&self, request: Request) -> Reply {
+        let f = self.function("UserVerifyResendFunction");
+        reply(handlers::verify_resend::handle(&f.users(), request).await)
+    }
+
+    /// The users outbox's relay on `event`, a batch of the users table's stream.
+    pub(crate) async fn user_relay(
+        &self,
+        event: aws_lambda_events::dynamodb::Event,
+    ) -> aws_lambda_events::streams::DynamoDbEventResponse {
+        let f = self.function("UserRelayFunction");
+        let destinations = handlers::relay::Destinations {
+            verification_email: f.queue("VerificationEmailQueue"),
+        };
+        handlers::relay::handle(&f.users(), &destinations, event).await
+    }
+
+    /// The verification e-mails' sender on `event`.
+    pub(crate) async fn verification_email(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("UserVerificationEmailFunction");
+        let storefront = users::email::Storefront::new(&self.names.domains["StorefrontDistribution"]);
+        handlers::verification_email::handle(&f.users(), &f.mailer(), &storefront, event).await
     }
 
     /// The receipts consumer on `event`.

@@ -8,6 +8,7 @@
 pub(crate) mod dynamodb;
 pub(crate) mod functions;
 pub(crate) mod lambda;
+pub(crate) mod mailbox;
 pub(crate) mod outbox;
 mod requests;
 pub(crate) mod search;
@@ -106,6 +107,9 @@ pub(crate) fn test_name() -> String {
         .to_owned()
 }
 
+/// Where the storefront is, for the links the tests' e-mails carry.
+pub(crate) const STOREFRONT_DOMAIN: &str = "shop.example.com";
+
 impl TestApp {
     /// Creates every table, queue, bucket and secret the template declares, under names unique
     /// to this test, so tests run in parallel without seeing each other's data; and starts the
@@ -137,6 +141,9 @@ impl TestApp {
         // Functions are known by their logical ids here (the Invoke API below runs them).
         for function in template.functions().unwrap() {
             names.add_function(&function.logical_id, &function.logical_id);
+        }
+        for distribution in template.distributions() {
+            names.add_distribution(&distribution, STOREFRONT_DOMAIN);
         }
         let mut gate = Gate::new(&template, &names, &test_name()).unwrap();
         if !record {

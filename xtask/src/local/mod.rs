@@ -191,6 +191,17 @@ impl LocalShop {
         for function in &functions {
             names.add_function(&function.logical_id, &function.binary);
         }
+        // Bound first: what the template's distributions serve is served here, and functions
+        // link to it (`!GetAtt <distribution>.DomainName`).
+        let http_listener = TcpListener::bind(config.http).await?;
+        let http_address = http_listener.local_addr()?;
+        let mut domain = http_address;
+        if domain.ip().is_unspecified() {
+            domain.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        for distribution in template.distributions() {
+            names.add_distribution(&distribution, &domain.to_string());
+        }
         let queues: BTreeMap<String, String> = template
             .queues()?
             .into_iter()
@@ -287,8 +298,6 @@ impl LocalShop {
             console.clone(),
             template.security_headers()?,
         )?);
-        let http_listener = TcpListener::bind(config.http).await?;
-        let http_address = http_listener.local_addr()?;
         tasks.push(tokio::spawn(gateway.serve(http_listener)));
 
         let mut paused = BTreeMap::new();

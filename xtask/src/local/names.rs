@@ -29,6 +29,9 @@ pub struct LocalNames {
     pub refs: BTreeMap<String, String>,
     /// `!GetAtt <id>.Arn`.
     pub arns: BTreeMap<String, String>,
+    /// `!GetAtt <id>.DomainName` of a CloudFront distribution: the local shop's address, which
+    /// serves what the distribution serves on AWS.
+    pub domains: BTreeMap<String, String>,
 }
 
 impl LocalNames {
@@ -51,6 +54,7 @@ impl LocalNames {
         Self {
             refs,
             arns: BTreeMap::new(),
+            domains: BTreeMap::new(),
         }
     }
 
@@ -87,6 +91,12 @@ impl LocalNames {
     /// A secret, whose `!Ref` is its ARN.
     pub fn add_secret(&mut self, logical_id: &str, arn: &str) {
         self.add(logical_id, arn, arn.to_owned());
+    }
+
+    /// A distribution, served here at `domain` (`host:port`).
+    pub fn add_distribution(&mut self, logical_id: &str, domain: &str) {
+        self.domains
+            .insert(logical_id.to_owned(), domain.to_owned());
     }
 
     /// A parameter's value.
@@ -220,6 +230,7 @@ impl LocalNames {
                 .refs
                 .get(resource)
                 .map(|url| queue_name(url).to_owned()),
+            "DomainName" => self.domains.get(resource).cloned(),
             _ => None,
         }
         .ok_or_else(|| format!("{resource}.{attribute} is not known locally").into())

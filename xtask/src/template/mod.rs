@@ -364,6 +364,13 @@ impl Template {
         Ok(headers)
     }
 
+    /// The logical ids of every CloudFront distribution.
+    pub fn distributions(&self) -> Vec<String> {
+        self.of_kind("AWS::CloudFront::Distribution")
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// The logical ids of every Secrets Manager secret.
     pub fn secrets(&self) -> Vec<String> {
         self.of_kind(SECRET).map(|(id, _)| id.clone()).collect()

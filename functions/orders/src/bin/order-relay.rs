@@ -9,15 +9,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let destinations = Destinations {
         checkout: FifoQueue::from_env(&sdk, "CHECKOUT_QUEUE_URL")?,
     };
-    lambda_runtime::run(lambda_runtime::service_fn(
-        |event: lambda_runtime::LambdaEvent<_>| {
-            let (store, destinations) = (&store, &destinations);
-            async move {
-                Ok::<_, lambda_runtime::Error>(
-                    relay::handle(store, destinations, event.payload).await,
-                )
-            }
-        },
-    ))
-    .await
+    shared::outbox::serve(|event| relay::handle(&store, &destinations, event)).await
 }

@@ -2,7 +2,7 @@
 
 use receipts::archive::Archive;
 use receipts::handlers::email;
-use receipts::mail::Mailer;
+use shared::mail::Mailer;
 use receipts::store::ReceiptStore;
 
 #[tokio::main]

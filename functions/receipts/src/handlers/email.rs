@@ -1,13 +1,13 @@
 //! `receipt-email`: consumes the receipts queue and e-mails each paid order's receipt, with
-//! the PDF attached, once however often the message arrives (see [`crate::store`]).
+//! the PDF attached, once however often the message arrives ([`shared::mail::send_once`]).
 
+use shared::mail::{Mailer, Sent};
 use shared::messages::ReceiptRequested;
 use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
-use time::OffsetDateTime;
 
 use crate::archive::Archive;
-use crate::mail::Mailer;
-use crate::store::{Claim, ReceiptStore};
+use crate::mail;
+use crate::store::{ReceiptStore, email_key};
 
 pub async fn handle(
     store: &ReceiptStore,
@@ -26,42 +26,20 @@ async fn send(
 ) -> Result<(), MessageError> {
     let receipt: ReceiptRequested = sqs::body(&message)?;
     let order_id = &receipt.order_id;
-    match store
-        .claim_email(order_id, OffsetDateTime::now_utc())
-        .await
-        .map_err(MessageError::retry)?
-    {
-        Claim::AlreadySent => return Ok(()),
-        Claim::Busy => {
-            return Err(MessageError::Retry(format!(
-                "another delivery is sending {order_id}'s receipt"
-            )));
-        }
-        Claim::Claimed => {}
-    }
-    let sent = async {
+    shared::mail::send_once(store.table(), &email_key(order_id), || async {
         let pdf = archive
             .get_or_render(&receipt)
             .await
             .map_err(MessageError::retry)?;
-        mailer
-            .send_receipt(&receipt, &pdf)
+        let (text, subject) = mail::text(&receipt);
+        let filename = format!("receipt-{order_id}.pdf");
+        let email = mail::email(&receipt, &text, &subject, &filename, &pdf);
+        let message_id = mailer
+            .send(&receipt.email, &email)
             .await
-            .map_err(MessageError::retry)
-    }
-    .await;
-    match sent {
-        Ok(message_id) => {
-            store
-                .mark_sent(order_id, &message_id, OffsetDateTime::now_utc())
-                .await
-                .map_err(MessageError::retry)?;
-            tracing::info!(%order_id, "receipt e-mailed");
-            Ok(())
-        }
-        Err(err) => {
-            store.release(order_id).await.map_err(MessageError::retry)?;
-            Err(err)
-        }
-    }
+            .map_err(MessageError::retry)?;
+        tracing::info!(%order_id, "receipt e-mailed");
+        Ok(Sent::Sent(message_id))
+    })
+    .await
 }

@@ -8,10 +8,14 @@
 //! | `POST /api/user/logout-everywhere` | `user-logout-everywhere` | [`logout_everywhere`] |
 //! | `POST /api/user/password`          | `user-password-change`   | [`password_change`]   |
 //! | `POST /api/user/session/refresh`   | `user-session-refresh`   | [`session_refresh`]   |
+//! | `POST /api/user/verify`            | `user-verify`            | [`verify`]            |
+//! | `POST /api/user/verify/resend`     | `user-verify-resend`     | [`verify_resend`]     |
 //! | `GET /api/user/{username}/exists`  | `user-exists`            | [`exists`]            |
 //! | `GET /api/user`                    | `user-current`           | [`current`]           |
 //! | `GET /api/users`                   | `user-list`              | [`list`]              |
 //! | (the HTTP API's authorizer)        | `user-authorizer`        | [`authorizer`]        |
+//! | (the users table's stream)         | `user-relay`             | [`relay`]             |
+//! | (`VerificationEmailQueue`)         | `user-verification-email` | [`verification_email`] |
 
 pub mod authorizer;
 pub mod create;
@@ -22,4 +26,8 @@ pub mod login;
 pub mod logout;
 pub mod logout_everywhere;
 pub mod password_change;
+pub mod relay;
 pub mod session_refresh;
+pub mod verification_email;
+pub mod verify;
+pub mod verify_resend;

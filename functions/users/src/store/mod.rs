@@ -6,6 +6,7 @@
 //! | session | `SESSION#<id>`    | `username`, `epoch`, `expires_at` (epoch seconds, also the table's TTL attribute), `started_at`, and the refresh token's `refresh_hash`, `previous_hash`, `rotated_at` (see [`crate::refresh`]) |
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
+//! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `ASKED#...`, `MAIL#...` | see [`email`] and [`shared::mail`] |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
@@ -28,6 +29,9 @@ use time::OffsetDateTime;
 use crate::domain::{NewUser, User, Username};
 use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
+
+mod email;
+pub use email::Resend;
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
 pub(crate) const LIST_INDEX: &str = "ByKind";
@@ -126,8 +130,9 @@ impl UserStore {
         })
     }
 
-    /// Stores a new user, unless the username is taken (`Ok(None)`). Of N simultaneous
-    /// registrations of one name, exactly one succeeds: the check is the write's condition.
+    /// Stores a new user, unless the username is taken (`Ok(None)`), and queues the e-mail that
+    /// asks them to confirm their address, in one transaction. Of N simultaneous registrations
+    /// of one name, exactly one succeeds: the check is the write's condition.
     pub async fn insert(
         &self,
         user: &NewUser,
@@ -142,6 +147,7 @@ impl UserStore {
                 last_name: user.last_name.as_str().to_owned(),
                 role: Role::Customer,
                 created_at,
+                email_verified: Some(false),
             },
             password_hash,
             session_epoch: 0,
@@ -153,7 +159,18 @@ impl UserStore {
                 record: &stored,
             },
         )?;
-        let inserted = self.table.put_if_absent(item).await?;
+        let verification = crate::email::VerificationRequested {
+            request: uuid::Uuid::new_v4().simple().to_string(),
+            username: user.username.clone(),
+            email: stored.user.email.clone(),
+        };
+        let inserted = self
+            .table
+            .transact(vec![
+                self.table.transact_put_new(item)?,
+                self.outbox_put(&verification, created_at)?,
+            ])
+            .await?;
         Ok(inserted.then_some(stored.user))
     }
 
@@ -407,7 +424,7 @@ fn next_epoch(update: UpdateItemFluentBuilder, more: &str) -> UpdateItemFluentBu
         .expression_attribute_values(":zero", n(0))
 }
 
-fn user_pk(username: &Username) -> String {
+pub(crate) fn user_pk(username: &Username) -> String {
     format!("USER#{username}")
 }
 

@@ -1,0 +1,13 @@
+//! The users table's stream, filtered to the outbox: see [`users::handlers::relay`].
+
+use shared::sqs::FifoQueue;
+use users::handlers::relay::{self, Destinations};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let (sdk, store) = users::init_sdk().await?;
+    let destinations = Destinations {
+        verification_email: FifoQueue::from_env(&sdk, "VERIFICATION_EMAIL_QUEUE_URL")?,
+    };
+    shared::outbox::serve(|event| relay::handle(&store, &destinations, event)).await
+}

@@ -1,0 +1,30 @@
+//! `user-relay`: the users table's stream, filtered to outbox items: each is sent to the queue
+//! of its kind of e-mail, then deleted ([`shared::outbox::relay`]).
+
+use aws_lambda_events::dynamodb::Event;
+use aws_lambda_events::streams::DynamoDbEventResponse;
+use shared::sqs::FifoQueue;
+
+use crate::email::Destination;
+use crate::store::UserStore;
+
+/// The queues the users service's outbox items go to.
+#[derive(Debug, Clone)]
+pub struct Destinations {
+    pub verification_email: FifoQueue,
+}
+
+pub async fn handle(
+    store: &UserStore,
+    destinations: &Destinations,
+    event: Event,
+) -> DynamoDbEventResponse {
+    shared::outbox::relay(
+        store.table(),
+        |destination: &Destination| match destination {
+            Destination::VerificationEmail => &destinations.verification_email,
+        },
+        event,
+    )
+    .await
+}

@@ -1,0 +1,64 @@
+//! `user-verification-email`: consumes `VerificationEmailQueue` and e-mails each request's link,
+//! once however often the message arrives ([`shared::mail::send_once`]). The token is made
+//! here, and only its hash is kept. Nothing is sent when the account is gone, its address
+//! changed since the request, or it is verified already.
+
+use shared::mail::{Mailer, Sent};
+use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
+use time::OffsetDateTime;
+
+use crate::email::{LinkToken, Storefront, VERIFY_FOR, Verification, VerificationRequested};
+use crate::store::UserStore;
+
+pub async fn handle(
+    store: &UserStore,
+    mailer: &Mailer,
+    storefront: &Storefront,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    sqs::process_batch(event, |message| send(store, mailer, storefront, message)).await
+}
+
+async fn send(
+    store: &UserStore,
+    mailer: &Mailer,
+    storefront: &Storefront,
+    message: SqsMessage,
+) -> Result<(), MessageError> {
+    let request: VerificationRequested = sqs::body(&message)?;
+    let key = format!("MAIL#{}", request.request);
+    shared::mail::send_once(store.table(), &key, || async {
+        let Some(stored) = store
+            .find(&request.username)
+            .await
+            .map_err(MessageError::retry)?
+        else {
+            return Ok(Sent::Skipped("the account is gone"));
+        };
+        let user = stored.user;
+        if user.email != request.email {
+            return Ok(Sent::Skipped("the account's address changed since"));
+        }
+        if user.email_verified == Some(true) {
+            return Ok(Sent::Skipped("the address is verified already"));
+        }
+        let token = LinkToken::generate().map_err(MessageError::retry)?;
+        store
+            .save_verification_link(
+                &token,
+                &user.username,
+                &user.email,
+                OffsetDateTime::now_utc() + VERIFY_FOR,
+            )
+            .await
+            .map_err(MessageError::retry)?;
+        let mail = Verification::new(&user.first_name, &storefront.link("verify", &token));
+        let message_id = mailer
+            .send(&user.email, &mail.email(&user.email))
+            .await
+            .map_err(MessageError::retry)?;
+        tracing::info!(username = %user.username, "verification e-mail sent");
+        Ok(Sent::Sent(message_id))
+    })
+    .await
+}

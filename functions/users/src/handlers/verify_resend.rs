@@ -1,0 +1,45 @@
+//! `POST /api/user/verify/resend`: e-mail the caller a new link to confirm their address; at
+//! most one a minute and five a day (a 429 with `Retry-After` beyond), so the route cannot be
+//! used to flood an inbox.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use shared::auth::Caller;
+use shared::error::ErrorCode;
+use shared::http::{self, ApiError};
+use time::OffsetDateTime;
+
+use crate::store::{Resend, UserStore};
+
+#[derive(Debug, Serialize)]
+struct Queued<'a> {
+    /// Where the e-mail goes.
+    email: &'a str,
+}
+
+pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::from_request(&request)?;
+    let not_found = || ApiError::new(ErrorCode::UserNotFound, "your account no longer exists");
+    let user = store.find(&caller.username).await?.ok_or_else(not_found)?.user;
+    if user.email_verified == Some(true) {
+        return Err(ApiError::new(
+            ErrorCode::AlreadyVerified,
+            format!("{} is confirmed already", user.email),
+        ));
+    }
+    match store
+        .request_verification(&user, OffsetDateTime::now_utc())
+        .await?
+    {
+        Resend::Queued => {
+            tracing::info!(username = %user.username, "verification e-mail asked for again");
+            Ok(http::json(StatusCode::ACCEPTED, &Queued { email: &user.email }))
+        }
+        Resend::TooSoon { retry_after } => Err(ApiError::new(
+            ErrorCode::TooManyEmails,
+            "a confirmation e-mail was sent a moment ago: please wait before asking for another",
+        )
+        .with_retry_after(retry_after)),
+    }
+}

@@ -1,0 +1,208 @@
+//! Confirming an e-mail address: registration's e-mail through the users outbox, its queue and
+//! SES (moto), the link's token used once, and asking again, against DynamoDB Local.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use users::email::{LinkToken, VerificationRequested};
+use xtask::local::gateway::mailbox::Mail;
+
+use crate::support::mailbox::sent_to;
+use crate::support::{STOREFRONT_DOMAIN, Reply, TestApp, event, with_json};
+
+impl TestApp {
+    /// What happens after a registration or a request to resend: the users outbox relayed, and
+    /// its e-mails sent.
+    async fn send_user_email(&self) {
+        self.deliver_stream("UserRelayFunction", |event| async {
+            Some(self.user_relay(event).await)
+        })
+        .await;
+        self.deliver("VerificationEmailQueue", |event| {
+            self.verification_email(event)
+        })
+        .await;
+    }
+
+    async fn verify_with(&self, token: &str) -> Reply {
+        self.verify(with_json(event("user-verify"), &json!({ "token": token })))
+            .await
+    }
+
+    async fn resend_for(&self, token: &str) -> Reply {
+        self.verify_resend(self.authorized(event("user-verify-resend"), Some(token)).await)
+            .await
+    }
+
+    /// Every item of the users table.
+    async fn users_items(&self) -> Vec<std::collections::HashMap<String, AttributeValue>> {
+        self.dynamodb
+            .scan()
+            .table_name(self.table("UsersTable"))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+
+    /// `GET /api/user`'s `email_verified`.
+    async fn email_verified(&self, token: &str) -> Value {
+        let reply = self
+            .current(self.authorized(event("user-current"), Some(token)).await)
+            .await;
+        reply.assert(200, "");
+        reply.body["email_verified"].clone()
+    }
+}
+
+/// The token in the newest verification e-mail to `address`.
+fn token_in(mail: &Mail) -> String {
+    let prefix = format!("https://{STOREFRONT_DOMAIN}/#/verify?token=");
+    let link = mail
+        .links
+        .iter()
+        .find(|link| link.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no verification link in {:?}", mail.text));
+    link[prefix.len()..].to_owned()
+}
+
+fn verification_mail(address: &str) -> Vec<Mail> {
+    sent_to(address)
+        .into_iter()
+        .filter(|mail| mail.subject == "Confirm your e-mail address")
+        .collect()
+}
+
+#[tokio::test]
+async fn registering_e_mails_a_link_that_confirms_the_address_once() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_verifies").await;
+    let session = app.token_for("ada_verifies").await;
+    assert_eq!(app.email_verified(&session).await, false);
+
+    app.send_user_email().await;
+    let mail = verification_mail("ada_verifies@example.com");
+    assert_eq!(mail.len(), 1, "one e-mail");
+    let mail = &mail[0];
+    assert!(mail.text.contains("Hello Test"), "{}", mail.text);
+    let html = mail.html.as_deref().expect("an HTML part");
+    let token = token_in(mail);
+    assert!(html.contains(&token), "the HTML part carries the same link");
+
+    // Only the token's hash rests in the table.
+    let items = app.users_items().await;
+    assert!(!format!("{items:?}").contains(&token), "the raw token is stored");
+
+    app.verify_with(&token).await.assert(204, "");
+    assert_eq!(app.email_verified(&session).await, true);
+    // A link works once.
+    app.verify_with(&token).await.assert(400, "token_invalid");
+    // And nothing more is sent: the outbox is empty.
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_verifies@example.com").len(), 1);
+}
+
+#[tokio::test]
+async fn a_request_delivered_twice_sends_one_e_mail() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_twice").await;
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_twice@example.com").len(), 1);
+    // The same request again, after the FIFO queue's five minutes of deduplication (a
+    // re-drive, a replay): its record says it was sent.
+    let request = app
+        .users_items()
+        .await
+        .iter()
+        .find_map(|item| item["pk"].as_s().ok()?.strip_prefix("MAIL#").map(str::to_owned))
+        .expect("the e-mail's record");
+    let again = VerificationRequested {
+        request,
+        username: "ada_twice".parse().unwrap(),
+        email: "ada_twice@example.com".to_owned(),
+    };
+    let queue = shared::sqs::FifoQueue::new(app.sqs.clone(), app.queue("VerificationEmailQueue"));
+    queue.send(&again, "ada_twice", "later").await.unwrap();
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_twice@example.com").len(), 1);
+}
+
+#[tokio::test]
+async fn expired_forged_and_malformed_tokens_get_one_answer() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_forged").await;
+    let username = "ada_forged".parse().unwrap();
+    let expired = LinkToken::generate().unwrap();
+    app.users
+        .save_verification_link(
+            &expired,
+            &username,
+            "ada_forged@example.com",
+            OffsetDateTime::now_utc() - time::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let forged = LinkToken::generate().unwrap();
+    let mut messages = Vec::new();
+    for token in [expired.as_str(), forged.as_str(), "not-a-token", ""] {
+        let reply = app.verify_with(token).await;
+        reply.assert(400, "token_invalid");
+        messages.push(reply.body["message"].clone());
+    }
+    messages.dedup();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    // A link for an address the account no longer has does nothing either.
+    let stale = LinkToken::generate().unwrap();
+    let in_a_day = OffsetDateTime::now_utc() + time::Duration::DAY;
+    app.users
+        .save_verification_link(&stale, &username, "someone.else@example.com", in_a_day)
+        .await
+        .unwrap();
+    app.verify_with(stale.as_str()).await.assert(400, "token_invalid");
+    let session = app.token_for("ada_forged").await;
+    assert_eq!(app.email_verified(&session).await, false);
+}
+
+#[tokio::test]
+async fn asking_again_is_limited_and_refused_once_confirmed() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_resends").await;
+    let session = app.token_for("ada_resends").await;
+    app.send_user_email().await;
+
+    let asked = app.resend_for(&session).await;
+    asked.assert(202, "");
+    assert_eq!(asked.body["email"], "ada_resends@example.com");
+    let again = app.resend_for(&session).await;
+    again.assert(429, "too_many_emails");
+    let wait: u64 = again.response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+
+    app.send_user_email().await;
+    let mail = verification_mail("ada_resends@example.com");
+    assert_eq!(mail.len(), 2, "the first and the one asked for");
+    // Either link works (the newest is first); the other then finds the address confirmed.
+    app.verify_with(&token_in(&mail[0])).await.assert(204, "");
+    app.resend_for(&session).await.assert(409, "already_verified");
+}
+
+#[tokio::test]
+async fn concurrent_requests_to_resend_queue_one_e_mail() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_races").await;
+    let session = app.token_for("ada_races").await;
+    app.send_user_email().await;
+    let replies =
+        futures::future::join_all((0..6).map(|_| app.resend_for(&session))).await;
+    let queued = replies.iter().filter(|reply| reply.status == 202).count();
+    assert_eq!(queued, 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert!(replies.iter().all(|reply| reply.status == 202 || reply.status == 429));
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_races@example.com").len(), 2);
+}
