@@ -24,6 +24,34 @@ impl TestApp {
         .await;
     }
 
+    /// One pass of the users outbox, with the verification queue out of reach.
+    async fn relay_during_queue_outage(&self) -> xtask::streams::Pass {
+        let relay = self.function("UserRelayFunction");
+        let destinations = users::handlers::relay::Destinations {
+            verification_email: shared::sqs::FifoQueue::new(
+                self.cut_off("UserRelayFunction").sqs,
+                self.queue("VerificationEmailQueue"),
+            ),
+        };
+        self.deliver_stream("UserRelayFunction", |event| async {
+            Some(users::handlers::relay::handle(&relay.users(), &destinations, event).await)
+        })
+        .await
+    }
+
+    /// Queues `username`'s verification request `request` as the relay would.
+    async fn queue_request(&self, request: &str, username: &str) {
+        let message = VerificationRequested {
+            request: request.to_owned(),
+            username: username.parse().unwrap(),
+            email: format!("{username}@example.com"),
+        };
+        shared::sqs::FifoQueue::new(self.sqs.clone(), self.queue("VerificationEmailQueue"))
+            .send(&message, username, &uuid::Uuid::new_v4().simple().to_string())
+            .await
+            .unwrap();
+    }
+
     async fn verify_with(&self, token: &str) -> Reply {
         self.verify(with_json(event("user-verify"), &json!({ "token": token })))
             .await
@@ -118,13 +146,7 @@ async fn a_request_delivered_twice_sends_one_e_mail() {
         .iter()
         .find_map(|item| item["pk"].as_s().ok()?.strip_prefix("MAIL#").map(str::to_owned))
         .expect("the e-mail's record");
-    let again = VerificationRequested {
-        request,
-        username: "ada_twice".parse().unwrap(),
-        email: "ada_twice@example.com".to_owned(),
-    };
-    let queue = shared::sqs::FifoQueue::new(app.sqs.clone(), app.queue("VerificationEmailQueue"));
-    queue.send(&again, "ada_twice", "later").await.unwrap();
+    app.queue_request(&request, "ada_twice").await;
     app.send_user_email().await;
     assert_eq!(verification_mail("ada_twice@example.com").len(), 1);
 }
@@ -205,4 +227,76 @@ async fn concurrent_requests_to_resend_queue_one_e_mail() {
     assert!(replies.iter().all(|reply| reply.status == 202 || reply.status == 429));
     app.send_user_email().await;
     assert_eq!(verification_mail("ada_races@example.com").len(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_send_gives_up_its_claim_so_the_next_delivery_sends_at_once() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_retries").await;
+    app.deliver_stream("UserRelayFunction", |event| async {
+        Some(app.user_relay(event).await)
+    })
+    .await;
+    // SES does not answer.
+    let f = app.function("UserVerificationEmailFunction");
+    let mailer = shared::mail::Mailer::new(
+        app.cut_off("UserVerificationEmailFunction").ses,
+        app.names.refs["SenderEmail"].clone(),
+    );
+    let storefront = users::email::Storefront::new(STOREFRONT_DOMAIN);
+    let failed = app
+        .deliver("VerificationEmailQueue", |event| async {
+            users::handlers::verification_email::handle(&f.users(), &mailer, &storefront, event)
+                .await
+        })
+        .await;
+    assert_eq!((failed.delivered, failed.failed), (1, 1));
+    let claims = app
+        .users_items()
+        .await
+        .into_iter()
+        .filter(|item| item["pk"].as_s().is_ok_and(|pk| pk.starts_with("MAIL#")))
+        .count();
+    assert_eq!(claims, 0, "the claim was released");
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_retries@example.com").len(), 1);
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_sender_that_died_is_taken_over_once_its_lease_lapses() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_lapsed").await;
+    app.send_user_email().await;
+    let lapsed = OffsetDateTime::now_utc().unix_timestamp()
+        - 2 * i64::try_from(shared::mail::LEASE.as_secs()).unwrap();
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("UsersTable"))
+        .item("pk", AttributeValue::S("MAIL#died".into()))
+        .item("status", AttributeValue::S("SENDING".into()))
+        .item("claimed_at", AttributeValue::N(lapsed.to_string()))
+        .send()
+        .await
+        .unwrap();
+    app.queue_request("died", "ada_lapsed").await;
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_lapsed@example.com").len(), 2);
+}
+
+#[tokio::test]
+async fn an_e_mail_the_relay_could_not_queue_for_an_hour_is_reported_and_can_be_asked_for_again() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_outage").await;
+    let session = app.token_for("ada_outage").await;
+    let pass = app.relay_during_queue_outage().await;
+    assert_eq!((pass.failed, pass.given_up), (1, 0));
+    app.let_time_pass_for("UserRelayFunction", 3601).await;
+    let pass = app.relay_during_queue_outage().await;
+    assert_eq!((pass.batches, pass.given_up), (0, 1), "{pass:?}");
+    assert_eq!(app.drain("OutboxFailuresQueue").await.len(), 1);
+    assert!(verification_mail("ada_outage@example.com").is_empty());
+
+    app.resend_for(&session).await.assert(202, "");
+    app.send_user_email().await;
+    assert_eq!(verification_mail("ada_outage@example.com").len(), 1);
 }

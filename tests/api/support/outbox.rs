@@ -94,16 +94,7 @@ impl TestApp {
     /// reached (its calls fail at once: nothing listens where they go).
     pub(crate) async fn relay_outbox_during(&self, outage: Outage) -> Pass {
         let relay = self.function("OrderRelayFunction");
-        let nowhere = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap()
-        };
-        let sdk = self
-            .sdk
-            .to_builder()
-            .retry_config(RetryConfig::disabled())
-            .build();
-        let cut_off = FunctionClients::new(&sdk, "OrderRelayFunction", nowhere);
+        let cut_off = self.cut_off("OrderRelayFunction");
         let (store, checkout) = match outage {
             Outage::CheckoutQueue => (
                 relay.orders(),
@@ -119,6 +110,21 @@ impl TestApp {
             Some(relay::handle(&store, &destinations, event).await)
         })
         .await
+    }
+
+    /// The clients of the function `logical_id`, calling an address where nothing listens
+    /// (every call fails at once, unretried): an outage of whatever they are used for.
+    pub(crate) fn cut_off(&self, logical_id: &str) -> FunctionClients {
+        let nowhere = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let sdk = self
+            .sdk
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build();
+        FunctionClients::new(&sdk, logical_id, nowhere)
     }
 
     /// Ages the orders table's stream records by `seconds` for the relay's trigger, as if that
