@@ -20,6 +20,7 @@ import { orderView, stopPolling } from "./views/order.js";
 import { ordersView } from "./views/orders.js";
 import { productView } from "./views/product.js";
 import { registerView } from "./views/register.js";
+import { verifyView } from "./views/verify.js";
 
 const ROUTES = [
   // The catalogue and the search are one listing; it reads what to show from the address.
@@ -33,6 +34,7 @@ const ROUTES = [
   [/^#\/login(\?.*)?$/, loginView, "Log in"],
   [/^#\/register(\?.*)?$/, registerView, "Create an account"],
   [/^#\/account$/, () => accountView(), "Your account"],
+  [/^#\/verify(\?.*)?$/, verifyView, "Confirm your e-mail address"],
   [/^#\/admin$/, adminView, "Admin"],
   [/^#\/admin\/products$/, adminProductsView, "Products on sale"],
   [/^#\/admin\/product\/([^/?]+)$/, (slug) => adminProductView(decodeURIComponent(slug)), "Edit a product"],

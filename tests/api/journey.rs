@@ -112,24 +112,9 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     // The receipt e-mail, read from the local mailbox as a person trying the shop would.
     let address = format!("{username}@example.com");
     let attachment = format!("receipt-{id}.pdf");
-    let email = loop {
-        let mailbox = browser.get("/_local/mail.json").await;
-        expect(&mailbox, 200);
-        let found: Vec<Value> = mailbox.json()["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|mail| mail["to"][0] == address.as_str())
-            .cloned()
-            .collect();
-        if !found.is_empty() || Instant::now() > deadline {
-            break found;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    assert_eq!(email.len(), 1, "one receipt e-mail: {email:?}");
     let subject = format!("Your receipt for order {}", &id[..8]);
-    assert_eq!(email[0]["subject"], subject.as_str());
+    let email = mail_to(&browser, &address, &subject, deadline).await;
+    assert_eq!(email.len(), 1, "one receipt e-mail: {email:?}");
     assert_eq!(email[0]["attachments"], json!([attachment]));
     assert!(email[0]["text"].as_str().unwrap().contains(&id[..8]));
     let page = browser.get("/_local/mail").await;
@@ -137,6 +122,16 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
     assert_secure_headers(&page, "/_local/mail");
     assert!(String::from_utf8_lossy(&page.body).contains(&subject));
+
+    // The confirmation e-mail sent at registration: its link's token confirms the address.
+    let confirmation = mail_to(&browser, &address, "Confirm your e-mail address", deadline).await;
+    assert_eq!(confirmation.len(), 1, "one confirmation e-mail: {confirmation:?}");
+    let link = confirmation[0]["links"][0].as_str().unwrap();
+    let (storefront, token) = link.split_once("/#/verify?token=").unwrap();
+    assert_eq!(storefront, format!("http://{}", shop.http));
+    assert_eq!(browser.get("/api/user").await.json()["email_verified"], false);
+    expect(&browser.post("/api/user/verify", json!({ "token": token })).await, 204);
+    assert_eq!(browser.get("/api/user").await.json()["email_verified"], true);
 
     let receipt = browser.get(&format!("/api/order/{id}/receipt")).await;
     expect(&receipt, 200);
@@ -424,5 +419,30 @@ async fn the_benchmarks_shoppers_check_out_and_the_books_balance() {
         "POST /api/order/checkout",
     ] {
         assert!(load.routes[route].0 > 0, "{route} was never timed");
+    }
+}
+
+/// The e-mails to `address` with `subject` in the local mailbox, once there is one (or the
+/// deadline passed).
+async fn mail_to(
+    browser: &xtask::visitor::Visitor,
+    address: &str,
+    subject: &str,
+    deadline: Instant,
+) -> Vec<Value> {
+    loop {
+        let mailbox = browser.get("/_local/mail.json").await;
+        expect(&mailbox, 200);
+        let found: Vec<Value> = mailbox.json()["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|mail| mail["to"][0] == address && mail["subject"] == subject)
+            .cloned()
+            .collect();
+        if !found.is_empty() || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -3,8 +3,9 @@
 
 import assert from "node:assert/strict";
 
-// A customer registers (a common password is refused, saying why), stays signed in across a
-// reload through the refresh cookie, signs in on a second device,
+// A customer registers (a common password is refused, saying why), confirms the address with
+// the link the shop e-mailed (read from the local mailbox), stays signed in across a reload
+// through the refresh cookie, signs in on a second device,
 // changes the password on the first (a wrong current password is refused first): the first stays
 // signed in, the second is signed out at its next request and signs in with the new password.
 // Then "Sign out everywhere" on the first signs both out. The account is new each run.
@@ -24,6 +25,18 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await first.getByLabel("Password").fill("kept in a safe place");
   await first.getByRole("button", { name: "Create my account" }).click();
   await first.getByText("Signed in as").waitFor();
+
+  // The address is not confirmed yet; the link in the e-mail the shop sent confirms it, once.
+  await first.goto(`${base}#/account`);
+  await first.getByText("is not confirmed yet").waitFor();
+  const link = await confirmationLink(base, `${username}@example.com`);
+  await first.goto(link);
+  await first.getByText("your e-mail address is confirmed").waitFor();
+  assert.ok(!first.url().includes("token="), "the token left the address bar");
+  await first.goto(`${base}#/account`);
+  await first.getByText(`Your e-mail address ${username}@example.com is confirmed.`).waitFor();
+  await first.goto(link);
+  await first.getByText("this link does not work").waitFor();
 
   // Staying signed in: a reload keeps the session, through the refresh cookie, which no script
   // can read; nothing the page stores holds a token.
@@ -72,6 +85,17 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await second.getByRole("link", { name: "Log in" }).first().waitFor();
   assert.equal(await second.getByText("Signed in as").count(), 0, "the other device is signed out");
   await Promise.all([first.context().close(), second.context().close()]);
+}
+
+/** The link in the newest confirmation e-mail to `address`, from the local shop's mailbox. */
+async function confirmationLink(base, address) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { messages } = await (await fetch(`${base}_local/mail.json`)).json();
+    const found = messages.find((m) => m.to.includes(address) && m.subject === "Confirm your e-mail address");
+    if (found) return found.links.find((link) => link.includes("#/verify?token="));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no confirmation e-mail to ${address} in the mailbox`);
 }
 
 /** A browser of its own: a new context, with nothing shared with the other. */

@@ -1,9 +1,9 @@
-// `#/account`: the signed-in customer's account: who they are, changing the password, and signing
-// out on every device.
+// `#/account`: the signed-in customer's account: who they are, whether their e-mail address is
+// confirmed (and a new link if not), changing the password, and signing out on every device.
 
 import { api, session } from "../api.js";
 import { form, NEW_PASSWORD_HINT } from "../form.js";
-import { go, h, notice, requireLogin, show } from "../ui.js";
+import { go, h, loading, notice, requireLogin, show } from "../ui.js";
 
 export function accountView(message = null) {
   if (!session.signedIn) return show(requireLogin("Log in to manage your account."));
@@ -52,6 +52,7 @@ export function accountView(message = null) {
       h("h1", {}, "Your account"),
       message ? notice(message, "info") : null,
       h("p", {}, "Signed in as ", h("strong", {}, user.username || ""), user.email ? ` (${user.email})` : ""),
+      emailStatus(),
       h("h2", {}, "Change your password"),
       element,
       h("h2", {}, "Sign out everywhere"),
@@ -60,4 +61,44 @@ export function accountView(message = null) {
       h("button", { type: "button", class: "button", onclick: signOutEverywhere }, "Sign out everywhere"),
     ),
   );
+}
+
+/** Whether the address is confirmed, read afresh; if not, a button that e-mails a new link. */
+function emailStatus() {
+  const box = h("div", { class: "email-status" }, loading("Checking your e-mail address…"));
+  const render = (user) => {
+    if (user.email_verified) {
+      box.replaceChildren(h("p", {}, `Your e-mail address ${user.email} is confirmed.`));
+      return;
+    }
+    const outcome = h("div", { "aria-live": "polite" });
+    const resend = async (event) => {
+      event.target.disabled = true;
+      try {
+        const answer = await api("POST", "/api/user/verify/resend");
+        outcome.replaceChildren(notice(`We sent a new link to ${answer.email}. It works for 24 hours.`, "info"));
+      } catch (err) {
+        if (err.code === "already_verified") return render({ ...user, email_verified: true });
+        outcome.replaceChildren(notice(err.message, err.unavailable ? "unavailable" : "error"));
+      } finally {
+        event.target.disabled = false;
+      }
+    };
+    box.replaceChildren(
+      notice(
+        `Your e-mail address ${user.email} is not confirmed yet. We e-mailed you a link when you registered: ` +
+          "open it to confirm the address. No e-mail? Check your spam folder, or ask for a new link.",
+        "info",
+      ),
+      h("button", { type: "button", class: "button", onclick: resend }, "E-mail me a new link"),
+      outcome,
+    );
+  };
+  api("GET", "/api/user")
+    .then((user) => {
+      session.update(user);
+      render(user);
+    })
+    .catch((err) => box.replaceChildren(notice(err.message, err.unavailable ? "unavailable" : "error")));
+  return box;
 }
