@@ -50,6 +50,10 @@ pub enum AuthContext {
         username: Username,
         /// Where the shop writes to the user (receipts), as registered.
         email: String,
+        /// Whether the user confirmed `email`; until then the shop e-mails it nothing else.
+        /// Absent (from an authorizer older than the field) reads as not confirmed.
+        #[serde(default)]
+        email_verified: bool,
         /// First and last name, for receipts.
         name: String,
         role: Role,
@@ -109,6 +113,8 @@ impl Rejection {
 pub struct Caller {
     pub username: Username,
     pub email: String,
+    /// Whether the caller confirmed `email` (see [`AuthContext`]).
+    pub email_verified: bool,
     pub name: String,
     pub role: Role,
     pub session_id: String,
@@ -132,12 +138,14 @@ impl Caller {
             Some(Ok(AuthContext::Authenticated {
                 username,
                 email,
+                email_verified,
                 name,
                 role,
                 session_id,
             })) => Ok(Self {
                 username,
                 email,
+                email_verified,
                 name,
                 role,
                 session_id,
@@ -197,6 +205,8 @@ mod tests {
         let caller = Caller::from_request(&request).unwrap();
         assert_eq!(caller.username, "ada");
         assert!(caller.require_admin().is_ok());
+        // An authorizer older than the field vouches for no address.
+        assert!(!caller.email_verified);
     }
 
     #[test]
@@ -204,6 +214,7 @@ mod tests {
         let caller = Caller {
             username: Username::parse("bob").unwrap(),
             email: "bob@example.com".into(),
+            email_verified: false,
             name: "Bob Smith".into(),
             role: Role::Customer,
             session_id: "s".into(),

@@ -111,7 +111,11 @@ impl Email<'_> {
         out.push_str(&format!("To: {}\r\n", self.to));
         out.push_str(&format!("Subject: {}\r\n", self.subject));
         out.push_str("MIME-Version: 1.0\r\n");
-        let mut parts = vec![part("text/plain; charset=utf-8", None, self.text.as_bytes())];
+        let mut parts = vec![part(
+            "text/plain; charset=utf-8",
+            None,
+            self.text.as_bytes(),
+        )];
         let kind = if let Some(html) = self.html {
             parts.push(part("text/html; charset=utf-8", None, html.as_bytes()));
             "alternative"
@@ -346,12 +350,11 @@ mod tests {
             attachment: None,
         };
         let mime = String::from_utf8(email.to_mime("shop@example.com")).unwrap();
-        assert!(mime.starts_with("From: Serverless Shop <shop@example.com>\r\nTo: ada@example.com\r\n"));
-        assert!(mime.contains("Content-Type: multipart/alternative; boundary="));
-        assert_eq!(
-            decoded_parts(&mime),
-            ["Hello Zoë", "<p>Hello Zo&euml;</p>"]
+        assert!(
+            mime.starts_with("From: Serverless Shop <shop@example.com>\r\nTo: ada@example.com\r\n")
         );
+        assert!(mime.contains("Content-Type: multipart/alternative; boundary="));
+        assert_eq!(decoded_parts(&mime), ["Hello Zoë", "<p>Hello Zo&euml;</p>"]);
     }
 
     #[test]

@@ -140,6 +140,9 @@ pub struct ReceiptRequested {
     pub owner: Username,
     pub customer_name: String,
     pub email: String,
+    /// Whether `email` was confirmed: the receipt is e-mailed only if it was (absent: it was not).
+    #[serde(default)]
+    pub email_verified: bool,
     pub currency: Currency,
     pub lines: Vec<OrderLine>,
     /// In minor units, as are the lines' amounts.
@@ -215,6 +218,10 @@ pub struct OrderView {
     pub customer_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether `email` was confirmed when the order was paid for: the receipt is e-mailed only
+    /// if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     /// What a checkout sends back, to pay for the order as the customer saw it.
     #[serde(default)]
     pub version: u64,
@@ -245,6 +252,7 @@ impl OrderView {
                 .clone()
                 .unwrap_or_else(|| self.owner.to_string()),
             email: self.email.clone()?,
+            email_verified: self.email_verified.unwrap_or(false),
             currency: self.currency?,
             lines: self.lines.clone(),
             total: self.total,

@@ -99,6 +99,7 @@ async fn an_order_the_earlier_checkout_left_without_its_message_is_completed_by_
         payer: orders::domain::Payer {
             card_last4: None,
             email: "ada@example.com".into(),
+            email_verified: true,
             customer_name: "Test User".into(),
         },
         attempt: shared::messages::Attempt::default(),

@@ -129,8 +129,9 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
     let mut orders: Vec<(Visitor, String)> = Vec::new();
     for _ in 0..ORDERS {
         let mut customer = shop.visitor();
-        customer
-            .sign_up(&unique("shopper"), PASSWORD)
+        let username = unique("shopper");
+        customer.sign_up(&username, PASSWORD).await.unwrap();
+        xtask::seed::vouch_for(&shop.names, &username)
             .await
             .unwrap();
         let item = json!({ "product_id": "enamel-camp-mug", "qty": 1 });

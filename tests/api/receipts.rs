@@ -65,6 +65,10 @@ fn receipt_request(id: &str) -> Request {
     event("receipt-get").with_path_parameters(HashMap::from([("id".to_owned(), id.to_owned())]))
 }
 
+fn order_request(id: &str) -> Request {
+    event("order-get").with_path_parameters(HashMap::from([("id".to_owned(), id.to_owned())]))
+}
+
 fn json_of(response: &Response<Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).unwrap()
 }
@@ -116,6 +120,36 @@ async fn a_paid_order_is_emailed_once_with_its_receipt_attached() {
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.headers()["content-type"], "application/pdf");
     assert_eq!(download.body().as_ref(), pdf.as_slice());
+}
+
+#[tokio::test]
+async fn a_receipt_is_not_e_mailed_to_an_address_never_confirmed_and_stays_downloadable() {
+    let app = &TestApp::spawn().await;
+    app.given_unverified_user("ada").await;
+    let token = app.token_for("ada").await;
+    let (id, token) = app.checked_out_as(token, "4242424242424242").await;
+    app.settle_payments().await;
+    let order = app
+        .order_get(app.authorized(order_request(&id), Some(&token)).await)
+        .await;
+    order.assert(200, "");
+    assert_eq!(order.body["email_verified"], false);
+    app.run_all_consumers().await;
+    assert!(emails_for(&id).is_empty(), "nothing e-mailed");
+    assert!(!app.receipts.was_sent(&id.parse().unwrap()).await.unwrap());
+    // Confirming the address afterwards does not send it: the customer was told at the time.
+    assert!(
+        app.users
+            .vouch_for_email(&"ada".parse().unwrap())
+            .await
+            .unwrap()
+    );
+    app.run_all_consumers().await;
+    assert!(emails_for(&id).is_empty());
+    let download = app
+        .receipt(app.authorized(receipt_request(&id), Some(&token)).await)
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use users::email::{LinkToken, VerificationRequested};
 use xtask::local::gateway::mailbox::Mail;
 
 use crate::support::mailbox::sent_to;
-use crate::support::{STOREFRONT_DOMAIN, Reply, TestApp, event, with_json};
+use crate::support::{Reply, STOREFRONT_DOMAIN, TestApp, event, with_json};
 
 impl TestApp {
     /// What happens after a registration or a request to resend: the users outbox relayed, and
@@ -47,7 +47,11 @@ impl TestApp {
             email: format!("{username}@example.com"),
         };
         shared::sqs::FifoQueue::new(self.sqs.clone(), self.queue("VerificationEmailQueue"))
-            .send(&message, username, &uuid::Uuid::new_v4().simple().to_string())
+            .send(
+                &message,
+                username,
+                &uuid::Uuid::new_v4().simple().to_string(),
+            )
             .await
             .unwrap();
     }
@@ -58,8 +62,11 @@ impl TestApp {
     }
 
     async fn resend_for(&self, token: &str) -> Reply {
-        self.verify_resend(self.authorized(event("user-verify-resend"), Some(token)).await)
-            .await
+        self.verify_resend(
+            self.authorized(event("user-verify-resend"), Some(token))
+                .await,
+        )
+        .await
     }
 
     /// Every item of the users table.
@@ -106,7 +113,7 @@ fn verification_mail(address: &str) -> Vec<Mail> {
 #[tokio::test]
 async fn registering_e_mails_a_link_that_confirms_the_address_once() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_verifies").await;
+    app.given_unverified_user("ada_verifies").await;
     let session = app.token_for("ada_verifies").await;
     assert_eq!(app.email_verified(&session).await, false);
 
@@ -121,7 +128,10 @@ async fn registering_e_mails_a_link_that_confirms_the_address_once() {
 
     // Only the token's hash rests in the table.
     let items = app.users_items().await;
-    assert!(!format!("{items:?}").contains(&token), "the raw token is stored");
+    assert!(
+        !format!("{items:?}").contains(&token),
+        "the raw token is stored"
+    );
 
     app.verify_with(&token).await.assert(204, "");
     assert_eq!(app.email_verified(&session).await, true);
@@ -135,7 +145,7 @@ async fn registering_e_mails_a_link_that_confirms_the_address_once() {
 #[tokio::test]
 async fn a_request_delivered_twice_sends_one_e_mail() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_twice").await;
+    app.given_unverified_user("ada_twice").await;
     app.send_user_email().await;
     assert_eq!(verification_mail("ada_twice@example.com").len(), 1);
     // The same request again, after the FIFO queue's five minutes of deduplication (a
@@ -144,7 +154,13 @@ async fn a_request_delivered_twice_sends_one_e_mail() {
         .users_items()
         .await
         .iter()
-        .find_map(|item| item["pk"].as_s().ok()?.strip_prefix("MAIL#").map(str::to_owned))
+        .find_map(|item| {
+            item["pk"]
+                .as_s()
+                .ok()?
+                .strip_prefix("MAIL#")
+                .map(str::to_owned)
+        })
         .expect("the e-mail's record");
     app.queue_request(&request, "ada_twice").await;
     app.send_user_email().await;
@@ -154,7 +170,7 @@ async fn a_request_delivered_twice_sends_one_e_mail() {
 #[tokio::test]
 async fn expired_forged_and_malformed_tokens_get_one_answer() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_forged").await;
+    app.given_unverified_user("ada_forged").await;
     let username = "ada_forged".parse().unwrap();
     let expired = LinkToken::generate().unwrap();
     app.users
@@ -182,7 +198,9 @@ async fn expired_forged_and_malformed_tokens_get_one_answer() {
         .save_verification_link(&stale, &username, "someone.else@example.com", in_a_day)
         .await
         .unwrap();
-    app.verify_with(stale.as_str()).await.assert(400, "token_invalid");
+    app.verify_with(stale.as_str())
+        .await
+        .assert(400, "token_invalid");
     let session = app.token_for("ada_forged").await;
     assert_eq!(app.email_verified(&session).await, false);
 }
@@ -190,7 +208,7 @@ async fn expired_forged_and_malformed_tokens_get_one_answer() {
 #[tokio::test]
 async fn asking_again_is_limited_and_refused_once_confirmed() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_resends").await;
+    app.given_unverified_user("ada_resends").await;
     let session = app.token_for("ada_resends").await;
     app.send_user_email().await;
 
@@ -211,20 +229,30 @@ async fn asking_again_is_limited_and_refused_once_confirmed() {
     assert_eq!(mail.len(), 2, "the first and the one asked for");
     // Either link works (the newest is first); the other then finds the address confirmed.
     app.verify_with(&token_in(&mail[0])).await.assert(204, "");
-    app.resend_for(&session).await.assert(409, "already_verified");
+    app.resend_for(&session)
+        .await
+        .assert(409, "already_verified");
 }
 
 #[tokio::test]
 async fn concurrent_requests_to_resend_queue_one_e_mail() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_races").await;
+    app.given_unverified_user("ada_races").await;
     let session = app.token_for("ada_races").await;
     app.send_user_email().await;
-    let replies =
-        futures::future::join_all((0..6).map(|_| app.resend_for(&session))).await;
+    let replies = futures::future::join_all((0..6).map(|_| app.resend_for(&session))).await;
     let queued = replies.iter().filter(|reply| reply.status == 202).count();
-    assert_eq!(queued, 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
-    assert!(replies.iter().all(|reply| reply.status == 202 || reply.status == 429));
+    assert_eq!(
+        queued,
+        1,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(
+        replies
+            .iter()
+            .all(|reply| reply.status == 202 || reply.status == 429)
+    );
     app.send_user_email().await;
     assert_eq!(verification_mail("ada_races@example.com").len(), 2);
 }
@@ -232,7 +260,7 @@ async fn concurrent_requests_to_resend_queue_one_e_mail() {
 #[tokio::test]
 async fn a_failed_send_gives_up_its_claim_so_the_next_delivery_sends_at_once() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_retries").await;
+    app.given_unverified_user("ada_retries").await;
     app.deliver_stream("UserRelayFunction", |event| async {
         Some(app.user_relay(event).await)
     })
@@ -265,7 +293,7 @@ async fn a_failed_send_gives_up_its_claim_so_the_next_delivery_sends_at_once() {
 #[tokio::test]
 async fn a_claim_left_by_a_sender_that_died_is_taken_over_once_its_lease_lapses() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_lapsed").await;
+    app.given_unverified_user("ada_lapsed").await;
     app.send_user_email().await;
     let lapsed = OffsetDateTime::now_utc().unix_timestamp()
         - 2 * i64::try_from(shared::mail::LEASE.as_secs()).unwrap();
@@ -286,7 +314,7 @@ async fn a_claim_left_by_a_sender_that_died_is_taken_over_once_its_lease_lapses(
 #[tokio::test]
 async fn an_e_mail_the_relay_could_not_queue_for_an_hour_is_reported_and_can_be_asked_for_again() {
     let app = TestApp::spawn().await;
-    app.given_user("ada_outage").await;
+    app.given_unverified_user("ada_outage").await;
     let session = app.token_for("ada_outage").await;
     let pass = app.relay_during_queue_outage().await;
     assert_eq!((pass.failed, pass.given_up), (1, 0));

@@ -62,8 +62,19 @@ export async function orderView(id) {
         h(
           "p",
           {},
-          `Paid ${date(order.paid_at)} with the card ending in ${order.card_last4}. A receipt is on its way to ${order.email}.`,
+          `Paid ${date(order.paid_at)} with the card ending in ${order.card_last4}.` +
+            (order.email_verified === false ? "" : ` A receipt is on its way to ${order.email}.`),
         ),
+        order.email_verified === false
+          ? h(
+              "p",
+              { class: "unconfirmed" },
+              `We did not e-mail this receipt: your address ${order.email} was not confirmed when you paid, and we send ` +
+                "nothing else to an address until it is. Download it here, and ",
+              h("a", { href: "#/account" }, "confirm your address"),
+              " for the next one.",
+            )
+          : null,
         link,
         problem,
       );

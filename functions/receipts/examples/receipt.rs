@@ -34,6 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         owner: Username::parse("ada")?,
         customer_name: "Ada Lovelace".into(),
         email: "ada@example.com".into(),
+        email_verified: true,
         currency: Currency::Eur,
         total: lines.iter().map(|line| line.line_total).sum(),
         lines,

@@ -144,15 +144,29 @@ mod tests {
         let link = Storefront::new("d111111abcdef8.cloudfront.net").link("verify", &token);
         assert_eq!(
             link,
-            format!("https://d111111abcdef8.cloudfront.net/#/verify?token={}", token.as_str())
+            format!(
+                "https://d111111abcdef8.cloudfront.net/#/verify?token={}",
+                token.as_str()
+            )
         );
-        assert!(Storefront::new("127.0.0.1:8080").link("verify", &token).starts_with("http://127.0.0.1:8080/#/verify?token="));
-        assert!(Storefront::new("localhost.example.com").link("verify", &token).starts_with("https://"));
+        assert!(
+            Storefront::new("127.0.0.1:8080")
+                .link("verify", &token)
+                .starts_with("http://127.0.0.1:8080/#/verify?token=")
+        );
+        assert!(
+            Storefront::new("localhost.example.com")
+                .link("verify", &token)
+                .starts_with("https://")
+        );
     }
 
     #[test]
     fn tokens_are_random_and_only_their_hash_is_kept() {
-        let (a, b) = (LinkToken::generate().unwrap(), LinkToken::generate().unwrap());
+        let (a, b) = (
+            LinkToken::generate().unwrap(),
+            LinkToken::generate().unwrap(),
+        );
         assert_ne!(a, b);
         assert_eq!(LinkToken::parse(a.as_str()), Some(a.clone()));
         assert_ne!(a.hash(), a.as_str());
@@ -165,6 +179,9 @@ mod tests {
         let mail = Verification::new("<script>", "https://shop.example/#/verify?token=a&b");
         assert!(mail.html.contains("&lt;script&gt;"));
         assert!(mail.html.contains("token=a&amp;b"));
-        assert!(mail.text.contains("https://shop.example/#/verify?token=a&b"));
+        assert!(
+            mail.text
+                .contains("https://shop.example/#/verify?token=a&b")
+        );
     }
 }

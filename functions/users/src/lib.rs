@@ -68,7 +68,8 @@ pub async fn init_authorizer() -> Result<(UserStore, SigningKeys), keys::KeysErr
 }
 
 /// JSON logs, the SDK's configuration and the users table.
-pub async fn init_sdk() -> Result<(shared::aws::SdkConfig, UserStore), shared::config::ConfigError> {
+pub async fn init_sdk() -> Result<(shared::aws::SdkConfig, UserStore), shared::config::ConfigError>
+{
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let store = UserStore::from_env(&sdk)?;

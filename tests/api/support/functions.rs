@@ -8,9 +8,9 @@ use payments::card::CardVault;
 use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
 use receipts::archive::Archive;
-use shared::mail::Mailer;
 use receipts::store::ReceiptStore;
 use shared::invoke::HttpFunction;
+use shared::mail::Mailer;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
 use shared::store::Table;
 use users::handlers;
@@ -328,7 +328,8 @@ impl TestApp {
     /// The verification e-mails' sender on `event`.
     pub(crate) async fn verification_email(&self, event: SqsEvent) -> SqsBatchResponse {
         let f = self.function("UserVerificationEmailFunction");
-        let storefront = users::email::Storefront::new(&self.names.domains["StorefrontDistribution"]);
+        let storefront =
+            users::email::Storefront::new(&self.names.domains["StorefrontDistribution"]);
         handlers::verification_email::handle(&f.users(), &f.mailer(), &storefront, event).await
     }
 

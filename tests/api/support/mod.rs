@@ -348,8 +348,13 @@ impl TestApp {
     /// checked out with `card`, its checkout message relayed to the checkout queue. Returns the
     /// order's id and the customer's token.
     pub(crate) async fn checked_out(&self, username: &str, card: &str) -> (String, String) {
-        xtask::seed::load(&self.products).await.unwrap();
         let token = self.given_session(username, Role::Customer).await;
+        self.checked_out_as(token, card).await
+    }
+
+    /// [`Self::checked_out`], for the customer signed in with `token`.
+    pub(crate) async fn checked_out_as(&self, token: String, card: &str) -> (String, String) {
+        xtask::seed::load(&self.products).await.unwrap();
         let mut order = Value::Null;
         for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
             let body = json!({ "product_id": product, "qty": qty });
@@ -382,8 +387,8 @@ impl TestApp {
         (reply.body["id"].as_str().unwrap().to_owned(), token)
     }
 
-    /// Registers `username` with [`PASSWORD`].
-    pub(crate) async fn given_user(&self, username: &str) {
+    /// Registers `username` with [`PASSWORD`]; their address is not confirmed yet.
+    pub(crate) async fn given_unverified_user(&self, username: &str) {
         let body = json!({
             "username": username,
             "password": PASSWORD,
@@ -394,6 +399,18 @@ impl TestApp {
         self.register(with_json(event("user-create"), &body))
             .await
             .assert(201, "");
+    }
+
+    /// Registers `username` (see [`Self::given_unverified_user`]), with their address confirmed,
+    /// as most customers' is: receipts are e-mailed to them.
+    pub(crate) async fn given_user(&self, username: &str) {
+        self.given_unverified_user(username).await;
+        assert!(
+            self.users
+                .vouch_for_email(&username.parse().unwrap())
+                .await
+                .unwrap()
+        );
     }
 
     /// Logs `username` in with [`PASSWORD`] and returns the token.

@@ -35,11 +35,12 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         let stop = Arc::clone(&stop);
         let timings = Arc::clone(&timings);
         let address = shop.http;
+        let names = shop.names.clone();
         customers.push(tokio::spawn(async move {
             let mut round = 0;
             while !stop.load(Ordering::Relaxed) {
                 let visitor = Visitor::timed(address, Arc::clone(&timings));
-                let visit = shop_once(visitor, customer, round).await;
+                let visit = shop_once(visitor, &names, customer, round).await;
                 let mut tally = tally.lock().await;
                 match visit {
                     Ok(Some(checkout)) => tally.checkouts.push(checkout),
@@ -107,6 +108,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
 /// One customer's visit: the order it checked out, if the catalogue had enough to buy.
 async fn shop_once(
     mut visitor: Visitor,
+    names: &crate::local::names::LocalNames,
     customer: usize,
     round: usize,
 ) -> std::result::Result<Option<(String, Visitor)>, Unexpected> {
@@ -115,6 +117,13 @@ async fn shop_once(
         &uuid::Uuid::new_v4().simple().to_string()[..6]
     );
     visitor.sign_up(&username, PASSWORD).await?;
+    crate::seed::vouch_for(names, &username)
+        .await
+        .map_err(|err| Unexpected {
+            route: "(confirming the address)",
+            status: 0,
+            body: err.to_string(),
+        })?;
     let slugs = visitor.browse(12).await?;
     if slugs.len() < 2 {
         return Ok(None);

@@ -69,6 +69,10 @@ pub struct Payer {
     pub card_last4: Option<String>,
     /// Where the receipt goes.
     pub email: String,
+    /// Whether the customer had confirmed `email` when they paid: if not, the receipt is not
+    /// e-mailed (it stays downloadable). Absent on orders checked out before the shop kept it.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Who the receipt is for; orders checked out before the shop kept it have none, and their
     /// receipts name the owner.
     #[serde(default)]
@@ -458,6 +462,7 @@ impl From<&Order> for OrderView {
                 }
             }),
             email: payer.map(|payer| payer.email.clone()),
+            email_verified: payer.map(|payer| payer.email_verified),
             version: order.version,
         }
     }

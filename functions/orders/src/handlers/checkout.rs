@@ -70,6 +70,7 @@ pub async fn handle(
             let payer = Payer {
                 card_last4: None,
                 email: caller.email.clone(),
+                email_verified: caller.email_verified,
                 customer_name: caller.name.clone(),
             };
             order

@@ -2,8 +2,8 @@
 
 use receipts::archive::Archive;
 use receipts::handlers::email;
-use shared::mail::Mailer;
 use receipts::store::ReceiptStore;
+use shared::mail::Mailer;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -1,5 +1,6 @@
 //! `receipt-email`: consumes the receipts queue and e-mails each paid order's receipt, with
-//! the PDF attached, once however often the message arrives ([`shared::mail::send_once`]).
+//! the PDF attached, once however often the message arrives ([`shared::mail::send_once`]), to
+//! confirmed addresses only.
 
 use shared::mail::{Mailer, Sent};
 use shared::messages::ReceiptRequested;
@@ -27,6 +28,11 @@ async fn send(
     let receipt: ReceiptRequested = sqs::body(&message)?;
     let order_id = &receipt.order_id;
     shared::mail::send_once(store.table(), &email_key(order_id), || async {
+        if !receipt.email_verified {
+            // Until the address is confirmed, the shop e-mails it nothing but confirmation links;
+            // the receipt stays downloadable from the order.
+            return Ok(Sent::Skipped("the address is not confirmed"));
+        }
         let pdf = archive
             .get_or_render(&receipt)
             .await

@@ -57,6 +57,7 @@ async fn authorize(store: &UserStore, keys: &SigningKeys, headers: &HeaderMap) -
             name: format!("{} {}", user.first_name, user.last_name),
             username: user.username,
             email: user.email,
+            email_verified: user.email_verified == Some(true),
             role: user.role,
             session_id: claims.sid,
         },

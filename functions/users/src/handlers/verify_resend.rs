@@ -21,7 +21,11 @@ struct Queued<'a> {
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let not_found = || ApiError::new(ErrorCode::UserNotFound, "your account no longer exists");
-    let user = store.find(&caller.username).await?.ok_or_else(not_found)?.user;
+    let user = store
+        .find(&caller.username)
+        .await?
+        .ok_or_else(not_found)?
+        .user;
     if user.email_verified == Some(true) {
         return Err(ApiError::new(
             ErrorCode::AlreadyVerified,
@@ -34,7 +38,10 @@ pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body
     {
         Resend::Queued => {
             tracing::info!(username = %user.username, "verification e-mail asked for again");
-            Ok(http::json(StatusCode::ACCEPTED, &Queued { email: &user.email }))
+            Ok(http::json(
+                StatusCode::ACCEPTED,
+                &Queued { email: &user.email },
+            ))
         }
         Resend::TooSoon { retry_after } => Err(ApiError::new(
             ErrorCode::TooManyEmails,

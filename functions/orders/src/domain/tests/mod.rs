@@ -11,6 +11,7 @@ fn payer() -> Payer {
     Payer {
         card_last4: Some("4242".into()),
         email: "ada@example.com".into(),
+        email_verified: true,
         customer_name: "Ada".into(),
     }
 }
