@@ -187,6 +187,12 @@ export class ShopStack extends Stack {
       timeToLiveAttribute: "expires_at",
       stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
+    // The accounts of an address, for a password reset asked for by address (the sender reads each).
+    usersTable.addGlobalSecondaryIndex({
+      indexName: "ByEmail",
+      partitionKey: { name: "email", type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
     usersTable.addGlobalSecondaryIndex({
       indexName: "ByKind",
       partitionKey: { name: "kind", type: dynamodb.AttributeType.STRING },
@@ -310,7 +316,13 @@ export class ShopStack extends Stack {
         logicalId,
       ).addAlarmAction(new actions.SnsAction(alarmTopic));
     const perMinute = (statistic: string) => ({ statistic, period: Duration.minutes(1) });
-    const queue = (name: string, visibility: number, what: string): sqs.Queue => {
+    // `fix` ends the alarm's description: what a person does about a dead letter.
+    const queue = (
+      name: string,
+      visibility: number,
+      what: string,
+      { retention = Duration.days(4), fix = ", fix the cause, then redrive" } = {},
+    ): sqs.Queue => {
       const deadLetters = named(
         new sqs.Queue(this, `${name}DeadLetterQueue`, {
           fifo: true,
@@ -327,13 +339,13 @@ export class ShopStack extends Stack {
       alarmWhen(
         `${name}DeadLetterAlarm`,
         deadLetters.metricApproximateNumberOfMessagesVisible(perMinute("Maximum")),
-        `${what} - read ${name}DeadLetterQueue, fix the cause, then redrive`,
+        `${what} - read ${name}DeadLetterQueue${fix}`,
       );
       const work = named(
         new sqs.Queue(this, `${name}Queue`, {
           fifo: true,
           visibilityTimeout: Duration.seconds(visibility),
-          retentionPeriod: Duration.days(4),
+          retentionPeriod: retention,
           encryption: sqs.QueueEncryption.SQS_MANAGED,
           deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
         }),
@@ -346,6 +358,11 @@ export class ShopStack extends Stack {
     const paymentResultsQueue = queue("PaymentResults", 60, "Payment outcomes could not be recorded on orders");
     const receiptsQueue = queue("Receipts", 180, "Receipts could not be e-mailed");
     const verificationEmailQueue = queue("VerificationEmail", 180, "Verification e-mails could not be sent");
+    // A reset link is wanted now or not at all: a day's backlog is no use to anyone.
+    const passwordResetEmailQueue = queue("PasswordResetEmail", 180, "Password reset e-mails could not be sent", {
+      retention: Duration.days(1),
+      fix: " and fix the cause (customers ask again)",
+    });
     // Records of the outboxes the relays gave up on (where in which stream, not the messages:
     // those stay in the orders or users table). A standard queue: Lambda's on-failure
     // destinations cannot be FIFO.
@@ -362,7 +379,8 @@ export class ShopStack extends Stack {
       [["ES6000", "it is itself where failures go; its alarm tells a person"]],
     );
     // On every report, not on what waits in the queue: nobody needs to read it (the messages are
-    // in the orders table), and an alarm on its depth would stay raised and miss the next one.
+    // in the orders or users table), and an alarm on its depth would stay raised and miss the next
+    // one.
     alarmWhen(
       "OutboxFailuresAlarm",
       outboxFailuresQueue.metricNumberOfMessagesSent(perMinute("Sum")),
@@ -495,11 +513,15 @@ export class ShopStack extends Stack {
     // items) go to their queue, then leave the table.
     const userRelay = rust("UserRelayFunction", "user-relay", {
       description: "Sends the users outbox's messages (the users table's stream) to their queues",
-      environment: { ...usersEnv, VERIFICATION_EMAIL_QUEUE_URL: verificationEmailQueue.queueUrl },
+      environment: {
+        ...usersEnv,
+        VERIFICATION_EMAIL_QUEUE_URL: verificationEmailQueue.queueUrl,
+        PASSWORD_RESET_EMAIL_QUEUE_URL: passwordResetEmailQueue.queueUrl,
+      },
     });
     // Reads the item a record names (gone: it was sent), deletes it once sent.
     allow(userRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [usersTable.tableArn]);
-    allow(userRelay, ["sqs:SendMessage"], [verificationEmailQueue.queueArn]);
+    allow(userRelay, ["sqs:SendMessage"], [verificationEmailQueue.queueArn, passwordResetEmailQueue.queueArn]);
     userRelay.addEventSource(
       new DynamoEventSource(usersTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -544,6 +566,51 @@ export class ShopStack extends Stack {
     );
     userVerificationEmail.addEventSource(
       new SqsEventSource(verificationEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
+    );
+    const userPasswordReset = rust("UserPasswordResetFunction", "user-password-reset", {
+      description: "POST /api/user/password-reset - e-mail a link that sets a new password",
+      environment: { ...usersEnv, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
+    });
+    // Reads the client's recent requests; writes their count and the request's outbox message in
+    // one transaction.
+    allow(userPasswordReset, ["dynamodb:GetItem", "dynamodb:PutItem"], [usersTable.tableArn]);
+    // CloudFront's key, read at start-up (requests are counted per viewer address).
+    allow(userPasswordReset, ["secretsmanager:GetSecretValue"], [edgeKey.secretArn]);
+    const userPasswordResetConfirm = rust("UserPasswordResetConfirmFunction", "user-password-reset-confirm", {
+      description: "POST /api/user/password-reset/confirm - set a new password with a reset link's token",
+      memorySize: 1024,
+      environment: usersEnv,
+    });
+    // Reads the link's record; deletes it and sets the user's new hash, in one transaction.
+    allow(
+      userPasswordResetConfirm,
+      ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+      [usersTable.tableArn],
+    );
+    // Its STOREFRONT_DOMAIN is set with the distribution, below.
+    const userPasswordResetEmail = rust("UserPasswordResetEmailFunction", "user-password-reset-email", {
+      description: "E-mails password reset links, once per request and account, from their queue",
+      timeout: 30,
+      environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
+    });
+    // Reads the accounts; claims, records and releases each e-mail (MAIL#), counts the account's
+    // links (ASKED#) and keeps each link's hash (RESET#).
+    allow(
+      userPasswordResetEmail,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    allow(userPasswordResetEmail, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByEmail`]);
+    userPasswordResetEmail.addToRolePolicy(
+      new iam.PolicyStatement({
+        // As the verification e-mail's sender.
+        actions: ["ses:SendEmail", "ses:SendRawEmail"],
+        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+        conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
+      }),
+    );
+    userPasswordResetEmail.addEventSource(
+      new SqsEventSource(passwordResetEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
     );
 
     // -------------------------------------------------------------------------------------------
@@ -865,6 +932,8 @@ export class ShopStack extends Stack {
       [HttpMethod.GET, "/api/users", userList, false],
       [HttpMethod.POST, "/api/user/verify", userVerify, true],
       [HttpMethod.POST, "/api/user/verify/resend", userVerifyResend, false],
+      [HttpMethod.POST, "/api/user/password-reset", userPasswordReset, true],
+      [HttpMethod.POST, "/api/user/password-reset/confirm", userPasswordResetConfirm, true],
       [HttpMethod.GET, "/api/products", productList, true],
       [HttpMethod.GET, "/api/product/{id}", productGet, true],
       [HttpMethod.POST, "/api/product/create", productCreate, false],
@@ -1005,9 +1074,11 @@ export class ShopStack extends Stack {
         "Uses the default *.cloudfront.net certificate, which cannot pin TLS 1.2; set TLSv1.2_2021 when adding a custom domain.",
       ],
     ]);
-    // The verification e-mail's links point at the storefront (never at a Host header a request
-    // could choose). The function is not behind the API, so the distribution does not need it.
-    userVerificationEmail.addEnvironment("STOREFRONT_DOMAIN", distribution.distributionDomainName);
+    // The e-mails' links point at the storefront (never at a Host header a request could choose).
+    // Their senders are not behind the API, so the distribution does not need them.
+    for (const sender of [userVerificationEmail, userPasswordResetEmail]) {
+      sender.addEnvironment("STOREFRONT_DOMAIN", distribution.distributionDomainName);
+    }
 
     new CfnOutput(this, "SiteUrl", {
       value: `https://${distribution.distributionDomainName}`,

@@ -196,6 +196,13 @@ impl ApiError {
 pub struct FieldErrors(BTreeMap<String, String>);
 
 impl FieldErrors {
+    /// The 400 of a form with one field wrong: `field`, saying `problem`.
+    pub fn one(field: &str, problem: impl Into<String>) -> ApiError {
+        let mut fields = Self::default();
+        fields.check::<()>(field, Err(problem.into()));
+        fields.into_error()
+    }
+
     /// The value if `result` holds one; otherwise notes the problem under `field`.
     pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result

@@ -14,6 +14,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /api/user/login",
     "POST /api/user/session/refresh",
     "POST /api/user/verify",
+    "POST /api/user/password-reset",
+    "POST /api/user/password-reset/confirm",
     "GET /api/user/{username}/exists",
     "GET /api/products",
     "GET /api/categories",

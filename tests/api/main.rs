@@ -39,6 +39,7 @@ mod iam;
 mod journey;
 mod orders;
 mod outbox;
+mod password_reset;
 mod payments;
 mod products;
 mod receipts;

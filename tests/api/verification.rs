@@ -11,15 +11,19 @@ use crate::support::mailbox::sent_to;
 use crate::support::{Reply, STOREFRONT_DOMAIN, TestApp, event, with_json};
 
 impl TestApp {
-    /// What happens after a registration or a request to resend: the users outbox relayed, and
-    /// its e-mails sent.
-    async fn send_user_email(&self) {
+    /// What happens after a registration or a request for a link: the users outbox relayed,
+    /// and its e-mails sent.
+    pub(crate) async fn send_user_email(&self) {
         self.deliver_stream("UserRelayFunction", |event| async {
             Some(self.user_relay(event).await)
         })
         .await;
         self.deliver("VerificationEmailQueue", |event| {
             self.verification_email(event)
+        })
+        .await;
+        self.deliver("PasswordResetEmailQueue", |event| {
+            self.password_reset_email(event)
         })
         .await;
     }
@@ -32,6 +36,7 @@ impl TestApp {
                 self.cut_off("UserRelayFunction").sqs,
                 self.queue("VerificationEmailQueue"),
             ),
+            password_reset_email: relay.queue("PasswordResetEmailQueue"),
         };
         self.deliver_stream("UserRelayFunction", |event| async {
             Some(users::handlers::relay::handle(&relay.users(), &destinations, event).await)
@@ -70,7 +75,9 @@ impl TestApp {
     }
 
     /// Every item of the users table.
-    async fn users_items(&self) -> Vec<std::collections::HashMap<String, AttributeValue>> {
+    pub(crate) async fn users_items(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, AttributeValue>> {
         self.dynamodb
             .scan()
             .table_name(self.table("UsersTable"))
@@ -83,7 +90,7 @@ impl TestApp {
     }
 
     /// `GET /api/user`'s `email_verified`.
-    async fn email_verified(&self, token: &str) -> Value {
+    pub(crate) async fn email_verified(&self, token: &str) -> Value {
         let reply = self
             .current(self.authorized(event("user-current"), Some(token)).await)
             .await;
@@ -92,21 +99,26 @@ impl TestApp {
     }
 }
 
-/// The token in the newest verification e-mail to `address`.
-fn token_in(mail: &Mail) -> String {
-    let prefix = format!("https://{STOREFRONT_DOMAIN}/#/verify?token=");
+/// The token of the link to the storefront's `page` in `mail`.
+pub(crate) fn link_token(mail: &Mail, page: &str) -> String {
+    let prefix = format!("https://{STOREFRONT_DOMAIN}/#/{page}?token=");
     let link = mail
         .links
         .iter()
         .find(|link| link.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no verification link in {:?}", mail.text));
+        .unwrap_or_else(|| panic!("no link to #/{page} in {:?}", mail.text));
     link[prefix.len()..].to_owned()
 }
 
 fn verification_mail(address: &str) -> Vec<Mail> {
+    mail_about(address, "Confirm your e-mail address")
+}
+
+/// The e-mails to `address` with `subject`, newest first.
+pub(crate) fn mail_about(address: &str, subject: &str) -> Vec<Mail> {
     sent_to(address)
         .into_iter()
-        .filter(|mail| mail.subject == "Confirm your e-mail address")
+        .filter(|mail| mail.subject == subject)
         .collect()
 }
 
@@ -123,7 +135,7 @@ async fn registering_e_mails_a_link_that_confirms_the_address_once() {
     let mail = &mail[0];
     assert!(mail.text.contains("Hello Test"), "{}", mail.text);
     let html = mail.html.as_deref().expect("an HTML part");
-    let token = token_in(mail);
+    let token = link_token(mail, "verify");
     assert!(html.contains(&token), "the HTML part carries the same link");
 
     // Only the token's hash rests in the table.
@@ -228,7 +240,9 @@ async fn asking_again_is_limited_and_refused_once_confirmed() {
     let mail = verification_mail("ada_resends@example.com");
     assert_eq!(mail.len(), 2, "the first and the one asked for");
     // Either link works (the newest is first); the other then finds the address confirmed.
-    app.verify_with(&token_in(&mail[0])).await.assert(204, "");
+    app.verify_with(&link_token(&mail[0], "verify"))
+        .await
+        .assert(204, "");
     app.resend_for(&session)
         .await
         .assert(409, "already_verified");
@@ -266,16 +280,9 @@ async fn a_failed_send_gives_up_its_claim_so_the_next_delivery_sends_at_once() {
     })
     .await;
     // SES does not answer.
-    let f = app.function("UserVerificationEmailFunction");
-    let mailer = shared::mail::Mailer::new(
-        app.cut_off("UserVerificationEmailFunction").ses,
-        app.names.refs["SenderEmail"].clone(),
-    );
-    let storefront = users::email::Storefront::new(STOREFRONT_DOMAIN);
     let failed = app
-        .deliver("VerificationEmailQueue", |event| async {
-            users::handlers::verification_email::handle(&f.users(), &mailer, &storefront, event)
-                .await
+        .deliver("VerificationEmailQueue", |event| {
+            app.user_mail("UserVerificationEmailFunction", event, true)
         })
         .await;
     assert_eq!((failed.delivered, failed.failed), (1, 1));

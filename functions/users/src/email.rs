@@ -16,6 +16,8 @@ use crate::secret::{self, NoRandomness};
 
 /// How long a verification link works.
 pub const VERIFY_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a password reset link works.
+pub const RESET_FOR: Duration = Duration::from_secs(30 * 60);
 
 /// Where the users service's outbox messages go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,8 @@ pub const VERIFY_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 pub enum Destination {
     /// `VerificationEmailQueue`.
     VerificationEmail,
+    /// `PasswordResetEmailQueue`.
+    PasswordResetEmail,
 }
 
 /// "E-mail `username` a link that confirms `email` is theirs": the message on
@@ -35,6 +39,19 @@ pub struct VerificationRequested {
     /// The address to confirm; if the account's address changed since, nothing is sent.
     pub email: String,
 }
+
+/// "E-mail a password reset link to the account `login` names (a username, or the address of
+/// up to [`RESET_ACCOUNTS`] accounts)": the message on `PasswordResetEmailQueue`. The route that
+/// writes it answers the same whether such an account exists or not; the sender finds out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetRequested {
+    /// This request's id: one e-mail per id and account.
+    pub request: String,
+    pub login: String,
+}
+
+/// How many accounts one address's reset request reaches at most.
+pub const RESET_ACCOUNTS: i32 = 5;
 
 /// The token of an e-mailed link, as the link carries it.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,39 +111,74 @@ impl Storefront {
     }
 }
 
-/// The verification e-mail's text and HTML, for `first_name` and its `link`.
+/// An e-mail whose point is one link: its subject, text and HTML.
 #[derive(Debug)]
-pub struct Verification {
+pub struct LinkEmail {
+    pub subject: &'static str,
     pub text: String,
     pub html: String,
 }
 
-impl Verification {
-    pub const SUBJECT: &str = "Confirm your e-mail address";
-
-    pub fn new(first_name: &str, link: &str) -> Self {
+impl LinkEmail {
+    /// Asks `first_name` to confirm their address by `link`.
+    pub fn verification(first_name: &str, link: &str) -> Self {
         let hours = VERIFY_FOR.as_secs() / 3600;
+        Self::new(
+            "Confirm your e-mail address",
+            first_name,
+            &format!("Please confirm that this is your e-mail address within {hours} hours:"),
+            ("Confirm my e-mail address", link),
+            &format!(
+                "If you did not create an account at {SHOP_NAME}, ignore this e-mail: nothing else will be sent to you."
+            ),
+        )
+    }
+
+    /// Gives `first_name` (account `username`) the `link` that sets a new password.
+    pub fn password_reset(first_name: &str, username: &Username, link: &str) -> Self {
+        let minutes = RESET_FOR.as_secs() / 60;
+        Self::new(
+            "Reset your password",
+            first_name,
+            &format!(
+                "Someone, hopefully you, asked to reset the password of your account {username}. \
+                 Choose a new password within {minutes} minutes (the link works once):"
+            ),
+            ("Choose a new password", link),
+            "If it was not you, ignore this e-mail: your password stays as it is.",
+        )
+    }
+
+    /// `first_name` is what a customer typed: escaped in the HTML part, and in the text part
+    /// only ever text.
+    fn new(
+        subject: &'static str,
+        first_name: &str,
+        before: &str,
+        (button, link): (&str, &str),
+        after: &str,
+    ) -> Self {
         let text = format!(
-            "Hello {first_name},\r\n\r\nPlease confirm that this is your e-mail address by opening this link \
-             within {hours} hours:\r\n\r\n{link}\r\n\r\nIf you did not create an account at {SHOP_NAME}, \
-             ignore this e-mail: nothing else will be sent to you.\r\n\r\n{SHOP_NAME}\r\n"
+            "Hello {first_name},\r\n\r\n{before}\r\n\r\n{link}\r\n\r\n{after}\r\n\r\n{SHOP_NAME}\r\n"
         );
-        let (name, href) = (escape_html(first_name), escape_html(link));
+        let [name, before, href, after] = [first_name, before, link, after].map(escape_html);
         let html = format!(
             "<!doctype html><html><body style=\"font-family: sans-serif\">\
-             <p>Hello {name},</p>\
-             <p>Please confirm that this is your e-mail address within {hours} hours:</p>\
-             <p><a href=\"{href}\">Confirm my e-mail address</a></p>\
-             <p>If you did not create an account at {SHOP_NAME}, ignore this e-mail: nothing else will be sent to you.</p>\
-             <p>{SHOP_NAME}</p></body></html>"
+             <p>Hello {name},</p><p>{before}</p>\
+             <p><a href=\"{href}\">{button}</a></p>\
+             <p>{after}</p><p>{SHOP_NAME}</p></body></html>"
         );
-        Self { text, html }
+        Self {
+            subject,
+            text,
+            html,
+        }
     }
 
     pub fn email<'a>(&'a self, to: &'a str) -> Email<'a> {
         Email {
             to,
-            subject: Self::SUBJECT,
+            subject: self.subject,
             text: &self.text,
             html: Some(&self.html),
             attachment: None,
@@ -176,7 +228,7 @@ mod tests {
 
     #[test]
     fn the_html_part_escapes_the_name() {
-        let mail = Verification::new("<script>", "https://shop.example/#/verify?token=a&b");
+        let mail = LinkEmail::verification("<script>", "https://shop.example/#/verify?token=a&b");
         assert!(mail.html.contains("&lt;script&gt;"));
         assert!(mail.html.contains("token=a&amp;b"));
         assert!(

@@ -52,6 +52,23 @@ pub async fn init_login() -> Result<(UserStore, SigningKeys, throttle::EdgeKey),
     Ok((store, keys, edge))
 }
 
+/// The cold start of a function that counts requests by client address (see
+/// [`throttle::Client`]): [`init`], and the key CloudFront proves itself with.
+pub async fn init_edge() -> Result<(UserStore, throttle::EdgeKey), keys::KeysError> {
+    let (sdk, store) = init_sdk().await?;
+    let edge = throttle::EdgeKey::from_env(&keys::secrets_client(&sdk)).await?;
+    Ok((store, edge))
+}
+
+/// An e-mail sender's cold start: [`init`], SES with the sender's address, and where the
+/// storefront is (links point there).
+pub async fn init_mail()
+-> Result<(UserStore, shared::mail::Mailer, email::Storefront), shared::config::ConfigError> {
+    let (sdk, store) = init_sdk().await?;
+    let mailer = shared::mail::Mailer::from_env(&sdk)?;
+    Ok((store, mailer, email::Storefront::from_env()?))
+}
+
 /// The refresh function's cold start: [`init`], and the signing secret's current version.
 pub async fn init_signing() -> Result<(UserStore, SigningKeys), keys::KeysError> {
     let (sdk, store) = init_sdk().await?;

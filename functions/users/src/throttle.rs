@@ -173,6 +173,11 @@ const VIEWER_ADDRESS_HEADER: &str = "x-shop-viewer-address";
 pub struct Client(String);
 
 impl Client {
+    /// The address, or network, as counted.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn of(request: &Request, edge: &EdgeKey) -> Self {
         let claimed = request.headers().get(VIEWER_ADDRESS_HEADER);
         let vouched = edge.vouches_for(request);

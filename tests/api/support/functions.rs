@@ -321,16 +321,63 @@ impl TestApp {
         let f = self.function("UserRelayFunction");
         let destinations = handlers::relay::Destinations {
             verification_email: f.queue("VerificationEmailQueue"),
+            password_reset_email: f.queue("PasswordResetEmailQueue"),
         };
         handlers::relay::handle(&f.users(), &destinations, event).await
     }
 
+    pub(crate) async fn password_reset(&self, request: Request) -> Reply {
+        let f = self.function("UserPasswordResetFunction");
+        let edge = users::throttle::EdgeKey::new(super::EDGE_KEY);
+        reply(handlers::password_reset::handle(&f.users(), &edge, request).await)
+    }
+
+    pub(crate) async fn password_reset_confirm(&self, request: Request) -> Reply {
+        let f = self.function("UserPasswordResetConfirmFunction");
+        reply(handlers::password_reset_confirm::handle(&f.users(), request).await)
+    }
+
     /// The verification e-mails' sender on `event`.
     pub(crate) async fn verification_email(&self, event: SqsEvent) -> SqsBatchResponse {
-        let f = self.function("UserVerificationEmailFunction");
+        self.user_mail("UserVerificationEmailFunction", event, false)
+            .await
+    }
+
+    /// The password reset e-mails' sender on `event`.
+    pub(crate) async fn password_reset_email(&self, event: SqsEvent) -> SqsBatchResponse {
+        self.user_mail("UserPasswordResetEmailFunction", event, false)
+            .await
+    }
+
+    /// The users service's e-mail sender `logical_id` on `event`; with `ses_down`, SES does not
+    /// answer it.
+    pub(crate) async fn user_mail(
+        &self,
+        logical_id: &str,
+        event: SqsEvent,
+        ses_down: bool,
+    ) -> SqsBatchResponse {
+        let f = self.function(logical_id);
+        let mailer = if ses_down {
+            Mailer::new(
+                self.cut_off(logical_id).ses,
+                self.names.refs["SenderEmail"].clone(),
+            )
+        } else {
+            f.mailer()
+        };
         let storefront =
             users::email::Storefront::new(&self.names.domains["StorefrontDistribution"]);
-        handlers::verification_email::handle(&f.users(), &f.mailer(), &storefront, event).await
+        let users = f.users();
+        match logical_id {
+            "UserVerificationEmailFunction" => {
+                handlers::verification_email::handle(&users, &mailer, &storefront, event).await
+            }
+            "UserPasswordResetEmailFunction" => {
+                handlers::password_reset_email::handle(&users, &mailer, &storefront, event).await
+            }
+            other => panic!("{other} sends no user e-mail"),
+        }
     }
 
     /// The receipts consumer on `event`.

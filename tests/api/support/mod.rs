@@ -415,7 +415,12 @@ impl TestApp {
 
     /// Logs `username` in with [`PASSWORD`] and returns the token.
     pub(crate) async fn token_for(&self, username: &str) -> String {
-        let body = json!({ "username": username, "password": PASSWORD });
+        self.token_for_password(username, PASSWORD).await
+    }
+
+    /// Logs `username` in with `password` and returns the token.
+    pub(crate) async fn token_for_password(&self, username: &str, password: &str) -> String {
+        let body = json!({ "username": username, "password": password });
         let reply = self.login(with_json(event("user-login"), &body)).await;
         reply.assert(200, "");
         reply.body["token"].as_str().unwrap().to_owned()

@@ -8,6 +8,8 @@
 //! | `POST /api/user/logout-everywhere` | `user-logout-everywhere` | [`logout_everywhere`] |
 //! | `POST /api/user/password`          | `user-password-change`   | [`password_change`]   |
 //! | `POST /api/user/session/refresh`   | `user-session-refresh`   | [`session_refresh`]   |
+//! | `POST /api/user/password-reset`    | `user-password-reset`    | [`password_reset`]    |
+//! | `POST /api/user/password-reset/confirm` | `user-password-reset-confirm` | [`password_reset_confirm`] |
 //! | `POST /api/user/verify`            | `user-verify`            | [`verify`]            |
 //! | `POST /api/user/verify/resend`     | `user-verify-resend`     | [`verify_resend`]     |
 //! | `GET /api/user/{username}/exists`  | `user-exists`            | [`exists`]            |
@@ -16,6 +18,7 @@
 //! | (the HTTP API's authorizer)        | `user-authorizer`        | [`authorizer`]        |
 //! | (the users table's stream)         | `user-relay`             | [`relay`]             |
 //! | (`VerificationEmailQueue`)         | `user-verification-email` | [`verification_email`] |
+//! | (`PasswordResetEmailQueue`)        | `user-password-reset-email` | [`password_reset_email`] |
 
 pub mod authorizer;
 pub mod create;
@@ -26,6 +29,9 @@ pub mod login;
 pub mod logout;
 pub mod logout_everywhere;
 pub mod password_change;
+pub mod password_reset;
+pub mod password_reset_confirm;
+pub mod password_reset_email;
 pub mod relay;
 pub mod session_refresh;
 pub mod verification_email;

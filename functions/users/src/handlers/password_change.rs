@@ -31,7 +31,7 @@ pub async fn handle(
     let form: PasswordChange = http::parse_body(&request)?;
     let unchanged = form.new_password.expose() == form.current_password.expose();
     let chosen = Password::choose(form.new_password.into_inner(), caller.username.as_str());
-    let new_password = chosen.map_err(|problem| field_error("new_password", problem))?;
+    let new_password = chosen.map_err(|problem| FieldErrors::one("new_password", problem))?;
 
     let now = OffsetDateTime::now_utc();
     let client = Client::of(&request, edge);
@@ -45,15 +45,15 @@ pub async fn handle(
     .await?;
     let Some(user) = checked else {
         tracing::info!(username = %caller.username, "password change refused");
-        return Err(field_error(
+        return Err(FieldErrors::one(
             "current_password",
-            "is not your current password".into(),
+            "is not your current password",
         ));
     };
     if unchanged {
-        return Err(field_error(
+        return Err(FieldErrors::one(
             "new_password",
-            "must differ from your current password".into(),
+            "must differ from your current password",
         ));
     }
 
@@ -69,11 +69,4 @@ pub async fn handle(
         })?;
     tracing::info!(username = %caller.username, "password changed; every session ended");
     sign_in::start_session(store, keys, changed, now).await
-}
-
-/// A 400 naming one field, as a form shows it.
-fn field_error(field: &str, problem: String) -> ApiError {
-    let mut fields = FieldErrors::default();
-    fields.check::<()>(field, Err(problem));
-    fields.into_error()
 }

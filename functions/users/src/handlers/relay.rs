@@ -12,6 +12,7 @@ use crate::store::UserStore;
 #[derive(Debug, Clone)]
 pub struct Destinations {
     pub verification_email: FifoQueue,
+    pub password_reset_email: FifoQueue,
 }
 
 pub async fn handle(
@@ -23,6 +24,7 @@ pub async fn handle(
         store.table(),
         |destination: &Destination| match destination {
             Destination::VerificationEmail => &destinations.verification_email,
+            Destination::PasswordResetEmail => &destinations.password_reset_email,
         },
         event,
     )

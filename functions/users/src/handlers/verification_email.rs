@@ -7,7 +7,7 @@ use shared::mail::{Mailer, Sent};
 use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
 
-use crate::email::{LinkToken, Storefront, VERIFY_FOR, Verification, VerificationRequested};
+use crate::email::{LinkEmail, LinkToken, Storefront, VERIFY_FOR, VerificationRequested};
 use crate::store::UserStore;
 
 pub async fn handle(
@@ -52,7 +52,7 @@ async fn send(
             )
             .await
             .map_err(MessageError::retry)?;
-        let mail = Verification::new(&user.first_name, &storefront.link("verify", &token));
+        let mail = LinkEmail::verification(&user.first_name, &storefront.link("verify", &token));
         let message_id = mailer
             .send(&user.email, &mail.email(&user.email))
             .await

@@ -4,23 +4,20 @@
 //! | item | `pk` | other attributes |
 //! |------|------|------------------|
 //! | outbox | `OUTBOX#<request>` | [`shared::outbox::Outgoing`] of a [`crate::email::Destination`] |
-//! | link | `VERIFY#<token hash>` | `username`, `email`, `expires_at` (also the TTL) |
-//! | asked | `ASKED#<username>` | `sent` (epoch seconds of the last requests), `version`, `expires_at` |
+//! | link | `VERIFY#<token hash>` | `username`, `address`, `expires_at` (also the TTL) |
+//! | link | `RESET#<token hash>` | the same, and the account's `epoch` (see [`super::reset`]) |
+//! | asked | `ASKED#VERIFY#<username>` | see [`super::quota`] |
 
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::outbox::Outgoing;
-use shared::store::{Item, StoreError, Table, n, s, to_item};
-use time::{Duration, OffsetDateTime};
+use shared::store::{StoreError, Table, n, s, to_item};
+use time::OffsetDateTime;
 
+use super::quota::{self, Turn};
 use super::{UserStore, user_pk};
 use crate::domain::{User, Username};
 use crate::email::{Destination, LinkToken, VerificationRequested};
-
-/// At most one verification e-mail asked for a minute, ...
-const RESEND_GAP: Duration = Duration::minutes(1);
-/// ... and this many a day.
-const RESENDS_PER_DAY: usize = 5;
 
 /// The outcome of asking for a verification e-mail again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,64 +29,51 @@ pub enum Resend {
     },
 }
 
-/// A link's token, by its hash.
+/// A link's token, by its hash: whose account it opens, for which address, until when; a reset
+/// link also names the account's session epoch when it was made (any later password change or
+/// sign-out everywhere voids it).
 #[derive(Debug, Serialize, Deserialize)]
-struct Link {
-    username: Username,
-    email: String,
+pub(super) struct Link {
+    pub(super) username: Username,
+    /// Named apart from a user's `email`, so that links stay out of the `ByEmail` index.
+    #[serde(rename = "address")]
+    pub(super) email: String,
+    #[serde(default)]
+    pub(super) epoch: u64,
     #[serde(with = "time::serde::timestamp")]
-    expires_at: OffsetDateTime,
-}
-
-/// When the verification e-mails of an account were asked for.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Asked {
-    sent: Vec<i64>,
-    version: u64,
-    #[serde(default, with = "time::serde::timestamp::option")]
-    expires_at: Option<OffsetDateTime>,
-}
-
-impl Asked {
-    /// Seconds until another may be asked, if it may not be now.
-    fn wait(&self, now: OffsetDateTime) -> Option<u64> {
-        let now = now.unix_timestamp();
-        let recent: Vec<i64> = self
-            .sent
-            .iter()
-            .copied()
-            .filter(|time| *time > now - Duration::DAY.whole_seconds())
-            .collect();
-        let gap = self
-            .sent
-            .iter()
-            .max()
-            .map_or(0, |last| last + RESEND_GAP.whole_seconds() - now);
-        let day = (recent.len() >= RESENDS_PER_DAY).then(|| {
-            recent.iter().min().copied().unwrap_or(now) + Duration::DAY.whole_seconds() - now
-        });
-        let wait = gap.max(day.unwrap_or(0));
-        (wait > 0).then(|| wait.unsigned_abs())
-    }
+    pub(super) expires_at: OffsetDateTime,
 }
 
 impl UserStore {
-    /// The `Put` of a message to the outbox, for a transaction.
-    pub(super) fn outbox_put(
+    /// The `Put` of `message` to the outbox, for `destination`, for a transaction; `group` and
+    /// `request` are its FIFO group and deduplication id.
+    pub(super) fn outbox_put<T: Serialize>(
+        &self,
+        destination: Destination,
+        message: &T,
+        group: &str,
+        request: &str,
+        now: OffsetDateTime,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let outgoing = Outgoing::new(destination, message, group, request, now)
+            .map_err(|err| StoreError::corrupt("write outbox message", err.to_string()))?;
+        self.table
+            .transact_put_new(to_item(&outgoing.key(), &outgoing)?)
+    }
+
+    /// The `Put` of a request to e-mail `message.username` a verification link.
+    pub(super) fn verification_put(
         &self,
         message: &VerificationRequested,
         now: OffsetDateTime,
     ) -> Result<TransactWriteItem, StoreError> {
-        let outgoing = Outgoing::new(
+        self.outbox_put(
             Destination::VerificationEmail,
             message,
             message.username.as_str(),
             &message.request,
             now,
         )
-        .map_err(|err| StoreError::corrupt("write outbox message", err.to_string()))?;
-        self.table
-            .transact_put_new(to_item(&outgoing.key(), &outgoing)?)
     }
 
     /// Queues a verification e-mail to `user`'s address, unless one was asked for too recently.
@@ -98,48 +82,23 @@ impl UserStore {
         user: &User,
         now: OffsetDateTime,
     ) -> Result<Resend, StoreError> {
-        let pk = asked_pk(&user.username);
-        let asked: Asked = self.table.get_record(&pk, true).await?.unwrap_or_default();
-        if let Some(retry_after) = asked.wait(now) {
-            return Ok(Resend::TooSoon { retry_after });
-        }
-        let mut sent: Vec<i64> = asked
-            .sent
-            .iter()
-            .copied()
-            .filter(|time| *time > (now - Duration::DAY).unix_timestamp())
-            .collect();
-        sent.push(now.unix_timestamp());
-        let next = Asked {
-            sent,
-            version: asked.version + 1,
-            expires_at: Some(now + Duration::DAY),
-        };
-        let record = self.table.transact_put(
-            to_item(&pk, &next)?,
-            "attribute_not_exists(pk) OR version = :version",
-            &[],
-            Item::from([(
-                ":version".to_owned(),
-                n(asked.version.try_into().unwrap_or(i64::MAX)),
-            )]),
-        )?;
         let message = VerificationRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: user.username.clone(),
             email: user.email.clone(),
         };
-        let queued = self
-            .table
-            .transact(vec![record, self.outbox_put(&message, now)?])
+        let turn = self
+            .take_turn(
+                &format!("ASKED#VERIFY#{}", user.username),
+                quota::RESEND,
+                now,
+                vec![self.verification_put(&message, now)?],
+                None,
+            )
             .await?;
-        // Lost to a request at the same moment, which queued an e-mail.
-        Ok(if queued {
-            Resend::Queued
-        } else {
-            Resend::TooSoon {
-                retry_after: RESEND_GAP.whole_seconds().unsigned_abs(),
-            }
+        Ok(match turn {
+            Turn::Granted => Resend::Queued,
+            Turn::TooSoon { retry_after } => Resend::TooSoon { retry_after },
         })
     }
 
@@ -154,6 +113,7 @@ impl UserStore {
         let link = Link {
             username: username.clone(),
             email: email.to_owned(),
+            epoch: 0,
             expires_at,
         };
         self.table.put(to_item(&verify_pk(token), &link)?).await
@@ -227,39 +187,4 @@ impl UserStore {
 
 fn verify_pk(token: &LinkToken) -> String {
     format!("VERIFY#{}", token.hash())
-}
-
-fn asked_pk(username: &Username) -> String {
-    format!("ASKED#{username}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn asked(seconds_ago: &[i64], now: OffsetDateTime) -> Asked {
-        Asked {
-            sent: seconds_ago
-                .iter()
-                .map(|ago| now.unix_timestamp() - ago)
-                .collect(),
-            ..Asked::default()
-        }
-    }
-
-    #[test]
-    fn one_a_minute_and_five_a_day() {
-        let now = OffsetDateTime::now_utc();
-        assert_eq!(asked(&[], now).wait(now), None);
-        assert_eq!(asked(&[20], now).wait(now), Some(40));
-        assert_eq!(asked(&[60], now).wait(now), None);
-        assert_eq!(asked(&[100, 200, 300, 400], now).wait(now), None);
-        // The fifth of the day was 100 s ago; the oldest of them lapses in an hour.
-        let day = Duration::DAY.whole_seconds();
-        assert_eq!(
-            asked(&[100, 200, 300, 400, day - 3600], now).wait(now),
-            Some(3600)
-        );
-        assert_eq!(asked(&[100, 200, 300, 400, day + 1], now).wait(now), None);
-    }
 }

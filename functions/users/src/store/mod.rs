@@ -6,7 +6,7 @@
 //! | session | `SESSION#<id>`    | `username`, `epoch`, `expires_at` (epoch seconds, also the table's TTL attribute), `started_at`, and the refresh token's `refresh_hash`, `previous_hash`, `rotated_at` (see [`crate::refresh`]) |
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
-//! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `ASKED#...`, `MAIL#...` | see [`email`] and [`shared::mail`] |
+//! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `RESET#...`, `ASKED#...`, `MAIL#...` | see [`email`], [`reset`], [`quota`] and [`shared::mail`] |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
@@ -31,7 +31,10 @@ use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
 
 mod email;
+mod quota;
+mod reset;
 pub use email::Resend;
+pub(crate) use quota::Turn;
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
 pub(crate) const LIST_INDEX: &str = "ByKind";
@@ -168,7 +171,7 @@ impl UserStore {
             .table
             .transact(vec![
                 self.table.transact_put_new(item)?,
-                self.outbox_put(&verification, created_at)?,
+                self.verification_put(&verification, created_at)?,
             ])
             .await?;
         Ok(inserted.then_some(stored.user))

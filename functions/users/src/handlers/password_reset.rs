@@ -1,0 +1,70 @@
+//! `POST /api/user/password-reset`: e-mail a link that sets a new password to the account a
+//! username or an address names. The answer is the same whether or not such an account exists,
+//! and takes the same time: the route only queues the request (one write, limited per client
+//! address); the sender (`user-password-reset-email`) finds the accounts, and limits links per
+//! account.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use shared::error::ErrorCode;
+use shared::http::{self, ApiError, FieldErrors};
+use time::OffsetDateTime;
+
+use crate::email::RESET_FOR;
+use crate::store::{Turn, UserStore};
+use crate::throttle::{Client, EdgeKey};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetForm {
+    /// A username or an e-mail address.
+    login: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Queued {
+    message: String,
+}
+
+/// Longer than any username or address.
+const LOGIN_MAX: usize = 254;
+
+pub async fn handle(
+    store: &UserStore,
+    edge: &EdgeKey,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
+    let form: ResetForm = http::parse_body(&request)?;
+    let login = form.login.trim();
+    if login.is_empty() || login.chars().count() > LOGIN_MAX {
+        return Err(FieldErrors::one(
+            "login",
+            format!("must be your username or e-mail address (1 to {LOGIN_MAX} characters)"),
+        ));
+    }
+    let client = Client::of(&request, edge);
+    match store
+        .request_reset(&client, login, OffsetDateTime::now_utc())
+        .await?
+    {
+        Turn::Granted => {
+            tracing::info!("password reset asked for");
+            let minutes = RESET_FOR.as_secs() / 60;
+            Ok(http::json(
+                StatusCode::ACCEPTED,
+                &Queued {
+                    message: format!(
+                        "If an account has that username or address, we e-mailed it a link to choose a new \
+                         password. The link works for {minutes} minutes."
+                    ),
+                },
+            ))
+        }
+        Turn::TooSoon { retry_after } => Err(ApiError::new(
+            ErrorCode::TooManyEmails,
+            "too many password resets were asked for from your network: please wait before asking again",
+        )
+        .with_retry_after(retry_after)),
+    }
+}

@@ -1,0 +1,66 @@
+//! `user-password-reset-email`: consumes `PasswordResetEmailQueue`. For each request it finds the
+//! accounts the login names and e-mails each one a link (made here, kept only as its hash),
+//! once per request and account however often the message arrives
+//! ([`shared::mail::send_once`]), and at most as often as an account's quota allows. A request
+//! that names no account sends nothing: the route has answered the same either way.
+
+use shared::mail::{Mailer, Sent};
+use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
+use time::OffsetDateTime;
+
+use crate::email::{LinkEmail, LinkToken, PasswordResetRequested, RESET_FOR, Storefront};
+use crate::store::{Turn, UserStore};
+
+pub async fn handle(
+    store: &UserStore,
+    mailer: &Mailer,
+    storefront: &Storefront,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    sqs::process_batch(event, |message| send(store, mailer, storefront, message)).await
+}
+
+async fn send(
+    store: &UserStore,
+    mailer: &Mailer,
+    storefront: &Storefront,
+    message: SqsMessage,
+) -> Result<(), MessageError> {
+    let request: PasswordResetRequested = sqs::body(&message)?;
+    let accounts = store
+        .accounts_for(&request.login)
+        .await
+        .map_err(MessageError::retry)?;
+    if accounts.is_empty() {
+        tracing::info!("a password reset named no account; nothing sent");
+    }
+    for user in accounts {
+        let key = format!("MAIL#{}#{}", request.request, user.user.username);
+        shared::mail::send_once(store.table(), &key, || async {
+            let now = OffsetDateTime::now_utc();
+            let username = &user.user.username;
+            if let Turn::TooSoon { .. } = store
+                .take_reset_turn(username, &request.request, now)
+                .await
+                .map_err(MessageError::retry)?
+            {
+                return Ok(Sent::Skipped("the account was sent reset links too often"));
+            }
+            let token = LinkToken::generate().map_err(MessageError::retry)?;
+            store
+                .save_reset_link(&token, &user, now + RESET_FOR)
+                .await
+                .map_err(MessageError::retry)?;
+            let link = storefront.link("reset", &token);
+            let mail = LinkEmail::password_reset(&user.user.first_name, username, &link);
+            let message_id = mailer
+                .send(&user.user.email, &mail.email(&user.user.email))
+                .await
+                .map_err(MessageError::retry)?;
+            tracing::info!(%username, "password reset e-mail sent");
+            Ok(Sent::Sent(message_id))
+        })
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The users table's part in resetting a password: finding the accounts a request names (by
+//! username, or by address through the `ByEmail` index), the reset links' hashes, and setting
+//! the new password with a link, once.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use shared::store::{IndexQuery, StoreError, s, to_item};
+use time::OffsetDateTime;
+
+use super::email::Link;
+use super::quota::{self, Turn};
+use super::{StoredUser, UserStore, user_pk};
+use crate::domain::{Email, Username};
+use crate::email::{Destination, LinkToken, PasswordResetRequested, RESET_ACCOUNTS};
+use crate::throttle::Client;
+
+/// The index that finds accounts by address; its name is part of the table's definition in the
+/// template. Only users have an `email`: it holds nothing else.
+const EMAIL_INDEX: &str = "ByEmail";
+
+/// A reset link's record, as the confirmation reads it.
+#[derive(Debug)]
+pub(crate) struct ResetLink {
+    pub(crate) username: Username,
+    link: Link,
+}
+
+impl UserStore {
+    /// Queues the request for a reset link to the account(s) `login` names, unless `client` asked
+    /// for too many lately (whatever the accounts).
+    pub(crate) async fn request_reset(
+        &self,
+        client: &Client,
+        login: &str,
+        now: OffsetDateTime,
+    ) -> Result<Turn, StoreError> {
+        let message = PasswordResetRequested {
+            request: uuid::Uuid::new_v4().simple().to_string(),
+            login: login.to_owned(),
+        };
+        let put = self.outbox_put(
+            Destination::PasswordResetEmail,
+            &message,
+            &message.request,
+            &message.request,
+            now,
+        )?;
+        self.take_turn(
+            &format!("ASKED#RESET-FROM#{}", client.as_str()),
+            quota::RESET_PER_CLIENT,
+            now,
+            vec![put],
+            None,
+        )
+        .await
+    }
+
+    /// Takes one of the account's turns to be sent a reset link, for `request` (which keeps it
+    /// when it is delivered again).
+    pub(crate) async fn take_reset_turn(
+        &self,
+        username: &Username,
+        request: &str,
+        now: OffsetDateTime,
+    ) -> Result<Turn, StoreError> {
+        let pk = format!("ASKED#RESET#{username}");
+        self.take_turn(
+            &pk,
+            quota::RESET_PER_ACCOUNT,
+            now,
+            Vec::new(),
+            Some(request),
+        )
+        .await
+    }
+
+    /// The accounts `login` names: the one of that username, or those registered with that
+    /// address (at most [`RESET_ACCOUNTS`]). None when it is neither.
+    pub async fn accounts_for(&self, login: &str) -> Result<Vec<StoredUser>, StoreError> {
+        if let Ok(username) = Username::parse(login) {
+            return Ok(self.find(&username).await?.into_iter().collect());
+        }
+        let Ok(email) = Email::parse(login) else {
+            return Ok(Vec::new());
+        };
+        let (items, _) = self
+            .table
+            .query_page(IndexQuery {
+                index: EMAIL_INDEX,
+                partition: "email",
+                value: email.as_str(),
+                limit: RESET_ACCOUNTS,
+                start: None,
+                descending: false,
+            })
+            .await?;
+        let mut accounts = Vec::new();
+        for item in items {
+            let Some(username) = item
+                .get("pk")
+                .and_then(|pk| pk.as_s().ok())
+                .and_then(|pk| pk.strip_prefix("USER#"))
+                .and_then(|name| Username::parse(name).ok())
+            else {
+                tracing::warn!("an item of the ByEmail index is not a user's");
+                continue;
+            };
+            // The index lags the table: read the account itself.
+            if let Some(user) = self.find(&username).await?
+                && user.user.email == email.as_str()
+                && accounts.len() < usize::try_from(RESET_ACCOUNTS).unwrap_or(0)
+            {
+                accounts.push(user);
+            }
+        }
+        Ok(accounts)
+    }
+
+    /// Keeps `token`'s hash: it sets `user`'s password until `expires_at`, while the account's
+    /// address and session epoch stay as they are now.
+    pub async fn save_reset_link(
+        &self,
+        token: &LinkToken,
+        user: &StoredUser,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let link = Link {
+            username: user.user.username.clone(),
+            email: user.user.email.clone(),
+            epoch: user.session_epoch,
+            expires_at,
+        };
+        self.table.put(to_item(&reset_pk(token), &link)?).await
+    }
+
+    /// The live reset link `token` is, if it is one.
+    pub(crate) async fn reset_link(
+        &self,
+        token: &LinkToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<ResetLink>, StoreError> {
+        let link: Option<Link> = self.table.get_record(reset_pk(token), true).await?;
+        Ok(link
+            .filter(|link| link.expires_at > now)
+            .map(|link| ResetLink {
+                username: link.username.clone(),
+                link,
+            }))
+    }
+
+    /// Sets the password hash `new_hash` with the reset link `token` and uses the link up, in
+    /// one transaction; every session of the account ends, and its address counts as confirmed
+    /// (the link reached it). `false` if the link was used meanwhile, or the account's address,
+    /// password or sessions changed since it was sent.
+    pub(crate) async fn reset_password(
+        &self,
+        token: &LinkToken,
+        reset: &ResetLink,
+        new_hash: String,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let now = now.unix_timestamp();
+        let delete = Delete::builder()
+            .table_name(self.table.name())
+            .key("pk", s(reset_pk(token)))
+            .condition_expression("attribute_exists(pk) AND expires_at > :now")
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Delete", err.to_string()))?;
+        let epoch = reset.link.epoch.to_string();
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .key("pk", s(user_pk(&reset.username)))
+            .update_expression(
+                "SET password_hash = :hash, email_verified = :yes, \
+                 session_epoch = if_not_exists(session_epoch, :zero) + :one",
+            )
+            .condition_expression(
+                "email = :email AND (session_epoch = :epoch OR \
+                 (attribute_not_exists(session_epoch) AND :epoch = :zero))",
+            )
+            .expression_attribute_values(":hash", s(new_hash))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":email", s(&reset.link.email))
+            .expression_attribute_values(":epoch", AttributeValue::N(epoch))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
+        self.table
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                TransactWriteItem::builder().update(update).build(),
+            ])
+            .await
+    }
+}
+
+fn reset_pk(token: &LinkToken) -> String {
+    format!("RESET#{}", token.hash())
+}
