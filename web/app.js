@@ -20,6 +20,7 @@ import { orderView, stopPolling } from "./views/order.js";
 import { ordersView } from "./views/orders.js";
 import { productView } from "./views/product.js";
 import { registerView } from "./views/register.js";
+import { forgotView, resetView } from "./views/reset.js";
 import { verifyView } from "./views/verify.js";
 
 const ROUTES = [
@@ -35,6 +36,8 @@ const ROUTES = [
   [/^#\/register(\?.*)?$/, registerView, "Create an account"],
   [/^#\/account$/, () => accountView(), "Your account"],
   [/^#\/verify(\?.*)?$/, verifyView, "Confirm your e-mail address"],
+  [/^#\/forgot$/, forgotView, "Forgot your password?"],
+  [/^#\/reset(\?.*)?$/, resetView, "Choose a new password"],
   [/^#\/admin$/, adminView, "Admin"],
   [/^#\/admin\/products$/, adminProductsView, "Products on sale"],
   [/^#\/admin\/product\/([^/?]+)$/, (slug) => adminProductView(decodeURIComponent(slug)), "Edit a product"],

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 // through the refresh cookie, signs in on a second device,
 // changes the password on the first (a wrong current password is refused first): the first stays
 // signed in, the second is signed out at its next request and signs in with the new password.
-// Then "Sign out everywhere" on the first signs both out. The account is new each run.
+// Then "Sign out everywhere" on the first signs both out, and the second, its password
+// forgotten, sets a new one with the link the shop e-mails. The account is new each run.
 export async function account({ browser, base, watch, shot, logIn }) {
   const username = `keeper${Date.now().toString(36)}`;
   const first = await device(browser, watch);
@@ -29,7 +30,7 @@ export async function account({ browser, base, watch, shot, logIn }) {
   // The address is not confirmed yet; the link in the e-mail the shop sent confirms it, once.
   await first.goto(`${base}#/account`);
   await first.getByText("is not confirmed yet").waitFor();
-  const link = await confirmationLink(base, `${username}@example.com`);
+  const link = await mailedLink(base, `${username}@example.com`, "Confirm your e-mail address", "verify");
   await first.goto(link);
   await first.getByText("your e-mail address is confirmed").waitFor();
   assert.ok(!first.url().includes("token="), "the token left the address bar");
@@ -84,18 +85,33 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await second.goto(`${base}#/orders`);
   await second.getByRole("link", { name: "Log in" }).first().waitFor();
   assert.equal(await second.getByText("Signed in as").count(), 0, "the other device is signed out");
+
+  // The password forgotten: a link by e-mail sets a new one, and the customer logs in with it.
+  await second.goto(`${base}#/login`);
+  await second.getByRole("link", { name: "Forgot your password?" }).click();
+  await second.getByLabel("Username or e-mail address").fill(`${username}@example.com`);
+  await second.getByRole("button", { name: "E-mail me a link" }).click();
+  await second.getByText("If an account has that username or address").waitFor();
+  const reset = await mailedLink(base, `${username}@example.com`, "Reset your password", "reset");
+  await second.goto(reset);
+  await second.getByRole("heading", { name: "Choose a new password" }).waitFor();
+  assert.ok(!second.url().includes("token="), "the token left the address bar");
+  await second.getByLabel("New password").fill("remembered at last");
+  await second.getByRole("button", { name: "Set my new password" }).click();
+  await second.getByText("Your new password is set").waitFor();
+  await logIn(second, username, "remembered at last");
   await Promise.all([first.context().close(), second.context().close()]);
 }
 
-/** The link in the newest confirmation e-mail to `address`, from the local shop's mailbox. */
-async function confirmationLink(base, address) {
+/** The link to `#/page` in the newest e-mail to `address` about `subject`, from the local shop's mailbox. */
+async function mailedLink(base, address, subject, page) {
   for (let attempt = 0; attempt < 100; attempt++) {
     const { messages } = await (await fetch(`${base}_local/mail.json`)).json();
-    const found = messages.find((m) => m.to.includes(address) && m.subject === "Confirm your e-mail address");
-    if (found) return found.links.find((link) => link.includes("#/verify?token="));
+    const found = messages.find((m) => m.to.includes(address) && m.subject === subject);
+    if (found) return found.links.find((link) => link.includes(`#/${page}?token=`));
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`no confirmation e-mail to ${address} in the mailbox`);
+  throw new Error(`no e-mail "${subject}" to ${address} in the mailbox`);
 }
 
 /** A browser of its own: a new context, with nothing shared with the other. */

@@ -32,7 +32,11 @@ export function loginView() {
       { class: "narrow" },
       h("h1", {}, "Log in"),
       signedOutEverywhere() ? notice("You are signed out on every device.", "info") : null,
+      passwordReset()
+        ? notice("Your new password is set, and every device is signed out. Log in with it.", "info")
+        : null,
       element,
+      h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?")),
       h(
         "p",
         {},
@@ -46,5 +50,14 @@ export function loginView() {
 
 /** Whether the page was reached by signing out everywhere (`#/login?signed-out=everywhere`). */
 function signedOutEverywhere() {
-  return new URLSearchParams(location.hash.split("?")[1] || "").get("signed-out") === "everywhere";
+  return parameter("signed-out") === "everywhere";
+}
+
+/** Whether the page was reached by setting a new password (`#/login?reset=done`). */
+function passwordReset() {
+  return parameter("reset") === "done";
+}
+
+function parameter(name) {
+  return new URLSearchParams(location.hash.split("?")[1] || "").get(name);
 }
