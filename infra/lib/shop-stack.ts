@@ -185,7 +185,7 @@ export class ShopStack extends Stack {
     // The outbox's relay reads its stream (UserRelayFunction), filtered to outbox items.
     const usersTable = table(this, "UsersTable", {
       timeToLiveAttribute: "expires_at",
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      stream: dynamodb.StreamViewType.KEYS_ONLY,
     });
     // The accounts of an address, for a password reset asked for by address (the sender reads each).
     usersTable.addGlobalSecondaryIndex({

@@ -33,9 +33,24 @@ pub const SHOP_NAME: &str = "Serverless Shop";
 /// How long a claim to send stands: twice the consumers' timeout.
 pub const LEASE: Duration = Duration::from_secs(60);
 
+/// How long an e-mail's record is kept (`expires_at`, for a table whose TTL attribute that is):
+/// longer than any queue keeps a message to deliver again (14 days at most).
+const KEEP: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 #[derive(Debug, thiserror::Error)]
-#[error("sending an e-mail failed: {0}")]
-pub struct MailError(String);
+#[error("sending an e-mail failed: {detail}")]
+pub struct MailError {
+    detail: String,
+    rejected: bool,
+}
+
+impl MailError {
+    /// Whether SES refused this message for good (`MessageRejected`: in the sandbox, an
+    /// address not verified with SES; or content SES will not send), rather than for now.
+    pub fn is_rejected(&self) -> bool {
+        self.rejected
+    }
+}
 
 /// Sends raw messages through SES v2 from the shop's sender.
 #[derive(Debug, Clone)]
@@ -67,7 +82,10 @@ impl Mailer {
         let raw = RawMessage::builder()
             .data(Blob::new(message.to_mime(&self.sender)))
             .build()
-            .map_err(|err| MailError(err.to_string()))?;
+            .map_err(|err| MailError {
+                detail: err.to_string(),
+                rejected: false,
+            })?;
         let sent = self
             .ses
             .send_email()
@@ -76,7 +94,12 @@ impl Mailer {
             .content(EmailContent::builder().raw(raw).build())
             .send()
             .await
-            .map_err(|err| MailError(aws_sdk_sesv2::error::DisplayErrorContext(err).to_string()))?;
+            .map_err(|err| MailError {
+                rejected: err.as_service_error().is_some_and(
+                    aws_sdk_sesv2::operation::send_email::SendEmailError::is_message_rejected,
+                ),
+                detail: aws_sdk_sesv2::error::DisplayErrorContext(err).to_string(),
+            })?;
         Ok(sent.message_id.unwrap_or_default())
     }
 }
@@ -252,7 +275,7 @@ where
                 }
             };
             table
-                .put(to_item(key, &record).map_err(MessageError::retry)?)
+                .put(record_item(key, &record, now).map_err(MessageError::retry)?)
                 .await
                 .map_err(MessageError::retry)
         }
@@ -266,7 +289,7 @@ where
 /// Claims the e-mail at `key` for this delivery, at `now`.
 pub async fn claim(table: &Table, key: &str, now: OffsetDateTime) -> Result<Claim, StoreError> {
     let claim = MailRecord::Sending { claimed_at: now };
-    if table.put_if_absent(to_item(key, &claim)?).await? {
+    if table.put_if_absent(record_item(key, &claim, now)?).await? {
         return Ok(Claim::Claimed);
     }
     let claimed_at = match table.get_record(key, true).await? {
@@ -295,6 +318,17 @@ pub async fn claim(table: &Table, key: &str, now: OffsetDateTime) -> Result<Clai
         UpdateItemError::is_conditional_check_failed_exception,
     )?;
     Ok(if taken { Claim::Claimed } else { Claim::Busy })
+}
+
+/// The item of `record`, kept for [`KEEP`] after `now`.
+fn record_item(
+    key: &str,
+    record: &MailRecord,
+    now: OffsetDateTime,
+) -> Result<crate::store::Item, StoreError> {
+    let mut item = to_item(key, record)?;
+    item.insert("expires_at".to_owned(), n((now + KEEP).unix_timestamp()));
+    Ok(item)
 }
 
 /// Gives up a claim after a failed send.

@@ -82,6 +82,12 @@ impl StoreError {
         }
     }
 
+    /// Whether a query failed because its index is still being built (after it was added to
+    /// a table that held items: "Cannot read from backfilling global secondary index").
+    pub fn is_backfilling_index(&self) -> bool {
+        self.detail.contains("backfilling global secondary index")
+    }
+
     pub fn is_unavailable(&self) -> bool {
         self.unavailable
     }

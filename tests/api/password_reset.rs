@@ -7,7 +7,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use users::email::{LinkToken, PasswordResetRequested};
 
-use crate::support::{PASSWORD, Reply, TestApp, event, with_json};
+use crate::support::{PASSWORD, Reply, TestApp, event, with_body, with_json};
 use crate::verification::{link_token, mail_about};
 
 const SUBJECT: &str = "Reset your password";
@@ -181,13 +181,19 @@ async fn expired_forged_and_voided_links_get_one_answer() {
 async fn links_are_limited_per_account_and_requests_per_client() {
     let app = TestApp::spawn().await;
     app.given_user("ada_limited").await;
-    // Two requests a moment apart: the account gets one link (one a minute).
+    // Two requests a moment apart from one network: the account gets one link (one a minute
+    // per asker). Someone else asking does not use up the owner's turns.
     app.ask_reset("ada_limited").await.assert(202, "");
     app.ask_reset("ada_limited@example.com")
         .await
         .assert(202, "");
     app.send_user_email().await;
     assert_eq!(mail_about("ada_limited@example.com", SUBJECT).len(), 1);
+    app.ask_reset_from("ada_limited", "192.0.2.44")
+        .await
+        .assert(202, "");
+    app.send_user_email().await;
+    assert_eq!(mail_about("ada_limited@example.com", SUBJECT).len(), 2);
 
     // One network asking for many accounts is stopped (whatever the accounts), and says when to
     // ask again; another network is not.
@@ -240,6 +246,7 @@ async fn a_failed_send_gives_up_its_claim_and_a_lapsed_one_is_taken_over() {
     let request = PasswordResetRequested {
         request: "died".into(),
         login: "ada_resilient".into(),
+        client: "203.0.113.7".into(),
     };
     shared::sqs::FifoQueue::new(app.sqs.clone(), app.queue("PasswordResetEmailQueue"))
         .send(&request, "died", "died")
@@ -258,4 +265,59 @@ async fn a_failed_send_gives_up_its_claim_and_a_lapsed_one_is_taken_over() {
         })
         .unwrap();
     assert_eq!(record["status"].as_s().unwrap(), "SKIPPED");
+}
+
+#[tokio::test]
+async fn a_login_that_is_neither_a_username_nor_an_address_and_forms_from_other_sites_are_refused()
+{
+    let app = TestApp::spawn().await;
+    for login in ["", "a", "not an address", "ada@", "\u{ffff}"] {
+        let reply = app.ask_reset(login).await;
+        reply.assert(400, "validation_failed");
+        assert!(reply.body["fields"]["login"].is_string(), "{login:?}");
+    }
+    // A page on another site can post a form, not JSON: these public routes take JSON only.
+    for (name, body) in [
+        ("user-password-reset", "login=ada"),
+        ("user-verify", "token=abc"),
+        (
+            "user-password-reset-confirm",
+            "token=abc&new_password=abcdefghij",
+        ),
+    ] {
+        let request = with_body(
+            event(name),
+            "application/x-www-form-urlencoded",
+            body.to_owned(),
+        );
+        let reply = match name {
+            "user-password-reset" => app.password_reset(request).await,
+            "user-verify" => app.verify(request).await,
+            _ => app.password_reset_confirm(request).await,
+        };
+        reply.assert(415, "unsupported_media_type");
+    }
+}
+
+#[tokio::test]
+async fn an_address_gets_at_most_ten_e_mails_a_day_however_many_accounts_name_it() {
+    let app = TestApp::spawn().await;
+    for i in 0..11 {
+        let body = json!({
+            "username": format!("victim{i}"), "password": PASSWORD,
+            "email": "victim@example.com", "first_name": "V", "last_name": "Ictim",
+        });
+        app.register(with_json(event("user-create"), &body))
+            .await
+            .assert(201, "");
+    }
+    app.send_user_email().await;
+    assert_eq!(
+        mail_about("victim@example.com", "Confirm your e-mail address").len(),
+        10
+    );
+    // A reset link to that address is held back too.
+    app.ask_reset("victim0").await.assert(202, "");
+    app.send_user_email().await;
+    assert!(mail_about("victim@example.com", SUBJECT).is_empty());
 }

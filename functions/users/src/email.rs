@@ -48,6 +48,9 @@ pub struct PasswordResetRequested {
     /// This request's id: one e-mail per id and account.
     pub request: String,
     pub login: String,
+    /// Who asked ([`crate::throttle::Client`]): links are limited per account and asker.
+    #[serde(default)]
+    pub client: String,
 }
 
 /// How many accounts one address's reset request reaches at most.
@@ -129,7 +132,8 @@ impl LinkEmail {
             &format!("Please confirm that this is your e-mail address within {hours} hours:"),
             ("Confirm my e-mail address", link),
             &format!(
-                "If you did not create an account at {SHOP_NAME}, ignore this e-mail: nothing else will be sent to you."
+                "If you did not create an account at {SHOP_NAME}, ignore this e-mail: until the address is confirmed, \
+                 we send it nothing but these requests, a few a day at most."
             ),
         )
     }

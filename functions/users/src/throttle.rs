@@ -178,6 +178,11 @@ impl Client {
         &self.0
     }
 
+    /// A client as [`Self::as_str`] wrote it (into a queued request, say).
+    pub(crate) fn counted(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
     pub fn of(request: &Request, edge: &EdgeKey) -> Self {
         let claimed = request.headers().get(VIEWER_ADDRESS_HEADER);
         let vouched = edge.vouches_for(request);
@@ -376,6 +381,22 @@ impl Limiter {
             counts.push((keys.any_client.clone(), ACCOUNT, any_client));
         }
         Ok((known, counts))
+    }
+
+    /// Whether `client` has logged in to `username` in the last [`KNOWN_FOR`].
+    pub(crate) async fn is_known(
+        &self,
+        username: &Username,
+        client: &Client,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let keys = Keys::new(Some(username), client);
+        let Some(account) = keys.account else {
+            return Ok(false);
+        };
+        let known = self.table.get_record::<Known>(account.known, true).await?;
+        // DynamoDB's TTL deletes within days, not at once: a lapsed item is not known.
+        Ok(known.is_some_and(|known| known.expires_at > now))
     }
 
     /// A right password: the account's count from this client starts again, and the client is

@@ -11,6 +11,7 @@ use shared::error::ErrorCode;
 use shared::http::{self, ApiError, FieldErrors};
 use time::OffsetDateTime;
 
+use crate::domain::{Email, Username};
 use crate::email::RESET_FOR;
 use crate::store::{Turn, UserStore};
 use crate::throttle::{Client, EdgeKey};
@@ -27,20 +28,19 @@ struct Queued {
     message: String,
 }
 
-/// Longer than any username or address.
-const LOGIN_MAX: usize = 254;
-
 pub async fn handle(
     store: &UserStore,
     edge: &EdgeKey,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
-    let form: ResetForm = http::parse_body(&request)?;
+    let form: ResetForm = http::parse_json_body(&request)?;
+    // Only the shape is checked, which says nothing of whether an account has it; and only a
+    // login of that shape is queued (a queue refuses some characters a JSON string may hold).
     let login = form.login.trim();
-    if login.is_empty() || login.chars().count() > LOGIN_MAX {
+    if Username::parse(login).is_err() && Email::parse(login).is_err() {
         return Err(FieldErrors::one(
             "login",
-            format!("must be your username or e-mail address (1 to {LOGIN_MAX} characters)"),
+            "must be a username or an e-mail address such as ada@example.com",
         ));
     }
     let client = Client::of(&request, edge);

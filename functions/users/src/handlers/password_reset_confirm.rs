@@ -22,7 +22,7 @@ struct ConfirmForm {
 }
 
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
-    let form: ConfirmForm = http::parse_body(&request)?;
+    let form: ConfirmForm = http::parse_json_body(&request)?;
     let invalid = || {
         ApiError::new(
             ErrorCode::TokenInvalid,

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::email::{LinkEmail, LinkToken, PasswordResetRequested, RESET_FOR, Storefront};
 use crate::store::{Turn, UserStore};
+use crate::throttle::Client;
 
 pub async fn handle(
     store: &UserStore,
@@ -39,12 +40,14 @@ async fn send(
         shared::mail::send_once(store.table(), &key, || async {
             let now = OffsetDateTime::now_utc();
             let username = &user.user.username;
-            if let Turn::TooSoon { .. } = store
-                .take_reset_turn(username, &request.request, now)
-                .await
-                .map_err(MessageError::retry)?
-            {
+            let client = Client::counted(&request.client);
+            let account = store.take_reset_turn(username, &client, &request.request, now);
+            if account.await.map_err(MessageError::retry)? != Turn::Granted {
                 return Ok(Sent::Skipped("the account was sent reset links too often"));
+            }
+            let address = store.take_mail_turn(&user.user.email, &request.request, now);
+            if address.await.map_err(MessageError::retry)? != Turn::Granted {
+                return Ok(Sent::Skipped("the address was sent too many e-mails today"));
             }
             let token = LinkToken::generate().map_err(MessageError::retry)?;
             store
@@ -53,10 +56,17 @@ async fn send(
                 .map_err(MessageError::retry)?;
             let link = storefront.link("reset", &token);
             let mail = LinkEmail::password_reset(&user.user.first_name, username, &link);
-            let message_id = mailer
+            let message_id = match mailer
                 .send(&user.user.email, &mail.email(&user.user.email))
                 .await
-                .map_err(MessageError::retry)?;
+            {
+                Ok(message_id) => message_id,
+                Err(err) if err.is_rejected() => {
+                    tracing::warn!(error = %err, "SES refused the e-mail for good");
+                    return Ok(Sent::Skipped("SES refused the message"));
+                }
+                Err(err) => return Err(MessageError::retry(err)),
+            };
             tracing::info!(%username, "password reset e-mail sent");
             Ok(Sent::Sent(message_id))
         })

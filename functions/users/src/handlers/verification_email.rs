@@ -8,7 +8,7 @@ use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
 
 use crate::email::{LinkEmail, LinkToken, Storefront, VERIFY_FOR, VerificationRequested};
-use crate::store::UserStore;
+use crate::store::{Turn, UserStore};
 
 pub async fn handle(
     store: &UserStore,
@@ -42,21 +42,25 @@ async fn send(
         if user.email_verified == Some(true) {
             return Ok(Sent::Skipped("the address is verified already"));
         }
+        let now = OffsetDateTime::now_utc();
+        let address = store.take_mail_turn(&user.email, &request.request, now);
+        if address.await.map_err(MessageError::retry)? != Turn::Granted {
+            return Ok(Sent::Skipped("the address was sent too many e-mails today"));
+        }
         let token = LinkToken::generate().map_err(MessageError::retry)?;
         store
-            .save_verification_link(
-                &token,
-                &user.username,
-                &user.email,
-                OffsetDateTime::now_utc() + VERIFY_FOR,
-            )
+            .save_verification_link(&token, &user.username, &user.email, now + VERIFY_FOR)
             .await
             .map_err(MessageError::retry)?;
         let mail = LinkEmail::verification(&user.first_name, &storefront.link("verify", &token));
-        let message_id = mailer
-            .send(&user.email, &mail.email(&user.email))
-            .await
-            .map_err(MessageError::retry)?;
+        let message_id = match mailer.send(&user.email, &mail.email(&user.email)).await {
+            Ok(message_id) => message_id,
+            Err(err) if err.is_rejected() => {
+                tracing::warn!(error = %err, "SES refused the e-mail for good");
+                return Ok(Sent::Skipped("SES refused the message"));
+            }
+            Err(err) => return Err(MessageError::retry(err)),
+        };
         tracing::info!(username = %user.username, "verification e-mail sent");
         Ok(Sent::Sent(message_id))
     })

@@ -18,7 +18,7 @@ struct VerifyForm {
 }
 
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
-    let form: VerifyForm = http::parse_body(&request)?;
+    let form: VerifyForm = http::parse_json_body(&request)?;
     let invalid = || {
         ApiError::new(
             ErrorCode::TokenInvalid,

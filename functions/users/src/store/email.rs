@@ -102,6 +102,19 @@ impl UserStore {
         })
     }
 
+    /// Takes one of `address`'s turns to be e-mailed, for `request` (which keeps it when it is
+    /// delivered again).
+    pub(crate) async fn take_mail_turn(
+        &self,
+        address: &str,
+        request: &str,
+        now: OffsetDateTime,
+    ) -> Result<Turn, StoreError> {
+        let pk = format!("ASKED#MAIL-TO#{address}");
+        self.take_turn(&pk, quota::MAIL_TO, now, Vec::new(), Some(request))
+            .await
+    }
+
     /// Keeps `token`'s hash: it confirms `email` is `username`'s until `expires_at`.
     pub async fn save_verification_link(
         &self,

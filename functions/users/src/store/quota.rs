@@ -27,10 +27,25 @@ pub(crate) const RESEND: Quota = Quota {
     most: 5,
     window: Duration::DAY,
 };
-/// Password reset links, per account.
-pub(crate) const RESET_PER_ACCOUNT: Quota = Quota {
+/// Password reset links, per account and client asking: one a minute, five a day.
+pub(crate) const RESET_PER_ACCOUNT_CLIENT: Quota = Quota {
     gap: Duration::minutes(1),
     most: 5,
+    window: Duration::DAY,
+};
+/// Password reset links, per account from clients that have not logged in to it: enough that
+/// requests from elsewhere cannot use up the owner's (the owner's usual clients are not held to
+/// it at all).
+pub(crate) const RESET_PER_ACCOUNT: Quota = Quota {
+    gap: Duration::ZERO,
+    most: 20,
+    window: Duration::DAY,
+};
+/// E-mails of the users service to one address, whatever the accounts: registering many
+/// accounts with someone else's address gets them no more than this.
+pub(crate) const MAIL_TO: Quota = Quota {
+    gap: Duration::ZERO,
+    most: 10,
     window: Duration::DAY,
 };
 /// Password resets asked for, per client address, whatever the account.
@@ -102,46 +117,52 @@ impl UserStore {
         with: Vec<TransactWriteItem>,
         request: Option<&str>,
     ) -> Result<Turn, StoreError> {
-        let asked: Asked = self.table.get_record(pk, true).await?.unwrap_or_default();
-        if let Some(request) = request
-            && asked.requests.iter().any(|granted| granted == request)
-        {
-            return Ok(Turn::Granted);
-        }
-        if let Some(retry_after) = asked.wait(quota, now) {
-            return Ok(Turn::TooSoon { retry_after });
-        }
-        let mut sent = asked.recent(quota, now);
-        sent.push(now.unix_timestamp());
-        let mut requests = asked.requests;
-        requests.extend(request.map(str::to_owned));
-        let drop = requests.len().saturating_sub(quota.most);
-        requests.drain(..drop);
-        let next = Asked {
-            sent,
-            requests,
-            version: asked.version + 1,
-            expires_at: Some(now + quota.window),
-        };
-        let version = i64::try_from(asked.version).unwrap_or(i64::MAX);
-        let record = self.table.transact_put(
-            to_item(pk, &next)?,
-            "attribute_not_exists(pk) OR version = :version",
-            &[],
-            Item::from([(":version".to_owned(), n(version))]),
-        )?;
-        let mut writes = vec![record];
-        writes.extend(with);
-        // Lost to a request at the same moment, which took the turn.
-        Ok(if self.table.transact(writes).await? {
-            Turn::Granted
-        } else {
-            Turn::TooSoon {
-                retry_after: quota.gap.whole_seconds().unsigned_abs().max(1),
+        // A lost race means another request took a turn meanwhile: read again, and see whether
+        // one is left.
+        for _ in 0..RACES {
+            let asked: Asked = self.table.get_record(pk, true).await?.unwrap_or_default();
+            if let Some(request) = request
+                && asked.requests.iter().any(|granted| granted == request)
+            {
+                return Ok(Turn::Granted);
             }
-        })
+            if let Some(retry_after) = asked.wait(quota, now) {
+                return Ok(Turn::TooSoon { retry_after });
+            }
+            let mut sent = asked.recent(quota, now);
+            sent.push(now.unix_timestamp());
+            let mut requests = asked.requests;
+            requests.extend(request.map(str::to_owned));
+            let drop = requests.len().saturating_sub(quota.most);
+            requests.drain(..drop);
+            let next = Asked {
+                sent,
+                requests,
+                version: asked.version + 1,
+                expires_at: Some(now + quota.window),
+            };
+            let version = i64::try_from(asked.version).unwrap_or(i64::MAX);
+            let record = self.table.transact_put(
+                to_item(pk, &next)?,
+                "attribute_not_exists(pk) OR version = :version",
+                &[],
+                Item::from([(":version".to_owned(), n(version))]),
+            )?;
+            let mut writes = vec![record];
+            writes.extend(with.iter().cloned());
+            if self.table.transact(writes).await? {
+                return Ok(Turn::Granted);
+            }
+        }
+        Err(StoreError::busy(
+            "TakeTurn",
+            format!("{pk} kept changing under {RACES} attempts"),
+        ))
     }
 }
+
+/// How many times a turn reads again after losing a race before giving up (busy, a 503).
+const RACES: usize = 8;
 
 #[cfg(test)]
 mod tests {

@@ -36,6 +36,7 @@ impl UserStore {
         let message = PasswordResetRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
             login: login.to_owned(),
+            client: client.as_str().to_owned(),
         };
         let put = self.outbox_put(
             Destination::PasswordResetEmail,
@@ -54,23 +55,28 @@ impl UserStore {
         .await
     }
 
-    /// Takes one of the account's turns to be sent a reset link, for `request` (which keeps it
-    /// when it is delivered again).
+    /// Takes one of the account's turns to be sent a reset link asked for by `client`, for
+    /// `request` (which keeps it when it is delivered again): per client, and, unless the client
+    /// has logged in to the account, per account.
     pub(crate) async fn take_reset_turn(
         &self,
         username: &Username,
+        client: &Client,
         request: &str,
         now: OffsetDateTime,
     ) -> Result<Turn, StoreError> {
-        let pk = format!("ASKED#RESET#{username}");
-        self.take_turn(
-            &pk,
-            quota::RESET_PER_ACCOUNT,
-            now,
-            Vec::new(),
-            Some(request),
-        )
-        .await
+        let from = format!("ASKED#RESET#{username}#FROM#{}", client.as_str());
+        let quota = quota::RESET_PER_ACCOUNT_CLIENT;
+        let turn = self
+            .take_turn(&from, quota, now, Vec::new(), Some(request))
+            .await?;
+        if turn != Turn::Granted || self.limiter().is_known(username, client, now).await? {
+            return Ok(turn);
+        }
+        let any = format!("ASKED#RESET#{username}");
+        let quota = quota::RESET_PER_ACCOUNT;
+        self.take_turn(&any, quota, now, Vec::new(), Some(request))
+            .await
     }
 
     /// The accounts `login` names: the one of that username, or those registered with that
@@ -82,17 +88,25 @@ impl UserStore {
         let Ok(email) = Email::parse(login) else {
             return Ok(Vec::new());
         };
-        let (items, _) = self
-            .table
-            .query_page(IndexQuery {
-                index: EMAIL_INDEX,
-                partition: "email",
-                value: email.as_str(),
-                limit: RESET_ACCOUNTS,
-                start: None,
-                descending: false,
-            })
-            .await?;
+        let query = self.table.query_page(IndexQuery {
+            index: EMAIL_INDEX,
+            partition: "email",
+            value: email.as_str(),
+            limit: RESET_ACCOUNTS,
+            start: None,
+            descending: false,
+        });
+        let items = match query.await {
+            Ok((items, _)) => items,
+            // Just after a deploy that added the index: only usernames work until it is built.
+            Err(err) if err.is_backfilling_index() => {
+                tracing::warn!(
+                    "the ByEmail index is being built: a reset by address finds no account"
+                );
+                Vec::new()
+            }
+            Err(err) => return Err(err),
+        };
         let mut accounts = Vec::new();
         for item in items {
             let Some(username) = item
@@ -174,10 +188,12 @@ impl UserStore {
                 "SET password_hash = :hash, email_verified = :yes, \
                  session_epoch = if_not_exists(session_epoch, :zero) + :one",
             )
-            .condition_expression(
-                "email = :email AND (session_epoch = :epoch OR \
-                 (attribute_not_exists(session_epoch) AND :epoch = :zero))",
-            )
+            .condition_expression(if reset.link.epoch == 0 {
+                // Accounts older than session epochs have none: theirs is 0.
+                "email = :email AND (attribute_not_exists(session_epoch) OR session_epoch = :epoch)"
+            } else {
+                "email = :email AND session_epoch = :epoch"
+            })
             .expression_attribute_values(":hash", s(new_hash))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
