@@ -4,7 +4,18 @@ import { ApiError } from "./api.js";
 import { h, notice, sentence } from "./ui.js";
 
 /** What a new password must be, as the users service checks it. */
-export const NEW_PASSWORD_HINT = "At least 8 characters, and not one of the passwords most often guessed.";
+const NEW_PASSWORD_HINT = "At least 8 characters, and not one of the passwords most often guessed.";
+
+/** The field where a new password is chosen, with its rules as the users service checks them. */
+export function newPasswordField(name = "new_password", label = "New password") {
+  return {
+    name,
+    label,
+    type: "password",
+    hint: NEW_PASSWORD_HINT,
+    attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
+  };
+}
 
 /**
  * A form with labelled fields, per-field errors and a form-level error, that calls `submit` with

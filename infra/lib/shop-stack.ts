@@ -378,6 +378,26 @@ export class ShopStack extends Stack {
       [["CKV_AWS_27", SQS_MANAGED]],
       [["ES6000", "it is itself where failures go; its alarm tells a person"]],
     );
+    // A relay's trigger: its table's outbox items. A message that cannot be sent is retried
+    // (Lambda documents no pause between retries, so a count would run out in minutes) until its
+    // record is an hour old; then Lambda tells the failures queue, with the relay's role (SqsDlq
+    // grants it sqs:SendMessage there), and the item stays in the table (orders: for `xtask
+    // outbox-redrive`; users: the customer asks for the e-mail again).
+    const outboxTrigger = (source: dynamodb.Table) =>
+      new DynamoEventSource(source, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxRecordAge: Duration.hours(1),
+        bisectBatchOnError: true,
+        onFailure: new SqsDlq(outboxFailuresQueue),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.or("INSERT", "MODIFY"),
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("OUTBOX#") } } },
+          }),
+        ],
+      });
     // On every report, not on what waits in the queue: nobody needs to read it (the messages are
     // in the orders or users table), and an alarm on its depth would stay raised and miss the next
     // one.
@@ -522,26 +542,7 @@ export class ShopStack extends Stack {
     // Reads the item a record names (gone: it was sent), deletes it once sent.
     allow(userRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [usersTable.tableArn]);
     allow(userRelay, ["sqs:SendMessage"], [verificationEmailQueue.queueArn, passwordResetEmailQueue.queueArn]);
-    userRelay.addEventSource(
-      new DynamoEventSource(usersTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        // An e-mail that cannot be queued is retried until its record is an hour old (a
-        // verification link can be asked for again); then it is reported to OutboxFailuresQueue
-        // and its item stays in the table.
-        maxRecordAge: Duration.hours(1),
-        bisectBatchOnError: true,
-        // SqsDlq grants the role sqs:SendMessage on the failures queue.
-        onFailure: new SqsDlq(outboxFailuresQueue),
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.or("INSERT", "MODIFY"),
-            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("OUTBOX#") } } },
-          }),
-        ],
-      }),
-    );
+    userRelay.addEventSource(outboxTrigger(usersTable));
     // Its STOREFRONT_DOMAIN is set with the distribution, below.
     const userVerificationEmail = rust("UserVerificationEmailFunction", "user-verification-email", {
       description: "E-mails the link that confirms an address, once per request, from its queue",
@@ -764,28 +765,7 @@ export class ShopStack extends Stack {
     // Reads the item a record names (gone: it was sent), deletes it once sent.
     allow(orderRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [ordersTable.tableArn]);
     allow(orderRelay, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
-    orderRelay.addEventSource(
-      new DynamoEventSource(ordersTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        // A message that cannot be sent is retried (Lambda documents no pause between retries,
-        // so a count would run out in minutes) until its record is an hour old, about when the
-        // card it names lapses; then it is reported to OutboxFailuresQueue and its item stays in
-        // the table for `xtask outbox-redrive`.
-        maxRecordAge: Duration.hours(1),
-        bisectBatchOnError: true,
-        // Lambda tells the failures queue, with the function's role, of records it gave up on:
-        // SqsDlq grants the role sqs:SendMessage on it.
-        onFailure: new SqsDlq(outboxFailuresQueue),
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.or("INSERT", "MODIFY"),
-            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("OUTBOX#") } } },
-          }),
-        ],
-      }),
-    );
+    orderRelay.addEventSource(outboxTrigger(ordersTable));
     // The relay falling behind (its messages retried, or too few of it): checkouts wait.
     alarmWhen(
       "OrderRelayIteratorAgeAlarm",

@@ -134,15 +134,7 @@ pub fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
 /// a form to. A browser sends JSON across sites only after asking (a CORS preflight), which this
 /// API never grants.
 pub fn parse_json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    if let Some(value) = request.headers().get(header::CONTENT_TYPE) {
-        let essence = value
-            .to_str()
-            .unwrap_or_default()
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+    if let Some(essence) = content_type(request) {
         let json = essence == "application/json"
             || (essence.starts_with("application/") && essence.ends_with("+json"));
         if !json {
@@ -155,6 +147,14 @@ pub fn parse_json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiE
     parse_body(request)
 }
 
+/// The request's media type (`application/json` of `application/json; charset=utf-8`), in
+/// lower case, if it names one.
+fn content_type(request: &Request) -> Option<String> {
+    let value = request.headers().get(header::CONTENT_TYPE)?;
+    let essence = value.to_str().unwrap_or_default().split(';').next()?;
+    Some(essence.trim().to_ascii_lowercase())
+}
+
 enum BodyFormat {
     Json,
     Form,
@@ -165,17 +165,9 @@ impl BodyFormat {
     /// and so is a JSON object sent as a form (`curl -d '{...}'` labels it form-encoded), which
     /// no real form body can look like.
     fn of(request: &Request, bytes: &[u8]) -> Result<Self, ApiError> {
-        let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
+        let Some(essence) = content_type(request) else {
             return Ok(Self::Json);
         };
-        let essence = value
-            .to_str()
-            .unwrap_or_default()
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
         match essence.as_str() {
             "application/json" => Ok(Self::Json),
             "application/x-www-form-urlencoded" => {

@@ -2,7 +2,7 @@
 // confirmed (and a new link if not), changing the password, and signing out on every device.
 
 import { api, session } from "../api.js";
-import { form, NEW_PASSWORD_HINT } from "../form.js";
+import { form, newPasswordField } from "../form.js";
 import { go, h, loading, notice, requireLogin, show } from "../ui.js";
 
 export function accountView(message = null) {
@@ -16,13 +16,7 @@ export function accountView(message = null) {
         type: "password",
         attributes: { autocomplete: "current-password", required: true },
       },
-      {
-        name: "new_password",
-        label: "New password",
-        type: "password",
-        hint: NEW_PASSWORD_HINT,
-        attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
-      },
+      newPasswordField(),
     ],
     button: "Change my password",
     submit: async (values) => {

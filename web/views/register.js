@@ -1,7 +1,7 @@
 // `#/register`, telling whether a username is free as it is typed.
 
 import { api, session } from "../api.js";
-import { form, NEW_PASSWORD_HINT } from "../form.js";
+import { form, newPasswordField } from "../form.js";
 import { go, h, nextHash, sentence, show } from "../ui.js";
 
 export function registerView() {
@@ -13,13 +13,7 @@ export function registerView() {
         hint: "3 to 32 letters, digits, dots, dashes or underscores.",
         attributes: { autocomplete: "username", required: true, autocapitalize: "none", minlength: 3, maxlength: 32 },
       },
-      {
-        name: "password",
-        label: "Password",
-        type: "password",
-        hint: NEW_PASSWORD_HINT,
-        attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
-      },
+      newPasswordField("password", "Password"),
       { name: "email", label: "E-mail", type: "email", attributes: { autocomplete: "email", required: true } },
       { name: "first_name", label: "First name", attributes: { autocomplete: "given-name", required: true } },
       { name: "last_name", label: "Last name", attributes: { autocomplete: "family-name", required: true } },

@@ -4,7 +4,7 @@
 // to log in with it.
 
 import { api, session } from "../api.js";
-import { form, NEW_PASSWORD_HINT } from "../form.js";
+import { form, newPasswordField } from "../form.js";
 import { go, h, notice, show } from "../ui.js";
 
 export function forgotView() {
@@ -41,15 +41,7 @@ export function resetView() {
   const token = new URLSearchParams(location.hash.split("?")[1] || "").get("token") || "";
   history.replaceState(null, "", "#/reset");
   const { element } = form({
-    fields: [
-      {
-        name: "new_password",
-        label: "New password",
-        type: "password",
-        hint: NEW_PASSWORD_HINT,
-        attributes: { autocomplete: "new-password", required: true, minlength: 8, maxlength: 128 },
-      },
-    ],
+    fields: [newPasswordField()],
     button: "Set my new password",
     submit: async (values) => {
       await api("POST", "/api/user/password-reset/confirm", { token, new_password: values.new_password });

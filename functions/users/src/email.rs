@@ -114,6 +114,35 @@ impl Storefront {
     }
 }
 
+/// What the users service's e-mail senders work with: the users table, SES, and where links
+/// point.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub store: crate::UserStore,
+    pub mailer: shared::mail::Mailer,
+    pub storefront: Storefront,
+}
+
+impl Sender {
+    /// Sends `mail` to `to`: sent, or skipped when SES refuses it for good (in its sandbox, an
+    /// address not verified with it), which no retry would change.
+    pub async fn send(
+        &self,
+        to: &str,
+        mail: &LinkEmail,
+    ) -> Result<shared::mail::Sent, shared::sqs::MessageError> {
+        use shared::mail::Sent;
+        match self.mailer.send(to, &mail.email(to)).await {
+            Ok(message_id) => Ok(Sent::Sent(message_id)),
+            Err(err) if err.is_rejected() => {
+                tracing::warn!(error = %err, "SES refused the e-mail for good");
+                Ok(Sent::Skipped("SES refused the message"))
+            }
+            Err(err) => Err(shared::sqs::MessageError::retry(err)),
+        }
+    }
+}
+
 /// An e-mail whose point is one link: its subject, text and HTML.
 #[derive(Debug)]
 pub struct LinkEmail {

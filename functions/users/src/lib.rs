@@ -62,11 +62,13 @@ pub async fn init_edge() -> Result<(UserStore, throttle::EdgeKey), keys::KeysErr
 
 /// An e-mail sender's cold start: [`init`], SES with the sender's address, and where the
 /// storefront is (links point there).
-pub async fn init_mail()
--> Result<(UserStore, shared::mail::Mailer, email::Storefront), shared::config::ConfigError> {
+pub async fn init_mail() -> Result<email::Sender, shared::config::ConfigError> {
     let (sdk, store) = init_sdk().await?;
-    let mailer = shared::mail::Mailer::from_env(&sdk)?;
-    Ok((store, mailer, email::Storefront::from_env()?))
+    Ok(email::Sender {
+        store,
+        mailer: shared::mail::Mailer::from_env(&sdk)?,
+        storefront: email::Storefront::from_env()?,
+    })
 }
 
 /// The refresh function's cold start: [`init`], and the signing secret's current version.

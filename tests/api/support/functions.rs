@@ -366,15 +366,19 @@ impl TestApp {
         } else {
             f.mailer()
         };
-        let storefront =
-            users::email::Storefront::new(&self.names.domains["StorefrontDistribution"]);
-        let users = f.users();
+        let sender = users::email::Sender {
+            store: f.users(),
+            mailer,
+            storefront: users::email::Storefront::new(
+                &self.names.domains["StorefrontDistribution"],
+            ),
+        };
         match logical_id {
             "UserVerificationEmailFunction" => {
-                handlers::verification_email::handle(&users, &mailer, &storefront, event).await
+                handlers::verification_email::handle(&sender, event).await
             }
             "UserPasswordResetEmailFunction" => {
-                handlers::password_reset_email::handle(&users, &mailer, &storefront, event).await
+                handlers::password_reset_email::handle(&sender, event).await
             }
             other => panic!("{other} sends no user e-mail"),
         }

@@ -3,20 +3,7 @@
 use pulldown_cmark::{Event, Options, Parser};
 
 /// `text` escaped for an element's content or a quoted attribute.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use shared::mail::escape_html as esc;
 
 /// What marks a required field or parameter after its name: nothing when it is optional.
 pub(crate) fn required_mark(required: bool) -> &'static str {

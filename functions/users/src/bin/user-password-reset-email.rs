@@ -4,7 +4,6 @@ use users::handlers::password_reset_email;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let (store, mailer, storefront) = users::init_mail().await?;
-    shared::sqs::serve(|event| password_reset_email::handle(&store, &mailer, &storefront, event))
-        .await
+    let sender = users::init_mail().await?;
+    shared::sqs::serve(|event| password_reset_email::handle(&sender, event)).await
 }

@@ -4,29 +4,22 @@
 //! ([`shared::mail::send_once`]), and at most as often as an account's quota allows. A request
 //! that names no account sends nothing: the route has answered the same either way.
 
-use shared::mail::{Mailer, Sent};
+use shared::mail::Sent;
 use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
 
-use crate::email::{LinkEmail, LinkToken, PasswordResetRequested, RESET_FOR, Storefront};
-use crate::store::{Turn, UserStore};
+use crate::email::{LinkEmail, LinkToken, PasswordResetRequested, RESET_FOR, Sender};
+use crate::store::Turn;
 use crate::throttle::Client;
 
-pub async fn handle(
-    store: &UserStore,
-    mailer: &Mailer,
-    storefront: &Storefront,
-    event: SqsEvent,
-) -> SqsBatchResponse {
-    sqs::process_batch(event, |message| send(store, mailer, storefront, message)).await
+pub async fn handle(sender: &Sender, event: SqsEvent) -> SqsBatchResponse {
+    sqs::process_batch(event, |message| send(sender, message)).await
 }
 
-async fn send(
-    store: &UserStore,
-    mailer: &Mailer,
-    storefront: &Storefront,
-    message: SqsMessage,
-) -> Result<(), MessageError> {
+async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> {
+    let Sender {
+        store, storefront, ..
+    } = sender;
     let request: PasswordResetRequested = sqs::body(&message)?;
     let accounts = store
         .accounts_for(&request.login)
@@ -56,19 +49,9 @@ async fn send(
                 .map_err(MessageError::retry)?;
             let link = storefront.link("reset", &token);
             let mail = LinkEmail::password_reset(&user.user.first_name, username, &link);
-            let message_id = match mailer
-                .send(&user.user.email, &mail.email(&user.user.email))
-                .await
-            {
-                Ok(message_id) => message_id,
-                Err(err) if err.is_rejected() => {
-                    tracing::warn!(error = %err, "SES refused the e-mail for good");
-                    return Ok(Sent::Skipped("SES refused the message"));
-                }
-                Err(err) => return Err(MessageError::retry(err)),
-            };
+            let sent = sender.send(&user.user.email, &mail).await?;
             tracing::info!(%username, "password reset e-mail sent");
-            Ok(Sent::Sent(message_id))
+            Ok(sent)
         })
         .await?;
     }

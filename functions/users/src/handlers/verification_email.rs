@@ -3,28 +3,21 @@
 //! here, and only its hash is kept. Nothing is sent when the account is gone, its address
 //! changed since the request, or it is verified already.
 
-use shared::mail::{Mailer, Sent};
+use shared::mail::Sent;
 use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
 
-use crate::email::{LinkEmail, LinkToken, Storefront, VERIFY_FOR, VerificationRequested};
-use crate::store::{Turn, UserStore};
+use crate::email::{LinkEmail, LinkToken, Sender, VERIFY_FOR, VerificationRequested};
+use crate::store::Turn;
 
-pub async fn handle(
-    store: &UserStore,
-    mailer: &Mailer,
-    storefront: &Storefront,
-    event: SqsEvent,
-) -> SqsBatchResponse {
-    sqs::process_batch(event, |message| send(store, mailer, storefront, message)).await
+pub async fn handle(sender: &Sender, event: SqsEvent) -> SqsBatchResponse {
+    sqs::process_batch(event, |message| send(sender, message)).await
 }
 
-async fn send(
-    store: &UserStore,
-    mailer: &Mailer,
-    storefront: &Storefront,
-    message: SqsMessage,
-) -> Result<(), MessageError> {
+async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> {
+    let Sender {
+        store, storefront, ..
+    } = sender;
     let request: VerificationRequested = sqs::body(&message)?;
     let key = format!("MAIL#{}", request.request);
     shared::mail::send_once(store.table(), &key, || async {
@@ -53,16 +46,9 @@ async fn send(
             .await
             .map_err(MessageError::retry)?;
         let mail = LinkEmail::verification(&user.first_name, &storefront.link("verify", &token));
-        let message_id = match mailer.send(&user.email, &mail.email(&user.email)).await {
-            Ok(message_id) => message_id,
-            Err(err) if err.is_rejected() => {
-                tracing::warn!(error = %err, "SES refused the e-mail for good");
-                return Ok(Sent::Skipped("SES refused the message"));
-            }
-            Err(err) => return Err(MessageError::retry(err)),
-        };
+        let sent = sender.send(&user.email, &mail).await?;
         tracing::info!(username = %user.username, "verification e-mail sent");
-        Ok(Sent::Sent(message_id))
+        Ok(sent)
     })
     .await
 }
