@@ -141,19 +141,9 @@ impl UserStore {
         now: OffsetDateTime,
     ) -> Result<Option<Username>, StoreError> {
         let pk = verify_pk(token);
-        let Some(link) = self.table.get_record::<Link>(&pk, true).await? else {
+        let Some(link) = self.live_link(&pk, now).await? else {
             return Ok(None);
         };
-        if link.expires_at <= now {
-            return Ok(None);
-        }
-        let delete = Delete::builder()
-            .table_name(self.table.name())
-            .key("pk", s(&pk))
-            .condition_expression("attribute_exists(pk) AND expires_at > :now")
-            .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .build()
-            .map_err(|err| StoreError::corrupt("build Delete", err.to_string()))?;
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&link.username)))
@@ -166,14 +156,42 @@ impl UserStore {
             .expression_attribute_values(":email", s(&link.email))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
-        let verified = self
-            .table
+        let verified = self.spend_link(&pk, update, now).await?;
+        Ok(verified.then_some(link.username))
+    }
+
+    /// The link kept at `pk`, unless it has lapsed by `now` (DynamoDB's TTL deletes within
+    /// days, not at once).
+    pub(super) async fn live_link(
+        &self,
+        pk: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Link>, StoreError> {
+        let link: Option<Link> = self.table.get_record(pk, true).await?;
+        Ok(link.filter(|link| link.expires_at > now))
+    }
+
+    /// Uses up the link at `pk` and applies `update` to its account, in one transaction:
+    /// `false` if the link was used meanwhile or has lapsed, or `update`'s condition fails.
+    pub(super) async fn spend_link(
+        &self,
+        pk: &str,
+        update: Update,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(self.table.name())
+            .key("pk", s(pk))
+            .condition_expression("attribute_exists(pk) AND expires_at > :now")
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Delete", err.to_string()))?;
+        self.table
             .transact(vec![
                 TransactWriteItem::builder().delete(delete).build(),
                 TransactWriteItem::builder().update(update).build(),
             ])
-            .await?;
-        Ok(verified.then_some(link.username))
+            .await
     }
 
     /// Marks `username`'s address as confirmed without a link: for accounts whose address the

@@ -2,7 +2,7 @@
 //! username, or by address through the `ByEmail` index), the reset links' hashes, and setting
 //! the new password with a link, once.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use shared::store::{IndexQuery, StoreError, s, to_item};
 use time::OffsetDateTime;
 
@@ -152,13 +152,11 @@ impl UserStore {
         token: &LinkToken,
         now: OffsetDateTime,
     ) -> Result<Option<ResetLink>, StoreError> {
-        let link: Option<Link> = self.table.get_record(reset_pk(token), true).await?;
-        Ok(link
-            .filter(|link| link.expires_at > now)
-            .map(|link| ResetLink {
-                username: link.username.clone(),
-                link,
-            }))
+        let link = self.live_link(&reset_pk(token), now).await?;
+        Ok(link.map(|link| ResetLink {
+            username: link.username.clone(),
+            link,
+        }))
     }
 
     /// Sets the password hash `new_hash` with the reset link `token` and uses the link up, in
@@ -172,14 +170,6 @@ impl UserStore {
         new_hash: String,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let now = now.unix_timestamp();
-        let delete = Delete::builder()
-            .table_name(self.table.name())
-            .key("pk", s(reset_pk(token)))
-            .condition_expression("attribute_exists(pk) AND expires_at > :now")
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .build()
-            .map_err(|err| StoreError::corrupt("build Delete", err.to_string()))?;
         let epoch = reset.link.epoch.to_string();
         let update = Update::builder()
             .table_name(self.table.name())
@@ -202,12 +192,7 @@ impl UserStore {
             .expression_attribute_values(":epoch", AttributeValue::N(epoch))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
-        self.table
-            .transact(vec![
-                TransactWriteItem::builder().delete(delete).build(),
-                TransactWriteItem::builder().update(update).build(),
-            ])
-            .await
+        self.spend_link(&reset_pk(token), update, now).await
     }
 }
 
