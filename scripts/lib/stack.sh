@@ -17,6 +17,14 @@ if [[ -t 2 ]]; then BOLD=$'\033[1m' RED=$'\033[31m' PLAIN=$'\033[0m'; else BOLD=
 say() { printf '%s==>%s [%dm%02ds] %s\n' "$BOLD" "$PLAIN" $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { printf '%serror:%s %s\n' "$RED" "$PLAIN" "$*" >&2; exit 1; }
 
+# xtask <arguments>: the developer commands, built as part of the whole workspace. `cargo xtask`
+# (an alias for `cargo run -p xtask`) resolves the features of xtask alone, so after a workspace
+# build it recompiles much of the dependency graph once more (three minutes on a clean clone).
+xtask() {
+  cargo build --workspace --bins --quiet
+  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/xtask" "$@"
+}
+
 # require <command> <what to install if it is missing>
 require() {
   command -v "$1" >/dev/null 2>&1 || die "$1 is not installed. $2"

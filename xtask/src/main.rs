@@ -36,7 +36,11 @@ enum Command {
     /// List the HTTP API's routes, their functions and binaries, and whether they need a token.
     Routes,
     /// List the template's functions by logical id, one per line.
-    Functions,
+    Functions {
+        /// Print each function's Cargo binary instead.
+        #[arg(long)]
+        binaries: bool,
+    },
     /// Load the seed catalogue (data/products.json) into the table named by PRODUCTS_TABLE;
     /// products already there are left alone, so it is safe to run twice.
     Seed,
@@ -134,7 +138,7 @@ async fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Provision { prefix } => provision(&prefix).await,
         Command::Routes => routes(),
-        Command::Functions => functions(),
+        Command::Functions { binaries } => functions(binaries),
         Command::Seed => seed().await,
         Command::MakeAdmin { username } => make_admin(&username).await,
         Command::OutboxRedrive => outbox_redrive().await,
@@ -235,9 +239,14 @@ fn storefront(out: &std::path::Path, bucket: &str, distribution: &str) -> Result
 }
 
 #[allow(clippy::print_stdout)]
-fn functions() -> Result<()> {
+fn functions(binaries: bool) -> Result<()> {
     for function in Template::workspace()?.functions()? {
-        println!("{}", function.logical_id);
+        let name = if binaries {
+            &function.binary
+        } else {
+            &function.logical_id
+        };
+        println!("{name}");
     }
     Ok(())
 }

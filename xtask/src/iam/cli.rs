@@ -91,7 +91,9 @@ pub fn mutants(dir: &Path) -> Result<()> {
 fn fails_without(principal: &Principal, index: usize, test: &str) -> Result<bool> {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
-        .args(["test", "--quiet", "-p", "shop-tests", "--test", "api", "--"])
+        // `--workspace`, as scripts/test builds: `-p shop-tests` would resolve the features of that
+        // package alone and rebuild half the dependency graph before the first mutant.
+        .args(["test", "--quiet", "--workspace", "--test", "api", "--"])
         .args(["--exact", test])
         .env(
             WITHOUT_VARIABLE,
