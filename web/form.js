@@ -19,14 +19,15 @@ export function newPasswordField(name = "new_password", label = "New password") 
 
 /**
  * A form with labelled fields, per-field errors and a form-level error, that calls `submit` with
- * the values. `fields` are { name, label, type, ... } and may carry `hint` and `attributes`.
+ * the values. `fields` are { name, label, type, ... } and may carry `hint` and `attributes`. `prefix`
+ * keeps the fields' ids apart from those of another form on the same page.
  */
-export function form({ fields, button, submit, extra = null }) {
+export function form({ fields, button, submit, extra = null, prefix = "field" }) {
   const errors = new Map();
   const formError = h("div", { class: "form-error", role: "alert" });
   const inputs = new Map();
   const rows = fields.map((field) => {
-    const id = `field-${field.name}`;
+    const id = `${prefix}-${field.name}`;
     const error = h("p", { class: "field-error", id: `${id}-error` });
     errors.set(field.name, error);
     const describedBy = [field.hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(" ");

@@ -529,6 +529,19 @@ export class ShopStack extends Stack {
     // Reads the user and their recent requests; writes the request's count and its outbox
     // message in one transaction.
     allow(userVerifyResend, ["dynamodb:GetItem", "dynamodb:PutItem"], [usersTable.tableArn]);
+    const userEmailChange = rust("UserEmailChangeFunction", "user-email-change", {
+      description: "POST /api/user/email - change the caller's address, to be confirmed again",
+      memorySize: 1024,
+      environment: { ...usersEnv, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
+    });
+    // The user and counting wrong passwords as log-in does; the new address, the request's
+    // count and its outbox message in one transaction.
+    allow(
+      userEmailChange,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    allow(userEmailChange, ["secretsmanager:GetSecretValue"], [edgeKey.secretArn]);
     // The users service's outbox: e-mails decided with a change to the users table (OUTBOX#
     // items) go to their queue, then leave the table.
     const userRelay = rust("UserRelayFunction", "user-relay", {
@@ -912,6 +925,7 @@ export class ShopStack extends Stack {
       [HttpMethod.GET, "/api/users", userList, false],
       [HttpMethod.POST, "/api/user/verify", userVerify, true],
       [HttpMethod.POST, "/api/user/verify/resend", userVerifyResend, false],
+      [HttpMethod.POST, "/api/user/email", userEmailChange, false],
       [HttpMethod.POST, "/api/user/password-reset", userPasswordReset, true],
       [HttpMethod.POST, "/api/user/password-reset/confirm", userPasswordResetConfirm, true],
       [HttpMethod.GET, "/api/products", productList, true],

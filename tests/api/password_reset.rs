@@ -10,11 +10,11 @@ use users::email::{LinkToken, PasswordResetRequested};
 use crate::support::{PASSWORD, Reply, TestApp, event, with_body, with_json};
 use crate::verification::{link_token, mail_about};
 
-const SUBJECT: &str = "Reset your password";
+pub(crate) const SUBJECT: &str = "Reset your password";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
 impl TestApp {
-    async fn ask_reset(&self, login: &str) -> Reply {
+    pub(crate) async fn ask_reset(&self, login: &str) -> Reply {
         self.ask_reset_from(login, "203.0.113.7").await
     }
 
@@ -34,7 +34,7 @@ impl TestApp {
         self.password_reset(request).await
     }
 
-    async fn confirm_reset(&self, token: &str, new_password: &str) -> Reply {
+    pub(crate) async fn confirm_reset(&self, token: &str, new_password: &str) -> Reply {
         let body = json!({ "token": token, "new_password": new_password });
         self.password_reset_confirm(with_json(event("user-password-reset-confirm"), &body))
             .await

@@ -122,7 +122,7 @@ pub(crate) fn link_token(mail: &Mail, page: &str) -> String {
     link[prefix.len()..].to_owned()
 }
 
-fn verification_mail(address: &str) -> Vec<Mail> {
+pub(crate) fn verification_mail(address: &str) -> Vec<Mail> {
     mail_about(address, "Confirm your e-mail address")
 }
 

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 // through the refresh cookie, signs in on a second device,
 // changes the password on the first (a wrong current password is refused first): the first stays
 // signed in, the second is signed out at its next request and signs in with the new password.
+// The first changes the address, and confirms the new one with the link e-mailed to it.
 // Then "Sign out everywhere" on the first signs both out, and the second, its password
 // forgotten, sets a new one with the link the shop e-mails. The account is new each run.
 export async function account({ browser, base, watch, shot, logIn }) {
@@ -63,13 +64,28 @@ export async function account({ browser, base, watch, shot, logIn }) {
   // Change the password on the first device, from the account page the header's name links to.
   await first.locator("#account").getByRole("link", { name: "Kim" }).click();
   await first.getByRole("heading", { name: "Your account" }).waitFor();
-  await first.getByLabel("Current password").fill("not the password");
-  await first.getByLabel("New password").fill("an even safer place");
-  await first.getByRole("button", { name: "Change my password" }).click();
+  const passwordForm = first.locator("form", { has: first.getByRole("button", { name: "Change my password" }) });
+  await passwordForm.getByLabel("Current password").fill("not the password");
+  await passwordForm.getByLabel("New password").fill("an even safer place");
+  await passwordForm.getByRole("button", { name: "Change my password" }).click();
   await first.locator("#field-current_password-error").getByText("is not your current password").waitFor();
-  await first.getByLabel("Current password").fill("kept in a safe place");
-  await first.getByRole("button", { name: "Change my password" }).click();
+  await passwordForm.getByLabel("Current password").fill("kept in a safe place");
+  await passwordForm.getByRole("button", { name: "Change my password" }).click();
   await first.getByText("Your password is changed.").waitFor();
+
+  // A new address, unconfirmed until the link the shop e-mails to it is opened.
+  const moved = `${username}.new@example.com`;
+  const emailForm = first.locator("form", { has: first.getByRole("button", { name: "Change my address" }) });
+  await emailForm.getByLabel("New e-mail address").fill(moved);
+  await emailForm.getByLabel("Current password").fill("an even safer place");
+  await emailForm.getByRole("button", { name: "Change my address" }).click();
+  await first.getByText(`Your address is now ${moved}.`).waitFor();
+  await first.getByText(`Your e-mail address ${moved} is not confirmed yet.`).waitFor();
+  await first.goto(await mailedLink(base, moved, "Confirm your e-mail address", "verify"));
+  await first.getByRole("button", { name: "Confirm my e-mail address" }).click();
+  await first.getByText("your e-mail address is confirmed").waitFor();
+  await first.goto(`${base}#/account`);
+  await first.getByText(`Your e-mail address ${moved} is confirmed.`).waitFor();
   await shot(first, "account");
   await first.goto(`${base}#/orders`);
   await first.getByText("No orders yet.").waitFor();
@@ -91,10 +107,10 @@ export async function account({ browser, base, watch, shot, logIn }) {
   // The password forgotten: a link by e-mail sets a new one, and the customer logs in with it.
   await second.goto(`${base}#/login`);
   await second.getByRole("link", { name: "Forgot your password?" }).click();
-  await second.getByLabel("Username or e-mail address").fill(`${username}@example.com`);
+  await second.getByLabel("Username or e-mail address").fill(moved);
   await second.getByRole("button", { name: "E-mail me a link" }).click();
   await second.getByText("If an account has that username or address").waitFor();
-  const reset = await mailedLink(base, `${username}@example.com`, "Reset your password", "reset");
+  const reset = await mailedLink(base, moved, "Reset your password", "reset");
   await second.goto(reset);
   await second.getByRole("heading", { name: "Choose a new password" }).waitFor();
   assert.ok(!second.url().includes("token="), "the token left the address bar");

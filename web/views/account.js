@@ -1,5 +1,6 @@
 // `#/account`: the signed-in customer's account: who they are, whether their e-mail address is
-// confirmed (and a new link if not), changing the password, and signing out on every device.
+// confirmed (and a new link if not), changing the address or the password, and signing out on
+// every device.
 
 import { api, session } from "../api.js";
 import { form, newPasswordField } from "../form.js";
@@ -8,6 +9,29 @@ import { go, h, loading, notice, requireLogin, show } from "../ui.js";
 export function accountView(message = null) {
   if (!session.signedIn) return show(requireLogin("Log in to manage your account."));
   const user = session.user || {};
+  const changeEmail = form({
+    prefix: "email-change",
+    fields: [
+      {
+        name: "email",
+        label: "New e-mail address",
+        type: "email",
+        attributes: { autocomplete: "email", required: true, maxlength: 254 },
+      },
+      {
+        name: "current_password",
+        label: "Current password",
+        type: "password",
+        attributes: { autocomplete: "current-password", required: true },
+      },
+    ],
+    button: "Change my address",
+    submit: async (values) => {
+      const changed = await api("POST", "/api/user/email", values);
+      session.update(changed);
+      accountView(`Your address is now ${changed.email}. We e-mailed it a link: open it to confirm the address.`);
+    },
+  });
   const { element } = form({
     fields: [
       {
@@ -47,6 +71,9 @@ export function accountView(message = null) {
       message ? notice(message, "info") : null,
       h("p", {}, "Signed in as ", h("strong", {}, user.username || ""), user.email ? ` (${user.email})` : ""),
       emailStatus(),
+      h("h2", {}, "Change your e-mail address"),
+      h("p", {}, "We e-mail the new address a link to confirm it. Until you open it, receipts are not e-mailed (they stay on your orders' pages)."),
+      changeEmail.element,
       h("h2", {}, "Change your password"),
       element,
       h("h2", {}, "Sign out everywhere"),

@@ -229,6 +229,14 @@ pub struct PasswordChange {
     pub new_password: Secret,
 }
 
+/// A change of e-mail address as the client sent it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChange {
+    pub email: String,
+    pub current_password: Secret,
+}
+
 /// A user as the API shows them and the table holds them: never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

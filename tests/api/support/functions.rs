@@ -179,6 +179,12 @@ impl TestApp {
         reply(handlers::password_change::handle(&f.users(), &keys, &edge, request).await)
     }
 
+    pub(crate) async fn change_email(&self, request: Request) -> Reply {
+        let f = self.function("UserEmailChangeFunction");
+        let edge = users::throttle::EdgeKey::new(super::EDGE_KEY);
+        reply(handlers::email_change::handle(&f.users(), &edge, request).await)
+    }
+
     pub(crate) async fn refresh(&self, request: Request) -> Reply {
         let f = self.function("UserSessionRefreshFunction");
         let keys = f.signing_keys().await;

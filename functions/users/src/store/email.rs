@@ -8,7 +8,7 @@
 //! | link | `RESET#<token hash>` | the same, and the account's `epoch` (see [`super::reset`]) |
 //! | asked | `ASKED#VERIFY#<username>` | see [`super::quota`] |
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::outbox::Outgoing;
 use shared::store::{StoreError, Table, n, s, to_item};
@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::quota::{self, Turn};
 use super::{UserStore, user_pk};
-use crate::domain::{User, Username};
+use crate::domain::{Email, User, Username};
 use crate::email::{Destination, LinkToken, VerificationRequested};
 
 /// The outcome of asking for a verification e-mail again.
@@ -82,24 +82,59 @@ impl UserStore {
         user: &User,
         now: OffsetDateTime,
     ) -> Result<Resend, StoreError> {
+        self.queue_verification(&user.username, &user.email, now, Vec::new())
+            .await
+    }
+
+    /// Gives `user` the unconfirmed address `email` and queues the e-mail that asks to confirm
+    /// it, in one write, within the same limits as asking for that e-mail again: changing the
+    /// address back and forth cannot flood inboxes. Links already sent to the old address stop
+    /// working (they name it), and so do reset links.
+    pub async fn change_email(
+        &self,
+        user: &User,
+        email: &Email,
+        now: OffsetDateTime,
+    ) -> Result<Resend, StoreError> {
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .key("pk", s(user_pk(&user.username)))
+            .update_expression("SET email = :new, email_verified = :no")
+            // Two changes racing also race for the turn, and the loser finds it too soon; this
+            // condition only keeps the change from reviving a deleted account.
+            .condition_expression("email = :old")
+            .expression_attribute_values(":new", s(email.as_str()))
+            .expression_attribute_values(":old", s(&user.email))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
+        let update = TransactWriteItem::builder().update(update).build();
+        self.queue_verification(&user.username, email.as_str(), now, vec![update])
+            .await
+    }
+
+    /// Queues a request to e-mail `username` a link confirming `email`, with `with` in the same
+    /// transaction, if the account's quota of such e-mails allows.
+    async fn queue_verification(
+        &self,
+        username: &Username,
+        email: &str,
+        now: OffsetDateTime,
+        mut with: Vec<TransactWriteItem>,
+    ) -> Result<Resend, StoreError> {
         let message = VerificationRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
-            username: user.username.clone(),
-            email: user.email.clone(),
+            username: username.clone(),
+            email: email.to_owned(),
         };
-        let turn = self
-            .take_turn(
-                &format!("ASKED#VERIFY#{}", user.username),
-                quota::RESEND,
-                now,
-                vec![self.verification_put(&message, now)?],
-                None,
-            )
-            .await?;
-        Ok(match turn {
-            Turn::Granted => Resend::Queued,
-            Turn::TooSoon { retry_after } => Resend::TooSoon { retry_after },
-        })
+        with.push(self.verification_put(&message, now)?);
+        let pk = format!("ASKED#VERIFY#{username}");
+        Ok(
+            match self.take_turn(&pk, quota::RESEND, now, with, None).await? {
+                Turn::Granted => Resend::Queued,
+                Turn::TooSoon { retry_after } => Resend::TooSoon { retry_after },
+            },
+        )
     }
 
     /// Takes one of `address`'s turns to be e-mailed, for `request` (which keeps it when it is
@@ -149,10 +184,7 @@ impl UserStore {
             .key("pk", s(user_pk(&link.username)))
             .update_expression("SET email_verified = :yes")
             .condition_expression("email = :email")
-            .expression_attribute_values(
-                ":yes",
-                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
-            )
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":email", s(&link.email))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
@@ -203,10 +235,7 @@ impl UserStore {
             .update(user_pk(username))
             .update_expression("SET email_verified = :yes")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(
-                ":yes",
-                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
-            );
+            .expression_attribute_values(":yes", AttributeValue::Bool(true));
         self.table.update_if(update).await
     }
 
