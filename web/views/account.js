@@ -72,7 +72,11 @@ export function accountView(message = null) {
       h("p", {}, "Signed in as ", h("strong", {}, user.username || ""), user.email ? ` (${user.email})` : ""),
       emailStatus(),
       h("h2", {}, "Change your e-mail address"),
-      h("p", {}, "We e-mail the new address a link to confirm it. Until you open it, receipts are not e-mailed (they stay on your orders' pages)."),
+      h(
+        "p",
+        {},
+        "We e-mail the new address a link to confirm it. Until you open it, receipts are not e-mailed (they stay on your orders' pages).",
+      ),
       changeEmail.element,
       h("h2", {}, "Change your password"),
       element,
