@@ -20,8 +20,10 @@ die() { printf '%serror:%s %s\n' "$RED" "$PLAIN" "$*" >&2; exit 1; }
 # xtask <arguments>: the developer commands, built as part of the whole workspace. `cargo xtask`
 # (an alias for `cargo run -p xtask`) resolves the features of xtask alone, so after a workspace
 # build it recompiles much of the dependency graph once more (three minutes on a clean clone).
+# In `$(xtask ...)`, `set -e` does not apply: a failed build returns at once rather than running
+# whatever binary an earlier build left.
 xtask() {
-  cargo build --workspace --bins --quiet
+  cargo build --workspace --bins --quiet || return
   "${CARGO_TARGET_DIR:-$ROOT/target}/debug/xtask" "$@"
 }
 
