@@ -363,6 +363,7 @@ export class ShopStack extends Stack {
       retention: Duration.days(1),
       fix: " and fix the cause (customers ask again)",
     });
+    const noticeEmailQueue = queue("NoticeEmail", 180, "Account notices could not be sent");
     // Records of the outboxes the relays gave up on (where in which stream, not the messages:
     // those stay in the orders or users table). A standard queue: Lambda's on-failure
     // destinations cannot be FIFO.
@@ -550,11 +551,16 @@ export class ShopStack extends Stack {
         ...usersEnv,
         VERIFICATION_EMAIL_QUEUE_URL: verificationEmailQueue.queueUrl,
         PASSWORD_RESET_EMAIL_QUEUE_URL: passwordResetEmailQueue.queueUrl,
+        NOTICE_EMAIL_QUEUE_URL: noticeEmailQueue.queueUrl,
       },
     });
     // Reads the item a record names (gone: it was sent), deletes it once sent.
     allow(userRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [usersTable.tableArn]);
-    allow(userRelay, ["sqs:SendMessage"], [verificationEmailQueue.queueArn, passwordResetEmailQueue.queueArn]);
+    allow(
+      userRelay,
+      ["sqs:SendMessage"],
+      [verificationEmailQueue.queueArn, passwordResetEmailQueue.queueArn, noticeEmailQueue.queueArn],
+    );
     userRelay.addEventSource(outboxTrigger(usersTable));
     // Its STOREFRONT_DOMAIN is set with the distribution, below.
     const userVerificationEmail = rust("UserVerificationEmailFunction", "user-verification-email", {
@@ -595,10 +601,11 @@ export class ShopStack extends Stack {
       memorySize: 1024,
       environment: usersEnv,
     });
-    // Reads the link's record; deletes it and sets the user's new hash, in one transaction.
+    // Reads the link's record; deletes it, sets the user's new hash and writes the notice to the
+    // outbox, in one transaction.
     allow(
       userPasswordResetConfirm,
-      ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+      ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
       [usersTable.tableArn],
     );
     // Its STOREFRONT_DOMAIN is set with the distribution, below.
@@ -625,6 +632,30 @@ export class ShopStack extends Stack {
     );
     userPasswordResetEmail.addEventSource(
       new SqsEventSource(passwordResetEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
+    );
+    // Its STOREFRONT_DOMAIN is set with the distribution, below.
+    const userNoticeEmail = rust("UserNoticeEmailFunction", "user-notice-email", {
+      description: "E-mails an account's owner what changed (password, address), once per change, from its queue",
+      timeout: 30,
+      environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
+    });
+    // Reads the account; claims, records and releases the e-mail (MAIL#) and counts the address's
+    // e-mails (ASKED#).
+    allow(
+      userNoticeEmail,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    userNoticeEmail.addToRolePolicy(
+      new iam.PolicyStatement({
+        // As the verification e-mail's sender.
+        actions: ["ses:SendEmail", "ses:SendRawEmail"],
+        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+        conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
+      }),
+    );
+    userNoticeEmail.addEventSource(
+      new SqsEventSource(noticeEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
     );
 
     // -------------------------------------------------------------------------------------------
@@ -1070,7 +1101,7 @@ export class ShopStack extends Stack {
     ]);
     // The e-mails' links point at the storefront (never at a Host header a request could choose).
     // Their senders are not behind the API, so the distribution does not need them.
-    for (const sender of [userVerificationEmail, userPasswordResetEmail]) {
+    for (const sender of [userVerificationEmail, userPasswordResetEmail, userNoticeEmail]) {
       sender.addEnvironment("STOREFRONT_DOMAIN", distribution.distributionDomainName);
     }
 

@@ -16,7 +16,9 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Put, ReturnValue, TransactWriteItem, Update,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -297,6 +299,17 @@ impl Table {
     /// reads again. The request token makes an SDK retry of a transaction that did happen, but
     /// whose answer was lost, succeed again instead of failing its own conditions.
     pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        Ok(self.transact_or_refusals(writes).await?.is_none())
+    }
+
+    /// [`Self::transact`], saying which writes held it back when it lost a race: `None` when
+    /// everything was written, else the positions in `writes` of those whose condition was
+    /// false (none when another transaction held an item). DynamoDB lists a cancelled
+    /// transaction's reasons in the order of its writes.
+    pub async fn transact_or_refusals(
+        &self,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<usize>>, StoreError> {
         let result = self
             .client
             .transact_write_items()
@@ -304,27 +317,39 @@ impl Table {
             .client_request_token(uuid::Uuid::new_v4().to_string())
             .send()
             .await;
-        if let Err(err) = &result
-            && let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                err.as_service_error()
-            && cancelled.cancellation_reasons().iter().any(|reason| {
-                matches!(
-                    reason.code(),
-                    Some(
-                        "ThrottlingError"
-                            | "ProvisionedThroughputExceeded"
-                            | "RequestLimitExceeded"
-                    )
-                )
-            })
-        {
+        let Err(err) = result else {
+            return Ok(None);
+        };
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            err.as_service_error()
+        else {
+            return Err(StoreError::from_sdk("TransactWriteItems", err));
+        };
+        let reasons = cancelled.cancellation_reasons();
+        let busy = reasons.iter().any(|reason| {
+            matches!(
+                reason.code(),
+                Some("ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded")
+            )
+        });
+        if busy {
             // Not a lost race, and not our fault: "try again shortly".
             return Err(StoreError::busy(
                 "TransactWriteItems",
-                DisplayErrorContext(err).to_string(),
+                DisplayErrorContext(&err).to_string(),
             ));
         }
-        conditional("TransactWriteItems", result, lost_race)
+        if !lost_race(reasons) {
+            return Err(StoreError::from_sdk("TransactWriteItems", err));
+        }
+        Ok(Some(
+            reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
+                .map(|(position, _)| position)
+                .collect(),
+        ))
     }
 
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the
@@ -456,22 +481,17 @@ fn placeholders(names: &[(&str, &str)]) -> Option<HashMap<String, String>> {
     })
 }
 
-/// Whether a cancelled transaction lost a race (its conditions no longer held, or another
-/// transaction held an item) rather than failing for a reason reading again cannot fix.
-fn lost_race(err: &TransactWriteItemsError) -> bool {
-    match err {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            let reasons = cancelled.cancellation_reasons();
-            !reasons.is_empty()
-                && reasons.iter().all(|reason| {
-                    matches!(
-                        reason.code(),
-                        None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
-                    )
-                })
-        }
-        _ => false,
-    }
+/// Whether a cancelled transaction's `reasons` say it lost a race (its conditions no longer
+/// held, or another transaction held an item) rather than failed for a reason reading again
+/// cannot fix.
+fn lost_race(reasons: &[CancellationReason]) -> bool {
+    !reasons.is_empty()
+        && reasons.iter().all(|reason| {
+            matches!(
+                reason.code(),
+                None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
+            )
+        })
 }
 
 /// A DynamoDB item.

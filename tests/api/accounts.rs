@@ -152,11 +152,12 @@ async fn a_password_change_from_a_stale_read_writes_nothing() {
     app.given_user("ada").await;
     let ada = shared::ids::Username::parse("ada").unwrap();
     let stale = app.users.find(&ada).await.unwrap().unwrap();
-    let first = app.users.change_password(&stale, "first".into()).await;
+    let at = time::OffsetDateTime::now_utc();
+    let first = app.users.change_password(&stale, "first".into(), at).await;
     assert_eq!(first.unwrap().unwrap().session_epoch, 1);
     assert!(
         app.users
-            .change_password(&stale, "second".into())
+            .change_password(&stale, "second".into(), at)
             .await
             .unwrap()
             .is_none()

@@ -1,6 +1,7 @@
 //! Changing an account's e-mail address: the current password required, the new address
-//! unconfirmed in the same write, a confirmation link e-mailed to it, links sent to the old one
-//! void, and the confirmation e-mails' limit shared, against DynamoDB Local and moto.
+//! pending until the link e-mailed to it is followed (everything goes to the old one until
+//! then), the newest request winning, a new password cancelling it, and the confirmation
+//! e-mails' limit shared, against DynamoDB Local and moto.
 
 use serde_json::{Value, json};
 
@@ -10,7 +11,12 @@ use crate::verification::{link_token, mail_about, verification_mail};
 
 impl TestApp {
     /// `POST /api/user/email` with `token`.
-    async fn change_email_with(&self, token: &str, email: &str, password: &str) -> Reply {
+    pub(crate) async fn change_email_with(
+        &self,
+        token: &str,
+        email: &str,
+        password: &str,
+    ) -> Reply {
         let body = json!({ "email": email, "current_password": password });
         let request = with_json(event("user-email-change"), &body);
         self.change_email(self.authorized(request, Some(token)).await)
@@ -33,65 +39,83 @@ impl TestApp {
 }
 
 #[tokio::test]
-async fn a_new_address_is_unconfirmed_until_the_link_e_mailed_to_it_is_followed() {
+async fn the_address_changes_only_when_the_link_e_mailed_to_the_new_one_is_followed() {
     let app = TestApp::spawn().await;
     app.given_user("ada_moves").await;
     let session = app.token_for("ada_moves").await;
     let elsewhere = app.token_for("ada_moves").await;
 
-    let changed = app
+    let asked = app
         .change_email_with(&session, " Ada.Moves@Example.ORG ", PASSWORD)
         .await;
-    changed.assert(200, "");
-    assert_eq!(changed.body["email"], "Ada.Moves@example.org");
-    assert_eq!(changed.body["email_verified"], false);
-    assert!(changed.body.get("password_hash").is_none());
+    asked.assert(202, "");
+    assert_eq!(asked.body["email"], "ada_moves@example.com");
+    assert_eq!(asked.body["pending_email"], "Ada.Moves@example.org");
+    assert_eq!(asked.body["email_verified"], true);
+    assert!(asked.body.get("password_hash").is_none());
+    // Until then, the account's address is the old one, still confirmed, and a reset link
+    // goes there, not to the address asked for.
     let account = app.account(&elsewhere).await;
-    assert_eq!(account["email"], "Ada.Moves@example.org");
-    assert_eq!(
-        account["email_verified"], false,
-        "sessions go on, unconfirmed"
-    );
-
+    assert_eq!(account["email"], "ada_moves@example.com");
+    assert_eq!(account["email_verified"], true);
+    assert_eq!(account["pending_email"], "Ada.Moves@example.org");
+    app.ask_reset("Ada.Moves@example.org").await.assert(202, "");
+    app.ask_reset("ada_moves").await.assert(202, "");
     app.send_user_email().await;
+    assert!(mail_about("Ada.Moves@example.org", RESET_SUBJECT).is_empty());
+    assert_eq!(mail_about("ada_moves@example.com", RESET_SUBJECT).len(), 1);
+
     let mail = verification_mail("Ada.Moves@example.org");
     assert_eq!(mail.len(), 1, "one confirmation, to the new address");
     assert!(verification_mail("ada_moves@example.com").is_empty());
     app.verify_token(&link_token(&mail[0], "verify"))
         .await
         .assert(204, "");
-    assert_eq!(app.account(&session).await["email_verified"], true);
+    let account = app.account(&session).await;
+    assert_eq!(account["email"], "Ada.Moves@example.org");
+    assert_eq!(account["email_verified"], true);
+    assert!(account.get("pending_email").is_none(), "{account}");
+    // The reset link sent to the old address no longer works.
+    let reset = link_token(
+        &mail_about("ada_moves@example.com", RESET_SUBJECT)[0],
+        "reset",
+    );
+    app.confirm_reset(&reset, "an entirely new passphrase")
+        .await
+        .assert(400, "token_invalid");
 }
 
 #[tokio::test]
-async fn links_e_mailed_to_the_old_address_stop_working() {
+async fn the_newest_request_wins_and_a_new_password_cancels_it() {
     let app = TestApp::spawn().await;
     app.given_unverified_user("ada_typo").await;
     let session = app.token_for("ada_typo").await;
-    app.ask_reset("ada_typo").await.assert(202, "");
     app.send_user_email().await;
-    let confirm_old = link_token(&verification_mail("ada_typo@example.com")[0], "verify");
-    let reset_old = link_token(
-        &mail_about("ada_typo@example.com", RESET_SUBJECT)[0],
-        "reset",
-    );
+    let confirm_own = link_token(&verification_mail("ada_typo@example.com")[0], "verify");
 
     app.change_email_with(&session, "ada_typo@example.net", PASSWORD)
         .await
-        .assert(200, "");
-    app.verify_token(&confirm_old)
+        .assert(202, "");
+    // The account now waits for the new address: the link to its own no longer confirms.
+    app.verify_token(&confirm_own)
         .await
         .assert(400, "token_invalid");
-    app.confirm_reset(&reset_old, "an entirely new passphrase")
-        .await
-        .assert(400, "token_invalid");
-    assert_eq!(app.account(&session).await["email_verified"], false);
-
     app.send_user_email().await;
-    let mail = verification_mail("ada_typo@example.net");
-    app.verify_token(&link_token(&mail[0], "verify"))
-        .await
-        .assert(204, "");
+    let first = link_token(&verification_mail("ada_typo@example.net")[0], "verify");
+
+    // A new password cancels the pending change: its link confirms nothing.
+    let body =
+        json!({ "current_password": PASSWORD, "new_password": "a new and longer passphrase" });
+    let request = with_json(event("user-password-change"), &body);
+    let changed = app
+        .change_password(app.authorized(request, Some(&session)).await)
+        .await;
+    changed.assert(200, "");
+    let session = changed.body["token"].as_str().unwrap().to_owned();
+    app.verify_token(&first).await.assert(400, "token_invalid");
+    let account = app.account(&session).await;
+    assert_eq!(account["email"], "ada_typo@example.com");
+    assert!(account.get("pending_email").is_none(), "{account}");
 }
 
 #[tokio::test]
@@ -131,6 +155,7 @@ async fn a_refused_change_says_why_and_changes_nothing() {
     let account = app.account(&session).await;
     assert_eq!(account["email"], "ada_stays@example.com");
     assert_eq!(account["email_verified"], true);
+    assert!(account.get("pending_email").is_none());
 }
 
 #[tokio::test]
@@ -141,7 +166,7 @@ async fn changes_share_the_limit_of_confirmation_e_mails() {
 
     app.change_email_with(&session, "ada_hops@example.org", PASSWORD)
         .await
-        .assert(200, "");
+        .assert(202, "");
     let again = app
         .change_email_with(&session, "ada_hops@example.net", PASSWORD)
         .await;
@@ -153,7 +178,10 @@ async fn changes_share_the_limit_of_confirmation_e_mails() {
     )
     .await
     .assert(429, "too_many_emails");
-    assert_eq!(app.account(&session).await["email"], "ada_hops@example.org");
+    assert_eq!(
+        app.account(&session).await["pending_email"],
+        "ada_hops@example.org"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -171,14 +199,17 @@ async fn of_concurrent_changes_exactly_one_lands_and_one_e_mail_is_sent() {
     )
     .await;
     let statuses: Vec<u16> = replies.iter().map(|reply| reply.status.as_u16()).collect();
-    let landed: Vec<&Reply> = replies.iter().filter(|reply| reply.status == 200).collect();
+    let landed: Vec<&Reply> = replies.iter().filter(|reply| reply.status == 202).collect();
     assert_eq!(landed.len(), 1, "{statuses:?}");
     assert!(
-        statuses.iter().all(|status| [200, 429].contains(status)),
+        statuses.iter().all(|status| [202, 429].contains(status)),
         "{statuses:?}"
     );
-    let winner = landed[0].body["email"].as_str().unwrap().to_owned();
-    assert_eq!(app.account(&session).await["email"], winner.as_str());
+    let winner = landed[0].body["pending_email"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.account(&session).await["pending_email"],
+        winner.as_str()
+    );
 
     app.send_user_email().await;
     let mailed: Vec<&String> = addresses

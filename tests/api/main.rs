@@ -6,7 +6,7 @@
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
 //!   [`sessions`]: logging in and out, and the authorizer; [`accounts`]: changing a password
-//!   and signing out everywhere; [`email_change`]: changing the address; [`refresh`]: staying signed in with a rotating refresh token; [`checkout`]: handing an order to
+//!   and signing out everywhere; [`email_change`]: changing the address; [`notices`]: telling the owner of changes; [`refresh`]: staying signed in with a rotating refresh token; [`checkout`]: handing an order to
 //!   payments.
 //! - [`outbox`]: the hand-off from checkout to payments through the orders outbox, its relay
 //!   failing, crashing, given records twice and giving up.
@@ -38,6 +38,7 @@ mod faults;
 mod fuzz;
 mod iam;
 mod journey;
+mod notices;
 mod orders;
 mod outbox;
 mod password_reset;

@@ -30,9 +30,13 @@ impl TestApp {
                     self.password_reset_email(event)
                 })
                 .await;
+            let notices = self
+                .deliver("NoticeEmailQueue", |event| self.notice_email(event))
+                .await;
             if relayed.batches == 0
-                && verifications.delivered == verifications.failed
-                && resets.delivered == resets.failed
+                && [verifications, resets, notices]
+                    .iter()
+                    .all(|pass| pass.delivered == pass.failed)
             {
                 return;
             }
@@ -49,6 +53,7 @@ impl TestApp {
                 self.queue("VerificationEmailQueue"),
             ),
             password_reset_email: relay.queue("PasswordResetEmailQueue"),
+            notice_email: relay.queue("NoticeEmailQueue"),
         };
         self.deliver_stream("UserRelayFunction", |event| async {
             Some(users::handlers::relay::handle(&relay.users(), &destinations, event).await)

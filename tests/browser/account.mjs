@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 // through the refresh cookie, signs in on a second device,
 // changes the password on the first (a wrong current password is refused first): the first stays
 // signed in, the second is signed out at its next request and signs in with the new password.
-// The first changes the address, and confirms the new one with the link e-mailed to it.
+// The first asks to change the address, and makes the change with the link e-mailed to the new one.
 // Then "Sign out everywhere" on the first signs both out, and the second, its password
 // forgotten, sets a new one with the link the shop e-mails. The account is new each run.
 export async function account({ browser, base, watch, shot, logIn }) {
@@ -73,14 +73,14 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await passwordForm.getByRole("button", { name: "Change my password" }).click();
   await first.getByText("Your password is changed.").waitFor();
 
-  // A new address, unconfirmed until the link the shop e-mails to it is opened.
+  // A new address, which becomes the account's when the link the shop e-mails to it is opened.
   const moved = `${username}.new@example.com`;
   const emailForm = first.locator("form", { has: first.getByRole("button", { name: "Change my address" }) });
   await emailForm.getByLabel("New e-mail address").fill(moved);
   await emailForm.getByLabel("Current password").fill("an even safer place");
   await emailForm.getByRole("button", { name: "Change my address" }).click();
-  await first.getByText(`Your address is now ${moved}.`).waitFor();
-  await first.getByText(`Your e-mail address ${moved} is not confirmed yet.`).waitFor();
+  await first.getByText(`We e-mailed a link to ${moved}: your address changes when you open it.`).waitFor();
+  await first.getByText(`You asked to change your e-mail address to ${moved}.`).waitFor();
   await first.goto(await mailedLink(base, moved, "Confirm your e-mail address", "verify"));
   await first.getByRole("button", { name: "Confirm my e-mail address" }).click();
   await first.getByText("your e-mail address is confirmed").waitFor();

@@ -29,7 +29,7 @@ export function accountView(message = null) {
     submit: async (values) => {
       const changed = await api("POST", "/api/user/email", values);
       session.update(changed);
-      accountView(`Your address is now ${changed.email}. We e-mailed it a link: open it to confirm the address.`);
+      accountView(`We e-mailed a link to ${changed.pending_email}: your address changes when you open it.`);
     },
   });
   const { element } = form({
@@ -75,7 +75,7 @@ export function accountView(message = null) {
       h(
         "p",
         {},
-        "We e-mail the new address a link to confirm it. Until you open it, receipts are not e-mailed (they stay on your orders' pages).",
+        "We e-mail the new address a link. Your address changes when you open it; until then, everything goes to the one you have.",
       ),
       changeEmail.element,
       h("h2", {}, "Change your password"),
@@ -92,7 +92,7 @@ export function accountView(message = null) {
 function emailStatus() {
   const box = h("div", { class: "email-status" }, loading("Checking your e-mail address…"));
   const render = (user) => {
-    if (user.email_verified) {
+    if (user.email_verified && !user.pending_email) {
       box.replaceChildren(h("p", {}, `Your e-mail address ${user.email} is confirmed.`));
       return;
     }
@@ -103,18 +103,18 @@ function emailStatus() {
         const answer = await api("POST", "/api/user/verify/resend");
         outcome.replaceChildren(notice(`We sent a new link to ${answer.email}. It works for 24 hours.`, "info"));
       } catch (err) {
-        if (err.code === "already_verified") return render({ ...user, email_verified: true });
+        if (err.code === "already_verified") return render({ ...user, email_verified: true, pending_email: undefined });
         outcome.replaceChildren(notice(err.message, err.unavailable ? "unavailable" : "error"));
       } finally {
         event.target.disabled = false;
       }
     };
+    const waiting = user.pending_email
+      ? `You asked to change your e-mail address to ${user.pending_email}. We e-mailed a link to it: ` +
+        `open it to make the change. Until then we use ${user.email}.`
+      : `Your e-mail address ${user.email} is not confirmed yet. We e-mailed you a link: open it to confirm the address.`;
     box.replaceChildren(
-      notice(
-        `Your e-mail address ${user.email} is not confirmed yet. We e-mailed you a link when you registered: ` +
-          "open it to confirm the address. No e-mail? Check your spam folder, or ask for a new link.",
-        "info",
-      ),
+      notice(`${waiting} No e-mail? Check your spam folder, or ask for a new link.`, "info"),
       h("button", { type: "button", class: "button", onclick: resend }, "E-mail me a new link"),
       outcome,
     );

@@ -251,6 +251,21 @@ pub struct User {
     /// where it is not known: the admin listing's index does not hold it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// The address the owner asked to change to, until the link e-mailed to it is followed
+    /// (then it replaces `email`, confirmed). Until then everything goes to `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<String>,
+}
+
+impl User {
+    /// The address a verification link is for now: the one the owner asked to change to, else
+    /// the account's own while it is unconfirmed.
+    pub fn address_to_confirm(&self) -> Option<&str> {
+        match &self.pending_email {
+            Some(pending) => Some(pending),
+            None => (self.email_verified != Some(true)).then_some(self.email.as_str()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The e-mails the users service sends, and the links in them.
 //!
-//! A route that decides an e-mail must go (registration, a request to resend) writes a message
-//! to the users table's outbox in the same transaction as its change ([`shared::outbox`]); the
-//! relay (`user-relay`) sends it to the queue of that kind of e-mail, whose function sends it
-//! once ([`shared::mail::send_once`]). The link's token is made by the sending function, not by
+//! A route that decides an e-mail must go (registration, a request to resend, a change the
+//! account's owner must hear of) writes a message to the users table's outbox in the same
+//! transaction as its change ([`shared::outbox`]); the relay (`user-relay`) sends it to the queue
+//! of that kind of e-mail, whose function sends it once ([`shared::mail::send_once`]). The link's token is made by the sending function, not by
 //! the route: only its hash rests anywhere (the table), never in the outbox or a queue.
 
 use std::time::Duration;
@@ -27,6 +27,8 @@ pub enum Destination {
     VerificationEmail,
     /// `PasswordResetEmailQueue`.
     PasswordResetEmail,
+    /// `NoticeEmailQueue`.
+    NoticeEmail,
 }
 
 /// "E-mail `username` a link that confirms `email` is theirs": the message on
@@ -51,6 +53,33 @@ pub struct PasswordResetRequested {
     /// Who asked ([`crate::throttle::Client`]): links are limited per account and asker.
     #[serde(default)]
     pub client: String,
+}
+
+/// "Tell `email` that `notice` happened to account `username`": the message on
+/// `NoticeEmailQueue`. Written in the same transaction as the change, and only when `email` was
+/// the account's confirmed address then: an unconfirmed one is sent nothing but confirmation
+/// links. The notice goes to that address even if the account's is another by the time it is
+/// sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeRequested {
+    /// This request's id: one e-mail per id.
+    pub request: String,
+    pub username: Username,
+    pub email: String,
+    pub notice: Notice,
+}
+
+/// What a notice tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// The owner changed the password (signed in, with the current one).
+    PasswordChanged,
+    /// The password was set with a reset link.
+    PasswordReset,
+    /// The owner asked to change the address to `to`, which takes effect once `to` is confirmed
+    /// (the notice goes to the address the account has).
+    EmailChangeAsked { to: String },
 }
 
 /// How many accounts one address's reset request reaches at most.
@@ -111,6 +140,11 @@ impl Storefront {
     /// fragment, which browsers never send to a server or in a `Referer`.
     pub fn link(&self, page: &str, token: &LinkToken) -> String {
         format!("{}/#/{page}?token={}", self.0, token.as_str())
+    }
+
+    /// The storefront page `page` (`forgot`, ...).
+    pub fn page(&self, page: &str) -> String {
+        format!("{}/#/{page}", self.0)
     }
 }
 
@@ -182,6 +216,55 @@ impl LinkEmail {
         )
     }
 
+    /// Tells `first_name` (account `username`) what happened to their account, with the page
+    /// of the `storefront` that undoes it if it was someone else.
+    pub fn notice(
+        first_name: &str,
+        username: &Username,
+        notice: &Notice,
+        storefront: &Storefront,
+    ) -> Self {
+        let done = "If it was you, there is nothing to do.";
+        match notice {
+            Notice::PasswordChanged => Self::new(
+                "Your password was changed",
+                first_name,
+                &format!(
+                    "The password of your account {username} was just changed, and every device \
+                     signed in to it was signed out. If it was not you, someone else knows your \
+                     password: choose a new one now, with a link we e-mail to this address."
+                ),
+                ("Reset my password", &storefront.page("forgot")),
+                done,
+            ),
+            Notice::PasswordReset => Self::new(
+                "Your password was reset",
+                first_name,
+                &format!(
+                    "The password of your account {username} was just set with a reset link we \
+                     e-mailed to this address, and every device signed in to it was signed out. \
+                     If it was not you, someone can read your e-mail: secure your mailbox first, \
+                     then choose a new password."
+                ),
+                ("Reset my password", &storefront.page("forgot")),
+                done,
+            ),
+            Notice::EmailChangeAsked { to } => Self::new(
+                "Your e-mail address is about to change",
+                first_name,
+                &format!(
+                    "Someone signed in to your account {username}, hopefully you, asked to change \
+                     its e-mail address to {}. It changes once that address is confirmed. If it \
+                     was not you, someone else knows your password: choose a new one now, with a \
+                     link we e-mail to this address (that also cancels the change).",
+                    masked(to)
+                ),
+                ("Reset my password", &storefront.page("forgot")),
+                done,
+            ),
+        }
+    }
+
     /// `first_name` is what a customer typed: escaped in the HTML part, and in the text part
     /// only ever text.
     fn new(
@@ -216,6 +299,18 @@ impl LinkEmail {
             html: Some(&self.html),
             attachment: None,
         }
+    }
+}
+
+/// `address` with most of its local part hidden (`a***@example.org`): enough for the owner to
+/// recognise it, not to hand whoever reads this mailbox the other address.
+fn masked(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
     }
 }
 
@@ -257,6 +352,19 @@ mod tests {
         assert_ne!(a.hash(), a.as_str());
         assert!(LinkToken::parse("short").is_none());
         assert!(!format!("{a:?}").contains(a.as_str()));
+    }
+
+    #[test]
+    fn a_new_address_is_told_masked() {
+        assert_eq!(masked("ada.lovelace@example.org"), "a***@example.org");
+        let storefront = Storefront::new("shop.example.com");
+        let notice = Notice::EmailChangeAsked {
+            to: "ada.lovelace@example.org".into(),
+        };
+        let mail = LinkEmail::notice("Ada", &"ada".parse().unwrap(), &notice, &storefront);
+        assert!(mail.text.contains("a***@example.org"), "{}", mail.text);
+        assert!(!mail.text.contains("lovelace"));
+        assert!(mail.text.contains("https://shop.example.com/#/forgot"));
     }
 
     #[test]

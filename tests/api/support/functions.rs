@@ -328,6 +328,7 @@ impl TestApp {
         let destinations = handlers::relay::Destinations {
             verification_email: f.queue("VerificationEmailQueue"),
             password_reset_email: f.queue("PasswordResetEmailQueue"),
+            notice_email: f.queue("NoticeEmailQueue"),
         };
         handlers::relay::handle(&f.users(), &destinations, event).await
     }
@@ -352,6 +353,12 @@ impl TestApp {
     /// The password reset e-mails' sender on `event`.
     pub(crate) async fn password_reset_email(&self, event: SqsEvent) -> SqsBatchResponse {
         self.user_mail("UserPasswordResetEmailFunction", event, false)
+            .await
+    }
+
+    /// The account notices' sender on `event`.
+    pub(crate) async fn notice_email(&self, event: SqsEvent) -> SqsBatchResponse {
+        self.user_mail("UserNoticeEmailFunction", event, false)
             .await
     }
 
@@ -386,6 +393,7 @@ impl TestApp {
             "UserPasswordResetEmailFunction" => {
                 handlers::password_reset_email::handle(&sender, event).await
             }
+            "UserNoticeEmailFunction" => handlers::notice_email::handle(&sender, event).await,
             other => panic!("{other} sends no user e-mail"),
         }
     }

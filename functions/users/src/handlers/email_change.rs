@@ -1,12 +1,15 @@
-//! `POST /api/user/email`: a signed-in customer changes their e-mail address. The current
+//! `POST /api/user/email`: a signed-in customer asks to change their e-mail address. The current
 //! password is required, as for a password change, and wrong ones count against the same limits
 //! as failed log-ins ([`crate::throttle`]): whoever holds the address can reset the password, so
 //! the address is as much the account as the password is.
 //!
-//! The new address is unconfirmed, in the same write that sets it, and a confirmation e-mail is
-//! queued for it; until it is confirmed the shop e-mails it nothing else. Changes share the quota
-//! of confirmation e-mails asked for again (one a minute, five a day), so the route cannot be used
-//! to mail many inboxes. Sessions go on: the account's owner changed nothing about who holds them.
+//! The address does not change yet: the account records the one asked for as pending and a
+//! confirmation link is e-mailed to it; following the link makes it the account's, confirmed
+//! ([`super::verify`]). Until then links, receipts and resets go to the address the account has,
+//! so a mistyped address (or one a thief chose) gains nothing without its mailbox, and the owner
+//! of a confirmed address is told of the request. Requests share the quota of confirmation
+//! e-mails asked for again (one a minute, five a day), so the route cannot be used to mail many
+//! inboxes. Sessions go on.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -17,7 +20,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{Email, EmailChange};
 use crate::sign_in;
-use crate::store::{Resend, UserStore};
+use crate::store::{Turn, UserStore};
 use crate::throttle::{Client, EdgeKey};
 
 pub async fn handle(
@@ -46,22 +49,25 @@ pub async fn handle(
             "is not your current password",
         ));
     };
-    let mut user = stored.user;
-    if user.email == email.as_str() {
+    if stored.user.email == email.as_str() {
         return Err(FieldErrors::one("email", "is your address already"));
     }
-    match store.change_email(&user, &email, now).await? {
-        Resend::Queued => {
-            tracing::info!(username = %user.username, "address changed; confirmation queued");
-            email.as_str().clone_into(&mut user.email);
-            user.email_verified = Some(false);
-            Ok(http::json(StatusCode::OK, &user))
+    match store.change_email(&stored, &email, now).await? {
+        Turn::Granted => {
+            tracing::info!(username = %caller.username, "address change asked for");
+            let mut user = stored.user;
+            user.pending_email = Some(email.as_str().to_owned());
+            Ok(http::json(StatusCode::ACCEPTED, &user))
         }
-        Resend::TooSoon { retry_after } => Err(ApiError::new(
+        Turn::TooSoon { retry_after } => Err(ApiError::new(
             ErrorCode::TooManyEmails,
             "a confirmation e-mail was sent a moment ago: please wait before changing your \
              address",
         )
         .with_retry_after(retry_after)),
+        Turn::Refused => Err(ApiError::new(
+            ErrorCode::PasswordChanged,
+            "your password was changed at the same time: log in again",
+        )),
     }
 }

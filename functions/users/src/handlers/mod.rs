@@ -20,6 +20,7 @@
 //! | (the users table's stream)         | `user-relay`             | [`relay`]             |
 //! | (`VerificationEmailQueue`)         | `user-verification-email` | [`verification_email`] |
 //! | (`PasswordResetEmailQueue`)        | `user-password-reset-email` | [`password_reset_email`] |
+//! | (`NoticeEmailQueue`)               | `user-notice-email`      | [`notice_email`]      |
 
 pub mod authorizer;
 pub mod create;
@@ -30,6 +31,7 @@ pub mod list;
 pub mod login;
 pub mod logout;
 pub mod logout_everywhere;
+pub mod notice_email;
 pub mod password_change;
 pub mod password_reset;
 pub mod password_reset_confirm;

@@ -3,7 +3,9 @@
 //!
 //! The change ends every session of the account, this one included, in the same write as the
 //! new hash, and answers as a log-in does with a new session: this browser stays signed in, every
-//! other one is signed out at its next request. Wrong current passwords count against the same
+//! other one is signed out at its next request. A confirmed address is told of the change (a
+//! notice through the outbox, in the same transaction), so an owner whose password someone else
+//! changed hears of it. Wrong current passwords count against the same
 //! limits as failed log-ins ([`crate::throttle`]), so a stolen token cannot guess at speed either.
 //! If the function dies between the change and the new session, the password has changed and
 //! the customer logs in again with it.
@@ -59,7 +61,7 @@ pub async fn handle(
 
     let new_hash = password::hash(new_password).await?;
     let changed = store
-        .change_password(&user, new_hash)
+        .change_password(&user, new_hash, now)
         .await?
         .ok_or_else(|| {
             ApiError::new(

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{Email, Username};
 use crate::email::RESET_FOR;
-use crate::store::{Turn, UserStore};
+use crate::store::{Resend, UserStore};
 use crate::throttle::{Client, EdgeKey};
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +48,7 @@ pub async fn handle(
         .request_reset(&client, login, OffsetDateTime::now_utc())
         .await?
     {
-        Turn::Granted => {
+        Resend::Queued => {
             tracing::info!("password reset asked for");
             let minutes = RESET_FOR.as_secs() / 60;
             Ok(http::json(
@@ -61,7 +61,7 @@ pub async fn handle(
                 },
             ))
         }
-        Turn::TooSoon { retry_after } => Err(ApiError::new(
+        Resend::TooSoon { retry_after } => Err(ApiError::new(
             ErrorCode::TooManyEmails,
             "too many password resets were asked for from your network: please wait before asking again",
         )

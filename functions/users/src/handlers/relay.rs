@@ -13,6 +13,7 @@ use crate::store::UserStore;
 pub struct Destinations {
     pub verification_email: FifoQueue,
     pub password_reset_email: FifoQueue,
+    pub notice_email: FifoQueue,
 }
 
 pub async fn handle(
@@ -25,6 +26,7 @@ pub async fn handle(
         |destination: &Destination| match destination {
             Destination::VerificationEmail => &destinations.verification_email,
             Destination::PasswordResetEmail => &destinations.password_reset_email,
+            Destination::NoticeEmail => &destinations.notice_email,
         },
         event,
     )

@@ -1,7 +1,7 @@
 //! `user-verification-email`: consumes `VerificationEmailQueue` and e-mails each request's link,
 //! once however often the message arrives ([`shared::mail::send_once`]). The token is made
-//! here, and only its hash is kept. Nothing is sent when the account is gone, its address
-//! changed since the request, or it is verified already.
+//! here, and only its hash is kept. Nothing is sent when the account is gone, or the address is
+//! no longer the one it waits to confirm (confirmed already, or another asked for since).
 
 use shared::mail::Sent;
 use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
@@ -29,24 +29,24 @@ async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> 
             return Ok(Sent::Skipped("the account is gone"));
         };
         let user = stored.user;
-        if user.email != request.email {
-            return Ok(Sent::Skipped("the account's address changed since"));
-        }
-        if user.email_verified == Some(true) {
-            return Ok(Sent::Skipped("the address is verified already"));
+        if user.address_to_confirm() != Some(request.email.as_str()) {
+            return Ok(Sent::Skipped(
+                "the address is confirmed, or no longer asked for",
+            ));
         }
         let now = OffsetDateTime::now_utc();
-        let address = store.take_mail_turn(&user.email, &request.request, now);
+        let to = request.email.as_str();
+        let address = store.take_mail_turn(to, &request.request, now);
         if address.await.map_err(MessageError::retry)? != Turn::Granted {
             return Ok(Sent::Skipped("the address was sent too many e-mails today"));
         }
         let token = LinkToken::generate().map_err(MessageError::retry)?;
         store
-            .save_verification_link(&token, &user.username, &user.email, now + VERIFY_FOR)
+            .save_verification_link(&token, &user.username, to, now + VERIFY_FOR)
             .await
             .map_err(MessageError::retry)?;
         let mail = LinkEmail::verification(&user.first_name, &storefront.link("verify", &token));
-        let sent = sender.send(&user.email, &mail).await?;
+        let sent = sender.send(to, &mail).await?;
         tracing::info!(username = %user.username, "verification e-mail sent");
         Ok(sent)
     })

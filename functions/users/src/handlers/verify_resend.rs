@@ -1,6 +1,6 @@
-//! `POST /api/user/verify/resend`: e-mail the caller a new link to confirm their address; at
-//! most one a minute and five a day (a 429 with `Retry-After` beyond), so the route cannot be
-//! used to flood an inbox.
+//! `POST /api/user/verify/resend`: e-mail the caller a new link to confirm their address (or the
+//! one they asked to change to); at most one a minute and five a day (a 429 with `Retry-After`
+//! beyond), so the route cannot be used to flood an inbox.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -26,22 +26,19 @@ pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body
         .await?
         .ok_or_else(not_found)?
         .user;
-    if user.email_verified == Some(true) {
+    let Some(address) = user.address_to_confirm() else {
         return Err(ApiError::new(
             ErrorCode::AlreadyVerified,
             format!("{} is confirmed already", user.email),
         ));
-    }
+    };
     match store
-        .request_verification(&user, OffsetDateTime::now_utc())
+        .request_verification(&user, address, OffsetDateTime::now_utc())
         .await?
     {
         Resend::Queued => {
             tracing::info!(username = %user.username, "verification e-mail asked for again");
-            Ok(http::json(
-                StatusCode::ACCEPTED,
-                &Queued { email: &user.email },
-            ))
+            Ok(http::json(StatusCode::ACCEPTED, &Queued { email: address }))
         }
         Resend::TooSoon { retry_after } => Err(ApiError::new(
             ErrorCode::TooManyEmails,

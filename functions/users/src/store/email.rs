@@ -15,11 +15,12 @@ use shared::store::{StoreError, Table, n, s, to_item};
 use time::OffsetDateTime;
 
 use super::quota::{self, Turn};
-use super::{UserStore, user_pk};
+use super::{StoredUser, UserStore, user_pk};
 use crate::domain::{Email, User, Username};
-use crate::email::{Destination, LinkToken, VerificationRequested};
+use crate::email::{Destination, LinkToken, Notice, NoticeRequested, VerificationRequested};
 
-/// The outcome of asking for a verification e-mail again.
+/// The outcome of asking for an e-mail (a verification link again, a reset link, a new address
+/// to confirm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resend {
     Queued,
@@ -27,6 +28,21 @@ pub enum Resend {
     TooSoon {
         retry_after: u64,
     },
+}
+
+impl Resend {
+    /// The outcome of a turn taken with an outbox message alone, whose only condition (a new
+    /// request id) cannot be false.
+    pub(super) fn queued(turn: Turn) -> Result<Self, StoreError> {
+        match turn {
+            Turn::Granted => Ok(Self::Queued),
+            Turn::TooSoon { retry_after } => Ok(Self::TooSoon { retry_after }),
+            Turn::Refused => Err(StoreError::corrupt(
+                "TakeTurn",
+                "a new outbox message's id was taken",
+            )),
+        }
+    }
 }
 
 /// A link's token, by its hash: whose account it opens, for which address, until when; a reset
@@ -76,40 +92,84 @@ impl UserStore {
         )
     }
 
-    /// Queues a verification e-mail to `user`'s address, unless one was asked for too recently.
+    /// The `Put` of a notice of `notice` to `username`'s address `email`, for a transaction.
+    pub(super) fn outbox_notice(
+        &self,
+        username: &Username,
+        email: &str,
+        notice: Notice,
+        now: OffsetDateTime,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let message = NoticeRequested {
+            request: uuid::Uuid::new_v4().simple().to_string(),
+            username: username.clone(),
+            email: email.to_owned(),
+            notice,
+        };
+        self.outbox_put(
+            Destination::NoticeEmail,
+            &message,
+            username.as_str(),
+            &message.request,
+            now,
+        )
+    }
+
+    /// [`Self::outbox_notice`] to `user`'s address if it is confirmed: an unconfirmed one is
+    /// sent nothing but confirmation links.
+    pub(super) fn notice_if_confirmed(
+        &self,
+        user: &User,
+        notice: Notice,
+        now: OffsetDateTime,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        (user.email_verified == Some(true))
+            .then(|| self.outbox_notice(&user.username, &user.email, notice, now))
+            .transpose()
+    }
+
+    /// Queues a verification e-mail to `address` (which `user` has to confirm, see
+    /// [`User::address_to_confirm`]), unless one was asked for too recently.
     pub async fn request_verification(
         &self,
         user: &User,
+        address: &str,
         now: OffsetDateTime,
     ) -> Result<Resend, StoreError> {
-        self.queue_verification(&user.username, &user.email, now, Vec::new())
-            .await
+        let turn = self.queue_verification(&user.username, address, now, Vec::new());
+        Resend::queued(turn.await?)
     }
 
-    /// Gives `user` the unconfirmed address `email` and queues the e-mail that asks to confirm
-    /// it, in one write, within the same limits as asking for that e-mail again: changing the
-    /// address back and forth cannot flood inboxes. Links already sent to the old address stop
-    /// working (they name it), and so do reset links.
-    pub async fn change_email(
+    /// Records that `stored` asked to change their address to `email` and queues the e-mail that
+    /// asks to confirm it, in one transaction, within the same limits as asking for that e-mail
+    /// again (so changing back and forth cannot flood inboxes). The address changes only when
+    /// that link is followed ([`Self::verify`]): until then links, receipts and resets go to the
+    /// address the account has, whose owner is told if it is confirmed. [`Turn::Refused`] if the
+    /// password changed since `stored` was read.
+    pub(crate) async fn change_email(
         &self,
-        user: &User,
+        stored: &StoredUser,
         email: &Email,
         now: OffsetDateTime,
-    ) -> Result<Resend, StoreError> {
+    ) -> Result<Turn, StoreError> {
+        let user = &stored.user;
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&user.username)))
-            .update_expression("SET email = :new, email_verified = :no")
-            // Two changes racing also race for the turn, and the loser finds it too soon; this
-            // condition only keeps the change from reviving a deleted account.
-            .condition_expression("email = :old")
+            .update_expression("SET pending_email = :new")
+            // The password checked is still the account's: a change or reset meanwhile (which
+            // cancels pending changes) wins.
+            .condition_expression("password_hash = :hash")
             .expression_attribute_values(":new", s(email.as_str()))
-            .expression_attribute_values(":old", s(&user.email))
-            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":hash", s(&stored.password_hash))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
-        let update = TransactWriteItem::builder().update(update).build();
-        self.queue_verification(&user.username, email.as_str(), now, vec![update])
+        let mut with = vec![TransactWriteItem::builder().update(update).build()];
+        let notice = Notice::EmailChangeAsked {
+            to: email.as_str().to_owned(),
+        };
+        with.extend(self.notice_if_confirmed(user, notice, now)?);
+        self.queue_verification(&user.username, email.as_str(), now, with)
             .await
     }
 
@@ -121,7 +181,7 @@ impl UserStore {
         email: &str,
         now: OffsetDateTime,
         mut with: Vec<TransactWriteItem>,
-    ) -> Result<Resend, StoreError> {
+    ) -> Result<Turn, StoreError> {
         let message = VerificationRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: username.clone(),
@@ -129,12 +189,7 @@ impl UserStore {
         };
         with.push(self.verification_put(&message, now)?);
         let pk = format!("ASKED#VERIFY#{username}");
-        Ok(
-            match self.take_turn(&pk, quota::RESEND, now, with, None).await? {
-                Turn::Granted => Resend::Queued,
-                Turn::TooSoon { retry_after } => Resend::TooSoon { retry_after },
-            },
-        )
+        self.take_turn(&pk, quota::RESEND, now, with, None).await
     }
 
     /// Takes one of `address`'s turns to be e-mailed, for `request` (which keeps it when it is
@@ -167,9 +222,10 @@ impl UserStore {
         self.table.put(to_item(&verify_pk(token), &link)?).await
     }
 
-    /// Marks the address `token` was sent to as verified, and uses the token up, in one
-    /// transaction: `None` if the token is unknown, used, expired, or names an address the
-    /// account no longer has.
+    /// Makes the address `token` was sent to the account's, confirmed, and uses the token up, in
+    /// one transaction: `None` if the token is unknown, used, expired, or names an address the
+    /// account is not waiting to confirm (its address, if no change is pending; else the one it
+    /// asked to change to: the latest request wins).
     pub async fn verify(
         &self,
         token: &LinkToken,
@@ -182,13 +238,15 @@ impl UserStore {
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&link.username)))
-            .update_expression("SET email_verified = :yes")
-            .condition_expression("email = :email")
+            .update_expression("SET email = :email, email_verified = :yes REMOVE pending_email")
+            .condition_expression(
+                "(email = :email AND attribute_not_exists(pending_email)) OR pending_email = :email",
+            )
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":email", s(&link.email))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
-        let verified = self.spend_link(&pk, update, now).await?;
+        let verified = self.spend_link(&pk, update, Vec::new(), now).await?;
         Ok(verified.then_some(link.username))
     }
 
@@ -203,12 +261,14 @@ impl UserStore {
         Ok(link.filter(|link| link.expires_at > now))
     }
 
-    /// Uses up the link at `pk` and applies `update` to its account, in one transaction:
-    /// `false` if the link was used meanwhile or has lapsed, or `update`'s condition fails.
+    /// Uses up the link at `pk` and applies `update` to its account, with `also`, in one
+    /// transaction: `false` if the link was used meanwhile or has lapsed, or `update`'s
+    /// condition fails.
     pub(super) async fn spend_link(
         &self,
         pk: &str,
         update: Update,
+        also: Vec<TransactWriteItem>,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let delete = Delete::builder()
@@ -218,12 +278,12 @@ impl UserStore {
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .build()
             .map_err(|err| StoreError::corrupt("build Delete", err.to_string()))?;
-        self.table
-            .transact(vec![
-                TransactWriteItem::builder().delete(delete).build(),
-                TransactWriteItem::builder().update(update).build(),
-            ])
-            .await
+        let mut writes = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().update(update).build(),
+        ];
+        writes.extend(also);
+        self.table.transact(writes).await
     }
 
     /// Marks `username`'s address as confirmed without a link: for accounts whose address the

@@ -18,15 +18,15 @@
 //! moment before can be missed by an index that has not caught up.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::auth::Role;
 use shared::config::ConfigError;
-use shared::store::{Listed, StoreError, Table, from_item, n, s, to_item};
+use shared::store::{Listed, StoreError, Table, n, s, to_item};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, User, Username};
+use crate::email::Notice;
 use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
 
@@ -151,6 +151,7 @@ impl UserStore {
                 role: Role::Customer,
                 created_at,
                 email_verified: Some(false),
+                pending_email: None,
             },
             password_hash,
             session_epoch: 0,
@@ -353,27 +354,47 @@ impl UserStore {
 
     /// Ends every session of `username`, at once; `false` if there is no such user.
     pub async fn end_all_sessions(&self, username: &Username) -> Result<bool, StoreError> {
-        let update = next_epoch(self.table.update(user_pk(username)), "")
-            .condition_expression("attribute_exists(pk)");
+        let update = self
+            .table
+            .update(user_pk(username))
+            .update_expression(NEXT_EPOCH)
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0));
         self.table.update_if(update).await
     }
 
     /// Replaces `user`'s password hash with `new_hash` and ends all their sessions, unless the
-    /// password changed since `user` was read (`Ok(None)`): of two changes racing, one wins.
-    /// Answers the user as they are now, to start the session that follows.
+    /// password changed since `user` was read (`Ok(None)`): of two changes racing, one wins. A
+    /// confirmed address is told, in the same transaction. Answers the user as they are now, to
+    /// start the session that follows.
     pub async fn change_password(
         &self,
         user: &StoredUser,
         new_hash: String,
+        now: OffsetDateTime,
     ) -> Result<Option<StoredUser>, StoreError> {
-        let update = next_epoch(
-            self.table.update(user_pk(&user.user.username)),
-            ", password_hash = :new",
-        )
-        .condition_expression("password_hash = :old")
-        .expression_attribute_values(":old", s(&user.password_hash))
-        .expression_attribute_values(":new", s(new_hash));
-        self.table.updated(update).await?.map(from_item).transpose()
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .key("pk", s(user_pk(&user.user.username)))
+            // A new password also cancels a pending change of address: the owner may be taking
+            // the account back.
+            .update_expression(format!(
+                "{NEXT_EPOCH}, password_hash = :new REMOVE pending_email"
+            ))
+            .condition_expression("password_hash = :old")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":old", s(&user.password_hash))
+            .expression_attribute_values(":new", s(new_hash))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
+        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        writes.extend(self.notice_if_confirmed(&user.user, Notice::PasswordChanged, now)?);
+        if !self.table.transact(writes).await? {
+            return Ok(None);
+        }
+        self.find(&user.user.username).await
     }
 
     /// The user behind a live session: `None` if the session was ended (alone, or with all the
@@ -416,16 +437,10 @@ impl UserStore {
     }
 }
 
-/// `update`, counting the user's session epoch up (from 0 when it was never set), and setting
-/// what `more` sets (`", name = :value"`) in the same write.
-fn next_epoch(update: UpdateItemFluentBuilder, more: &str) -> UpdateItemFluentBuilder {
-    update
-        .update_expression(format!(
-            "SET session_epoch = if_not_exists(session_epoch, :zero) + :one{more}"
-        ))
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":zero", n(0))
-}
+/// Counts the user's session epoch up (from 0 when it was never set), ending every session; an
+/// update expression's start, with `:zero` and `:one` to bind.
+pub(crate) const NEXT_EPOCH: &str =
+    "SET session_epoch = if_not_exists(session_epoch, :zero) + :one";
 
 pub(crate) fn user_pk(username: &Username) -> String {
     format!("USER#{username}")

@@ -63,6 +63,9 @@ pub(crate) enum Turn {
     TooSoon {
         retry_after: u64,
     },
+    /// A condition of the writes that go with the turn was false: nothing was written, and
+    /// the turn is not taken.
+    Refused,
 }
 
 /// The recent requests of one kind by one account or client.
@@ -107,8 +110,8 @@ impl Asked {
 
 impl UserStore {
     /// Takes a turn of `quota` for the requests kept at `pk`, writing `with` in the same
-    /// transaction (they happen only if the turn is granted). A `request` that got a turn
-    /// already has it still.
+    /// transaction (they happen only if the turn is granted, and the turn is taken only if their
+    /// conditions hold: [`Turn::Refused`]). A `request` that got a turn already has it still.
     pub(super) async fn take_turn(
         &self,
         pk: &str,
@@ -150,8 +153,13 @@ impl UserStore {
             )?;
             let mut writes = vec![record];
             writes.extend(with.iter().cloned());
-            if self.table.transact(writes).await? {
-                return Ok(Turn::Granted);
+            match self.table.transact_or_refusals(writes).await? {
+                None => return Ok(Turn::Granted),
+                // The record of turns is the first write: any other refused is one of `with`.
+                Some(refused) if refused.iter().any(|position| *position > 0) => {
+                    return Ok(Turn::Refused);
+                }
+                Some(_) => {}
             }
         }
         Err(StoreError::busy(

@@ -6,11 +6,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use shared::store::{IndexQuery, StoreError, s, to_item};
 use time::OffsetDateTime;
 
-use super::email::Link;
+use super::email::{Link, Resend};
 use super::quota::{self, Turn};
-use super::{StoredUser, UserStore, user_pk};
+use super::{NEXT_EPOCH, StoredUser, UserStore, user_pk};
 use crate::domain::{Email, Username};
-use crate::email::{Destination, LinkToken, PasswordResetRequested, RESET_ACCOUNTS};
+use crate::email::{Destination, LinkToken, Notice, PasswordResetRequested, RESET_ACCOUNTS};
 use crate::throttle::Client;
 
 /// The index that finds accounts by address; its name is part of the table's definition in the
@@ -32,7 +32,7 @@ impl UserStore {
         client: &Client,
         login: &str,
         now: OffsetDateTime,
-    ) -> Result<Turn, StoreError> {
+    ) -> Result<Resend, StoreError> {
         let message = PasswordResetRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
             login: login.to_owned(),
@@ -45,14 +45,9 @@ impl UserStore {
             &message.request,
             now,
         )?;
-        self.take_turn(
-            &format!("ASKED#RESET-FROM#{}", client.as_str()),
-            quota::RESET_PER_CLIENT,
-            now,
-            vec![put],
-            None,
-        )
-        .await
+        let pk = format!("ASKED#RESET-FROM#{}", client.as_str());
+        let turn = self.take_turn(&pk, quota::RESET_PER_CLIENT, now, vec![put], None);
+        Resend::queued(turn.await?)
     }
 
     /// Takes one of the account's turns to be sent a reset link asked for by `client`, for
@@ -160,8 +155,8 @@ impl UserStore {
     }
 
     /// Sets the password hash `new_hash` with the reset link `token` and uses the link up, in
-    /// one transaction; every session of the account ends, and its address counts as confirmed
-    /// (the link reached it). `false` if the link was used meanwhile, or the account's address,
+    /// one transaction; every session of the account ends, a pending change of address is
+    /// cancelled, and its address counts as confirmed (the link reached it) and is told. `false` if the link was used meanwhile, or the account's address,
     /// password or sessions changed since it was sent.
     pub(crate) async fn reset_password(
         &self,
@@ -174,10 +169,9 @@ impl UserStore {
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&reset.username)))
-            .update_expression(
-                "SET password_hash = :hash, email_verified = :yes, \
-                 session_epoch = if_not_exists(session_epoch, :zero) + :one",
-            )
+            .update_expression(format!(
+                "{NEXT_EPOCH}, password_hash = :hash, email_verified = :yes REMOVE pending_email"
+            ))
             .condition_expression(if reset.link.epoch == 0 {
                 // Accounts older than session epochs have none: theirs is 0.
                 "email = :email AND (attribute_not_exists(session_epoch) OR session_epoch = :epoch)"
@@ -192,7 +186,10 @@ impl UserStore {
             .expression_attribute_values(":epoch", AttributeValue::N(epoch))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
-        self.spend_link(&reset_pk(token), update, now).await
+        let notice = Notice::PasswordReset;
+        let notice = self.outbox_notice(&reset.username, &reset.link.email, notice, now)?;
+        self.spend_link(&reset_pk(token), update, vec![notice], now)
+            .await
     }
 }
 
