@@ -15,6 +15,7 @@ import { adminProductsView } from "./views/admin-products.js";
 import { cartView } from "./views/cart.js";
 import { catalogueView } from "./views/catalogue.js";
 import { checkoutView } from "./views/checkout.js";
+import { emailChangeView } from "./views/email.js";
 import { loginView } from "./views/login.js";
 import { orderView, stopPolling } from "./views/order.js";
 import { ordersView } from "./views/orders.js";
@@ -36,6 +37,7 @@ const ROUTES = [
   [/^#\/register(\?.*)?$/, registerView, "Create an account"],
   [/^#\/account$/, () => accountView(), "Your account"],
   [/^#\/verify(\?.*)?$/, verifyView, "Confirm your e-mail address"],
+  [/^#\/email(\?.*)?$/, emailChangeView, "Confirm your new e-mail address"],
   [/^#\/forgot$/, forgotView, "Forgot your password?"],
   [/^#\/reset(\?.*)?$/, resetView, "Choose a new password"],
   [/^#\/admin$/, adminView, "Admin"],

@@ -543,6 +543,17 @@ export class ShopStack extends Stack {
       [usersTable.tableArn],
     );
     allow(userEmailChange, ["secretsmanager:GetSecretValue"], [edgeKey.secretArn]);
+    const userEmailConfirm = rust("UserEmailConfirmFunction", "user-email-confirm", {
+      description: "POST /api/user/email/confirm - the signed-in owner makes the address asked for the account's",
+      environment: usersEnv,
+    });
+    // Reads the link's record and the user; deletes the link, sets the address and writes the
+    // notice to the former one, in one transaction.
+    allow(
+      userEmailConfirm,
+      ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
+      [usersTable.tableArn],
+    );
     // The users service's outbox: e-mails decided with a change to the users table (OUTBOX#
     // items) go to their queue, then leave the table.
     const userRelay = rust("UserRelayFunction", "user-relay", {
@@ -957,6 +968,7 @@ export class ShopStack extends Stack {
       [HttpMethod.POST, "/api/user/verify", userVerify, true],
       [HttpMethod.POST, "/api/user/verify/resend", userVerifyResend, false],
       [HttpMethod.POST, "/api/user/email", userEmailChange, false],
+      [HttpMethod.POST, "/api/user/email/confirm", userEmailConfirm, false],
       [HttpMethod.POST, "/api/user/password-reset", userPasswordReset, true],
       [HttpMethod.POST, "/api/user/password-reset/confirm", userPasswordResetConfirm, true],
       [HttpMethod.GET, "/api/products", productList, true],

@@ -294,22 +294,48 @@ impl Table {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when it
-    /// lost a race (a condition no longer held, or another transaction held an item); the caller
-    /// reads again. The request token makes an SDK retry of a transaction that did happen, but
-    /// whose answer was lost, succeed again instead of failing its own conditions.
+    /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when a
+    /// condition no longer held (the caller reads again). The request token makes an SDK retry
+    /// of a transaction that did happen, but whose answer was lost, succeed again instead of
+    /// failing its own conditions.
     pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
         Ok(self.transact_or_refusals(writes).await?.is_none())
     }
 
-    /// [`Self::transact`], saying which writes held it back when it lost a race: `None` when
-    /// everything was written, else the positions in `writes` of those whose condition was
-    /// false (none when another transaction held an item). DynamoDB lists a cancelled
-    /// transaction's reasons in the order of its writes.
+    /// [`Self::transact`], saying which writes held it back: `None` when everything was
+    /// written, else the positions in `writes` of those whose condition was false (DynamoDB lists
+    /// a cancelled transaction's reasons in the order of its writes). A transaction cancelled
+    /// only because another one held an item is tried again a few times, then is busy (a 503):
+    /// no condition of the caller's was false, so it must not read as one.
     pub async fn transact_or_refusals(
         &self,
         writes: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<usize>>, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.transact_once(writes.clone()).await? {
+                Ok(()) => return Ok(None),
+                Err(refused) if !refused.is_empty() => return Ok(Some(refused)),
+                Err(_) if attempt == CONFLICT_ATTEMPTS => {
+                    return Err(StoreError::busy(
+                        "TransactWriteItems",
+                        format!("held by other transactions {CONFLICT_ATTEMPTS} times"),
+                    ));
+                }
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(25 * attempt)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// One `TransactWriteItems`: written, or the positions of the writes whose condition was
+    /// false (none when it lost only to other transactions).
+    async fn transact_once(
+        &self,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<usize>>, StoreError> {
         let result = self
             .client
             .transact_write_items()
@@ -318,7 +344,7 @@ impl Table {
             .send()
             .await;
         let Err(err) = result else {
-            return Ok(None);
+            return Ok(Ok(()));
         };
         let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
             err.as_service_error()
@@ -342,14 +368,12 @@ impl Table {
         if !lost_race(reasons) {
             return Err(StoreError::from_sdk("TransactWriteItems", err));
         }
-        Ok(Some(
-            reasons
-                .iter()
-                .enumerate()
-                .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
-                .map(|(position, _)| position)
-                .collect(),
-        ))
+        Ok(Err(reasons
+            .iter()
+            .enumerate()
+            .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
+            .map(|(position, _)| position)
+            .collect()))
     }
 
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the
@@ -480,6 +504,9 @@ fn placeholders(names: &[(&str, &str)]) -> Option<HashMap<String, String>> {
             .collect()
     })
 }
+
+/// How many times a transaction that lost only to other transactions is sent.
+const CONFLICT_ATTEMPTS: u64 = 3;
 
 /// Whether a cancelled transaction's `reasons` say it lost a race (its conditions no longer
 /// held, or another transaction held an item) rather than failed for a reason reading again

@@ -1,8 +1,9 @@
 //! Changing an account's e-mail address: the current password required, the new address
-//! pending until the link e-mailed to it is followed (everything goes to the old one until
-//! then), the newest request winning, a new password cancelling it, and the confirmation
-//! e-mails' limit shared, against DynamoDB Local and moto.
+//! pending until the owner follows the link e-mailed to it, signed in (everything goes to the old
+//! one until then), the newest request winning, cancelling, a new password cancelling it, and the
+//! confirmation e-mails' limit shared, against DynamoDB Local and moto.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
 use crate::password_reset::SUBJECT as RESET_SUBJECT;
@@ -36,6 +37,19 @@ impl TestApp {
         self.verify(with_json(event("user-verify"), &json!({ "token": token })))
             .await
     }
+
+    /// `POST /api/user/email/confirm` with `token` (a session) and `link` (the e-mailed token).
+    pub(crate) async fn confirm_change_with(&self, token: &str, link: &str) -> Reply {
+        let request = with_json(event("user-email-confirm"), &json!({ "token": link }));
+        self.confirm_email_change(self.authorized(request, Some(token)).await)
+            .await
+    }
+}
+
+/// The token of the newest link to confirm a change to `address`.
+pub(crate) fn change_link(address: &str) -> String {
+    let mail = mail_about(address, "Confirm your new e-mail address");
+    link_token(mail.first().expect("a link to confirm the change"), "email")
 }
 
 #[tokio::test]
@@ -65,16 +79,32 @@ async fn the_address_changes_only_when_the_link_e_mailed_to_the_new_one_is_follo
     assert!(mail_about("Ada.Moves@example.org", RESET_SUBJECT).is_empty());
     assert_eq!(mail_about("ada_moves@example.com", RESET_SUBJECT).len(), 1);
 
-    let mail = verification_mail("Ada.Moves@example.org");
-    assert_eq!(mail.len(), 1, "one confirmation, to the new address");
+    assert_eq!(
+        mail_about("Ada.Moves@example.org", "Confirm your new e-mail address").len(),
+        1,
+        "one link, to the new address"
+    );
     assert!(verification_mail("ada_moves@example.com").is_empty());
-    app.verify_token(&link_token(&mail[0], "verify"))
+    let link = change_link("Ada.Moves@example.org");
+    // Whoever reads that mailbox has the link, not the account: it confirms nothing without
+    // the owner's session.
+    app.verify_token(&link).await.assert(400, "token_invalid");
+    app.given_user("not_ada_moves").await;
+    let stranger = app.token_for("not_ada_moves").await;
+    app.confirm_change_with(&stranger, &link)
         .await
-        .assert(204, "");
+        .assert(400, "token_invalid");
+
+    let confirmed = app.confirm_change_with(&session, &link).await;
+    confirmed.assert(200, "");
+    assert_eq!(confirmed.body["email"], "Ada.Moves@example.org");
     let account = app.account(&session).await;
     assert_eq!(account["email"], "Ada.Moves@example.org");
     assert_eq!(account["email_verified"], true);
     assert!(account.get("pending_email").is_none(), "{account}");
+    app.confirm_change_with(&session, &link)
+        .await
+        .assert(400, "token_invalid");
     // The reset link sent to the old address no longer works.
     let reset = link_token(
         &mail_about("ada_moves@example.com", RESET_SUBJECT)[0],
@@ -86,7 +116,7 @@ async fn the_address_changes_only_when_the_link_e_mailed_to_the_new_one_is_follo
 }
 
 #[tokio::test]
-async fn the_newest_request_wins_and_a_new_password_cancels_it() {
+async fn a_pending_change_is_cancelled_by_asking_for_the_address_or_by_a_new_password() {
     let app = TestApp::spawn().await;
     app.given_unverified_user("ada_typo").await;
     let session = app.token_for("ada_typo").await;
@@ -96,14 +126,34 @@ async fn the_newest_request_wins_and_a_new_password_cancels_it() {
     app.change_email_with(&session, "ada_typo@example.net", PASSWORD)
         .await
         .assert(202, "");
-    // The account now waits for the new address: the link to its own no longer confirms.
-    app.verify_token(&confirm_own)
+    app.send_user_email().await;
+    let first = change_link("ada_typo@example.net");
+    // Asking for the address the account has cancels the change; its link then does nothing.
+    let cancelled = app
+        .change_email_with(&session, "ada_typo@example.com", PASSWORD)
+        .await;
+    cancelled.assert(200, "");
+    assert!(cancelled.body.get("pending_email").is_none());
+    app.confirm_change_with(&session, &first)
         .await
         .assert(400, "token_invalid");
-    app.send_user_email().await;
-    let first = link_token(&verification_mail("ada_typo@example.net")[0], "verify");
 
-    // A new password cancels the pending change: its link confirms nothing.
+    // A new request (a day later, as far as the allowance goes), whose change a new password
+    // cancels.
+    app.dynamodb
+        .delete_item()
+        .table_name(app.table("UsersTable"))
+        .key("pk", AttributeValue::S("ASKED#VERIFY#ada_typo".into()))
+        .send()
+        .await
+        .unwrap();
+    app.change_email_with(&session, "ada_typo@example.org", PASSWORD)
+        .await
+        .assert(202, "");
+    app.send_user_email().await;
+    let second = change_link("ada_typo@example.org");
+    // Meanwhile the account's own address can still be confirmed.
+    app.verify_token(&confirm_own).await.assert(204, "");
     let body =
         json!({ "current_password": PASSWORD, "new_password": "a new and longer passphrase" });
     let request = with_json(event("user-password-change"), &body);
@@ -112,10 +162,36 @@ async fn the_newest_request_wins_and_a_new_password_cancels_it() {
         .await;
     changed.assert(200, "");
     let session = changed.body["token"].as_str().unwrap().to_owned();
-    app.verify_token(&first).await.assert(400, "token_invalid");
+    app.confirm_change_with(&session, &second)
+        .await
+        .assert(400, "token_invalid");
     let account = app.account(&session).await;
     assert_eq!(account["email"], "ada_typo@example.com");
+    assert_eq!(account["email_verified"], true);
     assert!(account.get("pending_email").is_none(), "{account}");
+}
+
+#[tokio::test]
+async fn a_change_checked_against_a_password_changed_since_writes_nothing() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_stale").await;
+    let ada = "ada_stale".parse().unwrap();
+    let stale = app.users.find(&ada).await.unwrap().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    app.users
+        .change_password(&stale, "another hash".into(), now)
+        .await
+        .unwrap()
+        .expect("the first change lands");
+    let email = users::domain::Email::parse("ada_stale@example.org").unwrap();
+    let turn = app.users.change_email(&stale, &email, now).await.unwrap();
+    assert_eq!(turn, users::Turn::Refused);
+    let after = app.users.find(&ada).await.unwrap().unwrap();
+    assert_eq!(after.user.pending_email, None);
+    // The refused request took no turn: one may be asked for at once.
+    let fresh = app.users.find(&ada).await.unwrap().unwrap();
+    let turn = app.users.change_email(&fresh, &email, now).await.unwrap();
+    assert_eq!(turn, users::Turn::Granted);
 }
 
 #[tokio::test]
@@ -214,7 +290,7 @@ async fn of_concurrent_changes_exactly_one_lands_and_one_e_mail_is_sent() {
     app.send_user_email().await;
     let mailed: Vec<&String> = addresses
         .iter()
-        .filter(|address| !verification_mail(address).is_empty())
+        .filter(|address| !mail_about(address, "Confirm your new e-mail address").is_empty())
         .collect();
     assert_eq!(mailed, vec![&winner]);
 }

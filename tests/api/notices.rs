@@ -1,11 +1,13 @@
-//! Notices to an account's owner: a password changed or reset, a change of address asked for,
-//! each e-mailed once to the address that was confirmed when it happened (an unconfirmed one is
+//! Notices to an account's owner: a password changed or reset, a change of address asked for
+//! and made, each e-mailed once to the address that was confirmed when it happened (an unconfirmed one is
 //! told nothing), through the users outbox and `NoticeEmailQueue`, against DynamoDB Local and
 //! moto.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use users::email::{Notice, NoticeRequested};
 
+use crate::email_change::change_link;
 use crate::password_reset::SUBJECT as RESET_SUBJECT;
 use crate::support::{PASSWORD, STOREFRONT_DOMAIN, TestApp, event, with_json};
 use crate::verification::{link_token, mail_about};
@@ -13,6 +15,7 @@ use crate::verification::{link_token, mail_about};
 const CHANGED: &str = "Your password was changed";
 const RESET: &str = "Your password was reset";
 const MOVING: &str = "Your e-mail address is about to change";
+const MOVED: &str = "Your e-mail address was changed";
 
 impl TestApp {
     /// Changes `username`'s password from [`PASSWORD`] as they would, signed in.
@@ -84,6 +87,49 @@ async fn a_change_of_address_is_told_at_the_confirmed_one_without_naming_the_new
     );
     assert!(!mail[0].text.contains("relocated"), "{}", mail[0].text);
     assert!(mail_about("ada.relocated@example.org", MOVING).is_empty());
+
+    // Once the owner confirms, the former address is told the change is made.
+    let link = change_link("ada.relocated@example.org");
+    app.confirm_change_with(&session, &link)
+        .await
+        .assert(200, "");
+    app.send_user_email().await;
+    let moved = mail_about("ada_relocates@example.com", MOVED);
+    assert_eq!(moved.len(), 1);
+    assert!(
+        moved[0].text.contains("a***@example.org"),
+        "{}",
+        moved[0].text
+    );
+    assert!(mail_about("ada.relocated@example.org", MOVED).is_empty());
+}
+
+#[tokio::test]
+async fn requests_for_reset_links_cannot_use_up_the_notices() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_flooded").await;
+    // The address has had all the e-mails a day allows (as if strangers asked for reset links).
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("UsersTable"))
+        .item(
+            "pk",
+            AttributeValue::S("ASKED#MAIL-TO#ada_flooded@example.com".into()),
+        )
+        .item(
+            "sent",
+            AttributeValue::L(vec![AttributeValue::N(now.to_string()); 10]),
+        )
+        .item("version", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    app.ask_reset("ada_flooded").await.assert(202, "");
+    app.change_password_of("ada_flooded").await;
+    app.send_user_email().await;
+    assert!(mail_about("ada_flooded@example.com", RESET_SUBJECT).is_empty());
+    assert_eq!(mail_about("ada_flooded@example.com", CHANGED).len(), 1);
 }
 
 #[tokio::test]
@@ -104,4 +150,52 @@ async fn a_notice_delivered_twice_is_sent_once() {
         app.send_user_email().await;
     }
     assert_eq!(mail_about("ada_echo@example.com", CHANGED).len(), 1);
+}
+
+#[tokio::test]
+async fn a_notice_ses_did_not_take_gives_up_its_claim_and_goes_at_the_next_delivery() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_outage_told").await;
+    app.change_password_of("ada_outage_told").await;
+    app.deliver_stream("UserRelayFunction", |event| async {
+        Some(app.user_relay(event).await)
+    })
+    .await;
+    let failed = app
+        .deliver("NoticeEmailQueue", |event| {
+            app.user_mail("UserNoticeEmailFunction", event, true)
+        })
+        .await;
+    assert_eq!((failed.delivered, failed.failed), (1, 1));
+    app.send_user_email().await;
+    assert_eq!(mail_about("ada_outage_told@example.com", CHANGED).len(), 1);
+}
+
+#[tokio::test]
+async fn a_notice_claimed_by_a_sender_that_died_is_taken_over_once_its_lease_lapses() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada_orphan").await;
+    let lapsed = time::OffsetDateTime::now_utc().unix_timestamp()
+        - 2 * i64::try_from(shared::mail::LEASE.as_secs()).unwrap();
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("UsersTable"))
+        .item("pk", AttributeValue::S("MAIL#orphaned".into()))
+        .item("status", AttributeValue::S("SENDING".into()))
+        .item("claimed_at", AttributeValue::N(lapsed.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let notice = NoticeRequested {
+        request: "orphaned".to_owned(),
+        username: "ada_orphan".parse().unwrap(),
+        email: "ada_orphan@example.com".to_owned(),
+        notice: Notice::PasswordChanged,
+    };
+    shared::sqs::FifoQueue::new(app.sqs.clone(), app.queue("NoticeEmailQueue"))
+        .send(&notice, "ada_orphan", "orphaned")
+        .await
+        .unwrap();
+    app.send_user_email().await;
+    assert_eq!(mail_about("ada_orphan@example.com", CHANGED).len(), 1);
 }

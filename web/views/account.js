@@ -29,7 +29,11 @@ export function accountView(message = null) {
     submit: async (values) => {
       const changed = await api("POST", "/api/user/email", values);
       session.update(changed);
-      accountView(`We e-mailed a link to ${changed.pending_email}: your address changes when you open it.`);
+      accountView(
+        changed.pending_email
+          ? `We e-mailed a link to ${changed.pending_email}: your address changes when you open it, signed in.`
+          : "The change of address is cancelled.",
+      );
     },
   });
   const { element } = form({
@@ -111,7 +115,7 @@ function emailStatus() {
     };
     const waiting = user.pending_email
       ? `You asked to change your e-mail address to ${user.pending_email}. We e-mailed a link to it: ` +
-        `open it to make the change. Until then we use ${user.email}.`
+        `open it, signed in, to make the change (or "change" to ${user.email} below to cancel). Until then we use ${user.email}.`
       : `Your e-mail address ${user.email} is not confirmed yet. We e-mailed you a link: open it to confirm the address.`;
     box.replaceChildren(
       notice(`${waiting} No e-mail? Check your spam folder, or ask for a new link.`, "info"),

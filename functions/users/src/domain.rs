@@ -258,14 +258,29 @@ pub struct User {
 }
 
 impl User {
-    /// The address a verification link is for now: the one the owner asked to change to, else
-    /// the account's own while it is unconfirmed.
-    pub fn address_to_confirm(&self) -> Option<&str> {
+    /// What a verification link is for now: the address the owner asked to change to, else the
+    /// account's own while it is unconfirmed; `None` when there is nothing to confirm.
+    pub fn to_confirm(&self) -> Option<Confirming<'_>> {
         match &self.pending_email {
-            Some(pending) => Some(pending),
-            None => (self.email_verified != Some(true)).then_some(self.email.as_str()),
+            Some(pending) => Some(Confirming {
+                address: pending,
+                change: true,
+            }),
+            None => (self.email_verified != Some(true)).then_some(Confirming {
+                address: &self.email,
+                change: false,
+            }),
         }
     }
+}
+
+/// An address a verification link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirming<'a> {
+    pub address: &'a str,
+    /// Whether it is an address the account asked to change to (confirmed by the signed-in
+    /// owner), rather than its own.
+    pub change: bool,
 }
 
 #[cfg(test)]

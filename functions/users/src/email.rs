@@ -38,8 +38,12 @@ pub struct VerificationRequested {
     /// This request's id: one e-mail per id.
     pub request: String,
     pub username: Username,
-    /// The address to confirm; if the account's address changed since, nothing is sent.
+    /// The address to confirm; if the account no longer waits for it, nothing is sent.
     pub email: String,
+    /// Whether `email` is one the account asked to change to (its link then works only for the
+    /// signed-in owner), rather than its own.
+    #[serde(default)]
+    pub change: bool,
 }
 
 /// "E-mail a password reset link to the account `login` names (a username, or the address of
@@ -77,9 +81,11 @@ pub enum Notice {
     PasswordChanged,
     /// The password was set with a reset link.
     PasswordReset,
-    /// The owner asked to change the address to `to`, which takes effect once `to` is confirmed
-    /// (the notice goes to the address the account has).
+    /// The owner asked to change the address to `to` (masked: see [`masked`]), which takes
+    /// effect once they confirm it (the notice goes to the address the account has).
     EmailChangeAsked { to: String },
+    /// The address changed to `to` (masked; the notice goes to the former address).
+    EmailChanged { to: String },
 }
 
 /// How many accounts one address's reset request reaches at most.
@@ -177,6 +183,51 @@ impl Sender {
     }
 }
 
+/// What a sender makes of a request, given the account as it is now: the e-mail and where it
+/// goes, or why nothing is sent.
+pub type Composed = Result<(String, LinkEmail), &'static str>;
+
+impl Sender {
+    /// Sends the e-mail of request `request` about account `username` once, however often its
+    /// message arrives ([`shared::mail::send_once`]): `compose` decides from the account as it
+    /// is then; an account that is gone is sent nothing.
+    pub async fn once_for_account<F, Fut>(
+        &self,
+        request: &str,
+        username: &Username,
+        compose: F,
+    ) -> Result<(), shared::sqs::MessageError>
+    where
+        F: FnOnce(crate::domain::User) -> Fut,
+        Fut: std::future::Future<Output = Result<Composed, shared::sqs::MessageError>>,
+    {
+        use shared::mail::Sent;
+        use shared::sqs::MessageError;
+        let key = format!("MAIL#{request}");
+        shared::mail::send_once(self.store.table(), &key, || async {
+            let Some(stored) = self
+                .store
+                .find(username)
+                .await
+                .map_err(MessageError::retry)?
+            else {
+                return Ok(Sent::Skipped("the account is gone"));
+            };
+            let (to, mail) = match compose(stored.user).await? {
+                Ok(composed) => composed,
+                Err(reason) => {
+                    tracing::info!(%username, reason, "nothing sent");
+                    return Ok(Sent::Skipped(reason));
+                }
+            };
+            let sent = self.send(&to, &mail).await?;
+            tracing::info!(%username, subject = mail.subject, "e-mail sent");
+            Ok(sent)
+        })
+        .await
+    }
+}
+
 /// An e-mail whose point is one link: its subject, text and HTML.
 #[derive(Debug)]
 pub struct LinkEmail {
@@ -198,6 +249,22 @@ impl LinkEmail {
                 "If you did not create an account at {SHOP_NAME}, ignore this e-mail: until the address is confirmed, \
                  we send it nothing but these requests, a few a day at most."
             ),
+        )
+    }
+
+    /// Asks `first_name` (account `username`) to confirm by `link`, signed in, that the account's
+    /// address becomes this one.
+    pub fn email_change(first_name: &str, username: &Username, link: &str) -> Self {
+        let hours = VERIFY_FOR.as_secs() / 3600;
+        Self::new(
+            "Confirm your new e-mail address",
+            first_name,
+            &format!(
+                "You asked to make this the e-mail address of your account {username}. Open the \
+                 link within {hours} hours and log in to your account to confirm:"
+            ),
+            ("Make this my address", link),
+            "If you have no account with this username, ignore this e-mail: nothing changes.",
         )
     }
 
@@ -254,12 +321,22 @@ impl LinkEmail {
                 first_name,
                 &format!(
                     "Someone signed in to your account {username}, hopefully you, asked to change \
-                     its e-mail address to {}. It changes once that address is confirmed. If it \
-                     was not you, someone else knows your password: choose a new one now, with a \
-                     link we e-mail to this address (that also cancels the change).",
-                    masked(to)
+                     its e-mail address to {to}. It changes once they confirm that address, signed \
+                     in. If it was not you, someone else knows your password: choose a new one now, \
+                     with a link we e-mail to this address (that also cancels the change)."
                 ),
                 ("Reset my password", &storefront.page("forgot")),
+                done,
+            ),
+            Notice::EmailChanged { to } => Self::new(
+                "Your e-mail address was changed",
+                first_name,
+                &format!(
+                    "The e-mail address of your account {username} is now {to}: we e-mail this \
+                     address nothing more about it. If it was not you, someone else knows your \
+                     password: log in, change the address back and choose a new password."
+                ),
+                ("Log in", &storefront.page("login")),
                 done,
             ),
         }
@@ -303,8 +380,9 @@ impl LinkEmail {
 }
 
 /// `address` with most of its local part hidden (`a***@example.org`): enough for the owner to
-/// recognise it, not to hand whoever reads this mailbox the other address.
-fn masked(address: &str) -> String {
+/// recognise it, not to hand whoever reads the other mailbox this address. Notices carry it so,
+/// from the moment they are written.
+pub(crate) fn masked(address: &str) -> String {
     match address.rsplit_once('@') {
         Some((local, domain)) => {
             let first: String = local.chars().take(1).collect();
@@ -357,13 +435,13 @@ mod tests {
     #[test]
     fn a_new_address_is_told_masked() {
         assert_eq!(masked("ada.lovelace@example.org"), "a***@example.org");
+        assert_eq!(masked("nothing"), "***");
         let storefront = Storefront::new("shop.example.com");
         let notice = Notice::EmailChangeAsked {
-            to: "ada.lovelace@example.org".into(),
+            to: masked("ada.lovelace@example.org"),
         };
         let mail = LinkEmail::notice("Ada", &"ada".parse().unwrap(), &notice, &storefront);
         assert!(mail.text.contains("a***@example.org"), "{}", mail.text);
-        assert!(!mail.text.contains("lovelace"));
         assert!(mail.text.contains("https://shop.example.com/#/forgot"));
     }
 

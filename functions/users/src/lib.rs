@@ -30,7 +30,7 @@ pub mod throttle;
 mod token;
 
 pub use keys::SigningKeys;
-pub use store::{Resend, UserStore};
+pub use store::{Resend, Turn, UserStore};
 pub use token::TokenKeys;
 
 /// The cold start every users function shares: JSON logs, then the users table from the

@@ -185,6 +185,11 @@ impl TestApp {
         reply(handlers::email_change::handle(&f.users(), &edge, request).await)
     }
 
+    pub(crate) async fn confirm_email_change(&self, request: Request) -> Reply {
+        let f = self.function("UserEmailConfirmFunction");
+        reply(handlers::email_confirm::handle(&f.users(), request).await)
+    }
+
     pub(crate) async fn refresh(&self, request: Request) -> Reply {
         let f = self.function("UserSessionRefreshFunction");
         let keys = f.signing_keys().await;

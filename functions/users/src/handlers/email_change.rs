@@ -3,13 +3,13 @@
 //! as failed log-ins ([`crate::throttle`]): whoever holds the address can reset the password, so
 //! the address is as much the account as the password is.
 //!
-//! The address does not change yet: the account records the one asked for as pending and a
-//! confirmation link is e-mailed to it; following the link makes it the account's, confirmed
-//! ([`super::verify`]). Until then links, receipts and resets go to the address the account has,
-//! so a mistyped address (or one a thief chose) gains nothing without its mailbox, and the owner
-//! of a confirmed address is told of the request. Requests share the quota of confirmation
-//! e-mails asked for again (one a minute, five a day), so the route cannot be used to mail many
-//! inboxes. Sessions go on.
+//! The address does not change yet: the account records the one asked for as pending, and a link
+//! is e-mailed to it that the owner follows signed in ([`super::email_confirm`]). Until then
+//! links, receipts and resets go to the address the account has, so the owner of a mistyped
+//! address gains nothing by following the link, and the owner of a confirmed address is told of
+//! the request. Asking for the address the account has cancels a pending change. Requests share
+//! the quota of confirmation e-mails asked for again (one a minute, five a day), so the route
+//! cannot be used to mail many inboxes. Sessions go on.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -49,8 +49,24 @@ pub async fn handle(
             "is not your current password",
         ));
     };
+    let changed_meanwhile = || {
+        ApiError::new(
+            ErrorCode::PasswordChanged,
+            "your password or address was changed at the same time: log in again",
+        )
+    };
     if stored.user.email == email.as_str() {
-        return Err(FieldErrors::one("email", "is your address already"));
+        if stored.user.pending_email.is_none() {
+            return Err(FieldErrors::one("email", "is your address already"));
+        }
+        // Asking for the address the account has cancels the change it waits for.
+        if !store.cancel_email_change(&stored).await? {
+            return Err(changed_meanwhile());
+        }
+        tracing::info!(username = %caller.username, "address change cancelled");
+        let mut user = stored.user;
+        user.pending_email = None;
+        return Ok(http::json(StatusCode::OK, &user));
     }
     match store.change_email(&stored, &email, now).await? {
         Turn::Granted => {
@@ -65,9 +81,6 @@ pub async fn handle(
              address",
         )
         .with_retry_after(retry_after)),
-        Turn::Refused => Err(ApiError::new(
-            ErrorCode::PasswordChanged,
-            "your password was changed at the same time: log in again",
-        )),
+        Turn::Refused => Err(changed_meanwhile()),
     }
 }

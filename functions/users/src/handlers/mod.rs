@@ -8,6 +8,7 @@
 //! | `POST /api/user/logout-everywhere` | `user-logout-everywhere` | [`logout_everywhere`] |
 //! | `POST /api/user/password`          | `user-password-change`   | [`password_change`]   |
 //! | `POST /api/user/email`             | `user-email-change`      | [`email_change`]      |
+//! | `POST /api/user/email/confirm`     | `user-email-confirm`     | [`email_confirm`]     |
 //! | `POST /api/user/session/refresh`   | `user-session-refresh`   | [`session_refresh`]   |
 //! | `POST /api/user/password-reset`    | `user-password-reset`    | [`password_reset`]    |
 //! | `POST /api/user/password-reset/confirm` | `user-password-reset-confirm` | [`password_reset_confirm`] |
@@ -26,6 +27,7 @@ pub mod authorizer;
 pub mod create;
 pub mod current;
 pub mod email_change;
+pub mod email_confirm;
 pub mod exists;
 pub mod list;
 pub mod login;

@@ -1,10 +1,10 @@
 //! `user-notice-email`: consumes `NoticeEmailQueue` and tells an account's owner what just
-//! happened to it (a password changed or reset, an address changed), once however often the
-//! message arrives ([`shared::mail::send_once`]). The message names the address to tell, which
-//! was the account's confirmed one when the change was made: a changed address is told at the
-//! old one.
+//! happened to it (a password changed or reset, a change of address asked for or made), once
+//! however often the message arrives ([`crate::email::Sender::once_for_account`]). The message
+//! names the address to tell, which was the account's confirmed one when the change was made:
+//! a changed address is told at the former one. Notices have a daily quota per address of their
+//! own, which requests for reset links cannot use up.
 
-use shared::mail::Sent;
 use shared::sqs::{self, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
 
@@ -16,34 +16,24 @@ pub async fn handle(sender: &Sender, event: SqsEvent) -> SqsBatchResponse {
 }
 
 async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> {
-    let Sender {
-        store, storefront, ..
-    } = sender;
-    let request: NoticeRequested = sqs::body(&message)?;
-    let key = format!("MAIL#{}", request.request);
-    shared::mail::send_once(store.table(), &key, || async {
-        let Some(stored) = store
-            .find(&request.username)
-            .await
-            .map_err(MessageError::retry)?
-        else {
-            return Ok(Sent::Skipped("the account is gone"));
-        };
-        let user = stored.user;
-        let now = OffsetDateTime::now_utc();
-        let address = store.take_mail_turn(&request.email, &request.request, now);
-        if address.await.map_err(MessageError::retry)? != Turn::Granted {
-            return Ok(Sent::Skipped("the address was sent too many e-mails today"));
-        }
-        let mail = LinkEmail::notice(
-            &user.first_name,
-            &user.username,
-            &request.notice,
-            storefront,
-        );
-        let sent = sender.send(&request.email, &mail).await?;
-        tracing::info!(username = %user.username, "notice sent");
-        Ok(sent)
-    })
-    .await
+    let request: &NoticeRequested = &sqs::body(&message)?;
+    sender
+        .once_for_account(&request.request, &request.username, |user| async move {
+            let now = OffsetDateTime::now_utc();
+            let turn = sender
+                .store
+                .take_notice_turn(&request.email, &request.request, now);
+            if turn.await.map_err(MessageError::retry)? != Turn::Granted {
+                tracing::warn!(username = %user.username, "a notice was over its address's quota");
+                return Ok(Err("the address was sent too many notices today"));
+            }
+            let mail = LinkEmail::notice(
+                &user.first_name,
+                &user.username,
+                &request.notice,
+                &sender.storefront,
+            );
+            Ok(Ok((request.email.clone(), mail)))
+        })
+        .await
 }

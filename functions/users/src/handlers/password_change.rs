@@ -66,7 +66,7 @@ pub async fn handle(
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::PasswordChanged,
-                "your password was changed by another request at the same time: log in again",
+                "your account was changed by another request at the same time: log in again",
             )
         })?;
     tracing::info!(username = %caller.username, "password changed; every session ended");

@@ -26,19 +26,22 @@ pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body
         .await?
         .ok_or_else(not_found)?
         .user;
-    let Some(address) = user.address_to_confirm() else {
+    let Some(confirming) = user.to_confirm() else {
         return Err(ApiError::new(
             ErrorCode::AlreadyVerified,
             format!("{} is confirmed already", user.email),
         ));
     };
     match store
-        .request_verification(&user, address, OffsetDateTime::now_utc())
+        .request_verification(&user, confirming, OffsetDateTime::now_utc())
         .await?
     {
         Resend::Queued => {
             tracing::info!(username = %user.username, "verification e-mail asked for again");
-            Ok(http::json(StatusCode::ACCEPTED, &Queued { email: address }))
+            let queued = Queued {
+                email: confirming.address,
+            };
+            Ok(http::json(StatusCode::ACCEPTED, &queued))
         }
         Resend::TooSoon { retry_after } => Err(ApiError::new(
             ErrorCode::TooManyEmails,

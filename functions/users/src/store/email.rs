@@ -5,6 +5,7 @@
 //! |------|------|------------------|
 //! | outbox | `OUTBOX#<request>` | [`shared::outbox::Outgoing`] of a [`crate::email::Destination`] |
 //! | link | `VERIFY#<token hash>` | `username`, `address`, `expires_at` (also the TTL) |
+//! | link | `CHANGE#<token hash>` | the same, for an address the account asked to change to |
 //! | link | `RESET#<token hash>` | the same, and the account's `epoch` (see [`super::reset`]) |
 //! | asked | `ASKED#VERIFY#<username>` | see [`super::quota`] |
 
@@ -16,8 +17,10 @@ use time::OffsetDateTime;
 
 use super::quota::{self, Turn};
 use super::{StoredUser, UserStore, user_pk};
-use crate::domain::{Email, User, Username};
-use crate::email::{Destination, LinkToken, Notice, NoticeRequested, VerificationRequested};
+use crate::domain::{Confirming, Email, User, Username};
+use crate::email::{
+    Destination, LinkToken, Notice, NoticeRequested, VerificationRequested, masked,
+};
 
 /// The outcome of asking for an e-mail (a verification link again, a reset link, a new address
 /// to confirm).
@@ -128,25 +131,26 @@ impl UserStore {
             .transpose()
     }
 
-    /// Queues a verification e-mail to `address` (which `user` has to confirm, see
-    /// [`User::address_to_confirm`]), unless one was asked for too recently.
+    /// Queues a verification e-mail for what `user` waits to confirm ([`User::to_confirm`]),
+    /// unless one was asked for too recently.
     pub async fn request_verification(
         &self,
         user: &User,
-        address: &str,
+        confirming: Confirming<'_>,
         now: OffsetDateTime,
     ) -> Result<Resend, StoreError> {
-        let turn = self.queue_verification(&user.username, address, now, Vec::new());
+        let turn = self.queue_verification(&user.username, confirming, now, Vec::new());
         Resend::queued(turn.await?)
     }
 
     /// Records that `stored` asked to change their address to `email` and queues the e-mail that
-    /// asks to confirm it, in one transaction, within the same limits as asking for that e-mail
-    /// again (so changing back and forth cannot flood inboxes). The address changes only when
-    /// that link is followed ([`Self::verify`]): until then links, receipts and resets go to the
-    /// address the account has, whose owner is told if it is confirmed. [`Turn::Refused`] if the
-    /// password changed since `stored` was read.
-    pub(crate) async fn change_email(
+    /// asks them to confirm it, signed in, from that address, in one transaction, within the
+    /// same limits as asking for that e-mail again (so changing back and forth cannot flood
+    /// inboxes). The address changes only then ([`Self::confirm_email_change`]): until then
+    /// links, receipts and resets go to the address the account has, whose owner is told if it
+    /// is confirmed. [`Turn::Refused`] if the password or the address changed since `stored` was
+    /// read.
+    pub async fn change_email(
         &self,
         stored: &StoredUser,
         email: &Email,
@@ -157,35 +161,55 @@ impl UserStore {
             .table_name(self.table.name())
             .key("pk", s(user_pk(&user.username)))
             .update_expression("SET pending_email = :new")
-            // The password checked is still the account's: a change or reset meanwhile (which
-            // cancels pending changes) wins.
-            .condition_expression("password_hash = :hash")
+            .condition_expression(UNCHANGED)
             .expression_attribute_values(":new", s(email.as_str()))
             .expression_attribute_values(":hash", s(&stored.password_hash))
+            .expression_attribute_values(":email", s(&user.email))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
         let mut with = vec![TransactWriteItem::builder().update(update).build()];
         let notice = Notice::EmailChangeAsked {
-            to: email.as_str().to_owned(),
+            to: masked(email.as_str()),
         };
         with.extend(self.notice_if_confirmed(user, notice, now)?);
-        self.queue_verification(&user.username, email.as_str(), now, with)
+        let confirming = Confirming {
+            address: email.as_str(),
+            change: true,
+        };
+        self.queue_verification(&user.username, confirming, now, with)
             .await
     }
 
-    /// Queues a request to e-mail `username` a link confirming `email`, with `with` in the same
-    /// transaction, if the account's quota of such e-mails allows.
+    /// Drops the change of address `stored` asked for: `false` if none was pending, or the
+    /// password or address changed since `stored` was read.
+    pub(crate) async fn cancel_email_change(
+        &self,
+        stored: &StoredUser,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .table
+            .update(user_pk(&stored.user.username))
+            .update_expression("REMOVE pending_email")
+            .condition_expression(format!("{UNCHANGED} AND attribute_exists(pending_email)"))
+            .expression_attribute_values(":hash", s(&stored.password_hash))
+            .expression_attribute_values(":email", s(&stored.user.email));
+        self.table.update_if(update).await
+    }
+
+    /// Queues a request to e-mail `username` a link confirming `confirming`, with `with` in the
+    /// same transaction, if the account's quota of such e-mails allows.
     async fn queue_verification(
         &self,
         username: &Username,
-        email: &str,
+        confirming: Confirming<'_>,
         now: OffsetDateTime,
         mut with: Vec<TransactWriteItem>,
     ) -> Result<Turn, StoreError> {
         let message = VerificationRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: username.clone(),
-            email: email.to_owned(),
+            email: confirming.address.to_owned(),
+            change: confirming.change,
         };
         with.push(self.verification_put(&message, now)?);
         let pk = format!("ASKED#VERIFY#{username}");
@@ -205,27 +229,45 @@ impl UserStore {
             .await
     }
 
-    /// Keeps `token`'s hash: it confirms `email` is `username`'s until `expires_at`.
+    /// Takes one of `address`'s turns to be sent a notice, for `request`: a quota of its own, so
+    /// that strangers asking for reset links cannot use it up (and silence the notices), nor can
+    /// notices use up the address's reset links.
+    pub(crate) async fn take_notice_turn(
+        &self,
+        address: &str,
+        request: &str,
+        now: OffsetDateTime,
+    ) -> Result<Turn, StoreError> {
+        let pk = format!("ASKED#NOTICE-TO#{address}");
+        self.take_turn(&pk, quota::NOTICES_TO, now, Vec::new(), Some(request))
+            .await
+    }
+
+    /// Keeps `token`'s hash: it confirms `confirming` for `username` until `expires_at`.
     pub async fn save_verification_link(
         &self,
         token: &LinkToken,
         username: &Username,
-        email: &str,
+        confirming: Confirming<'_>,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let link = Link {
             username: username.clone(),
-            email: email.to_owned(),
+            email: confirming.address.to_owned(),
             epoch: 0,
             expires_at,
         };
-        self.table.put(to_item(&verify_pk(token), &link)?).await
+        let pk = if confirming.change {
+            change_pk(token)
+        } else {
+            verify_pk(token)
+        };
+        self.table.put(to_item(&pk, &link)?).await
     }
 
-    /// Makes the address `token` was sent to the account's, confirmed, and uses the token up, in
-    /// one transaction: `None` if the token is unknown, used, expired, or names an address the
-    /// account is not waiting to confirm (its address, if no change is pending; else the one it
-    /// asked to change to: the latest request wins).
+    /// Marks the address `token` was sent to as verified, and uses the token up, in one
+    /// transaction: `None` if the token is unknown, used, expired, or names an address the
+    /// account no longer has. A link to confirm a change of address does not work here.
     pub async fn verify(
         &self,
         token: &LinkToken,
@@ -238,16 +280,64 @@ impl UserStore {
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&link.username)))
-            .update_expression("SET email = :email, email_verified = :yes REMOVE pending_email")
-            .condition_expression(
-                "(email = :email AND attribute_not_exists(pending_email)) OR pending_email = :email",
-            )
+            .update_expression("SET email_verified = :yes")
+            .condition_expression("email = :email")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":email", s(&link.email))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
         let verified = self.spend_link(&pk, update, Vec::new(), now).await?;
         Ok(verified.then_some(link.username))
+    }
+
+    /// Makes the address `token` was sent to `username`'s, confirmed, and uses the token up, in
+    /// one transaction that also tells the former address if it was confirmed: the account as
+    /// it is then, or `None` if the token is unknown, used, expired, another account's, or names
+    /// an address the account no longer waits for.
+    pub async fn confirm_email_change(
+        &self,
+        token: &LinkToken,
+        username: &Username,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let pk = change_pk(token);
+        let Some(link) = self.live_link(&pk, now).await? else {
+            return Ok(None);
+        };
+        if &link.username != username {
+            return Ok(None);
+        }
+        let Some(stored) = self.find(username).await? else {
+            return Ok(None);
+        };
+        let mut user = stored.user;
+        if user.pending_email.as_deref() != Some(link.email.as_str()) {
+            return Ok(None);
+        }
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .key("pk", s(user_pk(username)))
+            .update_expression("SET email = :new, email_verified = :yes REMOVE pending_email")
+            .condition_expression("pending_email = :new AND email = :old")
+            .expression_attribute_values(":new", s(&link.email))
+            .expression_attribute_values(":old", s(&user.email))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
+        let notice = Notice::EmailChanged {
+            to: masked(&link.email),
+        };
+        let notice = self.notice_if_confirmed(&user, notice, now)?;
+        if !self
+            .spend_link(&pk, update, notice.into_iter().collect(), now)
+            .await?
+        {
+            return Ok(None);
+        }
+        user.email = link.email;
+        user.email_verified = Some(true);
+        user.pending_email = None;
+        Ok(Some(user))
     }
 
     /// The link kept at `pk`, unless it has lapsed by `now` (DynamoDB's TTL deletes within
@@ -308,3 +398,12 @@ impl UserStore {
 fn verify_pk(token: &LinkToken) -> String {
     format!("VERIFY#{}", token.hash())
 }
+
+fn change_pk(token: &LinkToken) -> String {
+    format!("CHANGE#{}", token.hash())
+}
+
+/// The condition that the account's password and address are still those read: a change of
+/// password, a reset or another change of address meanwhile wins over a request checked against
+/// the old ones.
+const UNCHANGED: &str = "password_hash = :hash AND email = :email";

@@ -34,7 +34,7 @@ mod email;
 mod quota;
 mod reset;
 pub use email::Resend;
-pub(crate) use quota::Turn;
+pub use quota::Turn;
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
 pub(crate) const LIST_INDEX: &str = "ByKind";
@@ -167,6 +167,7 @@ impl UserStore {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: user.username.clone(),
             email: stored.user.email.clone(),
+            change: false,
         };
         let inserted = self
             .table
@@ -365,28 +366,33 @@ impl UserStore {
     }
 
     /// Replaces `user`'s password hash with `new_hash` and ends all their sessions, unless the
-    /// password changed since `user` was read (`Ok(None)`): of two changes racing, one wins. A
-    /// confirmed address is told, in the same transaction. Answers the user as they are now, to
-    /// start the session that follows.
+    /// account changed since `user` was read (its password, address or sessions: `Ok(None)`):
+    /// of two changes racing, one wins. A pending change of address is dropped (the owner may be
+    /// taking the account back), and a confirmed address is told, in the same transaction.
+    /// Answers the user as they are now, to start the session that follows.
     pub async fn change_password(
         &self,
         user: &StoredUser,
         new_hash: String,
         now: OffsetDateTime,
     ) -> Result<Option<StoredUser>, StoreError> {
+        let epoch = i64::try_from(user.session_epoch).unwrap_or(i64::MAX);
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&user.user.username)))
-            // A new password also cancels a pending change of address: the owner may be taking
-            // the account back.
             .update_expression(format!(
                 "{NEXT_EPOCH}, password_hash = :new REMOVE pending_email"
             ))
-            .condition_expression("password_hash = :old")
+            .condition_expression(
+                "password_hash = :old AND email = :email \
+                 AND (attribute_not_exists(session_epoch) OR session_epoch = :epoch)",
+            )
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":old", s(&user.password_hash))
-            .expression_attribute_values(":new", s(new_hash))
+            .expression_attribute_values(":email", s(&user.user.email))
+            .expression_attribute_values(":epoch", n(epoch))
+            .expression_attribute_values(":new", s(&new_hash))
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
         let mut writes = vec![TransactWriteItem::builder().update(update).build()];
@@ -394,7 +400,11 @@ impl UserStore {
         if !self.table.transact(writes).await? {
             return Ok(None);
         }
-        self.find(&user.user.username).await
+        let mut changed = user.clone();
+        changed.password_hash = new_hash;
+        changed.session_epoch += 1;
+        changed.user.pending_email = None;
+        Ok(Some(changed))
     }
 
     /// The user behind a live session: `None` if the session was ended (alone, or with all the

@@ -48,6 +48,13 @@ pub(crate) const MAIL_TO: Quota = Quota {
     most: 10,
     window: Duration::DAY,
 };
+/// Notices to one address, whatever the accounts: each follows a change its owner made with
+/// the password or a reset link, so this is a backstop, far above what an owner does.
+pub(crate) const NOTICES_TO: Quota = Quota {
+    gap: Duration::ZERO,
+    most: 20,
+    window: Duration::DAY,
+};
 /// Password resets asked for, per client address, whatever the account.
 pub(crate) const RESET_PER_CLIENT: Quota = Quota {
     gap: Duration::ZERO,
@@ -57,7 +64,7 @@ pub(crate) const RESET_PER_CLIENT: Quota = Quota {
 
 /// Whether a request got its turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Turn {
+pub enum Turn {
     Granted,
     /// Asked too often: again in this many seconds.
     TooSoon {
