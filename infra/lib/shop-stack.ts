@@ -573,30 +573,38 @@ export class ShopStack extends Stack {
       [verificationEmailQueue.queueArn, passwordResetEmailQueue.queueArn, noticeEmailQueue.queueArn],
     );
     userRelay.addEventSource(outboxTrigger(usersTable));
-    // Its STOREFRONT_DOMAIN is set with the distribution, below.
-    const userVerificationEmail = rust("UserVerificationEmailFunction", "user-verification-email", {
-      description: "E-mails the link that confirms an address, once per request, from its queue",
-      timeout: 30,
-      environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
-    });
-    // Reads the user; claims, records and releases the e-mail (MAIL#), keeps the link's hash
-    // (VERIFY#).
-    allow(
-      userVerificationEmail,
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      [usersTable.tableArn],
-    );
-    userVerificationEmail.addToRolePolicy(
-      new iam.PolicyStatement({
-        // A raw MIME message (text and HTML): SES v2 documents ses:SendEmail, and has been seen
-        // to check ses:SendRawEmail for raw content.
-        actions: ["ses:SendEmail", "ses:SendRawEmail"],
-        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
-        conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
-      }),
-    );
-    userVerificationEmail.addEventSource(
-      new SqsEventSource(verificationEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
+    // A users e-mail sender, from `queue`: reads the account; claims, records and releases each
+    // e-mail (MAIL#), counts an address's e-mails (ASKED#) and keeps links' hashes (VERIFY#,
+    // CHANGE#, RESET#); sends through SES as the shop's sender only. Its STOREFRONT_DOMAIN is set
+    // with the distribution, below.
+    const userMailer = (logicalId: string, binary: string, description: string, from: sqs.Queue) => {
+      const sender = rust(logicalId, binary, {
+        description,
+        timeout: 30,
+        environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
+      });
+      allow(
+        sender,
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        [usersTable.tableArn],
+      );
+      sender.addToRolePolicy(
+        new iam.PolicyStatement({
+          // A raw MIME message (text and HTML): SES v2 documents ses:SendEmail, and has been seen
+          // to check ses:SendRawEmail for raw content.
+          actions: ["ses:SendEmail", "ses:SendRawEmail"],
+          resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+          conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
+        }),
+      );
+      sender.addEventSource(new SqsEventSource(from, { batchSize: 5, reportBatchItemFailures: true }));
+      return sender;
+    };
+    const userVerificationEmail = userMailer(
+      "UserVerificationEmailFunction",
+      "user-verification-email",
+      "E-mails the link that confirms an address, once per request, from its queue",
+      verificationEmailQueue,
     );
     const userPasswordReset = rust("UserPasswordResetFunction", "user-password-reset", {
       description: "POST /api/user/password-reset - e-mail a link that sets a new password",
@@ -619,54 +627,20 @@ export class ShopStack extends Stack {
       ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
       [usersTable.tableArn],
     );
-    // Its STOREFRONT_DOMAIN is set with the distribution, below.
-    const userPasswordResetEmail = rust("UserPasswordResetEmailFunction", "user-password-reset-email", {
-      description: "E-mails password reset links, once per request and account, from their queue",
-      timeout: 30,
-      environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
-    });
-    // Reads the accounts; claims, records and releases each e-mail (MAIL#), counts the account's
-    // links (ASKED#) and keeps each link's hash (RESET#).
-    allow(
-      userPasswordResetEmail,
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      [usersTable.tableArn],
+
+    const userPasswordResetEmail = userMailer(
+      "UserPasswordResetEmailFunction",
+      "user-password-reset-email",
+      "E-mails password reset links, once per request and account, from their queue",
+      passwordResetEmailQueue,
     );
+    // The accounts of an address.
     allow(userPasswordResetEmail, ["dynamodb:Query"], [`${usersTable.tableArn}/index/ByEmail`]);
-    userPasswordResetEmail.addToRolePolicy(
-      new iam.PolicyStatement({
-        // As the verification e-mail's sender.
-        actions: ["ses:SendEmail", "ses:SendRawEmail"],
-        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
-        conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
-      }),
-    );
-    userPasswordResetEmail.addEventSource(
-      new SqsEventSource(passwordResetEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
-    );
-    // Its STOREFRONT_DOMAIN is set with the distribution, below.
-    const userNoticeEmail = rust("UserNoticeEmailFunction", "user-notice-email", {
-      description: "E-mails an account's owner what changed (password, address), once per change, from its queue",
-      timeout: 30,
-      environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
-    });
-    // Reads the account; claims, records and releases the e-mail (MAIL#) and counts the address's
-    // e-mails (ASKED#).
-    allow(
-      userNoticeEmail,
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      [usersTable.tableArn],
-    );
-    userNoticeEmail.addToRolePolicy(
-      new iam.PolicyStatement({
-        // As the verification e-mail's sender.
-        actions: ["ses:SendEmail", "ses:SendRawEmail"],
-        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
-        conditions: { StringEquals: { "ses:FromAddress": senderEmail.valueAsString } },
-      }),
-    );
-    userNoticeEmail.addEventSource(
-      new SqsEventSource(noticeEmailQueue, { batchSize: 5, reportBatchItemFailures: true }),
+    const userNoticeEmail = userMailer(
+      "UserNoticeEmailFunction",
+      "user-notice-email",
+      "E-mails an account's owner what changed (password, address), once per change, from its queue",
+      noticeEmailQueue,
     );
 
     // -------------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use lambda_http::http::header::SET_COOKIE;
 use lambda_http::http::{HeaderValue, StatusCode};
-use lambda_http::{Body, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::http::{self, ApiError};
+use shared::auth::Caller;
+use shared::http::{self, ApiError, FieldErrors};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -16,7 +17,7 @@ use crate::keys::SigningKeys;
 use crate::password;
 use crate::refresh::RefreshToken;
 use crate::store::{StoredUser, UserStore};
-use crate::throttle::Client;
+use crate::throttle::{Client, EdgeKey};
 
 /// What a log-in answers.
 #[derive(Debug, Serialize)]
@@ -61,6 +62,25 @@ pub(crate) async fn check_password(
             Ok(None)
         }
     }
+}
+
+/// The caller's account, if `password` is its current one: what a signed-in change (of the
+/// password, of the address) asks for first, within the limits on log-ins. A wrong one is a field
+/// error on `current_password`.
+pub(crate) async fn check_current_password(
+    store: &UserStore,
+    edge: &EdgeKey,
+    request: &Request,
+    caller: &Caller,
+    password: Secret,
+    now: OffsetDateTime,
+) -> Result<StoredUser, ApiError> {
+    let client = Client::of(request, edge);
+    let checked = check_password(store, Some(&caller.username), password, &client, now).await?;
+    checked.ok_or_else(|| {
+        tracing::info!(username = %caller.username, "wrong current password");
+        FieldErrors::one("current_password", "is not your current password")
+    })
 }
 
 /// Starts a session of `user`, of their current session epoch, and answers with its access

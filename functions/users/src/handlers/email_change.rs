@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use crate::domain::{Email, EmailChange};
 use crate::sign_in;
 use crate::store::{Turn, UserStore};
-use crate::throttle::{Client, EdgeKey};
+use crate::throttle::EdgeKey;
 
 pub async fn handle(
     store: &UserStore,
@@ -33,22 +33,9 @@ pub async fn handle(
     let email = Email::parse(&form.email).map_err(|problem| FieldErrors::one("email", problem))?;
 
     let now = OffsetDateTime::now_utc();
-    let client = Client::of(&request, edge);
-    let checked = sign_in::check_password(
-        store,
-        Some(&caller.username),
-        form.current_password,
-        &client,
-        now,
-    )
-    .await?;
-    let Some(stored) = checked else {
-        tracing::info!(username = %caller.username, "address change refused");
-        return Err(FieldErrors::one(
-            "current_password",
-            "is not your current password",
-        ));
-    };
+    let stored =
+        sign_in::check_current_password(store, edge, &request, &caller, form.current_password, now)
+            .await?;
     let changed_meanwhile = || {
         ApiError::new(
             ErrorCode::PasswordChanged,

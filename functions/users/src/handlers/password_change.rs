@@ -21,7 +21,7 @@ use crate::keys::SigningKeys;
 use crate::password;
 use crate::sign_in;
 use crate::store::UserStore;
-use crate::throttle::{Client, EdgeKey};
+use crate::throttle::EdgeKey;
 
 pub async fn handle(
     store: &UserStore,
@@ -36,22 +36,9 @@ pub async fn handle(
     let new_password = chosen.map_err(|problem| FieldErrors::one("new_password", problem))?;
 
     let now = OffsetDateTime::now_utc();
-    let client = Client::of(&request, edge);
-    let checked = sign_in::check_password(
-        store,
-        Some(&caller.username),
-        form.current_password,
-        &client,
-        now,
-    )
-    .await?;
-    let Some(user) = checked else {
-        tracing::info!(username = %caller.username, "password change refused");
-        return Err(FieldErrors::one(
-            "current_password",
-            "is not your current password",
-        ));
-    };
+    let user =
+        sign_in::check_current_password(store, edge, &request, &caller, form.current_password, now)
+            .await?;
     if unchanged {
         return Err(FieldErrors::one(
             "new_password",
