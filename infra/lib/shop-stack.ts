@@ -531,7 +531,7 @@ export class ShopStack extends Stack {
     // message in one transaction.
     allow(userVerifyResend, ["dynamodb:GetItem", "dynamodb:PutItem"], [usersTable.tableArn]);
     const userEmailChange = rust("UserEmailChangeFunction", "user-email-change", {
-      description: "POST /api/user/email - change the caller's address, to be confirmed again",
+      description: "POST /api/user/email - ask to change the caller's address (the owner confirms it from the new one)",
       memorySize: 1024,
       environment: { ...usersEnv, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
     });

@@ -294,40 +294,48 @@ impl Table {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when a
-    /// condition no longer held (the caller reads again). The request token makes an SDK retry
-    /// of a transaction that did happen, but whose answer was lost, succeed again instead of
-    /// failing its own conditions.
+    /// Writes `writes` in one `TransactWriteItems`: all of them, or none and `Ok(false)` when it
+    /// lost a race (a condition no longer held, or another transaction held an item); the caller
+    /// reads again. The request token makes an SDK retry of a transaction that did happen, but
+    /// whose answer was lost, succeed again instead of failing its own conditions.
     pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
         Ok(self.transact_or_refusals(writes).await?.is_none())
     }
 
     /// [`Self::transact`], saying which writes held it back: `None` when everything was
     /// written, else the positions in `writes` of those whose condition was false (DynamoDB lists
-    /// a cancelled transaction's reasons in the order of its writes). A transaction cancelled
-    /// only because another one held an item is tried again a few times, then is busy (a 503):
-    /// no condition of the caller's was false, so it must not read as one.
+    /// a cancelled transaction's reasons in the order of its writes), none when another
+    /// transaction held an item.
     pub async fn transact_or_refusals(
         &self,
         writes: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<usize>>, StoreError> {
-        let mut attempt = 1;
-        loop {
+        Ok(self.transact_once(writes).await?.err())
+    }
+
+    /// [`Self::transact`] for a caller that does not read again: `Ok(false)` only when a
+    /// condition was false. A transaction cancelled only because another one held an item is
+    /// sent again after a short, random pause, a few times, then is busy (a 503): no condition of
+    /// the caller's was false, so it must not read as one (a valid link refused, say).
+    pub async fn transact_unless_refused(
+        &self,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        for attempt in 1..=CONFLICT_ATTEMPTS {
             match self.transact_once(writes.clone()).await? {
-                Ok(()) => return Ok(None),
-                Err(refused) if !refused.is_empty() => return Ok(Some(refused)),
-                Err(_) if attempt == CONFLICT_ATTEMPTS => {
-                    return Err(StoreError::busy(
-                        "TransactWriteItems",
-                        format!("held by other transactions {CONFLICT_ATTEMPTS} times"),
-                    ));
-                }
+                Ok(()) => return Ok(true),
+                Err(refused) if !refused.is_empty() => return Ok(false),
                 Err(_) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(25 * attempt)).await;
-                    attempt += 1;
+                    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 25;
+                    let pause = std::time::Duration::from_millis(25 * attempt + jitter);
+                    tokio::time::sleep(pause).await;
                 }
             }
         }
+        Err(StoreError::busy(
+            "TransactWriteItems",
+            format!("held by other transactions {CONFLICT_ATTEMPTS} times"),
+        ))
     }
 
     /// One `TransactWriteItems`: written, or the positions of the writes whose condition was

@@ -138,8 +138,8 @@ async fn a_pending_change_is_cancelled_by_asking_for_the_address_or_by_a_new_pas
         .await
         .assert(400, "token_invalid");
 
-    // A new request (a day later, as far as the allowance goes), whose change a new password
-    // cancels.
+    // A new request for the same address (a day later, as far as the allowance goes), whose
+    // change a new password cancels.
     app.dynamodb
         .delete_item()
         .table_name(app.table("UsersTable"))
@@ -147,11 +147,16 @@ async fn a_pending_change_is_cancelled_by_asking_for_the_address_or_by_a_new_pas
         .send()
         .await
         .unwrap();
-    app.change_email_with(&session, "ada_typo@example.org", PASSWORD)
+    app.change_email_with(&session, "ada_typo@example.net", PASSWORD)
         .await
         .assert(202, "");
     app.send_user_email().await;
-    let second = change_link("ada_typo@example.org");
+    let second = change_link("ada_typo@example.net");
+    assert_ne!(first, second);
+    // The same address asked for again is a change of its own: the first link stays void.
+    app.confirm_change_with(&session, &first)
+        .await
+        .assert(400, "token_invalid");
     // Meanwhile the account's own address can still be confirmed.
     app.verify_token(&confirm_own).await.assert(204, "");
     let body =

@@ -17,6 +17,12 @@ const RESET: &str = "Your password was reset";
 const MOVING: &str = "Your e-mail address is about to change";
 const MOVED: &str = "Your e-mail address was changed";
 
+/// How many e-mails about `subject` `address` has had. Moto keeps every e-mail of the stack's
+/// life and tests run again in it (the policy mutants do), so tests count what they add.
+fn told(address: &str, subject: &str) -> usize {
+    mail_about(address, subject).len()
+}
+
 impl TestApp {
     /// Changes `username`'s password from [`PASSWORD`] as they would, signed in.
     async fn change_password_of(&self, username: &str) {
@@ -35,12 +41,13 @@ async fn a_changed_password_is_told_to_a_confirmed_address_only() {
     let app = TestApp::spawn().await;
     app.given_user("ada_told").await;
     app.given_unverified_user("ada_untold").await;
+    let before = told("ada_told@example.com", CHANGED);
     app.change_password_of("ada_told").await;
     app.change_password_of("ada_untold").await;
     app.send_user_email().await;
 
     let mail = mail_about("ada_told@example.com", CHANGED);
-    assert_eq!(mail.len(), 1);
+    assert_eq!(mail.len(), before + 1);
     assert!(mail[0].text.contains("ada_told"), "{}", mail[0].text);
     assert!(
         mail[0]
@@ -58,15 +65,16 @@ async fn a_changed_password_is_told_to_a_confirmed_address_only() {
 async fn a_reset_password_is_told_to_the_address_the_link_reached() {
     let app = TestApp::spawn().await;
     app.given_unverified_user("ada_recovers").await;
+    let address = "ada_recovers@example.com";
+    let before = told(address, RESET);
     app.ask_reset("ada_recovers").await.assert(202, "");
     app.send_user_email().await;
-    let address = "ada_recovers@example.com";
     let token = link_token(&mail_about(address, RESET_SUBJECT)[0], "reset");
     app.confirm_reset(&token, "remembered at long last")
         .await
         .assert(204, "");
     app.send_user_email().await;
-    assert_eq!(mail_about(address, RESET).len(), 1);
+    assert_eq!(told(address, RESET), before + 1);
 }
 
 #[tokio::test]
@@ -74,12 +82,16 @@ async fn a_change_of_address_is_told_at_the_confirmed_one_without_naming_the_new
     let app = TestApp::spawn().await;
     app.given_user("ada_relocates").await;
     let session = app.token_for("ada_relocates").await;
+    let (moving, moved) = (
+        told("ada_relocates@example.com", MOVING),
+        told("ada_relocates@example.com", MOVED),
+    );
     app.change_email_with(&session, "ada.relocated@example.org", PASSWORD)
         .await
         .assert(202, "");
     app.send_user_email().await;
     let mail = mail_about("ada_relocates@example.com", MOVING);
-    assert_eq!(mail.len(), 1);
+    assert_eq!(mail.len(), moving + 1);
     assert!(
         mail[0].text.contains("a***@example.org"),
         "{}",
@@ -94,12 +106,12 @@ async fn a_change_of_address_is_told_at_the_confirmed_one_without_naming_the_new
         .await
         .assert(200, "");
     app.send_user_email().await;
-    let moved = mail_about("ada_relocates@example.com", MOVED);
-    assert_eq!(moved.len(), 1);
+    let mail = mail_about("ada_relocates@example.com", MOVED);
+    assert_eq!(mail.len(), moved + 1);
     assert!(
-        moved[0].text.contains("a***@example.org"),
+        mail[0].text.contains("a***@example.org"),
         "{}",
-        moved[0].text
+        mail[0].text
     );
     assert!(mail_about("ada.relocated@example.org", MOVED).is_empty());
 }
@@ -108,6 +120,7 @@ async fn a_change_of_address_is_told_at_the_confirmed_one_without_naming_the_new
 async fn requests_for_reset_links_cannot_use_up_the_notices() {
     let app = TestApp::spawn().await;
     app.given_user("ada_flooded").await;
+    let before = told("ada_flooded@example.com", CHANGED);
     // The address has had all the e-mails a day allows (as if strangers asked for reset links).
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     app.dynamodb
@@ -129,7 +142,7 @@ async fn requests_for_reset_links_cannot_use_up_the_notices() {
     app.change_password_of("ada_flooded").await;
     app.send_user_email().await;
     assert!(mail_about("ada_flooded@example.com", RESET_SUBJECT).is_empty());
-    assert_eq!(mail_about("ada_flooded@example.com", CHANGED).len(), 1);
+    assert_eq!(told("ada_flooded@example.com", CHANGED), before + 1);
 }
 
 #[tokio::test]
@@ -137,6 +150,7 @@ async fn a_notice_delivered_twice_is_sent_once() {
     let app = TestApp::spawn().await;
     app.given_user("ada_echo").await;
     app.send_user_email().await;
+    let before = told("ada_echo@example.com", CHANGED);
     let notice = NoticeRequested {
         request: "echoed".to_owned(),
         username: "ada_echo".parse().unwrap(),
@@ -149,13 +163,14 @@ async fn a_notice_delivered_twice_is_sent_once() {
         queue.send(&notice, "ada_echo", dedup).await.unwrap();
         app.send_user_email().await;
     }
-    assert_eq!(mail_about("ada_echo@example.com", CHANGED).len(), 1);
+    assert_eq!(told("ada_echo@example.com", CHANGED), before + 1);
 }
 
 #[tokio::test]
 async fn a_notice_ses_did_not_take_gives_up_its_claim_and_goes_at_the_next_delivery() {
     let app = TestApp::spawn().await;
     app.given_user("ada_outage_told").await;
+    let before = told("ada_outage_told@example.com", CHANGED);
     app.change_password_of("ada_outage_told").await;
     app.deliver_stream("UserRelayFunction", |event| async {
         Some(app.user_relay(event).await)
@@ -168,13 +183,14 @@ async fn a_notice_ses_did_not_take_gives_up_its_claim_and_goes_at_the_next_deliv
         .await;
     assert_eq!((failed.delivered, failed.failed), (1, 1));
     app.send_user_email().await;
-    assert_eq!(mail_about("ada_outage_told@example.com", CHANGED).len(), 1);
+    assert_eq!(told("ada_outage_told@example.com", CHANGED), before + 1);
 }
 
 #[tokio::test]
 async fn a_notice_claimed_by_a_sender_that_died_is_taken_over_once_its_lease_lapses() {
     let app = TestApp::spawn().await;
     app.given_user("ada_orphan").await;
+    let before = told("ada_orphan@example.com", CHANGED);
     let lapsed = time::OffsetDateTime::now_utc().unix_timestamp()
         - 2 * i64::try_from(shared::mail::LEASE.as_secs()).unwrap();
     app.dynamodb
@@ -197,5 +213,5 @@ async fn a_notice_claimed_by_a_sender_that_died_is_taken_over_once_its_lease_lap
         .await
         .unwrap();
     app.send_user_email().await;
-    assert_eq!(mail_about("ada_orphan@example.com", CHANGED).len(), 1);
+    assert_eq!(told("ada_orphan@example.com", CHANGED), before + 1);
 }

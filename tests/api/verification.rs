@@ -67,7 +67,7 @@ impl TestApp {
             request: request.to_owned(),
             username: username.parse().unwrap(),
             email: format!("{username}@example.com"),
-            change: false,
+            change: None,
         };
         shared::sqs::FifoQueue::new(self.sqs.clone(), self.queue("VerificationEmailQueue"))
             .send(
@@ -121,7 +121,7 @@ impl TestApp {
 fn own(address: &str) -> users::domain::Confirming<'_> {
     users::domain::Confirming {
         address,
-        change: false,
+        change: None,
     }
 }
 

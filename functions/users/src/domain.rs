@@ -251,36 +251,20 @@ pub struct User {
     /// where it is not known: the admin listing's index does not hold it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    /// The address the owner asked to change to, until the link e-mailed to it is followed
-    /// (then it replaces `email`, confirmed). Until then everything goes to `email`.
+    /// The address the owner asked to change to, until they confirm it, signed in, with the link
+    /// e-mailed to it (then it replaces `email`, confirmed). Until then everything goes to
+    /// `email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_email: Option<String>,
-}
-
-impl User {
-    /// What a verification link is for now: the address the owner asked to change to, else the
-    /// account's own while it is unconfirmed; `None` when there is nothing to confirm.
-    pub fn to_confirm(&self) -> Option<Confirming<'_>> {
-        match &self.pending_email {
-            Some(pending) => Some(Confirming {
-                address: pending,
-                change: true,
-            }),
-            None => (self.email_verified != Some(true)).then_some(Confirming {
-                address: &self.email,
-                change: false,
-            }),
-        }
-    }
 }
 
 /// An address a verification link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Confirming<'a> {
     pub address: &'a str,
-    /// Whether it is an address the account asked to change to (confirmed by the signed-in
-    /// owner), rather than its own.
-    pub change: bool,
+    /// The id of the change of address it is for (confirmed by the signed-in owner), or `None`
+    /// for the account's own address.
+    pub change: Option<&'a str>,
 }
 
 #[cfg(test)]

@@ -40,10 +40,10 @@ pub struct VerificationRequested {
     pub username: Username,
     /// The address to confirm; if the account no longer waits for it, nothing is sent.
     pub email: String,
-    /// Whether `email` is one the account asked to change to (its link then works only for the
-    /// signed-in owner), rather than its own.
-    #[serde(default)]
-    pub change: bool,
+    /// The id of the change of address `email` is for (its link then works only for the
+    /// signed-in owner, and only while that change waits), or `None` for the account's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
 }
 
 /// "E-mail a password reset link to the account `login` names (a username, or the address of
@@ -198,7 +198,7 @@ impl Sender {
         compose: F,
     ) -> Result<(), shared::sqs::MessageError>
     where
-        F: FnOnce(crate::domain::User) -> Fut,
+        F: FnOnce(crate::store::StoredUser) -> Fut,
         Fut: std::future::Future<Output = Result<Composed, shared::sqs::MessageError>>,
     {
         use shared::mail::Sent;
@@ -213,7 +213,7 @@ impl Sender {
             else {
                 return Ok(Sent::Skipped("the account is gone"));
             };
-            let (to, mail) = match compose(stored.user).await? {
+            let (to, mail) = match compose(stored).await? {
                 Ok(composed) => composed,
                 Err(reason) => {
                     tracing::info!(%username, reason, "nothing sent");
@@ -334,7 +334,8 @@ impl LinkEmail {
                 &format!(
                     "The e-mail address of your account {username} is now {to}: we e-mail this \
                      address nothing more about it. If it was not you, someone else knows your \
-                     password: log in, change the address back and choose a new password."
+                     password: log in at once if you still can, choose a new password and change \
+                     the address back."
                 ),
                 ("Log in", &storefront.page("login")),
                 done,

@@ -39,14 +39,15 @@ pub async fn handle(
     let changed_meanwhile = || {
         ApiError::new(
             ErrorCode::PasswordChanged,
-            "your password or address was changed at the same time: log in again",
+            "your password, address or sessions changed at the same time: log in again",
         )
     };
     if stored.user.email == email.as_str() {
         if stored.user.pending_email.is_none() {
             return Err(FieldErrors::one("email", "is your address already"));
         }
-        // Asking for the address the account has cancels the change it waits for.
+        // Asking for the address the account has cancels the change it waits for (a second
+        // cancel finds nothing to cancel, and says the same).
         if !store.cancel_email_change(&stored).await? {
             return Err(changed_meanwhile());
         }

@@ -18,7 +18,8 @@ pub async fn handle(sender: &Sender, event: SqsEvent) -> SqsBatchResponse {
 async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> {
     let request: &NoticeRequested = &sqs::body(&message)?;
     sender
-        .once_for_account(&request.request, &request.username, |user| async move {
+        .once_for_account(&request.request, &request.username, |stored| async move {
+            let user = stored.user;
             let now = OffsetDateTime::now_utc();
             let turn = sender
                 .store

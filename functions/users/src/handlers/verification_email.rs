@@ -23,13 +23,14 @@ async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> 
     let request: &VerificationRequested = &sqs::body(&message)?;
     let asked = Confirming {
         address: &request.email,
-        change: request.change,
+        change: request.change.as_deref(),
     };
     sender
-        .once_for_account(&request.request, &request.username, |user| async move {
-            if user.to_confirm() != Some(asked) {
+        .once_for_account(&request.request, &request.username, |stored| async move {
+            if stored.to_confirm() != Some(asked) {
                 return Ok(Err("the address is confirmed, or no longer asked for"));
             }
+            let user = stored.user;
             let now = OffsetDateTime::now_utc();
             let address = store.take_mail_turn(asked.address, &request.request, now);
             if address.await.map_err(MessageError::retry)? != Turn::Granted {
@@ -40,7 +41,7 @@ async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> 
                 .save_verification_link(&token, &user.username, asked, now + VERIFY_FOR)
                 .await
                 .map_err(MessageError::retry)?;
-            let mail = if asked.change {
+            let mail = if asked.change.is_some() {
                 let link = storefront.link("email", &token);
                 LinkEmail::email_change(&user.first_name, &user.username, &link)
             } else {

@@ -21,19 +21,16 @@ struct Queued<'a> {
 pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let not_found = || ApiError::new(ErrorCode::UserNotFound, "your account no longer exists");
-    let user = store
-        .find(&caller.username)
-        .await?
-        .ok_or_else(not_found)?
-        .user;
-    let Some(confirming) = user.to_confirm() else {
+    let stored = store.find(&caller.username).await?.ok_or_else(not_found)?;
+    let user = &stored.user;
+    let Some(confirming) = stored.to_confirm() else {
         return Err(ApiError::new(
             ErrorCode::AlreadyVerified,
             format!("{} is confirmed already", user.email),
         ));
     };
     match store
-        .request_verification(&user, confirming, OffsetDateTime::now_utc())
+        .request_verification(user, confirming, OffsetDateTime::now_utc())
         .await?
     {
         Resend::Queued => {

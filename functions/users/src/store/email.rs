@@ -22,8 +22,7 @@ use crate::email::{
     Destination, LinkToken, Notice, NoticeRequested, VerificationRequested, masked,
 };
 
-/// The outcome of asking for an e-mail (a verification link again, a reset link, a new address
-/// to confirm).
+/// The outcome of asking for an e-mail (a verification link again, a reset link).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resend {
     Queued,
@@ -59,6 +58,9 @@ pub(super) struct Link {
     pub(super) email: String,
     #[serde(default)]
     pub(super) epoch: u64,
+    /// For a change of address: the change's id (see [`StoredUser::pending_change`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) change: Option<String>,
     #[serde(with = "time::serde::timestamp")]
     pub(super) expires_at: OffsetDateTime,
 }
@@ -131,8 +133,8 @@ impl UserStore {
             .transpose()
     }
 
-    /// Queues a verification e-mail for what `user` waits to confirm ([`User::to_confirm`]),
-    /// unless one was asked for too recently.
+    /// Queues a verification e-mail for what `user` waits to confirm
+    /// ([`StoredUser::to_confirm`]), unless one was asked for too recently.
     pub async fn request_verification(
         &self,
         user: &User,
@@ -148,8 +150,9 @@ impl UserStore {
     /// same limits as asking for that e-mail again (so changing back and forth cannot flood
     /// inboxes). The address changes only then ([`Self::confirm_email_change`]): until then
     /// links, receipts and resets go to the address the account has, whose owner is told if it
-    /// is confirmed. [`Turn::Refused`] if the password or the address changed since `stored` was
-    /// read.
+    /// is confirmed. Each request is a change of its own: links made for an earlier one (even for
+    /// the same address) do not confirm it. [`Turn::Refused`] if the password, the address or the
+    /// sessions changed since `stored` was read.
     pub async fn change_email(
         &self,
         stored: &StoredUser,
@@ -157,14 +160,18 @@ impl UserStore {
         now: OffsetDateTime,
     ) -> Result<Turn, StoreError> {
         let user = &stored.user;
-        let update = Update::builder()
+        let change = uuid::Uuid::new_v4().simple().to_string();
+        let mut update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(&user.username)))
-            .update_expression("SET pending_email = :new")
+            .update_expression("SET pending_email = :new, pending_change = :change")
             .condition_expression(UNCHANGED)
             .expression_attribute_values(":new", s(email.as_str()))
-            .expression_attribute_values(":hash", s(&stored.password_hash))
-            .expression_attribute_values(":email", s(&user.email))
+            .expression_attribute_values(":change", s(&change));
+        for (name, value) in unchanged(stored) {
+            update = update.expression_attribute_values(name, value);
+        }
+        let update = update
             .build()
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
         let mut with = vec![TransactWriteItem::builder().update(update).build()];
@@ -174,25 +181,26 @@ impl UserStore {
         with.extend(self.notice_if_confirmed(user, notice, now)?);
         let confirming = Confirming {
             address: email.as_str(),
-            change: true,
+            change: Some(&change),
         };
         self.queue_verification(&user.username, confirming, now, with)
             .await
     }
 
-    /// Drops the change of address `stored` asked for: `false` if none was pending, or the
-    /// password or address changed since `stored` was read.
+    /// Drops the change of address `stored` asked for, if any: `false` if the password, the
+    /// address or the sessions changed since `stored` was read.
     pub(crate) async fn cancel_email_change(
         &self,
         stored: &StoredUser,
     ) -> Result<bool, StoreError> {
-        let update = self
+        let mut update = self
             .table
             .update(user_pk(&stored.user.username))
-            .update_expression("REMOVE pending_email")
-            .condition_expression(format!("{UNCHANGED} AND attribute_exists(pending_email)"))
-            .expression_attribute_values(":hash", s(&stored.password_hash))
-            .expression_attribute_values(":email", s(&stored.user.email));
+            .update_expression("REMOVE pending_email, pending_change")
+            .condition_expression(UNCHANGED);
+        for (name, value) in unchanged(stored) {
+            update = update.expression_attribute_values(name, value);
+        }
         self.table.update_if(update).await
     }
 
@@ -209,7 +217,7 @@ impl UserStore {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: username.clone(),
             email: confirming.address.to_owned(),
-            change: confirming.change,
+            change: confirming.change.map(str::to_owned),
         };
         with.push(self.verification_put(&message, now)?);
         let pk = format!("ASKED#VERIFY#{username}");
@@ -255,9 +263,10 @@ impl UserStore {
             username: username.clone(),
             email: confirming.address.to_owned(),
             epoch: 0,
+            change: confirming.change.map(str::to_owned),
             expires_at,
         };
-        let pk = if confirming.change {
+        let pk = if confirming.change.is_some() {
             change_pk(token)
         } else {
             verify_pk(token)
@@ -310,16 +319,22 @@ impl UserStore {
         let Some(stored) = self.find(username).await? else {
             return Ok(None);
         };
-        let mut user = stored.user;
-        if user.pending_email.as_deref() != Some(link.email.as_str()) {
+        let Some(change) = link
+            .change
+            .filter(|change| stored.pending_change.as_ref() == Some(change))
+        else {
             return Ok(None);
-        }
+        };
+        let mut user = stored.user;
         let update = Update::builder()
             .table_name(self.table.name())
             .key("pk", s(user_pk(username)))
-            .update_expression("SET email = :new, email_verified = :yes REMOVE pending_email")
-            .condition_expression("pending_email = :new AND email = :old")
+            .update_expression(
+                "SET email = :new, email_verified = :yes REMOVE pending_email, pending_change",
+            )
+            .condition_expression("pending_change = :change AND email = :old")
             .expression_attribute_values(":new", s(&link.email))
+            .expression_attribute_values(":change", s(&change))
             .expression_attribute_values(":old", s(&user.email))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .build()
@@ -373,7 +388,7 @@ impl UserStore {
             TransactWriteItem::builder().update(update).build(),
         ];
         writes.extend(also);
-        self.table.transact(writes).await
+        self.table.transact_unless_refused(writes).await
     }
 
     /// Marks `username`'s address as confirmed without a link: for accounts whose address the
@@ -403,7 +418,18 @@ fn change_pk(token: &LinkToken) -> String {
     format!("CHANGE#{}", token.hash())
 }
 
-/// The condition that the account's password and address are still those read: a change of
-/// password, a reset or another change of address meanwhile wins over a request checked against
-/// the old ones.
-const UNCHANGED: &str = "password_hash = :hash AND email = :email";
+/// The condition that the account's password, address and sessions are still those read: a
+/// change of password, a reset, a sign-out everywhere or a change of address meanwhile wins over
+/// a request checked against the old ones. [`unchanged`] binds its values.
+const UNCHANGED: &str = "password_hash = :hash AND email = :email \
+     AND (attribute_not_exists(session_epoch) OR session_epoch = :epoch)";
+
+/// The values [`UNCHANGED`] compares with: `stored`'s.
+fn unchanged(stored: &StoredUser) -> [(&'static str, AttributeValue); 3] {
+    let epoch = i64::try_from(stored.session_epoch).unwrap_or(i64::MAX);
+    [
+        (":hash", s(&stored.password_hash)),
+        (":email", s(&stored.user.email)),
+        (":epoch", n(epoch)),
+    ]
+}

@@ -6,7 +6,7 @@
 //! | session | `SESSION#<id>`    | `username`, `epoch`, `expires_at` (epoch seconds, also the table's TTL attribute), `started_at`, and the refresh token's `refresh_hash`, `previous_hash`, `rotated_at` (see [`crate::refresh`]) |
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
-//! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `RESET#...`, `ASKED#...`, `MAIL#...` | see [`email`], [`reset`], [`quota`] and [`shared::mail`] |
+//! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `CHANGE#...`, `RESET#...`, `ASKED#...`, `MAIL#...` | see [`email`], [`reset`], [`quota`] and [`shared::mail`] |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
@@ -25,7 +25,7 @@ use shared::config::ConfigError;
 use shared::store::{Listed, StoreError, Table, n, s, to_item};
 use time::OffsetDateTime;
 
-use crate::domain::{NewUser, User, Username};
+use crate::domain::{Confirming, NewUser, User, Username};
 use crate::email::Notice;
 use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
@@ -49,6 +49,27 @@ pub struct StoredUser {
     /// The epoch live sessions have; see the module's documentation.
     #[serde(default)]
     pub session_epoch: u64,
+    /// The id of the change of address the account waits for (`user.pending_email`): only
+    /// links made for it confirm it, not those of an earlier request for the same address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_change: Option<String>,
+}
+
+impl StoredUser {
+    /// What a verification link is for now: the address the owner asked to change to, else the
+    /// account's own while it is unconfirmed; `None` when there is nothing to confirm.
+    pub fn to_confirm(&self) -> Option<Confirming<'_>> {
+        if let (Some(address), Some(change)) = (&self.user.pending_email, &self.pending_change) {
+            return Some(Confirming {
+                address,
+                change: Some(change),
+            });
+        }
+        (self.user.email_verified != Some(true)).then_some(Confirming {
+            address: &self.user.email,
+            change: None,
+        })
+    }
 }
 
 /// A user as the authorizer needs them: who they are, and the epoch of their live sessions.
@@ -155,6 +176,7 @@ impl UserStore {
             },
             password_hash,
             session_epoch: 0,
+            pending_change: None,
         };
         let item = to_item(
             &user_pk(&user.username),
@@ -167,7 +189,7 @@ impl UserStore {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: user.username.clone(),
             email: stored.user.email.clone(),
-            change: false,
+            change: None,
         };
         let inserted = self
             .table
@@ -381,7 +403,7 @@ impl UserStore {
             .table_name(self.table.name())
             .key("pk", s(user_pk(&user.user.username)))
             .update_expression(format!(
-                "{NEXT_EPOCH}, password_hash = :new REMOVE pending_email"
+                "{NEXT_EPOCH}, password_hash = :new REMOVE pending_email, pending_change"
             ))
             .condition_expression(
                 "password_hash = :old AND email = :email \
@@ -397,13 +419,14 @@ impl UserStore {
             .map_err(|err| StoreError::corrupt("build Update", err.to_string()))?;
         let mut writes = vec![TransactWriteItem::builder().update(update).build()];
         writes.extend(self.notice_if_confirmed(&user.user, Notice::PasswordChanged, now)?);
-        if !self.table.transact(writes).await? {
+        if !self.table.transact_unless_refused(writes).await? {
             return Ok(None);
         }
         let mut changed = user.clone();
         changed.password_hash = new_hash;
         changed.session_epoch += 1;
         changed.user.pending_email = None;
+        changed.pending_change = None;
         Ok(Some(changed))
     }
 

@@ -21,7 +21,7 @@ pub(crate) struct Quota {
     pub(crate) window: Duration,
 }
 
-/// Verification e-mails asked for again, per account.
+/// Verification e-mails asked for again, and changes of address asked for, per account.
 pub(crate) const RESEND: Quota = Quota {
     gap: Duration::minutes(1),
     most: 5,

@@ -136,6 +136,7 @@ impl UserStore {
             username: user.user.username.clone(),
             email: user.user.email.clone(),
             epoch: user.session_epoch,
+            change: None,
             expires_at,
         };
         self.table.put(to_item(&reset_pk(token), &link)?).await
@@ -170,7 +171,8 @@ impl UserStore {
             .table_name(self.table.name())
             .key("pk", s(user_pk(&reset.username)))
             .update_expression(format!(
-                "{NEXT_EPOCH}, password_hash = :hash, email_verified = :yes REMOVE pending_email"
+                "{NEXT_EPOCH}, password_hash = :hash, email_verified = :yes \
+                 REMOVE pending_email, pending_change"
             ))
             .condition_expression(if reset.link.epoch == 0 {
                 // Accounts older than session epochs have none: theirs is 0.
