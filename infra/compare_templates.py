@@ -243,6 +243,7 @@ def queues(template):
             "fifo": p.get("FifoQueue"),
             "visibility": p.get("VisibilityTimeout"),
             "retention": p.get("MessageRetentionPeriod"),
+            "delay": text(p["DelaySeconds"]) if "DelaySeconds" in p else None,
             "sse": p.get("SqsManagedSseEnabled"),
             "dead_letters": None if not redrive else (text(redrive["deadLetterTargetArn"]), redrive["maxReceiveCount"]),
         }

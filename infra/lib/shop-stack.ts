@@ -117,6 +117,16 @@ export class ShopStack extends Stack {
       default: "receipts@shop.example",
       description: "The address receipts are sent from (verified in SES).",
     });
+    // A request authorised just before an account is deleted may still be writing (API Gateway
+    // gives it 30 seconds at most): each service erases a minute later, after it.
+    const erasureDelay = new CfnParameter(this, "ErasureDelay", {
+      type: "Number",
+      default: 60,
+      minValue: 0,
+      maxValue: 900,
+      description:
+        "Seconds between deleting an account and each service erasing its copy of the person's data (the erasure queues' DelaySeconds).",
+    });
     // The SQS triggers' MaximumConcurrency follows ReservedConcurrency only when it is not 0.
     Validations.of(this).acknowledge({
       id: "CloudFormation-Validate::W1030",
@@ -253,6 +263,18 @@ export class ShopStack extends Stack {
       "EdgeKeySecret",
     );
     suppress(edgeKey, [["CKV_AWS_149", CUSTOMER_KEY]]);
+    // Names a deleted account's tombstone (an HMAC of its username), so that registration can
+    // find it while the table holds no username. Never rotated: a new key forgets every tombstone.
+    const tombstoneKey = named(
+      new secretsmanager.Secret(this, "TombstoneKeySecret", {
+        description:
+          "Names deleted accounts' tombstones, which keep their usernames from being registered again for 90 days.",
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      }),
+      "TombstoneKeySecret",
+    );
+    suppress(tombstoneKey, [["CKV_AWS_149", CUSTOMER_KEY]]);
 
     // -------------------------------------------------------------------------------------------
     // Queues, their dead-letter queues, and alarms on those.
@@ -321,7 +343,11 @@ export class ShopStack extends Stack {
       name: string,
       visibility: number,
       what: string,
-      { retention = Duration.days(4), fix = ", fix the cause, then redrive" } = {},
+      {
+        retention = Duration.days(4),
+        fix = ", fix the cause, then redrive",
+        delay = undefined as Duration | undefined,
+      } = {},
     ): sqs.Queue => {
       const deadLetters = named(
         new sqs.Queue(this, `${name}DeadLetterQueue`, {
@@ -346,6 +372,7 @@ export class ShopStack extends Stack {
           fifo: true,
           visibilityTimeout: Duration.seconds(visibility),
           retentionPeriod: retention,
+          deliveryDelay: delay,
           encryption: sqs.QueueEncryption.SQS_MANAGED,
           deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
         }),
@@ -364,6 +391,13 @@ export class ShopStack extends Stack {
       fix: " and fix the cause (customers ask again)",
     });
     const noticeEmailQueue = queue("NoticeEmail", 180, "Account notices could not be sent");
+    // FIFO queues delay per queue only.
+    const userErasureQueue = queue(
+      "UserErasure",
+      360,
+      "A deleted account's data could not be erased from the users table",
+      { delay: Duration.seconds(erasureDelay.valueAsNumber) },
+    );
     // Records of the outboxes the relays gave up on (where in which stream, not the messages:
     // those stay in the orders or users table). A standard queue: Lambda's on-failure
     // destinations cannot be FIFO.
@@ -450,9 +484,12 @@ export class ShopStack extends Stack {
     const userCreate = rust("UserCreateFunction", "user-create", {
       description: "POST /api/user/create - register a customer account",
       memorySize: 1024,
-      environment: usersEnv,
+      environment: { ...usersEnv, TOMBSTONE_KEY_SECRET_ARN: tombstoneKey.secretArn },
     });
-    allow(userCreate, ["dynamodb:PutItem"], [usersTable.tableArn]);
+    // The user and their confirmation e-mail, on condition that no recently deleted account's
+    // tombstone holds the name (a ConditionCheck), in one transaction.
+    allow(userCreate, ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"], [usersTable.tableArn]);
+    allow(userCreate, ["secretsmanager:GetSecretValue"], [tombstoneKey.secretArn]);
     const userLogin = rust("UserLoginFunction", "user-login", {
       description: "POST /api/user/login - exchange a password for a session token",
       memorySize: 1024,
@@ -497,9 +534,11 @@ export class ShopStack extends Stack {
     allow(userSessionRefresh, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
     const userExists = rust("UserExistsFunction", "user-exists", {
       description: "GET /api/user/{username}/exists - whether a username is taken",
-      environment: usersEnv,
+      environment: { ...usersEnv, TOMBSTONE_KEY_SECRET_ARN: tombstoneKey.secretArn },
     });
+    // The user, and a deleted account's tombstone.
     allow(userExists, ["dynamodb:GetItem"], [usersTable.tableArn]);
+    allow(userExists, ["secretsmanager:GetSecretValue"], [tombstoneKey.secretArn]);
     const userCurrent = rust("UserCurrentFunction", "user-current", {
       description: "GET /api/user - the caller's own account",
       environment: usersEnv,
@@ -554,6 +593,23 @@ export class ShopStack extends Stack {
       ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
       [usersTable.tableArn],
     );
+    const userDelete = rust("UserDeleteFunction", "user-delete", {
+      description: "DELETE /api/user - delete the caller's account; every service erases its copy of their data",
+      memorySize: 1024,
+      environment: {
+        ...usersEnv,
+        EDGE_KEY_SECRET_ARN: edgeKey.secretArn,
+        TOMBSTONE_KEY_SECRET_ARN: tombstoneKey.secretArn,
+      },
+    });
+    // The user and counting wrong passwords as log-in does; deleting the user with its tombstone
+    // and the outbox's erasure message in one transaction.
+    allow(
+      userDelete,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      [usersTable.tableArn],
+    );
+    allow(userDelete, ["secretsmanager:GetSecretValue"], [edgeKey.secretArn, tombstoneKey.secretArn]);
     // The users service's outbox: e-mails decided with a change to the users table (OUTBOX#
     // items) go to their queue, then leave the table.
     const userRelay = rust("UserRelayFunction", "user-relay", {
@@ -563,6 +619,7 @@ export class ShopStack extends Stack {
         VERIFICATION_EMAIL_QUEUE_URL: verificationEmailQueue.queueUrl,
         PASSWORD_RESET_EMAIL_QUEUE_URL: passwordResetEmailQueue.queueUrl,
         NOTICE_EMAIL_QUEUE_URL: noticeEmailQueue.queueUrl,
+        USER_ERASURE_QUEUE_URL: userErasureQueue.queueUrl,
       },
     });
     // Reads the item a record names (gone: it was sent), deletes it once sent.
@@ -570,7 +627,12 @@ export class ShopStack extends Stack {
     allow(
       userRelay,
       ["sqs:SendMessage"],
-      [verificationEmailQueue.queueArn, passwordResetEmailQueue.queueArn, noticeEmailQueue.queueArn],
+      [
+        verificationEmailQueue.queueArn,
+        passwordResetEmailQueue.queueArn,
+        noticeEmailQueue.queueArn,
+        userErasureQueue.queueArn,
+      ],
     );
     userRelay.addEventSource(outboxTrigger(usersTable));
     // A users e-mail sender, from `queue`: reads the account; claims, records and releases each
@@ -642,6 +704,16 @@ export class ShopStack extends Stack {
       "E-mails an account's owner what changed (password, address), once per change, from its queue",
       noticeEmailQueue,
     );
+    const userErase = rust("UserEraseFunction", "user-erase", {
+      description: "Erases a deleted account's sessions, links and counts from the users table, from its queue",
+      // One scan of the table per deletion.
+      timeout: 60,
+      environment: usersEnv,
+    });
+    // Finds the items that name the account (sessions are keyed by a random id: only a scan finds
+    // them all) and deletes them.
+    allow(userErase, ["dynamodb:Scan", "dynamodb:DeleteItem"], [usersTable.tableArn]);
+    userErase.addEventSource(new SqsEventSource(userErasureQueue, { batchSize: 5, reportBatchItemFailures: true }));
 
     // -------------------------------------------------------------------------------------------
     // Products service.
@@ -942,6 +1014,7 @@ export class ShopStack extends Stack {
       [HttpMethod.POST, "/api/user/verify", userVerify, true],
       [HttpMethod.POST, "/api/user/verify/resend", userVerifyResend, false],
       [HttpMethod.POST, "/api/user/email", userEmailChange, false],
+      [HttpMethod.DELETE, "/api/user", userDelete, false],
       [HttpMethod.POST, "/api/user/email/confirm", userEmailConfirm, false],
       [HttpMethod.POST, "/api/user/password-reset", userPasswordReset, true],
       [HttpMethod.POST, "/api/user/password-reset/confirm", userPasswordResetConfirm, true],

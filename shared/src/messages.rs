@@ -152,6 +152,20 @@ pub struct ReceiptRequested {
     pub paid_at: OffsetDateTime,
 }
 
+/// Users to every service that holds a copy of an account's data, one queue each: the account
+/// was deleted, so erase or anonymise what you hold of `username` and of its `addresses` (its
+/// address and any it was changing to). Sent once per deletion (`request`), and safe to apply
+/// twice: an erasure finds nothing the second time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDeleted {
+    pub request: String,
+    pub username: Username,
+    pub addresses: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub deleted_at: OffsetDateTime,
+}
+
 /// Where an order is in its life: `OPEN` while the customer fills it, `PENDING_PAYMENT` once
 /// checked out, then `PAID` or `PAYMENT_FAILED` when the payments service answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

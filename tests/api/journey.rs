@@ -391,7 +391,7 @@ async fn the_local_routes_are_exactly_the_templates() {
     }
     for (method, path) in [
         ("GET", "/api/nothing"),
-        ("DELETE", "/api/user"),
+        ("PUT", "/api/user"),
         ("GET", "/api/product"),
         ("POST", "/api/products"),
     ] {

@@ -32,6 +32,7 @@ mod browser;
 mod catalogue;
 mod checkout;
 mod contract;
+mod deletion;
 mod deploy;
 mod email_change;
 mod faults;

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::support::{PASSWORD, Reply, TestApp, event, with_json};
 
 /// The refresh token a reply sets (`name=value`), if it sets one that is not a clearing.
-fn set_token(reply: &Reply) -> Option<String> {
+pub(crate) fn set_token(reply: &Reply) -> Option<String> {
     let header = set_cookie(reply)?;
     let pair = header.split(';').next()?.to_owned();
     (!pair.ends_with('=')).then_some(pair)
@@ -23,7 +23,7 @@ fn set_cookie(reply: &Reply) -> Option<String> {
     Some(header)
 }
 
-fn clears_the_cookie(reply: &Reply) -> bool {
+pub(crate) fn clears_the_cookie(reply: &Reply) -> bool {
     set_cookie(reply).is_some_and(|header| {
         header.starts_with("__Secure-shop_rt=; ") && header.contains("Max-Age=0;")
     })
@@ -32,7 +32,7 @@ fn clears_the_cookie(reply: &Reply) -> bool {
 impl TestApp {
     /// `POST /api/user/session/refresh` with `cookie` (`name=value`), as a browser sends it
     /// from the shop's own page.
-    async fn refresh_with(&self, cookie: &str) -> Reply {
+    pub(crate) async fn refresh_with(&self, cookie: &str) -> Reply {
         let mut request = event("user-session-refresh");
         request
             .headers_mut()

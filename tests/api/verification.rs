@@ -11,8 +11,8 @@ use crate::support::mailbox::sent_to;
 use crate::support::{Reply, STOREFRONT_DOMAIN, TestApp, event, with_json};
 
 impl TestApp {
-    /// What happens after a registration or a request for a link: the users outbox relayed,
-    /// and its e-mails sent, until nothing is left to do (failed messages stay for later).
+    /// What happens after a registration, a request for a link or a deletion: the users outbox
+    /// relayed, its e-mails sent and its erasures done, until nothing is left to do (failed messages stay for later).
     pub(crate) async fn send_user_email(&self) {
         for _ in 0..10 {
             let relayed = self
@@ -33,8 +33,11 @@ impl TestApp {
             let notices = self
                 .deliver("NoticeEmailQueue", |event| self.notice_email(event))
                 .await;
+            let erasures = self
+                .deliver("UserErasureQueue", |event| self.user_erase(event))
+                .await;
             if relayed.batches == 0
-                && [verifications, resets, notices]
+                && [verifications, resets, notices, erasures]
                     .iter()
                     .all(|pass| pass.delivered == pass.failed)
             {
@@ -54,6 +57,7 @@ impl TestApp {
             ),
             password_reset_email: relay.queue("PasswordResetEmailQueue"),
             notice_email: relay.queue("NoticeEmailQueue"),
+            user_erasure: relay.queue("UserErasureQueue"),
         };
         self.deliver_stream("UserRelayFunction", |event| async {
             Some(users::handlers::relay::handle(&relay.users(), &destinations, event).await)

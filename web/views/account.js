@@ -1,6 +1,6 @@
 // `#/account`: the signed-in customer's account: who they are, whether their e-mail address is
-// confirmed (and a new link if not), changing the address or the password, and signing out on
-// every device.
+// confirmed (and a new link if not), changing the address or the password, signing out on every
+// device, and deleting the account.
 
 import { api, session } from "../api.js";
 import { form, newPasswordField } from "../form.js";
@@ -53,6 +53,32 @@ export function accountView(message = null) {
       accountView("Your password is changed. You are still signed in here, and signed out everywhere else.");
     },
   });
+  const deletion = form({
+    prefix: "delete",
+    fields: [
+      {
+        name: "current_password",
+        label: "Current password",
+        type: "password",
+        attributes: { autocomplete: "current-password", required: true },
+      },
+    ],
+    button: "Delete my account",
+    submit: async (values) => {
+      await api("DELETE", "/api/user", values);
+      session.end();
+      show(
+        h(
+          "section",
+          { class: "narrow" },
+          h("h1", {}, "Your account is deleted"),
+          notice("You are signed out on every device, and your account cannot be used again.", "info"),
+          h("p", {}, h("a", { href: "#/" }, "Back to the shop")),
+        ),
+      );
+    },
+  });
+  deletion.element.querySelector("button[type=submit]").classList.add("danger");
   const everywhere = h("div", { class: "form-error", role: "alert" });
   const signOutEverywhere = async () => {
     everywhere.replaceChildren();
@@ -88,7 +114,24 @@ export function accountView(message = null) {
       h("p", {}, "Ends every session of your account, on every device, this one included."),
       everywhere,
       h("button", { type: "button", class: "button", onclick: signOutEverywhere }, "Sign out everywhere"),
+      user.role === "admin" ? null : deleteSection(deletion.element),
     ),
+  );
+}
+
+/** Deleting the account: what goes, what stays, and the form that does it. */
+function deleteSection(formElement) {
+  return h(
+    "section",
+    { class: "danger-zone", "aria-labelledby": "delete-heading" },
+    h("h2", { id: "delete-heading" }, "Delete your account"),
+    h(
+      "p",
+      {},
+      "This cannot be undone. Your account goes at once, with everything that signs you in, and nobody else " +
+        "can take your username for 90 days.",
+    ),
+    formElement,
   );
 }
 

@@ -354,6 +354,7 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
         binaries,
         web: root.join("web"),
         token_secret,
+        parameters: Default::default(),
         context: "local shop".into(),
         environment: Vec::new(),
         redelivery: xtask::deliver::Redelivery::AfterTimeout,

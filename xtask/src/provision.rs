@@ -38,15 +38,23 @@ impl Operator {
     }
 }
 
+/// What a local stack is made with besides the template: some secrets' values, and some
+/// parameters' (by logical id or name). Secrets not named get a random value, as
+/// `GenerateSecretString` does; parameters not named, their default.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub secrets: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, String>,
+}
+
 /// Creates every table, queue, bucket and secret of `template`, named `<prefix><logical id>`,
 /// verifies the sender with SES, and returns what the template's references mean here.
-/// `secret_values` gives some secrets their value (by logical id); the others get a random one,
-/// as `GenerateSecretString` does. Functions are not added: callers name them.
+/// Functions are not added: callers name them.
 pub async fn stack(
     operator: &Operator,
     template: &Template,
     prefix: &str,
-    secret_values: &BTreeMap<String, String>,
+    overrides: &Overrides,
 ) -> Result<LocalNames> {
     let region = operator.dynamodb.config().region().map_or_else(
         || "eu-west-1".to_owned(),
@@ -58,33 +66,42 @@ pub async fn stack(
         prefix.trim_end_matches('-').to_owned()
     };
     let mut names = LocalNames::new(&stack, &region);
+    let mut parameters = BTreeMap::new();
+    for parameter in template.parameter_names() {
+        if let Ok(value) = template.parameter_default(&parameter) {
+            parameters.insert(parameter, value);
+        }
+    }
+    parameters.extend(overrides.parameters.clone());
+    for (parameter, value) in &parameters {
+        names.add_parameter(parameter, value);
+    }
     for table in template.tables()? {
         let name = format!("{prefix}{}", table.logical_id);
         create_table(&operator.dynamodb, &table, &name).await?;
         names.add_table(&table.logical_id, &name);
     }
-    for (logical_id, url) in create_queues(&operator.sqs, template, prefix).await? {
+    for (logical_id, url) in create_queues(&operator.sqs, template, prefix, &parameters).await? {
         names.add_queue(&logical_id, &url);
     }
     for (logical_id, name) in create_buckets(&operator.s3, template, prefix).await? {
         names.add_bucket(&logical_id, &name);
     }
     for logical_id in template.secrets() {
-        let value = secret_values.get(&logical_id).cloned().unwrap_or_else(|| {
-            format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            )
-        });
+        let value = overrides
+            .secrets
+            .get(&logical_id)
+            .cloned()
+            .unwrap_or_else(|| {
+                format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                )
+            });
         let arn =
             create_secret(&operator.secrets, &format!("{prefix}{logical_id}"), &value).await?;
         names.add_secret(&logical_id, &arn);
-    }
-    for parameter in template.parameter_names() {
-        if let Ok(value) = template.parameter_default(&parameter) {
-            names.add_parameter(&parameter, &value);
-        }
     }
     let sender = verify_sender(&operator.ses, template).await?;
     names.add_parameter("SenderEmail", &sender);
@@ -339,11 +356,12 @@ pub async fn create_queues(
     sqs: &aws_sdk_sqs::Client,
     template: &Template,
     prefix: &str,
+    parameters: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>> {
     let mut urls = BTreeMap::new();
     let mut arns = BTreeMap::new();
     for queue in template.queues()? {
-        let url = create_queue(sqs, &queue, prefix, &arns).await?;
+        let url = create_queue(sqs, &queue, prefix, &arns, parameters).await?;
         let arn = sqs
             .get_queue_attributes()
             .queue_url(&url)
@@ -377,6 +395,7 @@ async fn create_queue(
     queue: &Queue,
     prefix: &str,
     arns: &BTreeMap<String, String>,
+    parameters: &BTreeMap<String, String>,
 ) -> Result<String> {
     let mut request = sqs.create_queue().queue_name(queue_name(queue, prefix));
     if queue.fifo {
@@ -390,6 +409,12 @@ async fn create_queue(
             QueueAttributeName::MessageRetentionPeriod,
             seconds.to_string(),
         );
+    }
+    if let Some(delay) = &queue.delay {
+        let seconds = delay
+            .resolve(parameters)
+            .ok_or_else(|| format!("{}: DelaySeconds is not a number", queue.logical_id))?;
+        request = request.attributes(QueueAttributeName::DelaySeconds, seconds.to_string());
     }
     if let Some(redrive) = &queue.redrive {
         let arn = arns.get(&redrive.dead_letter_queue).ok_or_else(|| {

@@ -237,6 +237,13 @@ pub struct EmailChange {
     pub current_password: Secret,
 }
 
+/// A request to delete the account, as the client sent it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDeletion {
+    pub current_password: Secret,
+}
+
 /// A user as the API shows them and the table holds them: never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

@@ -19,7 +19,8 @@ pub const VERIFY_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a password reset link works.
 pub const RESET_FOR: Duration = Duration::from_secs(30 * 60);
 
-/// Where the users service's outbox messages go.
+/// Where the users service's outbox messages go: the e-mail senders' queues, and the queues
+/// of the services told that an account was deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Destination {
@@ -29,6 +30,8 @@ pub enum Destination {
     PasswordResetEmail,
     /// `NoticeEmailQueue`.
     NoticeEmail,
+    /// `UserErasureQueue`: this service's own erasure of a deleted account.
+    UserErasure,
 }
 
 /// "E-mail `username` a link that confirms `email` is theirs": the message on

@@ -14,6 +14,7 @@
 //! - [`store`]: the users table (users, sessions, counts of failed log-ins, the outbox and the
 //!   e-mailed links).
 //! - [`throttle`]: the limits on log-in attempts, per account, per client and per both.
+//! - [`tombstone`]: what keeps a deleted account's username from being registered again soon.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
 mod breached;
@@ -28,6 +29,7 @@ mod sign_in;
 mod store;
 pub mod throttle;
 mod token;
+pub mod tombstone;
 
 pub use keys::SigningKeys;
 pub use store::{Resend, Turn, UserStore};
@@ -58,6 +60,27 @@ pub async fn init_edge() -> Result<(UserStore, throttle::EdgeKey), keys::KeysErr
     let (sdk, store) = init_sdk().await?;
     let edge = throttle::EdgeKey::from_env(&keys::secrets_client(&sdk)).await?;
     Ok((store, edge))
+}
+
+/// The cold start of registration and of the "is it taken?" check: [`init`], and the key
+/// deleted accounts' tombstones are named with.
+pub async fn init_tombstones() -> Result<(UserStore, tombstone::TombstoneKey), keys::KeysError> {
+    let (sdk, store) = init_sdk().await?;
+    let key = tombstone::TombstoneKey::from_env(&keys::secrets_client(&sdk)).await?;
+    Ok((store, key))
+}
+
+/// The account deletion's cold start: [`init_edge`]'s, and the tombstones' key, read with one
+/// client, at once.
+pub async fn init_delete()
+-> Result<(UserStore, throttle::EdgeKey, tombstone::TombstoneKey), keys::KeysError> {
+    let (sdk, store) = init_sdk().await?;
+    let secrets = keys::secrets_client(&sdk);
+    let (edge, tombstones) = tokio::try_join!(
+        throttle::EdgeKey::from_env(&secrets),
+        tombstone::TombstoneKey::from_env(&secrets)
+    )?;
+    Ok((store, edge, tombstones))
 }
 
 /// An e-mail sender's cold start: [`init`], SES with the sender's address, and where the

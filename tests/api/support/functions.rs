@@ -14,6 +14,7 @@ use shared::mail::Mailer;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
 use shared::store::Table;
 use users::handlers;
+use users::tombstone::TombstoneKey;
 use users::{SigningKeys, UserStore};
 use xtask::iam::FunctionClients;
 
@@ -114,6 +115,14 @@ impl AsFunction<'_> {
         &self.clients.sqs
     }
 
+    /// The tombstones' key, read from the test's secret as the function's `main` reads it.
+    pub(crate) async fn tombstone_key(&self) -> TombstoneKey {
+        let secret = &self.app.names.refs["TombstoneKeySecret"];
+        TombstoneKey::load(&self.clients.secrets, secret)
+            .await
+            .unwrap()
+    }
+
     /// The token signing keys, read from the test's secret as the function's `main` reads them
     /// (the authorizer with the previous version too).
     pub(crate) async fn signing_keys(&self) -> SigningKeys {
@@ -152,7 +161,8 @@ impl TestApp {
 
     pub(crate) async fn register(&self, request: Request) -> Reply {
         let f = self.function("UserCreateFunction");
-        reply(handlers::create::handle(&f.users(), request).await)
+        let tombstones = f.tombstone_key().await;
+        reply(handlers::create::handle(&f.users(), &tombstones, request).await)
     }
 
     pub(crate) async fn login(&self, request: Request) -> Reply {
@@ -185,6 +195,19 @@ impl TestApp {
         reply(handlers::email_change::handle(&f.users(), &edge, request).await)
     }
 
+    pub(crate) async fn delete_account(&self, request: Request) -> Reply {
+        let f = self.function("UserDeleteFunction");
+        let edge = users::throttle::EdgeKey::new(super::EDGE_KEY);
+        let tombstones = f.tombstone_key().await;
+        reply(handlers::delete::handle(&f.users(), &edge, &tombstones, request).await)
+    }
+
+    /// The users service's eraser on `event`.
+    pub(crate) async fn user_erase(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("UserEraseFunction");
+        handlers::erase::handle(&f.users(), event).await
+    }
+
     pub(crate) async fn confirm_email_change(&self, request: Request) -> Reply {
         let f = self.function("UserEmailConfirmFunction");
         reply(handlers::email_confirm::handle(&f.users(), request).await)
@@ -198,7 +221,8 @@ impl TestApp {
 
     pub(crate) async fn exists(&self, request: Request) -> Reply {
         let f = self.function("UserExistsFunction");
-        reply(handlers::exists::handle(&f.users(), request).await)
+        let tombstones = f.tombstone_key().await;
+        reply(handlers::exists::handle(&f.users(), &tombstones, request).await)
     }
 
     pub(crate) async fn current(&self, request: Request) -> Reply {
@@ -334,6 +358,7 @@ impl TestApp {
             verification_email: f.queue("VerificationEmailQueue"),
             password_reset_email: f.queue("PasswordResetEmailQueue"),
             notice_email: f.queue("NoticeEmailQueue"),
+            user_erasure: f.queue("UserErasureQueue"),
         };
         handlers::relay::handle(&f.users(), &destinations, event).await
     }

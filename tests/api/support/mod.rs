@@ -46,7 +46,7 @@ use users::{SigningKeys, TokenKeys, UserStore};
 use xtask::deliver::{Delivery, Poller, Redelivery};
 use xtask::iam::{FunctionClients, Gate};
 use xtask::local::names::LocalNames;
-use xtask::provision::Operator;
+use xtask::provision::{Operator, Overrides};
 use xtask::template::Template;
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
@@ -107,6 +107,12 @@ pub(crate) fn test_name() -> String {
         .to_owned()
 }
 
+/// The template's parameters tests give other values than the defaults: a deleted account is
+/// erased at once, rather than after a minute (which only waits out requests in flight).
+pub(crate) fn test_parameters() -> BTreeMap<String, String> {
+    BTreeMap::from([("ErasureDelay".to_owned(), "0".to_owned())])
+}
+
 /// Where the storefront is, for the links the tests' e-mails carry.
 pub(crate) const STOREFRONT_DOMAIN: &str = "shop.example.com";
 
@@ -129,12 +135,15 @@ impl TestApp {
         let operator = Operator::new(&sdk);
         let template = Template::workspace().unwrap();
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        let secrets = BTreeMap::from([("TokenSecret".to_owned(), TOKEN_SECRET.to_owned())]);
+        let overrides = Overrides {
+            secrets: BTreeMap::from([("TokenSecret".to_owned(), TOKEN_SECRET.to_owned())]),
+            parameters: test_parameters(),
+        };
         let mut names = xtask::provision::stack(
             &operator,
             &template,
             &format!("{}-", &unique[..12]),
-            &secrets,
+            &overrides,
         )
         .await
         .unwrap();

@@ -134,6 +134,8 @@ pub struct LocalConfig {
     pub web: PathBuf,
     /// The value of the template's `TokenSecret` here.
     pub token_secret: String,
+    /// Parameters given values other than their defaults (a test's erasure delay of 0, say).
+    pub parameters: BTreeMap<String, String>,
     /// What the IAM gate's records are filed under: a test's name, or "local shop".
     pub context: String,
     /// Extra environment for every function, after the template's: a log level, or another
@@ -184,9 +186,12 @@ impl LocalShop {
                     .build(),
             );
         }
-        let secrets = BTreeMap::from([("TokenSecret".to_owned(), config.token_secret.clone())]);
+        let overrides = crate::provision::Overrides {
+            secrets: BTreeMap::from([("TokenSecret".to_owned(), config.token_secret.clone())]),
+            parameters: config.parameters.clone(),
+        };
         let mut names =
-            crate::provision::stack(&operator, &template, &config.prefix, &secrets).await?;
+            crate::provision::stack(&operator, &template, &config.prefix, &overrides).await?;
         let functions = template.functions()?;
         for function in &functions {
             names.add_function(&function.logical_id, &function.binary);

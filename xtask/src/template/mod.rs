@@ -421,6 +421,7 @@ impl Template {
                     fifo: properties["FifoQueue"].as_bool().unwrap_or(false),
                     visibility_timeout: properties["VisibilityTimeout"].as_u64(),
                     message_retention: properties["MessageRetentionPeriod"].as_u64(),
+                    delay: seconds(&properties["DelaySeconds"]),
                     redrive,
                 })
             })
@@ -428,6 +429,15 @@ impl Template {
         queues.sort_by_key(|queue| (queue.redrive.is_some(), queue.logical_id.clone()));
         Ok(queues)
     }
+}
+
+/// A number of seconds written as a number or as `!Ref <parameter>`; `None` when absent.
+fn seconds(value: &Value) -> Option<Seconds> {
+    value.as_u64().map(Seconds::Literal).or_else(|| {
+        value["Ref"]
+            .as_str()
+            .map(|parameter| Seconds::Parameter(parameter.to_owned()))
+    })
 }
 
 /// Rewrites short-form intrinsic tags (`!Ref`, `!GetAtt`, `!Sub`, ...) to CloudFormation's long
@@ -473,7 +483,7 @@ mod tests;
 mod triggers;
 
 pub use storage::{
-    AttributeDefinition, KeyElement, Projection, Queue, Redrive, SecondaryIndex,
+    AttributeDefinition, KeyElement, Projection, Queue, Redrive, SecondaryIndex, Seconds,
     StreamSpecification, Table, TableDefinition, TimeToLive,
 };
 pub use triggers::{QueueTrigger, StreamTrigger};

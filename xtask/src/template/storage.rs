@@ -72,7 +72,26 @@ pub struct Queue {
     pub fifo: bool,
     pub visibility_timeout: Option<u64>,
     pub message_retention: Option<u64>,
+    /// `DelaySeconds`: how long each message waits before it can be received.
+    pub delay: Option<Seconds>,
     pub redrive: Option<Redrive>,
+}
+
+/// A number of seconds as the template writes it: a number, or a parameter's (`!Ref`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seconds {
+    Literal(u64),
+    Parameter(String),
+}
+
+impl Seconds {
+    /// The number, reading a parameter's value from `parameters`.
+    pub fn resolve(&self, parameters: &std::collections::BTreeMap<String, String>) -> Option<u64> {
+        match self {
+            Self::Literal(seconds) => Some(*seconds),
+            Self::Parameter(name) => parameters.get(name)?.parse().ok(),
+        }
+    }
 }
 
 /// Where a queue's failed messages go, and after how many receives.

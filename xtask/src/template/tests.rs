@@ -28,10 +28,11 @@ Resources:
     Properties:
       FifoQueue: true
       VisibilityTimeout: 30
+      DelaySeconds: !Ref Delay
       RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
   Dead:
     Type: AWS::SQS::Queue
-    Properties: {FifoQueue: true, MessageRetentionPeriod: 60}
+    Properties: {FifoQueue: true, MessageRetentionPeriod: 60, DelaySeconds: 5}
   GateFunction:
     Type: AWS::Serverless::Function
     Metadata: {BuildProperties: {Binary: gate}}
@@ -144,6 +145,7 @@ fn reads_functions_routes_authorizers_and_tables() {
                 fifo: true,
                 visibility_timeout: None,
                 message_retention: Some(60),
+                delay: Some(Seconds::Literal(5)),
                 redrive: None,
             },
             Queue {
@@ -151,11 +153,17 @@ fn reads_functions_routes_authorizers_and_tables() {
                 fifo: true,
                 visibility_timeout: Some(30),
                 message_retention: None,
+                delay: Some(Seconds::Parameter("Delay".into())),
                 redrive: Some(Redrive {
                     dead_letter_queue: "Dead".into(),
                     max_receive_count: 3,
                 }),
             },
         ]
+    );
+    let parameters = BTreeMap::from([("Delay".to_owned(), "7".to_owned())]);
+    assert_eq!(
+        queues[1].delay.as_ref().unwrap().resolve(&parameters),
+        Some(7)
     );
 }

@@ -10,6 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         verification_email: FifoQueue::from_env(&sdk, "VERIFICATION_EMAIL_QUEUE_URL")?,
         password_reset_email: FifoQueue::from_env(&sdk, "PASSWORD_RESET_EMAIL_QUEUE_URL")?,
         notice_email: FifoQueue::from_env(&sdk, "NOTICE_EMAIL_QUEUE_URL")?,
+        user_erasure: FifoQueue::from_env(&sdk, "USER_ERASURE_QUEUE_URL")?,
     };
     shared::outbox::serve(|event| relay::handle(&store, &destinations, event)).await
 }

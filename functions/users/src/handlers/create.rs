@@ -1,4 +1,5 @@
-//! `POST /api/user/create`: register a customer account.
+//! `POST /api/user/create`: register a customer account. A username is taken while an account
+//! has it, and for [`crate::tombstone::KEEP`] after that account was deleted.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -9,13 +10,18 @@ use time::OffsetDateTime;
 use crate::domain::{NewUser, RegistrationForm};
 use crate::password;
 use crate::store::UserStore;
+use crate::tombstone::TombstoneKey;
 
-pub async fn handle(store: &UserStore, request: Request) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    store: &UserStore,
+    tombstones: &TombstoneKey,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
     let form: RegistrationForm = http::parse_body(&request)?;
     let new_user = NewUser::try_from(form)?;
     let hash = password::hash(new_user.password.clone()).await?;
     let user = store
-        .insert(&new_user, hash, OffsetDateTime::now_utc())
+        .insert(&new_user, hash, tombstones, OffsetDateTime::now_utc())
         .await?
         .ok_or_else(|| {
             ApiError::new(

@@ -9,6 +9,7 @@
 //! | `POST /api/user/password`          | `user-password-change`   | [`password_change`]   |
 //! | `POST /api/user/email`             | `user-email-change`      | [`email_change`]      |
 //! | `POST /api/user/email/confirm`     | `user-email-confirm`     | [`email_confirm`]     |
+//! | `DELETE /api/user`                 | `user-delete`            | [`delete`]            |
 //! | `POST /api/user/session/refresh`   | `user-session-refresh`   | [`session_refresh`]   |
 //! | `POST /api/user/password-reset`    | `user-password-reset`    | [`password_reset`]    |
 //! | `POST /api/user/password-reset/confirm` | `user-password-reset-confirm` | [`password_reset_confirm`] |
@@ -22,12 +23,15 @@
 //! | (`VerificationEmailQueue`)         | `user-verification-email` | [`verification_email`] |
 //! | (`PasswordResetEmailQueue`)        | `user-password-reset-email` | [`password_reset_email`] |
 //! | (`NoticeEmailQueue`)               | `user-notice-email`      | [`notice_email`]      |
+//! | (`UserErasureQueue`)               | `user-erase`             | [`erase`]             |
 
 pub mod authorizer;
 pub mod create;
 pub mod current;
+pub mod delete;
 pub mod email_change;
 pub mod email_confirm;
+pub mod erase;
 pub mod exists;
 pub mod list;
 pub mod login;

@@ -1,5 +1,5 @@
 //! `user-relay`: the users table's stream, filtered to outbox items: each is sent to the queue
-//! of its kind of e-mail, then deleted ([`shared::outbox::relay`]).
+//! of its kind of e-mail or erasure, then deleted ([`shared::outbox::relay`]).
 
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
@@ -14,6 +14,7 @@ pub struct Destinations {
     pub verification_email: FifoQueue,
     pub password_reset_email: FifoQueue,
     pub notice_email: FifoQueue,
+    pub user_erasure: FifoQueue,
 }
 
 pub async fn handle(
@@ -27,6 +28,7 @@ pub async fn handle(
             Destination::VerificationEmail => &destinations.verification_email,
             Destination::PasswordResetEmail => &destinations.password_reset_email,
             Destination::NoticeEmail => &destinations.notice_email,
+            Destination::UserErasure => &destinations.user_erasure,
         },
         event,
     )

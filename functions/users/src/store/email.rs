@@ -421,11 +421,11 @@ fn change_pk(token: &LinkToken) -> String {
 /// The condition that the account's password, address and sessions are still those read: a
 /// change of password, a reset, a sign-out everywhere or a change of address meanwhile wins over
 /// a request checked against the old ones. [`unchanged`] binds its values.
-const UNCHANGED: &str = "password_hash = :hash AND email = :email \
+pub(super) const UNCHANGED: &str = "password_hash = :hash AND email = :email \
      AND (attribute_not_exists(session_epoch) OR session_epoch = :epoch)";
 
 /// The values [`UNCHANGED`] compares with: `stored`'s.
-fn unchanged(stored: &StoredUser) -> [(&'static str, AttributeValue); 3] {
+pub(super) fn unchanged(stored: &StoredUser) -> [(&'static str, AttributeValue); 3] {
     let epoch = i64::try_from(stored.session_epoch).unwrap_or(i64::MAX);
     [
         (":hash", s(&stored.password_hash)),

@@ -7,6 +7,7 @@
 //! | throttle | `THROTTLE#<username>`, `THROTTLE#<username>#FROM#<client>`, `THROTTLE-CLIENT#<client>` | recent failed log-ins: `failures`, `not_before`, `expires_at` (also the TTL); see [`crate::throttle`] |
 //! | known client | `THROTTLE#<username>#KNOWN#<client>` | `expires_at` (also the TTL): 90 days after the client's last log-in to the account |
 //! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `CHANGE#...`, `RESET#...`, `ASKED#...`, `MAIL#...` | see [`email`], [`reset`], [`quota`] and [`shared::mail`] |
+//! | a deleted account's tombstone | `TOMBSTONE#...` | see [`erase`] |
 //!
 //! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
 //! admin listing. It projects everything but the password hash, so listing never reads a hash.
@@ -29,8 +30,10 @@ use crate::domain::{Confirming, NewUser, User, Username};
 use crate::email::Notice;
 use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
+use crate::tombstone::TombstoneKey;
 
 mod email;
+mod erase;
 mod quota;
 mod reset;
 pub use email::Resend;
@@ -154,13 +157,15 @@ impl UserStore {
         })
     }
 
-    /// Stores a new user, unless the username is taken (`Ok(None)`), and queues the e-mail that
-    /// asks them to confirm their address, in one transaction. Of N simultaneous registrations
-    /// of one name, exactly one succeeds: the check is the write's condition.
+    /// Stores a new user, unless the username is taken, or was a deleted account's not long ago
+    /// (`Ok(None)`), and queues the e-mail that asks them to confirm their address, in one
+    /// transaction. Of N simultaneous registrations of one name, exactly one succeeds: the check
+    /// is the write's condition.
     pub async fn insert(
         &self,
         user: &NewUser,
         password_hash: String,
+        tombstones: &TombstoneKey,
         created_at: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
         let stored = StoredUser {
@@ -195,6 +200,7 @@ impl UserStore {
             .table
             .transact(vec![
                 self.table.transact_put_new(item)?,
+                self.no_live_tombstone(tombstones, &user.username, created_at)?,
                 self.verification_put(&verification, created_at)?,
             ])
             .await?;

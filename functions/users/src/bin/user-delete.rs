@@ -1,0 +1,9 @@
+//! `DELETE /api/user`: see [`users::handlers::delete`].
+
+use users::handlers::delete;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let (store, edge, tombstones) = users::init_delete().await?;
+    shared::http::serve(|request| delete::handle(&store, &edge, &tombstones, request)).await
+}

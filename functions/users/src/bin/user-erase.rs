@@ -1,0 +1,9 @@
+//! `UserErasureQueue`'s consumer: see [`users::handlers::erase`].
+
+use users::handlers::erase;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let store = users::init().await?;
+    shared::sqs::serve(|event| erase::handle(&store, event)).await
+}

@@ -1,0 +1,287 @@
+//! Deleting an account: the current password required, the account gone at once with every
+//! token, its username kept from others by a tombstone for a while, and what else the users
+//! table held of it (sessions, links, counts) erased from its queue, however often the message
+//! arrives, against DynamoDB Local and moto.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::RequestExt;
+use serde_json::json;
+use shared::auth::Role;
+use shared::sqs::SqsEvent;
+
+use crate::refresh::{clears_the_cookie, set_token};
+use crate::support::{PASSWORD, Reply, TestApp, event, with_json};
+
+impl TestApp {
+    /// `DELETE /api/user` with `token` and `password`.
+    async fn delete_account_with(&self, token: &str, password: &str) -> Reply {
+        let body = json!({ "current_password": password });
+        let request = with_json(event("user-delete"), &body);
+        self.delete_account(self.authorized(request, Some(token)).await)
+            .await
+    }
+
+    /// Every item of the users table, as text.
+    async fn users_table(&self) -> Vec<String> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(self.table("UsersTable"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            items.extend(page.items().iter().map(|item| format!("{item:?}")));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    async fn register_as(&self, username: &str, email: &str) -> Reply {
+        let body = json!({
+            "username": username,
+            "password": PASSWORD,
+            "email": email,
+            "first_name": "Someone",
+            "last_name": "Else",
+        });
+        self.register(with_json(event("user-create"), &body)).await
+    }
+
+    async fn username_exists(&self, username: &str) -> Reply {
+        let request =
+            event("user-exists").with_path_parameters(std::collections::HashMap::from([(
+                "username".to_owned(),
+                username.to_owned(),
+            )]));
+        self.exists(request).await
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_account_is_gone_with_its_tokens_and_everything_that_named_it() {
+    let app = TestApp::spawn().await;
+    app.given_user("leaving_lin").await;
+    // Everything the users table keeps of a person: sessions (one with a refresh cookie), a
+    // failed log-in's counts, a reset link and its claim, a change of address asked for (its
+    // link, and the counts of e-mails to each address).
+    let login = app
+        .login(with_json(
+            event("user-login"),
+            &json!({ "username": "leaving_lin", "password": PASSWORD }),
+        ))
+        .await;
+    login.assert(200, "");
+    let session = login.body["token"].as_str().unwrap().to_owned();
+    let cookie = set_token(&login).unwrap();
+    let elsewhere = app.token_for("leaving_lin").await;
+    app.login(with_json(
+        event("user-login"),
+        &json!({ "username": "leaving_lin", "password": "not the password" }),
+    ))
+    .await
+    .assert(401, "invalid_credentials");
+    app.ask_reset("leaving_lin").await.assert(202, "");
+    app.change_email_with(&session, "lin.elsewhere@example.org", PASSWORD)
+        .await
+        .assert(202, "");
+    app.send_user_email().await;
+    let named = |items: &[String]| -> Vec<String> {
+        items
+            .iter()
+            .filter(|item| {
+                ["leaving_lin", "lin.elsewhere@example.org"]
+                    .iter()
+                    .any(|secret| item.contains(secret))
+            })
+            .cloned()
+            .collect()
+    };
+    let before = named(&app.users_table().await);
+    for kind in [
+        "USER#",
+        "SESSION#",
+        "THROTTLE#",
+        "RESET#",
+        "CHANGE#",
+        "ASKED#MAIL-TO#",
+    ] {
+        assert!(
+            before.iter().any(|item| item.contains(kind)),
+            "no {kind} item to erase: {before:#?}"
+        );
+    }
+
+    // A wrong password, or no password, deletes nothing.
+    app.delete_account_with(&session, "not the password")
+        .await
+        .assert(400, "validation_failed");
+    let request = with_json(event("user-delete"), &json!({}));
+    app.delete_account(app.authorized(request, Some(&session)).await)
+        .await
+        .assert(400, "invalid_body");
+    app.delete_account(app.authorized(event("user-delete"), None).await)
+        .await
+        .assert(401, "unauthorized");
+    app.token_for("leaving_lin").await;
+
+    let deleted = app.delete_account_with(&session, PASSWORD).await;
+    deleted.assert(204, "");
+    assert!(
+        clears_the_cookie(&deleted),
+        "this browser's refresh cookie goes"
+    );
+    // Every token of the account stops working at once, and so does its refresh cookie.
+    for token in [&session, &elsewhere] {
+        app.current(app.authorized(event("user-current"), Some(token)).await)
+            .await
+            .assert(401, "unauthorized");
+    }
+    app.refresh_with(&cookie).await.assert(401, "unauthorized");
+    app.login(with_json(
+        event("user-login"),
+        &json!({ "username": "leaving_lin", "password": PASSWORD }),
+    ))
+    .await
+    .assert(401, "invalid_credentials");
+
+    // The queue erases the rest: nothing left names the person or either address; the one
+    // item kept, the tombstone, holds neither.
+    app.send_user_email().await;
+    let after = app.users_table().await;
+    assert!(named(&after).is_empty(), "{:#?}", named(&after));
+    assert_eq!(
+        after
+            .iter()
+            .filter(|item| item.contains("TOMBSTONE#"))
+            .count(),
+        1
+    );
+    assert_eq!(app.drain("UserErasureDeadLetterQueue").await.len(), 0);
+
+    // The name stays taken, for the registration form too, until the tombstone lapses.
+    app.username_exists("leaving_lin").await.assert(200, "");
+    app.register_as("leaving_lin", "impostor@example.com")
+        .await
+        .assert(409, "username_taken");
+    app.register_as("LEAVING_LIN", "impostor@example.com")
+        .await
+        .assert(409, "username_taken");
+    app.lapse_tombstones().await;
+    app.username_exists("leaving_lin")
+        .await
+        .assert(404, "user_not_found");
+    app.register_as("leaving_lin", "newcomer@example.com")
+        .await
+        .assert(201, "");
+    // The newcomer inherits nothing: the old tokens still open nothing.
+    app.current(
+        app.authorized(event("user-current"), Some(&elsewhere))
+            .await,
+    )
+    .await
+    .assert(401, "unauthorized");
+}
+
+impl TestApp {
+    /// Moves every tombstone's end into the past, as if its 90 days were over (DynamoDB's TTL
+    /// has not deleted it yet: it may take days).
+    async fn lapse_tombstones(&self) {
+        let items = self
+            .dynamodb
+            .scan()
+            .table_name(self.table("UsersTable"))
+            .filter_expression("begins_with(pk, :tombstone)")
+            .expression_attribute_values(":tombstone", AttributeValue::S("TOMBSTONE#".into()))
+            .send()
+            .await
+            .unwrap();
+        let past = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
+        for item in items.items() {
+            self.dynamodb
+                .update_item()
+                .table_name(self.table("UsersTable"))
+                .key("pk", item["pk"].clone())
+                .update_expression("SET expires_at = :past")
+                .expression_attribute_values(":past", AttributeValue::N(past.to_string()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_account_is_deleted_once_and_an_administrator_is_not_deleted_from_the_shop() {
+    let app = TestApp::spawn().await;
+    let admin = app.given_session("grace_stays", Role::Admin).await;
+    app.delete_account_with(&admin, PASSWORD)
+        .await
+        .assert(403, "forbidden");
+    app.current(app.authorized(event("user-current"), Some(&admin)).await)
+        .await
+        .assert(200, "");
+
+    // Two deletions at once (two tabs): one deletes, the other finds the account gone.
+    app.given_user("twice_tom").await;
+    let token = app.token_for("twice_tom").await;
+    let (first, second) = tokio::join!(
+        app.delete_account_with(&token, PASSWORD),
+        app.delete_account_with(&token, PASSWORD)
+    );
+    let statuses = [first.status, second.status];
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|status| status.as_u16() == 204)
+            .count(),
+        1,
+        "{statuses:?}: {} {}",
+        first.body,
+        second.body
+    );
+    app.send_user_email().await;
+    let tombstones = app
+        .users_table()
+        .await
+        .into_iter()
+        .filter(|item| item.contains("TOMBSTONE#"))
+        .count();
+    assert_eq!(tombstones, 1);
+}
+
+#[tokio::test]
+async fn the_sample_erasure_event_erases_once_however_often_it_arrives() {
+    let app = TestApp::spawn().await;
+    // The account the sample names, at the address it names.
+    app.register_as("ada_lovelace", "ada@example.com")
+        .await
+        .assert(201, "");
+    let token = app.token_for("ada_lovelace").await;
+    app.ask_reset("ada_lovelace").await.assert(202, "");
+    app.send_user_email().await;
+    let sample: SqsEvent = serde_json::from_str(&crate::support::event_text("user-erase")).unwrap();
+    // The message says the account was deleted; its sessions, links and counts go, twice over
+    // without a failure. (Its user stays: deleting it is the route's work, not the eraser's.)
+    for _ in 0..2 {
+        let response = app.user_erase(sample.clone()).await;
+        assert!(response.batch_item_failures.is_empty());
+        let left: Vec<String> = app
+            .users_table()
+            .await
+            .into_iter()
+            .filter(|item| item.contains("ada_lovelace") || item.contains("ada@example.com"))
+            .collect();
+        assert_eq!(left.len(), 1, "{left:#?}");
+        assert!(left[0].contains("USER#ada_lovelace"));
+    }
+    app.current(app.authorized(event("user-current"), Some(&token)).await)
+        .await
+        .assert(401, "unauthorized");
+}
