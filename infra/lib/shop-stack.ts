@@ -392,12 +392,13 @@ export class ShopStack extends Stack {
     });
     const noticeEmailQueue = queue("NoticeEmail", 180, "Account notices could not be sent");
     // FIFO queues delay per queue only.
-    const userErasureQueue = queue(
-      "UserErasure",
-      360,
-      "A deleted account's data could not be erased from the users table",
-      { delay: Duration.seconds(erasureDelay.valueAsNumber) },
-    );
+    // A deleted account's data, a minute after the deletion: one queue per service that erases.
+    const erasureQueue = (name: string, what: string) =>
+      queue(`${name}Erasure`, 360, what, { delay: Duration.seconds(erasureDelay.valueAsNumber) });
+    const userErasureQueue = erasureQueue("User", "A deleted account's data could not be erased from the users table");
+    const orderErasureQueue = erasureQueue("Order", "A deleted account's orders could not be erased");
+    const paymentErasureQueue = erasureQueue("Payment", "A deleted account's held cards could not be erased");
+    const receiptErasureQueue = erasureQueue("Receipt", "A deleted account's receipts could not be erased");
     // Records of the outboxes the relays gave up on (where in which stream, not the messages:
     // those stay in the orders or users table). A standard queue: Lambda's on-failure
     // destinations cannot be FIFO.
@@ -620,6 +621,8 @@ export class ShopStack extends Stack {
         PASSWORD_RESET_EMAIL_QUEUE_URL: passwordResetEmailQueue.queueUrl,
         NOTICE_EMAIL_QUEUE_URL: noticeEmailQueue.queueUrl,
         USER_ERASURE_QUEUE_URL: userErasureQueue.queueUrl,
+        ORDER_ERASURE_QUEUE_URL: orderErasureQueue.queueUrl,
+        PAYMENT_ERASURE_QUEUE_URL: paymentErasureQueue.queueUrl,
       },
     });
     // Reads the item a record names (gone: it was sent), deletes it once sent.
@@ -632,6 +635,8 @@ export class ShopStack extends Stack {
         passwordResetEmailQueue.queueArn,
         noticeEmailQueue.queueArn,
         userErasureQueue.queueArn,
+        orderErasureQueue.queueArn,
+        paymentErasureQueue.queueArn,
       ],
     );
     userRelay.addEventSource(outboxTrigger(usersTable));
@@ -704,16 +709,28 @@ export class ShopStack extends Stack {
       "E-mails an account's owner what changed (password, address), once per change, from its queue",
       noticeEmailQueue,
     );
-    const userErase = rust("UserEraseFunction", "user-erase", {
-      description: "Erases a deleted account's sessions, links and counts from the users table, from its queue",
-      // One scan of the table per deletion.
-      timeout: 60,
-      environment: usersEnv,
-    });
+    // A deleted account's eraser in one service, fed by `from` (see erasureQueue).
+    const eraser = (
+      logicalId: string,
+      binary: string,
+      description: string,
+      environment: Record<string, string>,
+      from: sqs.Queue,
+    ) => {
+      const erase = rust(logicalId, binary, { description, timeout: 60, environment });
+      erase.addEventSource(new SqsEventSource(from, { batchSize: 5, reportBatchItemFailures: true }));
+      return erase;
+    };
+    const userErase = eraser(
+      "UserEraseFunction",
+      "user-erase",
+      "Erases a deleted account's sessions, links and counts from the users table, from its queue",
+      usersEnv,
+      userErasureQueue,
+    );
     // Finds the items that name the account (sessions are keyed by a random id: only a scan finds
     // them all) and deletes them.
     allow(userErase, ["dynamodb:Scan", "dynamodb:DeleteItem"], [usersTable.tableArn]);
-    userErase.addEventSource(new SqsEventSource(userErasureQueue, { batchSize: 5, reportBatchItemFailures: true }));
 
     // -------------------------------------------------------------------------------------------
     // Products service.
@@ -861,11 +878,15 @@ export class ShopStack extends Stack {
     // change they announce (OUTBOX# items) go to their queue, then leave the table.
     const orderRelay = rust("OrderRelayFunction", "order-relay", {
       description: "Sends the orders outbox's messages (the orders table's stream) to their queues",
-      environment: { ...ordersEnv, CHECKOUT_QUEUE_URL: checkoutQueue.queueUrl },
+      environment: {
+        ...ordersEnv,
+        CHECKOUT_QUEUE_URL: checkoutQueue.queueUrl,
+        RECEIPT_ERASURE_QUEUE_URL: receiptErasureQueue.queueUrl,
+      },
     });
     // Reads the item a record names (gone: it was sent), deletes it once sent.
     allow(orderRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [ordersTable.tableArn]);
-    allow(orderRelay, ["sqs:SendMessage"], [checkoutQueue.queueArn]);
+    allow(orderRelay, ["sqs:SendMessage"], [checkoutQueue.queueArn, receiptErasureQueue.queueArn]);
     orderRelay.addEventSource(outboxTrigger(ordersTable));
     // The relay falling behind (its messages retried, or too few of it): checkouts wait.
     alarmWhen(
@@ -884,6 +905,18 @@ export class ShopStack extends Stack {
     orderSettle.addEventSource(
       new SqsEventSource(paymentResultsQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
+    const orderErase = eraser(
+      "OrderEraseFunction",
+      "order-erase",
+      "Deletes a deleted account's cart and anonymises its checked-out orders, from its queue",
+      ordersEnv,
+      orderErasureQueue,
+    );
+    // The account's orders, by owner.
+    allow(orderErase, ["dynamodb:Query"], [`${ordersTable.tableArn}/index/ByOwner`]);
+    // Each order and the cart, read consistently; open ones and the cart deleted; checked-out ones
+    // written anonymous with the outbox's receipt erasure, in one transaction.
+    allow(orderErase, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], [ordersTable.tableArn]);
 
     // -------------------------------------------------------------------------------------------
     // Payments service.
@@ -906,6 +939,16 @@ export class ShopStack extends Stack {
     allow(paymentCharge, ["dynamodb:UpdateItem", "dynamodb:DeleteItem"], [cardsTable.tableArn]);
     allow(paymentCharge, ["sqs:SendMessage"], [paymentResultsQueue.queueArn]);
     paymentCharge.addEventSource(new SqsEventSource(checkoutQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    const paymentErase = eraser(
+      "PaymentEraseFunction",
+      "payment-erase",
+      "Erases the cards held for a deleted account, from its queue",
+      { CARDS_TABLE: cardsTable.tableName },
+      paymentErasureQueue,
+    );
+    // Finds the account's held cards (a small table: each lapses within the hour) and deletes them.
+    // Nothing in the payments table names anyone.
+    allow(paymentErase, ["dynamodb:Scan", "dynamodb:DeleteItem"], [cardsTable.tableArn]);
 
     // -------------------------------------------------------------------------------------------
     // Receipts service.
@@ -947,6 +990,20 @@ export class ShopStack extends Stack {
       }),
     );
     receiptEmail.addEventSource(new SqsEventSource(receiptsQueue, { batchSize: 5, reportBatchItemFailures: true }));
+    const receiptErase = eraser(
+      "ReceiptEraseFunction",
+      "receipt-erase",
+      "Erases a deleted account's receipt (every version of its PDF) and stops its e-mail, from its queue",
+      { RECEIPTS_TABLE: receiptsTable.tableName, RECEIPTS_BUCKET: receiptsBucket.bucketName },
+      receiptErasureQueue,
+    );
+    // Records the receipt's e-mail as not to be sent (EMAIL#), taking over a claim that lapsed, as
+    // the e-mail's sender would.
+    allow(receiptErase, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [receiptsTable.tableArn]);
+    // The versioned bucket keeps every version of a receipt: each is listed and deleted by its id
+    // (a plain DeleteObject would only add a delete marker).
+    allow(receiptErase, ["s3:ListBucketVersions"], [receiptsBucket.bucketArn]);
+    allow(receiptErase, ["s3:DeleteObjectVersion"], [`${receiptsBucket.bucketArn}/receipts/*`]);
 
     for (const child of this.node.findAll()) {
       // The SQS triggers: a stream's (the outbox's) has a starting position and an on-failure

@@ -42,6 +42,19 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The owner of what a deleted account leaves for the shop's books (an order's amounts): a
+    /// name nobody can register, so nothing of it reaches anyone.
+    pub fn erased() -> Self {
+        Self(Self::ERASED.to_owned())
+    }
+
+    /// Whether this is [`Self::erased`].
+    pub fn is_erased(&self) -> bool {
+        self.0 == Self::ERASED
+    }
+
+    const ERASED: &'static str = "deleted";
 }
 
 /// A product's id, its slug in URLs: 3 to 64 of `a-z 0-9 -`, not starting or ending with `-`,

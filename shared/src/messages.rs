@@ -166,6 +166,14 @@ pub struct AccountDeleted {
     pub deleted_at: OffsetDateTime,
 }
 
+/// Orders to receipts: the order's owner deleted their account, so erase its receipt (every
+/// stored version of its PDF) and send none from now on. Safe to apply twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptErasureRequested {
+    pub order_id: OrderId,
+}
+
 /// Where an order is in its life: `OPEN` while the customer fills it, `PENDING_PAYMENT` once
 /// checked out, then `PAID` or `PAYMENT_FAILED` when the payments service answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -301,3 +301,214 @@ async fn the_sample_erasure_event_erases_once_however_often_it_arrives() {
         .await
         .assert(401, "unauthorized");
 }
+
+impl TestApp {
+    /// Everything a deletion sets going, in every service, until nothing is left to do: the
+    /// users outbox and its erasure, the orders' and payments' erasures, the orders outbox and
+    /// the receipts' erasure.
+    async fn erase_deleted_accounts(&self) {
+        for _ in 0..10 {
+            self.send_user_email().await;
+            let orders = self
+                .deliver("OrderErasureQueue", |event| self.order_erase(event))
+                .await;
+            let payments = self
+                .deliver("PaymentErasureQueue", |event| self.payment_erase(event))
+                .await;
+            let relayed = self.relay_outbox().await;
+            let receipts = self
+                .deliver("ReceiptErasureQueue", |event| self.receipt_erase(event))
+                .await;
+            if relayed.batches == 0
+                && [orders, payments, receipts]
+                    .iter()
+                    .all(|pass| pass.delivered == 0)
+            {
+                return;
+            }
+        }
+        panic!("the erasures did not settle in 10 rounds");
+    }
+
+    /// Every item of the table `logical_id`, as text.
+    async fn items_of(&self, logical_id: &str) -> Vec<String> {
+        let page = self
+            .dynamodb
+            .scan()
+            .table_name(self.table(logical_id))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        assert!(page.last_evaluated_key.is_none(), "one page is enough here");
+        page.items()
+            .iter()
+            .map(|item| format!("{item:?}"))
+            .collect()
+    }
+
+    /// The stored versions and delete markers of the receipt of `order_id`, as an operator
+    /// reads them.
+    async fn receipt_versions(&self, order_id: &str) -> usize {
+        let listed = operator_s3()
+            .await
+            .list_object_versions()
+            .bucket(&self.names.refs["ReceiptsBucket"])
+            .prefix(format!("receipts/{order_id}.pdf"))
+            .send()
+            .await
+            .unwrap();
+        listed.versions().len() + listed.delete_markers().len()
+    }
+}
+
+#[tokio::test]
+async fn every_service_erases_a_deleted_account_and_the_books_keep_its_amounts() {
+    let app = TestApp::spawn().await;
+    // A paid order, its receipt e-mailed and stored (twice over: a version replaced, as an
+    // overwrite on AWS would leave it); an order checked out whose payment is still to come; a
+    // cart; and a card held for a payment that never came.
+    let (paid, token) = app.checked_out("erin_leaves", "4242424242424242").await;
+    app.run_all_consumers().await;
+    let s3 = operator_s3().await;
+    let bucket = app.names.refs["ReceiptsBucket"].clone();
+    let key = format!("receipts/{paid}.pdf");
+    s3.copy_object()
+        .bucket(&bucket)
+        .key(&key)
+        .copy_source(format!("{bucket}/{key}"))
+        .metadata("copied", "yes")
+        .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.receipt_versions(&paid).await, 2);
+    let (pending, _) = app.checked_out_as(token.clone(), "4242424242424242").await;
+    app.add(&token, "enamel-camp-mug", 1).await.assert(200, "");
+    app.hold_card(&token, "4242424242424242").await;
+    let paid_before = app.order(&paid).await;
+
+    app.delete_account_with(&token, PASSWORD)
+        .await
+        .assert(204, "");
+    app.erase_deleted_accounts().await;
+    // The pending order's payment comes after: its card is gone, and its order is anonymous.
+    app.run_all_consumers().await;
+    app.erase_deleted_accounts().await;
+
+    for table in [
+        "UsersTable",
+        "OrdersTable",
+        "CardsTable",
+        "PaymentsTable",
+        "ReceiptsTable",
+    ] {
+        for item in app.items_of(table).await {
+            let personal = ["erin_leaves", "Ada Lovelace", "Test User"]
+                .iter()
+                .any(|secret| item.contains(secret));
+            // The day's counts of e-mails to the address stay (see the users test above).
+            let count =
+                item.contains("S(\"ASKED#MAIL-TO#") || item.contains("S(\"ASKED#NOTICE-TO#");
+            assert!(!personal || count, "{table} holds {item}");
+        }
+    }
+    assert_eq!(app.receipt_versions(&paid).await, 0, "every version goes");
+    assert_eq!(app.receipt_versions(&pending).await, 0);
+    // The books keep what they need: the paid order's amounts, lines and dates, and its
+    // billing record; the cart is gone.
+    let paid_after = app.order(&paid).await;
+    assert!(paid_after.owner.is_erased());
+    assert_eq!(
+        (
+            paid_after.status(),
+            paid_after.total(),
+            paid_after.lines.len(),
+            paid_after.created_at
+        ),
+        (
+            paid_before.status(),
+            paid_before.total(),
+            paid_before.lines.len(),
+            paid_before.created_at
+        )
+    );
+    assert!(app.order(&pending).await.owner.is_erased());
+    let billing = app.items_of("PaymentsTable").await;
+    assert!(
+        billing
+            .iter()
+            .any(|item| item.contains(&format!("PAYMENT#{paid}")))
+    );
+    assert!(
+        app.items_of("OrdersTable")
+            .await
+            .iter()
+            .all(|item| !item.contains("CART#"))
+    );
+    for queue in [
+        "UserErasureDeadLetterQueue",
+        "OrderErasureDeadLetterQueue",
+        "PaymentErasureDeadLetterQueue",
+        "ReceiptErasureDeadLetterQueue",
+        "ReceiptsDeadLetterQueue",
+        "PaymentResultsDeadLetterQueue",
+    ] {
+        assert!(app.drain(queue).await.is_empty(), "{queue}");
+    }
+}
+
+/// S3 as an operator reaches it, past the IAM gate.
+async fn operator_s3() -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::new(&crate::support::sdk_config().await)
+}
+
+#[tokio::test]
+async fn a_receipt_whose_sending_died_long_ago_is_erased_and_never_sent() {
+    let app = TestApp::spawn().await;
+    let sample: SqsEvent =
+        serde_json::from_str(&crate::support::event_text("receipt-erase")).unwrap();
+    let order = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    // A delivery of the receipt's e-mail claimed it two minutes ago and died after storing the
+    // PDF (twice: a version was replaced).
+    let claimed = time::OffsetDateTime::now_utc().unix_timestamp() - 120;
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ReceiptsTable"))
+        .item("pk", AttributeValue::S(format!("EMAIL#{order}")))
+        .item("status", AttributeValue::S("SENDING".into()))
+        .item("claimed_at", AttributeValue::N(claimed.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let s3 = operator_s3().await;
+    for body in ["first", "second"] {
+        s3.put_object()
+            .bucket(&app.names.refs["ReceiptsBucket"])
+            .key(format!("receipts/{order}.pdf"))
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.receipt_versions(order).await, 2);
+    for _ in 0..2 {
+        let response = app.receipt_erase(sample.clone()).await;
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(app.receipt_versions(order).await, 0);
+    }
+    let record = app.items_of("ReceiptsTable").await;
+    assert_eq!(record.len(), 1);
+    assert!(record[0].contains("SKIPPED"), "{record:?}");
+    // The orders' and payments' samples name an account with nothing left: twice, nothing fails.
+    for name in ["order-erase", "payment-erase"] {
+        let sample: SqsEvent = serde_json::from_str(&crate::support::event_text(name)).unwrap();
+        for _ in 0..2 {
+            let response = match name {
+                "order-erase" => app.order_erase(sample.clone()).await,
+                _ => app.payment_erase(sample.clone()).await,
+            };
+            assert!(response.batch_item_failures.is_empty(), "{name}");
+        }
+    }
+}

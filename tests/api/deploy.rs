@@ -123,7 +123,7 @@ fn a_queue_trigger_never_runs_more_batches_than_its_function_may() {
             triggers += 1;
         }
     }
-    assert_eq!(triggers, 7);
+    assert_eq!(triggers, 10);
     // MaximumConcurrency is 2 to 1000: the parameter may not be 1.
     let allowed = reserved_concurrency_parameter()["AllowedValues"].clone();
     let allowed: Vec<u64> = serde_json::from_value(allowed).unwrap();

@@ -58,6 +58,8 @@ impl TestApp {
             password_reset_email: relay.queue("PasswordResetEmailQueue"),
             notice_email: relay.queue("NoticeEmailQueue"),
             user_erasure: relay.queue("UserErasureQueue"),
+            order_erasure: relay.queue("OrderErasureQueue"),
+            payment_erasure: relay.queue("PaymentErasureQueue"),
         };
         self.deliver_stream("UserRelayFunction", |event| async {
             Some(users::handlers::relay::handle(&relay.users(), &destinations, event).await)

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 // signed in, the second is signed out at its next request and signs in with the new password.
 // The first asks to change the address, and makes the change with the link e-mailed to the new one.
 // Then "Sign out everywhere" on the first signs both out, and the second, its password
-// forgotten, sets a new one with the link the shop e-mails. The account is new each run.
+// forgotten, sets a new one with the link the shop e-mails, and at last deletes the account. The
+// account is new each run.
 export async function account({ browser, base, watch, shot, logIn }) {
   const username = `keeper${Date.now().toString(36)}`;
   const first = await device(browser, watch);
@@ -63,7 +64,7 @@ export async function account({ browser, base, watch, shot, logIn }) {
 
   // Change the password on the first device, from the account page the header's name links to.
   await first.locator("#account").getByRole("link", { name: "Kim" }).click();
-  await first.getByRole("heading", { name: "Your account" }).waitFor();
+  await first.getByRole("heading", { name: "Your account", exact: true }).waitFor();
   const passwordForm = first.locator("form", { has: first.getByRole("button", { name: "Change my password" }) });
   await passwordForm.getByLabel("Current password").fill("not the password");
   await passwordForm.getByLabel("New password").fill("an even safer place");
@@ -119,6 +120,18 @@ export async function account({ browser, base, watch, shot, logIn }) {
   await second.getByRole("button", { name: "Set my new password" }).click();
   await second.getByText("Your new password is set").waitFor();
   await logIn(second, username, "remembered at last");
+
+  // Deleting the account: the password asked for, then signed out, and the name logs in no more.
+  await second.goto(`${base}#/account`);
+  const deletion = second.locator("form", { has: second.getByRole("button", { name: "Delete my account" }) });
+  await deletion.getByLabel("Current password").fill("remembered at last");
+  await deletion.getByRole("button", { name: "Delete my account" }).click();
+  await second.getByRole("heading", { name: "Your account is deleted" }).waitFor();
+  await second.goto(`${base}#/login`);
+  await second.getByLabel("Username").fill(username);
+  await second.getByLabel("Password").fill("remembered at last");
+  await second.getByRole("button", { name: "Log in" }).click();
+  await second.getByText("the username or password is wrong").waitFor();
   await Promise.all([first.context().close(), second.context().close()]);
 }
 

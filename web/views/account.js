@@ -128,8 +128,8 @@ function deleteSection(formElement) {
     h(
       "p",
       {},
-      "This cannot be undone. Your account goes at once, with everything that signs you in, and nobody else " +
-        "can take your username for 90 days.",
+      "This cannot be undone. Your account goes at once, with your cart, saved card and receipts; orders you " +
+        "paid for stay in our books without your name or address. Nobody else can take your username for 90 days.",
     ),
     formElement,
   );

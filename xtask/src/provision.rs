@@ -488,6 +488,25 @@ pub async fn create_buckets(
                 .into());
             }
         }
+        if template.bucket_versioned(&logical_id) {
+            // As on AWS: a versioned bucket keeps what is overwritten or deleted, which
+            // erasing a receipt must then remove version by version.
+            s3.put_bucket_versioning()
+                .bucket(&name)
+                .versioning_configuration(
+                    aws_sdk_s3::types::VersioningConfiguration::builder()
+                        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|err| {
+                    format!(
+                        "versioning bucket {name}: {}",
+                        aws_sdk_s3::error::DisplayErrorContext(err)
+                    )
+                })?;
+        }
         names.insert(logical_id, name);
     }
     Ok(names)

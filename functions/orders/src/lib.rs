@@ -6,10 +6,13 @@
 //! - [`catalog`]: pricing a product by invoking the products service's `product-get` function.
 //! - [`outbox`]: messages written with the change they announce, sent by `order-relay`.
 //! - [`store`]: the orders table.
+//! - [`erasure`]: what a deleted account's orders become (gone while open, anonymous once
+//!   checked out).
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
 mod catalog;
 pub mod domain;
+mod erasure;
 pub mod handlers;
 mod open_order;
 pub mod outbox;

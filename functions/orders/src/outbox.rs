@@ -28,6 +28,8 @@ use crate::store::{Listing, OrderStore};
 pub enum Destination {
     /// The payments service's checkout queue.
     Checkout,
+    /// The receipts service's `ReceiptErasureQueue`.
+    ReceiptErasure,
 }
 
 /// A message waiting in the orders outbox.

@@ -58,7 +58,7 @@ struct Cart {
 
 #[derive(Debug, Clone)]
 pub struct OrderStore {
-    table: Table,
+    pub(crate) table: Table,
 }
 
 impl OrderStore {
@@ -274,7 +274,7 @@ impl OrderStore {
 }
 
 /// The condition that an order is still at `version`, with `status`.
-fn unchanged_since(
+pub(crate) fn unchanged_since(
     version: u64,
     status: OrderStatus,
 ) -> (&'static str, &'static [(&'static str, &'static str)], Item) {
@@ -288,11 +288,11 @@ fn unchanged_since(
     )
 }
 
-fn order_key(id: &OrderId) -> String {
+pub(crate) fn order_key(id: &OrderId) -> String {
     format!("ORDER#{id}")
 }
 
-fn cart_key(owner: &Username) -> String {
+pub(crate) fn cart_key(owner: &Username) -> String {
     format!("CART#{owner}")
 }
 
@@ -309,6 +309,6 @@ fn version_number(version: u64) -> i64 {
     i64::try_from(version).unwrap_or(i64::MAX)
 }
 
-fn order_item(order: &Order) -> Result<Item, StoreError> {
+pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
     to_item(&order_key(&order.id), order)
 }

@@ -80,6 +80,58 @@ impl Archive {
         }
     }
 
+    /// Deletes every stored version of the order's receipt, and every delete marker of it: the
+    /// bucket is versioned, so a plain delete would only hide the PDF behind a marker. How many
+    /// versions and markers went. Nothing stored is nothing to do.
+    pub async fn erase(&self, order_id: &str) -> Result<usize, ArchiveError> {
+        let key = Self::key(order_id);
+        let unavailable = |err: String| ArchiveError::Unavailable(format!("erasing {key}: {err}"));
+        let mut erased = 0;
+        // Deleting a version does not move the others: list from the start until none is left.
+        loop {
+            let listed = self
+                .s3
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(&key)
+                .send()
+                .await
+                .map_err(|err| {
+                    unavailable(aws_sdk_s3::error::DisplayErrorContext(err).to_string())
+                })?;
+            let versions = listed
+                .versions()
+                .iter()
+                .map(|version| (version.key(), version.version_id()))
+                .chain(
+                    listed
+                        .delete_markers()
+                        .iter()
+                        .map(|marker| (marker.key(), marker.version_id())),
+                )
+                // The prefix also finds `<key>x`: only this key's versions go.
+                .filter(|(listed, _)| *listed == Some(key.as_str()))
+                .filter_map(|(_, version)| version.map(str::to_owned))
+                .collect::<Vec<_>>();
+            if versions.is_empty() {
+                return Ok(erased);
+            }
+            for version in versions {
+                self.s3
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .version_id(version)
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        unavailable(aws_sdk_s3::error::DisplayErrorContext(err).to_string())
+                    })?;
+                erased += 1;
+            }
+        }
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
         let result = self
             .s3

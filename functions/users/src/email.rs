@@ -32,6 +32,10 @@ pub enum Destination {
     NoticeEmail,
     /// `UserErasureQueue`: this service's own erasure of a deleted account.
     UserErasure,
+    /// `OrderErasureQueue`: the orders service's.
+    OrderErasure,
+    /// `PaymentErasureQueue`: the payments service's (held cards).
+    PaymentErasure,
 }
 
 /// "E-mail `username` a link that confirms `email` is theirs": the message on

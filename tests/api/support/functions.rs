@@ -275,6 +275,7 @@ impl TestApp {
         let f = self.function("OrderRelayFunction");
         let destinations = orders::handlers::relay::Destinations {
             checkout: f.queue("CheckoutQueue"),
+            receipt_erasure: f.queue("ReceiptErasureQueue"),
         };
         orders::handlers::relay::handle(&f.orders(), &destinations, event).await
     }
@@ -359,6 +360,8 @@ impl TestApp {
             password_reset_email: f.queue("PasswordResetEmailQueue"),
             notice_email: f.queue("NoticeEmailQueue"),
             user_erasure: f.queue("UserErasureQueue"),
+            order_erasure: f.queue("OrderErasureQueue"),
+            payment_erasure: f.queue("PaymentErasureQueue"),
         };
         handlers::relay::handle(&f.users(), &destinations, event).await
     }
@@ -426,6 +429,24 @@ impl TestApp {
             "UserNoticeEmailFunction" => handlers::notice_email::handle(&sender, event).await,
             other => panic!("{other} sends no user e-mail"),
         }
+    }
+
+    /// The orders service's eraser on `event`.
+    pub(crate) async fn order_erase(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("OrderEraseFunction");
+        orders::handlers::erase::handle(&f.orders(), event).await
+    }
+
+    /// The payments service's eraser on `event`.
+    pub(crate) async fn payment_erase(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("PaymentEraseFunction");
+        payments::handlers::erase::handle(&f.cards(), event).await
+    }
+
+    /// The receipts service's eraser on `event`.
+    pub(crate) async fn receipt_erase(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("ReceiptEraseFunction");
+        receipts::handlers::erase::handle(&f.receipts(), &f.archive(), event).await
     }
 
     /// The receipts consumer on `event`.

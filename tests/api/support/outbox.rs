@@ -105,7 +105,10 @@ impl TestApp {
                 relay.queue("CheckoutQueue"),
             ),
         };
-        let destinations = Destinations { checkout };
+        let destinations = Destinations {
+            checkout,
+            receipt_erasure: relay.queue("ReceiptErasureQueue"),
+        };
         self.relay_outbox_with(|event| async {
             Some(relay::handle(&store, &destinations, event).await)
         })

@@ -310,6 +310,14 @@ impl Template {
         self.of_kind(BUCKET).map(|(id, _)| id.clone()).collect()
     }
 
+    /// Whether the bucket `logical_id` keeps every version of its objects
+    /// (`VersioningConfiguration: {Status: Enabled}`).
+    pub fn bucket_versioned(&self, logical_id: &str) -> bool {
+        self.resources.get(logical_id).is_some_and(|bucket| {
+            bucket.properties["VersioningConfiguration"]["Status"] == "Enabled"
+        })
+    }
+
     /// Every resource, by logical id, as written (intrinsics in their long form).
     pub fn resources(&self) -> &BTreeMap<String, Resource> {
         &self.resources

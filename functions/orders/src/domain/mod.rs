@@ -14,6 +14,7 @@ use shared::messages::{Attempt, DeclineReason, OrderLine, OrderStatus, OrderView
 use shared::money::{Currency, Money};
 use time::OffsetDateTime;
 
+mod erased;
 mod line;
 mod refresh;
 #[cfg(test)]

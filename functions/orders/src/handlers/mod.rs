@@ -11,10 +11,12 @@
 //! | `POST /api/order/checkout`         | `order-checkout`    | [`checkout`]    |
 //! | the payment results queue          | `order-settle`      | [`settle`]      |
 //! | the orders table's stream (outbox) | `order-relay`       | [`relay`]       |
+//! | `OrderErasureQueue`                | `order-erase`       | [`erase`]       |
 
 pub mod add_item;
 pub mod checkout;
 pub mod current;
+pub mod erase;
 pub mod get;
 pub mod list;
 pub mod relay;

@@ -21,6 +21,7 @@ use crate::store::OrderStore;
 #[derive(Debug, Clone)]
 pub struct Destinations {
     pub checkout: FifoQueue,
+    pub receipt_erasure: FifoQueue,
 }
 
 pub async fn handle(
@@ -32,6 +33,7 @@ pub async fn handle(
         store.table(),
         |destination: &Destination| match destination {
             Destination::Checkout => &destinations.checkout,
+            Destination::ReceiptErasure => &destinations.receipt_erasure,
         },
         event,
     )

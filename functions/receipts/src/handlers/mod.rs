@@ -4,6 +4,8 @@
 //! |----------------------------------|------------------|-------------|
 //! | `GET /api/order/{id}/receipt`    | `receipt-get`    | [`get`]     |
 //! | the receipts queue               | `receipt-email` | [`email`]   |
+//! | `ReceiptErasureQueue`            | `receipt-erase` | [`erase`]   |
 
 pub mod email;
+pub mod erase;
 pub mod get;

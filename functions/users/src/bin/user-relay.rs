@@ -11,6 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         password_reset_email: FifoQueue::from_env(&sdk, "PASSWORD_RESET_EMAIL_QUEUE_URL")?,
         notice_email: FifoQueue::from_env(&sdk, "NOTICE_EMAIL_QUEUE_URL")?,
         user_erasure: FifoQueue::from_env(&sdk, "USER_ERASURE_QUEUE_URL")?,
+        order_erasure: FifoQueue::from_env(&sdk, "ORDER_ERASURE_QUEUE_URL")?,
+        payment_erasure: FifoQueue::from_env(&sdk, "PAYMENT_ERASURE_QUEUE_URL")?,
     };
     shared::outbox::serve(|event| relay::handle(&store, &destinations, event)).await
 }

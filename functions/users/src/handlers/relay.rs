@@ -15,6 +15,8 @@ pub struct Destinations {
     pub password_reset_email: FifoQueue,
     pub notice_email: FifoQueue,
     pub user_erasure: FifoQueue,
+    pub order_erasure: FifoQueue,
+    pub payment_erasure: FifoQueue,
 }
 
 pub async fn handle(
@@ -29,6 +31,8 @@ pub async fn handle(
             Destination::PasswordResetEmail => &destinations.password_reset_email,
             Destination::NoticeEmail => &destinations.notice_email,
             Destination::UserErasure => &destinations.user_erasure,
+            Destination::OrderErasure => &destinations.order_erasure,
+            Destination::PaymentErasure => &destinations.payment_erasure,
         },
         event,
     )

@@ -87,17 +87,20 @@ impl UserStore {
                 .collect(),
             deleted_at: now,
         };
-        let writes = vec![
+        let mut writes = vec![
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().put(put).build(),
-            self.outbox_put(
-                Destination::UserErasure,
-                &deleted,
-                username.as_str(),
-                &deleted.request,
-                now,
-            )?,
         ];
+        // One message per service that holds a copy (an outbox item has one destination).
+        for (destination, service) in [
+            (Destination::UserErasure, "users"),
+            (Destination::OrderErasure, "orders"),
+            (Destination::PaymentErasure, "payments"),
+        ] {
+            let deduplication = format!("{}-{service}", deleted.request);
+            let group = username.as_str();
+            writes.push(self.outbox_put(destination, &deleted, group, &deduplication, now)?);
+        }
         self.table.transact_unless_refused(writes).await
     }
 

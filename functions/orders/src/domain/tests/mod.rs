@@ -234,6 +234,36 @@ fn paid_order() -> Order {
 }
 
 #[test]
+fn an_anonymised_order_keeps_the_books_and_nothing_of_the_customer() {
+    let paid = paid_order();
+    let later = NOW + time::Duration::minutes(5);
+    let anonymous = paid.anonymised(later).unwrap();
+    assert!(anonymous.owner.is_erased());
+    assert_eq!(anonymous.version, paid.version + 1);
+    assert_eq!(anonymous.updated_at, later);
+    assert_eq!(
+        (
+            anonymous.status(),
+            anonymous.total(),
+            &anonymous.lines,
+            anonymous.created_at
+        ),
+        (paid.status(), paid.total(), &paid.lines, paid.created_at)
+    );
+    let payer = anonymous.state.payer().unwrap();
+    assert_eq!(payer.card_last4.as_deref(), Some("4242"));
+    let stored = format!(
+        "{:?}",
+        shared::store::to_item("ORDER#x", &anonymous).unwrap()
+    );
+    for personal in ["ada", "Ada"] {
+        assert!(!stored.contains(personal), "{stored}");
+    }
+    assert_eq!(anonymous.anonymised(later), None, "once");
+    assert_eq!(order().anonymised(later), None, "a cart is deleted instead");
+}
+
+#[test]
 fn an_order_is_stored_as_one_flat_item_and_read_back() {
     let paid = paid_order();
     let item = shared::store::to_item("ORDER#x", &paid).unwrap();

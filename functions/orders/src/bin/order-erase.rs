@@ -1,0 +1,9 @@
+//! `OrderErasureQueue`'s consumer: see [`orders::handlers::erase`].
+
+use orders::handlers::erase;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let (_, store) = orders::init().await?;
+    shared::sqs::serve(|event| erase::handle(&store, event)).await
+}
