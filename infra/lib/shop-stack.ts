@@ -263,18 +263,19 @@ export class ShopStack extends Stack {
       "EdgeKeySecret",
     );
     suppress(edgeKey, [["CKV_AWS_149", CUSTOMER_KEY]]);
-    // Names a deleted account's tombstone (an HMAC of its username), so that registration can
-    // find it while the table holds no username. Never rotated: a new key forgets every tombstone.
-    const tombstoneKey = named(
-      new secretsmanager.Secret(this, "TombstoneKeySecret", {
+    // Makes pseudonyms (HMACs) of usernames and addresses, which key what the users table must
+    // find by a name without holding it: a deleted account's tombstone, the daily counts of
+    // e-mails to an address. Never rotated: a new key forgets every tombstone.
+    const pseudonymKey = named(
+      new secretsmanager.Secret(this, "PseudonymKeySecret", {
         description:
-          "Names deleted accounts' tombstones, which keep their usernames from being registered again for 90 days.",
+          "Makes the pseudonyms that key deleted accounts' tombstones and the counts of e-mails to an address.",
         generateSecretString: { passwordLength: 48, excludePunctuation: true },
         removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       }),
-      "TombstoneKeySecret",
+      "PseudonymKeySecret",
     );
-    suppress(tombstoneKey, [["CKV_AWS_149", CUSTOMER_KEY]]);
+    suppress(pseudonymKey, [["CKV_AWS_149", CUSTOMER_KEY]]);
 
     // -------------------------------------------------------------------------------------------
     // Queues, their dead-letter queues, and alarms on those.
@@ -485,12 +486,12 @@ export class ShopStack extends Stack {
     const userCreate = rust("UserCreateFunction", "user-create", {
       description: "POST /api/user/create - register a customer account",
       memorySize: 1024,
-      environment: { ...usersEnv, TOMBSTONE_KEY_SECRET_ARN: tombstoneKey.secretArn },
+      environment: { ...usersEnv, PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn },
     });
     // The user and their confirmation e-mail, on condition that no recently deleted account's
     // tombstone holds the name (a ConditionCheck), in one transaction.
     allow(userCreate, ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"], [usersTable.tableArn]);
-    allow(userCreate, ["secretsmanager:GetSecretValue"], [tombstoneKey.secretArn]);
+    allow(userCreate, ["secretsmanager:GetSecretValue"], [pseudonymKey.secretArn]);
     const userLogin = rust("UserLoginFunction", "user-login", {
       description: "POST /api/user/login - exchange a password for a session token",
       memorySize: 1024,
@@ -535,11 +536,11 @@ export class ShopStack extends Stack {
     allow(userSessionRefresh, ["secretsmanager:GetSecretValue"], [tokenSecret.secretArn]);
     const userExists = rust("UserExistsFunction", "user-exists", {
       description: "GET /api/user/{username}/exists - whether a username is taken",
-      environment: { ...usersEnv, TOMBSTONE_KEY_SECRET_ARN: tombstoneKey.secretArn },
+      environment: { ...usersEnv, PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn },
     });
     // The user, and a deleted account's tombstone.
     allow(userExists, ["dynamodb:GetItem"], [usersTable.tableArn]);
-    allow(userExists, ["secretsmanager:GetSecretValue"], [tombstoneKey.secretArn]);
+    allow(userExists, ["secretsmanager:GetSecretValue"], [pseudonymKey.secretArn]);
     const userCurrent = rust("UserCurrentFunction", "user-current", {
       description: "GET /api/user - the caller's own account",
       environment: usersEnv,
@@ -600,7 +601,7 @@ export class ShopStack extends Stack {
       environment: {
         ...usersEnv,
         EDGE_KEY_SECRET_ARN: edgeKey.secretArn,
-        TOMBSTONE_KEY_SECRET_ARN: tombstoneKey.secretArn,
+        PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn,
       },
     });
     // The user and counting wrong passwords as log-in does; deleting the user with its tombstone
@@ -610,7 +611,7 @@ export class ShopStack extends Stack {
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
       [usersTable.tableArn],
     );
-    allow(userDelete, ["secretsmanager:GetSecretValue"], [edgeKey.secretArn, tombstoneKey.secretArn]);
+    allow(userDelete, ["secretsmanager:GetSecretValue"], [edgeKey.secretArn, pseudonymKey.secretArn]);
     // The users service's outbox: e-mails decided with a change to the users table (OUTBOX#
     // items) go to their queue, then leave the table.
     const userRelay = rust("UserRelayFunction", "user-relay", {
@@ -648,13 +649,19 @@ export class ShopStack extends Stack {
       const sender = rust(logicalId, binary, {
         description,
         timeout: 30,
-        environment: { ...usersEnv, SENDER_EMAIL: senderEmail.valueAsString },
+        environment: {
+          ...usersEnv,
+          SENDER_EMAIL: senderEmail.valueAsString,
+          PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn,
+        },
       });
       allow(
         sender,
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         [usersTable.tableArn],
       );
+      // The key that names the counts of e-mails to an address, read at start-up.
+      allow(sender, ["secretsmanager:GetSecretValue"], [pseudonymKey.secretArn]);
       sender.addToRolePolicy(
         new iam.PolicyStatement({
           // A raw MIME message (text and HTML): SES v2 documents ses:SendEmail, and has been seen

@@ -43,8 +43,9 @@ impl Username {
         &self.0
     }
 
-    /// The owner of what a deleted account leaves for the shop's books (an order's amounts): a
-    /// name nobody can register, so nothing of it reaches anyone.
+    /// The owner of what a deleted account leaves for the shop's books (an order's amounts):
+    /// `[deleted]`, which [`Self::parse`] refuses, so no account, token or request can ever be
+    /// it, and nothing of it reaches anyone. Stored records read it back.
     pub fn erased() -> Self {
         Self(Self::ERASED.to_owned())
     }
@@ -54,7 +55,16 @@ impl Username {
         self.0 == Self::ERASED
     }
 
-    const ERASED: &'static str = "deleted";
+    const ERASED: &'static str = "[deleted]";
+
+    /// A username as stored or sent between services: one [`Self::parse`] accepts, or
+    /// [`Self::erased`].
+    fn from_stored(raw: &str) -> Result<Self, String> {
+        if raw == Self::ERASED {
+            return Ok(Self::erased());
+        }
+        Self::parse(raw)
+    }
 }
 
 /// A product's id, its slug in URLs: 3 to 64 of `a-z 0-9 -`, not starting or ending with `-`,
@@ -183,7 +193,7 @@ macro_rules! string_id {
             type Error = String;
 
             fn try_from(raw: String) -> Result<Self, String> {
-                Self::parse(&raw).map_err(|problem| format!("{raw:?} {problem}"))
+                Self::from_stored(&raw).map_err(|problem| format!("{raw:?} {problem}"))
             }
         }
 
@@ -197,6 +207,19 @@ macro_rules! string_id {
 
 string_id!(Username, ProductId, OrderId, CardToken);
 
+/// Ids stored and sent as they are parsed (a username may also be [`Username::erased`]).
+macro_rules! stored_as_parsed {
+    ($($id:ident),*) => {$(
+        impl $id {
+            fn from_stored(raw: &str) -> Result<Self, String> {
+                Self::parse(raw)
+            }
+        }
+    )*};
+}
+
+stored_as_parsed!(ProductId, OrderId, CardToken);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +231,17 @@ mod tests {
             assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(Username::parse(&"a".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn the_erased_owner_is_read_back_but_never_parsed_from_input() {
+        let erased = Username::erased();
+        assert!(erased.is_erased());
+        assert!(Username::parse(erased.as_str()).is_err());
+        assert!(erased.as_str().parse::<Username>().is_err());
+        let stored = serde_json::to_string(&erased).unwrap();
+        assert_eq!(serde_json::from_str::<Username>(&stored).unwrap(), erased);
+        assert!(!Username::parse("deleted").unwrap().is_erased());
     }
 
     #[test]

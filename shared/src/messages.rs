@@ -153,8 +153,9 @@ pub struct ReceiptRequested {
 }
 
 /// Users to every service that holds a copy of an account's data, one queue each: the account
-/// was deleted, so erase or anonymise what you hold of `username` and of its `addresses` (its
-/// address and any it was changing to). Sent once per deletion (`request`), and safe to apply
+/// was deleted, so erase or anonymise what you hold of `username` and, for the users service,
+/// which keys things by address, of its `addresses` (its address and any it was changing to;
+/// the other services are told none). Sent once per deletion (`request`), and safe to apply
 /// twice: an erasure finds nothing the second time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -99,7 +99,7 @@ fn customers_data_outlives_the_stack() {
     // deleted with the stack either: it is kept like the others.
     assert_eq!(
         kept, 11,
-        "five tables, three buckets, the token secret, CloudFront's key and the tombstones' key"
+        "five tables, three buckets, the token secret, CloudFront's key and the pseudonyms' key"
     );
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::RequestExt;
 use tokio::net::TcpListener;
-use users::tombstone::TombstoneKey;
+use users::pseudonym::PseudonymKey;
 use xtask::iam::{FunctionClients, Gate};
 use xtask::local::names::LocalNames;
 use xtask::template::Template;
@@ -146,7 +146,7 @@ async fn a_refused_call_is_the_functions_own_json_error_not_a_crash() {
     let request = event("user-exists")
         .with_path_parameters(HashMap::from([("username".to_owned(), "ada".to_owned())]));
     let reply = crate::support::Reply::from(shared::http::respond(
-        users::handlers::exists::handle(&wrong.users(), &TombstoneKey::new("key"), request).await,
+        users::handlers::exists::handle(&wrong.users(), &PseudonymKey::new("key"), request).await,
     ));
     reply.assert(500, "internal_error");
 }

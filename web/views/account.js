@@ -128,8 +128,9 @@ function deleteSection(formElement) {
     h(
       "p",
       {},
-      "This cannot be undone. Your account goes at once, with your cart, saved card and receipts; orders you " +
-        "paid for stay in our books without your name or address. Nobody else can take your username for 90 days.",
+      "This cannot be undone. Your account goes at once, and within minutes your cart, saved card and receipts; " +
+        "orders you paid for stay in our books without your name or address. Nobody else can take your username " +
+        "for 90 days.",
     ),
     formElement,
   );

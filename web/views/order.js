@@ -32,6 +32,8 @@ export async function orderView(id) {
       return false;
     }
     const receipt = h("div", { class: "receipt" });
+    // An order whose customer deleted their account, as an administrator sees it.
+    const erased = order.owner === "[deleted]";
     if (order.status === "PAID") {
       const link = h(
         "a",
@@ -63,9 +65,13 @@ export async function orderView(id) {
           "p",
           {},
           `Paid ${date(order.paid_at)} with the card ending in ${order.card_last4}.` +
-            (order.email_verified === false ? "" : ` A receipt is on its way to ${order.email}.`),
+            (erased
+              ? " The customer has since deleted their account: the order keeps no name or address."
+              : order.email_verified === false
+                ? ""
+                : ` A receipt is on its way to ${order.email}.`),
         ),
-        order.email_verified === false
+        order.email_verified === false && !erased
           ? h(
               "p",
               { class: "unconfirmed" },

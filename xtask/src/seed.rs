@@ -67,7 +67,7 @@ pub async fn account(users: &UserStore, username: &str, password: &str, admin: b
         .map_err(|err| err.to_string())?;
     // The operator makes demo accounts whatever a deleted account's tombstone says of the name:
     // under a key of its own, the check finds no tombstone.
-    let anyway = users::tombstone::TombstoneKey::new(uuid::Uuid::new_v4().as_bytes().to_vec());
+    let anyway = users::pseudonym::PseudonymKey::new(uuid::Uuid::new_v4().as_bytes().to_vec());
     users
         .insert(&new_user, hash, &anyway, time::OffsetDateTime::now_utc())
         .await?;

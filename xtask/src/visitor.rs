@@ -60,6 +60,17 @@ impl Visitor {
         send(self.shop, "PUT", path, self.token.as_deref(), Some(&body)).await
     }
 
+    pub async fn delete(&self, path: &str, body: Value) -> HttpReply {
+        send(
+            self.shop,
+            "DELETE",
+            path,
+            self.token.as_deref(),
+            Some(&body),
+        )
+        .await
+    }
+
     /// One step: `route` (`"GET /api/order"`) at `path`, timed, and its JSON answer if it came
     /// with `expected` status.
     async fn step(

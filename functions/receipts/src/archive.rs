@@ -19,6 +19,9 @@ pub enum ArchiveError {
     Render(#[from] RenderError),
 }
 
+/// Rounds of listing and deleting a receipt's versions before erasing it is retried later.
+const ERASE_ROUNDS: usize = 5;
+
 #[derive(Debug, Clone)]
 pub struct Archive {
     s3: aws_sdk_s3::Client,
@@ -87,8 +90,9 @@ impl Archive {
         let key = Self::key(order_id);
         let unavailable = |err: String| ArchiveError::Unavailable(format!("erasing {key}: {err}"));
         let mut erased = 0;
-        // Deleting a version does not move the others: list from the start until none is left.
-        loop {
+        // Deleting a version does not move the others: list from the start until none is left
+        // (a receipt has a handful at most). Versions that will not go make the message retry.
+        for _ in 0..ERASE_ROUNDS {
             let listed = self
                 .s3
                 .list_object_versions()
@@ -130,6 +134,9 @@ impl Archive {
                 erased += 1;
             }
         }
+        Err(unavailable(format!(
+            "versions were left after {ERASE_ROUNDS} rounds"
+        )))
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ArchiveError> {

@@ -190,16 +190,7 @@ impl TryFrom<RegistrationForm> for NewUser {
     /// Checks every field and reports all the bad ones at once, so a form can mark each.
     fn try_from(form: RegistrationForm) -> Result<Self, ApiError> {
         let mut fields = FieldErrors::default();
-        let username = fields.check(
-            "username",
-            Username::parse(&form.username).and_then(|name| {
-                if name.is_erased() {
-                    Err("is reserved: choose another".to_owned())
-                } else {
-                    Ok(name)
-                }
-            }),
-        );
+        let username = fields.check("username", Username::parse(&form.username));
         let password = fields.check(
             "password",
             Password::choose(form.password.into_inner(), &form.username),
@@ -353,18 +344,5 @@ mod tests {
             err.message(),
             "invalid email, first_name, password, username"
         );
-    }
-
-    #[test]
-    fn the_name_erased_orders_are_owned_by_cannot_be_registered() {
-        let form = RegistrationForm {
-            username: " Deleted ".into(),
-            password: Secret("a long enough passphrase".into()),
-            email: "someone@example.com".into(),
-            first_name: "Some".into(),
-            last_name: "One".into(),
-        };
-        let err = NewUser::try_from(form).unwrap_err();
-        assert_eq!(err.message(), "invalid username");
     }
 }

@@ -161,13 +161,14 @@ impl Storefront {
     }
 }
 
-/// What the users service's e-mail senders work with: the users table, SES, and where links
-/// point.
+/// What the users service's e-mail senders work with: the users table, SES, where links point,
+/// and the key that names the counts of e-mails to an address.
 #[derive(Debug, Clone)]
 pub struct Sender {
     pub store: crate::UserStore,
     pub mailer: shared::mail::Mailer,
     pub storefront: Storefront,
+    pub pseudonyms: crate::pseudonym::PseudonymKey,
 }
 
 impl Sender {

@@ -15,6 +15,7 @@
 //!   e-mailed links).
 //! - [`throttle`]: the limits on log-in attempts, per account, per client and per both.
 //! - [`tombstone`]: what keeps a deleted account's username from being registered again soon.
+//! - [`pseudonym`]: keys made from a username or an address without holding it.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
 mod breached;
@@ -23,6 +24,7 @@ pub mod email;
 pub mod handlers;
 pub mod keys;
 pub mod password;
+pub mod pseudonym;
 pub mod refresh;
 mod secret;
 mod sign_in;
@@ -64,33 +66,36 @@ pub async fn init_edge() -> Result<(UserStore, throttle::EdgeKey), keys::KeysErr
 
 /// The cold start of registration and of the "is it taken?" check: [`init`], and the key
 /// deleted accounts' tombstones are named with.
-pub async fn init_tombstones() -> Result<(UserStore, tombstone::TombstoneKey), keys::KeysError> {
+pub async fn init_pseudonyms() -> Result<(UserStore, pseudonym::PseudonymKey), keys::KeysError> {
     let (sdk, store) = init_sdk().await?;
-    let key = tombstone::TombstoneKey::from_env(&keys::secrets_client(&sdk)).await?;
+    let key = pseudonym::PseudonymKey::from_env(&keys::secrets_client(&sdk)).await?;
     Ok((store, key))
 }
 
-/// The account deletion's cold start: [`init_edge`]'s, and the tombstones' key, read with one
+/// The account deletion's cold start: [`init_edge`]'s, and the pseudonyms' key, read with one
 /// client, at once.
 pub async fn init_delete()
--> Result<(UserStore, throttle::EdgeKey, tombstone::TombstoneKey), keys::KeysError> {
+-> Result<(UserStore, throttle::EdgeKey, pseudonym::PseudonymKey), keys::KeysError> {
     let (sdk, store) = init_sdk().await?;
     let secrets = keys::secrets_client(&sdk);
     let (edge, tombstones) = tokio::try_join!(
         throttle::EdgeKey::from_env(&secrets),
-        tombstone::TombstoneKey::from_env(&secrets)
+        pseudonym::PseudonymKey::from_env(&secrets)
     )?;
     Ok((store, edge, tombstones))
 }
 
-/// An e-mail sender's cold start: [`init`], SES with the sender's address, and where the
-/// storefront is (links point there).
-pub async fn init_mail() -> Result<email::Sender, shared::config::ConfigError> {
+/// An e-mail sender's cold start: [`init`], SES with the sender's address, where the
+/// storefront is (links point there), and the key that names the counts of e-mails to an
+/// address.
+pub async fn init_mail() -> Result<email::Sender, keys::KeysError> {
     let (sdk, store) = init_sdk().await?;
+    let pseudonyms = pseudonym::PseudonymKey::from_env(&keys::secrets_client(&sdk)).await?;
     Ok(email::Sender {
         store,
         mailer: shared::mail::Mailer::from_env(&sdk)?,
         storefront: email::Storefront::from_env()?,
+        pseudonyms,
     })
 }
 

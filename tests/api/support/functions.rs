@@ -14,7 +14,7 @@ use shared::mail::Mailer;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
 use shared::store::Table;
 use users::handlers;
-use users::tombstone::TombstoneKey;
+use users::pseudonym::PseudonymKey;
 use users::{SigningKeys, UserStore};
 use xtask::iam::FunctionClients;
 
@@ -115,10 +115,10 @@ impl AsFunction<'_> {
         &self.clients.sqs
     }
 
-    /// The tombstones' key, read from the test's secret as the function's `main` reads it.
-    pub(crate) async fn tombstone_key(&self) -> TombstoneKey {
-        let secret = &self.app.names.refs["TombstoneKeySecret"];
-        TombstoneKey::load(&self.clients.secrets, secret)
+    /// The pseudonyms' key, read from the test's secret as the function's `main` reads it.
+    pub(crate) async fn pseudonym_key(&self) -> PseudonymKey {
+        let secret = &self.app.names.refs["PseudonymKeySecret"];
+        PseudonymKey::load(&self.clients.secrets, secret)
             .await
             .unwrap()
     }
@@ -161,7 +161,7 @@ impl TestApp {
 
     pub(crate) async fn register(&self, request: Request) -> Reply {
         let f = self.function("UserCreateFunction");
-        let tombstones = f.tombstone_key().await;
+        let tombstones = f.pseudonym_key().await;
         reply(handlers::create::handle(&f.users(), &tombstones, request).await)
     }
 
@@ -198,7 +198,7 @@ impl TestApp {
     pub(crate) async fn delete_account(&self, request: Request) -> Reply {
         let f = self.function("UserDeleteFunction");
         let edge = users::throttle::EdgeKey::new(super::EDGE_KEY);
-        let tombstones = f.tombstone_key().await;
+        let tombstones = f.pseudonym_key().await;
         reply(handlers::delete::handle(&f.users(), &edge, &tombstones, request).await)
     }
 
@@ -221,7 +221,7 @@ impl TestApp {
 
     pub(crate) async fn exists(&self, request: Request) -> Reply {
         let f = self.function("UserExistsFunction");
-        let tombstones = f.tombstone_key().await;
+        let tombstones = f.pseudonym_key().await;
         reply(handlers::exists::handle(&f.users(), &tombstones, request).await)
     }
 
@@ -418,6 +418,7 @@ impl TestApp {
             storefront: users::email::Storefront::new(
                 &self.names.domains["StorefrontDistribution"],
             ),
+            pseudonyms: f.pseudonym_key().await,
         };
         match logical_id {
             "UserVerificationEmailFunction" => {

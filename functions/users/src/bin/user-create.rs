@@ -4,6 +4,6 @@ use users::handlers::create;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let (store, tombstones) = users::init_tombstones().await?;
+    let (store, tombstones) = users::init_pseudonyms().await?;
     shared::http::serve(|request| create::handle(&store, &tombstones, request)).await
 }

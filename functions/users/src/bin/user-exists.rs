@@ -4,6 +4,6 @@ use users::handlers::exists;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let (store, tombstones) = users::init_tombstones().await?;
+    let (store, tombstones) = users::init_pseudonyms().await?;
     shared::http::serve(|request| exists::handle(&store, &tombstones, request)).await
 }

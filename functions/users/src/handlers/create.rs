@@ -9,12 +9,12 @@ use time::OffsetDateTime;
 
 use crate::domain::{NewUser, RegistrationForm};
 use crate::password;
+use crate::pseudonym::PseudonymKey;
 use crate::store::UserStore;
-use crate::tombstone::TombstoneKey;
 
 pub async fn handle(
     store: &UserStore,
-    tombstones: &TombstoneKey,
+    tombstones: &PseudonymKey,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let form: RegistrationForm = http::parse_body(&request)?;

@@ -19,16 +19,16 @@ use shared::http::{self, ApiError};
 use time::OffsetDateTime;
 
 use crate::domain::AccountDeletion;
+use crate::pseudonym::PseudonymKey;
 use crate::refresh::cleared_cookie;
 use crate::sign_in::{self, set_cookie};
 use crate::store::UserStore;
 use crate::throttle::EdgeKey;
-use crate::tombstone::TombstoneKey;
 
 pub async fn handle(
     store: &UserStore,
     edge: &EdgeKey,
-    tombstones: &TombstoneKey,
+    tombstones: &PseudonymKey,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;

@@ -9,12 +9,12 @@ use shared::http::{self, ApiError, FieldErrors};
 use time::OffsetDateTime;
 
 use crate::domain::Username;
+use crate::pseudonym::PseudonymKey;
 use crate::store::UserStore;
-use crate::tombstone::TombstoneKey;
 
 pub async fn handle(
     store: &UserStore,
-    tombstones: &TombstoneKey,
+    tombstones: &PseudonymKey,
     request: Request,
 ) -> Result<Response<Body>, ApiError> {
     let raw = http::path_parameter(&request, "username")?;

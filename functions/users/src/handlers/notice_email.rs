@@ -21,9 +21,12 @@ async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> 
         .once_for_account(&request.request, &request.username, |stored| async move {
             let user = stored.user;
             let now = OffsetDateTime::now_utc();
-            let turn = sender
-                .store
-                .take_notice_turn(&request.email, &request.request, now);
+            let turn = sender.store.take_notice_turn(
+                &sender.pseudonyms,
+                &request.email,
+                &request.request,
+                now,
+            );
             if turn.await.map_err(MessageError::retry)? != Turn::Granted {
                 tracing::warn!(username = %user.username, "a notice was over its address's quota");
                 return Ok(Err("the address was sent too many notices today"));

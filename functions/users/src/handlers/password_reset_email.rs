@@ -18,7 +18,10 @@ pub async fn handle(sender: &Sender, event: SqsEvent) -> SqsBatchResponse {
 
 async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> {
     let Sender {
-        store, storefront, ..
+        store,
+        storefront,
+        pseudonyms,
+        ..
     } = sender;
     let request: PasswordResetRequested = sqs::body(&message)?;
     let accounts = store
@@ -38,7 +41,7 @@ async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> 
             if account.await.map_err(MessageError::retry)? != Turn::Granted {
                 return Ok(Sent::Skipped("the account was sent reset links too often"));
             }
-            let address = store.take_mail_turn(&user.user.email, &request.request, now);
+            let address = store.take_mail_turn(pseudonyms, &user.user.email, &request.request, now);
             if address.await.map_err(MessageError::retry)? != Turn::Granted {
                 return Ok(Sent::Skipped("the address was sent too many e-mails today"));
             }

@@ -18,7 +18,10 @@ pub async fn handle(sender: &Sender, event: SqsEvent) -> SqsBatchResponse {
 
 async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> {
     let Sender {
-        store, storefront, ..
+        store,
+        storefront,
+        pseudonyms,
+        ..
     } = sender;
     let request: &VerificationRequested = &sqs::body(&message)?;
     let asked = Confirming {
@@ -32,7 +35,7 @@ async fn send(sender: &Sender, message: SqsMessage) -> Result<(), MessageError> 
             }
             let user = stored.user;
             let now = OffsetDateTime::now_utc();
-            let address = store.take_mail_turn(asked.address, &request.request, now);
+            let address = store.take_mail_turn(pseudonyms, asked.address, &request.request, now);
             if address.await.map_err(MessageError::retry)? != Turn::Granted {
                 return Ok(Err("the address was sent too many e-mails today"));
             }

@@ -21,6 +21,7 @@ use crate::domain::{Confirming, Email, User, Username};
 use crate::email::{
     Destination, LinkToken, Notice, NoticeRequested, VerificationRequested, masked,
 };
+use crate::pseudonym::PseudonymKey;
 
 /// The outcome of asking for an e-mail (a verification link again, a reset link).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,14 +226,16 @@ impl UserStore {
     }
 
     /// Takes one of `address`'s turns to be e-mailed, for `request` (which keeps it when it is
-    /// delivered again).
+    /// delivered again). The count is keyed by the address's pseudonym: it outlives the deletion
+    /// of an account of the address (others share it), and names nobody.
     pub(crate) async fn take_mail_turn(
         &self,
+        pseudonyms: &PseudonymKey,
         address: &str,
         request: &str,
         now: OffsetDateTime,
     ) -> Result<Turn, StoreError> {
-        let pk = format!("ASKED#MAIL-TO#{address}");
+        let pk = format!("ASKED#MAIL-TO#{}", pseudonyms.of("mail-to", address));
         self.take_turn(&pk, quota::MAIL_TO, now, Vec::new(), Some(request))
             .await
     }
@@ -242,11 +245,12 @@ impl UserStore {
     /// notices use up the address's reset links.
     pub(crate) async fn take_notice_turn(
         &self,
+        pseudonyms: &PseudonymKey,
         address: &str,
         request: &str,
         now: OffsetDateTime,
     ) -> Result<Turn, StoreError> {
-        let pk = format!("ASKED#NOTICE-TO#{address}");
+        let pk = format!("ASKED#NOTICE-TO#{}", pseudonyms.of("notice-to", address));
         self.take_turn(&pk, quota::NOTICES_TO, now, Vec::new(), Some(request))
             .await
     }

@@ -24,7 +24,8 @@ use super::email::{UNCHANGED, unchanged};
 use super::{StoredUser, UserStore, user_pk};
 use crate::domain::Username;
 use crate::email::Destination;
-use crate::tombstone::{self, TombstoneKey};
+use crate::pseudonym::PseudonymKey;
+use crate::tombstone;
 
 /// A deleted account's tombstone: when, and until when its username stays unavailable.
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,7 +47,7 @@ impl UserStore {
     pub async fn delete_account(
         &self,
         stored: &StoredUser,
-        key: &TombstoneKey,
+        key: &PseudonymKey,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let username = &stored.user.username;
@@ -75,7 +76,7 @@ impl UserStore {
         };
         let put = Put::builder()
             .table_name(self.table.name())
-            .set_item(Some(to_item(&key.pk(username), &tombstone)?))
+            .set_item(Some(to_item(&tombstone::pk(key, username), &tombstone)?))
             .build()
             .map_err(|err| StoreError::corrupt("build Put", err.to_string()))?;
         let deleted = AccountDeleted {
@@ -91,15 +92,20 @@ impl UserStore {
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().put(put).build(),
         ];
-        // One message per service that holds a copy (an outbox item has one destination).
-        for (destination, service) in [
-            (Destination::UserErasure, "users"),
-            (Destination::OrderErasure, "orders"),
-            (Destination::PaymentErasure, "payments"),
+        // One message per service that holds a copy (an outbox item has one destination). Only
+        // this service keys anything by address: the others are told the username alone.
+        let by_name = AccountDeleted {
+            addresses: Vec::new(),
+            ..deleted.clone()
+        };
+        for (destination, service, message) in [
+            (Destination::UserErasure, "users", &deleted),
+            (Destination::OrderErasure, "orders", &by_name),
+            (Destination::PaymentErasure, "payments", &by_name),
         ] {
             let deduplication = format!("{}-{service}", deleted.request);
             let group = username.as_str();
-            writes.push(self.outbox_put(destination, &deleted, group, &deduplication, now)?);
+            writes.push(self.outbox_put(destination, message, group, &deduplication, now)?);
         }
         self.table.transact_unless_refused(writes).await
     }
@@ -107,24 +113,27 @@ impl UserStore {
     /// Whether `username` belonged to an account deleted less than [`tombstone::KEEP`] ago.
     pub async fn is_tombstoned(
         &self,
-        key: &TombstoneKey,
+        key: &PseudonymKey,
         username: &Username,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let tombstone: Option<Tombstone> = self.table.get_record(key.pk(username), false).await?;
+        let tombstone: Option<Tombstone> = self
+            .table
+            .get_record(tombstone::pk(key, username), false)
+            .await?;
         Ok(tombstone.is_some_and(|tombstone| tombstone.expires_at > now))
     }
 
     /// A check, for a transaction, that `username` is not a recently deleted account's.
     pub(super) fn no_live_tombstone(
         &self,
-        key: &TombstoneKey,
+        key: &PseudonymKey,
         username: &Username,
         now: OffsetDateTime,
     ) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(self.table.name())
-            .key("pk", s(key.pk(username)))
+            .key("pk", s(tombstone::pk(key, username)))
             .condition_expression(LAPSED)
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .build()
@@ -175,9 +184,10 @@ impl UserStore {
 /// (the account is gone, and its name cannot be registered again until long after), nor a
 /// tombstone. Kept too: counts per client address alone and the record of an e-mail sent
 /// (`MAIL#<request>`: its SES id and time), which name nobody; and the daily counts of e-mails
-/// to an address (`ASKED#MAIL-TO#`, `ASKED#NOTICE-TO#`), which other accounts of the address
-/// share: erased, they would let whoever registers and deletes accounts with someone else's
-/// address mail it without limit. They lapse within a day.
+/// to an address (`ASKED#MAIL-TO#<pseudonym>`, `ASKED#NOTICE-TO#<pseudonym>`), which other
+/// accounts of the address share: erased, they would let whoever registers and deletes accounts
+/// with someone else's address mail it without limit. They are keyed by the address's
+/// pseudonym ([`crate::pseudonym`]), so they name nobody either, and lapse within a day.
 fn names_account(pk: &str, owner: Option<&str>, deleted: &AccountDeleted) -> bool {
     let username = deleted.username.as_str();
     if pk.starts_with(OUTBOX_PREFIX) || pk.starts_with("USER#") || pk.starts_with(tombstone::PREFIX)

@@ -28,9 +28,9 @@ use time::OffsetDateTime;
 
 use crate::domain::{Confirming, NewUser, User, Username};
 use crate::email::Notice;
+use crate::pseudonym::PseudonymKey;
 use crate::refresh::{self, RefreshToken};
 use crate::throttle::Limiter;
-use crate::tombstone::TombstoneKey;
 
 mod email;
 mod erase;
@@ -165,7 +165,7 @@ impl UserStore {
         &self,
         user: &NewUser,
         password_hash: String,
-        tombstones: &TombstoneKey,
+        tombstones: &PseudonymKey,
         created_at: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
         let stored = StoredUser {
