@@ -44,8 +44,9 @@ impl Username {
     }
 
     /// The owner of what a deleted account leaves for the shop's books (an order's amounts):
-    /// `[deleted]`, which [`Self::parse`] refuses, so no account, token or request can ever be
-    /// it, and nothing of it reaches anyone. Stored records read it back.
+    /// `[deleted]`, which [`Self::parse`] refuses, so no account can have it and no request can
+    /// name it, and nothing of it reaches anyone. Stored records and messages read it back (so
+    /// would a signed token or the authorizer's context, which only ever name accounts).
     pub fn erased() -> Self {
         Self(Self::ERASED.to_owned())
     }

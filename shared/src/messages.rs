@@ -153,16 +153,15 @@ pub struct ReceiptRequested {
 }
 
 /// Users to every service that holds a copy of an account's data, one queue each: the account
-/// was deleted, so erase or anonymise what you hold of `username` and, for the users service,
-/// which keys things by address, of its `addresses` (its address and any it was changing to;
-/// the other services are told none). Sent once per deletion (`request`), and safe to apply
-/// twice: an erasure finds nothing the second time.
+/// was deleted, so erase or anonymise what you hold of `username`. (Its addresses are not sent:
+/// what is kept by address, the users service's counts of e-mails, is keyed by pseudonyms and
+/// names nobody.) Sent once per deletion (`request`), and safe to apply twice: an erasure finds
+/// nothing the second time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountDeleted {
     pub request: String,
     pub username: Username,
-    pub addresses: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub deleted_at: OffsetDateTime,
 }

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -198,6 +199,27 @@ impl Table {
             .await
             .map_err(|err| StoreError::from_sdk("PutItem", err))?;
         Ok(())
+    }
+
+    /// Every item a `Scan` of the whole table finds, read consistently, page after page;
+    /// `configure` adds its projection and filter. Reads the whole table: for a message's or an
+    /// operator's work, never a request's.
+    pub async fn scan_all(
+        &self,
+        configure: impl FnOnce(ScanFluentBuilder) -> ScanFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .consistent_read(true);
+        let mut pages = configure(scan).into_paginator().send();
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| StoreError::from_sdk("Scan", err))?;
+            items.extend(page.items.unwrap_or_default());
+        }
+        Ok(items)
     }
 
     /// Deletes the item with key `pk`, if there is one.

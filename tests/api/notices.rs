@@ -128,7 +128,7 @@ async fn requests_for_reset_links_cannot_use_up_the_notices() {
         .function("UserPasswordResetEmailFunction")
         .pseudonym_key()
         .await;
-    let counted = pseudonyms.of("mail-to", "ada_flooded@example.com");
+    let counted = pseudonyms.of(users::pseudonym::MAIL_TO, "ada_flooded@example.com");
     app.dynamodb
         .put_item()
         .table_name(app.table("UsersTable"))

@@ -316,6 +316,22 @@ async fn search_rebuild() -> Result<()> {
     Ok(())
 }
 
+/// The secret kept in `file`, made (random, 64 characters) the first time.
+fn kept_secret(file: &std::path::Path) -> Result<String> {
+    match std::fs::read_to_string(file) {
+        Ok(secret) if secret.trim().len() >= 32 => Ok(secret.trim().to_owned()),
+        _ => {
+            let secret = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            std::fs::write(file, &secret)?;
+            Ok(secret)
+        }
+    }
+}
+
 /// Demo accounts the local shop creates: (username, password, admin?).
 const DEMO_ACCOUNTS: [(&str, &str, bool); 2] = [
     ("admin", "admin-password", true),
@@ -329,19 +345,10 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
     let root = xtask::template::workspace_root();
     let local = root.join(".local/shop");
     std::fs::create_dir_all(&local)?;
-    let secret_file = local.join("token-secret");
-    let token_secret = match std::fs::read_to_string(&secret_file) {
-        Ok(secret) if secret.trim().len() >= 32 => secret.trim().to_owned(),
-        _ => {
-            let secret = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
-            std::fs::write(&secret_file, &secret)?;
-            secret
-        }
-    };
+    // Kept across runs with the tables: a new token key would sign everyone out, a new
+    // pseudonym key forget every tombstone.
+    let token_secret = kept_secret(&local.join("token-secret"))?;
+    let pseudonym_key = kept_secret(&local.join("pseudonym-key"))?;
     let binaries = xtask::local::Binaries::Cargo(
         std::env::var_os("CARGO_TARGET_DIR")
             .map_or_else(|| root.join("target"), std::path::PathBuf::from)
@@ -354,6 +361,10 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
         binaries,
         web: root.join("web"),
         token_secret,
+        secrets: std::collections::BTreeMap::from([(
+            "PseudonymKeySecret".to_owned(),
+            pseudonym_key,
+        )]),
         parameters: Default::default(),
         context: "local shop".into(),
         environment: Vec::new(),

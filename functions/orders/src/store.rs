@@ -185,26 +185,21 @@ impl OrderStore {
     /// The keys of every item in the outbox, read consistently. Reads the whole table: for an
     /// operator's command or a check after a test, never a request's work.
     pub async fn outbox_keys(&self) -> Result<Vec<String>, StoreError> {
-        let mut pages = self
+        let items = self
             .table
-            .client()
-            .scan()
-            .table_name(self.table.name())
-            .filter_expression("begins_with(pk, :outbox)")
-            .expression_attribute_values(":outbox", s(OUTBOX_PREFIX))
-            .projection_expression("pk")
-            .consistent_read(true)
-            .into_paginator()
-            .send();
-        let mut keys = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| StoreError::from_sdk("Scan", err))?;
-            keys.extend(page.items().iter().filter_map(|item| match item.get("pk") {
-                Some(AttributeValue::S(key)) => Some(key.clone()),
+            .scan_all(|scan| {
+                scan.filter_expression("begins_with(pk, :outbox)")
+                    .expression_attribute_values(":outbox", s(OUTBOX_PREFIX))
+                    .projection_expression("pk")
+            })
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|mut item| match item.remove("pk") {
+                Some(AttributeValue::S(key)) => Some(key),
                 _ => None,
-            }));
-        }
-        Ok(keys)
+            })
+            .collect())
     }
 
     /// Touches every item still in the outbox (messages the relay gave up on), at `now`, so

@@ -253,26 +253,20 @@ impl CardVault {
     /// request's. A charge that claimed one of them a moment before still completes; one that
     /// had not finds no card and declines.
     pub async fn erase_owner(&self, owner: &Username) -> Result<usize, StoreError> {
-        let mut pages = self
+        let held = self
             .table
-            .client()
-            .scan()
-            .table_name(self.table.name())
-            .filter_expression("#owner = :owner")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":owner", s(owner.as_str()))
-            .projection_expression("pk")
-            .consistent_read(true)
-            .into_paginator()
-            .send();
+            .scan_all(|scan| {
+                scan.filter_expression("#owner = :owner")
+                    .expression_attribute_names("#owner", "owner")
+                    .expression_attribute_values(":owner", s(owner.as_str()))
+                    .projection_expression("pk")
+            })
+            .await?;
         let mut erased = 0;
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| StoreError::from_sdk("Scan", err))?;
-            for item in page.items() {
-                if let Some(AttributeValue::S(pk)) = item.get("pk") {
-                    self.table.delete(pk.as_str()).await?;
-                    erased += 1;
-                }
+        for item in &held {
+            if let Some(AttributeValue::S(pk)) = item.get("pk") {
+                self.table.delete(pk.as_str()).await?;
+                erased += 1;
             }
         }
         Ok(erased)

@@ -92,7 +92,7 @@ impl Archive {
         let mut erased = 0;
         // Deleting a version does not move the others: list from the start until none is left
         // (a receipt has a handful at most). Versions that will not go make the message retry.
-        for _ in 0..ERASE_ROUNDS {
+        for round in 0..=ERASE_ROUNDS {
             let listed = self
                 .s3
                 .list_object_versions()
@@ -119,6 +119,9 @@ impl Archive {
                 .collect::<Vec<_>>();
             if versions.is_empty() {
                 return Ok(erased);
+            }
+            if round == ERASE_ROUNDS {
+                break;
             }
             for version in versions {
                 self.s3

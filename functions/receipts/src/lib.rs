@@ -7,7 +7,8 @@
 //! - [`archive`]: the S3 bucket that keeps each PDF, so a receipt is rendered once.
 //! - [`mail`]: the e-mail with the PDF attached (SES v2).
 //! - [`store`]: the receipts table, which records which receipts were e-mailed.
-//! - [`handlers`]: the download route and the receipts queue's consumer.
+//! - [`handlers`]: the download route, the receipts queue's consumer and the erasure of a
+//!   deleted account's receipts.
 //!
 //! The service never reads the orders table: the receipts queue brings what a receipt shows, and
 //! the download route asks the orders service (its `order-get` function) whether the order is
@@ -19,3 +20,20 @@ pub mod mail;
 pub mod pdf;
 pub mod receipt;
 pub mod store;
+
+/// The cold start of the receipts service's queue consumers: JSON logs, the SDK configuration
+/// (for the function's other clients), the receipts table and the bucket.
+pub async fn init() -> Result<
+    (
+        shared::aws::SdkConfig,
+        store::ReceiptStore,
+        archive::Archive,
+    ),
+    shared::config::ConfigError,
+> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let store = store::ReceiptStore::from_env(&sdk)?;
+    let archive = archive::Archive::from_env(&sdk)?;
+    Ok((sdk, store, archive))
+}

@@ -14,6 +14,12 @@ use sha2::Sha256;
 
 use crate::keys::KeysError;
 
+/// What a pseudonym is for ([`PseudonymKey::of`]): a deleted account's tombstone, and the daily
+/// counts of e-mails and of notices to an address.
+pub const TOMBSTONE: &str = "tombstone";
+pub const MAIL_TO: &str = "mail-to";
+pub const NOTICE_TO: &str = "notice-to";
+
 /// The key pseudonyms are made with.
 #[derive(Clone)]
 pub struct PseudonymKey(Vec<u8>);

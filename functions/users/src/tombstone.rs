@@ -26,7 +26,10 @@ pub(crate) const PREFIX: &str = "TOMBSTONE#";
 
 /// The key of `username`'s tombstone.
 pub(crate) fn pk(key: &PseudonymKey, username: &Username) -> String {
-    format!("{PREFIX}{}", key.of("tombstone", username.as_str()))
+    format!(
+        "{PREFIX}{}",
+        key.of(crate::pseudonym::TOMBSTONE, username.as_str())
+    )
 }
 
 #[cfg(test)]

@@ -100,6 +100,7 @@ pub(crate) async fn start_shop_with(options: ShopOptions) -> TestShop {
         binaries: xtask::local::Binaries::Cargo(binaries),
         web: options.web.unwrap_or_else(|| workspace_root().join("web")),
         token_secret: token_secret.clone(),
+        secrets: Default::default(),
         parameters: super::test_parameters(),
         context: super::test_name(),
         environment: options.environment,

@@ -158,6 +158,7 @@ async fn start_shop(binaries: &Binaries) -> Result<LocalShop> {
         binaries: binaries.clone(),
         web: workspace_root().join("web"),
         token_secret: format!("{unique}{unique}"),
+        secrets: Default::default(),
         parameters: Default::default(),
         context: "benchmark".into(),
         environment: Vec::new(),

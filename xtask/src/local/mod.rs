@@ -134,6 +134,9 @@ pub struct LocalConfig {
     pub web: PathBuf,
     /// The value of the template's `TokenSecret` here.
     pub token_secret: String,
+    /// Other secrets given values (by logical id), which otherwise get random ones: the local
+    /// shop keeps its pseudonym key across runs, as it keeps its tables.
+    pub secrets: BTreeMap<String, String>,
     /// Parameters given values other than their defaults (a test's erasure delay of 0, say).
     pub parameters: BTreeMap<String, String>,
     /// What the IAM gate's records are filed under: a test's name, or "local shop".
@@ -187,7 +190,12 @@ impl LocalShop {
             );
         }
         let overrides = crate::provision::Overrides {
-            secrets: BTreeMap::from([("TokenSecret".to_owned(), config.token_secret.clone())]),
+            secrets: config
+                .secrets
+                .clone()
+                .into_iter()
+                .chain([("TokenSecret".to_owned(), config.token_secret.clone())])
+                .collect(),
             parameters: config.parameters.clone(),
         };
         let mut names =

@@ -1,6 +1,6 @@
 //! `user-erase`: consumes `UserErasureQueue` and deletes what the users table still holds of a
-//! deleted account (its sessions, links, counts of failed log-ins and of e-mails to its
-//! addresses: [`crate::store::UserStore::erase`]). The queue delays each message, so that no
+//! deleted account (its sessions, links, counts of failed log-ins and of requests for links:
+//! [`crate::store::UserStore::erase`]). The queue delays each message, so that no
 //! request authorised before the deletion writes after the erasure. Delivered twice, the second
 //! finds nothing.
 

@@ -235,7 +235,10 @@ impl UserStore {
         request: &str,
         now: OffsetDateTime,
     ) -> Result<Turn, StoreError> {
-        let pk = format!("ASKED#MAIL-TO#{}", pseudonyms.of("mail-to", address));
+        let pk = format!(
+            "ASKED#MAIL-TO#{}",
+            pseudonyms.of(crate::pseudonym::MAIL_TO, address)
+        );
         self.take_turn(&pk, quota::MAIL_TO, now, Vec::new(), Some(request))
             .await
     }
@@ -250,7 +253,10 @@ impl UserStore {
         request: &str,
         now: OffsetDateTime,
     ) -> Result<Turn, StoreError> {
-        let pk = format!("ASKED#NOTICE-TO#{}", pseudonyms.of("notice-to", address));
+        let pk = format!(
+            "ASKED#NOTICE-TO#{}",
+            pseudonyms.of(crate::pseudonym::NOTICE_TO, address)
+        );
         self.take_turn(&pk, quota::NOTICES_TO, now, Vec::new(), Some(request))
             .await
     }

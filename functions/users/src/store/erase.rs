@@ -41,9 +41,9 @@ const LAPSED: &str = "attribute_not_exists(pk) OR expires_at <= :now";
 
 impl UserStore {
     /// Deletes `stored`'s account, unless it changed since it was read (its password, address,
-    /// pending address, sessions or role: `Ok(false)`), with its tombstone and the message that
-    /// it was deleted, in one transaction. So the message names every address the account has
-    /// when it goes, and an account promoted meanwhile is not deleted as a customer's.
+    /// pending address, sessions or role: `Ok(false)`), with its tombstone and the messages
+    /// that it was deleted, in one transaction. So an account promoted meanwhile is not deleted
+    /// as a customer's.
     pub async fn delete_account(
         &self,
         stored: &StoredUser,
@@ -82,30 +82,21 @@ impl UserStore {
         let deleted = AccountDeleted {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: username.clone(),
-            addresses: std::iter::once(&stored.user.email)
-                .chain(&stored.user.pending_email)
-                .cloned()
-                .collect(),
             deleted_at: now,
         };
         let mut writes = vec![
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().put(put).build(),
         ];
-        // One message per service that holds a copy (an outbox item has one destination). Only
-        // this service keys anything by address: the others are told the username alone.
-        let by_name = AccountDeleted {
-            addresses: Vec::new(),
-            ..deleted.clone()
-        };
-        for (destination, service, message) in [
-            (Destination::UserErasure, "users", &deleted),
-            (Destination::OrderErasure, "orders", &by_name),
-            (Destination::PaymentErasure, "payments", &by_name),
+        // One message per service that holds a copy (an outbox item has one destination).
+        for (destination, service) in [
+            (Destination::UserErasure, "users"),
+            (Destination::OrderErasure, "orders"),
+            (Destination::PaymentErasure, "payments"),
         ] {
             let deduplication = format!("{}-{service}", deleted.request);
             let group = username.as_str();
-            writes.push(self.outbox_put(destination, message, group, &deduplication, now)?);
+            writes.push(self.outbox_put(destination, &deleted, group, &deduplication, now)?);
         }
         self.table.transact_unless_refused(writes).await
     }
@@ -145,29 +136,23 @@ impl UserStore {
     /// [`names_account`]); how many. Reads the whole table, consistently: a message's work,
     /// never a request's. Finding nothing is normal for a message delivered again.
     pub async fn erase(&self, deleted: &AccountDeleted) -> Result<usize, StoreError> {
-        let mut pages = self
+        let items = self
             .table
-            .client()
-            .scan()
-            .table_name(self.table.name())
-            .projection_expression("pk, #username")
-            .expression_attribute_names("#username", "username")
-            .consistent_read(true)
-            .into_paginator()
-            .send();
+            .scan_all(|scan| {
+                scan.projection_expression("pk, #username")
+                    .expression_attribute_names("#username", "username")
+            })
+            .await?;
         let mut erased = 0;
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| StoreError::from_sdk("Scan", err))?;
-            for item in page.items() {
-                let text = |name| match item.get(name) {
-                    Some(AttributeValue::S(text)) => Some(text.as_str()),
-                    _ => None,
-                };
-                let Some(pk) = text("pk") else { continue };
-                if names_account(pk, text("username"), deleted) {
-                    self.table.delete(pk).await?;
-                    erased += 1;
-                }
+        for item in &items {
+            let text = |name| match item.get(name) {
+                Some(AttributeValue::S(text)) => Some(text.as_str()),
+                _ => None,
+            };
+            let Some(pk) = text("pk") else { continue };
+            if names_account(pk, text("username"), deleted) {
+                self.table.delete(pk).await?;
+                erased += 1;
             }
         }
         Ok(erased)
@@ -216,7 +201,6 @@ mod tests {
         AccountDeleted {
             request: "r1".into(),
             username: Username::parse("ada").unwrap(),
-            addresses: vec!["ada@example.com".into(), "a#b@example.org".into()],
             deleted_at: OffsetDateTime::UNIX_EPOCH,
         }
     }
