@@ -17,6 +17,11 @@ export function newPasswordField(name = "new_password", label = "New password") 
   };
 }
 
+/** The field of the password a person has: the current one on the account page, the one they log in with. */
+export function currentPasswordField(name = "current_password", label = "Current password") {
+  return { name, label, type: "password", attributes: { autocomplete: "current-password", required: true } };
+}
+
 /**
  * A form with labelled fields, per-field errors and a form-level error, that calls `submit` with
  * the values. `fields` are { name, label, type, ... } and may carry `hint` and `attributes`. `prefix`

@@ -3,7 +3,7 @@
 // device, and deleting the account.
 
 import { api, session } from "../api.js";
-import { form, newPasswordField } from "../form.js";
+import { currentPasswordField, form, newPasswordField } from "../form.js";
 import { go, h, loading, notice, requireLogin, show } from "../ui.js";
 
 export function accountView(message = null) {
@@ -18,12 +18,7 @@ export function accountView(message = null) {
         type: "email",
         attributes: { autocomplete: "email", required: true, maxlength: 254 },
       },
-      {
-        name: "current_password",
-        label: "Current password",
-        type: "password",
-        attributes: { autocomplete: "current-password", required: true },
-      },
+      currentPasswordField(),
     ],
     button: "Change my address",
     submit: async (values) => {
@@ -37,15 +32,7 @@ export function accountView(message = null) {
     },
   });
   const { element } = form({
-    fields: [
-      {
-        name: "current_password",
-        label: "Current password",
-        type: "password",
-        attributes: { autocomplete: "current-password", required: true },
-      },
-      newPasswordField(),
-    ],
+    fields: [currentPasswordField(), newPasswordField()],
     button: "Change my password",
     submit: async (values) => {
       const answer = await api("POST", "/api/user/password", values);
@@ -55,14 +42,7 @@ export function accountView(message = null) {
   });
   const deletion = form({
     prefix: "delete",
-    fields: [
-      {
-        name: "current_password",
-        label: "Current password",
-        type: "password",
-        attributes: { autocomplete: "current-password", required: true },
-      },
-    ],
+    fields: [currentPasswordField()],
     button: "Delete my account",
     submit: async (values) => {
       await api("DELETE", "/api/user", values);

@@ -1,7 +1,7 @@
 // `#/login`.
 
 import { api, session } from "../api.js";
-import { form } from "../form.js";
+import { currentPasswordField, form } from "../form.js";
 import { go, h, nextHash, notice, show } from "../ui.js";
 
 export function loginView() {
@@ -12,12 +12,7 @@ export function loginView() {
         label: "Username",
         attributes: { autocomplete: "username", required: true, autocapitalize: "none" },
       },
-      {
-        name: "password",
-        label: "Password",
-        type: "password",
-        attributes: { autocomplete: "current-password", required: true },
-      },
+      currentPasswordField("password", "Password"),
     ],
     button: "Log in",
     submit: async (values) => {
