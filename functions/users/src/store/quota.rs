@@ -128,8 +128,14 @@ impl UserStore {
         request: Option<&str>,
     ) -> Result<Turn, StoreError> {
         // A lost race means another request took a turn meanwhile: read again, and see whether
-        // one is left.
-        for _ in 0..RACES {
+        // one is left, after a short random pause, so that requests racing for one count (many
+        // e-mails to one address in a batch) do not collide again in step.
+        for race in 0..RACES {
+            if race > 0 {
+                let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 20;
+                tokio::time::sleep(std::time::Duration::from_millis(5 * race as u64 + jitter))
+                    .await;
+            }
             let asked: Asked = self.table.get_record(pk, true).await?.unwrap_or_default();
             if let Some(request) = request
                 && asked.requests.iter().any(|granted| granted == request)
