@@ -11,12 +11,12 @@
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use shared::ids::{OrderId, Username};
 use shared::messages::{OrderStatus, ReceiptErasureRequested};
-use shared::store::{StoreError, s, to_item};
+use shared::store::{StoreError, s};
 use time::OffsetDateTime;
 
 use crate::domain::Order;
 use crate::outbox::{Destination, Outgoing};
-use crate::store::{Listing, OrderStore, cart_key, order_item, order_key, unchanged_since};
+use crate::store::{Listing, OrderStore, cart_key, order_key, unchanged_since};
 
 /// Tries per order before the message is retried: each lost one means a settlement landed.
 const ATTEMPTS: usize = 5;
@@ -124,10 +124,6 @@ impl OrderStore {
         anonymous: &Order,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let (condition, names, values) = unchanged_since(order.version, order.status());
-        let put = self
-            .table
-            .transact_put(order_item(anonymous)?, condition, names, values)?;
         let message = ReceiptErasureRequested {
             order_id: order.id.clone(),
         };
@@ -140,9 +136,7 @@ impl OrderStore {
             now,
         )
         .map_err(|err| StoreError::corrupt("write outbox message", err.to_string()))?;
-        let send = self
-            .table
-            .transact_put_new(to_item(&outgoing.key(), &outgoing)?)?;
-        self.table.transact(vec![put, send]).await
+        self.replace_and_send(anonymous, order.version, order.status(), &outgoing)
+            .await
     }
 }

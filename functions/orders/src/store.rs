@@ -304,6 +304,6 @@ fn version_number(version: u64) -> i64 {
     i64::try_from(version).unwrap_or(i64::MAX)
 }
 
-pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
+fn order_item(order: &Order) -> Result<Item, StoreError> {
     to_item(&order_key(&order.id), order)
 }
