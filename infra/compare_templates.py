@@ -318,6 +318,19 @@ def lifecycles(template):
     }
 
 
+def update_order(template):
+    """Each function's DependsOn on other functions: the order a deploy updates them in."""
+    names = set(resources(template, "AWS::Lambda::Function"))
+    found = {}
+    for name in names:
+        depends = template["Resources"][name].get("DependsOn", [])
+        depends = [depends] if isinstance(depends, str) else depends
+        on = sorted(set(depends) & names)
+        if on:
+            found[name] = on
+    return found
+
+
 def statement_text(statement):
     """A policy statement with its references written ${Id}, lists sorted."""
     def norm(value):
@@ -419,6 +432,7 @@ def main():
         ("alarms", alarms(sam), alarms(cdk)),
         ("log groups", len(log_retention(sam)), len(log_retention(cdk))),
         ("deletion and replacement policies", lifecycles(sam), lifecycles(cdk)),
+        ("functions updated before others", update_order(sam), update_order(cdk)),
         ("alarm topic and its key", alarm_topics(sam), alarm_topics(cdk)),
         ("CloudFront policies", cloudfront(sam), cloudfront(cdk)),
         ("parameters", parameters(sam), parameters(cdk)),

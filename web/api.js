@@ -186,6 +186,24 @@ export async function download(path) {
   return response.blob();
 }
 
+/**
+ * Fetches the document at `path` with the session's token and hands it to the browser to save as
+ * `filename`; a UTF-8 byte-order mark first with `byteOrderMark` (Excel reads a CSV file without
+ * one in the computer's legacy code page, garbling every name outside ASCII).
+ */
+export async function save(path, filename, { byteOrderMark = false } = {}) {
+  const fetched = await download(path);
+  const blob = byteOrderMark ? new Blob(["\uFEFF", fetched], { type: fetched.type }) : fetched;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /** The response's body as JSON, or null when it is empty or not JSON. */
 async function jsonOf(response) {
   try {

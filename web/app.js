@@ -12,6 +12,7 @@ import { accountView } from "./views/account.js";
 import { adminView } from "./views/admin.js";
 import { adminProductView } from "./views/admin-product.js";
 import { adminProductsView } from "./views/admin-products.js";
+import { adminReportsView } from "./views/admin-reports.js";
 import { cartView } from "./views/cart.js";
 import { catalogueView } from "./views/catalogue.js";
 import { checkoutView } from "./views/checkout.js";
@@ -42,6 +43,7 @@ const ROUTES = [
   [/^#\/reset(\?.*)?$/, resetView, "Choose a new password"],
   [/^#\/admin$/, adminView, "Admin"],
   [/^#\/admin\/products$/, adminProductsView, "Products on sale"],
+  [/^#\/admin\/reports$/, adminReportsView, "Sales reports"],
   [/^#\/admin\/product\/([^/?]+)$/, (slug) => adminProductView(decodeURIComponent(slug)), "Edit a product"],
 ];
 

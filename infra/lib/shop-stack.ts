@@ -241,6 +241,13 @@ export class ShopStack extends Stack {
       ["CKV_AWS_28", "No backups on purpose; an erased card must not live on in them."],
     ]);
     const receiptsTable = table(this, "ReceiptsTable");
+    // The reports service's read model of sales (counters per day and currency, and a marker per
+    // event counted); it holds no personal data.
+    // A month's counters in one currency are one item collection: each day's totals, in shards,
+    // and each product's sales that day are its items.
+    const reportsTable = table(this, "ReportsTable", {
+      sortKey: { name: "sk", type: dynamodb.AttributeType.STRING },
+    });
 
     const tokenSecret = named(
       new secretsmanager.Secret(this, "TokenSecret", {
@@ -385,6 +392,9 @@ export class ShopStack extends Stack {
     const checkoutQueue = queue("Checkout", 180, "Checkouts could not be charged");
     const paymentResultsQueue = queue("PaymentResults", 60, "Payment outcomes could not be recorded on orders");
     const receiptsQueue = queue("Receipts", 180, "Receipts could not be e-mailed");
+    // The orders service's outbox sends each paid order and each failed payment here (deduplicated
+    // by the event's id); six times the consumer's timeout.
+    const reportsQueue = queue("Reports", 60, "Sales could not be counted in the reports");
     const verificationEmailQueue = queue("VerificationEmail", 180, "Verification e-mails could not be sent");
     // A reset link is wanted now or not at all: a day's backlog is no use to anyone.
     const passwordResetEmailQueue = queue("PasswordResetEmail", 180, "Password reset e-mails could not be sent", {
@@ -889,11 +899,16 @@ export class ShopStack extends Stack {
         ...ordersEnv,
         CHECKOUT_QUEUE_URL: checkoutQueue.queueUrl,
         RECEIPT_ERASURE_QUEUE_URL: receiptErasureQueue.queueUrl,
+        REPORTS_QUEUE_URL: reportsQueue.queueUrl,
       },
     });
     // Reads the item a record names (gone: it was sent), deletes it once sent.
     allow(orderRelay, ["dynamodb:GetItem", "dynamodb:DeleteItem"], [ordersTable.tableArn]);
-    allow(orderRelay, ["sqs:SendMessage"], [checkoutQueue.queueArn, receiptErasureQueue.queueArn]);
+    allow(
+      orderRelay,
+      ["sqs:SendMessage"],
+      [checkoutQueue.queueArn, receiptErasureQueue.queueArn, reportsQueue.queueArn],
+    );
     orderRelay.addEventSource(outboxTrigger(ordersTable));
     // The relay falling behind (its messages retried, or too few of it): checkouts wait.
     alarmWhen(
@@ -909,6 +924,11 @@ export class ShopStack extends Stack {
     });
     allow(orderSettle, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [ordersTable.tableArn]);
     allow(orderSettle, ["sqs:SendMessage"], [receiptsQueue.queueArn]);
+    // As in template.yaml: the relay, which sends the reports queue's outbox items this function
+    // writes, is updated first and rolled back last.
+    (orderSettle.node.defaultChild as lambda.CfnFunction).addDependency(
+      orderRelay.node.defaultChild as lambda.CfnFunction,
+    );
     orderSettle.addEventSource(
       new SqsEventSource(paymentResultsQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
@@ -1012,6 +1032,28 @@ export class ShopStack extends Stack {
     allow(receiptErase, ["s3:ListBucketVersions"], [receiptsBucket.bucketArn]);
     allow(receiptErase, ["s3:DeleteObjectVersion"], [`${receiptsBucket.bucketArn}/receipts/*`]);
 
+    // -------------------------------------------------------------------------------------------
+    // Reports service: sales per day, per product and per currency, counted from the orders
+    // outbox's events into a read model of its own.
+    // -------------------------------------------------------------------------------------------
+    const reportsEnv = { REPORTS_TABLE: reportsTable.tableName };
+    const reportRecord = rust("ReportRecordFunction", "report-record", {
+      description: "Counts paid orders and failed payments into the sales reports, from the reports queue",
+      environment: reportsEnv,
+    });
+    // One transaction per event: its marker (a conditional Put, so an event counts once) and the
+    // counters of its day and products (Updates that add).
+    allow(reportRecord, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [reportsTable.tableArn]);
+    reportRecord.addEventSource(new SqsEventSource(reportsQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    const reportSales = rust("ReportSalesFunction", "report-sales", {
+      description:
+        "GET /api/reports/sales - sales per day, per product and per currency, for administrators (JSON or CSV)",
+      timeout: 15,
+      environment: reportsEnv,
+    });
+    // The counters of each month and currency in the period, one Query each.
+    allow(reportSales, ["dynamodb:Query"], [reportsTable.tableArn]);
+
     for (const child of this.node.findAll()) {
       // The SQS triggers: a stream's (the outbox's) has a starting position and an on-failure
       // destination, and no cap of its own (one batch per shard at a time).
@@ -1097,6 +1139,7 @@ export class ShopStack extends Stack {
       [HttpMethod.POST, "/api/order/checkout", orderCheckout, false],
       [HttpMethod.POST, "/api/payment/card", paymentCard, false],
       [HttpMethod.GET, "/api/order/{id}/receipt", receiptGet, false],
+      [HttpMethod.GET, "/api/reports/sales", reportSales, false],
     ];
     for (const [method, routePath, fn, isPublic] of routes) {
       api.addRoutes({
@@ -1248,5 +1291,6 @@ export class ShopStack extends Stack {
     new CfnOutput(this, "CheckoutQueueUrl", { value: checkoutQueue.queueUrl });
     new CfnOutput(this, "PaymentsTableName", { value: paymentsTable.tableName });
     new CfnOutput(this, "ReceiptsBucketName", { value: receiptsBucket.bucketName });
+    new CfnOutput(this, "ReportsTableName", { value: reportsTable.tableName });
   }
 }

@@ -182,7 +182,8 @@ impl ApiError {
         &self.message
     }
 
-    pub(crate) fn fields(&self) -> &BTreeMap<String, String> {
+    /// What is wrong with each field, when the request failed validation.
+    pub fn fields(&self) -> &BTreeMap<String, String> {
         &self.fields
     }
 

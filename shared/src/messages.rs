@@ -174,6 +174,81 @@ pub struct ReceiptErasureRequested {
     pub order_id: OrderId,
 }
 
+/// Orders to reports, through the orders outbox: a fact about an order that the sales reports
+/// count. Reports count each fact once by its [`SalesEvent::id`], which is the same however often
+/// and by whichever path (the outbox, a redrive, a backfill) the fact is sent. No names of people,
+/// no addresses: the reports hold none, so a deleted account leaves nothing in them to erase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SalesEvent {
+    OrderPaid(OrderPaid),
+    PaymentFailed(PaymentFailed),
+}
+
+/// An order was paid (its payment attempt `attempt` was approved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderPaid {
+    pub order_id: OrderId,
+    #[serde(default, skip_serializing_if = "Attempt::is_first")]
+    pub attempt: Attempt,
+    pub currency: Currency,
+    /// In minor units, as are the lines' amounts.
+    pub total: i64,
+    pub lines: Vec<OrderLine>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub paid_at: OffsetDateTime,
+}
+
+/// A try at paying an order was declined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentFailed {
+    pub order_id: OrderId,
+    #[serde(default, skip_serializing_if = "Attempt::is_first")]
+    pub attempt: Attempt,
+    pub currency: Currency,
+    /// What the declined attempt would have charged, in minor units.
+    pub total: i64,
+    pub reason: DeclineReason,
+    #[serde(with = "time::serde::rfc3339")]
+    pub failed_at: OffsetDateTime,
+}
+
+impl SalesEvent {
+    /// The fact's name, unique to it: `paid-` or `failed-` and the payment attempt's name.
+    pub fn id(&self) -> String {
+        match self {
+            Self::OrderPaid(paid) => format!("paid-{}", paid.attempt.name(&paid.order_id)),
+            Self::PaymentFailed(failed) => {
+                format!("failed-{}", failed.attempt.name(&failed.order_id))
+            }
+        }
+    }
+
+    pub fn order_id(&self) -> &OrderId {
+        match self {
+            Self::OrderPaid(paid) => &paid.order_id,
+            Self::PaymentFailed(failed) => &failed.order_id,
+        }
+    }
+
+    /// When it happened.
+    pub fn at(&self) -> OffsetDateTime {
+        match self {
+            Self::OrderPaid(paid) => paid.paid_at,
+            Self::PaymentFailed(failed) => failed.failed_at,
+        }
+    }
+
+    pub fn currency(&self) -> Currency {
+        match self {
+            Self::OrderPaid(paid) => paid.currency,
+            Self::PaymentFailed(failed) => failed.currency,
+        }
+    }
+}
+
 /// Where an order is in its life: `OPEN` while the customer fills it, `PENDING_PAYMENT` once
 /// checked out, then `PAID` or `PAYMENT_FAILED` when the payments service answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -318,6 +393,26 @@ mod tests {
             "settled_at": "2026-11-22T10:00:00Z",
         });
         assert!(serde_json::from_value::<PaymentSettled>(settled).is_err());
+    }
+
+    #[test]
+    fn sales_events_are_tagged_named_and_strict() {
+        let failed = serde_json::json!({
+            "event": "payment_failed",
+            "order_id": "0123456789abcdef0123456789abcdef",
+            "attempt": 2,
+            "currency": "EUR",
+            "total": 1250,
+            "reason": "card_declined",
+            "failed_at": "2026-11-27T10:00:00Z",
+        });
+        let event: SalesEvent = serde_json::from_value(failed.clone()).unwrap();
+        assert_eq!(event.id(), "failed-0123456789abcdef0123456789abcdef-2");
+        assert_eq!(event.currency(), Currency::Eur);
+        assert_eq!(serde_json::to_value(&event).unwrap(), failed);
+        let mut unknown = failed;
+        unknown["owner"] = serde_json::json!("ada");
+        assert!(serde_json::from_value::<SalesEvent>(unknown).is_err());
     }
 
     #[test]

@@ -305,9 +305,21 @@ impl Table {
         names: &[(&str, &str)],
         values: Item,
     ) -> Result<TransactWriteItem, StoreError> {
+        let key = Item::from([("pk".to_owned(), s(pk))]);
+        self.transact_update_key(key, expression, names, values)
+    }
+
+    /// [`Self::transact_update`] of the item with the whole key `key`, in a table with a sort key.
+    pub fn transact_update_key(
+        &self,
+        key: Item,
+        expression: &str,
+        names: &[(&str, &str)],
+        values: Item,
+    ) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.name)
-            .key("pk", s(pk))
+            .set_key(Some(key))
             .update_expression(expression)
             .set_expression_attribute_names(placeholders(names))
             .set_expression_attribute_values((!values.is_empty()).then_some(values))

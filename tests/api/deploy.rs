@@ -98,8 +98,8 @@ fn customers_data_outlives_the_stack() {
     // The search bucket holds only derived data, but a bucket with objects in it cannot be
     // deleted with the stack either: it is kept like the others.
     assert_eq!(
-        kept, 11,
-        "five tables, three buckets, the token secret, CloudFront's key and the pseudonyms' key"
+        kept, 12,
+        "six tables, three buckets, the token secret, CloudFront's key and the pseudonyms' key"
     );
 }
 
@@ -123,7 +123,7 @@ fn a_queue_trigger_never_runs_more_batches_than_its_function_may() {
             triggers += 1;
         }
     }
-    assert_eq!(triggers, 10);
+    assert_eq!(triggers, 11);
     // MaximumConcurrency is 2 to 1000: the parameter may not be 1.
     let allowed = reserved_concurrency_parameter()["AllowedValues"].clone();
     let allowed: Vec<u64> = serde_json::from_value(allowed).unwrap();

@@ -154,7 +154,8 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
     assert_eq!(receipt.headers["content-type"], "application/pdf");
     assert!(receipt.body.starts_with(b"%PDF-"));
 
-    search_and_edit_the_catalogue(&shop, &browser, &id).await;
+    let admin = search_and_edit_the_catalogue(&shop, &browser, &id).await;
+    crate::reports::the_sale_reaches_the_sales_report(&shop, &admin, &paid).await;
 
     expect(&browser.post("/api/user/logout", json!({})).await, 204);
     browser.token = old_token.clone();
@@ -218,8 +219,9 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
 
 /// The customer searches the catalogue (the search service's own copy, fed by the products
 /// table's stream), filters it by category and price; an administrator changes a price, which
-/// search shows within seconds and the customer's paid order `paid` does not.
-async fn search_and_edit_the_catalogue(shop: &TestShop, customer: &Visitor, paid: &str) {
+/// search shows within seconds and the customer's paid order `paid` does not. Returns the
+/// administrator, signed in.
+async fn search_and_edit_the_catalogue(shop: &TestShop, customer: &Visitor, paid: &str) -> Visitor {
     /// Asks `path` until `wanted` holds of its answer (the indexer runs on its own).
     async fn until(customer: &Visitor, path: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -291,6 +293,7 @@ async fn search_and_edit_the_catalogue(shop: &TestShop, customer: &Visitor, paid
         .unwrap()
         .clone();
     assert_eq!(line["unit_price"], 1450, "a paid order keeps its price");
+    admin
 }
 
 /// Logs `username` in with the journey's password, as `browser`.

@@ -47,6 +47,8 @@ mod payments;
 mod products;
 mod receipts;
 mod refresh;
+mod reports;
+mod sales_events;
 mod search;
 mod secrets;
 mod security;

@@ -3,12 +3,14 @@
 // local shop of `scripts/run` has.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 
 // An administrator adds a product, finds it among the products on sale, changes its price and
 // category (a customer checking it out at the old price is shown the new one before paying),
 // meets a save made stale by a second tab, and retires it: a customer who had its page
-// open is told why it cannot be added, and its page then says it is no longer sold. The product is
-// new each run, so the seed catalogue is left as it was and the scenario can run again.
+// open is told why it cannot be added, and its page then says it is no longer sold. The sale
+// reaches the sales report, which downloads as CSV. The product is new each run, so the seed
+// catalogue is left as it was and the scenario can run again.
 export async function admin({ browser, base, watch, shot, logIn }) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
@@ -123,5 +125,27 @@ export async function admin({ browser, base, watch, shot, logIn }) {
   await page.goto(`${base}#/admin/products`);
   await page.getByText(/^\d+ products are on sale\.$/).waitFor();
   assert.equal(await page.locator("tbody tr", { hasText: name }).count(), 0, "no longer on sale");
+
+  // Its one sale is in the sales report once the reports service has counted it (the orders
+  // outbox, then the reports queue: asked again until it is there).
+  await page.getByRole("link", { name: "Sales reports" }).click();
+  await page.getByRole("heading", { name: "Sales reports" }).waitFor();
+  const sold = page.locator(".report-currency tbody tr", { hasText: name });
+  for (let tries = 0; (await sold.count()) === 0; tries++) {
+    assert.ok(tries < 60, "the sale never reached the sales report");
+    await page.waitForTimeout(500);
+    await page.getByRole("button", { name: "Show the report" }).click();
+    await page.getByText(/payments approved|No payment was attempted/).waitFor();
+  }
+  assert.match(await sold.innerText(), /^\S.*\s1\s+1\s+(€\s?24[.,]50|24[.,]50\s?€)\s+(€\s?24[.,]50|24[.,]50\s?€)$/s);
+  await page.getByRole("img", { name: "Revenue per day in EUR" }).waitFor();
+  await shot(page, "admin-reports");
+  const csv = page.getByRole("button", { name: "Download as CSV" });
+  const [file] = await Promise.all([page.waitForEvent("download"), csv.click()]);
+  assert.match(file.suggestedFilename(), /^sales-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = readFileSync(await file.path(), "utf8");
+  // The storefront puts a byte-order mark first, for Excel.
+  assert.ok(text.startsWith("\uFEFFsection,date,product_id,product_name,currency,"), text.slice(0, 80));
+  assert.ok(text.includes(`\r\nproduct,,${slug},${name},EUR,1,1,24.50,24.50,,\r\n`), "the sale's CSV row");
   await context.close();
 }

@@ -2,7 +2,7 @@
 
 import { api, money } from "../api.js";
 import { h, loading, notice, plain, show, table } from "../ui.js";
-import { notAdmin } from "./admin-shared.js";
+import { adminLinks, notAdmin } from "./admin-shared.js";
 
 function productRow(product) {
   return h(
@@ -47,16 +47,7 @@ export async function adminProductsView() {
   if (refused) return show(refused);
   const status = h("div", {}, loading("Loading the products…"));
   const list = h("div");
-  show(
-    h(
-      "section",
-      {},
-      h("h1", {}, "Products on sale"),
-      h("p", {}, h("a", { href: "#/admin" }, "Add a product"), " · ", h("a", { href: "#/orders" }, "See orders")),
-      status,
-      list,
-    ),
-  );
+  show(h("section", {}, h("h1", {}, "Products on sale"), adminLinks("#/admin/products"), status, list));
   const { products, error } = await productsOnSale();
   if (error) {
     const partly = products.length ? ` Only the first ${products.length} products are listed.` : "";

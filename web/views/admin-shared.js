@@ -6,6 +6,19 @@ import { h, notice, requireLogin } from "../ui.js";
 
 const SUGGESTIONS = "category-suggestions";
 
+const ADMIN_PAGES = [
+  ["#/admin", "Add a product"],
+  ["#/admin/products", "Products on sale"],
+  ["#/orders", "See orders"],
+  ["#/admin/reports", "Sales reports"],
+];
+
+/** The links to the other admin pages than `current` (its address). */
+export function adminLinks(current) {
+  const links = ADMIN_PAGES.filter(([href]) => href !== current).map(([href, label]) => h("a", { href }, label));
+  return h("p", {}, ...links.flatMap((link, i) => (i ? [" · ", link] : [link])));
+}
+
 /**
  * The page to show instead of an admin page when the visitor is not an administrator, or null.
  * The API refuses them anyway; this only spares them a form they cannot use.

@@ -3,7 +3,7 @@
 import { api, money } from "../api.js";
 import { form } from "../form.js";
 import { h, notice, show } from "../ui.js";
-import { categorySuggestions, notAdmin, productBody, productFields } from "./admin-shared.js";
+import { adminLinks, categorySuggestions, notAdmin, productBody, productFields } from "./admin-shared.js";
 
 export function adminView() {
   const refused = notAdmin();
@@ -54,20 +54,5 @@ export function adminView() {
   inputs.get("slug").addEventListener("input", (event) => {
     event.target.dataset.edited = "yes";
   });
-  show(
-    h(
-      "section",
-      { class: "narrow" },
-      h("h1", {}, "Add a product"),
-      h(
-        "p",
-        {},
-        h("a", { href: "#/admin/products" }, "Products on sale"),
-        " · ",
-        h("a", { href: "#/orders" }, "See orders"),
-      ),
-      created,
-      element,
-    ),
-  );
+  show(h("section", { class: "narrow" }, h("h1", {}, "Add a product"), adminLinks("#/admin"), created, element));
 }

@@ -1,6 +1,6 @@
 // `#/order/<id>`: one order, refreshed until its payment settles, with its receipt once paid.
 
-import { api, download, money, session } from "../api.js";
+import { api, money, save, session } from "../api.js";
 import { date, h, loading, notice, plain, requireLogin, show, statusBadge, table } from "../ui.js";
 
 let polling = null;
@@ -49,13 +49,7 @@ export async function orderView(id) {
         event.preventDefault();
         problem.textContent = "";
         try {
-          const blob = await download(`/api/order/${encodeURIComponent(order.id)}/receipt`);
-          const url = URL.createObjectURL(blob);
-          const a = h("a", { href: url, download: `receipt-${order.id}.pdf` });
-          document.body.append(a);
-          a.click();
-          a.remove();
-          setTimeout(() => URL.revokeObjectURL(url), 10000);
+          await save(`/api/order/${encodeURIComponent(order.id)}/receipt`, `receipt-${order.id}.pdf`);
         } catch (err) {
           problem.textContent = plain(err.message);
         }

@@ -54,6 +54,20 @@ enum Command {
     /// completes checkouts an earlier version left pending without their message: run it once
     /// after upgrading to the outbox.
     OutboxRedrive,
+    /// Write the sales event of every settled order in the table named by ORDERS_TABLE (what
+    /// order-settle sends the reports service) to a file, one JSON object a line, for
+    /// `reports-backfill`: once after first deploying the reports service on a shop with orders.
+    OrdersExport {
+        /// Where to write it (standard output if left out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Count an `orders-export` file into the reports, in the table named by REPORTS_TABLE. An
+    /// event counted already (live, or by an earlier backfill) counts nothing: safe to run again.
+    ReportsBackfill {
+        /// The export.
+        export: PathBuf,
+    },
     /// Count the products stored before categories and versions (which GET /api/categories
     /// leaves out) in their categories, in the table named by PRODUCTS_TABLE: run it once after
     /// upgrading to categories. Safe to run again.
@@ -142,6 +156,8 @@ async fn main() -> ExitCode {
         Command::Seed => seed().await,
         Command::MakeAdmin { username } => make_admin(&username).await,
         Command::OutboxRedrive => outbox_redrive().await,
+        Command::OrdersExport { out } => orders_export(out.as_deref()).await,
+        Command::ReportsBackfill { export } => reports_backfill(&export).await,
         Command::CatalogueUpgrade => catalogue_upgrade().await,
         Command::SearchRebuild => search_rebuild().await,
         Command::Run {
@@ -289,6 +305,32 @@ async fn outbox_redrive() -> Result<()> {
     eprintln!(
         "orders outbox: {touched} message(s) handed to order-relay again, {completed} stranded \
          checkout(s) completed"
+    );
+    Ok(())
+}
+
+async fn orders_export(out: Option<&std::path::Path>) -> Result<()> {
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
+    let written = match out {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            orders::export::export_sales(&store, &mut file).await?
+        }
+        None => orders::export::export_sales(&store, &mut std::io::stdout().lock()).await?,
+    };
+    eprintln!("orders export: {written} sales event(s) written");
+    Ok(())
+}
+
+async fn reports_backfill(export: &std::path::Path) -> Result<()> {
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = reports::ReportStore::new(client, table_name("REPORTS_TABLE", "ReportsTable"));
+    let file = std::io::BufReader::new(std::fs::File::open(export)?);
+    let done = reports::backfill::backfill(&store, file).await?;
+    eprintln!(
+        "reports backfill: {} event(s) counted, {} counted before",
+        done.counted, done.counted_before
     );
     Ok(())
 }

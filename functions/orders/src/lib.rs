@@ -8,11 +8,13 @@
 //! - [`store`]: the orders table.
 //! - [`erasure`]: what a deleted account's orders become (gone while open, anonymous once
 //!   checked out).
+//! - [`export`]: what the sales reports count of every settled order, for a reports backfill.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
 mod catalog;
 pub mod domain;
 mod erasure;
+pub mod export;
 pub mod handlers;
 mod open_order;
 pub mod outbox;

@@ -15,11 +15,11 @@
 
 use serde::{Deserialize, Serialize};
 use shared::ids::CardToken;
-use shared::messages::{CheckoutRequested, OrderStatus};
+use shared::messages::{CheckoutRequested, OrderPaid, OrderStatus, PaymentFailed, SalesEvent};
 use shared::store::StoreError;
 use time::OffsetDateTime;
 
-use crate::domain::{Order, State};
+use crate::domain::{Line, Order, State};
 use crate::store::{Listing, OrderStore};
 
 /// The queues the orders service writes to through the outbox.
@@ -30,6 +30,8 @@ pub enum Destination {
     Checkout,
     /// The receipts service's `ReceiptErasureQueue`.
     ReceiptErasure,
+    /// The reports service's `ReportsQueue`: orders paid and payments failed.
+    Reports,
 }
 
 /// A message waiting in the orders outbox.
@@ -60,6 +62,52 @@ pub fn checkout_message(order: &Order, card_token: CardToken) -> Option<Outgoing
         &message,
         order.id.as_str(),
         &attempt.name(&order.id),
+        order.updated_at,
+    )
+    .ok()
+}
+
+/// What the sales reports count of `order`, settled: its sale, or its (latest) failed payment.
+/// `None` for an order not settled.
+pub fn sales_event(order: &Order) -> Option<SalesEvent> {
+    let total = order.total()?;
+    Some(match &order.state {
+        State::Paid {
+            attempt, paid_at, ..
+        } => SalesEvent::OrderPaid(OrderPaid {
+            order_id: order.id.clone(),
+            attempt: *attempt,
+            currency: total.currency,
+            total: total.minor,
+            lines: order.lines.iter().map(Line::view).collect(),
+            paid_at: *paid_at,
+        }),
+        State::PaymentFailed {
+            attempt,
+            payment_failure,
+            ..
+        } => SalesEvent::PaymentFailed(PaymentFailed {
+            order_id: order.id.clone(),
+            attempt: *attempt,
+            currency: total.currency,
+            total: total.minor,
+            reason: *payment_failure,
+            failed_at: order.updated_at,
+        }),
+        State::Open | State::PendingPayment { .. } => return None,
+    })
+}
+
+/// [`sales_event`] of `order`, just settled, as an outbox item (grouped by order, deduplicated
+/// by the event's id).
+pub fn sales_message(order: &Order) -> Option<Outgoing> {
+    let event = sales_event(order)?;
+    // A message of strings and numbers always serializes.
+    Outgoing::new(
+        Destination::Reports,
+        &event,
+        order.id.as_str(),
+        &event.id(),
         order.updated_at,
     )
     .ok()
@@ -113,7 +161,70 @@ pub async fn complete_stranded(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Payer, Priced};
+    use shared::ids::{ProductId, Username};
+    use shared::messages::{Attempt, DeclineReason, PaymentOutcome};
+    use shared::money::{Currency, Money};
     use time::macros::datetime;
+
+    #[test]
+    fn a_settled_order_tells_the_reports_of_its_sale_or_failed_payment_and_of_nobody() {
+        let at = datetime!(2026-11-27 10:00 UTC);
+        let mut order = Order::new(Username::parse("ada").unwrap(), at);
+        let mug = Priced {
+            product_id: ProductId::parse("enamel-camp-mug").unwrap(),
+            name: "Enamel camp mug".into(),
+            unit_price: Money::new(1_450, Currency::Gbp),
+        };
+        order.add(mug, 3).unwrap();
+        let payer = Payer {
+            card_last4: Some("4242".into()),
+            email: "ada@example.com".into(),
+            email_verified: true,
+            customer_name: "Ada Lovelace".into(),
+        };
+        let pending = order.check_out(payer.clone(), order.version, at).unwrap();
+        assert_eq!(sales_message(&pending), None);
+        let declined = PaymentOutcome::Declined {
+            reason: DeclineReason::InsufficientFunds,
+        };
+        let failed = pending
+            .settle(Attempt(1), &declined, None, datetime!(2026-11-27 10:01 UTC))
+            .unwrap()
+            .unwrap();
+        let message = sales_message(&failed).unwrap();
+        assert_eq!(message.key(), format!("OUTBOX#failed-{}", order.id));
+        let approved = PaymentOutcome::Approved {
+            charge_id: "ch_1".into(),
+        };
+        let paid = failed
+            .check_out(payer, failed.version, at)
+            .unwrap()
+            .settle(Attempt(2), &approved, None, datetime!(2026-11-27 10:02 UTC))
+            .unwrap()
+            .unwrap();
+        let message = sales_message(&paid).unwrap();
+        let item = shared::store::to_item(&message.key(), &message).unwrap();
+        assert_eq!(item["destination"].as_s().unwrap(), "reports");
+        let body = item["body"].as_s().unwrap();
+        for personal in ["ada", "Lovelace", "4242"] {
+            assert!(!body.contains(personal), "{body} names {personal}");
+        }
+        let SalesEvent::OrderPaid(sale) = serde_json::from_str(body).unwrap() else {
+            panic!("{body}");
+        };
+        assert_eq!(
+            (
+                sale.attempt,
+                sale.currency,
+                sale.total,
+                sale.lines[0].quantity
+            ),
+            (Attempt(2), Currency::Gbp, 4_350, 3)
+        );
+        assert_eq!(sale.paid_at, datetime!(2026-11-27 10:02 UTC));
+        assert_eq!(message.key(), format!("OUTBOX#paid-{}-2", order.id));
+    }
 
     #[test]
     fn an_outgoing_message_is_stored_under_its_deduplication_id() {

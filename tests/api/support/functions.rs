@@ -9,6 +9,7 @@ use payments::{PaymentStore, SimulatedBank};
 use products::ProductStore;
 use receipts::archive::Archive;
 use receipts::store::ReceiptStore;
+use reports::ReportStore;
 use shared::invoke::HttpFunction;
 use shared::mail::Mailer;
 use shared::sqs::{FifoQueue, SqsBatchResponse, SqsEvent};
@@ -89,6 +90,20 @@ impl AsFunction<'_> {
             self.clients.ses.clone(),
             self.app.names.refs["SenderEmail"].clone(),
         )
+    }
+
+    /// The queues the orders outbox's relay sends to, as its `main` builds them.
+    pub(crate) fn relay_destinations(&self) -> orders::handlers::relay::Destinations {
+        orders::handlers::relay::Destinations {
+            checkout: self.queue("CheckoutQueue"),
+            receipt_erasure: self.queue("ReceiptErasureQueue"),
+            reports: self.queue("ReportsQueue"),
+        }
+    }
+
+    pub(crate) fn reports(&self) -> ReportStore {
+        let (client, name) = self.table("ReportsTable");
+        ReportStore::new(client, name)
     }
 
     /// The template's queue `logical_id`, to send to.
@@ -273,11 +288,7 @@ impl TestApp {
         event: aws_lambda_events::dynamodb::Event,
     ) -> aws_lambda_events::streams::DynamoDbEventResponse {
         let f = self.function("OrderRelayFunction");
-        let destinations = orders::handlers::relay::Destinations {
-            checkout: f.queue("CheckoutQueue"),
-            receipt_erasure: f.queue("ReceiptErasureQueue"),
-        };
-        orders::handlers::relay::handle(&f.orders(), &destinations, event).await
+        orders::handlers::relay::handle(&f.orders(), &f.relay_destinations(), event).await
     }
 
     pub(crate) async fn product_list(&self, request: Request) -> Reply {
@@ -448,6 +459,18 @@ impl TestApp {
     pub(crate) async fn receipt_erase(&self, event: SqsEvent) -> SqsBatchResponse {
         let f = self.function("ReceiptEraseFunction");
         receipts::handlers::erase::handle(&f.receipts(), &f.archive(), event).await
+    }
+
+    /// The reports service's consumer of the orders service's events.
+    pub(crate) async fn report_record(&self, event: SqsEvent) -> SqsBatchResponse {
+        let f = self.function("ReportRecordFunction");
+        reports::handlers::record::handle(&f.reports(), event).await
+    }
+
+    /// `GET /api/reports/sales`, as the client gets it (JSON, CSV, or a JSON error).
+    pub(crate) async fn sales_report(&self, request: Request) -> Response<Body> {
+        let f = self.function("ReportSalesFunction");
+        shared::http::respond(reports::handlers::sales::handle(&f.reports(), request).await)
     }
 
     /// The receipts consumer on `event`.

@@ -363,9 +363,20 @@ impl TestApp {
 
     /// [`Self::checked_out`], for the customer signed in with `token`.
     pub(crate) async fn checked_out_as(&self, token: String, card: &str) -> (String, String) {
+        let basket = [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)];
+        self.checked_out_with(token, card, &basket).await
+    }
+
+    /// [`Self::checked_out_as`], with `basket`'s quantities of the seed catalogue's products.
+    pub(crate) async fn checked_out_with(
+        &self,
+        token: String,
+        card: &str,
+        basket: &[(&str, u32)],
+    ) -> (String, String) {
         xtask::seed::load(&self.products).await.unwrap();
         let mut order = Value::Null;
-        for (product, qty) in [("enamel-camp-mug", 2), ("brass-ballpoint-pen", 1)] {
+        for &(product, qty) in basket {
             let body = json!({ "product_id": product, "qty": qty });
             let request = self
                 .authorized(with_json(event("order-add-item"), &body), Some(&token))

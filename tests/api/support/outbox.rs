@@ -107,7 +107,7 @@ impl TestApp {
         };
         let destinations = Destinations {
             checkout,
-            receipt_erasure: relay.queue("ReceiptErasureQueue"),
+            ..relay.relay_destinations()
         };
         self.relay_outbox_with(|event| async {
             Some(relay::handle(&store, &destinations, event).await)

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::ids::ProductId;
+use shared::messages::OrderLine;
 use shared::money::{Currency, Money};
 
 /// A product as the catalogue priced it when it was added: the order keeps this snapshot, so a
@@ -59,5 +60,16 @@ impl From<Line> for StoredLine {
 impl Line {
     pub fn total(&self) -> Option<Money> {
         self.unit_price.times(self.quantity)
+    }
+
+    /// The line as the API and the other services' messages show it.
+    pub fn view(&self) -> OrderLine {
+        OrderLine {
+            product_id: self.product_id.clone(),
+            name: self.name.clone(),
+            unit_price: self.unit_price.minor,
+            quantity: self.quantity,
+            line_total: self.total().map_or(0, |total| total.minor),
+        }
     }
 }

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::ids::{OrderId, ProductId, Username};
-use shared::messages::{Attempt, DeclineReason, OrderLine, OrderStatus, OrderView, PaymentOutcome};
+use shared::messages::{Attempt, DeclineReason, OrderStatus, OrderView, PaymentOutcome};
 use shared::money::{Currency, Money};
 use time::OffsetDateTime;
 
@@ -437,17 +437,7 @@ impl From<&Order> for OrderView {
             owner: order.owner.clone(),
             status: order.status(),
             currency: order.currency(),
-            lines: order
-                .lines
-                .iter()
-                .map(|line| OrderLine {
-                    product_id: line.product_id.clone(),
-                    name: line.name.clone(),
-                    unit_price: line.unit_price.minor,
-                    quantity: line.quantity,
-                    line_total: line.total().map_or(0, |total| total.minor),
-                })
-                .collect(),
+            lines: order.lines.iter().map(Line::view).collect(),
             total: order.total().map_or(0, |total| total.minor),
             item_count: order.lines.iter().map(|line| line.quantity).sum(),
             created_at: order.created_at,

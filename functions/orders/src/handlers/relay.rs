@@ -22,6 +22,7 @@ use crate::store::OrderStore;
 pub struct Destinations {
     pub checkout: FifoQueue,
     pub receipt_erasure: FifoQueue,
+    pub reports: FifoQueue,
 }
 
 pub async fn handle(
@@ -34,6 +35,7 @@ pub async fn handle(
         |destination: &Destination| match destination {
             Destination::Checkout => &destinations.checkout,
             Destination::ReceiptErasure => &destinations.receipt_erasure,
+            Destination::Reports => &destinations.reports,
         },
         event,
     )

@@ -1,6 +1,9 @@
 //! `order-settle`: consumes the payments service's verdicts (the payment results queue)
 //! and settles each order, `PENDING_PAYMENT` to `PAID` or `PAYMENT_FAILED`, with a conditional
-//! write. Only the orders service writes orders; payments only says what happened.
+//! write. Only the orders service writes orders; payments only says what happened. The same
+//! transaction writes what the sales reports count of it (the sale, or the failed payment) to the
+//! outbox ([`crate::outbox::sales_message`]), so a report misses no settled order and counts none
+//! that was not.
 //!
 //! A paid order then gets one message on the receipts queue. Delivery is at least once, so every
 //! step is safe to repeat: an order already settled is left alone, and the receipt message is sent
@@ -11,6 +14,7 @@ use shared::messages::{OrderStatus, OrderView, PaymentSettled};
 use shared::sqs::{self, FifoQueue, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 
 use crate::domain::{Order, State};
+use crate::outbox::sales_message;
 use crate::store::OrderStore;
 
 /// Settling is one conditional write; more attempts than this means something else is wrong.
@@ -71,11 +75,22 @@ async fn record_outcome(
             Ok(None) => return Ok(order),
             Err(rule) => return Err(MessageError::Poison(format!("order {id}: {rule}"))),
         };
-        if store
-            .replace(&next, order.version, OrderStatus::PendingPayment)
-            .await
-            .map_err(MessageError::retry)?
-        {
+        // Checkout refuses an empty order, so a settled order always has a sale to count; if it
+        // ever had none, the order is settled all the same and the reports miss it, loudly.
+        let written = match sales_message(&next) {
+            Some(sale) => {
+                store
+                    .replace_and_send(&next, order.version, OrderStatus::PendingPayment, &sale)
+                    .await
+            }
+            None => {
+                tracing::error!(order_id = %id, "a settled order without a total: not reported");
+                store
+                    .replace(&next, order.version, OrderStatus::PendingPayment)
+                    .await
+            }
+        };
+        if written.map_err(MessageError::retry)? {
             tracing::info!(order_id = %id, status = next.status().as_str(), "payment settled");
             return Ok(next);
         }

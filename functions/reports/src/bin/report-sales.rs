@@ -1,0 +1,9 @@
+//! `GET /api/reports/sales`: see [`reports::handlers::sales`].
+
+use reports::handlers::sales;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let store = reports::init().await?;
+    shared::http::serve(|request| sales::handle(&store, request)).await
+}
