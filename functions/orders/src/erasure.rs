@@ -9,6 +9,7 @@
 //! queue's delay means no request authorised before the deletion is still writing to the cart.
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use futures::TryStreamExt;
 use shared::ids::{OrderId, Username};
 use shared::messages::{OrderStatus, ReceiptErasureRequested};
 use shared::store::{StoreError, s};
@@ -39,14 +40,9 @@ impl OrderStore {
         now: OffsetDateTime,
     ) -> Result<Erased, StoreError> {
         let mut ids = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.page(Listing::OwnedBy(owner), 100, after).await?;
-            ids.extend(page.orders.into_iter().map(|order| order.id));
-            after = page.next;
-            if after.is_none() {
-                break;
-            }
+        let mut pages = std::pin::pin!(self.pages(Listing::OwnedBy(owner)));
+        while let Some(orders) = pages.try_next().await? {
+            ids.extend(orders.into_iter().map(|order| order.id));
         }
         // The cart names the latest order, which the index may not show yet: it is read too.
         let cart = self.current(owner).await?;

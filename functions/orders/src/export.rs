@@ -10,6 +10,7 @@
 //! the order's last change, which for an order anonymised since (its owner deleted their
 //! account) is the anonymisation.
 
+use futures::TryStreamExt;
 use std::io::Write;
 
 use shared::messages::OrderStatus;
@@ -32,17 +33,12 @@ pub enum ExportError {
 pub async fn export_sales(store: &OrderStore, out: &mut impl Write) -> Result<usize, ExportError> {
     let mut written = 0;
     for status in [OrderStatus::Paid, OrderStatus::PaymentFailed] {
-        let mut after = None;
-        loop {
-            let page = store.page(Listing::WithStatus(status), 100, after).await?;
-            for event in page.orders.iter().filter_map(sales_event) {
+        let mut pages = std::pin::pin!(store.pages(Listing::WithStatus(status)));
+        while let Some(orders) = pages.try_next().await? {
+            for event in orders.iter().filter_map(sales_event) {
                 serde_json::to_writer(&mut *out, &event).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
                 written += 1;
-            }
-            after = page.next;
-            if after.is_none() {
-                break;
             }
         }
     }

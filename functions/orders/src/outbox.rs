@@ -13,6 +13,7 @@
 //! left, and the change brings each past the relay again. It also completes orders an earlier
 //! version of checkout left pending without their message ([`complete_stranded`]).
 
+use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use shared::ids::CardToken;
 use shared::messages::{CheckoutRequested, OrderPaid, OrderStatus, PaymentFailed, SalesEvent};
@@ -125,12 +126,10 @@ pub async fn complete_stranded(
     store: &OrderStore,
     now: OffsetDateTime,
 ) -> Result<usize, StoreError> {
-    let (mut after, mut completed) = (None, 0);
-    loop {
-        let page = store
-            .page(Listing::WithStatus(OrderStatus::PendingPayment), 100, after)
-            .await?;
-        for order in page.orders {
+    let mut completed = 0;
+    let mut pages = std::pin::pin!(store.pages(Listing::WithStatus(OrderStatus::PendingPayment)));
+    while let Some(orders) = pages.try_next().await? {
+        for order in orders {
             let Some(requested) = order.request_payment(now) else {
                 continue;
             };
@@ -151,11 +150,8 @@ pub async fn complete_stranded(
                 completed += 1;
             }
         }
-        after = page.next;
-        if after.is_none() {
-            return Ok(completed);
-        }
     }
+    Ok(completed)
 }
 
 #[cfg(test)]

@@ -224,6 +224,22 @@ impl OrderStore {
         Ok(touched)
     }
 
+    /// Every order `listing` names, newest first, a page of a hundred at a time: each page is
+    /// read when the one before it has been taken.
+    pub(crate) fn pages<'a>(
+        &'a self,
+        listing: Listing<'a>,
+    ) -> impl futures::Stream<Item = Result<Vec<Order>, StoreError>> + 'a {
+        // The state is where the next page starts; `None` once the last page was read.
+        futures::stream::try_unfold(Some(None), move |after| async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let page = self.page(listing, 100, after).await?;
+            Ok(Some((page.orders, page.next.map(Some))))
+        })
+    }
+
     /// Up to `limit` orders, newest first, after `after`.
     pub async fn page(
         &self,
