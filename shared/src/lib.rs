@@ -37,3 +37,6 @@ pub mod outbox;
 pub mod sqs;
 pub mod store;
 pub mod telemetry;
+
+/// The shop's name, as e-mails and documents give it.
+pub const SHOP_NAME: &str = "Serverless Shop";

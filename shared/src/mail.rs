@@ -28,7 +28,7 @@ use crate::sqs::MessageError;
 use crate::store::{StoreError, Table, conditional, n, s, to_item};
 
 /// The name e-mails come from.
-pub const SHOP_NAME: &str = "Serverless Shop";
+pub use crate::SHOP_NAME;
 
 /// How long a claim to send stands: twice the consumers' timeout.
 pub const LEASE: Duration = Duration::from_secs(60);

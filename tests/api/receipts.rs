@@ -2,7 +2,6 @@
 //! read back with `pdftotext`, and the download route's rules.
 
 use std::collections::HashMap;
-use std::process::Command;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
@@ -46,21 +45,6 @@ fn attachment(raw: &str) -> Vec<u8> {
         .unwrap()
 }
 
-/// The text of a PDF, as `pdftotext -layout` reads it.
-fn pdf_text(pdf: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("receipt-{}.pdf", uuid::Uuid::new_v4()));
-    std::fs::write(&path, pdf).unwrap();
-    let output = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian's poppler-utils) is installed by scripts/test");
-    std::fs::remove_file(&path).unwrap();
-    assert!(output.status.success());
-    String::from_utf8(output.stdout).unwrap()
-}
-
 fn receipt_request(id: &str) -> Request {
     event("receipt-get").with_path_parameters(HashMap::from([("id".to_owned(), id.to_owned())]))
 }
@@ -86,7 +70,7 @@ async fn a_paid_order_is_emailed_once_with_its_receipt_attached() {
     assert!(email.contains(&format!("Subject: Your receipt for order {}", &id[..8])));
     let pdf = attachment(email);
     assert!(pdf.starts_with(b"%PDF-"));
-    let text = pdf_text(&pdf);
+    let text = crate::support::pdf::layout_text(&pdf);
     for expected in [
         id.as_str(),
         "Serverless Shop",

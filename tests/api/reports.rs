@@ -347,7 +347,7 @@ async fn a_sales_report_is_for_administrators_and_names_what_is_wrong_with_its_p
                 ("format", "xml"),
             ],
             "format",
-            "json or csv",
+            "json, csv or pdf",
         ),
     ] {
         let reply = Reply::from(app.sales_report_of(Some(&admin), &query).await);

@@ -16,7 +16,11 @@ use crate::support::TestApp;
 
 /// A sale of `lines` (product, quantity, unit price) or, without lines, a declined payment of
 /// 999, in `currency`, at `at`.
-fn sales_event(currency: Currency, at: OffsetDateTime, lines: &[(&str, u32, i64)]) -> SalesEvent {
+pub(crate) fn sales_event(
+    currency: Currency,
+    at: OffsetDateTime,
+    lines: &[(&str, u32, i64)],
+) -> SalesEvent {
     let order_id = OrderId::parse(&uuid::Uuid::new_v4().simple().to_string()).unwrap();
     if lines.is_empty() {
         return SalesEvent::PaymentFailed(PaymentFailed {

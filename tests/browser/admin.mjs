@@ -147,5 +147,14 @@ export async function admin({ browser, base, watch, shot, logIn }) {
   // The storefront puts a byte-order mark first, for Excel.
   assert.ok(text.startsWith("\uFEFFsection,date,product_id,product_name,currency,"), text.slice(0, 80));
   assert.ok(text.includes(`\r\nproduct,,${slug},${name},EUR,1,1,24.50,24.50,,\r\n`), "the sale's CSV row");
+  const pdf = page.getByRole("button", { name: "Download as PDF" });
+  const [printed] = await Promise.all([page.waitForEvent("download"), pdf.click()]);
+  assert.match(printed.suggestedFilename(), /^sales-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.pdf$/);
+  assert.equal(
+    readFileSync(await printed.path())
+      .subarray(0, 5)
+      .toString("latin1"),
+    "%PDF-",
+  );
   await context.close();
 }

@@ -1,6 +1,6 @@
 // `#/admin/reports`: what the shop sold over a period. Per currency, the totals, a chart of the
 // revenue of each day, the days and the products; the failed-payment rate; and the same figures
-// as a CSV download. Days are UTC days, as the reports service counts them.
+// as a PDF or a CSV download. Days are UTC days, as the reports service counts them.
 
 import { api, money, save } from "../api.js";
 import { form } from "../form.js";
@@ -120,15 +120,21 @@ export function adminReportsView() {
       }
     },
   });
-  const csv = h("button", { type: "button", class: "button" }, "Download as CSV");
-  csv.addEventListener("click", async () => {
-    problem.textContent = "";
-    const values = { from: inputs.get("from").value, to: inputs.get("to").value };
-    try {
-      await save(query(values, "csv"), `sales-${values.from}-to-${values.to}.csv`, { byteOrderMark: true });
-    } catch (err) {
-      problem.textContent = plain(err.message);
-    }
+  const downloads = [
+    ["pdf", "Download as PDF", {}],
+    ["csv", "Download as CSV", { byteOrderMark: true }],
+  ].map(([format, label, options]) => {
+    const button = h("button", { type: "button", class: "button" }, label);
+    button.addEventListener("click", async () => {
+      problem.textContent = "";
+      const values = { from: inputs.get("from").value, to: inputs.get("to").value };
+      try {
+        await save(query(values, format), `sales-${values.from}-to-${values.to}.${format}`, options);
+      } catch (err) {
+        problem.textContent = plain(err.message);
+      }
+    });
+    return button;
   });
   show(
     h(
@@ -137,7 +143,7 @@ export function adminReportsView() {
       h("h1", {}, "Sales reports"),
       adminLinks("#/admin/reports"),
       h("p", { class: "hint" }, "Days are UTC days, both ends included; a report covers up to two years."),
-      h("div", { class: "report-form" }, element, csv),
+      h("div", { class: "report-form" }, element, ...downloads),
       problem,
       result,
     ),

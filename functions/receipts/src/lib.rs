@@ -3,7 +3,7 @@
 //!
 //! - [`receipt`]: what a receipt says, from the receipts queue's message or from the orders
 //!   service.
-//! - [`pdf`]: rendering it (krilla, embedded DejaVu Sans).
+//! - [`pdf`]: rendering it (krilla, and the shop's fonts and text layout from `documents`).
 //! - [`archive`]: the S3 bucket that keeps each PDF, so a receipt is rendered once.
 //! - [`mail`]: the e-mail with the PDF attached (SES v2).
 //! - [`store`]: the receipts table, which records which receipts were e-mailed.

@@ -1,85 +1,28 @@
-//! Rendering a receipt as a PDF, with krilla and an embedded (subset) DejaVu Sans.
+//! Rendering a receipt as a PDF, with krilla and the shop's embedded fonts ([`documents`]).
 //!
 //! An A4 page: the shop's name and "Receipt" at the top; the order, date, customer and card;
 //! a table of lines (item, quantity, unit price, amount) with amounts aligned on the right; the
 //! total; a short thank-you. Long orders continue on further pages under a repeated table
-//! header. Text is measured with the font's own advance widths, so columns line up and long names
-//! are shortened with an ellipsis instead of running into the numbers.
+//! header. Names are printed whole, in any script: a long one wraps onto more lines, and the
+//! pages are laid out from the rows' measured heights.
 
-use std::sync::LazyLock;
+use std::ops::Range;
 
-use krilla::Document;
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point};
-use krilla::metadata::{DateTime, Metadata};
-use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
-use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
-use skrifa::MetadataProvider;
-use skrifa::instance::{LocationRef, Size};
+use documents::{ACCENT, Fonts, INK, Line, MUTED, PAGE_HEIGHT, PAGE_WIDTH, Pen, Style};
+use krilla::metadata::Metadata;
 use time::OffsetDateTime;
 
 use crate::receipt::Receipt;
 
-pub use shared::mail::SHOP_NAME;
-
-static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans-Latin.ttf");
-static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-Latin.ttf");
-
-/// A font for drawing (krilla) and for measuring (skrifa).
-struct Face {
-    font: Font,
-    data: &'static [u8],
-}
-
-static FACES: LazyLock<Option<(Face, Face)>> = LazyLock::new(|| {
-    let face = |data: &'static [u8]| {
-        Some(Face {
-            font: Font::new(data.into(), 0)?,
-            data,
-        })
-    };
-    Some((face(REGULAR)?, face(BOLD)?))
-});
-
-impl Face {
-    /// The width of `text` at `size` points.
-    fn width(&self, text: &str, size: f32) -> f32 {
-        let Ok(font) = skrifa::FontRef::new(self.data) else {
-            return 0.0;
-        };
-        let charmap = font.charmap();
-        let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
-        text.chars()
-            .filter_map(|c| charmap.map(c))
-            .filter_map(|glyph| metrics.advance_width(glyph))
-            .sum()
-    }
-
-    /// `text`, shortened with an ellipsis to fit `width` at `size`.
-    fn fit(&self, text: &str, size: f32, width: f32) -> String {
-        if self.width(text, size) <= width {
-            return text.to_owned();
-        }
-        let mut shortened: String = text.to_owned();
-        while !shortened.is_empty() && self.width(&format!("{shortened}…"), size) > width {
-            shortened.pop();
-        }
-        format!("{}…", shortened.trim_end())
-    }
-}
+use shared::SHOP_NAME;
 
 /// Rendering failed: only possible with a broken embedded font, which the tests would catch.
-#[derive(Debug, thiserror::Error)]
-#[error("rendering the receipt failed: {0}")]
-pub struct RenderError(String);
+pub type RenderError = documents::PrintError;
 
-const PAGE_WIDTH: f32 = 595.0;
-const PAGE_HEIGHT: f32 = 842.0;
 const MARGIN: f32 = 56.0;
 const ROW: f32 = 20.0;
+/// Between the lines of one wrapped name.
+const LEADING: f32 = 13.0;
 /// Where the table's columns end (amounts are right-aligned on these).
 const QUANTITY_RIGHT: f32 = 360.0;
 const UNIT_PRICE_RIGHT: f32 = 450.0;
@@ -88,260 +31,217 @@ const ITEM_WIDTH: f32 = QUANTITY_RIGHT - 40.0 - MARGIN;
 /// The lowest a table row may sit, leaving room for the totals above the footer.
 const TABLE_BOTTOM: f32 = PAGE_HEIGHT - 154.0;
 
-const INK: (u8, u8, u8) = (33, 37, 41);
-const MUTED: (u8, u8, u8) = (108, 117, 125);
-const ACCENT: (u8, u8, u8) = (47, 111, 143);
+/// Where the first page's details start, and where a later page's table header sits.
+const DETAILS_TOP: f32 = 130.0;
+const CONTINUED_TOP: f32 = 124.0;
+/// From a table header to its first row's baseline.
+const HEADER: f32 = ROW + 4.0;
+/// The width of a heading's values (the customer's name, the e-mail address).
+const VALUE_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN - 90.0;
 
 /// The receipt as a PDF document.
 pub fn render(receipt: &Receipt) -> Result<Vec<u8>, RenderError> {
-    let (regular, bold) = FACES
-        .as_ref()
-        .ok_or_else(|| RenderError("the embedded fonts do not load".into()))?;
-    let mut document = Document::new();
-    document.set_metadata(metadata(receipt));
-    let pages = paginate(receipt.lines.len());
-    for (index, lines) in pages.iter().enumerate() {
-        let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
-            .ok_or_else(|| RenderError("page size".into()))?;
-        let mut page = document.start_page_with(settings);
-        let mut surface = page.surface();
-        let mut pen = Pen {
-            surface: &mut surface,
-            regular,
-            bold,
-        };
-        let mut y = if index == 0 {
-            pen.heading(receipt)
+    let fonts = Fonts::embedded()?;
+    let layout = Layout::of(receipt, fonts);
+    let pages = paginate(layout.table_top(), &layout.heights());
+    documents::print(fonts, pages.len(), metadata(receipt), |pen, page, count| {
+        let mut pen = ReceiptPen(pen);
+        let rows = pages[page - 1].clone();
+        let mut y = if page == 1 {
+            pen.heading(&layout)
         } else {
-            pen.continued(receipt, index + 1)
+            pen.continued(receipt, page)
         };
         y = pen.table_header(y);
-        for line in &receipt.lines[lines.clone()] {
-            y = pen.line(y, line);
+        for (line, name) in receipt.lines[rows.clone()].iter().zip(&layout.names[rows]) {
+            y = pen.line(y, line, name);
         }
-        if index + 1 == pages.len() {
+        if page == count {
             pen.totals(y, receipt);
         }
-        pen.footer(index + 1, pages.len());
-        surface.finish();
-        page.finish();
-    }
-    document
-        .finish()
-        .map_err(|err| RenderError(format!("{err:?}")))
+        pen.footer(page, count);
+    })
 }
 
-/// Which lines go on which page: as many as fit under the heading on the first page, more on the
-/// next, and room for the totals on the last.
-fn paginate(count: usize) -> Vec<std::ops::Range<usize>> {
-    // Rows start at 266 on the first page and 148 on the others, 20 apart, down to TABLE_BOTTOM.
-    const FIRST: usize = 22;
-    const NEXT: usize = 28;
+/// The receipt's text, shaped and wrapped before anything is drawn, so the pages can be laid
+/// out from the heights the rows will really take.
+struct Layout {
+    /// The heading's labelled values, each wrapped to [`VALUE_WIDTH`].
+    details: Vec<(&'static str, Vec<Line>)>,
+    /// Each order line's item name, wrapped to [`ITEM_WIDTH`].
+    names: Vec<Vec<Line>>,
+}
+
+impl Layout {
+    fn of(receipt: &Receipt, fonts: &'static Fonts) -> Self {
+        let value = |text: &str| fonts.wrap(text, Style::Regular, 11.0, VALUE_WIDTH);
+        let details = vec![
+            ("Order", value(receipt.order_id.as_str())),
+            ("Date", value(&long_date(receipt.paid_at))),
+            ("Customer", value(&receipt.customer_name)),
+            ("E-mail", value(&receipt.email)),
+            (
+                "Paid with",
+                value(&format!("Card ending in {}", receipt.card_last4)),
+            ),
+        ];
+        let names = receipt
+            .lines
+            .iter()
+            .map(|line| fonts.wrap(&line.name, Style::Regular, 11.0, ITEM_WIDTH))
+            .collect();
+        Self { details, names }
+    }
+
+    /// Where the first page's table header sits, below the heading's details.
+    fn table_top(&self) -> f32 {
+        let details: f32 = self
+            .details
+            .iter()
+            .map(|(_, lines)| wrapped(18.0, lines))
+            .sum();
+        DETAILS_TOP + details + 22.0 + HEADER
+    }
+
+    /// The height each order line takes in the table.
+    fn heights(&self) -> Vec<f32> {
+        self.names.iter().map(|name| wrapped(ROW, name)).collect()
+    }
+}
+
+/// The height of a row of `lines` whose first line takes `first`.
+#[allow(clippy::cast_precision_loss)] // a handful of lines
+fn wrapped(first: f32, lines: &[Line]) -> f32 {
+    first + LEADING * lines.len().saturating_sub(1) as f32
+}
+
+/// Which rows go on which page, from the first page's first row at `first_top`, each row taking
+/// its height, down to [`TABLE_BOTTOM`]. A row that does not fit moves to the next page, unless
+/// it is the first of a later page: nothing would be gained, and cannot happen with names of at
+/// most 120 characters, whose rows are far shorter than a page.
+fn paginate(first_top: f32, heights: &[f32]) -> Vec<Range<usize>> {
+    const NEXT_TOP: f32 = CONTINUED_TOP + HEADER;
     let mut pages = Vec::new();
     let mut start = 0;
-    let mut capacity = FIRST;
-    while start < count || pages.is_empty() {
-        let end = (start + capacity).min(count);
-        pages.push(start..end);
-        start = end;
-        capacity = NEXT;
+    let mut y = first_top;
+    for (index, height) in heights.iter().enumerate() {
+        let leads_later_page = index == start && !pages.is_empty();
+        // A row's last line must sit above the bottom.
+        if y + height - ROW > TABLE_BOTTOM && !leads_later_page {
+            pages.push(start..index);
+            start = index;
+            y = NEXT_TOP;
+        }
+        y += height;
     }
+    pages.push(start..heights.len());
     pages
 }
 
 fn metadata(receipt: &Receipt) -> Metadata {
-    let mut metadata = Metadata::new()
-        .title(format!("Receipt for order {}", receipt.order_id))
-        .creator(SHOP_NAME.to_owned())
-        .language("en".to_owned());
-    let paid = receipt.paid_at;
-    let date = DateTime::new(u16::try_from(paid.year()).unwrap_or(2000))
-        .month(u8::from(paid.month()))
-        .day(paid.day())
-        .hour(paid.hour())
-        .minute(paid.minute());
-    metadata = metadata.creation_date(date);
-    metadata
+    let title = format!("Receipt for order {}", receipt.order_id);
+    documents::metadata(title, SHOP_NAME, receipt.paid_at)
 }
 
-/// Draws on one page.
-struct Pen<'s, 'p> {
-    surface: &'s mut Surface<'p>,
-    regular: &'static Face,
-    bold: &'static Face,
-}
+/// Draws a receipt's parts on one page.
+struct ReceiptPen<'a, 's, 'p>(&'a mut Pen<'s, 'p>);
 
-impl Pen<'_, '_> {
-    fn text(&mut self, x: f32, y: f32, face: &Face, size: f32, color: (u8, u8, u8), text: &str) {
-        self.surface.set_fill(Some(Fill {
-            paint: rgb::Color::new(color.0, color.1, color.2).into(),
-            opacity: NormalizedF32::ONE,
-            rule: Default::default(),
-        }));
-        self.surface.draw_text(
-            Point::from_xy(x, y),
-            face.font.clone(),
-            size,
-            text,
-            false,
-            TextDirection::Auto,
-        );
+impl ReceiptPen<'_, '_, '_> {
+    fn rule(&mut self, y: f32, width: f32, color: documents::Rgb) {
+        self.0.rule(MARGIN, PAGE_WIDTH - MARGIN, y, width, color);
     }
 
-    /// `text` ending at `right`.
-    fn text_right(
-        &mut self,
-        right: f32,
-        y: f32,
-        face: &Face,
-        size: f32,
-        color: (u8, u8, u8),
-        text: &str,
-    ) {
-        let x = right - face.width(text, size);
-        self.text(x, y, face, size, color, text);
-    }
-
-    fn rule(&mut self, y: f32, width: f32, color: (u8, u8, u8)) {
-        let mut path = PathBuilder::new();
-        path.move_to(MARGIN, y);
-        path.line_to(PAGE_WIDTH - MARGIN, y);
-        if let Some(path) = path.finish() {
-            self.surface.set_fill(None);
-            self.surface.set_stroke(Some(Stroke {
-                paint: rgb::Color::new(color.0, color.1, color.2).into(),
-                width,
-                ..Default::default()
-            }));
-            self.surface.draw_path(&path);
-            self.surface.set_stroke(None);
+    /// Wrapped lines from `y`, one under the other.
+    fn lines(&mut self, x: f32, y: f32, size: f32, lines: &[Line]) {
+        let mut y = y;
+        for line in lines {
+            self.0.line(x, y, size, INK, line);
+            y += LEADING;
         }
     }
 
     /// The first page's heading; returns where the table starts.
-    fn heading(&mut self, receipt: &Receipt) -> f32 {
-        let (regular, bold) = (self.regular, self.bold);
-        self.text(MARGIN, 80.0, bold, 22.0, ACCENT, SHOP_NAME);
-        self.text_right(AMOUNT_RIGHT, 80.0, bold, 22.0, INK, "Receipt");
+    fn heading(&mut self, layout: &Layout) -> f32 {
+        self.0
+            .text(MARGIN, 80.0, Style::Bold, 22.0, ACCENT, SHOP_NAME);
+        self.0
+            .text_right(AMOUNT_RIGHT, 80.0, Style::Bold, 22.0, INK, "Receipt");
         self.rule(96.0, 1.5, ACCENT);
-
-        let details = [
-            ("Order", receipt.order_id.to_string()),
-            ("Date", long_date(receipt.paid_at)),
-            ("Customer", receipt.customer_name.clone()),
-            ("E-mail", receipt.email.clone()),
-            (
-                "Paid with",
-                format!("Card ending in {}", receipt.card_last4),
-            ),
-        ];
-        let mut y = 130.0;
-        for (label, value) in details {
-            self.text(MARGIN, y, regular, 10.0, MUTED, label);
-            let value = regular.fit(&value, 11.0, PAGE_WIDTH - 2.0 * MARGIN - 90.0);
-            self.text(MARGIN + 90.0, y, regular, 11.0, INK, &value);
-            y += 18.0;
+        let mut y = DETAILS_TOP;
+        for (label, value) in &layout.details {
+            self.0.text(MARGIN, y, Style::Regular, 10.0, MUTED, label);
+            self.lines(MARGIN + 90.0, y, 11.0, value);
+            y += wrapped(18.0, value);
         }
         y + 22.0
     }
 
     /// A later page's heading; returns where the table starts.
     fn continued(&mut self, receipt: &Receipt, page: usize) -> f32 {
-        let (regular, bold) = (self.regular, self.bold);
-        self.text(MARGIN, 80.0, bold, 14.0, ACCENT, SHOP_NAME);
+        self.0
+            .text(MARGIN, 80.0, Style::Bold, 14.0, ACCENT, SHOP_NAME);
         let heading = format!("Receipt for order {} (page {page})", receipt.order_id);
-        self.text_right(AMOUNT_RIGHT, 80.0, regular, 10.0, MUTED, &heading);
+        self.0
+            .text_right(AMOUNT_RIGHT, 80.0, Style::Regular, 10.0, MUTED, &heading);
         self.rule(92.0, 1.0, ACCENT);
-        124.0
+        CONTINUED_TOP
     }
 
     /// Column titles; returns the first row's baseline.
     fn table_header(&mut self, y: f32) -> f32 {
-        let bold = self.bold;
-        self.text(MARGIN, y, bold, 10.0, MUTED, "Item");
-        self.text_right(QUANTITY_RIGHT, y, bold, 10.0, MUTED, "Qty");
-        self.text_right(UNIT_PRICE_RIGHT, y, bold, 10.0, MUTED, "Unit price");
-        self.text_right(AMOUNT_RIGHT, y, bold, 10.0, MUTED, "Amount");
+        let pen = &mut self.0;
+        pen.text(MARGIN, y, Style::Bold, 10.0, MUTED, "Item");
+        for (right, title) in [
+            (QUANTITY_RIGHT, "Qty"),
+            (UNIT_PRICE_RIGHT, "Unit price"),
+            (AMOUNT_RIGHT, "Amount"),
+        ] {
+            pen.text_right(right, y, Style::Bold, 10.0, MUTED, title);
+        }
         self.rule(y + 7.0, 0.75, MUTED);
-        y + ROW + 4.0
+        y + HEADER
     }
 
-    fn line(&mut self, y: f32, line: &crate::receipt::Line) -> f32 {
-        let regular = self.regular;
-        let name = regular.fit(&line.name, 11.0, ITEM_WIDTH);
-        self.text(MARGIN, y, regular, 11.0, INK, &name);
-        self.text_right(
-            QUANTITY_RIGHT,
-            y,
-            regular,
-            11.0,
-            INK,
-            &line.quantity.to_string(),
+    /// One order line: its name (wrapped) and its numbers on the first line's baseline.
+    fn line(&mut self, y: f32, line: &crate::receipt::Line, name: &[Line]) -> f32 {
+        self.lines(MARGIN, y, 11.0, name);
+        for (right, figure) in [
+            (QUANTITY_RIGHT, line.quantity.to_string()),
+            (UNIT_PRICE_RIGHT, line.unit_price.to_string()),
+            (AMOUNT_RIGHT, line.amount.to_string()),
+        ] {
+            self.0
+                .text_right(right, y, Style::Regular, 11.0, INK, &figure);
+        }
+        let height = wrapped(ROW, name);
+        debug_assert!(
+            y + height - ROW <= TABLE_BOTTOM,
+            "paginate() put too many lines on a page"
         );
-        self.text_right(
-            UNIT_PRICE_RIGHT,
-            y,
-            regular,
-            11.0,
-            INK,
-            &line.unit_price.to_string(),
-        );
-        self.text_right(
-            AMOUNT_RIGHT,
-            y,
-            regular,
-            11.0,
-            INK,
-            &line.amount.to_string(),
-        );
-        debug_assert!(y <= TABLE_BOTTOM, "paginate() put too many lines on a page");
-        y + ROW
+        y + height
     }
 
     fn totals(&mut self, y: f32, receipt: &Receipt) {
-        let (regular, bold) = (self.regular, self.bold);
         self.rule(y - 12.0, 0.75, MUTED);
+        let pen = &mut self.0;
         let items: u32 = receipt.lines.iter().map(|line| line.quantity).sum();
         let count = format!("{items} item{}", if items == 1 { "" } else { "s" });
-        self.text(MARGIN, y + 8.0, regular, 10.0, MUTED, &count);
-        self.text_right(UNIT_PRICE_RIGHT, y + 8.0, bold, 13.0, INK, "Total");
-        self.text_right(
-            AMOUNT_RIGHT,
-            y + 8.0,
-            bold,
-            13.0,
-            INK,
-            &receipt.total.to_string(),
-        );
+        pen.text(MARGIN, y + 8.0, Style::Regular, 10.0, MUTED, &count);
+        pen.text_right(UNIT_PRICE_RIGHT, y + 8.0, Style::Bold, 13.0, INK, "Total");
+        let total = receipt.total.to_string();
+        pen.text_right(AMOUNT_RIGHT, y + 8.0, Style::Bold, 13.0, INK, &total);
         let note = format!(
             "Charged to the card ending in {} on {}.",
             receipt.card_last4,
             long_date(receipt.paid_at)
         );
-        self.text(MARGIN, y + 44.0, regular, 10.0, MUTED, &note);
-        self.text(
-            MARGIN,
-            y + 62.0,
-            regular,
-            10.0,
-            MUTED,
-            "Thank you for your order.",
-        );
+        pen.text(MARGIN, y + 44.0, Style::Regular, 10.0, MUTED, &note);
+        let thanks = "Thank you for your order.";
+        pen.text(MARGIN, y + 62.0, Style::Regular, 10.0, MUTED, thanks);
     }
 
     fn footer(&mut self, page: usize, pages: usize) {
-        let regular = self.regular;
-        self.rule(PAGE_HEIGHT - 60.0, 0.5, MUTED);
-        self.text(MARGIN, PAGE_HEIGHT - 44.0, regular, 8.0, MUTED, SHOP_NAME);
-        let numbering = format!("Page {page} of {pages}");
-        self.text_right(
-            AMOUNT_RIGHT,
-            PAGE_HEIGHT - 44.0,
-            regular,
-            8.0,
-            MUTED,
-            &numbering,
-        );
+        self.0.footer(MARGIN, AMOUNT_RIGHT, SHOP_NAME, page, pages);
     }
 }
 
@@ -357,22 +257,46 @@ fn long_date(when: OffsetDateTime) -> String {
 mod tests {
     use super::*;
 
+    /// The first page's rows start at 266 under a heading of one-line details.
+    const FIRST_TOP: f32 = 266.0;
+
     #[test]
     fn pages_hold_their_share_of_lines() {
-        assert_eq!(paginate(0), vec![0..0]);
-        assert_eq!(paginate(3), vec![0..3]);
-        assert_eq!(paginate(22), vec![0..22]);
-        assert_eq!(paginate(50), vec![0..22, 22..50]);
-        assert_eq!(paginate(60), vec![0..22, 22..50, 50..60]);
+        let rows = |count| vec![ROW; count];
+        assert_eq!(paginate(FIRST_TOP, &rows(0)), vec![0..0]);
+        assert_eq!(paginate(FIRST_TOP, &rows(3)), vec![0..3]);
+        assert_eq!(paginate(FIRST_TOP, &rows(22)), vec![0..22]);
+        assert_eq!(paginate(FIRST_TOP, &rows(50)), vec![0..22, 22..50]);
+        assert_eq!(paginate(FIRST_TOP, &rows(60)), vec![0..22, 22..50, 50..60]);
     }
 
     #[test]
-    fn long_names_are_shortened_to_fit() {
-        let (regular, _) = FACES.as_ref().unwrap();
-        let name = "An extraordinarily long product name that would run into the quantity column";
-        let fitted = regular.fit(name, 11.0, ITEM_WIDTH);
-        assert!(fitted.ends_with('…'));
-        assert!(regular.width(&fitted, 11.0) <= ITEM_WIDTH);
-        assert_eq!(regular.fit("Mug", 11.0, ITEM_WIDTH), "Mug");
+    fn a_row_too_tall_for_the_first_page_starts_the_second() {
+        // A long name in the heading leaves room for no row of 30 lines on the first page.
+        let tall = ROW + 29.0 * LEADING;
+        assert_eq!(paginate(400.0, &[tall, ROW]), vec![0..0, 0..2]);
+    }
+
+    #[test]
+    fn wrapped_rows_take_more_room() {
+        // Three-line names take 46 points each; the ninth's last line sits at 660, a tenth's
+        // would sit at 706, below the table's bottom (688).
+        let rows = vec![ROW + 2.0 * LEADING; 12];
+        assert_eq!(paginate(FIRST_TOP, &rows), vec![0..9, 9..12]);
+    }
+
+    #[test]
+    fn one_line_details_put_the_table_where_it_always_was() {
+        let receipt = Receipt {
+            order_id: "0e6f5a4c3b2a4d1e9f8a7b6c5d4e3f2a".parse().unwrap(),
+            customer_name: "Ada Lovelace".into(),
+            email: "ada@example.com".into(),
+            paid_at: OffsetDateTime::UNIX_EPOCH,
+            lines: Vec::new(),
+            total: shared::money::Money::new(0, shared::money::Currency::Eur),
+            card_last4: "4242".into(),
+        };
+        let layout = Layout::of(&receipt, Fonts::embedded().unwrap());
+        assert!((layout.table_top() - FIRST_TOP).abs() < f32::EPSILON);
     }
 }

@@ -9,6 +9,8 @@
 //! - [`report`]: the counters of a period summed into a report: per day, per product, per
 //!   currency (never summed across currencies), and the failed-payment rate.
 //! - [`csv`]: the report as RFC 4180 CSV.
+//! - [`pdf`]: the report as a PDF: a title page, a chart of revenue per day and tables of days
+//!   and products per currency.
 //! - [`backfill`]: counting the orders service's export of its sales events, for a shop that
 //!   had orders before its reports service.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
@@ -19,6 +21,7 @@
 pub mod backfill;
 pub mod csv;
 pub mod handlers;
+pub mod pdf;
 pub mod period;
 pub mod report;
 pub mod store;

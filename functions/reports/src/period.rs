@@ -24,6 +24,7 @@ pub struct Period {
 pub enum Format {
     Json,
     Csv,
+    Pdf,
 }
 
 /// A report request's query.
@@ -86,12 +87,14 @@ impl Period {
 }
 
 impl ReportQuery {
-    /// `from`, `to` and `format` (`json` unless it says `csv`) from the request's query string.
+    /// `from`, `to` and `format` (`json` unless it says `csv` or `pdf`) from the request's query
+    /// string.
     pub fn parse(request: &Request) -> Result<Self, ApiError> {
         let format = match query_parameter(request, "format") {
             None | Some("json") => Format::Json,
             Some("csv") => Format::Csv,
-            Some(_) => return Err(FieldErrors::one("format", "must be json or csv")),
+            Some("pdf") => Format::Pdf,
+            Some(_) => return Err(FieldErrors::one("format", "must be json, csv or pdf")),
         };
         let period = Period::parse(
             query_parameter(request, "from"),

@@ -10,6 +10,7 @@ pub(crate) mod functions;
 pub(crate) mod lambda;
 pub(crate) mod mailbox;
 pub(crate) mod outbox;
+pub(crate) mod pdf;
 mod requests;
 pub(crate) mod search;
 
