@@ -16,7 +16,8 @@
 //! - zip: the arm64 deployment zip.
 //!
 //! Search is measured on a generated catalogue of [`catalogue::PRODUCTS`] products, indexed
-//! into the measured shop's search bucket before the functions run.
+//! into the measured shop's search bucket before the functions run; the sales report on a year
+//! of sales ([`sales`]), recorded into its reports table.
 //!
 //! The parts: [`measure`] runs and times the functions, [`load`] is the shopping load (customers
 //! are [`crate::visitor::Visitor`]s, as in the journey tests), [`stats`] the percentiles, and
@@ -26,6 +27,7 @@ pub mod catalogue;
 mod load;
 mod measure;
 mod report;
+mod sales;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -107,6 +109,7 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     let binaries = Binaries::Lambda(config.native.clone());
     let shop = start_shop(&binaries).await?;
     index_generated_catalogue(&shop).await?;
+    sales::record_a_year(&shop).await?;
     let measured = measure::all(config, &shop, &binaries, Console::quiet()).await;
     shop.stop().await;
     let (functions, hello) = measured?;
