@@ -25,10 +25,12 @@ pub(super) async fn all(
     let token = ada.token.unwrap_or_default();
 
     let template = Template::workspace()?;
+    let declared = template.functions()?;
+    let names: Vec<&str> = declared.iter().map(|f| f.binary.as_str()).collect();
     let mut functions = Vec::new();
-    for function in template.functions()? {
-        let spec = function_spec(&function, &shop.names, binaries, shop.invoke)?;
-        let events = sample_events(&function.binary, &token)?;
+    for function in &declared {
+        let spec = function_spec(function, &shop.names, binaries, shop.invoke)?;
+        let events = sample_events(&function.binary, &names, &token)?;
         eprintln!(
             "measuring {} ({} sample events)",
             function.binary,
@@ -57,7 +59,7 @@ pub(super) async fn all(
 }
 
 /// The function's sample events, with a live token where they carry the placeholder.
-fn sample_events(binary: &str, token: &str) -> Result<Vec<Bytes>> {
+fn sample_events(binary: &str, binaries: &[&str], token: &str) -> Result<Vec<Bytes>> {
     let mut events = Vec::new();
     let mut names: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("events"))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
@@ -68,9 +70,7 @@ fn sample_events(binary: &str, token: &str) -> Result<Vec<Bytes>> {
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
-        // `user-list` must not claim `user-list-customer`'s sibling `user-...` files: match the
-        // binary exactly or followed by a hyphen, and prefer the longest binary name.
-        if stem == binary || stem.starts_with(&format!("{binary}-")) {
+        if owner(stem, binaries) == Some(binary) {
             let text = std::fs::read_to_string(&path)?.replace("<token>", token);
             events.push(Bytes::from(text));
         }
@@ -79,6 +79,20 @@ fn sample_events(binary: &str, token: &str) -> Result<Vec<Bytes>> {
         return Err(format!("no sample event for {binary} in events/").into());
     }
     Ok(events)
+}
+
+/// The function a sample event is for: the longest function name that is the event's file name
+/// or begins it before a hyphen (`user-list-customer` is `user-list`'s, but
+/// `user-logout-everywhere` and `user-password-reset-email` have functions of their own).
+fn owner<'a>(stem: &str, binaries: &[&'a str]) -> Option<&'a str> {
+    binaries
+        .iter()
+        .copied()
+        .filter(|binary| {
+            stem.strip_prefix(binary)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+        })
+        .max_by_key(|binary| binary.len())
 }
 
 async fn measure_function(
@@ -143,10 +157,17 @@ async fn measure_function(
     })
 }
 
-/// Whether the function answered (an error of the function itself is a failure; an HTTP 4xx
-/// it chose to answer is not).
+/// Whether the function answered and, for an HTTP event, did not answer a 5xx (an error of the
+/// function itself is a failure, and so is a 500 it turned it into; a 4xx it chose to answer,
+/// such as a second registration's 409, is not).
 fn succeeded(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Response(_))
+    match outcome {
+        Outcome::Response(payload) => serde_json::from_slice::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|response| response.get("statusCode")?.as_u64())
+            .is_none_or(|status| status < 500),
+        Outcome::Error(_) => false,
+    }
 }
 
 /// Nanoseconds the process has spent on a CPU (the first field of `/proc/<pid>/schedstat`).
@@ -168,4 +189,31 @@ fn peak_rss_kb(pid: u32) -> Result<u64> {
         .and_then(|value| value.split_whitespace().next())
         .and_then(|value| value.parse().ok())
         .ok_or("no VmHWM")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner;
+
+    #[test]
+    fn a_sample_event_is_for_the_function_with_the_longest_matching_name() {
+        let binaries = [
+            "user-list",
+            "user-logout",
+            "user-logout-everywhere",
+            "user-password-reset",
+            "user-password-reset-email",
+        ];
+        assert_eq!(owner("user-list-customer", &binaries), Some("user-list"));
+        assert_eq!(owner("user-logout", &binaries), Some("user-logout"));
+        assert_eq!(
+            owner("user-logout-everywhere", &binaries),
+            Some("user-logout-everywhere")
+        );
+        assert_eq!(
+            owner("user-password-reset-email", &binaries),
+            Some("user-password-reset-email")
+        );
+        assert_eq!(owner("user-listing", &binaries), None);
+    }
 }
