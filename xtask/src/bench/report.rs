@@ -11,16 +11,18 @@ const HEAVY: &[&str] = &[
     "user-password-change",
     "receipt-get",
     "receipt-email",
+    "report-sales",
     "search-query",
     "search-index",
 ];
-/// Functions whose own work is a password hash (argon2id, deliberately tens of milliseconds) or
-/// re-indexing the whole search catalogue.
-const HASHING: &[&str] = &[
+/// Functions whose own work is computing: a password hash (argon2id, deliberately tens of
+/// milliseconds), re-indexing the whole search catalogue, or a year's sales laid out as a PDF.
+const COMPUTING: &[&str] = &[
     "user-create",
     "user-login",
     "user-password-change",
     "search-index",
+    "report-sales",
 ];
 /// The search function's own targets, on the generated catalogue.
 const SEARCH: &str = "search-query";
@@ -45,7 +47,7 @@ fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<String> {
     if result.zip_mb >= 4.0 {
         missed.push("zip ≥ 4 MB".into());
     }
-    if result.cpu_per_call_us >= 1000.0 && !HASHING.contains(&result.name.as_str()) {
+    if result.cpu_per_call_us >= 1000.0 && !COMPUTING.contains(&result.name.as_str()) {
         missed.push("CPU ≥ 1 ms a call".into());
     }
     if result.errors > 0 {
@@ -196,7 +198,7 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
             (!missed.is_empty()).then(|| format!("`{}`: {}", result.name, missed.join(", ")))
         })
         .collect();
-    out.push_str("- Init at most 2× the hello-world's; peak memory under 20 MB (48 MB for the functions that hash passwords or render PDFs); deployment zip under 4 MB; under 1 ms of our own CPU per warm call (the password-hashing functions excepted: argon2id costs tens of milliseconds on purpose); no errors under load; every paid order charged once and e-mailed once, and the dead-letter queues empty.\n");
+    out.push_str("- Init at most 2× the hello-world's; peak memory under 20 MB (48 MB for the functions that hash passwords or render PDFs); deployment zip under 4 MB; under 1 ms of our own CPU per warm call (the functions whose work is computing excepted: argon2id costs tens of milliseconds on purpose, and so do re-indexing the catalogue and a year's sales report as a PDF); no errors under load; every paid order charged once and e-mailed once, and the dead-letter queues empty.\n");
     if all_missed.is_empty() {
         out.push_str("- Every function meets its targets.\n");
     } else {
