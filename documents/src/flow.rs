@@ -239,6 +239,18 @@ impl Table<'_> {
     /// Places the column titles, then every row, each on one page: a row that does not fit starts
     /// a new page, which starts with the titles again.
     pub fn place<R: AsRef<str>>(&self, flow: &mut Flow, rows: &[Vec<R>]) {
+        self.place_within(flow, rows, usize::MAX);
+    }
+
+    /// [`Self::place`] on at most `pages` pages, the one it starts on counted: the first rows
+    /// that fit, and how many they are. A caller that lists, say, products bounds its document
+    /// however long their names are, and says what it left out.
+    pub fn place_within<R: AsRef<str>>(
+        &self,
+        flow: &mut Flow,
+        rows: &[Vec<R>],
+        pages: usize,
+    ) -> usize {
         let fonts = flow.fonts();
         let mut wrapped = rows.iter().map(|row| {
             let first = row.first().map_or("", AsRef::as_ref);
@@ -248,15 +260,20 @@ impl Table<'_> {
             (row, lines, height)
         });
         let Some(first) = wrapped.next() else {
-            return;
+            return 0;
         };
         // The titles stay with the first row.
         flow.keep(HEADER + first.2);
+        let last_page = flow.pages.len().saturating_add(pages.saturating_sub(1));
         self.header(flow);
+        let mut placed = 0;
         for (row, lines, height) in std::iter::once(first).chain(wrapped) {
             // A row taller than a whole page would run over its foot: the callers' texts are
             // bounded (names of at most 120 characters) far below that.
             if !flow.fits(height) {
+                if flow.pages.len() >= last_page {
+                    break;
+                }
                 flow.page_break();
                 self.header(flow);
             }
@@ -278,7 +295,9 @@ impl Table<'_> {
                 flow.text(right, size, true, Style::Regular, size, INK, cell.as_ref());
             }
             flow.advance(height);
+            placed += 1;
         }
+        placed
     }
 
     fn header(&self, flow: &mut Flow) {
@@ -321,19 +340,25 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_long_table_repeats_its_titles_on_every_page() {
-        let fonts = Fonts::embedded().unwrap();
-        let mut flow = Flow::new(fonts, 100.0, 400.0);
+    /// A table of two columns, 200 points wide, and forty one-line rows for it.
+    fn forty_products() -> (Table<'static>, Vec<Vec<String>>) {
         let table = Table {
             left: 50.0,
             width: 200.0,
             columns: &COLUMNS,
             size: 10.0,
         };
-        let rows: Vec<Vec<String>> = (0..40)
+        let rows = (0..40)
             .map(|i| vec![format!("Product {i}"), i.to_string()])
             .collect();
+        (table, rows)
+    }
+
+    #[test]
+    fn a_long_table_repeats_its_titles_on_every_page() {
+        let fonts = Fonts::embedded().unwrap();
+        let mut flow = Flow::new(fonts, 100.0, 400.0);
+        let (table, rows) = forty_products();
         table.place(&mut flow, &rows);
         let pages = flow.finish();
         // 300 points a page: the titles take 22, each row 16, so 17 rows a page.
@@ -344,6 +369,22 @@ mod tests {
         assert_eq!(texts(&pages[1])[2], "Product 17");
         let placed: usize = pages.iter().map(|page| texts(page).len() - 2).sum();
         assert_eq!(placed, 80, "every cell of every row, once");
+    }
+
+    #[test]
+    fn a_table_kept_within_pages_places_the_first_rows_that_fit() {
+        let fonts = Fonts::embedded().unwrap();
+        let mut flow = Flow::new(fonts, 100.0, 400.0);
+        flow.text(50.0, 10.0, false, Style::Regular, 10.0, INK, "Before");
+        flow.advance(270.0);
+        let (table, rows) = forty_products();
+        // It starts on a new page (titles and a row do not fit in the 30 points left): that
+        // page and one more, 17 rows each.
+        assert_eq!(table.place_within(&mut flow, &rows, 2), 34);
+        let pages = flow.finish();
+        assert_eq!(pages.len(), 3);
+        assert_eq!(texts(&pages[0]), ["Before"]);
+        assert_eq!(texts(&pages[2]).last(), Some(&"33"));
     }
 
     #[test]

@@ -14,9 +14,10 @@
 //!    of the text it draws, which krilla writes into the PDF's text layer, so text extraction
 //!    gives back the customer's own letters in reading order.
 //!
-//! A character no face has is drawn as its code point (`‹U+738B›`) and its glyphs all point at
-//! that one character: krilla then marks them with `/ActualText`, and a reader that copies,
-//! searches or extracts the text gets the letter itself.
+//! A character no face has is drawn as its code point (`‹U+738B›`; a letter with marks as all of
+//! them, `‹U+092A U+094D›`) and its glyphs all point at that one cluster: krilla then marks them
+//! with `/ActualText`, and a reader that copies, searches or extracts the text gets the letters
+//! themselves.
 
 use std::ops::Range;
 
@@ -140,27 +141,33 @@ impl Fonts {
             }],
             Source::Missing => {
                 let face = self.fallback();
-                let mut spelt: Vec<Run> = Vec::new();
+                // Each letter with the marks and joiners after it is one cluster, spelt out with
+                // every code point in it (`‹U+092A U+094D›`): a vowel sign or a virama is shown
+                // too, never folded silently into its letter's label.
+                let mut clusters: Vec<(Range<usize>, String)> = Vec::new();
                 for (offset, c) in text[range.clone()].char_indices() {
                     let (start, end) = (range.start + offset, range.start + offset + c.len_utf8());
-                    // A mark or joiner after a spelt letter is part of its cluster: its text is
-                    // kept with the letter's, without a label of its own.
-                    if let Some(last) = spelt.last_mut().filter(|_| joins(c)) {
-                        for glyph in &mut last.glyphs {
-                            glyph.text_range.end = end;
+                    match clusters.last_mut().filter(|_| joins(c)) {
+                        Some((cluster, label)) => {
+                            cluster.end = end;
+                            label.push_str(&format!(" U+{:04X}", u32::from(c)));
                         }
-                        continue;
+                        None => clusters.push((start..end, format!("U+{:04X}", u32::from(c)))),
                     }
-                    let label = format!("‹U+{:04X}›", u32::from(c));
-                    let glyphs = shape(face, &label, 0, false)
-                        .into_iter()
-                        .map(|glyph| KrillaGlyph {
-                            text_range: start..end,
-                            ..glyph
-                        })
-                        .collect();
-                    spelt.push(Run { face, glyphs });
                 }
+                let mut spelt: Vec<Run> = clusters
+                    .into_iter()
+                    .map(|(cluster, label)| Run {
+                        face,
+                        glyphs: shape(face, &format!("‹{label}›"), 0, false)
+                            .into_iter()
+                            .map(|glyph| KrillaGlyph {
+                                text_range: cluster.clone(),
+                                ..glyph
+                            })
+                            .collect(),
+                    })
+                    .collect();
                 if rtl {
                     spelt.reverse();
                 }
@@ -318,6 +325,11 @@ mod tests {
         // An emoji (spelt out) with its variation selector: one label, both characters' text.
         let line = fonts().line("\u{263A}\u{FE0F}", Style::Regular);
         assert_eq!(line.runs.len(), 1);
+        assert_eq!(
+            line.runs[0].glyphs.len(),
+            "‹U+263A U+FE0F›".chars().count(),
+            "both code points on the page"
+        );
         assert!(
             line.runs[0]
                 .glyphs
@@ -334,6 +346,24 @@ mod tests {
                 .all(|glyph| glyph.text_range == (1..4))
         );
         assert!(line.runs[1].glyphs.len() > 1, "‹U+20D0›");
+    }
+
+    #[test]
+    fn a_cluster_no_face_has_shows_every_mark_in_it() {
+        // Hindi "प्रि": pa, virama, ra, vowel sign i; two clusters, no mark left off the page.
+        let line = fonts().line("\u{092A}\u{094D}\u{0930}\u{093F}", Style::Regular);
+        let labels: Vec<(usize, Range<usize>)> = line
+            .runs
+            .iter()
+            .map(|run| (run.glyphs.len(), run.glyphs[0].text_range.clone()))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("‹U+092A U+094D›".chars().count(), 0..6),
+                ("‹U+0930 U+093F›".chars().count(), 6..12)
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! a 500. Either way the detail goes to the log and never into the response.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -349,27 +350,43 @@ impl Table {
 
     /// [`Self::transact`] for a caller that does not read again: `Ok(false)` only when a
     /// condition was false. A transaction cancelled only because another one held an item is
-    /// sent again after a short, random pause, a few times, then is busy (a 503): no condition of
-    /// the caller's was false, so it must not read as one (a valid link refused, say).
+    /// sent again after a short, random pause, for about [`CONFLICT_PATIENCE`], then is busy (a
+    /// 503): no condition of the caller's was false, so it must not read as one (a valid link
+    /// refused, say).
     pub async fn transact_unless_refused(
         &self,
         writes: Vec<TransactWriteItem>,
     ) -> Result<bool, StoreError> {
-        for attempt in 1..=CONFLICT_ATTEMPTS {
-            match self.transact_once(writes.clone()).await? {
-                Ok(()) => return Ok(true),
-                Err(refused) if !refused.is_empty() => return Ok(false),
-                Err(_) => {
-                    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 25;
-                    let pause = std::time::Duration::from_millis(25 * attempt + jitter);
-                    tokio::time::sleep(pause).await;
-                }
+        self.transact_unless_refused_within(writes, CONFLICT_PATIENCE)
+            .await
+    }
+
+    /// [`Self::transact_unless_refused`], as patient as `patience`: a transaction held up by
+    /// others, or refused for the moment (throttled), is sent again after a pause that doubles
+    /// each time (from 25 ms to at most 800 ms, plus up to half again at random, so that the
+    /// transactions holding each other up part), until the next pause would outlast `patience`.
+    pub async fn transact_unless_refused_within(
+        &self,
+        writes: Vec<TransactWriteItem>,
+        patience: Duration,
+    ) -> Result<bool, StoreError> {
+        let deadline = Instant::now() + patience;
+        let mut pause = Duration::from_millis(25);
+        loop {
+            let err = match self.transact_once(writes.clone()).await {
+                Ok(Ok(())) => return Ok(true),
+                Ok(Err(refused)) if !refused.is_empty() => return Ok(false),
+                Ok(Err(_)) => StoreError::busy("TransactWriteItems", "held by other transactions"),
+                Err(err) => err,
+            };
+            let jitter = pause.mul_f64(f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 510.0);
+            let wait = pause + jitter;
+            if !err.is_unavailable() || Instant::now() + wait > deadline {
+                return Err(err);
             }
+            tokio::time::sleep(wait).await;
+            pause = (pause * 2).min(Duration::from_millis(800));
         }
-        Err(StoreError::busy(
-            "TransactWriteItems",
-            format!("held by other transactions {CONFLICT_ATTEMPTS} times"),
-        ))
     }
 
     /// One `TransactWriteItems`: written, or the positions of the writes whose condition was
@@ -547,8 +564,8 @@ fn placeholders(names: &[(&str, &str)]) -> Option<HashMap<String, String>> {
     })
 }
 
-/// How many times a transaction that lost only to other transactions is sent.
-const CONFLICT_ATTEMPTS: u64 = 3;
+/// How long a transaction that lost only to other transactions is sent again: three tries.
+pub const CONFLICT_PATIENCE: Duration = Duration::from_millis(200);
 
 /// Whether a cancelled transaction's `reasons` say it lost a race (its conditions no longer
 /// held, or another transaction held an item) rather than failed for a reason reading again

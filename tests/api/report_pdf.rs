@@ -150,7 +150,7 @@ fn the_largest_report_fits_a_lambda_response() {
             });
         }
     }
-    let report = SalesReport::build(&period, &days);
+    let report = SalesReport::build(&period, days);
     let started = std::time::Instant::now();
     let pdf = reports::pdf::render(&report, OffsetDateTime::now_utc()).unwrap();
     let pages = poppler::pages(&pdf);
@@ -186,4 +186,49 @@ fn the_largest_report_fits_a_lambda_response() {
             .count(),
         3
     );
+}
+
+/// The heaviest product tables a report can hold: 500 products in each of three currencies,
+/// each named with the 120 letters a name may have, in a script no embedded font has (every
+/// letter drawn as its code point, four to a line, a page a product). The product tables stop
+/// at their page budget and say how many products the CSV has beyond them; every name printed
+/// is whole, and the PDF stays small and quick.
+#[test]
+fn products_named_in_a_script_spelt_out_fill_a_bounded_number_of_pages() {
+    let period = Period::parse(Some("2025-12-01"), Some("2025-12-31")).unwrap();
+    let days = [Currency::Eur, Currency::Gbp, Currency::Usd].map(|currency| DayCounters {
+        date: period.to(),
+        currency,
+        orders: 500,
+        items: 500,
+        revenue: 500_000,
+        failed: 0,
+        products: (0..500)
+            .map(|n| ProductCounters {
+                product_id: ProductId::parse(&format!("product-{n}")).unwrap(),
+                name: format!("{n:03}{}", "茶".repeat(117)),
+                orders: 1,
+                items: 1,
+                revenue: 1_000,
+            })
+            .collect(),
+    });
+    let report = SalesReport::build(&period, days);
+    let pdf = reports::pdf::render(&report, OffsetDateTime::now_utc()).unwrap();
+    let pages = poppler::pages(&pdf);
+    assert!(pages <= 3 * (40 + 3) + 1, "{pages} pages");
+    let text = poppler::text(&pdf);
+    let more: Vec<usize> = text
+        .match_indices("And ")
+        .filter_map(|(at, _)| text[at + 4..].split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(more.len(), 3, "a line per currency: {more:?}");
+    let printed: usize = more.iter().map(|more| 500 - more).sum();
+    assert!(printed >= 3 * 30, "{printed} products printed");
+    assert_eq!(
+        text.matches('茶').count(),
+        printed * 117,
+        "every printed name whole"
+    );
+    assert!(text.contains(&format!("Page {pages} of {pages}")));
 }

@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             });
         }
     }
-    let report = SalesReport::build(&period, &days);
+    let report = SalesReport::build(&period, days);
     let pdf = reports::pdf::render(&report, OffsetDateTime::now_utc())?;
     std::fs::write(&path, pdf)?;
     eprintln!("wrote {path}");

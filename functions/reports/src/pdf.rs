@@ -56,6 +56,10 @@ const PRODUCTS: [Column; 5] = columns([
 /// The products a PDF lists per currency, best-selling first. A paper report of thousands would
 /// be read by nobody, and each costs time and memory to lay out; the CSV has them all.
 const PRODUCTS_PRINTED: usize = 500;
+/// And the pages they may fill per currency: 500 names of a line or two take about 15, while
+/// names of 120 letters spelt out as code points (a Chinese shop's) take a page each, which
+/// would make a report of 1,500 pages, many seconds to lay out.
+const PRODUCT_PAGES: usize = 40;
 
 /// Columns from their titles and widths, the last ending at the right margin; the first's
 /// `right` is where the figures begin.
@@ -228,8 +232,8 @@ fn currency_pages(flow: &mut Flow, sales: &CurrencySales) {
             ]
         })
         .collect();
-    table(&PRODUCTS).place(flow, &products);
-    let more = sales.products.len().saturating_sub(PRODUCTS_PRINTED);
+    let placed = table(&PRODUCTS).place_within(flow, &products, PRODUCT_PAGES);
+    let more = sales.products.len().saturating_sub(placed);
     if more > 0 {
         let note = format!(
             "And {more} more product{} with less revenue: the CSV download lists every product.",

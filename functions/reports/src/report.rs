@@ -90,26 +90,97 @@ impl Figures {
 }
 
 impl SalesReport {
-    /// The report of `period` from the counters of its days (`days`, in any order; days and
-    /// currencies without any are simply absent).
-    pub fn build(period: &Period, days: &[DayCounters]) -> Self {
-        let mut by_currency: BTreeMap<&str, Vec<&DayCounters>> = BTreeMap::new();
+    /// The report of `period` from the counters of its days (in any order; days and currencies
+    /// without any are simply absent).
+    pub fn build(period: &Period, days: impl IntoIterator<Item = DayCounters>) -> Self {
+        let mut summing = Summing::new(period);
         for day in days {
-            by_currency
-                .entry(day.currency.code())
-                .or_default()
-                .push(day);
+            summing.add(day);
         }
-        let currencies: Vec<CurrencySales> = by_currency
+        summing.finish()
+    }
+}
+
+/// A report being summed a day's counters at a time. What it keeps grows with the days and the
+/// products of the period, never with days × products: each day's products are added to their
+/// product's figures and dropped, so a report of two years reads its months one after another
+/// without ever holding them all.
+#[derive(Debug)]
+pub struct Summing<'a> {
+    period: &'a Period,
+    /// By currency code, so currencies come out in a fixed order.
+    currencies: BTreeMap<&'static str, CurrencySumming>,
+}
+
+#[derive(Debug)]
+struct CurrencySumming {
+    currency: Currency,
+    totals: Figures,
+    per_day: BTreeMap<Date, Figures>,
+    /// Each product with the last day it was named on.
+    products: BTreeMap<ProductId, (Date, ProductFigures)>,
+}
+
+impl<'a> Summing<'a> {
+    pub fn new(period: &'a Period) -> Self {
+        Self {
+            period,
+            currencies: BTreeMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, day: DayCounters) {
+        let sales = self
+            .currencies
+            .entry(day.currency.code())
+            .or_insert_with(|| CurrencySumming {
+                currency: day.currency,
+                totals: Figures::default(),
+                per_day: BTreeMap::new(),
+                products: BTreeMap::new(),
+            });
+        sales.totals.add(&day);
+        sales.per_day.entry(day.date).or_default().add(&day);
+        for sold in day.products {
+            let (named_on, product) = sales
+                .products
+                .entry(sold.product_id.clone())
+                .or_insert_with(|| {
+                    (
+                        day.date,
+                        ProductFigures {
+                            product_id: sold.product_id,
+                            name: String::new(),
+                            orders: 0,
+                            items: 0,
+                            revenue: 0,
+                            average_order_value: None,
+                        },
+                    )
+                });
+            if day.date >= *named_on {
+                (*named_on, product.name) = (day.date, sold.name);
+            }
+            product.orders = product.orders.saturating_add(sold.orders);
+            product.items = product.items.saturating_add(sold.items);
+            product.revenue = product.revenue.saturating_add(sold.revenue);
+            product.average_order_value = average(product.revenue, product.orders);
+        }
+    }
+
+    pub fn finish(self) -> SalesReport {
+        let period = self.period;
+        let currencies: Vec<CurrencySales> = self
+            .currencies
             .into_values()
-            .map(|days| currency_sales(period, &days))
+            .map(|sales| sales.finish(period))
             .collect();
         let approved = currencies.iter().map(|sales| sales.totals.orders).sum();
         let failed = currencies
             .iter()
             .map(|sales| sales.totals.failed_payments)
             .sum();
-        Self {
+        SalesReport {
             from: period.from(),
             to: period.to(),
             currencies,
@@ -122,57 +193,30 @@ impl SalesReport {
     }
 }
 
-/// One currency's sales from its days' counters (all of that currency, none empty).
-fn currency_sales(period: &Period, days: &[&DayCounters]) -> CurrencySales {
-    let currency = days[0].currency;
-    let mut totals = Figures::default();
-    let mut per_day: BTreeMap<Date, Figures> = BTreeMap::new();
-    let mut products: BTreeMap<ProductId, (Date, ProductFigures)> = BTreeMap::new();
-    for day in days {
-        totals.add(day);
-        per_day.entry(day.date).or_default().add(day);
-        for sold in &day.products {
-            let (named_on, product) =
-                products.entry(sold.product_id.clone()).or_insert_with(|| {
-                    (
-                        day.date,
-                        ProductFigures {
-                            product_id: sold.product_id.clone(),
-                            name: sold.name.clone(),
-                            orders: 0,
-                            items: 0,
-                            revenue: 0,
-                            average_order_value: None,
-                        },
-                    )
-                });
-            if day.date >= *named_on {
-                (*named_on, product.name) = (day.date, sold.name.clone());
-            }
-            product.orders = product.orders.saturating_add(sold.orders);
-            product.items = product.items.saturating_add(sold.items);
-            product.revenue = product.revenue.saturating_add(sold.revenue);
-            product.average_order_value = average(product.revenue, product.orders);
+impl CurrencySumming {
+    fn finish(self, period: &Period) -> CurrencySales {
+        let mut products: Vec<ProductFigures> = self
+            .products
+            .into_values()
+            .map(|(_, product)| product)
+            .collect();
+        products.sort_by(|a, b| {
+            b.revenue
+                .cmp(&a.revenue)
+                .then_with(|| a.product_id.cmp(&b.product_id))
+        });
+        CurrencySales {
+            currency: self.currency,
+            totals: self.totals,
+            days: period
+                .days()
+                .map(|date| DayFigures {
+                    date,
+                    figures: self.per_day.get(&date).copied().unwrap_or_default(),
+                })
+                .collect(),
+            products,
         }
-    }
-    let mut products: Vec<ProductFigures> =
-        products.into_values().map(|(_, product)| product).collect();
-    products.sort_by(|a, b| {
-        b.revenue
-            .cmp(&a.revenue)
-            .then_with(|| a.product_id.cmp(&b.product_id))
-    });
-    CurrencySales {
-        currency,
-        totals,
-        days: period
-            .days()
-            .map(|date| DayFigures {
-                date,
-                figures: per_day.get(&date).copied().unwrap_or_default(),
-            })
-            .collect(),
-        products,
     }
 }
 
@@ -245,7 +289,7 @@ mod tests {
             ),
             day("2026-11-02", "USD", [1, 1, 999, 2], &[("pen", 1, 1, 999)]),
         ];
-        let report = SalesReport::build(&period, &days);
+        let report = SalesReport::build(&period, days);
         assert_eq!(
             (report.from, report.to),
             (date!(2026 - 11 - 01), date!(2026 - 11 - 03))
@@ -309,7 +353,7 @@ mod tests {
     #[test]
     fn a_period_without_sales_has_no_currencies_and_no_rate() {
         let period = Period::parse(Some("2026-11-01"), Some("2026-11-30")).unwrap();
-        let report = SalesReport::build(&period, &[]);
+        let report = SalesReport::build(&period, []);
         assert!(report.currencies.is_empty());
         assert_eq!(report.payments.failed_rate, None);
         let json = serde_json::to_value(&report).unwrap();
@@ -326,7 +370,7 @@ mod tests {
             [3, 4, 10_050, 1],
             &[("mug", 3, 4, 10_050)],
         )];
-        let mut report = SalesReport::build(&period, &days);
+        let mut report = SalesReport::build(&period, days);
         let text = crate::csv::render(&report).unwrap();
         assert!(text.starts_with("section,"), "no byte-order mark: {text:?}");
         assert!(

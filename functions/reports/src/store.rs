@@ -9,10 +9,11 @@
 //! each event counts once, whatever arrives twice or in which order.
 //!
 //! A report reads each month of its period in each currency with one `Query` (a few pages for
-//! a shop selling thousands of products a day): 75 queries for two years.
+//! a shop selling thousands of products a day): 75 queries for two years, summed as they come.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::pin::pin;
+use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -24,14 +25,15 @@ use shared::store::{Item, StoreError, Table, from_item, s};
 use time::Date;
 
 use crate::period::Period;
+use crate::report::{SalesReport, Summing};
 use crate::tally::{Tally, month_key};
 
 /// Queries in flight at once for one report.
 const CONCURRENT_QUERIES: usize = 4;
-/// How long counting one event may keep trying while other transactions hold its items up
-/// (each try is a few transactions already: [`Table::transact_unless_refused`]). Well within
-/// `report-record`'s 10 s, for the other events of its order that wait behind it in the batch.
-const RECORD_BUDGET: Duration = Duration::from_secs(3);
+/// How long counting one event may keep trying while other transactions hold its items up. Well
+/// within `report-record`'s 10 s, for the other events of its order that wait behind it in the
+/// batch.
+const RECORD_PATIENCE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct ReportStore {
@@ -107,7 +109,7 @@ impl ReportStore {
     }
 
     /// Counts `event`, unless it was counted before. Transactions of other events holding its
-    /// items up are waited out, a little longer each time, for [`RECORD_BUDGET`]; then it is
+    /// items up are waited out, a little longer each time, for [`RECORD_PATIENCE`]; then it is
     /// busy (the message comes back later).
     pub async fn record(&self, event: &SalesEvent) -> Result<Recorded, StoreError> {
         let tally = Tally::of(event);
@@ -124,35 +126,35 @@ impl ReportStore {
                 update.values,
             )?);
         }
-        let deadline = Instant::now() + RECORD_BUDGET;
-        let mut pause = Duration::from_millis(50);
-        loop {
-            let err = match self.table.transact_unless_refused(writes.clone()).await {
-                Ok(true) => return Ok(Recorded::Counted),
-                Ok(false) => return Ok(Recorded::AlreadyCounted),
-                Err(err) => err,
-            };
-            pause = (pause * 2).min(Duration::from_millis(800));
-            let jittered = pause + Duration::from_millis(u64::from(uuid_byte() % 50));
-            if !err.is_unavailable() || Instant::now() + jittered > deadline {
-                return Err(err);
-            }
-            tokio::time::sleep(jittered).await;
-        }
+        let counted = self
+            .table
+            .transact_unless_refused_within(writes, RECORD_PATIENCE)
+            .await?;
+        Ok(if counted {
+            Recorded::Counted
+        } else {
+            Recorded::AlreadyCounted
+        })
     }
 
-    /// The counters of every day of `period` and currency that had any, in order of day and
-    /// currency.
-    pub async fn days(&self, period: &Period) -> Result<Vec<DayCounters>, StoreError> {
+    /// The sales report of `period`: each month of it in each currency read with one query (four
+    /// in flight), and summed as it arrives, so only those four months' counters are ever held.
+    pub async fn sales(&self, period: &Period) -> Result<SalesReport, StoreError> {
         let partitions: Vec<(Date, Currency)> = months(period)
             .flat_map(|month| Currency::ALL.map(|currency| (month, currency)))
             .collect();
-        let found: Vec<Vec<DayCounters>> = futures::stream::iter(partitions)
-            .map(|(month, currency)| self.month(period, month, currency))
-            .buffered(CONCURRENT_QUERIES)
-            .try_collect()
-            .await?;
-        Ok(found.into_iter().flatten().collect())
+        let mut found = pin!(
+            futures::stream::iter(partitions)
+                .map(|(month, currency)| self.month(period, month, currency))
+                .buffer_unordered(CONCURRENT_QUERIES)
+        );
+        let mut summing = Summing::new(period);
+        while let Some(days) = found.try_next().await? {
+            for day in days {
+                summing.add(day);
+            }
+        }
+        Ok(summing.finish())
     }
 
     /// The counters of the days of `period` in the month starting `month`, in `currency`.
@@ -199,10 +201,12 @@ impl ReportStore {
                 });
                 match counts {
                     Counts::Totals => {
-                        totals.orders += counted.orders;
-                        totals.items += counted.items;
+                        // Sixteen shards of one day: sums of stored counters, saturating as
+                        // the report's own sums do.
+                        totals.orders = totals.orders.saturating_add(counted.orders);
+                        totals.items = totals.items.saturating_add(counted.items);
                         totals.revenue = totals.revenue.saturating_add(counted.revenue);
-                        totals.failed += counted.failed;
+                        totals.failed = totals.failed.saturating_add(counted.failed);
                     }
                     Counts::Product(product_id) => totals.products.push(ProductCounters {
                         product_id,
@@ -248,11 +252,6 @@ fn months(period: &Period) -> impl Iterator<Item = Date> + use<> {
 fn last_day_of(day: Date) -> Date {
     let days = day.month().length(day.year());
     day.replace_day(days).unwrap_or(day)
-}
-
-/// A random byte, for jitter: a UUID v4 is 122 random bits.
-fn uuid_byte() -> u8 {
-    uuid::Uuid::new_v4().as_bytes()[0]
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl Tally {
                 tally.revenue = paid.total;
                 for line in &paid.lines {
                     let quantity = i64::from(line.quantity);
-                    tally.items += quantity;
+                    tally.items = tally.items.saturating_add(quantity);
                     let product = tally
                         .products
                         .entry(line.product_id.clone())
@@ -106,8 +106,8 @@ impl Tally {
                             items: 0,
                             revenue: 0,
                         });
-                    product.items += quantity;
-                    product.revenue += line.line_total;
+                    product.items = product.items.saturating_add(quantity);
+                    product.revenue = product.revenue.saturating_add(line.line_total);
                 }
             }
             SalesEvent::PaymentFailed(_) => tally.failed = 1,
