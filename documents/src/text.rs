@@ -144,22 +144,24 @@ impl Fonts {
                 // Each letter with the marks and joiners after it is one cluster, spelt out with
                 // every code point in it (`‹U+092A U+094D›`): a vowel sign or a virama is shown
                 // too, never folded silently into its letter's label.
-                let mut clusters: Vec<(Range<usize>, String)> = Vec::new();
+                // A cluster of more than four (a letter under a pile of marks) says how many
+                // more it has, so that its label still fits a line.
+                let mut clusters: Vec<(Range<usize>, Vec<char>)> = Vec::new();
                 for (offset, c) in text[range.clone()].char_indices() {
                     let (start, end) = (range.start + offset, range.start + offset + c.len_utf8());
                     match clusters.last_mut().filter(|_| joins(c)) {
-                        Some((cluster, label)) => {
+                        Some((cluster, chars)) => {
                             cluster.end = end;
-                            label.push_str(&format!(" U+{:04X}", u32::from(c)));
+                            chars.push(c);
                         }
-                        None => clusters.push((start..end, format!("U+{:04X}", u32::from(c)))),
+                        None => clusters.push((start..end, vec![c])),
                     }
                 }
                 let mut spelt: Vec<Run> = clusters
                     .into_iter()
-                    .map(|(cluster, label)| Run {
+                    .map(|(cluster, chars)| Run {
                         face,
-                        glyphs: shape(face, &format!("‹{label}›"), 0, false)
+                        glyphs: shape(face, &label(&chars), 0, false)
                             .into_iter()
                             .map(|glyph| KrillaGlyph {
                                 text_range: cluster.clone(),
@@ -175,6 +177,22 @@ impl Fonts {
             }
         }
     }
+}
+
+/// A cluster no face has, spelt out: `‹U+092A U+094D›`, or `‹U+0061 U+0301 U+0302 U+0303 +2›`
+/// past four code points.
+fn label(chars: &[char]) -> String {
+    const SHOWN: usize = 4;
+    let mut label = String::from("‹");
+    for (index, c) in chars.iter().take(SHOWN).enumerate() {
+        let gap = if index == 0 { "" } else { " " };
+        label.push_str(&format!("{gap}U+{:04X}", u32::from(*c)));
+    }
+    if chars.len() > SHOWN {
+        label.push_str(&format!(" +{}", chars.len() - SHOWN));
+    }
+    label.push('›');
+    label
 }
 
 /// `range` of `text` split where `face` lacks a character, in logical order.
@@ -364,6 +382,15 @@ mod tests {
                 ("‹U+0930 U+093F›".chars().count(), 6..12)
             ]
         );
+    }
+
+    #[test]
+    fn a_cluster_of_many_marks_says_how_many_more_it_has() {
+        let chars: Vec<char> = std::iter::once('\u{738B}')
+            .chain(std::iter::repeat_n('\u{0301}', 40))
+            .collect();
+        assert_eq!(label(&chars), "‹U+738B U+0301 U+0301 U+0301 +37›");
+        assert_eq!(label(&['\u{738B}']), "‹U+738B›");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::convert::Infallible;
 use std::future::Future;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -20,6 +21,7 @@ use serde::de::DeserializeOwned;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub use crate::error::{ApiError, ErrorCode, FieldErrors, HttpError, INTERNAL_ERROR_MESSAGE};
+use crate::journey::{self, Journey};
 
 impl ApiError {
     pub fn into_response(self) -> Response<Body> {
@@ -84,11 +86,24 @@ where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
 {
-    lambda_http::run(service_fn(|request| {
+    lambda_http::run(service_fn(|request: Request| {
+        let journey = Journey::begin(request_id(&request));
         let answer = handler(request);
-        async move { Ok::<_, Infallible>(respond(answer.await)) }
+        async move { Ok::<_, Infallible>(respond(journey::within(journey, answer).await)) }
     }))
     .await
+}
+
+/// API Gateway's id for the request (the access log's), which starts its journey; a request
+/// without one (never from API Gateway) gets a fresh one.
+fn request_id(request: &Request) -> String {
+    request
+        .request_context_ref()
+        .and_then(|context| match context {
+            RequestContext::ApiGatewayV2(context) => context.request_id.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
 /// Parses the request body as `T`, from JSON or from a form, by the request's content type.

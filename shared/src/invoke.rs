@@ -137,6 +137,8 @@ fn get_event(get: Get<'_>) -> ApiGatewayV2httpRequest {
     context.stage = Some("$default".into());
     context.http = http;
     context.authorizer = get.caller.cloned();
+    // The called function carries on the caller's journey.
+    context.request_id = crate::journey::current().map(|journey| journey.id().to_owned());
     let mut event = ApiGatewayV2httpRequest::default();
     event.version = Some("2.0".into());
     event.route_key = Some(get.route.to_owned());

@@ -12,6 +12,8 @@
 //!   [`auth::AuthContext`]; every protected function reads it back as an [`auth::Caller`].
 //! - [`ids`]: the identifiers several services share (usernames, product ids), parsed once.
 //! - [`invoke`]: calling another service's HTTP function through the Lambda Invoke API.
+//! - [`journey`]: one id for everything a customer's action sets off, on every log line of every
+//!   function it reaches, carried through queues and outboxes with the X-Ray trace header.
 //! - [`mail`] (feature `mail`): e-mails through SES, as MIME, sent once per event.
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
 //! - [`outbox`]: the transactional outbox: a message written with the change it announces, and
@@ -20,7 +22,7 @@
 //! - [`sqs`]: running an SQS consumer: process a batch, report only the messages that failed.
 //! - [`store`]: each service's table, records mapped by `serde_dynamo`, and how a DynamoDB
 //!   failure becomes a 503 or a 500.
-//! - [`telemetry`]: JSON logs carrying the Lambda request id.
+//! - [`telemetry`]: JSON logs, each line carrying the request id and the journey it belongs to.
 
 pub mod auth;
 pub mod aws;
@@ -29,6 +31,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod invoke;
+pub mod journey;
 #[cfg(feature = "mail")]
 pub mod mail;
 pub mod messages;

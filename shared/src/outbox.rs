@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::journey::{self, Journey};
 use crate::sqs::FifoQueue;
 use crate::store::Table;
 
@@ -40,6 +41,10 @@ pub struct Outgoing<D> {
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub written_at: OffsetDateTime,
+    /// The journey the change was made in, which the relay carries on with the message (absent
+    /// from items written outside one, or before journeys were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<Journey>,
 }
 
 impl<D> Outgoing<D> {
@@ -57,6 +62,7 @@ impl<D> Outgoing<D> {
             deduplication: deduplication.to_owned(),
             body: serde_json::to_string(message)?,
             written_at: now,
+            journey: journey::current(),
         })
     }
 
@@ -137,19 +143,27 @@ where
     };
     serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body)
         .map_err(|err| format!("{} is not JSON: {err}", key.pk))?;
-    // Sent as written, byte for byte.
-    queue_of(&outgoing.destination)
-        .send_text(
-            outgoing.body.clone(),
-            &outgoing.group,
-            &outgoing.deduplication,
-        )
-        .await
-        .map_err(|err| err.to_string())?;
-    table
-        .delete(outgoing.key())
-        .await
-        .map_err(|err| err.to_string())?;
-    tracing::info!(deduplication = %outgoing.deduplication, "outbox message sent");
-    Ok(())
+    // The stream record carries no journey: the item does, with the trace it was written under.
+    let journey = outgoing
+        .journey
+        .clone()
+        .unwrap_or_else(|| Journey::received(outgoing.deduplication.clone(), None));
+    journey::within(journey, async {
+        // Sent as written, byte for byte.
+        queue_of(&outgoing.destination)
+            .send_text(
+                outgoing.body.clone(),
+                &outgoing.group,
+                &outgoing.deduplication,
+            )
+            .await
+            .map_err(|err| err.to_string())?;
+        table
+            .delete(outgoing.key())
+            .await
+            .map_err(|err| err.to_string())?;
+        tracing::info!(deduplication = %outgoing.deduplication, "outbox message sent");
+        Ok::<(), String>(())
+    })
+    .await
 }

@@ -10,8 +10,13 @@ use std::convert::Infallible;
 use std::future::Future;
 
 pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::de::DeserializeOwned;
+
+use crate::journey::{self, Journey, TraceHeader};
 
 /// Why a message was not processed. Either way SQS will deliver it again; the kind says whether
 /// that can help, which is what the log line says too.
@@ -90,24 +95,50 @@ impl FifoQueue {
     }
 
     /// Sends `body`, a message already written as JSON, as [`Self::send`] does.
+    ///
+    /// Within a [`journey`], the message carries it on: its id as the [`journey::ATTRIBUTE`]
+    /// message attribute, and its trace header as the `AWSTraceHeader` system attribute.
     pub async fn send_text(
         &self,
         body: String,
         group: &str,
         deduplication: &str,
     ) -> Result<(), SendError> {
-        self.sqs
+        let fail = |detail: String| SendError {
+            queue: self.url.clone(),
+            detail,
+        };
+        let mut send = self
+            .sqs
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
             .message_group_id(group)
-            .message_deduplication_id(deduplication)
-            .send()
+            .message_deduplication_id(deduplication);
+        if let Some(journey) = journey::current().filter(|journey| !journey.id().is_empty()) {
+            let attribute = |value: &str| {
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(value)
+                    .build()
+                    .map_err(|err| fail(err.to_string()))
+            };
+            send = send.message_attributes(journey::ATTRIBUTE, attribute(journey.id())?);
+            if let Some(trace) = journey.trace() {
+                let header = MessageSystemAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(trace.as_str())
+                    .build()
+                    .map_err(|err| fail(err.to_string()))?;
+                send = send.message_system_attributes(
+                    MessageSystemAttributeNameForSends::AwsTraceHeader,
+                    header,
+                );
+            }
+        }
+        send.send()
             .await
-            .map_err(|err| SendError {
-                queue: self.url.clone(),
-                detail: aws_sdk_sqs::error::DisplayErrorContext(err).to_string(),
-            })?;
+            .map_err(|err| fail(aws_sdk_sqs::error::DisplayErrorContext(err).to_string()))?;
         Ok(())
     }
 }
@@ -152,17 +183,23 @@ where
                 failed.push(id);
                 continue;
             }
-            // Boxed: a consumer's future nests deep (SDK calls inside retries inside this loop),
-            // and holding it by pointer keeps the enclosing future's type shallow.
-            if let Err(err) = Box::pin(handle(message)).await {
-                match &err {
-                    MessageError::Retry(_) => {
+            let journey = carried_journey(&message);
+            let handled = journey::within(journey, async {
+                // Boxed: a consumer's future nests deep (SDK calls inside retries inside this
+                // loop), and holding it by pointer keeps the enclosing future's type shallow.
+                let handled = Box::pin(handle(message)).await;
+                match &handled {
+                    Err(err @ MessageError::Retry(_)) => {
                         tracing::warn!(message_id = %id, error = %err, "message failed")
                     }
-                    MessageError::Poison(_) => {
+                    Err(err @ MessageError::Poison(_)) => {
                         tracing::error!(message_id = %id, error = %err, "message failed")
                     }
+                    Ok(()) => {}
                 }
+                handled
+            });
+            if Box::pin(handled).await.is_err() {
                 failed.push(id);
             }
         }
@@ -174,6 +211,24 @@ where
         response.add_failure(id);
     }
     response
+}
+
+/// The journey `message` came with, and the trace header it came with; one named after the
+/// message if it came without (sent before journeys were, or by hand) or with one that is not an
+/// id (it goes on every log line).
+fn carried_journey(message: &SqsMessage) -> Journey {
+    let id = message
+        .message_attributes
+        .get(journey::ATTRIBUTE)
+        .and_then(|attribute| attribute.string_value.clone())
+        .filter(|id| journey::is_id(id))
+        .or_else(|| message.message_id.clone())
+        .unwrap_or_default();
+    let upstream = message
+        .attributes
+        .get("AWSTraceHeader")
+        .and_then(|header| TraceHeader::parse(header));
+    Journey::received(id, upstream)
 }
 
 /// Runs `handler` as this process's SQS-triggered Lambda function.
@@ -240,6 +295,37 @@ mod tests {
         assert!(position("1") < position("3"));
         seen.sort_unstable();
         assert_eq!(seen, ["1", "2", "3", "5"]);
+    }
+
+    #[tokio::test]
+    async fn each_message_is_handled_within_the_journey_it_came_with() {
+        let mut carried = message("m-1", "a", "{}");
+        let mut attribute = aws_lambda_events::sqs::SqsMessageAttribute::default();
+        attribute.string_value = Some("api-7".into());
+        attribute.data_type = Some("String".into());
+        carried
+            .message_attributes
+            .insert(journey::ATTRIBUTE.into(), attribute);
+        carried.attributes.insert(
+            "AWSTraceHeader".into(),
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".into(),
+        );
+        let mut event = SqsEvent::default();
+        event.records = vec![carried, message("m-2", "b", "{}")];
+        let seen = std::sync::Mutex::new(Vec::new());
+        process_batch(event, |_| async {
+            let before = journey::current().unwrap();
+            // The other group runs meanwhile: each keeps its own journey across the wait.
+            tokio::task::yield_now().await;
+            let after = journey::current().unwrap();
+            assert_eq!(before, after);
+            seen.lock().unwrap().push(after.id().to_owned());
+            Ok(())
+        })
+        .await;
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, ["api-7", "m-2"], "a message without one is its own");
     }
 
     #[test]

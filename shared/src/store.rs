@@ -345,7 +345,11 @@ impl Table {
         &self,
         writes: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<usize>>, StoreError> {
-        Ok(self.transact_once(writes).await?.err())
+        match self.transact_once(writes, &new_token()).await {
+            Attempt::Written => Ok(None),
+            Attempt::Cancelled(refused) => Ok(Some(refused)),
+            Attempt::Throttled(err) | Attempt::Failed(err) => Err(err),
+        }
     }
 
     /// [`Self::transact`] for a caller that does not read again: `Ok(false)` only when a
@@ -372,12 +376,24 @@ impl Table {
     ) -> Result<bool, StoreError> {
         let deadline = Instant::now() + patience;
         let mut pause = Duration::from_millis(25);
+        let mut token = new_token();
         loop {
-            let err = match self.transact_once(writes.clone()).await {
-                Ok(Ok(())) => return Ok(true),
-                Ok(Err(refused)) if !refused.is_empty() => return Ok(false),
-                Ok(Err(_)) => StoreError::busy("TransactWriteItems", "held by other transactions"),
-                Err(err) => err,
+            let err = match self.transact_once(writes.clone(), &token).await {
+                Attempt::Written => return Ok(true),
+                Attempt::Cancelled(refused) if !refused.is_empty() => return Ok(false),
+                // Nothing was written: the next try is a new request, with a token of its own.
+                Attempt::Cancelled(_) => {
+                    token = new_token();
+                    StoreError::busy("TransactWriteItems", "held by other transactions")
+                }
+                Attempt::Throttled(err) => {
+                    token = new_token();
+                    err
+                }
+                // It may have been written (a timeout, a lost answer): sent again under the same
+                // token, a transaction that was written answers success rather than failing its
+                // own conditions.
+                Attempt::Failed(err) => err,
             };
             let jitter = pause.mul_f64(f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 510.0);
             let wait = pause + jitter;
@@ -389,26 +405,22 @@ impl Table {
         }
     }
 
-    /// One `TransactWriteItems`: written, or the positions of the writes whose condition was
-    /// false (none when it lost only to other transactions).
-    async fn transact_once(
-        &self,
-        writes: Vec<TransactWriteItem>,
-    ) -> Result<Result<(), Vec<usize>>, StoreError> {
+    /// One `TransactWriteItems` under the idempotency `token`.
+    async fn transact_once(&self, writes: Vec<TransactWriteItem>, token: &str) -> Attempt {
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(writes))
-            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .client_request_token(token)
             .send()
             .await;
         let Err(err) = result else {
-            return Ok(Ok(()));
+            return Attempt::Written;
         };
         let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
             err.as_service_error()
         else {
-            return Err(StoreError::from_sdk("TransactWriteItems", err));
+            return Attempt::Failed(StoreError::from_sdk("TransactWriteItems", err));
         };
         let reasons = cancelled.cancellation_reasons();
         let busy = reasons.iter().any(|reason| {
@@ -419,20 +431,22 @@ impl Table {
         });
         if busy {
             // Not a lost race, and not our fault: "try again shortly".
-            return Err(StoreError::busy(
+            return Attempt::Throttled(StoreError::busy(
                 "TransactWriteItems",
                 DisplayErrorContext(&err).to_string(),
             ));
         }
         if !lost_race(reasons) {
-            return Err(StoreError::from_sdk("TransactWriteItems", err));
+            return Attempt::Failed(StoreError::from_sdk("TransactWriteItems", err));
         }
-        Ok(Err(reasons
-            .iter()
-            .enumerate()
-            .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
-            .map(|(position, _)| position)
-            .collect()))
+        Attempt::Cancelled(
+            reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
+                .map(|(position, _)| position)
+                .collect(),
+        )
     }
 
     /// Writes `item` unless an item with its `pk` exists: `Ok(false)` when one does. Because the
@@ -562,6 +576,24 @@ fn placeholders(names: &[(&str, &str)]) -> Option<HashMap<String, String>> {
             .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
             .collect()
     })
+}
+
+/// What one `TransactWriteItems` came to.
+enum Attempt {
+    Written,
+    /// Cancelled, nothing written: the positions of the writes whose condition was false, none
+    /// when it lost only to other transactions.
+    Cancelled(Vec<usize>),
+    /// Cancelled for want of throughput, nothing written.
+    Throttled(StoreError),
+    /// Failed: it may or may not have been written.
+    Failed(StoreError),
+}
+
+/// A fresh idempotency token: a retry under the same one of a transaction that was written
+/// succeeds again, instead of failing its own conditions.
+fn new_token() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// How long a transaction that lost only to other transactions is sent again: three tries.

@@ -156,6 +156,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
 
     let admin = search_and_edit_the_catalogue(&shop, &browser, &id).await;
     crate::reports::the_sale_reaches_the_sales_report(&shop, &admin, &paid).await;
+    crate::observability::one_journey_follows_the_order(&shop.logs(), &id);
 
     expect(&browser.post("/api/user/logout", json!({})).await, 204);
     browser.token = old_token.clone();

@@ -16,7 +16,8 @@
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
 //! - [`journey`]: the local shop (`cargo xtask run`) driven over HTTP, from registration to
-//!   receipt, with no secret in any log line.
+//!   receipt, with no secret in any log line; [`observability`]: that order's one journey, read
+//!   back from the functions' log lines.
 //! - [`secrets`]: the token key in Secrets Manager, and its rotation.
 //! - [`security`]: fields a client may not set, hostile bodies and strings.
 //! - [`fuzz`]: schemathesis's generated requests from `openapi.yaml` against the local shop.
@@ -41,6 +42,7 @@ mod fuzz;
 mod iam;
 mod journey;
 mod notices;
+mod observability;
 mod orders;
 mod outbox;
 mod password_reset;

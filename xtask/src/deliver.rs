@@ -61,6 +61,7 @@ where
         .queue_url(queue_url)
         .max_number_of_messages(batch_size.clamp(1, 10))
         .message_system_attribute_names(MessageSystemAttributeName::All)
+        .message_attribute_names("All")
         .send()
         .await
         .map_err(|err| {
@@ -96,7 +97,7 @@ where
                 "receiptHandle": message.receipt_handle(),
                 "body": message.body(),
                 "attributes": attributes,
-                "messageAttributes": {},
+                "messageAttributes": message_attributes(message),
                 "md5OfBody": message.md5_of_body(),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": format!("arn:aws:sqs:{region}:{account}:{queue_name}"),
@@ -161,4 +162,24 @@ where
         delivered: messages.len(),
         failed: failed.len(),
     })
+}
+
+/// A message's attributes as Lambda gives them to the function (string attributes: the shop
+/// sends no binary ones).
+fn message_attributes(message: &aws_sdk_sqs::types::Message) -> serde_json::Value {
+    let attributes: serde_json::Map<String, serde_json::Value> = message
+        .message_attributes()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            let attribute = json!({
+                "stringValue": value.string_value(),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.data_type(),
+            });
+            (name.clone(), attribute)
+        })
+        .collect();
+    serde_json::Value::Object(attributes)
 }

@@ -157,17 +157,26 @@ async fn measure_function(
     })
 }
 
-/// Whether the function answered and, for an HTTP event, did not answer a 5xx (an error of the
-/// function itself is a failure, and so is a 500 it turned it into; a 4xx it chose to answer,
-/// such as a second registration's 409, is not).
+/// Whether the function answered, without a 5xx to an HTTP event and without failed records in
+/// a batch (an error of the function itself is a failure, and so is a 500 it turned it into, or
+/// a message it reported failed; a 4xx it chose to answer, such as a second registration's 409,
+/// is not).
 fn succeeded(outcome: &Outcome) -> bool {
-    match outcome {
-        Outcome::Response(payload) => serde_json::from_slice::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|response| response.get("statusCode")?.as_u64())
-            .is_none_or(|status| status < 500),
-        Outcome::Error(_) => false,
-    }
+    let Outcome::Response(payload) = outcome else {
+        return false;
+    };
+    let Ok(response) = serde_json::from_slice::<serde_json::Value>(payload) else {
+        return true;
+    };
+    let server_error = response
+        .get("statusCode")
+        .and_then(serde_json::Value::as_u64)
+        .is_some_and(|status| status >= 500);
+    let failed_records = response
+        .get("batchItemFailures")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|failures| !failures.is_empty());
+    !server_error && !failed_records
 }
 
 /// Nanoseconds the process has spent on a CPU (the first field of `/proc/<pid>/schedstat`).

@@ -332,10 +332,7 @@ impl Pool {
                     self.spec.name
                 ),
             )
-            .header(
-                "lambda-runtime-trace-id",
-                format!("Root=1-{}", invocation.id),
-            )
+            .header("lambda-runtime-trace-id", trace_header())
             .header("content-type", "application/json")
             .body(Full::new(invocation.payload))
             .unwrap_or_else(|_| reply(StatusCode::INTERNAL_SERVER_ERROR, Bytes::new()))
@@ -391,4 +388,21 @@ fn reply(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     response
+}
+
+/// A fresh X-Ray trace header, in the form Lambda gives each invocation (`Root=1-<8 hex digits of
+/// the time>-<24 random hex digits>;Parent=<16>;Sampled=1`): the functions hand it on to SQS,
+/// which refuses a malformed one.
+fn trace_header() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    #[allow(clippy::cast_possible_truncation)] // the hex digits of the time, as X-Ray keeps them
+    let seconds = seconds as u32;
+    format!(
+        "Root=1-{seconds:08x}-{};Parent={};Sampled=1",
+        &random[..24],
+        &random[16..]
+    )
 }

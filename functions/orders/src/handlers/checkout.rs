@@ -53,6 +53,9 @@ pub async fn handle(
 ) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(&request)?;
     let form = http::parse_body::<CheckoutForm>(&request)?;
+    // Named before the ownership check: a refused request for someone else's order is on that
+    // order's lines too, where whoever investigates the order looks.
+    shared::journey::record_order(form.order_id.as_str());
     let order = owned_order(store, &caller, &form.order_id).await?;
     if order.state == State::Open && order.version == form.version {
         bring_up_to_date(store, catalog, &order).await?;

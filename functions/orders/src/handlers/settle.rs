@@ -31,6 +31,7 @@ async fn settle(
 ) -> Result<(), MessageError> {
     let settled: PaymentSettled = sqs::body(&message)?;
     let id = settled.order_id.clone();
+    shared::journey::record_order(id.as_str());
     let order = record_outcome(store, &id, &settled).await?;
     if let State::Paid {
         receipt_requested: false,

@@ -101,6 +101,7 @@ async fn pay<G: PaymentGateway>(
     message: SqsMessage,
 ) -> Result<(), MessageError> {
     let payment = Payment::from(sqs::body::<Incoming>(&message)?);
+    shared::journey::record_order(payment.order_id.as_str());
     if payment.amount.minor <= 0 {
         return Err(MessageError::Poison(format!(
             "order {:?} asks for {}",

@@ -27,6 +27,7 @@ async fn send(
 ) -> Result<(), MessageError> {
     let receipt: ReceiptRequested = sqs::body(&message)?;
     let order_id = &receipt.order_id;
+    shared::journey::record_order(order_id.as_str());
     shared::mail::send_once(store.table(), &email_key(order_id), || async {
         if !receipt.email_verified {
             // Until the address is confirmed, the shop e-mails it nothing but confirmation links;

@@ -14,6 +14,7 @@ pub async fn handle(store: &ReportStore, event: SqsEvent) -> SqsBatchResponse {
 
 async fn record(store: &ReportStore, message: SqsMessage) -> Result<(), MessageError> {
     let event: SalesEvent = sqs::body(&message)?;
+    shared::journey::record_order(event.order_id().as_str());
     let recorded = store.record(&event).await.map_err(MessageError::retry)?;
     let event_id = event.id();
     match recorded {

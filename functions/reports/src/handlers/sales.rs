@@ -47,7 +47,7 @@ fn respond(report: &SalesReport, format: Format) -> Result<Response<Body>, ApiEr
         return Err(FieldErrors::one(
             "to",
             format!(
-                "this report is too large to send ({megabytes:.1} MB, at most {} MB): \
+                "this report is too large to send ({megabytes:.1} MB as sent, at most {} MB): \
                  ask for a shorter period",
                 MAX_ENCODED_BODY / 1_000_000
             ),
