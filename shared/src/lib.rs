@@ -16,6 +16,7 @@
 //!   function it reaches, carried through queues and outboxes with the X-Ray trace header.
 //! - [`mail`] (feature `mail`): e-mails through SES, as MIME, sent once per event.
 //! - [`messages`]: what services send each other over SQS, defined once for sender and consumer.
+//! - [`metrics`]: metrics as CloudWatch Embedded Metric Format documents, written to the log.
 //! - [`outbox`]: the transactional outbox: a message written with the change it announces, and
 //!   the relay that sends it from the table's stream.
 //! - [`money`]: integer minor units and a currency, with checked arithmetic.
@@ -35,6 +36,7 @@ pub mod journey;
 #[cfg(feature = "mail")]
 pub mod mail;
 pub mod messages;
+pub mod metrics;
 pub mod money;
 pub mod outbox;
 pub mod sqs;
