@@ -116,7 +116,7 @@ impl OrderId {
     }
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        is_hex32(raw)
+        is_lower_hex(raw, 32)
             .then(|| Self(raw.to_owned()))
             .ok_or_else(|| "is not an order id (32 lower-case hex digits)".to_owned())
     }
@@ -139,7 +139,7 @@ impl CardToken {
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         raw.strip_prefix("card_")
-            .filter(|hex| is_hex32(hex))
+            .filter(|hex| is_lower_hex(hex, 32))
             .map(|_| Self(raw.to_owned()))
             .ok_or_else(|| "is not a card token (card_ and 32 lower-case hex digits)".to_owned())
     }
@@ -149,9 +149,10 @@ impl CardToken {
     }
 }
 
-/// 32 lower-case hex digits: a UUID without hyphens, as the shop mints its ids.
-fn is_hex32(raw: &str) -> bool {
-    raw.len() == 32 && raw.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
+/// Whether `raw` is `len` lower-case hex digits: 32 for a UUID without hyphens, as the shop mints
+/// its ids; X-Ray's trace ids too.
+pub(crate) fn is_lower_hex(raw: &str, len: usize) -> bool {
+    raw.len() == len && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// `Display`, `AsRef<str>`, comparison with strings, and the `serde` conversions through `parse`, the

@@ -17,6 +17,8 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
+use crate::ids::is_lower_hex;
+
 /// The SQS message attribute that carries a journey's id.
 pub const ATTRIBUTE: &str = "journey";
 
@@ -33,7 +35,7 @@ pub struct Journey {
     order_id: Option<String>,
     /// The trace header this part of the journey came with, for the log.
     #[serde(skip)]
-    upstream: Option<String>,
+    upstream: Option<TraceHeader>,
 }
 
 impl Journey {
@@ -51,7 +53,7 @@ impl Journey {
     /// this invocation sends on is traced by it, linked to that one.
     pub fn received(id: impl Into<String>, upstream: Option<TraceHeader>) -> Self {
         Self {
-            upstream: upstream.map(String::from),
+            upstream,
             ..Self::begin(id)
         }
     }
@@ -85,12 +87,11 @@ tokio::task_local! {
 /// and the root of the trace it came with), and every message it sends or writes to an outbox
 /// carries the journey on.
 pub async fn within<F: Future>(journey: Journey, work: F) -> F::Output {
-    let upstream = journey.upstream.as_deref().and_then(TraceHeader::parse);
     let span = tracing::info_span!(
         "journey",
         journey = %journey.id,
         order_id = journey.order_id.as_deref(),
-        upstream = upstream.as_ref().map(TraceHeader::root),
+        upstream = journey.upstream.as_ref().map(TraceHeader::root),
     );
     let current = Current {
         journey: RefCell::new(journey),
@@ -126,8 +127,7 @@ pub fn record_order(order_id: &str) {
 
 /// An X-Ray trace header, `Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>`. SQS refuses a
 /// message whose `AWSTraceHeader` is malformed, so only a header that parses is handed on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceHeader(String);
 
 impl TraceHeader {
@@ -142,7 +142,7 @@ impl TraceHeader {
                     root = Some(value);
                     true
                 }
-                "Parent" => hex(value, 16),
+                "Parent" => is_lower_hex(value, 16),
                 "Sampled" => matches!(value, "0" | "1" | "?"),
                 _ => !value.is_empty(),
             };
@@ -152,8 +152,8 @@ impl TraceHeader {
         }
         let mut root = root?.split('-');
         let valid = root.next() == Some("1")
-            && root.next().is_some_and(|time| hex(time, 8))
-            && root.next().is_some_and(|random| hex(random, 24))
+            && root.next().is_some_and(|time| is_lower_hex(time, 8))
+            && root.next().is_some_and(|random| is_lower_hex(random, 24))
             && root.next().is_none();
         valid.then(|| Self(text.to_owned()))
     }
@@ -179,23 +179,10 @@ impl TraceHeader {
     }
 }
 
-impl TryFrom<String> for TraceHeader {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text).ok_or_else(|| format!("{text:?} is not an X-Ray trace header"))
-    }
-}
-
 impl From<TraceHeader> for String {
     fn from(header: TraceHeader) -> Self {
         header.0
     }
-}
-
-/// Whether `text` is `len` lowercase hexadecimal digits.
-fn hex(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[cfg(test)]
