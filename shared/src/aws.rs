@@ -8,7 +8,17 @@
 //! (hundreds of files under `/etc/ssl/certs`) at every cold start; the benchmarks traced most
 //! of the functions' init time beyond a hello-world's to that.
 
+use std::time::Instant;
+
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+
+use crate::metrics::{self, Dependency, Metric};
 
 pub use aws_config::SdkConfig;
 
@@ -19,7 +29,7 @@ const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-roots.pem");
 pub async fn sdk_config() -> SdkConfig {
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     match https_client() {
-        Some(client) => loader.http_client(client),
+        Some(client) => loader.http_client(Timed(client)),
         None => loader,
     }
     .load()
@@ -28,7 +38,7 @@ pub async fn sdk_config() -> SdkConfig {
 
 /// An HTTPS client trusting the Amazon roots; `None` (the SDK's default client) should the
 /// bundled certificates ever fail to make one.
-fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
+fn https_client() -> Option<SharedHttpClient> {
     let trust = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS);
     let context = TlsContext::builder().with_trust_store(trust).build().ok()?;
     Some(
@@ -39,6 +49,49 @@ fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
             .tls_context(context)
             .build_https(),
     )
+}
+
+/// An HTTP client that records how long each call to AWS takes ([`Metric::DependencyLatency`]),
+/// by the service the request is signed for: every SDK client of a function, every attempt.
+#[derive(Debug)]
+struct Timed(SharedHttpClient);
+
+impl HttpClient for Timed {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(TimedConnector(self.0.http_connector(settings, components)))
+    }
+}
+
+#[derive(Debug)]
+struct TimedConnector(SharedHttpConnector);
+
+impl HttpConnector for TimedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let dependency = signed_for(request.headers().get("authorization"));
+        let call = self.0.call(request);
+        HttpConnectorFuture::new(async move {
+            let started = Instant::now();
+            let answer = call.await;
+            metrics::record(Metric::DependencyLatency {
+                dependency,
+                milliseconds: started.elapsed().as_secs_f64() * 1000.0,
+            });
+            answer
+        })
+    }
+}
+
+/// The service a SigV4 `Authorization` header is signed for: the fourth part of its credential
+/// scope (`Credential=<key id>/<date>/<region>/<service>/aws4_request`).
+fn signed_for(authorization: Option<&str>) -> Dependency {
+    let service = authorization
+        .and_then(|header| header.split_once("Credential="))
+        .and_then(|(_, credential)| credential.split('/').nth(3));
+    service.map_or(Dependency::Other, Dependency::signed_as)
 }
 
 /// A DynamoDB client for `config`.
@@ -59,5 +112,16 @@ mod tests {
             .unwrap();
         assert_eq!(certificates.len(), 5);
         assert!(https_client().is_some());
+    }
+
+    #[test]
+    fn calls_are_timed_by_the_service_they_are_signed_for() {
+        let header = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/eu-west-1/dynamodb/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(signed_for(Some(header)), Dependency::DynamoDb);
+        let sqs = header.replace("/dynamodb/", "/sqs/");
+        assert_eq!(signed_for(Some(&sqs)), Dependency::Sqs);
+        assert_eq!(signed_for(Some("Bearer abc")), Dependency::Other);
+        assert_eq!(signed_for(None), Dependency::Other);
     }
 }

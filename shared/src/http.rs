@@ -22,6 +22,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub use crate::error::{ApiError, ErrorCode, FieldErrors, HttpError, INTERNAL_ERROR_MESSAGE};
 use crate::journey::{self, Journey};
+use crate::metrics::{self, Metric};
 
 impl ApiError {
     pub fn into_response(self) -> Response<Body> {
@@ -80,30 +81,54 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     result.unwrap_or_else(ApiError::into_response)
 }
 
-/// Runs `handler` as this process's Lambda function until the runtime shuts it down.
+/// Runs `handler` as this process's Lambda function until the runtime shuts it down: each
+/// request in its own journey, its metrics written when it is answered.
 pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
 {
     lambda_http::run(service_fn(|request: Request| {
-        let journey = Journey::begin(request_id(&request));
+        let (id, route) = request_ids(&request);
+        let journey = Journey::begin(id);
         let answer = handler(request);
-        async move { Ok::<_, Infallible>(respond(journey::within(journey, answer).await)) }
+        metrics::collecting(async move {
+            let answer = journey::within(journey, answer).await;
+            if let Err(err) = &answer {
+                let code = err.code().as_str();
+                metrics::record(Metric::Errors {
+                    route: &route,
+                    code,
+                });
+                tracing::info!(
+                    route,
+                    status = err.status().as_u16(),
+                    code,
+                    "answered with an error"
+                );
+            }
+            Ok::<_, Infallible>(respond(answer))
+        })
     }))
     .await
 }
 
-/// API Gateway's id for the request (the access log's), which starts its journey; a request
-/// without one (never from API Gateway) gets a fresh one.
-fn request_id(request: &Request) -> String {
-    request
+/// API Gateway's id for the request (the access log's), which starts its journey, and the route
+/// it matched. A request without them (never from API Gateway) gets a fresh id and no route.
+fn request_ids(request: &Request) -> (String, String) {
+    let context = request
         .request_context_ref()
         .and_then(|context| match context {
-            RequestContext::ApiGatewayV2(context) => context.request_id.clone(),
+            RequestContext::ApiGatewayV2(context) => Some(context),
             _ => None,
-        })
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+        });
+    let id = context
+        .and_then(|context| context.request_id.clone())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let route = context
+        .and_then(|context| context.route_key.clone())
+        .unwrap_or_else(|| String::from("none"));
+    (id, route)
 }
 
 /// Parses the request body as `T`, from JSON or from a form, by the request's content type.

@@ -100,6 +100,7 @@ impl Mailer {
                 ),
                 detail: aws_sdk_sesv2::error::DisplayErrorContext(err).to_string(),
             })?;
+        crate::metrics::record(crate::metrics::Metric::EmailsSent);
         Ok(sent.message_id.unwrap_or_default())
     }
 }

@@ -11,6 +11,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write as _;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Map, Value, json};
 
@@ -27,7 +29,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Count => "Count",
             Self::Milliseconds => "Milliseconds",
@@ -36,16 +38,210 @@ impl Unit {
     }
 }
 
-/// One value of one metric, with the dimensions it is recorded under.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
+/// What the shop measures: each metric with the dimension values it is recorded under. A
+/// dimension is never a user or an order (each value is a metric, billed monthly), and business
+/// metrics carry their `Service`, so `[Service]` rolls their detail up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric<'a> {
+    /// The first invocation of a process: one per cold start.
+    ColdStart,
+    /// An HTTP request answered with an error, by its route and the error's code.
+    Errors {
+        route: &'a str,
+        code: &'a str,
+    },
+    /// A queue message or stream record that failed and comes again.
+    MessagesFailed,
+    /// A DynamoDB call refused for throughput after the SDK's own retries.
+    DynamoDbThrottled,
+    /// How long one call to an AWS service took, until its answer's headers.
+    DependencyLatency {
+        dependency: Dependency,
+        milliseconds: f64,
+    },
+    /// An order handed to payments.
+    CheckoutsStarted {
+        currency: &'a str,
+    },
+    PaymentsApproved {
+        currency: &'a str,
+    },
+    PaymentsDeclined {
+        reason: &'a str,
+    },
+    /// A paid order's total, in the currency's minor units (cents).
+    Revenue {
+        currency: &'a str,
+        minor_units: i64,
+    },
+    /// An e-mail handed to SES, by the function that sent it (each sends one kind).
+    EmailsSent,
+    Registrations,
+    LoginsRefused {
+        reason: &'static str,
+    },
+    /// The authorizer could not check a session (its table did not answer): the caller is
+    /// treated as signed out, so this needs a person.
+    AuthorizerFailures,
+}
+
+/// The AWS services the functions call, named as they sign their requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    DynamoDb,
+    Lambda,
+    S3,
+    SecretsManager,
+    Ses,
+    Sqs,
+    Other,
+}
+
+impl Dependency {
+    /// The dependency a SigV4 signing name (`dynamodb`, `sqs`, ...) stands for.
+    pub fn signed_as(name: &str) -> Self {
+        match name {
+            "dynamodb" => Self::DynamoDb,
+            "lambda" => Self::Lambda,
+            "s3" => Self::S3,
+            "secretsmanager" => Self::SecretsManager,
+            "ses" => Self::Ses,
+            "sqs" => Self::Sqs,
+            _ => Self::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DynamoDb => "dynamodb",
+            Self::Lambda => "lambda",
+            Self::S3 => "s3",
+            Self::SecretsManager => "secretsmanager",
+            Self::Ses => "ses",
+            Self::Sqs => "sqs",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A metric's name, unit and the dimension sets it is counted under (the first the most
+/// detailed): what the template's dashboard and alarms may refer to.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Definition {
     pub name: &'static str,
     pub unit: Unit,
-    /// Each dimension's key and value (the most detailed set): never a user or an order.
-    pub dimensions: Vec<(&'static str, String)>,
+    pub sets: &'static [&'static [&'static str]],
+}
+
+const fn define(
+    name: &'static str,
+    unit: Unit,
+    sets: &'static [&'static [&'static str]],
+) -> Definition {
+    Definition { name, unit, sets }
+}
+
+/// Every metric the shop writes.
+pub const CATALOGUE: [Definition; 13] = [
+    define("ColdStart", Unit::Count, &[&["Function"]]),
+    define("Errors", Unit::Count, &[&["Route", "Code"]]),
+    define("MessagesFailed", Unit::Count, &[&["Function"]]),
+    define("DynamoDbThrottled", Unit::Count, &[&["Function"]]),
+    define("DependencyLatency", Unit::Milliseconds, &[&["Dependency"]]),
+    define(
+        "CheckoutsStarted",
+        Unit::Count,
+        &[&["Service", "Currency"], &["Service"]],
+    ),
+    define(
+        "PaymentsApproved",
+        Unit::Count,
+        &[&["Service", "Currency"], &["Service"]],
+    ),
+    define(
+        "PaymentsDeclined",
+        Unit::Count,
+        &[&["Service", "Reason"], &["Service"]],
+    ),
+    define("Revenue", Unit::None, &[&["Service", "Currency"]]),
+    define("EmailsSent", Unit::Count, &[&["Function"]]),
+    define("Registrations", Unit::Count, &[&["Service"]]),
+    define(
+        "LoginsRefused",
+        Unit::Count,
+        &[&["Service", "Reason"], &["Service"]],
+    ),
+    define("AuthorizerFailures", Unit::Count, &[&["Service"]]),
+];
+
+impl Metric<'_> {
+    /// Its entry in the [`CATALOGUE`], its dimension values (in the order of the most detailed
+    /// set) and its value.
+    fn parts(&self) -> (&'static Definition, Vec<String>, f64) {
+        let this_function = || vec![function_name().to_owned()];
+        let (index, values, value) = match *self {
+            Self::ColdStart => (0, this_function(), 1.0),
+            Self::Errors { route, code } => (1, vec![route.into(), code.into()], 1.0),
+            Self::MessagesFailed => (2, this_function(), 1.0),
+            Self::DynamoDbThrottled => (3, this_function(), 1.0),
+            Self::DependencyLatency {
+                dependency,
+                milliseconds,
+            } => (4, vec![dependency.as_str().into()], milliseconds),
+            Self::CheckoutsStarted { currency } => (5, vec!["orders".into(), currency.into()], 1.0),
+            Self::PaymentsApproved { currency } => {
+                (6, vec!["payments".into(), currency.into()], 1.0)
+            }
+            Self::PaymentsDeclined { reason } => (7, vec!["payments".into(), reason.into()], 1.0),
+            // Exact as a double up to 2^53 minor units, far beyond any one order.
+            #[allow(clippy::cast_precision_loss)]
+            Self::Revenue {
+                currency,
+                minor_units,
+            } => (
+                8,
+                vec!["orders".into(), currency.into()],
+                minor_units as f64,
+            ),
+            Self::EmailsSent => (9, this_function(), 1.0),
+            Self::Registrations => (10, vec!["users".into()], 1.0),
+            Self::LoginsRefused { reason } => (11, vec!["users".into(), reason.into()], 1.0),
+            Self::AuthorizerFailures => (12, vec!["users".into()], 1.0),
+        };
+        (&CATALOGUE[index], values, value)
+    }
+
+    fn sample(&self) -> Sample {
+        let (definition, values, value) = self.parts();
+        let keys = definition.sets[0];
+        Sample {
+            name: definition.name,
+            unit: definition.unit,
+            dimensions: keys.iter().copied().zip(values).collect(),
+            sets: definition.sets.iter().map(|set| set.to_vec()).collect(),
+            value,
+        }
+    }
+}
+
+/// This function's name, as Lambda gives it (the physical name on AWS).
+fn function_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| String::from("unknown"))
+    })
+}
+
+/// One value of one metric, with the dimensions it is recorded under.
+#[derive(Debug, Clone, PartialEq)]
+struct Sample {
+    name: &'static str,
+    unit: Unit,
+    /// Each dimension's key and value (the most detailed set).
+    dimensions: Vec<(&'static str, String)>,
     /// The dimension sets it is counted under, each a subset of `dimensions`' keys.
-    pub sets: Vec<Vec<&'static str>>,
-    pub value: f64,
+    sets: Vec<Vec<&'static str>>,
+    value: f64,
 }
 
 tokio::task_local! {
@@ -53,16 +249,26 @@ tokio::task_local! {
     static RECORDED: RefCell<Vec<Sample>>;
 }
 
-/// Records `sample` for the invocation being run; nothing outside one (a command-line tool, a
+/// Records `metric` for the invocation being run; nothing outside one (a command-line tool, a
 /// handler called by a test).
-pub fn record(sample: Sample) {
-    let _outside_an_invocation = RECORDED.try_with(|recorded| recorded.borrow_mut().push(sample));
+pub fn record(metric: Metric<'_>) {
+    let _outside_an_invocation =
+        RECORDED.try_with(|recorded| recorded.borrow_mut().push(metric.sample()));
 }
 
 /// Runs `work` (one invocation), then writes what it recorded to standard output as EMF
 /// documents, one a line, in the namespace `METRICS_NAMESPACE` names.
+/// The process's first invocation also records its [`Metric::ColdStart`].
 pub async fn collecting<F: Future>(work: F) -> F::Output {
-    let (output, samples) = collected(work).await;
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    let cold = !STARTED.swap(true, Ordering::Relaxed);
+    let (output, samples) = collected(async {
+        if cold {
+            record(Metric::ColdStart);
+        }
+        work.await
+    })
+    .await;
     if !samples.is_empty() {
         let namespace = std::env::var("METRICS_NAMESPACE")
             .unwrap_or_else(|_| String::from("ServerlessShop/local"));
@@ -89,7 +295,7 @@ async fn collected<F: Future>(work: F) -> (F::Output, Vec<Sample>) {
 }
 
 /// `samples` as EMF documents, one JSON text each, in `namespace` at `timestamp_ms`.
-pub fn render(namespace: &str, timestamp_ms: i64, samples: &[Sample]) -> Vec<String> {
+fn render(namespace: &str, timestamp_ms: i64, samples: &[Sample]) -> Vec<String> {
     // Samples that share their dimensions and sets go in one document; a metric's values are
     // gathered in order.
     type Key<'a> = (&'a [(&'static str, String)], &'a [Vec<&'static str>]);
@@ -168,22 +374,76 @@ mod tests {
     use super::*;
 
     fn declined(reason: &str) -> Sample {
-        Sample {
-            name: "PaymentsDeclined",
-            unit: Unit::Count,
-            dimensions: vec![("Service", "payments".into()), ("Reason", reason.into())],
-            sets: vec![vec!["Service"], vec!["Service", "Reason"]],
-            value: 1.0,
+        Metric::PaymentsDeclined { reason }.sample()
+    }
+
+    #[test]
+    fn every_metric_fills_its_most_detailed_set_and_rolls_up_to_subsets() {
+        let examples = [
+            Metric::ColdStart,
+            Metric::Errors {
+                route: "GET /api/products",
+                code: "not_found",
+            },
+            Metric::MessagesFailed,
+            Metric::DynamoDbThrottled,
+            Metric::DependencyLatency {
+                dependency: Dependency::signed_as("sqs"),
+                milliseconds: 3.5,
+            },
+            Metric::CheckoutsStarted { currency: "EUR" },
+            Metric::PaymentsApproved { currency: "EUR" },
+            Metric::PaymentsDeclined {
+                reason: "card_declined",
+            },
+            Metric::Revenue {
+                currency: "EUR",
+                minor_units: 1999,
+            },
+            Metric::EmailsSent,
+            Metric::Registrations,
+            Metric::LoginsRefused {
+                reason: "invalid_credentials",
+            },
+            Metric::AuthorizerFailures,
+        ];
+        let mut names: Vec<&str> = examples.iter().map(|metric| metric.sample().name).collect();
+        names.dedup();
+        assert_eq!(names.len(), CATALOGUE.len(), "each catalogue entry once");
+        for (metric, definition) in examples.iter().zip(&CATALOGUE) {
+            let sample = metric.sample();
+            assert_eq!(sample.name, definition.name);
+            let keys: Vec<&str> = sample.dimensions.iter().map(|(key, _)| *key).collect();
+            assert_eq!(keys, definition.sets[0], "{}", definition.name);
+            assert!(keys.len() <= 30, "AWS's limit on a set");
+            for set in definition.sets {
+                assert!(set.iter().all(|key| keys.contains(key)), "{set:?}");
+            }
+            for (_, value) in &sample.dimensions {
+                assert!(!value.trim().is_empty() && value.is_ascii(), "{value:?}");
+            }
         }
+        assert_eq!(
+            Metric::Revenue {
+                currency: "EUR",
+                minor_units: 1999
+            }
+            .sample()
+            .value,
+            1999.0
+        );
+        assert_eq!(Dependency::signed_as("monitoring"), Dependency::Other);
     }
 
     #[tokio::test]
     async fn an_invocation_collects_what_it_records_and_nothing_leaks_outside() {
-        record(declined("outside: dropped"));
+        record(Metric::PaymentsDeclined {
+            reason: "outside: dropped",
+        });
         let (answer, samples) = collected(async {
-            record(declined("expired"));
+            record(Metric::PaymentsDeclined { reason: "expired" });
             tokio::task::yield_now().await;
-            record(declined("stolen"));
+            record(Metric::PaymentsDeclined { reason: "stolen" });
             42
         })
         .await;
@@ -213,7 +473,7 @@ mod tests {
                     "Timestamp": 1_795_784_400_000_i64,
                     "CloudWatchMetrics": [{
                         "Namespace": "ServerlessShop/test",
-                        "Dimensions": [["Service"], ["Service", "Reason"]],
+                        "Dimensions": [["Service", "Reason"], ["Service"]],
                         "Metrics": [{"Name": "PaymentsDeclined", "Unit": "Count"}],
                     }],
                 },

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::journey::{self, Journey};
+use crate::metrics::{self, Metric};
 use crate::sqs::FifoQueue;
 use crate::store::Table;
 
@@ -83,7 +84,7 @@ where
         |event: lambda_runtime::LambdaEvent<Event>| {
             // Boxed: the relay's future, nested in the runtime's, is too deep a type for the
             // compiler's layout otherwise.
-            let answer = Box::pin(handler(event.payload));
+            let answer = Box::pin(metrics::collecting(handler(event.payload)));
             async move { Ok::<_, std::convert::Infallible>(answer.await) }
         },
     ))
@@ -108,6 +109,7 @@ where
         if let Err(err) = relay_one(table, &queue_of, &record).await {
             let sequence = record.change.sequence_number.clone();
             tracing::error!(error = %err, sequence, "outbox message not sent; it comes again");
+            metrics::record(Metric::MessagesFailed);
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = sequence;
             response.batch_item_failures.push(failure);

@@ -17,6 +17,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde::de::DeserializeOwned;
 
 use crate::journey::{self, Journey, TraceHeader};
+use crate::metrics::{self, Metric};
 
 /// Why a message was not processed. Either way SQS will deliver it again; the kind says whether
 /// that can help, which is what the log line says too.
@@ -208,6 +209,7 @@ where
     .await;
     let mut response = SqsBatchResponse::default();
     for id in outcomes.into_iter().flatten() {
+        metrics::record(Metric::MessagesFailed);
         response.add_failure(id);
     }
     response
@@ -238,7 +240,7 @@ where
     Fut: Future<Output = SqsBatchResponse> + Send,
 {
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let answer = handler(event.payload);
+        let answer = metrics::collecting(handler(event.payload));
         async move { Ok::<_, Infallible>(answer.await) }
     }))
     .await

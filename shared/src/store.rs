@@ -47,17 +47,25 @@ const TRANSIENT_CODES: &[&str] = &[
     "TransactionInProgressException",
 ];
 
+/// The codes among them that say DynamoDB refused the call for throughput.
+const THROTTLED_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "ThrottlingException",
+];
+
 impl StoreError {
     pub fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
+        let code = err.as_service_error().and_then(ProvideErrorMetadata::code);
+        if code.is_some_and(|code| THROTTLED_CODES.contains(&code)) {
+            crate::metrics::record(crate::metrics::Metric::DynamoDbThrottled);
+        }
         let unavailable = match &err {
-            SdkError::ServiceError(service) => service
-                .err()
-                .code()
-                .is_some_and(|code| TRANSIENT_CODES.contains(&code)),
+            SdkError::ServiceError(_) => code.is_some_and(|code| TRANSIENT_CODES.contains(&code)),
             SdkError::ConstructionFailure(_) => false,
             _ => true,
         };
@@ -431,6 +439,7 @@ impl Table {
         });
         if busy {
             // Not a lost race, and not our fault: "try again shortly".
+            crate::metrics::record(crate::metrics::Metric::DynamoDbThrottled);
             return Attempt::Throttled(StoreError::busy(
                 "TransactWriteItems",
                 DisplayErrorContext(&err).to_string(),

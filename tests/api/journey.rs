@@ -168,6 +168,12 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
             .unwrap()
             .contains("ended")
     );
+    let code = refused.json()["error"].as_str().unwrap().to_owned();
+    crate::observability::the_order_is_counted_in_the_metrics(
+        &shop.logs(),
+        &paid,
+        ("user-current", "GET /api/user", &code),
+    );
 
     let logs = shop.logs();
     assert!(

@@ -95,3 +95,193 @@ pub(crate) fn one_journey_follows_the_order(logs: &[String], order_id: &str) {
         );
     }
 }
+
+/// The EMF documents among `logs`, each with the function that wrote it; each is checked
+/// against the Embedded Metric Format's rules and the shop's catalogue on the way.
+fn metric_documents(logs: &[String]) -> Vec<(&str, Value)> {
+    let documents: Vec<(&str, Value)> = logs
+        .iter()
+        .filter_map(|line| parse(line))
+        .filter(|(_, line)| line.get("_aws").is_some())
+        .collect();
+    for (function, document) in &documents {
+        a_valid_emf_document(function, document);
+    }
+    documents
+}
+
+/// Holds `document` to what CloudWatch accepts (a namespace, a millisecond timestamp, at most
+/// 100 metrics of at most 100 values, every dimension and metric a root member) and to the
+/// catalogue: a metric the shop defines, with its unit and dimension sets.
+fn a_valid_emf_document(function: &str, document: &Value) {
+    let context = || format!("{function}: {document}");
+    let aws = &document["_aws"];
+    assert!(
+        aws["Timestamp"].as_i64().unwrap_or(0) > 1_700_000_000_000,
+        "{}",
+        context()
+    );
+    let [directive] = aws["CloudWatchMetrics"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    else {
+        panic!("one metric directive: {}", context())
+    };
+    let namespace = directive["Namespace"].as_str().unwrap_or("");
+    assert!(
+        !namespace.is_empty()
+            && namespace.len() <= 256
+            && namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._#:/-".contains(c)),
+        "{}",
+        context()
+    );
+    let metrics = directive["Metrics"].as_array().expect("a metric list");
+    assert!(!metrics.is_empty() && metrics.len() <= 100, "{}", context());
+    let sets: Vec<Vec<&str>> = directive["Dimensions"]
+        .as_array()
+        .expect("dimension sets")
+        .iter()
+        .map(|set| {
+            set.as_array()
+                .unwrap()
+                .iter()
+                .map(|key| key.as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    for key in sets.iter().flatten() {
+        let value = document[key].as_str().unwrap_or("");
+        assert!(
+            !value.trim().is_empty() && value.is_ascii() && value.len() <= 1024,
+            "dimension {key}: {}",
+            context()
+        );
+    }
+    for metric in metrics {
+        let name = metric["Name"].as_str().expect("a metric name");
+        let definition = shared::metrics::CATALOGUE
+            .iter()
+            .find(|definition| definition.name == name)
+            .unwrap_or_else(|| panic!("{name} is not in the catalogue: {}", context()));
+        assert_eq!(metric["Unit"], definition.unit.as_str(), "{}", context());
+        let defined: Vec<Vec<&str>> = definition.sets.iter().map(|set| set.to_vec()).collect();
+        assert_eq!(sets, defined, "{}", context());
+        let values = match &document[name] {
+            Value::Array(values) => values.clone(),
+            value => vec![value.clone()],
+        };
+        assert!(
+            !values.is_empty() && values.len() <= 100 && values.iter().all(Value::is_f64),
+            "{name}: {}",
+            context()
+        );
+    }
+}
+
+/// The values `function` wrote for `metric` under the dimension values `dimensions`.
+fn values_of(
+    documents: &[(&str, Value)],
+    function: &str,
+    metric: &str,
+    dimensions: &[(&str, &str)],
+) -> Vec<f64> {
+    documents
+        .iter()
+        .filter(|(writer, document)| {
+            *writer == function
+                && dimensions
+                    .iter()
+                    .all(|(key, value)| document[key] == *value)
+        })
+        .flat_map(|(_, document)| match &document[metric] {
+            Value::Array(values) => values.iter().filter_map(Value::as_f64).collect::<Vec<_>>(),
+            value => value.as_f64().into_iter().collect::<Vec<_>>(),
+        })
+        .collect()
+}
+
+/// Checks `logs` (a shop's in which one customer registered, checked out `paid` once, was
+/// e-mailed its receipt, and was then refused by `refused`'s function on its route with its
+/// error code) for the metrics an operator watches, with their values, from the functions' own
+/// EMF documents.
+pub(crate) fn the_order_is_counted_in_the_metrics(
+    logs: &[String],
+    paid: &Value,
+    refused: (&str, &str, &str),
+) {
+    let documents = metric_documents(logs);
+    let currency = paid["currency"].as_str().expect("the order's currency");
+    let total = paid["total"].as_f64().expect("the order's total");
+    let one = |function, metric, dimensions: &[(&str, &str)]| {
+        assert_eq!(
+            values_of(&documents, function, metric, dimensions),
+            [1.0],
+            "{function} {metric} {dimensions:?}"
+        );
+    };
+    one(
+        "order-checkout",
+        "CheckoutsStarted",
+        &[("Service", "orders"), ("Currency", currency)],
+    );
+    one(
+        "payment-charge",
+        "PaymentsApproved",
+        &[("Service", "payments"), ("Currency", currency)],
+    );
+    one(
+        "receipt-email",
+        "EmailsSent",
+        &[("Function", "receipt-email")],
+    );
+    assert_eq!(
+        values_of(
+            &documents,
+            "order-settle",
+            "Revenue",
+            &[("Currency", currency)]
+        ),
+        [total],
+        "the paid order's total, in minor units"
+    );
+    assert!(values_of(&documents, "payment-charge", "PaymentsDeclined", &[]).is_empty());
+    assert!(
+        !values_of(
+            &documents,
+            "user-create",
+            "Registrations",
+            &[("Service", "users")]
+        )
+        .is_empty()
+    );
+    let (function, route, code) = refused;
+    assert!(
+        !values_of(
+            &documents,
+            function,
+            "Errors",
+            &[("Route", route), ("Code", code)]
+        )
+        .is_empty(),
+        "the refused {route} is counted as {code}"
+    );
+    for function in HANDLED_THE_ORDER {
+        assert!(
+            !values_of(&documents, function, "ColdStart", &[("Function", function)]).is_empty(),
+            "{function}'s first invocation is a cold start"
+        );
+        let waits = values_of(
+            &documents,
+            function,
+            "DependencyLatency",
+            &[("Dependency", "dynamodb")],
+        );
+        assert!(
+            !waits.is_empty() && waits.iter().all(|ms| *ms >= 0.0),
+            "{function} timed its DynamoDB calls: {waits:?}"
+        );
+    }
+}

@@ -26,6 +26,7 @@ use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
 use shared::ids::{CardToken, OrderId};
 use shared::messages::OrderView;
+use shared::metrics::{self, Metric};
 use time::OffsetDateTime;
 
 use crate::catalog::Catalog;
@@ -87,6 +88,11 @@ pub async fn handle(
             .await?
         {
             tracing::info!(order_id = %pending.id, "checkout requested");
+            if let Some(currency) = pending.currency() {
+                metrics::record(Metric::CheckoutsStarted {
+                    currency: currency.code(),
+                });
+            }
             return Ok(accepted(&pending));
         }
         // Another request changed the order first: read it again (and refuse it if it changed).

@@ -11,6 +11,7 @@
 
 use shared::ids::OrderId;
 use shared::messages::{OrderStatus, OrderView, PaymentSettled};
+use shared::metrics::{self, Metric};
 use shared::sqs::{self, FifoQueue, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 
 use crate::domain::{Order, State};
@@ -93,6 +94,12 @@ async fn record_outcome(
         };
         if written.map_err(MessageError::retry)? {
             tracing::info!(order_id = %id, status = next.status().as_str(), "payment settled");
+            if let (State::Paid { .. }, Some(total)) = (&next.state, next.total()) {
+                metrics::record(Metric::Revenue {
+                    currency: total.currency.code(),
+                    minor_units: total.minor,
+                });
+            }
             return Ok(next);
         }
     }

@@ -13,6 +13,7 @@
 use serde::Deserialize;
 use shared::ids::{CardToken, OrderId, Username};
 use shared::messages::{Attempt, CheckoutRequested, DeclineReason, PaymentOutcome, PaymentSettled};
+use shared::metrics::{self, Metric};
 use shared::money::{Currency, Money};
 use shared::sqs::{self, FifoQueue, MessageError, SqsBatchResponse, SqsEvent, SqsMessage};
 use time::OffsetDateTime;
@@ -155,6 +156,14 @@ async fn pay<G: PaymentGateway>(
             .await
             .map_err(MessageError::retry)?;
         tracing::info!(order_id = %payment.order_id, ?outcome, "payment settled");
+        metrics::record(match &outcome {
+            PaymentOutcome::Approved { .. } => Metric::PaymentsApproved {
+                currency: payment.amount.currency.code(),
+            },
+            PaymentOutcome::Declined { reason } => Metric::PaymentsDeclined {
+                reason: reason.code(),
+            },
+        });
     }
     let Some((outcome, settled_at)) = record.state.outcome() else {
         return Err(MessageError::Retry("the payment is not settled yet".into()));

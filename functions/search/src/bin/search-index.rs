@@ -10,7 +10,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<_>| {
             let indexer = &indexer;
-            async move { Ok::<_, lambda_runtime::Error>(index::handle(indexer, event.payload).await) }
+            // Boxed: the index future, nested in the runtime's, is too deep a type otherwise.
+            let answer = Box::pin(shared::metrics::collecting(index::handle(
+                indexer,
+                event.payload,
+            )));
+            async move { Ok::<_, lambda_runtime::Error>(answer.await) }
         },
     ))
     .await

@@ -49,6 +49,7 @@ pub async fn handle(indexer: &Indexer, event: Event) -> DynamoDbEventResponse {
     }
     let mut response = DynamoDbEventResponse::default();
     for sequence in failed {
+        shared::metrics::record(shared::metrics::Metric::MessagesFailed);
         let mut failure = DynamoDbBatchItemFailure::default();
         failure.item_identifier = sequence;
         response.batch_item_failures.push(failure);

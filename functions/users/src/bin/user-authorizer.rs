@@ -11,7 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (store, keys) = users::init_authorizer().await?;
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async {
-            Ok::<_, Infallible>(authorizer::handle(&store, &keys, event.payload).await)
+            let answer = authorizer::handle(&store, &keys, event.payload);
+            Ok::<_, Infallible>(shared::metrics::collecting(answer).await)
         },
     ))
     .await

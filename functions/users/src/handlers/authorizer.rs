@@ -64,6 +64,7 @@ async fn authorize(store: &UserStore, keys: &SigningKeys, headers: &HeaderMap) -
         Ok(None) => anonymous(Rejection::SessionEnded),
         Err(err) => {
             tracing::error!(error = %err, "could not check a session");
+            shared::metrics::record(shared::metrics::Metric::AuthorizerFailures);
             anonymous(Rejection::Unavailable)
         }
     }

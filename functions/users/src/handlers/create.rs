@@ -30,5 +30,6 @@ pub async fn handle(
             )
         })?;
     tracing::info!(username = %user.username, "user registered");
+    shared::metrics::record(shared::metrics::Metric::Registrations);
     Ok(http::json(StatusCode::CREATED, &user))
 }

@@ -8,6 +8,7 @@
 use lambda_http::{Body, Request, Response};
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
+use shared::metrics::{self, Metric};
 use time::OffsetDateTime;
 
 use crate::domain::{Credentials, Username};
@@ -28,9 +29,15 @@ pub async fn handle(
     let client = Client::of(&request, edge);
     let checked =
         sign_in::check_password(store, username.as_ref(), credentials.password, &client, now)
-            .await?;
+            .await
+            .inspect_err(|err| {
+                if err.code() == ErrorCode::TooManyAttempts {
+                    refused("throttled");
+                }
+            })?;
     let Some(user) = checked else {
         tracing::info!("log-in refused");
+        refused("invalid_credentials");
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "the username or password is wrong",
@@ -40,4 +47,8 @@ pub async fn handle(
     let response = sign_in::start_session(store, keys, user, now).await?;
     tracing::info!(username = %username, "logged in");
     Ok(response)
+}
+
+fn refused(reason: &'static str) {
+    metrics::record(Metric::LoginsRefused { reason });
 }
