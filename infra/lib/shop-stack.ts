@@ -169,7 +169,8 @@ export class ShopStack extends Stack {
         memorySize: options.memorySize ?? 128,
         timeout: Duration.seconds(options.timeout ?? 10),
         description: options.description,
-        environment: options.environment,
+        // As template.yaml's Globals: the metrics' namespace, one per stack.
+        environment: { METRICS_NAMESPACE: `ServerlessShop/${Aws.STACK_NAME}`, ...options.environment },
         tracing: lambda.Tracing.ACTIVE,
         loggingFormat: lambda.LoggingFormat.JSON,
         logGroup: functionLogs,

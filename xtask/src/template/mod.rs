@@ -150,10 +150,14 @@ impl Template {
                     .as_str()
                     .ok_or_else(|| format!("{id} has no Metadata.BuildProperties.Binary"))?
                     .to_owned();
-                let environment = properties["Environment"]["Variables"]
-                    .as_object()
-                    .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default();
+                // SAM's rule: the function's variables are added to the global ones, a name
+                // in both taking the function's value.
+                let environment = [&self.globals["Function"], properties]
+                    .into_iter()
+                    .filter_map(|scope| scope["Environment"]["Variables"].as_object())
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 let routes = properties["Events"]
                     .as_object()
                     .into_iter()

@@ -4,6 +4,7 @@ const SAMPLE: &str = r#"
 Globals:
   Function:
     MemorySize: 128
+    Environment: {Variables: {SHARED: everyone, NAME: global}}
 Resources:
   Table:
     Type: AWS::DynamoDB::Table
@@ -80,8 +81,11 @@ fn reads_functions_routes_authorizers_and_tables() {
     );
     assert_eq!(
         open.environment["NAME"],
-        serde_json::json!({"Fn::Sub": "${AWS::StackName}-x"})
+        serde_json::json!({"Fn::Sub": "${AWS::StackName}-x"}),
+        "a function's own variable wins over the global one"
     );
+    assert_eq!(open.environment["SHARED"], "everyone");
+    assert_eq!(functions[0].environment["NAME"], "global");
     let routes = template.routes().unwrap();
     let keys: Vec<(String, Option<String>)> = routes
         .iter()
