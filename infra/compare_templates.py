@@ -297,9 +297,41 @@ def alarms(template):
             "queue": [text(d["Value"]) for d in p.get("Dimensions", [])],
             "threshold": (p.get("ComparisonOperator"), float(p.get("Threshold"))),
             "periods": (int(p.get("Period", 0)), int(p.get("EvaluationPeriods", 0)), p.get("TreatMissingData")),
+            "datapoints": int(p.get("DatapointsToAlarm", p.get("EvaluationPeriods", 0))),
+            "extended_statistic": p.get("ExtendedStatistic"),
+            "metrics": sorted(json.dumps(deep_text(m), sort_keys=True) for m in p.get("Metrics", [])),
             "actions": [text(action) for action in p.get("AlarmActions", [])],
         }
     return found
+
+
+def deep_text(value, sort_lists=False):
+    """`value` with every reference and scalar written as text() writes it (lists sorted if
+    asked)."""
+    if isinstance(value, list):
+        items = [deep_text(v, sort_lists) for v in value]
+        return sorted(items) if sort_lists else items
+    if isinstance(value, dict) and not (len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::"))):
+        return {k: deep_text(v, sort_lists) for k, v in value.items()}
+    return text(value)
+
+
+def dashboards(template):
+    """Each dashboard's body, as JSON after its references are written ${Id}."""
+    return {
+        name: json.loads(text(d["Properties"]["DashboardBody"]))
+        for name, d in resources(template, "AWS::CloudWatch::Dashboard").items()
+    }
+
+
+def query_definitions(template):
+    return {
+        text(q["Properties"]["Name"]): (
+            [text(g) for g in q["Properties"].get("LogGroupNames", [])],
+            q["Properties"]["QueryString"].strip(),
+        )
+        for q in resources(template, "AWS::Logs::QueryDefinition").values()
+    }
 
 
 # Resources whose fate when the stack goes (or replaces them) is compared: the data, and the
@@ -333,13 +365,7 @@ def update_order(template):
 
 def statement_text(statement):
     """A policy statement with its references written ${Id}, lists sorted."""
-    def norm(value):
-        if isinstance(value, list):
-            return sorted(norm(v) for v in value)
-        if isinstance(value, dict) and not (len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::"))):
-            return {k: norm(v) for k, v in value.items()}
-        return text(value)
-    return json.dumps({k: norm(v) for k, v in statement.items()}, sort_keys=True)
+    return json.dumps({k: deep_text(v, sort_lists=True) for k, v in statement.items()}, sort_keys=True)
 
 
 def alarm_topics(template):
@@ -430,6 +456,8 @@ def main():
         ("triggers", triggers(sam), triggers(cdk)),
         ("buckets", buckets(sam), buckets(cdk)),
         ("alarms", alarms(sam), alarms(cdk)),
+        ("dashboards", dashboards(sam), dashboards(cdk)),
+        ("saved queries", query_definitions(sam), query_definitions(cdk)),
         ("log groups", len(log_retention(sam)), len(log_retention(cdk))),
         ("deletion and replacement policies", lifecycles(sam), lifecycles(cdk)),
         ("functions updated before others", update_order(sam), update_order(cdk)),

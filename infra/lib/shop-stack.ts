@@ -37,6 +37,8 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { RustFunction } from "cargo-lambda-cdk";
 import { Construct } from "constructs";
 
+import { observe } from "./observability";
+
 /** The Cargo workspace, whose binaries are the functions. */
 const WORKSPACE = path.join(__dirname, "..", "..", "Cargo.toml");
 
@@ -1275,6 +1277,18 @@ export class ShopStack extends Stack {
     for (const sender of [userVerificationEmail, userPasswordResetEmail, userNoticeEmail]) {
       sender.addEnvironment("STOREFRONT_DOMAIN", distribution.distributionDomainName);
     }
+
+    observe(this, {
+      alarmTopic,
+      functionLogs,
+      authorizer: authorizerFn,
+      orderQueues: {
+        checkout: checkoutQueue,
+        results: paymentResultsQueue,
+        receipts: receiptsQueue,
+        reports: reportsQueue,
+      },
+    });
 
     new CfnOutput(this, "SiteUrl", {
       value: `https://${distribution.distributionDomainName}`,
