@@ -487,3 +487,19 @@ fn the_saved_queries_read_the_functions_logs_for_lines_they_write() {
     }
     assert_eq!(queries, 4);
 }
+
+#[test]
+fn the_functions_an_order_passes_through_record_its_trace() {
+    // The others inherit PassThrough from Globals: tracing every function would record nearly
+    // every call of a quiet shop (template.yaml says why).
+    let template = Template::workspace().unwrap();
+    for function in template.functions().unwrap() {
+        let tracing = &template.resources()[&function.logical_id].properties["Tracing"];
+        let expected = if HANDLED_THE_ORDER.contains(&function.binary.as_str()) {
+            Value::from("Active")
+        } else {
+            Value::Null
+        };
+        assert_eq!(tracing, &expected, "{}", function.logical_id);
+    }
+}
