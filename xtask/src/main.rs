@@ -416,6 +416,7 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
             requests: true,
             function_logs,
             capture: None,
+            observer: Default::default(),
         },
     })
     .await?;

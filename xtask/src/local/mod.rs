@@ -11,12 +11,15 @@
 //!   only what the function's policy in the template allows.
 //! - [`triggers`]: the SQS and DynamoDB stream event source mappings, delivering to the
 //!   functions as Lambda does.
+//! - [`observer`]: what the operator page (`/_local/`) shows: requests, invocations, the
+//!   functions' lines and metrics, and each order's journey through them.
 //!
 //! Tables, queues and buckets are created from the template ([`crate::provision`]).
 
 pub mod gateway;
 pub mod invoke;
 pub mod names;
+pub mod observer;
 pub mod runtime;
 mod triggers;
 
@@ -49,6 +52,9 @@ pub struct Console {
     pub function_logs: bool,
     /// Where every function log line is also kept, printed or not (tests read them).
     pub capture: Option<Captured>,
+    /// What the operator page shows: every request, invocation, line and metric, kept whatever
+    /// is printed.
+    pub observer: Arc<observer::Observer>,
 }
 
 impl Console {
@@ -73,6 +79,12 @@ impl Console {
 
     /// `GET /api/products  product-list  200  12 ms`.
     pub fn request(&self, method: &str, path: &str, function: &str, status: u16, started: Instant) {
+        self.observer.request(
+            format!("{method} {path}"),
+            function,
+            status.to_string(),
+            Some(started.elapsed()),
+        );
         if !self.requests {
             return;
         }
@@ -83,6 +95,7 @@ impl Console {
     }
 
     pub fn function_line(&self, function: &str, line: &str) {
+        self.observer.line(function, line);
         if let Some(capture) = &self.capture
             && let Ok(mut lines) = capture.lock()
         {
@@ -94,6 +107,12 @@ impl Console {
     }
 
     fn queue(&self, queue: &str, function: &str, delivered: usize, failed: usize) {
+        self.observer.request(
+            format!("SQS {queue}"),
+            function,
+            format!("{delivered} message(s), {failed} failed"),
+            None,
+        );
         if !self.requests {
             return;
         }

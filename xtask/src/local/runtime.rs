@@ -164,6 +164,7 @@ impl Pool {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_millis());
         self.queued.fetch_add(1, Ordering::SeqCst);
+        let started = SystemTime::now();
         self.queue
             .send(Invocation {
                 id: id.clone(),
@@ -172,11 +173,21 @@ impl Pool {
                 reply,
             })
             .map_err(|_| "the runtime stopped")?;
+        let outcome = self.outcome(&id, outcome).await;
+        let failed = !matches!(outcome, Ok(Outcome::Response(_)));
+        self.console
+            .observer
+            .invocation(&id, &self.spec.name, started, failed);
+        outcome
+    }
+
+    /// The outcome of invocation `id`, or a timeout's after the function's timeout.
+    async fn outcome(&self, id: &str, outcome: oneshot::Receiver<Outcome>) -> Result<Outcome> {
         match tokio::time::timeout(self.spec.timeout, outcome).await {
             Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(_)) => Err(format!("{}: the invocation was dropped", self.spec.name).into()),
             Err(_) => {
-                if self.in_flight.lock().await.remove(&id).is_some() {
+                if self.in_flight.lock().await.remove(id).is_some() {
                     self.busy.fetch_sub(1, Ordering::SeqCst);
                 }
                 let message = format!(

@@ -195,11 +195,7 @@ fn links(text: &str) -> Vec<String> {
 /// security policy allows nothing inline), every message's text as it was sent.
 fn page(mail: &[Mail]) -> String {
     let mut html = String::from(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Local mailbox · Serverless Shop</title>\n\
-         <link rel=\"stylesheet\" href=\"/theme.css\">\n<link rel=\"stylesheet\" href=\"/styles.css\">\n\
-         </head>\n<body>\n<main id=\"main\">\n<section>\n<h1>Local mailbox</h1>\n\
+        "<h1>Local mailbox</h1>\n\
          <p>Every e-mail the local shop sent, newest first. Nothing here leaves this machine; \
          <a href=\"/_local/mail.json\">the same as JSON</a>.</p>\n",
     );
@@ -234,8 +230,7 @@ fn page(mail: &[Mail]) -> String {
         }
         html.push_str("</article>\n");
     }
-    html.push_str("</section>\n</main>\n</body>\n</html>\n");
-    html
+    super::page("Local mailbox", "", &html)
 }
 
 #[cfg(test)]

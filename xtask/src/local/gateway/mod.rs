@@ -1,7 +1,7 @@
 //! The HTTP API, emulated: the template's routes on one local origin, each request turned into
 //! the API Gateway HTTP API (payload 2.0) event its function gets on AWS, after the same Lambda
-//! authorizer has run; `/_local/mail` is the [`mailbox`] of what the shop sent; anything else
-//! that is not `/api/` is the storefront, served from `web/`.
+//! authorizer has run; `/_local/mail` is the [`mailbox`] of what the shop sent, `/_local/` the
+//! [`operator`] page; anything else that is not `/api/` is the storefront, served from `web/`.
 //!
 //! API Gateway's own answers are kept too: an unknown route is `404 {"message":"Not Found"}`, an
 //! authorizer that refuses is `403 {"message":"Forbidden"}`, and a function that fails is
@@ -32,6 +32,7 @@ use tokio::net::TcpListener;
 
 mod event;
 pub mod mailbox;
+mod operator;
 
 use event::{cookies_of, encode, headers_of, query_parameters, request_context};
 
@@ -165,6 +166,11 @@ impl Gateway {
             self.console
                 .request(&method, &path, "-", response.status().as_u16(), started);
             return response;
+        }
+        if operator::serves(&path) {
+            // Not recorded as a request: the page would fill its own list as it reloads.
+            let query = request.uri().query().unwrap_or_default();
+            return operator::answer(&self.console.observer, &path, query);
         }
         if !path.starts_with("/api/") && path != "/api" {
             return self.static_file(&path);
@@ -403,6 +409,19 @@ fn api_gateway_error(status: StatusCode, message: &str) -> Response<Full<Bytes>>
         status,
         "application/json",
         &json!({ "message": message }).to_string(),
+    )
+}
+
+/// A page of the local tools (`/_local/`), styled as the storefront: `head` goes in its head,
+/// `body` in its main section.
+fn page(title: &str, head: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n{head}\
+         <title>{} · Serverless Shop</title>\n\
+         <link rel=\"stylesheet\" href=\"/theme.css\">\n<link rel=\"stylesheet\" href=\"/styles.css\">\n\
+         </head>\n<body>\n<main id=\"main\">\n<section>\n{body}</section>\n</main>\n</body>\n</html>\n",
+        crate::api_docs::html::esc(title)
     )
 }
 
