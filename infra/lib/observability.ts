@@ -15,8 +15,9 @@ export interface ObservedShop {
   alarmTopic: sns.ITopic;
   functionLogs: logs.ILogGroup;
   authorizer: lambda.IFunction;
-  /** The queues an order passes through, by the id their age has in the alarm. */
-  orderQueues: Record<string, sqs.IQueue>;
+  /** The queues an order passes through, by the id their age has in the alarm, each with the
+   * seconds its deliveries take (receives times visibility) after which it is behind. */
+  orderQueues: Record<string, [sqs.IQueue, number]>;
 }
 
 // The placeholders are CloudFormation's (Fn::Sub), so both stacks write the same text.
@@ -82,12 +83,16 @@ export function observe(scope: Construct, shop: ObservedShop): void {
 
   alarm(
     "ApiServerErrorsAlarm",
-    "Over 1% of API requests answered 5xx - run the shop/errors-by-route query and read the failing function's logs",
+    "API requests are answered 5xx - run the <stack>/errors-by-route query and read the failing function's logs",
     1,
     [3, 5],
     {
       metrics: [
-        watch("rate", "5xx per 100 requests", "IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)"),
+        watch(
+          "rate",
+          "5xx per 100 requests",
+          "IF(FILL(requests, 0) >= 20, 100 * FILL(errors, 0) / requests, IF(FILL(errors, 0) >= 5, 100, 0))",
+        ),
         stat("errors", "AWS/ApiGateway", "5xx", apiId, 60, "Sum"),
         stat("requests", "AWS/ApiGateway", "Count", apiId, 60, "Sum"),
       ],
@@ -95,7 +100,7 @@ export function observe(scope: Construct, shop: ObservedShop): void {
   );
   alarm(
     "ApiLatencyAlarm",
-    "The API's p99 latency is over 2 s - see the dashboard's function durations and the shop/cold-and-warm query",
+    "The API's p99 latency is over 2 s - see the dashboard's function durations and the <stack>/cold-and-warm query",
     2000,
     [3, 5],
     {
@@ -109,13 +114,17 @@ export function observe(scope: Construct, shop: ObservedShop): void {
   const queues = Object.entries(shop.orderQueues);
   alarm(
     "OrderQueuesBehindAlarm",
-    "A message has waited over 5 minutes in an order queue - read its consumer's logs; check its concurrency and throttles",
-    300,
+    "A message has waited in an order queue longer than its deliveries take - read its consumer's logs; check its concurrency and throttles",
+    1,
     [3, 3],
     {
       metrics: [
-        watch("oldest", "oldest message (s)", `MAX([${queues.map(([id]) => id).join(", ")}])`),
-        ...queues.map(([id, queue]) =>
+        watch(
+          "behind",
+          "oldest message, as a share of its queue's limit",
+          `MAX([${queues.map(([id, [, limit]]) => `${id} / ${limit}`).join(", ")}])`,
+        ),
+        ...queues.map(([id, [queue]]) =>
           stat(id, "AWS/SQS", "ApproximateAgeOfOldestMessage", { QueueName: queue.queueName }, 60, "Maximum"),
         ),
       ],
@@ -159,44 +168,52 @@ export function observe(scope: Construct, shop: ObservedShop): void {
   }).overrideLogicalId("OperationsDashboard");
 
   const streamFunction = String.raw`| parse @logStream /^\d+\/\d+\/\d+\/(?<function>[^\[]+)\[/`;
-  const queries: Record<string, string[]> = {
-    "shop/cold-and-warm": [
-      `filter type = "platform.report"`,
-      streamFunction,
-      "| stats count() as invocations, avg(record.metrics.durationMs) as avg_ms, pct(record.metrics.durationMs, 99) as p99_ms, max(record.metrics.maxMemoryUsedMB) as max_mb by function, ispresent(record.metrics.initDurationMs) as cold",
-      "| sort function, cold",
+  // By logical id: the name (in a folder named after the stack) and the query's lines.
+  const queries: Record<string, [string, string[]]> = {
+    ColdAndWarmQuery: [
+      "cold-and-warm",
+      [
+        `filter type = "platform.report"`,
+        streamFunction,
+        "| fields ispresent(record.metrics.initDurationMs) as cold",
+        "| stats count() as invocations, avg(record.metrics.durationMs) as avg_ms, pct(record.metrics.durationMs, 99) as p99_ms, max(record.metrics.maxMemoryUsedMB) as max_mb by function, cold",
+        "| sort function, cold",
+      ],
     ],
-    "shop/errors-by-route": [
-      `filter message = "answered with an error"`,
-      "| stats count() as errors by route, status, code",
-      "| sort errors desc",
+    ErrorsByRouteQuery: [
+      "errors-by-route",
+      [
+        `filter message = "answered with an error"`,
+        "| stats count() as errors by route, status, code",
+        "| sort errors desc",
+      ],
     ],
-    "shop/order-journey": [
-      "# Put the order's id (or a journey id) in both places.",
-      `filter order_id = "ORDER-ID" or journey = "ORDER-ID"`,
-      streamFunction,
-      "| fields @timestamp, function, level, message, journey, requestId",
-      "| sort @timestamp asc",
+    OrderJourneyQuery: [
+      "order-journey",
+      [
+        "# Put the order's id (or a journey id) in both places.",
+        `filter order_id = "ORDER-ID" or journey = "ORDER-ID"`,
+        streamFunction,
+        "| fields @timestamp, function, level, message, journey, requestId",
+        "| sort @timestamp asc",
+      ],
     ],
-    "shop/failed-messages": [
-      `filter message = "message failed" or message like /not sent/`,
-      streamFunction,
-      "| stats count() as failures, latest(error) as last_error by function",
-      "| sort failures desc",
+    FailedMessagesQuery: [
+      "failed-messages",
+      [
+        `filter message = "message failed" or message like /not sent/`,
+        streamFunction,
+        "| stats count() as failures, latest(error) as last_error by function",
+        "| sort failures desc",
+      ],
     ],
   };
-  const logicalIds: Record<string, string> = {
-    "shop/cold-and-warm": "ColdAndWarmQuery",
-    "shop/errors-by-route": "ErrorsByRouteQuery",
-    "shop/order-journey": "OrderJourneyQuery",
-    "shop/failed-messages": "FailedMessagesQuery",
-  };
-  for (const [name, lines] of Object.entries(queries)) {
-    new logs.CfnQueryDefinition(scope, logicalIds[name], {
-      name,
+  for (const [logicalId, [name, lines]] of Object.entries(queries)) {
+    new logs.CfnQueryDefinition(scope, logicalId, {
+      name: Fn.sub(`${STACK}/${name}`),
       logGroupNames: [shop.functionLogs.logGroupName],
       queryString: lines.join("\n") + "\n",
-    }).overrideLogicalId(logicalIds[name]);
+    }).overrideLogicalId(logicalId);
   }
 }
 
@@ -317,7 +334,7 @@ function widgets(): object[] {
     width: 24,
     height: 3,
     properties: {
-      title: "Alarms that call a person",
+      title: "Alarms on the API, the order queues, payments, sign-in and the outboxes",
       alarms: [...ALARMS, "OutboxFailuresAlarm"].map((id) => `\${${id}.Arn}`),
     },
   });

@@ -1292,10 +1292,11 @@ export class ShopStack extends Stack {
       functionLogs,
       authorizer: authorizerFn,
       orderQueues: {
-        checkout: checkoutQueue,
-        results: paymentResultsQueue,
-        receipts: receiptsQueue,
-        reports: reportsQueue,
+        // Each with the seconds its deliveries take: receives times visibility.
+        checkout: [checkoutQueue, 5 * 180],
+        results: [paymentResultsQueue, 5 * 60],
+        receipts: [receiptsQueue, 5 * 180],
+        reports: [reportsQueue, 20 * 60],
       },
     });
 

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::config::ConfigError;
+use crate::metrics::{self, Metric};
 use crate::sqs::MessageError;
 use crate::store::{StoreError, Table, conditional, n, s, to_item};
 
@@ -100,7 +101,7 @@ impl Mailer {
                 ),
                 detail: aws_sdk_sesv2::error::DisplayErrorContext(err).to_string(),
             })?;
-        crate::metrics::record(crate::metrics::Metric::EmailsSent);
+        metrics::record(Metric::EmailsSent);
         Ok(sent.message_id.unwrap_or_default())
     }
 }

@@ -141,37 +141,52 @@ const fn define(
     Definition { name, unit, sets }
 }
 
+const COLD_START: Definition = define("ColdStart", Unit::Count, &[&["Function"]]);
+const ERRORS: Definition = define("Errors", Unit::Count, &[&["Route", "Code"]]);
+const MESSAGES_FAILED: Definition = define("MessagesFailed", Unit::Count, &[&["Function"]]);
+const DYNAMODB_THROTTLED: Definition = define("DynamoDbThrottled", Unit::Count, &[&["Function"]]);
+const DEPENDENCY_LATENCY: Definition =
+    define("DependencyLatency", Unit::Milliseconds, &[&["Dependency"]]);
+const CHECKOUTS_STARTED: Definition = define(
+    "CheckoutsStarted",
+    Unit::Count,
+    &[&["Service", "Currency"], &["Service"]],
+);
+const PAYMENTS_APPROVED: Definition = define(
+    "PaymentsApproved",
+    Unit::Count,
+    &[&["Service", "Currency"], &["Service"]],
+);
+const PAYMENTS_DECLINED: Definition = define(
+    "PaymentsDeclined",
+    Unit::Count,
+    &[&["Service", "Reason"], &["Service"]],
+);
+const REVENUE: Definition = define("Revenue", Unit::None, &[&["Service", "Currency"]]);
+const EMAILS_SENT: Definition = define("EmailsSent", Unit::Count, &[&["Function"]]);
+const REGISTRATIONS: Definition = define("Registrations", Unit::Count, &[&["Service"]]);
+const LOGINS_REFUSED: Definition = define(
+    "LoginsRefused",
+    Unit::Count,
+    &[&["Service", "Reason"], &["Service"]],
+);
+const AUTHORIZER_FAILURES: Definition = define("AuthorizerFailures", Unit::Count, &[&["Service"]]);
+
 /// Every metric the shop writes.
 pub const CATALOGUE: [Definition; 13] = [
-    define("ColdStart", Unit::Count, &[&["Function"]]),
-    define("Errors", Unit::Count, &[&["Route", "Code"]]),
-    define("MessagesFailed", Unit::Count, &[&["Function"]]),
-    define("DynamoDbThrottled", Unit::Count, &[&["Function"]]),
-    define("DependencyLatency", Unit::Milliseconds, &[&["Dependency"]]),
-    define(
-        "CheckoutsStarted",
-        Unit::Count,
-        &[&["Service", "Currency"], &["Service"]],
-    ),
-    define(
-        "PaymentsApproved",
-        Unit::Count,
-        &[&["Service", "Currency"], &["Service"]],
-    ),
-    define(
-        "PaymentsDeclined",
-        Unit::Count,
-        &[&["Service", "Reason"], &["Service"]],
-    ),
-    define("Revenue", Unit::None, &[&["Service", "Currency"]]),
-    define("EmailsSent", Unit::Count, &[&["Function"]]),
-    define("Registrations", Unit::Count, &[&["Service"]]),
-    define(
-        "LoginsRefused",
-        Unit::Count,
-        &[&["Service", "Reason"], &["Service"]],
-    ),
-    define("AuthorizerFailures", Unit::Count, &[&["Service"]]),
+    COLD_START,
+    ERRORS,
+    MESSAGES_FAILED,
+    DYNAMODB_THROTTLED,
+    DEPENDENCY_LATENCY,
+    CHECKOUTS_STARTED,
+    PAYMENTS_APPROVED,
+    PAYMENTS_DECLINED,
+    REVENUE,
+    EMAILS_SENT,
+    REGISTRATIONS,
+    LOGINS_REFUSED,
+    AUTHORIZER_FAILURES,
 ];
 
 impl Metric<'_> {
@@ -179,36 +194,40 @@ impl Metric<'_> {
     /// set) and its value.
     fn parts(&self) -> (&'static Definition, Vec<String>, f64) {
         let this_function = || vec![function_name().to_owned()];
-        let (index, values, value) = match *self {
-            Self::ColdStart => (0, this_function(), 1.0),
-            Self::Errors { route, code } => (1, vec![route.into(), code.into()], 1.0),
-            Self::MessagesFailed => (2, this_function(), 1.0),
-            Self::DynamoDbThrottled => (3, this_function(), 1.0),
+        let service = |name: &str, detail: &str| vec![name.to_owned(), detail.to_owned()];
+        match *self {
+            Self::ColdStart => (&COLD_START, this_function(), 1.0),
+            Self::Errors { route, code } => (&ERRORS, vec![route.into(), code.into()], 1.0),
+            Self::MessagesFailed => (&MESSAGES_FAILED, this_function(), 1.0),
+            Self::DynamoDbThrottled => (&DYNAMODB_THROTTLED, this_function(), 1.0),
             Self::DependencyLatency {
                 dependency,
                 milliseconds,
-            } => (4, vec![dependency.as_str().into()], milliseconds),
-            Self::CheckoutsStarted { currency } => (5, vec!["orders".into(), currency.into()], 1.0),
-            Self::PaymentsApproved { currency } => {
-                (6, vec!["payments".into(), currency.into()], 1.0)
+            } => (
+                &DEPENDENCY_LATENCY,
+                vec![dependency.as_str().into()],
+                milliseconds,
+            ),
+            Self::CheckoutsStarted { currency } => {
+                (&CHECKOUTS_STARTED, service("orders", currency), 1.0)
             }
-            Self::PaymentsDeclined { reason } => (7, vec!["payments".into(), reason.into()], 1.0),
+            Self::PaymentsApproved { currency } => {
+                (&PAYMENTS_APPROVED, service("payments", currency), 1.0)
+            }
+            Self::PaymentsDeclined { reason } => {
+                (&PAYMENTS_DECLINED, service("payments", reason), 1.0)
+            }
             // Exact as a double up to 2^53 minor units, far beyond any one order.
             #[allow(clippy::cast_precision_loss)]
             Self::Revenue {
                 currency,
                 minor_units,
-            } => (
-                8,
-                vec!["orders".into(), currency.into()],
-                minor_units as f64,
-            ),
-            Self::EmailsSent => (9, this_function(), 1.0),
-            Self::Registrations => (10, vec!["users".into()], 1.0),
-            Self::LoginsRefused { reason } => (11, vec!["users".into(), reason.into()], 1.0),
-            Self::AuthorizerFailures => (12, vec!["users".into()], 1.0),
-        };
-        (&CATALOGUE[index], values, value)
+            } => (&REVENUE, service("orders", currency), minor_units as f64),
+            Self::EmailsSent => (&EMAILS_SENT, this_function(), 1.0),
+            Self::Registrations => (&REGISTRATIONS, vec!["users".into()], 1.0),
+            Self::LoginsRefused { reason } => (&LOGINS_REFUSED, service("users", reason), 1.0),
+            Self::AuthorizerFailures => (&AUTHORIZER_FAILURES, vec!["users".into()], 1.0),
+        }
     }
 
     fn sample(&self) -> Sample {
@@ -270,12 +289,15 @@ pub async fn collecting<F: Future>(work: F) -> F::Output {
     })
     .await;
     if !samples.is_empty() {
-        let namespace = std::env::var("METRICS_NAMESPACE")
-            .unwrap_or_else(|_| String::from("ServerlessShop/local"));
+        static NAMESPACE: OnceLock<String> = OnceLock::new();
+        let namespace = NAMESPACE.get_or_init(|| {
+            std::env::var("METRICS_NAMESPACE")
+                .unwrap_or_else(|_| String::from("ServerlessShop/local"))
+        });
         let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
         let now = i64::try_from(now).unwrap_or_default();
         let mut stdout = std::io::stdout().lock();
-        for document in render(&namespace, now, &samples) {
+        for document in render(namespace, now, &samples) {
             // A line at once, as the log lines are: a lost metric is not worth a failed call.
             let _unwritten = writeln!(stdout, "{document}");
         }
@@ -370,168 +392,4 @@ fn document(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn declined(reason: &str) -> Sample {
-        Metric::PaymentsDeclined { reason }.sample()
-    }
-
-    #[test]
-    fn every_metric_fills_its_most_detailed_set_and_rolls_up_to_subsets() {
-        let examples = [
-            Metric::ColdStart,
-            Metric::Errors {
-                route: "GET /api/products",
-                code: "not_found",
-            },
-            Metric::MessagesFailed,
-            Metric::DynamoDbThrottled,
-            Metric::DependencyLatency {
-                dependency: Dependency::signed_as("sqs"),
-                milliseconds: 3.5,
-            },
-            Metric::CheckoutsStarted { currency: "EUR" },
-            Metric::PaymentsApproved { currency: "EUR" },
-            Metric::PaymentsDeclined {
-                reason: "card_declined",
-            },
-            Metric::Revenue {
-                currency: "EUR",
-                minor_units: 1999,
-            },
-            Metric::EmailsSent,
-            Metric::Registrations,
-            Metric::LoginsRefused {
-                reason: "invalid_credentials",
-            },
-            Metric::AuthorizerFailures,
-        ];
-        let mut names: Vec<&str> = examples.iter().map(|metric| metric.sample().name).collect();
-        names.dedup();
-        assert_eq!(names.len(), CATALOGUE.len(), "each catalogue entry once");
-        for (metric, definition) in examples.iter().zip(&CATALOGUE) {
-            let sample = metric.sample();
-            assert_eq!(sample.name, definition.name);
-            let keys: Vec<&str> = sample.dimensions.iter().map(|(key, _)| *key).collect();
-            assert_eq!(keys, definition.sets[0], "{}", definition.name);
-            assert!(keys.len() <= 30, "AWS's limit on a set");
-            for set in definition.sets {
-                assert!(set.iter().all(|key| keys.contains(key)), "{set:?}");
-            }
-            for (_, value) in &sample.dimensions {
-                assert!(!value.trim().is_empty() && value.is_ascii(), "{value:?}");
-            }
-        }
-        assert_eq!(
-            Metric::Revenue {
-                currency: "EUR",
-                minor_units: 1999
-            }
-            .sample()
-            .value,
-            1999.0
-        );
-        assert_eq!(Dependency::signed_as("monitoring"), Dependency::Other);
-    }
-
-    #[tokio::test]
-    async fn an_invocation_collects_what_it_records_and_nothing_leaks_outside() {
-        record(Metric::PaymentsDeclined {
-            reason: "outside: dropped",
-        });
-        let (answer, samples) = collected(async {
-            record(Metric::PaymentsDeclined { reason: "expired" });
-            tokio::task::yield_now().await;
-            record(Metric::PaymentsDeclined { reason: "stolen" });
-            42
-        })
-        .await;
-        assert_eq!(answer, 42);
-        let reasons: Vec<&str> = samples
-            .iter()
-            .map(|sample| sample.dimensions[1].1.as_str())
-            .collect();
-        assert_eq!(reasons, ["expired", "stolen"]);
-    }
-
-    #[test]
-    fn a_document_holds_its_dimensions_and_values_at_the_root() {
-        let documents = render(
-            "ServerlessShop/test",
-            1_795_784_400_000,
-            &[declined("expired")],
-        );
-        let [document] = &documents[..] else {
-            panic!("{documents:?}")
-        };
-        let document: Value = serde_json::from_str(document).unwrap();
-        assert_eq!(
-            document,
-            json!({
-                "_aws": {
-                    "Timestamp": 1_795_784_400_000_i64,
-                    "CloudWatchMetrics": [{
-                        "Namespace": "ServerlessShop/test",
-                        "Dimensions": [["Service", "Reason"], ["Service"]],
-                        "Metrics": [{"Name": "PaymentsDeclined", "Unit": "Count"}],
-                    }],
-                },
-                "Service": "payments",
-                "Reason": "expired",
-                "PaymentsDeclined": 1.0,
-            })
-        );
-    }
-
-    #[test]
-    fn different_dimension_values_go_in_different_documents_and_values_gather() {
-        let samples = [declined("expired"), declined("expired"), declined("stolen")];
-        let documents: Vec<Value> = render("N", 0, &samples)
-            .iter()
-            .map(|text| serde_json::from_str(text).unwrap())
-            .collect();
-        assert_eq!(documents.len(), 2);
-        assert_eq!(documents[0]["Reason"], "expired");
-        assert_eq!(documents[0]["PaymentsDeclined"], json!([1.0, 1.0]));
-        assert_eq!(documents[1]["PaymentsDeclined"], json!(1.0));
-    }
-
-    #[test]
-    fn documents_stay_within_a_hundred_metrics_and_a_hundred_values() {
-        let names: Vec<&'static str> = (0..101)
-            .map(|n| &*Box::leak(format!("M{n}").into_boxed_str()))
-            .collect();
-        let mut samples: Vec<Sample> = names
-            .iter()
-            .map(|name| Sample {
-                name,
-                unit: Unit::Milliseconds,
-                dimensions: vec![("Service", "orders".into())],
-                sets: vec![vec!["Service"]],
-                value: 2.5,
-            })
-            .collect();
-        let first = samples[0].clone();
-        samples.extend(std::iter::repeat_n(first, 150));
-        let documents: Vec<Value> = render("N", 0, &samples)
-            .iter()
-            .map(|text| serde_json::from_str(text).unwrap())
-            .collect();
-        let mut values = 0;
-        for document in &documents {
-            let metrics = document["_aws"]["CloudWatchMetrics"][0]["Metrics"]
-                .as_array()
-                .unwrap();
-            assert!(metrics.len() <= MAX_METRICS);
-            for metric in metrics {
-                let value = &document[metric["Name"].as_str().unwrap()];
-                let count = value.as_array().map_or(1, Vec::len);
-                assert!(count <= MAX_VALUES);
-                values += count;
-            }
-        }
-        assert_eq!(values, 101 + 150, "every value, once");
-        assert!(documents.len() >= 2);
-    }
-}
+mod tests;

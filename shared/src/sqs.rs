@@ -201,6 +201,8 @@ where
                 handled
             });
             if Box::pin(handled).await.is_err() {
+                // The rest of its group is not counted: those messages were not tried.
+                metrics::record(Metric::MessagesFailed);
                 failed.push(id);
             }
         }
@@ -209,7 +211,6 @@ where
     .await;
     let mut response = SqsBatchResponse::default();
     for id in outcomes.into_iter().flatten() {
-        metrics::record(Metric::MessagesFailed);
         response.add_failure(id);
     }
     response

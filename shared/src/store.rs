@@ -25,6 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorCode, HttpError, INTERNAL_ERROR_MESSAGE};
+use crate::metrics::{self, Metric};
 
 /// A DynamoDB call that failed for a reason the client cannot fix.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +63,7 @@ impl StoreError {
     {
         let code = err.as_service_error().and_then(ProvideErrorMetadata::code);
         if code.is_some_and(|code| THROTTLED_CODES.contains(&code)) {
-            crate::metrics::record(crate::metrics::Metric::DynamoDbThrottled);
+            metrics::record(Metric::DynamoDbThrottled);
         }
         let unavailable = match &err {
             SdkError::ServiceError(_) => code.is_some_and(|code| TRANSIENT_CODES.contains(&code)),
@@ -439,7 +440,7 @@ impl Table {
         });
         if busy {
             // Not a lost race, and not our fault: "try again shortly".
-            crate::metrics::record(crate::metrics::Metric::DynamoDbThrottled);
+            metrics::record(Metric::DynamoDbThrottled);
             return Attempt::Throttled(StoreError::busy(
                 "TransactWriteItems",
                 DisplayErrorContext(&err).to_string(),

@@ -1,7 +1,8 @@
 //! The integration tests, compiled into one binary (one link, one run):
 //!
 //! - [`contract`]: the code, `events/` and `openapi.yaml` agree with `template.yaml`.
-//! - [`deploy`]: what a first deployment to AWS needs of the template.
+//! - [`deploy`]: what a first deployment to AWS needs of the template; [`monitoring`]: its
+//!   alarms, dashboard and saved queries name only what the functions write.
 //! - [`iam`]: the local IAM gate answers refusals as AWS does.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
@@ -16,8 +17,8 @@
 //!   queues, down to the e-mail moto's SES records.
 //! - [`browser`]: the storefront in headless Chromium against the local shop.
 //! - [`journey`]: the local shop (`cargo xtask run`) driven over HTTP, from registration to
-//!   receipt, with no secret in any log line; [`observability`]: that order's one journey, read
-//!   back from the functions' log lines.
+//!   receipt, with no secret in any log line; [`observability`]: that order's one journey and its
+//!   metrics, read back from the functions' own output.
 //! - [`secrets`]: the token key in Secrets Manager, and its rotation.
 //! - [`security`]: fields a client may not set, hostile bodies and strings.
 //! - [`fuzz`]: schemathesis's generated requests from `openapi.yaml` against the local shop.
@@ -41,6 +42,7 @@ mod faults;
 mod fuzz;
 mod iam;
 mod journey;
+mod monitoring;
 mod notices;
 mod observability;
 mod orders;

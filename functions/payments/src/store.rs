@@ -139,19 +139,21 @@ impl PaymentStore {
             .ok_or_else(|| StoreError::corrupt("read payment", "a new record vanished"))
     }
 
-    /// Records the outcome, unless one is recorded already; returns the record as it stands.
+    /// Records the outcome, unless one is recorded already; returns the record as it stands,
+    /// and whether this call recorded it (two deliveries of one message may race here).
     pub async fn settle(
         &self,
         record: &PaymentRecord,
         outcome: &PaymentOutcome,
         now: OffsetDateTime,
-    ) -> Result<PaymentRecord, StoreError> {
+    ) -> Result<(PaymentRecord, bool), StoreError> {
         let settled = PaymentRecord {
             state: PaymentState::settled(outcome, now),
             ..record.clone()
         };
         let key = record_key(&record.order_id, record.attempt);
-        self.table
+        let written = self
+            .table
             .put_when(
                 to_item(&key, &settled)?,
                 "#status = :processing",
@@ -159,9 +161,11 @@ impl PaymentStore {
                 [(":processing".to_owned(), s("PROCESSING"))].into(),
             )
             .await?;
-        self.get(&record.order_id, record.attempt)
+        let stands = self
+            .get(&record.order_id, record.attempt)
             .await?
-            .ok_or_else(|| StoreError::corrupt("read payment", "a settled record vanished"))
+            .ok_or_else(|| StoreError::corrupt("read payment", "a settled record vanished"))?;
+        Ok((stands, written))
     }
 
     /// The record of payment attempt `attempt` at order `order_id`.

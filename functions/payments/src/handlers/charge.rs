@@ -151,19 +151,23 @@ async fn pay<G: PaymentGateway>(
             Charge::Approved { charge_id } => PaymentOutcome::Approved { charge_id },
             Charge::Declined(reason) => PaymentOutcome::Declined { reason },
         };
-        record = store
+        let written;
+        (record, written) = store
             .settle(&record, &outcome, OffsetDateTime::now_utc())
             .await
             .map_err(MessageError::retry)?;
-        tracing::info!(order_id = %payment.order_id, ?outcome, "payment settled");
-        metrics::record(match &outcome {
-            PaymentOutcome::Approved { .. } => Metric::PaymentsApproved {
-                currency: payment.amount.currency.code(),
-            },
-            PaymentOutcome::Declined { reason } => Metric::PaymentsDeclined {
-                reason: reason.code(),
-            },
-        });
+        tracing::info!(order_id = %payment.order_id, ?outcome, written, "payment settled");
+        // Counted by the delivery that recorded it, as it was recorded.
+        if let (true, Some((outcome, _))) = (written, record.state.outcome()) {
+            metrics::record(match outcome {
+                PaymentOutcome::Approved { .. } => Metric::PaymentsApproved {
+                    currency: payment.amount.currency.code(),
+                },
+                PaymentOutcome::Declined { reason } => Metric::PaymentsDeclined {
+                    reason: reason.code(),
+                },
+            });
+        }
     }
     let Some((outcome, settled_at)) = record.state.outcome() else {
         return Err(MessageError::Retry("the payment is not settled yet".into()));

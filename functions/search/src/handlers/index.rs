@@ -15,6 +15,7 @@
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 
+use shared::metrics::{self, Metric};
 use tokio::sync::Mutex;
 
 use crate::catalogue::{Catalogue, Entry};
@@ -49,7 +50,7 @@ pub async fn handle(indexer: &Indexer, event: Event) -> DynamoDbEventResponse {
     }
     let mut response = DynamoDbEventResponse::default();
     for sequence in failed {
-        shared::metrics::record(shared::metrics::Metric::MessagesFailed);
+        metrics::record(Metric::MessagesFailed);
         let mut failure = DynamoDbBatchItemFailure::default();
         failure.item_identifier = sequence;
         response.batch_item_failures.push(failure);

@@ -14,6 +14,7 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::http::{HeaderMap, header};
 use shared::auth::{AuthContext, Rejection};
+use shared::metrics::{self, Metric};
 use time::OffsetDateTime;
 
 use crate::keys::SigningKeys;
@@ -64,7 +65,7 @@ async fn authorize(store: &UserStore, keys: &SigningKeys, headers: &HeaderMap) -
         Ok(None) => anonymous(Rejection::SessionEnded),
         Err(err) => {
             tracing::error!(error = %err, "could not check a session");
-            shared::metrics::record(shared::metrics::Metric::AuthorizerFailures);
+            metrics::record(Metric::AuthorizerFailures);
             anonymous(Rejection::Unavailable)
         }
     }

@@ -5,6 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::error::ErrorCode;
 use shared::http::{self, ApiError};
+use shared::metrics::{self, Metric};
 use time::OffsetDateTime;
 
 use crate::domain::{NewUser, RegistrationForm};
@@ -30,6 +31,6 @@ pub async fn handle(
             )
         })?;
     tracing::info!(username = %user.username, "user registered");
-    shared::metrics::record(shared::metrics::Metric::Registrations);
+    metrics::record(Metric::Registrations);
     Ok(http::json(StatusCode::CREATED, &user))
 }
