@@ -62,6 +62,12 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
         move || run_scenario("journey", &url)
     });
     let journey = journey.await;
+    // The local operator page follows the order the journey paid through the queues.
+    let operator = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_scenario("operator", &url)
+    })
+    .await;
 
     // An administrator edits a product, loses a race to a stale tab, and retires it under a
     // customer's nose (before the orders service goes away: add-to-cart must answer).
@@ -122,6 +128,7 @@ async fn the_storefront_works_in_a_real_browser_even_with_a_service_down() {
     shop.stop().await;
     std::fs::remove_dir_all(storefront).unwrap();
     journey.unwrap();
+    operator.unwrap();
     admin.unwrap();
     search.unwrap();
     account.unwrap();

@@ -174,6 +174,7 @@ async fn a_customer_shops_from_registration_to_receipt_over_http() {
         &paid,
         ("user-current", "GET /api/user", &code),
     );
+    crate::observability::the_operator_page_shows_its_journey(&browser, &id).await;
 
     let logs = shop.logs();
     assert!(

@@ -285,3 +285,72 @@ pub(crate) fn the_order_is_counted_in_the_metrics(
         );
     }
 }
+
+/// Checks the local operator page's account of `order_id` (paid, e-mailed and counted): a step
+/// for each function that handled it, the checkout first, the others in the order they ran,
+/// each with its lines; and the overview, which names the order and the metrics.
+pub(crate) async fn the_operator_page_shows_its_journey(
+    browser: &xtask::visitor::Visitor,
+    order_id: &str,
+) {
+    let journey = browser
+        .get(&format!("/_local/journey.json?id={order_id}"))
+        .await;
+    assert_eq!(journey.status, 200);
+    let journey = journey.json();
+    let steps = journey["steps"].as_array().unwrap();
+    let functions: Vec<&str> = steps
+        .iter()
+        .map(|step| step["function"].as_str().unwrap())
+        .collect();
+    let first: Vec<usize> = HANDLED_THE_ORDER
+        .iter()
+        .map(|function| {
+            functions
+                .iter()
+                .position(|step| step == function)
+                .unwrap_or_else(|| panic!("no step of {function}: {functions:?}"))
+        })
+        .collect();
+    assert_eq!(first[0], 0, "the checkout comes first: {functions:?}");
+    assert!(
+        first[..5].windows(2).all(|pair| pair[0] < pair[1]),
+        "checkout, relay, charge, settle, e-mail in that order: {functions:?}"
+    );
+    let offsets: Vec<u64> = steps
+        .iter()
+        .map(|step| step["offset_ms"].as_u64().unwrap())
+        .collect();
+    assert!(
+        offsets.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{offsets:?}"
+    );
+    for step in steps {
+        assert!(!step["lines"].as_array().unwrap().is_empty(), "{step}");
+    }
+    assert_eq!(
+        journey["journeys"].as_array().unwrap().len(),
+        1,
+        "one checkout, one journey"
+    );
+    let overview = browser.get("/_local/").await;
+    assert_eq!(overview.status, 200);
+    assert_eq!(overview.headers["content-type"], "text/html; charset=utf-8");
+    let html = String::from_utf8_lossy(&overview.body);
+    assert!(
+        html.contains(&format!("/_local/journey?id={order_id}")),
+        "the order is listed"
+    );
+    assert!(html.contains("PaymentsApproved"), "the metrics are shown");
+    let metrics = browser.get("/_local/metrics.json").await.json();
+    assert!(
+        metrics["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|metric| metric["name"] == "CheckoutsStarted" && metric["count"] == 1),
+        "{metrics}"
+    );
+    let unknown = browser.get("/_local/journey?id=no-such-order").await;
+    assert_eq!(unknown.status, 404);
+}

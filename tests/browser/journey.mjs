@@ -9,7 +9,8 @@
 // description are markup and script: they show as text, and nothing runs) and `admin` (an
 // administrator adds, edits and retires a product: admin.mjs) and `search` (a customer searches as
 // they type, filters and sorts: search.mjs) and `account` (changing a password and signing out
-// everywhere, on two devices: account.mjs).
+// everywhere, on two devices: account.mjs) and `operator` (the local operator page follows the
+// order `journey` paid: operator.mjs).
 
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
@@ -19,11 +20,12 @@ import { account } from "./account.mjs";
 import { admin } from "./admin.mjs";
 import { search } from "./search.mjs";
 import { docs } from "./docs.mjs";
+import { operator } from "./operator.mjs";
 
 const [scenario, base, screenshots] = process.argv.slice(2);
 if (!scenario || !base || !screenshots) {
   console.error(
-    "usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs|account> <shop url> <screenshots folder>",
+    "usage: node journey.mjs <journey|hostile|orders-down|admin|search|docs|account|operator> <shop url> <screenshots folder>",
   );
   process.exit(2);
 }
@@ -311,6 +313,7 @@ try {
   else if (scenario === "account") await account({ browser, base, watch, shot, logIn });
   else if (scenario === "search") await search({ browser, base, watch, shot, indexed });
   else if (scenario === "docs") await docs({ browser, base, watch, shot });
+  else if (scenario === "operator") await operator({ browser, base, watch, shot });
   else if (scenario === "hostile") await hostile();
   else if (scenario === "orders-down") await ordersDown();
   else throw new Error(`unknown scenario ${scenario}`);

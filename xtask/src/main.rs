@@ -438,8 +438,9 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
          \x20 Lambda Invoke API: http://{} (cargo lambda invoke <function> --data-file events/<event>.json)\n\
          \x20 Test cards: 4242 4242 4242 4242 approved, 4000 0000 0000 0002 declined.\n\
          \x20 E-mail the shop sends: http://{}/_local/mail\n\
+         \x20 What an operator would see (requests, metrics, each order's journey): http://{}/_local/\n\
          \n  Ctrl-C stops everything.\n",
-        shop.http, seeded.added, seeded.already_there, shop.invoke, shop.http
+        shop.http, seeded.added, seeded.already_there, shop.invoke, shop.http, shop.http
     );
     tokio::signal::ctrl_c().await?;
     eprintln!("stopping the shop");

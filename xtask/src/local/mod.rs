@@ -108,7 +108,7 @@ impl Console {
 
     fn queue(&self, queue: &str, function: &str, delivered: usize, failed: usize) {
         self.observer.request(
-            format!("SQS {queue}"),
+            format!("Delivery from {queue}"),
             function,
             format!("{delivered} message(s), {failed} failed"),
             None,

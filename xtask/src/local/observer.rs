@@ -24,7 +24,7 @@ const LINES: usize = 50_000;
 pub struct Request {
     /// Milliseconds since the Unix epoch, when it was answered.
     pub at_ms: u128,
-    /// `GET /api/products`, or `SQS CheckoutQueue`.
+    /// `GET /api/products`, or `Delivery from CheckoutQueue`.
     pub what: String,
     pub function: String,
     /// The HTTP status, or how many messages were delivered and failed.

@@ -51,7 +51,11 @@ pub(super) fn serves(path: &str) -> bool {
 }
 
 /// Answers a request for `path` (one [`serves`]) from the SES at `ses` (moto's address).
-pub(super) async fn answer(path: &str, ses: Option<SocketAddr>) -> Response<Full<Bytes>> {
+pub(super) async fn answer(
+    path: &str,
+    ses: Option<SocketAddr>,
+    styles: &str,
+) -> Response<Full<Bytes>> {
     let Some(ses) = ses else {
         return plain(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -71,7 +75,11 @@ pub(super) async fn answer(path: &str, ses: Option<SocketAddr>) -> Response<Full
     };
     let rest = &path[PREFIX.len()..];
     match rest {
-        "" | "/" => plain(StatusCode::OK, "text/html; charset=utf-8", &page(&mail)),
+        "" | "/" => plain(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            &page(&mail, styles),
+        ),
         ".json" => plain(
             StatusCode::OK,
             "application/json",
@@ -193,7 +201,7 @@ fn links(text: &str) -> Vec<String> {
 
 /// The mailbox as a page: plain HTML, styled by the storefront's own style sheets (the content
 /// security policy allows nothing inline), every message's text as it was sent.
-fn page(mail: &[Mail]) -> String {
+fn page(mail: &[Mail], styles: &str) -> String {
     let mut html = String::from(
         "<h1>Local mailbox</h1>\n\
          <p>Every e-mail the local shop sent, newest first. Nothing here leaves this machine; \
@@ -230,7 +238,7 @@ fn page(mail: &[Mail]) -> String {
         }
         html.push_str("</article>\n");
     }
-    super::page("Local mailbox", "", &html)
+    super::page(styles, "Local mailbox", "", &html)
 }
 
 #[cfg(test)]
@@ -283,11 +291,11 @@ mod tests {
     fn the_page_shows_what_was_sent_as_text() {
         let mut mail = parse_raw("m1", RAW).unwrap();
         mail.subject = "<script>alert(1)</script>".into();
-        let html = page(&[mail]);
+        let html = page(&[mail], "");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("href=\"/_local/mail/m1.html\""));
         assert!(html.contains("<a href=\"http://127.0.0.1:3000/#/verify?token=abc\">"));
-        assert!(page(&[]).contains("No e-mail has been sent yet."));
+        assert!(page(&[], "").contains("No e-mail has been sent yet."));
     }
 }

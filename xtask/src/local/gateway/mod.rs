@@ -62,6 +62,8 @@ pub struct Gateway {
     security_headers: Vec<(HeaderName, HeaderValue)>,
     /// moto's SES, whose messages [`mailbox`] shows.
     ses: Option<std::net::SocketAddr>,
+    /// The storefront's style sheet links, for the local pages.
+    styles: String,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -124,6 +126,7 @@ impl Gateway {
             .collect();
         Ok(Self {
             routes,
+            styles: storefront_styles(&web),
             web,
             console,
             security_headers,
@@ -162,7 +165,7 @@ impl Gateway {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         if mailbox::serves(&path) {
-            let response = mailbox::answer(&path, self.ses).await;
+            let response = mailbox::answer(&path, self.ses, &self.styles).await;
             self.console
                 .request(&method, &path, "-", response.status().as_u16(), started);
             return response;
@@ -170,7 +173,7 @@ impl Gateway {
         if operator::serves(&path) {
             // Not recorded as a request: the page would fill its own list as it reloads.
             let query = request.uri().query().unwrap_or_default();
-            return operator::answer(&self.console.observer, &path, query);
+            return operator::answer(&self.console.observer, &path, query, &self.styles);
         }
         if !path.starts_with("/api/") && path != "/api" {
             return self.static_file(&path);
@@ -412,17 +415,28 @@ fn api_gateway_error(status: StatusCode, message: &str) -> Response<Full<Bytes>>
     )
 }
 
-/// A page of the local tools (`/_local/`), styled as the storefront: `head` goes in its head,
-/// `body` in its main section.
-fn page(title: &str, head: &str, body: &str) -> String {
+/// A page of the local tools (`/_local/`), styled as the storefront (`styles`, its style sheet
+/// links): `head` goes in its head, `body` in its main section.
+fn page(styles: &str, title: &str, head: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n{head}\
-         <title>{} · Serverless Shop</title>\n\
-         <link rel=\"stylesheet\" href=\"/theme.css\">\n<link rel=\"stylesheet\" href=\"/styles.css\">\n\
-         </head>\n<body>\n<main id=\"main\">\n<section>\n{body}</section>\n</main>\n</body>\n</html>\n",
+         <title>{} · Serverless Shop</title>\n{styles}</head>\n<body>\n<main id=\"main\">\n\
+         <section>\n{body}</section>\n</main>\n</body>\n</html>\n",
         crate::api_docs::html::esc(title)
     )
+}
+
+/// The style sheet links of the storefront's `index.html` in `web`, as they are: an uploaded
+/// storefront names its files after their content.
+fn storefront_styles(web: &Path) -> String {
+    let index = std::fs::read_to_string(web.join("index.html")).unwrap_or_default();
+    index
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("<link rel=\"stylesheet\""))
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 fn plain(status: StatusCode, content_type: &'static str, body: &str) -> Response<Full<Bytes>> {

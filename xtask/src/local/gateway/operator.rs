@@ -32,7 +32,12 @@ pub(super) fn serves(path: &str) -> bool {
 }
 
 /// Answers a request for `path` (one [`serves`]) with query string `query`.
-pub(super) fn answer(observer: &Observer, path: &str, query: &str) -> Response<Full<Bytes>> {
+pub(super) fn answer(
+    observer: &Observer,
+    path: &str,
+    query: &str,
+    styles: &str,
+) -> Response<Full<Bytes>> {
     let id = query
         .split('&')
         .find_map(|pair| pair.strip_prefix("id="))
@@ -47,10 +52,10 @@ pub(super) fn answer(observer: &Observer, path: &str, query: &str) -> Response<F
             None => not_found(&id),
         },
         "/_local/journey" => match observer.journey(id.trim()) {
-            Some(journey) => html(timeline(&id, &journey)),
+            Some(journey) => html(timeline(&id, &journey, styles)),
             None => not_found(&id),
         },
-        _ => html(overview(observer)),
+        _ => html(overview(observer, styles)),
     }
 }
 
@@ -68,7 +73,7 @@ fn not_found(id: &str) -> Response<Full<Bytes>> {
 }
 
 /// `/_local/`: what is happening now.
-fn overview(observer: &Observer) -> String {
+fn overview(observer: &Observer, styles: &str) -> String {
     let mut body = String::from(
         "<h1>The local shop, as an operator sees it</h1>\n\
          <p>What CloudWatch would show on AWS: the requests, the metrics the functions write, and \
@@ -125,6 +130,7 @@ fn overview(observer: &Observer) -> String {
     }
     body.push_str("</tbody>\n</table>\n");
     page(
+        styles,
         "Local operator",
         "<meta http-equiv=\"refresh\" content=\"5\">\n",
         &body,
@@ -138,7 +144,7 @@ fn round(value: f64) -> String {
 }
 
 /// `/_local/journey?id=`: one order's (or journey's) steps in the order they started.
-fn timeline(id: &str, journey: &Journey) -> String {
+fn timeline(id: &str, journey: &Journey, styles: &str) -> String {
     let longest = journey
         .steps
         .iter()
@@ -173,10 +179,10 @@ fn timeline(id: &str, journey: &Journey) -> String {
         }
         body.push_str("</ul>\n");
         if step.function == "receipt-email" {
-            body.push_str("<p><a href=\"/_local/mail\">The e-mail it sent</a></p>\n");
+            body.push_str("<p><a href=\"/_local/mail\">The local mailbox</a></p>\n");
         }
         body.push_str("</li>\n");
     }
     body.push_str("</ol>\n");
-    page("Local journey", "", &body)
+    page(styles, "Local journey", "", &body)
 }
