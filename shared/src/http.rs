@@ -90,7 +90,7 @@ where
 {
     lambda_http::run(service_fn(|request: Request| {
         let (id, route) = request_ids(&request);
-        let journey = Journey::begin(id);
+        let journey = Journey::of_request(id);
         let answer = handler(request);
         metrics::collecting(async move {
             let answer = journey::within(journey, answer).await;
@@ -113,18 +113,16 @@ where
     .await
 }
 
-/// API Gateway's id for the request (the access log's), which starts its journey, and the route
-/// it matched. A request without them (never from API Gateway) gets a fresh id and no route.
-fn request_ids(request: &Request) -> (String, String) {
+/// API Gateway's id for the request, which starts its journey, and the route it matched (`none`
+/// for a request without one, never from API Gateway).
+fn request_ids(request: &Request) -> (Option<String>, String) {
     let context = request
         .request_context_ref()
         .and_then(|context| match context {
             RequestContext::ApiGatewayV2(context) => Some(context),
             _ => None,
         });
-    let id = context
-        .and_then(|context| context.request_id.clone())
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let id = context.and_then(|context| context.request_id.clone());
     let route = context
         .and_then(|context| context.route_key.clone())
         .unwrap_or_else(|| String::from("none"));

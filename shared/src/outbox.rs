@@ -106,10 +106,17 @@ where
 {
     let mut response = DynamoDbEventResponse::default();
     for record in event.records {
-        if let Err(err) = relay_one(table, &queue_of, &record).await {
+        if let Err((err, journey)) = relay_one(table, &queue_of, &record).await {
             let sequence = record.change.sequence_number.clone();
-            tracing::error!(error = %err, sequence, "outbox message not sent; it comes again");
-            metrics::record(Metric::MessagesFailed);
+            let report = async {
+                tracing::error!(error = %err, sequence, "outbox message not sent; it comes again");
+                metrics::record(Metric::MessagesFailed);
+            };
+            // On the journey's lines, where whoever follows the order looks, once it is known.
+            match journey {
+                Some(journey) => journey::within(journey, report).await,
+                None => report.await,
+            }
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = sequence;
             response.batch_item_failures.push(failure);
@@ -118,11 +125,13 @@ where
     response
 }
 
+/// Sends the outbox item `record` names; a failure says why, and the item's journey once it
+/// was read.
 async fn relay_one<'q, D, F>(
     table: &Table,
     queue_of: &F,
     record: &EventRecord,
-) -> Result<(), String>
+) -> Result<(), (String, Option<Journey>)>
 where
     D: DeserializeOwned,
     F: Fn(&D) -> &'q FifoQueue,
@@ -130,27 +139,30 @@ where
     if record.event_name == "REMOVE" {
         return Ok(());
     }
+    let unknown = |err: String| (err, None);
     let key: Key = serde_dynamo::from_item(record.change.keys.clone())
-        .map_err(|err| format!("a record without a key: {err}"))?;
+        .map_err(|err| unknown(format!("a record without a key: {err}")))?;
     if !key.pk.starts_with(OUTBOX_PREFIX) {
-        return Err(format!("{:?} is not an outbox item", key.pk));
+        return Err(unknown(format!("{:?} is not an outbox item", key.pk)));
     }
     let Some(outgoing) = table
         .get_record::<Outgoing<D>>(key.pk.clone(), true)
         .await
-        .map_err(|err| err.to_string())?
+        .map_err(|err| unknown(err.to_string()))?
     else {
         tracing::info!(key = %key.pk, "outbox message already sent");
         return Ok(());
     };
-    serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body)
-        .map_err(|err| format!("{} is not JSON: {err}", key.pk))?;
     // The stream record carries no journey: the item does, with the trace it was written under.
     let journey = outgoing
         .journey
         .clone()
         .unwrap_or_else(|| Journey::received(outgoing.deduplication.clone(), None));
-    journey::within(journey, async {
+    serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body).map_err(|err| {
+        let err = format!("{} is not JSON: {err}", key.pk);
+        (err, Some(journey.clone()))
+    })?;
+    journey::within(journey.clone(), async {
         // Sent as written, byte for byte.
         queue_of(&outgoing.destination)
             .send_text(
@@ -168,4 +180,5 @@ where
         Ok::<(), String>(())
     })
     .await
+    .map_err(|err| (err, Some(journey)))
 }

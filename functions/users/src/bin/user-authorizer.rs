@@ -4,6 +4,7 @@ use std::convert::Infallible;
 
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::{LambdaEvent, service_fn};
+use shared::journey::{self, Journey};
 use users::handlers::authorizer;
 
 #[tokio::main]
@@ -11,8 +12,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (store, keys) = users::init_authorizer().await?;
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async {
+            // The request's journey: API Gateway gives the authorizer the id its function gets.
+            let journey = Journey::of_request(event.payload.request_context.request_id.clone());
             let answer = authorizer::handle(&store, &keys, event.payload);
-            Ok::<_, Infallible>(shared::metrics::collecting(answer).await)
+            let answer = shared::metrics::collecting(journey::within(journey, answer));
+            Ok::<_, Infallible>(answer.await)
         },
     ))
     .await
