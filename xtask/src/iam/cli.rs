@@ -45,34 +45,71 @@ pub fn report(dir: &Path, check: bool) -> Result<()> {
 
 /// Removes each statement of each policy in turn and runs the tests that used it until one
 /// fails naming the function; fails if any statement survives.
+///
+/// The `api` test binary is run directly, `SHOP_IAM_MUTANT_JOBS` (default 2) statements at a
+/// time: as many tests at once as `cargo test` runs on two cores, without a hundred cargo
+/// start-ups. Contention can only make a test fail without naming the refusal, which reads as a
+/// survivor (a red run), never as a false kill.
 #[allow(clippy::print_stdout)]
 pub fn mutants(dir: &Path) -> Result<()> {
     let records = usage::read(dir)?;
     let principals = principals()?;
     let candidates = usage::candidates(&principals, &records);
+    let binary = api_test_binary()?;
+    let jobs: Vec<(&Principal, usize, String)> = principals
+        .iter()
+        .flat_map(|principal| {
+            principal
+                .policy
+                .statements
+                .iter()
+                .enumerate()
+                .map(move |(index, statement)| {
+                    let label = format!("{} {}", principal.logical_id, statement.origin);
+                    (principal, index, label)
+                })
+        })
+        .collect();
+    let workers = std::env::var("SHOP_IAM_MUTANT_JOBS")
+        .ok()
+        .and_then(|jobs| jobs.parse::<usize>().ok())
+        .unwrap_or(2)
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Killed>>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((principal, index, _)) = jobs.get(at) else {
+                        break;
+                    };
+                    let tests = &candidates[&(principal.logical_id.clone(), *index)];
+                    let outcome = kill(&binary, principal, *index, tests);
+                    if let Ok(mut slot) = results[at].lock() {
+                        *slot = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
     let mut survivors = Vec::new();
-    for principal in &principals {
-        for (index, statement) in principal.policy.statements.iter().enumerate() {
-            let label = format!("{} {}", principal.logical_id, statement.origin);
-            let tests = &candidates[&(principal.logical_id.clone(), index)];
-            let mut killed = None;
-            // The three smallest tests that used it; one must notice it gone.
-            for test in tests.iter().take(3) {
-                let started = Instant::now();
-                if fails_without(principal, index, test)? {
-                    killed = Some((test.clone(), started.elapsed()));
-                    break;
-                }
-            }
-            match killed {
-                Some((test, took)) => println!(
-                    "killed    {label}: {test} fails without it ({:.1} s)",
-                    took.as_secs_f64()
-                ),
-                None => {
-                    println!("SURVIVED  {label}: tried {tests:?}");
-                    survivors.push(label);
-                }
+    for ((principal, index, label), result) in jobs.iter().zip(results) {
+        let result = result
+            .into_inner()
+            .map_err(|_| "a mutant's worker panicked")?
+            .ok_or("a mutant was not run")?;
+        match result? {
+            Some((test, took)) => println!(
+                "killed    {label}: {test} fails without it ({:.1} s)",
+                took.as_secs_f64()
+            ),
+            None => {
+                let tests = &candidates[&(principal.logical_id.clone(), *index)];
+                println!("SURVIVED  {label}: tried {tests:?}");
+                survivors.push(label.clone());
             }
         }
     }
@@ -87,14 +124,65 @@ pub fn mutants(dir: &Path) -> Result<()> {
     }
 }
 
-/// Whether `test` fails, naming the function, when its policy lacks statement `index`.
-fn fails_without(principal: &Principal, index: usize, test: &str) -> Result<bool> {
+/// The test that failed without a statement, and how long it took; `None` if none did.
+type Killed = Option<(String, std::time::Duration)>;
+
+/// Runs the three smallest tests that used statement `index` of `principal`'s policy without
+/// it, until one fails naming the function.
+fn kill(binary: &Path, principal: &Principal, index: usize, tests: &[String]) -> Result<Killed> {
+    for test in tests.iter().take(3) {
+        let started = Instant::now();
+        if fails_without(binary, principal, index, test)? {
+            return Ok(Some((test.clone(), started.elapsed())));
+        }
+    }
+    Ok(None)
+}
+
+/// The `api` integration test binary, as `scripts/test` built it (asking cargo for it with the
+/// same `--workspace` selection also proves it is up to date, and rebuilds it if not).
+fn api_test_binary() -> Result<PathBuf> {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
         // `--workspace`, as scripts/test builds: `-p shop-tests` would resolve the features of that
         // package alone and rebuild half the dependency graph before the first mutant.
-        .args(["test", "--quiet", "--workspace", "--test", "api", "--"])
-        .args(["--exact", test])
+        .args([
+            "test",
+            "--quiet",
+            "--workspace",
+            "--test",
+            "api",
+            "--no-run",
+        ])
+        .arg("--message-format=json")
+        .output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "building the api tests failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|message| {
+            message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == "api"
+                && message["executable"].is_string()
+        })
+        .and_then(|message| message["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo named no api test binary".into())
+}
+
+/// Whether `test` fails, naming the function, when its policy lacks statement `index`.
+fn fails_without(binary: &Path, principal: &Principal, index: usize, test: &str) -> Result<bool> {
+    // Where and as `cargo test` runs it: in its package's folder.
+    let package = workspace_root().join("tests");
+    let output = Command::new(binary)
+        .current_dir(&package)
+        .env("CARGO_MANIFEST_DIR", &package)
+        .args(["--quiet", "--exact", test])
         .env(
             WITHOUT_VARIABLE,
             format!("{}:{index}", principal.logical_id),
