@@ -49,8 +49,6 @@ impl Journey {
         }
     }
 
-    /// A journey that came with a message, and the trace header the message came with: what
-    /// this invocation sends on is traced by it, linked to that one.
     /// The journey an HTTP request begins, named after API Gateway's id for it (the access
     /// log's, which the authorizer and the function are both given); a request without one
     /// (never from API Gateway) gets a fresh id.
@@ -58,6 +56,8 @@ impl Journey {
         Self::begin(request_id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()))
     }
 
+    /// A journey that came with a message, and the trace header the message came with: what
+    /// this invocation sends on is traced by it, linked to that one.
     pub fn received(id: impl Into<String>, upstream: Option<TraceHeader>) -> Self {
         Self {
             upstream,

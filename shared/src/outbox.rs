@@ -106,10 +106,10 @@ where
 {
     let mut response = DynamoDbEventResponse::default();
     for record in event.records {
-        if let Err((err, journey)) = relay_one(table, &queue_of, &record).await {
+        if let Err(Unsent { why, journey }) = relay_one(table, &queue_of, &record).await {
             let sequence = record.change.sequence_number.clone();
             let report = async {
-                tracing::error!(error = %err, sequence, "outbox message not sent; it comes again");
+                tracing::error!(error = %why, sequence, "outbox message not sent; it comes again");
                 metrics::record(Metric::MessagesFailed);
             };
             // On the journey's lines, where whoever follows the order looks, once it is known.
@@ -125,13 +125,18 @@ where
     response
 }
 
-/// Sends the outbox item `record` names; a failure says why, and the item's journey once it
-/// was read.
+/// Why an outbox item was not sent, and its journey once the item was read.
+struct Unsent {
+    why: String,
+    journey: Option<Journey>,
+}
+
+/// Sends the outbox item `record` names.
 async fn relay_one<'q, D, F>(
     table: &Table,
     queue_of: &F,
     record: &EventRecord,
-) -> Result<(), (String, Option<Journey>)>
+) -> Result<(), Unsent>
 where
     D: DeserializeOwned,
     F: Fn(&D) -> &'q FifoQueue,
@@ -139,7 +144,7 @@ where
     if record.event_name == "REMOVE" {
         return Ok(());
     }
-    let unknown = |err: String| (err, None);
+    let unknown = |why: String| Unsent { why, journey: None };
     let key: Key = serde_dynamo::from_item(record.change.keys.clone())
         .map_err(|err| unknown(format!("a record without a key: {err}")))?;
     if !key.pk.starts_with(OUTBOX_PREFIX) {
@@ -158,9 +163,9 @@ where
         .journey
         .clone()
         .unwrap_or_else(|| Journey::received(outgoing.deduplication.clone(), None));
-    serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body).map_err(|err| {
-        let err = format!("{} is not JSON: {err}", key.pk);
-        (err, Some(journey.clone()))
+    serde_json::from_str::<serde::de::IgnoredAny>(&outgoing.body).map_err(|err| Unsent {
+        why: format!("{} is not JSON: {err}", key.pk),
+        journey: Some(journey.clone()),
     })?;
     journey::within(journey.clone(), async {
         // Sent as written, byte for byte.
@@ -180,5 +185,8 @@ where
         Ok::<(), String>(())
     })
     .await
-    .map_err(|err| (err, Some(journey)))
+    .map_err(|why| Unsent {
+        why,
+        journey: Some(journey),
+    })
 }

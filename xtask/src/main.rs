@@ -412,12 +412,7 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
         environment: Vec::new(),
         redelivery: xtask::deliver::Redelivery::AfterTimeout,
         batches_at_once: xtask::local::BATCHES_AT_ONCE,
-        console: Console {
-            requests: true,
-            function_logs,
-            capture: None,
-            observer: Default::default(),
-        },
+        console: Console::printing(function_logs),
     })
     .await?;
 

@@ -19,6 +19,19 @@ const REQUESTS: usize = 200;
 const INVOCATIONS: usize = 5_000;
 const LINES: usize = 50_000;
 
+/// The fields that join a line to its invocation, journey and order, or that every line has:
+/// not repeated among its other fields.
+const JOINING_FIELDS: [&str; 8] = [
+    "requestId",
+    "journey",
+    "order_id",
+    "level",
+    "message",
+    "timestamp",
+    "xrayTraceId",
+    "upstream",
+];
+
 /// A request to the HTTP API, or a delivery of queue messages to a consumer.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Request {
@@ -57,6 +70,8 @@ pub struct Line {
     order_id: Option<String>,
     pub level: String,
     pub message: String,
+    /// The line's other fields (an error, a status, a code), as `key=value` text.
+    pub fields: Vec<(String, String)>,
 }
 
 /// A metric's values so far, by its name and dimension values.
@@ -68,16 +83,18 @@ pub struct Metric {
     pub unit: String,
     pub count: u64,
     pub sum: f64,
-    pub max: f64,
+    /// `None` until a value arrives.
+    pub max: Option<f64>,
 }
 
 /// One invocation in a journey, with its lines that belong to the journey.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Step {
     pub function: String,
-    /// Milliseconds after the journey's first step started.
-    pub offset_ms: u128,
-    pub millis: u128,
+    /// Milliseconds after the journey's first step started, and how long it ran: `None` once
+    /// the invocation's record is no longer kept (lines outlive it).
+    pub offset_ms: Option<u128>,
+    pub millis: Option<u128>,
     pub failed: bool,
     pub lines: Vec<Line>,
 }
@@ -157,6 +174,7 @@ impl Observer {
                 order_id: None,
                 level: String::new(),
                 message: text.to_owned(),
+                fields: Vec::new(),
             };
             push(&mut self.state().lines, line, LINES);
             return;
@@ -166,6 +184,18 @@ impl Observer {
             return;
         }
         let field = |name: &str| json[name].as_str().map(str::to_owned);
+        let fields = json
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(key, _)| !JOINING_FIELDS.contains(&key.as_str()))
+            .map(|(key, value)| {
+                let value = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                (key.clone(), value)
+            })
+            .collect();
         let line = Line {
             function: function.to_owned(),
             request_id: field("requestId"),
@@ -173,6 +203,7 @@ impl Observer {
             order_id: field("order_id"),
             level: field("level").unwrap_or_default(),
             message: field("message").unwrap_or_default(),
+            fields,
         };
         push(&mut self.state().lines, line, LINES);
     }
@@ -208,12 +239,12 @@ impl Observer {
                     unit: metric["Unit"].as_str().unwrap_or_default().to_owned(),
                     count: 0,
                     sum: 0.0,
-                    max: f64::MIN,
+                    max: None,
                 });
             for value in values {
                 entry.count += 1;
                 entry.sum += value;
-                entry.max = entry.max.max(value);
+                entry.max = Some(entry.max.map_or(value, |max| max.max(value)));
             }
         }
     }
@@ -228,16 +259,18 @@ impl Observer {
         self.state().metrics.values().cloned().collect()
     }
 
-    /// The orders the functions have named, most recently named first.
-    pub fn orders(&self) -> Vec<String> {
+    /// The last `limit` orders the functions have named, most recently named first.
+    pub fn orders(&self, limit: usize) -> Vec<String> {
         let state = self.state();
         let mut seen = BTreeSet::new();
         state
             .lines
             .iter()
             .rev()
-            .filter_map(|line| line.order_id.clone())
-            .filter(|order| seen.insert(order.clone()))
+            .filter_map(|line| line.order_id.as_deref())
+            .filter(|order| seen.insert(*order))
+            .take(limit)
+            .map(str::to_owned)
             .collect()
     }
 
@@ -258,6 +291,21 @@ impl Observer {
                     .journey
                     .as_deref()
                     .is_some_and(|j| journeys.contains(j))
+        };
+        // An invocation with a line of the journey brings all its lines: some are written
+        // outside the journey's span (an HTTP function's "answered with an error").
+        let invocations: BTreeSet<&str> = state
+            .lines
+            .iter()
+            .filter(|line| belongs(line))
+            .filter_map(|line| line.request_id.as_deref())
+            .collect();
+        let belongs = |line: &Line| {
+            belongs(line)
+                || line
+                    .request_id
+                    .as_deref()
+                    .is_some_and(|id| invocations.contains(id))
         };
         // Each invocation's lines of the journey, in the order written.
         let mut by_invocation: BTreeMap<(&str, &str), Vec<Line>> = BTreeMap::new();
@@ -281,8 +329,8 @@ impl Observer {
                     .find(|record| record.id == invocation);
                 let step = Step {
                     function: function.to_owned(),
-                    offset_ms: 0,
-                    millis: record.map_or(0, |record| record.millis),
+                    offset_ms: None,
+                    millis: record.map(|record| record.millis),
                     failed: record.is_some_and(|record| record.failed),
                     lines,
                 };
@@ -295,7 +343,7 @@ impl Observer {
         let steps = steps
             .into_iter()
             .map(|(started, mut step)| {
-                step.offset_ms = started.map_or(0, |started| started.saturating_sub(first));
+                step.offset_ms = started.map(|started| started.saturating_sub(first));
                 step
             })
             .collect();
@@ -345,22 +393,38 @@ mod tests {
         );
         observer.line("order-get", &line("r3", "j9", Some("o2"), "another order"));
         observer.line("order-get", "not JSON at all");
+        observer.line(
+            "order-checkout",
+            r#"{"requestId": "r1", "level": "INFO", "message": "answered with an error", "status": 404}"#,
+        );
 
         let journey = observer.journey("o1").unwrap();
         assert_eq!(journey.journeys, ["j1"]);
-        let steps: Vec<(&str, u128, usize)> = journey
+        let steps: Vec<(&str, Option<u128>, usize)> = journey
             .steps
             .iter()
             .map(|step| (step.function.as_str(), step.offset_ms, step.lines.len()))
             .collect();
-        assert_eq!(steps, [("order-checkout", 0, 2), ("payment-charge", 40, 1)]);
+        assert_eq!(
+            steps,
+            [
+                ("order-checkout", Some(0), 3),
+                ("payment-charge", Some(40), 1)
+            ]
+        );
         assert!(
-            journey.steps[0].millis >= 10_000,
+            journey.steps[0].millis >= Some(10_000),
             "from its start until recorded"
+        );
+        assert_eq!(
+            journey.steps[0].lines[2].fields,
+            [("status".to_owned(), "404".to_owned())],
+            "a line outside the journey's span, of one of its invocations, with its fields"
         );
         assert_eq!(observer.journey("j1"), Some(journey));
         assert_eq!(observer.journey("nobody"), None);
-        assert_eq!(observer.orders(), ["o2", "o1"]);
+        assert_eq!(observer.orders(10), ["o2", "o1"]);
+        assert_eq!(observer.orders(1), ["o2"]);
     }
 
     #[test]

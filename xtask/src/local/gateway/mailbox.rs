@@ -20,7 +20,7 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::plain;
+use super::pages::plain;
 use crate::api_docs::html::esc as escape;
 use crate::http_client;
 
@@ -238,7 +238,7 @@ fn page(mail: &[Mail], styles: &str) -> String {
         }
         html.push_str("</article>\n");
     }
-    super::page(styles, "Local mailbox", "", &html)
+    super::pages::page(styles, "Local mailbox", "", &html)
 }
 
 #[cfg(test)]

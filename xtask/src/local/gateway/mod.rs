@@ -33,8 +33,10 @@ use tokio::net::TcpListener;
 mod event;
 pub mod mailbox;
 mod operator;
+mod pages;
 
 use event::{cookies_of, encode, headers_of, query_parameters, request_context};
+use pages::{from_this_machine, plain, storefront_styles};
 
 use super::Console;
 use super::runtime::{Outcome, Pool};
@@ -164,6 +166,13 @@ impl Gateway {
         let started = Instant::now();
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
+        if path.starts_with("/_local") && !from_this_machine(local_host(&request)) {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "text/plain; charset=utf-8",
+                "the local tools answer requests to 127.0.0.1, localhost or [::1] only",
+            );
+        }
         if mailbox::serves(&path) {
             let response = mailbox::answer(&path, self.ses, &self.styles).await;
             self.console
@@ -407,46 +416,20 @@ fn http_response(payload: &[u8]) -> Response<Full<Bytes>> {
     response
 }
 
+/// The name the request was sent to.
+fn local_host(request: &Request<Incoming>) -> Option<&str> {
+    request
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|host| host.to_str().ok())
+}
+
 fn api_gateway_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     plain(
         status,
         "application/json",
         &json!({ "message": message }).to_string(),
     )
-}
-
-/// A page of the local tools (`/_local/`), styled as the storefront (`styles`, its style sheet
-/// links): `head` goes in its head, `body` in its main section.
-fn page(styles: &str, title: &str, head: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n{head}\
-         <title>{} · Serverless Shop</title>\n{styles}</head>\n<body>\n<main id=\"main\">\n\
-         <section>\n{body}</section>\n</main>\n</body>\n</html>\n",
-        crate::api_docs::html::esc(title)
-    )
-}
-
-/// The style sheet links of the storefront's `index.html` in `web`, as they are: an uploaded
-/// storefront names its files after their content.
-fn storefront_styles(web: &Path) -> String {
-    let index = std::fs::read_to_string(web.join("index.html")).unwrap_or_default();
-    index
-        .lines()
-        .map(str::trim)
-        .filter(|line| line.starts_with("<link rel=\"stylesheet\""))
-        .map(|line| format!("{line}\n"))
-        .collect()
-}
-
-fn plain(status: StatusCode, content_type: &'static str, body: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
-    response
 }
 
 fn content_type(file: &Path) -> &'static str {
