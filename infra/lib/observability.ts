@@ -318,6 +318,25 @@ function widgets(): object[] {
         search("emails", shopSchema("Function"), 'MetricName="EmailsSent"', "Sum", 300),
       ],
     ],
+    [
+      "Function invocations (per minute; a route is a function)",
+      true,
+      [search("calls", "AWS/Lambda,FunctionName", `MetricName="Invocations" ${STACK}`, "Sum", 60)],
+    ],
+    [
+      "Function duration p50 (ms)",
+      false,
+      [search("median", "AWS/Lambda,FunctionName", `MetricName="Duration" ${STACK}`, "p50", 60)],
+    ],
+    [
+      "Failed messages, DynamoDB throttles, sessions not checked (per 5 minutes)",
+      true,
+      [
+        search("unsent", shopSchema("Function"), 'MetricName="MessagesFailed"', "Sum", 300),
+        search("throttles", shopSchema("Function"), 'MetricName="DynamoDbThrottled"', "Sum", 300),
+        shopMetric("AuthorizerFailures", "users", "sessions not checked"),
+      ],
+    ],
   ];
   const placed: object[] = graphs.map(([title, stacked, metrics], index) => ({
     type: "metric",

@@ -91,9 +91,12 @@ where
     lambda_http::run(service_fn(|request: Request| {
         let (id, route) = request_ids(&request);
         let journey = Journey::of_request(id);
-        let answer = handler(request);
-        metrics::collecting(async move {
-            let answer = journey::within(journey, answer).await;
+        // Boxed: a handler's future is large in a debug build, and nested in the journey's,
+        // the metrics' and the runtime's it outgrew the main thread's stack (log-in did).
+        let answer = Box::pin(handler(request));
+        // The error's line in the journey too, where the order-journey query looks.
+        let answered = journey::within(journey, async move {
+            let answer = answer.await;
             if let Err(err) = &answer {
                 let code = err.code().as_str();
                 metrics::record(Metric::Errors {
@@ -107,8 +110,9 @@ where
                     "answered with an error"
                 );
             }
-            Ok::<_, Infallible>(respond(answer))
-        })
+            answer
+        });
+        metrics::collecting(async move { Ok::<_, Infallible>(respond(answered.await)) })
     }))
     .await
 }
