@@ -32,9 +32,23 @@ require() {
   command -v "$1" >/dev/null 2>&1 || die "$1 is not installed. $2"
 }
 
+# locked <name> <command...>: runs the command holding .local/.install-<name>.lock, so that the
+# background prefetch (prefetch_tools) and a script that needs the same tool never install it at
+# once: the second waits, then finds it installed.
+locked() {
+  local name="$1"
+  shift
+  mkdir -p "$LOCAL"
+  (
+    flock 9
+    "$@"
+  ) 9>"$LOCAL/.install-$name.lock"
+}
+
 # Installs $1 with `pip install -r $2` into its own virtualenv under .local/, unless the
 # requirements it was installed from are unchanged.
-install_venv() {
+install_venv() { locked "venv-$1" unlocked_install_venv "$@"; }
+unlocked_install_venv() {
   local venv="$LOCAL/$1" requirements="$2"
   if [[ -x "$venv/bin/python" ]] && cmp -s "$requirements" "$venv/installed-requirements.txt"; then
     return
@@ -47,7 +61,8 @@ install_venv() {
   cp "$requirements" "$venv/installed-requirements.txt"
 }
 
-install_dynamodb_local() {
+install_dynamodb_local() { locked dynamodb-local unlocked_install_dynamodb_local; }
+unlocked_install_dynamodb_local() {
   if [[ -f "$DYNAMODB_LOCAL/DynamoDBLocal.jar" ]] &&
     cmp -s "$TOOLS/dynamodb-local/package-lock.json" "$DYNAMODB_LOCAL/package-lock.json"; then
     return
@@ -67,6 +82,38 @@ install_dynamodb_local() {
 
 # install_debian_package <command> <package>: installs a Debian package the tests need, when the
 # command is missing and this is a Debian machine we may administer; otherwise says what to do.
+# npm_ci <folder>: the npm packages its package-lock.json pins, unless they are installed.
+npm_ci() { locked "npm-${1//\//-}" unlocked_npm_ci "$1"; }
+unlocked_npm_ci() {
+  local dir="$ROOT/$1"
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/installed-lock.json" 2>/dev/null; then
+    return
+  fi
+  require npm "Install Node.js 20 or newer with npm (https://nodejs.org/ or Debian: apt-get install nodejs npm)."
+  say "installing the npm packages of $1"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$dir/package-lock.json" "$dir/node_modules/installed-lock.json"
+}
+
+# Installs every pinned tool the scripts use, one after another, logging to
+# .local/logs/prefetch.log. CI runs it in the background while cargo compiles, which leaves the
+# network and disk idle otherwise. A failure leaves no installed marker, so the script that needs
+# the tool installs it again in the foreground and fails there, loudly.
+prefetch_tools() {
+  mkdir -p "$LOCAL/logs"
+  {
+    install_venv lint "$TOOLS/lint-requirements.txt"
+    npm_ci scripts/tools/lint-js
+    install_venv sam "$TOOLS/sam-requirements.txt"
+    npm_ci infra
+    npm_ci tests/browser
+    install_venv schemathesis "$TOOLS/schemathesis-requirements.txt"
+    install_dynamodb_local
+    install_venv moto "$TOOLS/moto-requirements.txt"
+    install_venv cargo-lambda "$TOOLS/cargo-lambda-requirements.txt"
+  } >"$LOCAL/logs/prefetch.log" 2>&1 || true
+}
+
 install_debian_package() {
   command -v "$1" >/dev/null 2>&1 && return
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
