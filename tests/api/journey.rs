@@ -509,6 +509,7 @@ async fn the_benchmarks_shoppers_check_out_and_the_books_balance() {
     let shop = start_shop().await;
     shop.seed_catalogue().await;
     let config = xtask::bench::BenchConfig {
+        only: Vec::new(),
         native: std::path::PathBuf::new(),
         zips: std::path::PathBuf::new(),
         cold_starts: 0,

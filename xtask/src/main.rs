@@ -104,6 +104,11 @@ enum Command {
         /// How many customers shop at once during the load.
         #[arg(long, default_value_t = 16)]
         customers: usize,
+        /// Measure only these functions (comma-separated) and the hello-world, with no load,
+        /// and write target/bench/SCREEN.md instead of BENCHMARKS.md: a screen while trying a
+        /// change.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// The local IAM gate's record of the last test run.
     Iam {
@@ -170,7 +175,19 @@ async fn main() -> ExitCode {
             zips,
             seconds,
             customers,
-        } => bench(native, zips, seconds, customers).await,
+            only,
+        } => {
+            bench(xtask::bench::BenchConfig {
+                native,
+                zips,
+                only,
+                cold_starts: 11,
+                warm_calls: 200,
+                load: std::time::Duration::from_secs(seconds),
+                customers,
+            })
+            .await
+        }
         Command::Iam {
             command: IamCommand::Report { check },
         } => xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), check),
@@ -443,22 +460,15 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
     Ok(())
 }
 
-async fn bench(native: PathBuf, zips: PathBuf, seconds: u64, customers: usize) -> Result<()> {
-    use std::time::Duration;
-    use xtask::bench::BenchConfig;
-
-    let config = BenchConfig {
-        native,
-        zips,
-        cold_starts: 11,
-        warm_calls: 200,
-        load: Duration::from_secs(seconds),
-        customers,
-    };
+async fn bench(config: xtask::bench::BenchConfig) -> Result<()> {
     let report = xtask::bench::run(&config).await?;
     let root = xtask::template::workspace_root();
-    let path = root.join("BENCHMARKS.md");
-    let previous = std::fs::read_to_string(&path).unwrap_or_default();
+    let previous = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
+    let path = if config.only.is_empty() {
+        root.join("BENCHMARKS.md")
+    } else {
+        root.join("target/bench/SCREEN.md")
+    };
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(&root)
@@ -473,8 +483,9 @@ async fn bench(native: PathBuf, zips: PathBuf, seconds: u64, customers: usize) -
          this machine, under the harness's own Lambda Runtime API (`xtask/src/local/runtime.rs`), \
          with DynamoDB Local and moto on loopback; zip sizes are those of the arm64 deployment \
          zips (`cargo lambda build --release --arm64 --output-format zip`). Init is the median of \
-         {} fresh starts; warm figures are over {} calls cycling the function's sample events \
-         from `events/`.",
+         {} fresh starts, each just after one of the hello-world's; warm figures are over {} \
+         calls cycling the function's sample events from `events/`. No queue or stream is \
+         polled while the functions are measured.",
         xtask::bench::machine(),
         config.cold_starts,
         config.warm_calls

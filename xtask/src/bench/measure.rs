@@ -1,12 +1,13 @@
 //! Each function as its release binary under the harness's Runtime API: init, first call, warm
 //! latency, CPU per call, peak memory and zip size.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use hyper::body::Bytes;
 
-use super::stats::{median, millis, percentile};
+use super::process::{cpu_time_ns, memory};
+use super::stats::{median, median_of, millis, percentile};
 use super::{BenchConfig, FunctionResult, PASSWORD};
 use crate::Result;
 use crate::local::runtime::{FunctionSpec, Outcome, Pool};
@@ -27,8 +28,23 @@ pub(super) async fn all(
     let template = Template::workspace()?;
     let declared = template.functions()?;
     let names: Vec<&str> = declared.iter().map(|f| f.binary.as_str()).collect();
+    let hello = FunctionSpec {
+        name: "bench-hello".into(),
+        executable: binaries.executable("bench-hello"),
+        environment: Vec::new(),
+        memory_mb: 128,
+        timeout: Duration::from_secs(3),
+    };
+    let measured = Measured {
+        config,
+        console: &console,
+        hello: &hello,
+    };
     let mut functions = Vec::new();
     for function in &declared {
+        if !config.only.is_empty() && !config.only.contains(&function.binary) {
+            continue;
+        }
         let spec = function_spec(function, &shop.names, binaries, shop.invoke)?;
         let events = sample_events(&function.binary, &names, &token)?;
         eprintln!(
@@ -36,26 +52,27 @@ pub(super) async fn all(
             function.binary,
             events.len()
         );
-        functions
-            .push(measure_function(spec, &events, config, console.clone(), &config.zips).await?);
+        let mut result = measured.function(spec, &events, true).await?;
+        result.reads = reads_only(function);
+        functions.push(result);
     }
-    let hello_spec = FunctionSpec {
-        name: "bench-hello".into(),
-        executable: binaries.executable("bench-hello"),
-        environment: Vec::new(),
-        memory_mb: 128,
-        timeout: Duration::from_secs(3),
-    };
     eprintln!("measuring bench-hello");
-    let hello = measure_function(
-        hello_spec,
-        &[Bytes::from_static(br#"{"hello":"world"}"#)],
-        config,
-        console,
-        &config.zips,
-    )
-    .await?;
+    let hello = measured
+        .function(
+            hello.clone(),
+            &[Bytes::from_static(br#"{"hello":"world"}"#)],
+            false,
+        )
+        .await?;
     Ok((functions, hello))
+}
+
+/// Whether the function only reads: its routes are all `GET`s, or it is the authorizer (no
+/// route, no trigger). What a queue or a stream delivers is always written somewhere.
+fn reads_only(function: &crate::template::Function) -> bool {
+    function.queue_triggers.is_empty()
+        && function.stream_triggers.is_empty()
+        && function.routes.iter().all(|route| route.method == "GET")
 }
 
 /// The function's sample events, with a live token where they carry the placeholder.
@@ -95,66 +112,122 @@ fn owner<'a>(stem: &str, binaries: &[&'a str]) -> Option<&'a str> {
         .max_by_key(|binary| binary.len())
 }
 
-async fn measure_function(
-    spec: FunctionSpec,
-    events: &[Bytes],
-    config: &BenchConfig,
-    console: Console,
-    zips: &Path,
-) -> Result<FunctionResult> {
-    let name = spec.name.clone();
-    let mut inits = Vec::new();
-    let mut first_calls = Vec::new();
-    let mut errors = 0;
-    for _ in 0..config.cold_starts {
-        let pool = Pool::start(spec.clone(), console.clone()).await?;
-        let (init, _) = pool.start_worker().await?;
-        inits.push(init);
-        let started = Instant::now();
-        errors += usize::from(!succeeded(&pool.invoke(events[0].clone()).await?));
-        first_calls.push(started.elapsed());
+/// How the functions are measured: the run's settings and the hello-world beside them.
+struct Measured<'a> {
+    config: &'a BenchConfig,
+    console: &'a Console,
+    hello: &'a FunctionSpec,
+}
+
+/// One fresh start: init (to the first request for work) and the CPU it took.
+struct Start {
+    pool: std::sync::Arc<Pool>,
+    pid: u32,
+    init: Duration,
+    cpu: Duration,
+}
+
+impl Measured<'_> {
+    async fn start(&self, spec: &FunctionSpec) -> Result<Start> {
+        let pool = Pool::start(spec.clone(), self.console.clone()).await?;
+        let (init, pid) = pool.start_worker().await?;
+        // The process now waits for its first invocation: its CPU time so far is init's.
+        let cpu = Duration::from_nanos(cpu_time_ns(pid)?);
+        Ok(Start {
+            pool,
+            pid,
+            init,
+            cpu,
+        })
+    }
+
+    /// Measures `spec` on its sample `events`. With `beside_hello`, each fresh start follows one
+    /// of the hello-world's, and init is also given as the median of those pairs' ratios: the
+    /// machine's speed drifts over a run, and a pair shares its moment.
+    async fn function(
+        &self,
+        spec: FunctionSpec,
+        events: &[Bytes],
+        beside_hello: bool,
+    ) -> Result<FunctionResult> {
+        let config = self.config;
+        let name = spec.name.clone();
+        let (mut inits, mut init_cpus, mut first_calls) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut init_ratios, mut init_cpu_ratios) = (Vec::new(), Vec::new());
+        let mut errors = 0;
+        for _ in 0..config.cold_starts {
+            let hello = if beside_hello {
+                let hello = self.start(self.hello).await?;
+                hello.pool.stop().await;
+                Some(hello)
+            } else {
+                None
+            };
+            let start = self.start(&spec).await?;
+            let called = Instant::now();
+            errors += usize::from(!succeeded(&start.pool.invoke(events[0].clone()).await?));
+            first_calls.push(called.elapsed());
+            start.pool.stop().await;
+            if let Some(hello) = hello {
+                init_ratios.push(start.init.as_secs_f64() / hello.init.as_secs_f64());
+                init_cpu_ratios.push(start.cpu.as_secs_f64() / hello.cpu.as_secs_f64().max(1e-9));
+            }
+            inits.push(start.init);
+            init_cpus.push(start.cpu);
+        }
+
+        let Start { pool, pid, .. } = self.start(&spec).await?;
+        // Warm up, then measure.
+        for event in events {
+            errors += usize::from(!succeeded(&pool.invoke(event.clone()).await?));
+        }
+        let cpu_before = cpu_time_ns(pid)?;
+        let mut warm = Vec::with_capacity(config.warm_calls);
+        let mut warm_first_event = Vec::new();
+        let mut cpu = Vec::with_capacity(config.warm_calls);
+        for call in 0..config.warm_calls {
+            let (started, cpu_start) = (Instant::now(), cpu_time_ns(pid)?);
+            let outcome = pool.invoke(events[call % events.len()].clone()).await?;
+            let took = started.elapsed();
+            warm.push(took);
+            if call % events.len() == 0 {
+                warm_first_event.push(took);
+            }
+            cpu.push(Duration::from_nanos(
+                cpu_time_ns(pid)?.saturating_sub(cpu_start),
+            ));
+            errors += usize::from(!succeeded(&outcome));
+        }
+        let cpu_after = cpu_time_ns(pid)?;
+        let memory = memory(pid)?;
         pool.stop().await;
-    }
 
-    let pool = Pool::start(spec, console).await?;
-    let (_, pid) = pool.start_worker().await?;
-    // Warm up, then measure.
-    for event in events {
-        errors += usize::from(!succeeded(&pool.invoke(event.clone()).await?));
+        let zip = config.zips.join(&name).join("bootstrap.zip");
+        let zip_bytes = std::fs::metadata(&zip).map(|meta| meta.len()).unwrap_or(0);
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        #[allow(clippy::cast_precision_loss)]
+        Ok(FunctionResult {
+            name,
+            init_ms: millis(median(&mut inits)),
+            init_cpu_ms: millis(median(&mut init_cpus)),
+            init_vs_hello: median_of(&mut init_ratios),
+            init_cpu_vs_hello: median_of(&mut init_cpu_ratios),
+            first_call_ms: millis(median(&mut first_calls)),
+            warm_first_event_ms: millis(median(&mut warm_first_event)),
+            warm_p50_ms: millis(percentile(&mut warm, 50)),
+            warm_p99_ms: millis(percentile(&mut warm, 99)),
+            cpu_per_call_us: (cpu_after.saturating_sub(cpu_before)) as f64
+                / 1000.0
+                / config.warm_calls.max(1) as f64,
+            cpu_p99_us: percentile(&mut cpu, 99).as_secs_f64() * 1_000_000.0,
+            peak_rss_mb: mb(memory.peak_kb),
+            rss_anon_mb: mb(memory.anon_kb),
+            rss_file_mb: mb(memory.file_kb),
+            zip_mb: zip_bytes as f64 / 1_000_000.0,
+            reads: false,
+            errors,
+        })
     }
-    let cpu_before = cpu_time_ns(pid)?;
-    let mut warm = Vec::with_capacity(config.warm_calls);
-    let mut cpu = Vec::with_capacity(config.warm_calls);
-    for call in 0..config.warm_calls {
-        let (started, cpu_start) = (Instant::now(), cpu_time_ns(pid)?);
-        let outcome = pool.invoke(events[call % events.len()].clone()).await?;
-        warm.push(started.elapsed());
-        cpu.push(Duration::from_nanos(
-            cpu_time_ns(pid)?.saturating_sub(cpu_start),
-        ));
-        errors += usize::from(!succeeded(&outcome));
-    }
-    let cpu_after = cpu_time_ns(pid)?;
-    let peak_rss_kb = peak_rss_kb(pid)?;
-    pool.stop().await;
-
-    let zip = zips.join(&name).join("bootstrap.zip");
-    let zip_bytes = std::fs::metadata(&zip).map(|meta| meta.len()).unwrap_or(0);
-    #[allow(clippy::cast_precision_loss)]
-    Ok(FunctionResult {
-        name,
-        init_ms: millis(median(&mut inits)),
-        first_call_ms: millis(median(&mut first_calls)),
-        warm_p50_ms: millis(percentile(&mut warm, 50)),
-        warm_p99_ms: millis(percentile(&mut warm, 99)),
-        cpu_per_call_us: (cpu_after.saturating_sub(cpu_before)) as f64
-            / 1000.0
-            / config.warm_calls.max(1) as f64,
-        cpu_p99_us: percentile(&mut cpu, 99).as_secs_f64() * 1_000_000.0,
-        peak_rss_mb: peak_rss_kb as f64 / 1024.0,
-        zip_mb: zip_bytes as f64 / 1_000_000.0,
-        errors,
-    })
 }
 
 /// Whether the function answered, without a 5xx to an HTTP event and without failed records in
@@ -177,27 +250,6 @@ fn succeeded(outcome: &Outcome) -> bool {
         .and_then(serde_json::Value::as_array)
         .is_some_and(|failures| !failures.is_empty());
     !server_error && !failed_records
-}
-
-/// Nanoseconds the process has spent on a CPU (the first field of `/proc/<pid>/schedstat`).
-fn cpu_time_ns(pid: u32) -> Result<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))?;
-    Ok(text
-        .split_whitespace()
-        .next()
-        .and_then(|field| field.parse().ok())
-        .ok_or("unreadable schedstat")?)
-}
-
-/// The process's peak resident set, in KiB (`VmHWM`).
-fn peak_rss_kb(pid: u32) -> Result<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    Ok(text
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.split_whitespace().next())
-        .and_then(|value| value.parse().ok())
-        .ok_or("no VmHWM")?)
 }
 
 #[cfg(test)]

@@ -26,9 +26,11 @@
 pub mod catalogue;
 mod load;
 mod measure;
+mod process;
 mod report;
 mod sales;
 mod stats;
+mod targets;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -51,6 +53,9 @@ pub struct BenchConfig {
     pub native: PathBuf,
     /// arm64 release builds with zips (cargo-lambda's layout), to weigh.
     pub zips: PathBuf,
+    /// Only these functions (and the hello-world), and no load: a screen of a few
+    /// representatives while trying a change. Empty for the full run.
+    pub only: Vec<String>,
     pub cold_starts: usize,
     pub warm_calls: usize,
     pub load: Duration,
@@ -62,7 +67,23 @@ pub struct BenchConfig {
 pub struct FunctionResult {
     pub name: String,
     pub init_ms: f64,
+    /// The process's CPU time from its start to its first request for work (absent from older
+    /// runs, as are the fields below that default).
+    #[serde(default)]
+    pub init_cpu_ms: f64,
+    /// The median ratio of init to the hello-world's, each start paired with one of the hello's
+    /// just before it; 0 in older runs, where `init_ms / hello.init_ms` stands in.
+    #[serde(default)]
+    pub init_vs_hello: f64,
+    /// The same for init's CPU time.
+    #[serde(default)]
+    pub init_cpu_vs_hello: f64,
+    /// The first invocation of a fresh process, with the first sample event.
     pub first_call_ms: f64,
+    /// Warm invocations with that same first sample event, the median: what the first call is
+    /// compared with.
+    #[serde(default)]
+    pub warm_first_event_ms: f64,
     pub warm_p50_ms: f64,
     pub warm_p99_ms: f64,
     pub cpu_per_call_us: f64,
@@ -70,7 +91,17 @@ pub struct FunctionResult {
     #[serde(default)]
     pub cpu_p99_us: f64,
     pub peak_rss_mb: f64,
+    /// Resident memory after the warm calls: the process's own (heap, stacks) and the mapped
+    /// files' (the executable, libc).
+    #[serde(default)]
+    pub rss_anon_mb: f64,
+    #[serde(default)]
+    pub rss_file_mb: f64,
     pub zip_mb: f64,
+    /// Whether it only reads (all its routes are `GET`s, or it is the authorizer): it is held to
+    /// the readers' CPU target.
+    #[serde(default)]
+    pub reads: bool,
     /// Failed invocations during the measurement (an answer of ours, even a 4xx, is not one).
     pub errors: usize,
 }
@@ -97,7 +128,8 @@ pub struct LoadResult {
 pub struct Report {
     pub functions: Vec<FunctionResult>,
     pub hello: FunctionResult,
-    pub load: LoadResult,
+    /// The shopping load; none in a screen of a few functions.
+    pub load: Option<LoadResult>,
 }
 
 /// The password the benchmark's accounts use: the one in the sample events, so that
@@ -110,9 +142,19 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     let shop = start_shop(&binaries).await?;
     index_generated_catalogue(&shop).await?;
     sales::record_a_year(&shop).await?;
+    // Nothing polls while functions are measured: idle pollers would ask moto for messages
+    // hundreds of times a second, loading the machine the measurements run on.
+    shop.pause_all_triggers();
     let measured = measure::all(config, &shop, &binaries, Console::quiet()).await;
     shop.stop().await;
     let (functions, hello) = measured?;
+    if !config.only.is_empty() {
+        return Ok(Report {
+            functions,
+            hello,
+            load: None,
+        });
+    }
 
     // The load gets a shop of its own: the measurements' sample events leave charges and
     // results for orders that never existed, which would muddle its books.
@@ -127,7 +169,7 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     Ok(Report {
         functions,
         hello,
-        load: load?,
+        load: Some(load?),
     })
 }
 

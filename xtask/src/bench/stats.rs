@@ -1,4 +1,5 @@
-//! The statistics the report gives: medians and percentiles of durations, in milliseconds.
+//! The statistics the report gives: medians and percentiles of durations, in milliseconds, and
+//! medians of ratios.
 
 use std::time::Duration;
 
@@ -17,6 +18,15 @@ pub(super) fn percentile(samples: &mut [Duration], percent: usize) -> Duration {
     samples.sort_unstable();
     let index = ((samples.len() * percent).div_ceil(100)).clamp(1, samples.len()) - 1;
     samples[index]
+}
+
+/// The median of ratios (0 with none: a run that measured none, or an older run's record).
+pub(super) fn median_of(samples: &mut [f64]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_unstable_by(f64::total_cmp);
+    samples[(samples.len().div_ceil(2)).clamp(1, samples.len()) - 1]
 }
 
 #[cfg(test)]
@@ -38,5 +48,7 @@ mod tests {
         assert_eq!(percentile(&mut [ms(7)], 1), ms(7));
         assert_eq!(percentile(&mut [], 50), Duration::ZERO);
         assert!((millis(Duration::from_micros(1_500)) - 1.5).abs() < 1e-9);
+        assert!((median_of(&mut [3.0, 1.0, 2.0]) - 2.0).abs() < 1e-9);
+        assert!(median_of(&mut []).abs() < 1e-9);
     }
 }

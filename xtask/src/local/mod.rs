@@ -382,6 +382,14 @@ impl LocalShop {
         self.set_paused(binary, false);
     }
 
+    /// Pauses every queue and stream trigger (the benchmarks measure functions with nothing
+    /// polling beside them).
+    pub fn pause_all_triggers(&self) {
+        for flag in self.paused.values() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
     fn set_paused(&self, binary: &str, paused: bool) {
         if let Some(flag) = self.paused.get(binary) {
             flag.store(paused, Ordering::SeqCst);
