@@ -37,6 +37,11 @@ impl MessageError {
     }
 }
 
+/// An SQS client for `sdk`, to share between a function's [`FifoQueue`]s.
+pub fn client(sdk: &crate::aws::SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(sdk)
+}
+
 /// A FIFO queue to send one service's messages to another.
 ///
 /// Each message's group and deduplication id is the key it is sent under (an order id): within
@@ -64,15 +69,13 @@ impl FifoQueue {
         }
     }
 
-    /// The queue whose URL is in the environment variable `variable`.
+    /// The queue whose URL is in the environment variable `variable`, sent to with `sqs`: one
+    /// client for all of a function's queues, since each client made costs its own set-up.
     pub fn from_env(
-        sdk: &crate::aws::SdkConfig,
+        sqs: &aws_sdk_sqs::Client,
         variable: &'static str,
     ) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::new(
-            aws_sdk_sqs::Client::new(sdk),
-            crate::config::required(variable)?,
-        ))
+        Ok(Self::new(sqs.clone(), crate::config::required(variable)?))
     }
 
     pub fn url(&self) -> &str {

@@ -41,6 +41,11 @@ const MAX_EXPANSIONS: usize = 64;
 static ONE_TYPO: LazyLock<LevenshteinAutomatonBuilder> =
     LazyLock::new(|| LevenshteinAutomatonBuilder::new(1, true));
 
+/// Builds what every search with a typo needs, ahead of the first one.
+pub(crate) fn prepare() {
+    LazyLock::force(&ONE_TYPO);
+}
+
 /// One product's words, field by field, as [`Index::build`] takes them.
 pub(crate) type Fields<'a> = [&'a str; FIELD_COUNT];
 

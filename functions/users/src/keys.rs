@@ -233,14 +233,18 @@ async fn read_version(
 impl Source {
     /// The current version and, if wanted, the previous one when there is one.
     async fn read(&self) -> Result<TokenKeys, KeysError> {
-        let current = self.version("AWSCURRENT").await?.ok_or_else(|| {
+        // Both at once: a cold start waits for one round trip to Secrets Manager, not two.
+        let previous = async {
+            if self.with_previous {
+                self.version("AWSPREVIOUS").await
+            } else {
+                Ok(None)
+            }
+        };
+        let (current, previous) = tokio::try_join!(self.version("AWSCURRENT"), previous)?;
+        let current = current.ok_or_else(|| {
             KeysError::Unavailable(format!("{} has no current version", self.secret_id))
         })?;
-        let previous = if self.with_previous {
-            self.version("AWSPREVIOUS").await?
-        } else {
-            None
-        };
         let parts = |output: &GetSecretValueOutput| {
             (
                 output.version_id().unwrap_or_default().to_owned(),

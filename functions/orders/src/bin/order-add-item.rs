@@ -3,7 +3,7 @@
 use orders::Catalog;
 use orders::handlers::add_item;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (sdk, store) = orders::init().await?;
     let catalog = Catalog::from_env(&sdk)?;

@@ -2,7 +2,7 @@
 
 use orders::handlers::current;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (_, store) = orders::init().await?;
     shared::http::serve(|request| current::handle(&store, request)).await

@@ -2,7 +2,7 @@
 
 use orders::handlers::erase;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let (_, store) = orders::init().await?;
     shared::sqs::serve(|event| erase::handle(&store, event)).await

@@ -2,7 +2,7 @@
 
 use orders::handlers::update_item;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (_, store) = orders::init().await?;
     shared::http::serve(|request| update_item::handle(&store, request)).await

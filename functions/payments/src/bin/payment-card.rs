@@ -3,7 +3,7 @@
 use payments::card::CardVault;
 use payments::handlers::card;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;

@@ -2,7 +2,7 @@
 
 use products::handlers::categories;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let store = products::init().await?;
     shared::http::serve(|request| categories::handle(&store, request)).await

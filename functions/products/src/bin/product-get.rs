@@ -2,7 +2,7 @@
 
 use products::handlers::get;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let store = products::init().await?;
     shared::http::serve(|request| get::handle(&store, request)).await

@@ -4,7 +4,7 @@ use receipts::archive::Archive;
 use receipts::handlers::get;
 use shared::invoke::HttpFunction;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;

@@ -2,7 +2,7 @@
 
 use reports::handlers::record;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let store = reports::init().await?;
     shared::sqs::serve(|event| record::handle(&store, event)).await

@@ -2,7 +2,7 @@
 
 use reports::handlers::sales;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let store = reports::init().await?;
     shared::http::serve(|request| sales::handle(&store, request)).await

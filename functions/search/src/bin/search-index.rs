@@ -3,7 +3,7 @@
 use search::handlers::index::{self, Indexer};
 use search::store::SnapshotStore;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let indexer = Indexer::new(SnapshotStore::from_env(&shared::aws::sdk_config().await)?);

@@ -3,7 +3,7 @@
 use search::handlers::query::{self, Searcher};
 use search::store::SnapshotStore;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;

@@ -7,7 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use shared::journey::{self, Journey};
 use users::handlers::authorizer;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let (store, keys) = users::init_authorizer().await?;
     lambda_runtime::run(service_fn(

@@ -2,7 +2,7 @@
 
 use users::handlers::delete;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (store, edge, tombstones) = users::init_delete().await?;
     shared::http::serve(|request| delete::handle(&store, &edge, &tombstones, request)).await

@@ -2,7 +2,7 @@
 
 use users::handlers::email_change;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (store, edge) = users::init_edge().await?;
     shared::http::serve(|request| email_change::handle(&store, &edge, request)).await

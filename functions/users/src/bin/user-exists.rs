@@ -2,7 +2,7 @@
 
 use users::handlers::exists;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (store, tombstones) = users::init_pseudonyms().await?;
     shared::http::serve(|request| exists::handle(&store, &tombstones, request)).await

@@ -2,7 +2,7 @@
 
 use users::handlers::login;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (store, keys, edge) = users::init_login().await?;
     shared::http::serve(|request| login::handle(&store, &keys, &edge, request)).await

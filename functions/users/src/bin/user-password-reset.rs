@@ -2,7 +2,7 @@
 
 use users::handlers::password_reset;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (store, edge) = users::init_edge().await?;
     shared::http::serve(|request| password_reset::handle(&store, &edge, request)).await

@@ -2,7 +2,7 @@
 
 use users::handlers::session_refresh;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (store, keys) = users::init_signing().await?;
     shared::http::serve(|request| session_refresh::handle(&store, &keys, request)).await
