@@ -7,6 +7,7 @@ use search::store::SnapshotStore;
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let indexer = Indexer::new(SnapshotStore::from_env(&shared::aws::sdk_config().await)?);
+    indexer.warm().await;
     lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<_>| {
             let indexer = &indexer;

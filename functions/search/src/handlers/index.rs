@@ -90,6 +90,15 @@ impl Indexer {
         }
     }
 
+    /// Reads the stored catalogue now, at start: every batch needs it, and the first would
+    /// otherwise wait for it. A bucket not answering is only logged (the batch reads again).
+    pub async fn warm(&self) {
+        match self.store.load().await {
+            Ok(stored) => *self.held.lock().await = stored,
+            Err(err) => tracing::warn!(error = %err, "no search catalogue at start"),
+        }
+    }
+
     /// Applies `changes` to the stored catalogue, writing it only if something changed.
     pub async fn apply(&self, changes: &[Entry]) -> Result<(), StoreError> {
         if changes.is_empty() {
