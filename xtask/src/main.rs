@@ -109,6 +109,9 @@ enum Command {
         /// change.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// Warm calls per function (more, to profile one with `perf`).
+        #[arg(long, default_value_t = 200)]
+        warm_calls: usize,
     },
     /// The local IAM gate's record of the last test run.
     Iam {
@@ -176,13 +179,14 @@ async fn main() -> ExitCode {
             seconds,
             customers,
             only,
+            warm_calls,
         } => {
             bench(xtask::bench::BenchConfig {
                 native,
                 zips,
                 only,
                 cold_starts: 11,
-                warm_calls: 200,
+                warm_calls,
                 load: std::time::Duration::from_secs(seconds),
                 customers,
             })
