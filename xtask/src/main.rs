@@ -110,7 +110,8 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// Warm calls per function (more, to profile one with `perf`).
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = 200,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         warm_calls: usize,
     },
     /// The local IAM gate's record of the last test run.
@@ -465,36 +466,7 @@ async fn run(port: u16, invoke_port: u16, function_logs: bool) -> Result<()> {
 }
 
 async fn bench(config: xtask::bench::BenchConfig) -> Result<()> {
-    let report = xtask::bench::run(&config).await?;
-    let root = xtask::template::workspace_root();
-    let previous = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
-    let path = if config.only.is_empty() {
-        root.join("BENCHMARKS.md")
-    } else {
-        root.join("target/bench/SCREEN.md")
-    };
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .current_dir(&root)
-        .output()
-        .ok()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-        .unwrap_or_default();
-    let date = time::OffsetDateTime::now_utc().date();
-    let header = format!(
-        "Measured by `scripts/bench` on {date} at commit `{commit}`, on {}.\n\n\
-         Every function ran as its release binary, built by `cargo lambda build --release` for \
-         this machine, under the harness's own Lambda Runtime API (`xtask/src/local/runtime.rs`), \
-         with DynamoDB Local and moto on loopback; zip sizes are those of the arm64 deployment \
-         zips (`cargo lambda build --release --arm64 --output-format zip`). Init is the median of \
-         {} fresh starts, each just after one of the hello-world's; warm figures are over {} \
-         calls cycling the function's sample events from `events/`. No queue or stream is \
-         polled while the functions are measured.",
-        xtask::bench::machine(),
-        config.cold_starts,
-        config.warm_calls
-    );
-    std::fs::write(&path, xtask::bench::markdown(&report, &previous, &header))?;
+    let path = xtask::bench::run_and_write(&config).await?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }

@@ -24,7 +24,7 @@ pub const MAX_AGE: Duration = Duration::from_secs(5 * 60);
 /// The least time between two reads of the secret after start-up.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
 /// How long one call to Secrets Manager may take, retries included (the authorizer makes two per
-/// read: the current version and the previous).
+/// read, the current version and the previous, at once).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Reading the secret failed at start-up.

@@ -2,11 +2,12 @@
 //! latency, CPU per call, peak memory and zip size.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper::body::Bytes;
 
-use super::process::{cpu_time_ns, memory};
+use super::process::{CpuClock, memory};
 use super::stats::{median, median_of, millis, percentile};
 use super::{BenchConfig, FunctionResult, PASSWORD};
 use crate::Result;
@@ -28,18 +29,25 @@ pub(super) async fn all(
     let template = Template::workspace()?;
     let declared = template.functions()?;
     let names: Vec<&str> = declared.iter().map(|f| f.binary.as_str()).collect();
-    let hello = FunctionSpec {
-        name: "bench-hello".into(),
-        executable: binaries.executable("bench-hello"),
-        environment: Vec::new(),
-        memory_mb: 128,
-        timeout: Duration::from_secs(3),
-    };
-    let measured = Measured {
-        config,
-        console: &console,
-        hello: &hello,
-    };
+    let hello = Pool::start(
+        FunctionSpec {
+            name: "bench-hello".into(),
+            executable: binaries.executable("bench-hello"),
+            environment: Vec::new(),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+        },
+        console.clone(),
+    )
+    .await?;
+    if let Some(unknown) = config
+        .only
+        .iter()
+        .find(|name| !names.contains(&name.as_str()))
+    {
+        return Err(format!("--only: the template declares no function {unknown}").into());
+    }
+    let measured = Measured { config, hello };
     let mut functions = Vec::new();
     for function in &declared {
         if !config.only.is_empty() && !config.only.contains(&function.binary) {
@@ -52,14 +60,16 @@ pub(super) async fn all(
             function.binary,
             events.len()
         );
-        let mut result = measured.function(spec, &events, true).await?;
+        // One Runtime API for all the function's fresh starts.
+        let pool = Pool::start(spec, console.clone()).await?;
+        let mut result = measured.function(&pool, &events, true).await?;
         result.reads = reads_only(function);
         functions.push(result);
     }
     eprintln!("measuring bench-hello");
     let hello = measured
         .function(
-            hello.clone(),
+            &measured.hello,
             &[Bytes::from_static(br#"{"hello":"world"}"#)],
             false,
         )
@@ -115,90 +125,89 @@ fn owner<'a>(stem: &str, binaries: &[&'a str]) -> Option<&'a str> {
 /// How the functions are measured: the run's settings and the hello-world beside them.
 struct Measured<'a> {
     config: &'a BenchConfig,
-    console: &'a Console,
-    hello: &'a FunctionSpec,
+    /// The hello-world's Runtime API, whose processes start beside each function's.
+    hello: Arc<Pool>,
 }
 
-/// One fresh start: init (to the first request for work) and the CPU it took.
+/// One fresh process, ready for its first invocation: its init, and the CPU that took.
 struct Start {
-    pool: std::sync::Arc<Pool>,
     pid: u32,
     init: Duration,
     cpu: Duration,
+    clock: CpuClock,
+}
+
+/// Starts a fresh process of `pool`'s function and waits until it asks for work.
+async fn start(pool: &Pool) -> Result<Start> {
+    let (init, pid) = pool.start_worker().await?;
+    let mut clock = CpuClock::of(pid);
+    // The process now waits for its first invocation: its CPU time so far is init's.
+    let cpu = clock.read()?;
+    Ok(Start {
+        pid,
+        init,
+        cpu,
+        clock,
+    })
 }
 
 impl Measured<'_> {
-    async fn start(&self, spec: &FunctionSpec) -> Result<Start> {
-        let pool = Pool::start(spec.clone(), self.console.clone()).await?;
-        let (init, pid) = pool.start_worker().await?;
-        // The process now waits for its first invocation: its CPU time so far is init's.
-        let cpu = Duration::from_nanos(cpu_time_ns(pid)?);
-        Ok(Start {
-            pool,
-            pid,
-            init,
-            cpu,
-        })
-    }
-
-    /// Measures `spec` on its sample `events`. With `beside_hello`, each fresh start follows one
-    /// of the hello-world's, and init is also given as the median of those pairs' ratios: the
-    /// machine's speed drifts over a run, and a pair shares its moment.
+    /// Measures `pool`'s function on its sample `events`. With `beside_hello`, each fresh start
+    /// follows one of the hello-world's, and init is also given as the median of those pairs'
+    /// ratios: the machine's speed drifts over a run, and a pair shares its moment.
     async fn function(
         &self,
-        spec: FunctionSpec,
+        pool: &Pool,
         events: &[Bytes],
         beside_hello: bool,
     ) -> Result<FunctionResult> {
         let config = self.config;
-        let name = spec.name.clone();
+        let name = pool.name().to_owned();
         let (mut inits, mut init_cpus, mut first_calls) = (Vec::new(), Vec::new(), Vec::new());
         let (mut init_ratios, mut init_cpu_ratios) = (Vec::new(), Vec::new());
         let mut errors = 0;
         for _ in 0..config.cold_starts {
             let hello = if beside_hello {
-                let hello = self.start(self.hello).await?;
-                hello.pool.stop().await;
+                let hello = start(&self.hello).await?;
+                self.hello.stop().await;
                 Some(hello)
             } else {
                 None
             };
-            let start = self.start(&spec).await?;
+            let fresh = start(pool).await?;
             let called = Instant::now();
-            errors += usize::from(!succeeded(&start.pool.invoke(events[0].clone()).await?));
+            errors += usize::from(!succeeded(&pool.invoke(events[0].clone()).await?));
             first_calls.push(called.elapsed());
-            start.pool.stop().await;
+            pool.stop().await;
             if let Some(hello) = hello {
-                init_ratios.push(start.init.as_secs_f64() / hello.init.as_secs_f64());
-                init_cpu_ratios.push(start.cpu.as_secs_f64() / hello.cpu.as_secs_f64().max(1e-9));
+                init_ratios.push(fresh.init.as_secs_f64() / hello.init.as_secs_f64());
+                init_cpu_ratios.push(fresh.cpu.as_secs_f64() / hello.cpu.as_secs_f64().max(1e-9));
             }
-            inits.push(start.init);
-            init_cpus.push(start.cpu);
+            inits.push(fresh.init);
+            init_cpus.push(fresh.cpu);
         }
 
-        let Start { pool, pid, .. } = self.start(&spec).await?;
+        let Start { pid, mut clock, .. } = start(pool).await?;
         // Warm up, then measure.
         for event in events {
             errors += usize::from(!succeeded(&pool.invoke(event.clone()).await?));
         }
-        let cpu_before = cpu_time_ns(pid)?;
+        let cpu_before = clock.read()?;
         let mut warm = Vec::with_capacity(config.warm_calls);
         let mut warm_first_event = Vec::new();
         let mut cpu = Vec::with_capacity(config.warm_calls);
         for call in 0..config.warm_calls {
-            let (started, cpu_start) = (Instant::now(), cpu_time_ns(pid)?);
+            let (started, cpu_start) = (Instant::now(), clock.read()?);
             let outcome = pool.invoke(events[call % events.len()].clone()).await?;
             let took = started.elapsed();
             warm.push(took);
             if call % events.len() == 0 {
                 warm_first_event.push(took);
             }
-            cpu.push(Duration::from_nanos(
-                cpu_time_ns(pid)?.saturating_sub(cpu_start),
-            ));
+            cpu.push(clock.read()?.saturating_sub(cpu_start));
             errors += usize::from(!succeeded(&outcome));
         }
-        let cpu_after = cpu_time_ns(pid)?;
+        let cpu_after = clock.read()?;
         let memory = memory(pid)?;
         pool.stop().await;
 
@@ -216,8 +225,7 @@ impl Measured<'_> {
             warm_first_event_ms: millis(median(&mut warm_first_event)),
             warm_p50_ms: millis(percentile(&mut warm, 50)),
             warm_p99_ms: millis(percentile(&mut warm, 99)),
-            cpu_per_call_us: (cpu_after.saturating_sub(cpu_before)) as f64
-                / 1000.0
+            cpu_per_call_us: cpu_after.saturating_sub(cpu_before).as_secs_f64() * 1_000_000.0
                 / config.warm_calls.max(1) as f64,
             cpu_p99_us: percentile(&mut cpu, 99).as_secs_f64() * 1_000_000.0,
             peak_rss_mb: mb(memory.peak_kb),

@@ -4,24 +4,31 @@
 //! writes `BENCHMARKS.md`.
 //!
 //! Each function runs as its real release binary under our own Lambda Runtime API
-//! ([`crate::local::runtime`]), one process at a time, with DynamoDB Local and moto behind it:
+//! ([`crate::local::runtime`]), one process at a time, with DynamoDB Local and moto behind it
+//! and no queue or stream polled meanwhile:
 //!
 //! - init: from starting the process to its first request for work (what Lambda calls init),
-//!   the median of several fresh starts;
-//! - first call: the first invocation of a process that is ready;
+//!   the median of several fresh starts, each just after one of the hello-world's, and the
+//!   median of those pairs' ratios; and the CPU time it took;
+//! - first call: the first invocation of a process that is ready, against warm calls of the
+//!   same (first) sample event;
 //! - warm p50 and p99 over the function's sample events from `events/`, cycled;
-//! - CPU per call: the process's own CPU time (`/proc/<pid>/schedstat`) over the warm calls,
-//!   divided by their number: the work that is ours, not the wait for DynamoDB;
-//! - peak RSS: `VmHWM` from `/proc/<pid>/status` after the warm calls;
+//! - CPU per call: the process's own CPU time, all its threads ([`process::CpuClock`]), over
+//!   the warm calls, divided by their number: the work that is ours, not the wait for DynamoDB;
+//! - memory: the peak resident set (`VmHWM`), and after the warm calls the process's own
+//!   (`RssAnon`) and its mapped files' (`RssFile`);
 //! - zip: the arm64 deployment zip.
+//!
+//! [`targets`] holds the results to issue 20's targets. `--only` measures a few functions and
+//! the hello-world without the load, a screen while trying a change.
 //!
 //! Search is measured on a generated catalogue of [`catalogue::PRODUCTS`] products, indexed
 //! into the measured shop's search bucket before the functions run; the sales report on a year
 //! of sales ([`sales`]), recorded into its reports table.
 //!
-//! The parts: [`measure`] runs and times the functions, [`load`] is the shopping load (customers
-//! are [`crate::visitor::Visitor`]s, as in the journey tests), [`stats`] the percentiles, and
-//! [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it.
+//! The parts: [`measure`] runs and times the functions ([`process`] reads `/proc`), [`load`] is
+//! the shopping load (customers are [`crate::visitor::Visitor`]s, as in the journey tests),
+//! [`stats`] the percentiles, and [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it.
 
 pub mod catalogue;
 mod load;
@@ -171,6 +178,42 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
         hello,
         load: Some(load?),
     })
+}
+
+/// Runs the benchmarks and writes their report: `BENCHMARKS.md`, or for a screen (`only`)
+/// `target/bench/SCREEN.md`, compared with `BENCHMARKS.md`'s numbers. Returns where it wrote.
+pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
+    let report = run(config).await?;
+    let root = workspace_root();
+    let previous = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
+    let path = if config.only.is_empty() {
+        root.join("BENCHMARKS.md")
+    } else {
+        root.join("target/bench/SCREEN.md")
+    };
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(&root)
+        .output()
+        .ok()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let date = time::OffsetDateTime::now_utc().date();
+    let header = format!(
+        "Measured by `scripts/bench` on {date} at commit `{commit}`, on {}.\n\n\
+         Every function ran as its release binary, built by `cargo lambda build --release` for \
+         this machine, under the harness's own Lambda Runtime API (`xtask/src/local/runtime.rs`), \
+         with DynamoDB Local and moto on loopback; zip sizes are those of the arm64 deployment \
+         zips (`cargo lambda build --release --arm64 --output-format zip`). Init is the median of \
+         {} fresh starts, each just after one of the hello-world's; warm figures are over {} \
+         calls cycling the function's sample events from `events/`. No queue or stream is \
+         polled while the functions are measured.",
+        machine(),
+        config.cold_starts,
+        config.warm_calls
+    );
+    std::fs::write(&path, markdown(&report, &previous, &header))?;
+    Ok(path)
 }
 
 /// The benchmark's shopping load on `shop` for `config.load` with `config.customers` (the

@@ -1,26 +1,47 @@
 //! What `/proc` says about a measured process: its CPU time and its memory.
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use crate::Result;
 
-/// Nanoseconds the process has spent on a CPU, all its threads together (the first field of
-/// each `/proc/<pid>/task/<tid>/schedstat`). `/proc/<pid>/schedstat` alone is the main thread's:
-/// on a multi-threaded runtime the HTTP connections' tasks run on worker threads, whose time it
-/// would leave out.
-pub(super) fn cpu_time_ns(pid: u32) -> Result<u64> {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let path = task?.path().join("schedstat");
-        // A thread that ended between listing and reading has nothing left to count.
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        total += text
-            .split_whitespace()
-            .next()
-            .and_then(|field| field.parse::<u64>().ok())
-            .ok_or("unreadable schedstat")?;
+/// A process's CPU time, all its threads together, from each `/proc/<pid>/task/<tid>/schedstat`
+/// (`/proc/<pid>/schedstat` alone is the main thread's). A thread that has ended counts with its
+/// last reading: tokio ends idle blocking threads, such as the SDK's DNS look-ups, after 10 s,
+/// and the total must not go backwards when one does.
+pub(super) struct CpuClock {
+    pid: u32,
+    threads: HashMap<u32, u64>,
+}
+
+impl CpuClock {
+    pub(super) fn of(pid: u32) -> Self {
+        Self {
+            pid,
+            threads: HashMap::new(),
+        }
     }
-    Ok(total)
+
+    /// The CPU time so far.
+    pub(super) fn read(&mut self) -> Result<Duration> {
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.pid))? {
+            let task = task?;
+            let Some(tid) = task.file_name().to_str().and_then(|tid| tid.parse().ok()) else {
+                continue;
+            };
+            // A thread that ended between listing and reading keeps its last reading.
+            let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            let ns = text
+                .split_whitespace()
+                .next()
+                .and_then(|field| field.parse::<u64>().ok())
+                .ok_or("unreadable schedstat")?;
+            self.threads.insert(tid, ns);
+        }
+        Ok(Duration::from_nanos(self.threads.values().sum()))
+    }
 }
 
 /// The process's memory, from `/proc/<pid>/status`, in KiB.
@@ -54,16 +75,36 @@ pub(super) fn memory(pid: u32) -> Result<Memory> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn this_process_has_cpu_time_and_memory() {
-        let pid = std::process::id();
-        let before = cpu_time_ns(pid).unwrap();
+    fn spin() -> u64 {
         let mut spin = 0_u64;
-        for i in 0..2_000_000_u64 {
+        for i in 0..3_000_000_u64 {
             spin = std::hint::black_box(spin.wrapping_add(i));
         }
-        assert!(cpu_time_ns(pid).unwrap() > before, "{spin}");
-        let memory = memory(pid).unwrap();
+        spin
+    }
+
+    #[test]
+    fn cpu_time_counts_every_thread_and_keeps_those_that_ended() {
+        let mut clock = CpuClock::of(std::process::id());
+        let before = clock.read().unwrap();
+        let (ready, wait) = std::sync::mpsc::channel();
+        let (done, finish) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let spun = spin();
+            ready.send(spun).unwrap();
+            finish.recv().unwrap();
+        });
+        let _spun = wait.recv().unwrap();
+        let with_thread = clock.read().unwrap();
+        assert!(with_thread > before, "{with_thread:?} after {before:?}");
+        done.send(()).unwrap();
+        thread.join().unwrap();
+        assert!(clock.read().unwrap() >= with_thread);
+    }
+
+    #[test]
+    fn memory_is_split_into_the_process_own_and_mapped_files() {
+        let memory = memory(std::process::id()).unwrap();
         assert!(memory.peak_kb >= memory.anon_kb && memory.anon_kb > 0 && memory.file_kb > 0);
     }
 }

@@ -1,7 +1,7 @@
 //! `BENCHMARKS.md`: the functions against their targets, the shopping load, what changed since
 //! the previous run (whose numbers the file keeps at its end), and the notes, kept from run to run.
 
-use super::targets::{first_minus_warm, init_ratio, misses};
+use super::targets::{first_minus_warm, init_cpu_ratio, init_ratio, misses};
 use super::{FunctionResult, LoadResult, Report};
 
 /// The search function's own targets, on the generated catalogue.
@@ -64,7 +64,7 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
     out.push_str("# Benchmarks\n\n");
     out.push_str(header);
     out.push_str("\n\n## Functions\n\n");
-    out.push_str("Init, CPU and peak memory are also given as multiples of the hello-world's (`× hello`), which compare across machines; init's is the median ratio of starts paired with one of the hello's just before. Init CPU is the process's CPU time to its first request for work. First − warm is the first call of a fresh process less a warm call of the same event. CPU is the process's own CPU time per warm call, all its threads: the work that is ours, without the wait for DynamoDB. Anon is the process's own resident memory after the warm calls (the rest is the mapped executable and libraries). R marks a function that only reads.\n\n");
+    out.push_str("Init, CPU and peak memory are also given as multiples of the hello-world's (`× hello`), which compare across machines; init's is the median ratio of starts paired with one of the hello's just before. Init CPU is the process's CPU time to its first request for work. First − warm is the first call of a fresh process less a warm call of the same event. CPU is the process's own CPU time per warm call, all its threads: the work that is ours, without the wait for DynamoDB. Anon / file is resident memory after the warm calls: the process's own, and its mapped executable and libraries. R marks a function that only reads.\n\n");
     functions_table(report, &mut out);
     if let Some(search) = report.functions.iter().find(|result| result.name == SEARCH) {
         out.push_str(&search_section(search));
@@ -94,8 +94,10 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
 
 fn functions_table(report: &Report, out: &mut String) {
     let hello = &report.hello;
-    out.push_str("| Function | Init ms | × hello | Init CPU ms | First − warm ms | Warm p50 ms | Warm p99 ms | CPU µs/call | × hello | CPU p99 µs | Peak RSS MB | × hello | Anon MB | Zip MB | Targets |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("| Function | Init ms | × hello | Init CPU ms | × hello | First − warm ms | Warm p50 ms | Warm p99 ms | CPU µs/call | × hello | CPU p99 µs | Peak RSS MB | × hello | Anon / file MB | Zip MB | Targets |\n");
+    out.push_str(
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+    );
     for result in report.functions.iter().chain(std::iter::once(hello)) {
         let missed = misses(result, hello);
         let verdict = if result.name == hello.name {
@@ -106,12 +108,13 @@ fn functions_table(report: &Report, out: &mut String) {
             format!("✗ {}", missed.join(", "))
         };
         out.push_str(&format!(
-            "| `{}`{} | {:.1} | {:.2} | {:.1} | {:+.1} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.1} | {:.2} | {} |\n",
+            "| `{}`{} | {:.1} | {:.2} | {:.1} | {:.2} | {:+.1} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.1} / {:.1} | {:.2} | {} |\n",
             result.name,
             if result.reads { " R" } else { "" },
             result.init_ms,
             init_ratio(result, hello),
             result.init_cpu_ms,
+            init_cpu_ratio(result, hello),
             first_minus_warm(result),
             result.warm_p50_ms,
             result.warm_p99_ms,
@@ -121,6 +124,7 @@ fn functions_table(report: &Report, out: &mut String) {
             result.peak_rss_mb,
             result.peak_rss_mb / hello.peak_rss_mb,
             result.rss_anon_mb,
+            result.rss_file_mb,
             result.zip_mb,
             verdict
         ));

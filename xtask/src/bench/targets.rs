@@ -39,6 +39,17 @@ pub(super) fn init_ratio(result: &FunctionResult, hello: &FunctionResult) -> f64
     }
 }
 
+/// Init's CPU time as a multiple of the hello-world's, likewise.
+pub(super) fn init_cpu_ratio(result: &FunctionResult, hello: &FunctionResult) -> f64 {
+    if result.init_cpu_vs_hello > 0.0 {
+        result.init_cpu_vs_hello
+    } else if hello.init_cpu_ms > 0.0 {
+        result.init_cpu_ms / hello.init_cpu_ms
+    } else {
+        0.0
+    }
+}
+
 /// How much slower the first call of a fresh process is than a warm call of the same event.
 pub(super) fn first_minus_warm(result: &FunctionResult) -> f64 {
     let warm = if result.warm_first_event_ms > 0.0 {

@@ -56,8 +56,8 @@ impl Searcher {
     }
 
     /// Loads the catalogue and builds the typo automata's builder now (at start, so the first
-    /// search does not wait for them). A catalogue
-    /// not there yet, or a bucket not answering, is only logged: searches try again.
+    /// search does not wait for them). A catalogue not there yet, or a bucket not answering, is
+    /// only logged: searches try again.
     pub async fn warm(&self) {
         crate::index::prepare();
         if let Err(err) = self.current(|_| ()).await {
