@@ -26,11 +26,18 @@
 //! into the measured shop's search bucket before the functions run; the sales report on a year
 //! of sales ([`sales`]), recorded into its reports table.
 //!
-//! The parts: [`measure`] runs and times the functions ([`process`] reads `/proc`), [`load`] is
-//! the shopping load (customers are [`crate::visitor::Visitor`]s, as in the journey tests),
-//! [`stats`] the percentiles, and [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it.
+//! A warm call's figures are those of the path its event took: [`answer`] tells a refusal (a
+//! 404, an anonymous caller) from the work the event asks for, and the report names the
+//! functions whose warm calls were refused.
+//!
+//! The parts: [`fixture`] makes real what the sample events name, [`measure`] runs and times
+//! the functions ([`process`] reads `/proc`), [`load`] is the shopping load (customers are
+//! [`crate::visitor::Visitor`]s, as in the journey tests), [`stats`] the percentiles, and
+//! [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it.
 
+mod answer;
 pub mod catalogue;
+mod fixture;
 mod load;
 mod measure;
 mod process;
@@ -111,6 +118,10 @@ pub struct FunctionResult {
     pub reads: bool,
     /// Failed invocations during the measurement (an answer of ours, even a 4xx, is not one).
     pub errors: usize,
+    /// The warm calls that did not do what their event asked (a 404, an anonymous caller), by
+    /// answer: their figures measure that refusal, not the function's work.
+    #[serde(default)]
+    pub refused: BTreeMap<String, usize>,
 }
 
 /// The shopping load's numbers.
@@ -149,10 +160,17 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     let shop = start_shop(&binaries).await?;
     index_generated_catalogue(&shop).await?;
     sales::record_a_year(&shop).await?;
+    let declared = crate::template::Template::workspace()?.functions()?;
+    let measured: Vec<&str> = declared
+        .iter()
+        .map(|function| function.binary.as_str())
+        .filter(|name| config.only.is_empty() || config.only.iter().any(|only| only == name))
+        .collect();
+    let fixture = fixture::Fixture::prepare(&shop, &measured).await?;
     // Nothing polls while functions are measured: idle pollers would ask moto for messages
     // hundreds of times a second, loading the machine the measurements run on.
     shop.pause_all_triggers();
-    let measured = measure::all(config, &shop, &binaries, Console::quiet()).await;
+    let measured = measure::all(config, &shop, &binaries, &fixture, Console::quiet()).await;
     shop.stop().await;
     let (functions, hello) = measured?;
     if !config.only.is_empty() {

@@ -195,6 +195,20 @@ fn targets_section(report: &Report, out: &mut String) {
             out.push_str(&format!("- Missed: {missed} (see Notes).\n"));
         }
     }
+    for result in &report.functions {
+        if !result.refused.is_empty() {
+            let refused: Vec<String> = result
+                .refused
+                .iter()
+                .map(|(answer, count)| format!("{answer} ×{count}"))
+                .collect();
+            out.push_str(&format!(
+                "- Refused: `{}`'s warm calls answered {}: those figures are a refusal's, not its work's.\n",
+                result.name,
+                refused.join(", ")
+            ));
+        }
+    }
     let Some(load) = &report.load else {
         return;
     };
@@ -363,5 +377,18 @@ mod tests {
         let compared = markdown(&report(6.0), &text, "A full run after it.");
         assert!(compared.contains("## Shopping load"), "{compared}");
         assert!(!compared.contains("checkouts a second (was"), "{compared}");
+    }
+
+    #[test]
+    fn warm_calls_that_were_refused_are_named() {
+        let mut refused = report(6.0);
+        let text = markdown(&refused, "", "Nothing refused.");
+        assert!(!text.contains("- Refused:"), "{text}");
+        refused.functions[0].refused.insert("404".into(), 200);
+        let text = markdown(&refused, "", "One refused.");
+        assert!(
+            text.contains("- Refused: `product-get`'s warm calls answered 404 ×200:"),
+            "{text}"
+        );
     }
 }

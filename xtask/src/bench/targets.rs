@@ -135,6 +135,7 @@ pub(super) mod tests {
             zip_mb: 2.5,
             reads: false,
             errors: 0,
+            refused: std::collections::BTreeMap::new(),
         }
     }
 
