@@ -72,6 +72,11 @@ impl Answer {
         }
     }
 
+    /// Whether it declined the event's work without failing: a 4xx, an anonymous caller.
+    pub(super) fn refused(&self) -> bool {
+        !self.succeeded() && !self.failed()
+    }
+
     /// The word the report uses.
     pub(super) fn label(&self) -> String {
         match self {
@@ -100,8 +105,9 @@ mod tests {
     fn an_http_answer_is_its_status() {
         let not_found = answer(r#"{"statusCode":404,"body":"{}"}"#);
         assert_eq!(not_found, Answer::Status(404));
-        assert!(!not_found.failed() && !not_found.succeeded());
+        assert!(not_found.refused() && !not_found.failed() && !not_found.succeeded());
         assert!(answer(r#"{"statusCode":503}"#).failed());
+        assert!(!answer(r#"{"statusCode":503}"#).refused());
         assert!(answer(r#"{"statusCode":201}"#).succeeded());
     }
 
@@ -126,7 +132,7 @@ mod tests {
     #[test]
     fn an_error_fails() {
         let error = Answer::of(&Outcome::Error(Bytes::from_static(b"{}")));
-        assert!(error.failed() && !error.succeeded());
+        assert!(error.failed() && !error.succeeded() && !error.refused());
         assert!(!answer("null").failed());
     }
 }

@@ -1,18 +1,21 @@
 //! What the sample events name, made real before the functions are measured.
 //!
-//! The events in `events/` are `ada`'s, name one order, [`SAMPLE_ORDER`], and carry `<token>`
-//! where a session goes. In the measured shop that order does not exist, so `order-get` and
-//! `receipt-get` would measure a 404 and `order-settle` a message it rejects. Before the
-//! triggers are paused, `ada` buys a product through the shop, and the events name her order,
-//! paid and with its receipt, and carry her session. The consumers (`payment-charge`,
-//! `order-settle`, `receipt-email`) then take that order's messages again after the shop has
-//! processed them: their warm calls measure a redelivery, which every consumer must handle.
-//! She is left with a cart holding the product the cart events change.
+//! The events in `events/` are `ada`'s, come from one client address, name one order,
+//! [`SAMPLE_ORDER`], and carry `<token>` where a session goes (only the authorizer reads it: the
+//! other functions take the caller from the authorizer's context written into the event). In
+//! the measured shop that order does not exist, so `order-get` and `receipt-get` would measure a
+//! 404 and `order-settle` a message it rejects. Before the triggers are paused, `ada` buys a
+//! product through the shop, and the events name her order, paid and with its receipt. The
+//! consumers (`payment-charge`, `order-settle`, `receipt-email`) then take that order's messages
+//! again after the shop has processed them: their warm calls measure a redelivery, which every
+//! consumer must handle. She is left with a cart holding the product the cart events change.
 //!
-//! The users service's functions change or end the account they act on: they delete it,
-//! change its password, end its sessions, and failed log-ins throttle it. Each of them gets an
-//! account of its own, named as the function, in place of `ada`, so that none measures what
-//! another left behind.
+//! The users service's HTTP functions that write act on the caller's account: they delete it,
+//! change its password, end its sessions, and failed log-ins throttle it and the address they
+//! come from. Each of them (registration aside, which makes its own) gets an account of its
+//! own, named as the function, and an address of its own, in place of `ada` and hers, so that
+//! none measures what another left behind, and `ada`'s session stays good for the readers. The consumers' events name other people (`ada_lovelace`, who was
+//! never registered here): they measure the path that finds nothing to do.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -20,12 +23,14 @@ use std::time::{Duration, Instant};
 use super::PASSWORD;
 use crate::Result;
 use crate::local::LocalShop;
+use crate::template::Function;
 use crate::visitor::Visitor;
 
 /// The order every sample event names.
 const SAMPLE_ORDER: &str = "6f1c2d3e4b5a69788796a5b4c3d2e1f0";
-/// The customer the sample events are for.
+/// The customer the sample events are for, and the address they come from.
 const SAMPLE_USER: &str = "ada";
+const SAMPLE_ADDRESS: &str = "203.0.113.7";
 /// The product the cart events name.
 const CART_PRODUCT: &str = "enamel-camp-mug";
 /// How long the purchase may take through the local queues.
@@ -36,15 +41,26 @@ pub(super) struct Fixture {
     /// `ada`'s session.
     token: String,
     order: String,
-    /// The users service's functions' own accounts' sessions, by function (and user) name.
-    own: HashMap<String, String>,
+    /// The accounts of the users service's functions, by function (and user) name.
+    own: HashMap<String, Own>,
+}
+
+/// A function's own account: its session, and the client address its events come from.
+struct Own {
+    token: String,
+    address: String,
 }
 
 impl Fixture {
     /// Logs `ada` in and has her buy the catalogue's first product, waiting until her order is
-    /// paid and its receipt can be fetched, then fill a cart; and gives each of the users service's functions
-    /// among `measured` an account of its own, logged in.
-    pub(super) async fn prepare(shop: &LocalShop, measured: &[&str]) -> Result<Self> {
+    /// paid and its receipt can be fetched, then fill a cart; and gives each of the users
+    /// service's writing HTTP functions among those measured (`only`, or all that are
+    /// `declared`) an account of its own, logged in.
+    pub(super) async fn prepare(
+        shop: &LocalShop,
+        declared: &[Function],
+        only: &[String],
+    ) -> Result<Self> {
         let mut ada = Visitor::new(shop.http);
         ada.log_in(SAMPLE_USER, PASSWORD).await?;
         let slug = ada
@@ -74,11 +90,25 @@ impl Fixture {
         let users =
             users::UserStore::new(shared::aws::dynamodb(&sdk), &shop.names.refs["UsersTable"]);
         let mut own = HashMap::new();
-        for name in measured.iter().filter(|name| name.starts_with("user-")) {
+        let acting_on_the_caller = declared.iter().filter(|function| {
+            (only.is_empty() || only.contains(&function.binary))
+                && function.binary.starts_with("user-")
+                && function.binary != "user-create"
+                && function.queue_triggers.is_empty()
+                && function.stream_triggers.is_empty()
+                && function.routes.iter().any(|route| route.method != "GET")
+        });
+        for (index, function) in acting_on_the_caller.enumerate() {
+            let name = function.binary.as_str();
             crate::seed::account(&users, name, PASSWORD, false).await?;
             let mut user = Visitor::new(shop.http);
             user.log_in(name, PASSWORD).await?;
-            own.insert((*name).to_owned(), user.token.unwrap_or_default());
+            let token = user
+                .token
+                .ok_or_else(|| format!("the fixture: {name}'s log-in returned no token"))?;
+            // 198.51.100.0/24 is, like the samples' 203.0.113.0/24, for documentation.
+            let address = format!("198.51.100.{}", index + 1);
+            own.insert(name.to_owned(), Own { token, address });
         }
         Ok(Self {
             token: ada
@@ -89,15 +119,16 @@ impl Fixture {
         })
     }
 
-    /// One of `binary`'s sample events as measured: the order made real, and the session and
-    /// the user those of the account it acts on.
+    /// One of `binary`'s sample events as measured: the order made real, and the session, the
+    /// user and the address those of the account it acts on.
     pub(super) fn event(&self, binary: &str, sample: &str) -> String {
         let sample = sample.replace(SAMPLE_ORDER, &self.order);
         match self.own.get(binary) {
             None => sample.replace("<token>", &self.token),
             // The user's name as a JSON string, and as one inside a JSON string (a body).
-            Some(token) => sample
-                .replace("<token>", token)
+            Some(own) => sample
+                .replace("<token>", &own.token)
+                .replace(SAMPLE_ADDRESS, &own.address)
                 .replace(&format!(r#""{SAMPLE_USER}""#), &format!(r#""{binary}""#))
                 .replace(
                     &format!(r#"\"{SAMPLE_USER}\""#),
@@ -111,7 +142,7 @@ impl Fixture {
 mod tests {
     use std::collections::HashMap;
 
-    use super::{CART_PRODUCT, Fixture, SAMPLE_ORDER};
+    use super::{CART_PRODUCT, Fixture, Own, SAMPLE_ADDRESS, SAMPLE_ORDER};
 
     #[test]
     fn the_sample_events_name_the_sample_order() {
@@ -127,22 +158,66 @@ mod tests {
     }
 
     #[test]
-    fn an_event_gets_the_session_the_order_and_the_user() {
+    fn an_event_gets_the_session_the_order_the_user_and_the_address() {
         let fixture = Fixture {
             token: "ada-s".into(),
             order: "0123456789abcdef0123456789abcdef".into(),
-            own: HashMap::from([("user-delete".to_owned(), "own-s".to_owned())]),
+            own: HashMap::from([(
+                "user-delete".to_owned(),
+                Own {
+                    token: "own-s".into(),
+                    address: "198.51.100.1".into(),
+                },
+            )]),
         };
         let sample = format!(
-            r#"{{"auth":"Bearer <token>","id":"{SAMPLE_ORDER}","username":"ada","body":"{{\"username\": \"ada\"}}","email":"ada@example.com"}}"#
+            r#"{{"auth":"Bearer <token>","id":"{SAMPLE_ORDER}","username":"ada","body":"{{\"username\": \"ada\"}}","sourceIp":"203.0.113.7"}}"#
         );
         assert_eq!(
             fixture.event("order-get", &sample),
-            r#"{"auth":"Bearer ada-s","id":"0123456789abcdef0123456789abcdef","username":"ada","body":"{\"username\": \"ada\"}","email":"ada@example.com"}"#
+            r#"{"auth":"Bearer ada-s","id":"0123456789abcdef0123456789abcdef","username":"ada","body":"{\"username\": \"ada\"}","sourceIp":"203.0.113.7"}"#
         );
         assert_eq!(
             fixture.event("user-delete", &sample),
-            r#"{"auth":"Bearer own-s","id":"0123456789abcdef0123456789abcdef","username":"user-delete","body":"{\"username\": \"user-delete\"}","email":"ada@example.com"}"#
+            r#"{"auth":"Bearer own-s","id":"0123456789abcdef0123456789abcdef","username":"user-delete","body":"{\"username\": \"user-delete\"}","sourceIp":"198.51.100.1"}"#
         );
+    }
+
+    /// Every mention of the caller in the real events of a function with an account of its own
+    /// is replaced: its user, its session, its address.
+    #[test]
+    fn the_real_events_of_a_function_with_its_own_account_name_it_throughout() {
+        let fixture = Fixture {
+            token: "ada-s".into(),
+            order: "0123456789abcdef0123456789abcdef".into(),
+            own: [
+                "user-login",
+                "user-delete",
+                "user-password-change",
+                "user-logout-everywhere",
+            ]
+            .into_iter()
+            .map(|name| {
+                let own = Own {
+                    token: format!("{name}-s"),
+                    address: "198.51.100.9".into(),
+                };
+                (name.to_owned(), own)
+            })
+            .collect(),
+        };
+        let events = crate::template::workspace_root().join("events");
+        for name in [
+            "user-login",
+            "user-delete",
+            "user-password-change",
+            "user-logout-everywhere",
+        ] {
+            let sample = std::fs::read_to_string(events.join(format!("{name}.json"))).unwrap();
+            let event = fixture.event(name, &sample);
+            for left in [r#""ada""#, r#"\"ada\""#, "<token>", SAMPLE_ADDRESS] {
+                assert!(!event.contains(left), "{name} still says {left}");
+            }
+        }
     }
 }

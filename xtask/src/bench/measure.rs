@@ -16,17 +16,17 @@ use super::{BenchConfig, FunctionResult};
 use crate::Result;
 use crate::local::runtime::{FunctionSpec, Pool};
 use crate::local::{Binaries, Console, LocalShop, function_spec};
-use crate::template::{Template, workspace_root};
+use crate::template::workspace_root;
 
+/// Measures `declared`'s functions (those `config.only` names, or all) and the hello-world.
 pub(super) async fn all(
     config: &BenchConfig,
+    declared: &[crate::template::Function],
     shop: &LocalShop,
     binaries: &Binaries,
     fixture: &Fixture,
     console: Console,
 ) -> Result<(Vec<FunctionResult>, FunctionResult)> {
-    let template = Template::workspace()?;
-    let declared = template.functions()?;
     let names: Vec<&str> = declared.iter().map(|f| f.binary.as_str()).collect();
     let hello = Pool::start(
         FunctionSpec {
@@ -39,16 +39,9 @@ pub(super) async fn all(
         console.clone(),
     )
     .await?;
-    if let Some(unknown) = config
-        .only
-        .iter()
-        .find(|name| !names.contains(&name.as_str()))
-    {
-        return Err(format!("--only: the template declares no function {unknown}").into());
-    }
     let measured = Measured { config, hello };
     let mut functions = Vec::new();
-    for function in &declared {
+    for function in declared {
         if !config.only.is_empty() && !config.only.contains(&function.binary) {
             continue;
         }
@@ -71,7 +64,7 @@ pub(super) async fn all(
         .function(
             &measured.hello,
             &[Bytes::from_static(br#"{"hello":"world"}"#)],
-            true,
+            false,
             false,
         )
         .await?;
@@ -225,7 +218,7 @@ impl Measured<'_> {
             cpu.push(clock.read()?.saturating_sub(cpu_start));
             let answer = Answer::of(&outcome);
             errors += usize::from(answer.failed());
-            if !answer.succeeded() {
+            if answer.refused() {
                 *refused.entry(answer.label()).or_default() += 1;
             }
         }
@@ -256,6 +249,7 @@ impl Measured<'_> {
             zip_mb: zip_bytes as f64 / 1_000_000.0,
             reads,
             errors,
+            warm_calls: config.warm_calls,
             refused,
         })
     }

@@ -118,6 +118,9 @@ pub struct FunctionResult {
     pub reads: bool,
     /// Failed invocations during the measurement (an answer of ours, even a 4xx, is not one).
     pub errors: usize,
+    /// How many warm calls were measured (absent from older runs).
+    #[serde(default)]
+    pub warm_calls: usize,
     /// The warm calls that did not do what their event asked (a 404, an anonymous caller), by
     /// answer: their figures measure that refusal, not the function's work.
     #[serde(default)]
@@ -151,26 +154,36 @@ pub struct Report {
 }
 
 /// The password the benchmark's accounts use: the one in the sample events, so that
-/// `user-login` measures real log-ins (and a wrong one in between, which never adds up to the
-/// five failures that would throttle it).
+/// `user-login` measures real log-ins (its wrong-password sample is called once, in the
+/// warm-up, not cycled: cycled, it throttled the account).
 const PASSWORD: &str = "correct horse battery";
 
 pub async fn run(config: &BenchConfig) -> Result<Report> {
+    let declared = crate::template::Template::workspace()?.functions()?;
+    if let Some(unknown) = config
+        .only
+        .iter()
+        .find(|name| !declared.iter().any(|function| &function.binary == *name))
+    {
+        return Err(format!("--only: the template declares no function {unknown}").into());
+    }
     let binaries = Binaries::Lambda(config.native.clone());
     let shop = start_shop(&binaries).await?;
     index_generated_catalogue(&shop).await?;
     sales::record_a_year(&shop).await?;
-    let declared = crate::template::Template::workspace()?.functions()?;
-    let measured: Vec<&str> = declared
-        .iter()
-        .map(|function| function.binary.as_str())
-        .filter(|name| config.only.is_empty() || config.only.iter().any(|only| only == name))
-        .collect();
-    let fixture = fixture::Fixture::prepare(&shop, &measured).await?;
+    let fixture = fixture::Fixture::prepare(&shop, &declared, &config.only).await?;
     // Nothing polls while functions are measured: idle pollers would ask moto for messages
     // hundreds of times a second, loading the machine the measurements run on.
     shop.pause_all_triggers();
-    let measured = measure::all(config, &shop, &binaries, &fixture, Console::quiet()).await;
+    let measured = measure::all(
+        config,
+        &declared,
+        &shop,
+        &binaries,
+        &fixture,
+        Console::quiet(),
+    )
+    .await;
     shop.stop().await;
     let (functions, hello) = measured?;
     if !config.only.is_empty() {
@@ -224,8 +237,9 @@ pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
          with DynamoDB Local and moto on loopback; zip sizes are those of the arm64 deployment \
          zips (`cargo lambda build --release --arm64 --output-format zip`). Init is the median of \
          {} fresh starts, each just after one of the hello-world's; warm figures are over {} \
-         calls cycling the function's sample events from `events/`. No queue or stream is \
-         polled while the functions are measured.",
+         calls: a reader's cycle its sample events from `events/` that succeed, a writer's \
+         repeat its own event (`xtask/src/bench/fixture.rs` makes real what they name). No \
+         queue or stream is polled while the functions are measured.",
         machine(),
         config.cold_starts,
         config.warm_calls

@@ -200,12 +200,13 @@ fn targets_section(report: &Report, out: &mut String) {
             let refused: Vec<String> = result
                 .refused
                 .iter()
-                .map(|(answer, count)| format!("{answer} ×{count}"))
+                .map(|(answer, count)| format!("{answer} to {count}"))
                 .collect();
             out.push_str(&format!(
-                "- Refused: `{}`'s warm calls answered {}: those figures are a refusal's, not its work's.\n",
+                "- Refused: `{}` answered {} of its {} warm calls: those calls measure a refusal, not its work.\n",
                 result.name,
-                refused.join(", ")
+                refused.join(", "),
+                result.warm_calls
             ));
         }
     }
@@ -384,11 +385,12 @@ mod tests {
         let mut refused = report(6.0);
         let text = markdown(&refused, "", "Nothing refused.");
         assert!(!text.contains("- Refused:"), "{text}");
-        refused.functions[0].refused.insert("404".into(), 200);
+        refused.functions[0].refused.insert("404".into(), 150);
         let text = markdown(&refused, "", "One refused.");
         assert!(
-            text.contains("- Refused: `product-get`'s warm calls answered 404 ×200:"),
+            text.contains("- Refused: `product-get` answered 404 to 150 of its 200 warm calls:"),
             "{text}"
         );
+        assert!(text.contains("150 warm calls refused"), "{text}");
     }
 }

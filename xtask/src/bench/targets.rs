@@ -101,6 +101,10 @@ pub(super) fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<Str
     if result.errors > 0 {
         missed.push(format!("{} failed calls", result.errors));
     }
+    let refused: usize = result.refused.values().sum();
+    if refused > 0 {
+        missed.push(format!("{refused} warm calls refused"));
+    }
     missed
 }
 
@@ -135,6 +139,7 @@ pub(super) mod tests {
             zip_mb: 2.5,
             reads: false,
             errors: 0,
+            warm_calls: 200,
             refused: std::collections::BTreeMap::new(),
         }
     }
