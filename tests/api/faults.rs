@@ -106,7 +106,7 @@ async fn with_the_database_down_mid_journey_every_route_is_a_clear_503_and_nothi
     let pen = json!({ "product_id": "brass-ballpoint-pen", "qty": 1 });
     expect(&ada.post("/api/order/add-item", pen).await, 200);
     let id = ada.check_out().await.unwrap();
-    let paid = ada.order_once(&id, "PAID", Duration::from_secs(90)).await;
+    let paid = ada.settled(&id, Duration::from_secs(90)).await;
     assert_eq!(paid["status"], "PAID", "{paid}");
     assert_eq!(paid["total"], 2 * 1450 + 3400);
     shop.stop().await;
@@ -171,9 +171,7 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
     shop.resume_trigger("payment-charge");
 
     for (customer, id) in &orders {
-        let order = customer
-            .order_once(id, "PAID", Duration::from_secs(120))
-            .await;
+        let order = customer.settled(id, Duration::from_secs(120)).await;
         assert_eq!(order["status"], "PAID", "{order}");
     }
     let ids: Vec<String> = orders.iter().map(|(_, id)| id.clone()).collect();

@@ -202,13 +202,32 @@ impl Visitor {
         Ok(order["id"].as_str().unwrap_or_default().to_owned())
     }
 
-    /// The order `id` once its status is `status`, or as it is after `within`.
-    pub async fn order_once(&self, id: &str, status: &str, within: Duration) -> Value {
+    /// The order `id` once it is settled, paid or its payment failed, or as it is after
+    /// `within`.
+    pub async fn settled(&self, id: &str, within: Duration) -> Value {
+        let order = self
+            .until(&format!("/api/order/{id}"), within, |reply| {
+                matches!(
+                    reply.json()["status"].as_str(),
+                    Some("PAID" | "PAYMENT_FAILED")
+                )
+            })
+            .await;
+        order.json()
+    }
+
+    /// The answer to `GET path` once `done` says so, or the last one after `within`.
+    pub async fn until(
+        &self,
+        path: &str,
+        within: Duration,
+        done: impl Fn(&HttpReply) -> bool,
+    ) -> HttpReply {
         let deadline = Instant::now() + within;
         loop {
-            let order = self.get(&format!("/api/order/{id}")).await.json();
-            if order["status"] == status || Instant::now() > deadline {
-                return order;
+            let reply = self.get(path).await;
+            if done(&reply) || Instant::now() > deadline {
+                return reply;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

@@ -14,14 +14,16 @@
 //! change its password, end its sessions, and failed log-ins throttle it and the address they
 //! come from. Each of them (registration aside, which makes its own) gets an account of its
 //! own, named as the function, and an address of its own, in place of `ada` and hers, so that
-//! none measures what another left behind, and `ada`'s session stays good for the readers. The consumers' events name other people (`ada_lovelace`, who was
-//! never registered here): they measure the path that finds nothing to do.
+//! none measures what another left behind, and `ada`'s session stays good for the readers.
+//! The consumers' events name other people (`ada_lovelace`, who was never registered here):
+//! they measure the path that finds nothing to do.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::PASSWORD;
+use super::{BenchConfig, PASSWORD};
 use crate::Result;
+use crate::http_client::HttpReply;
 use crate::local::LocalShop;
 use crate::template::Function;
 use crate::visitor::Visitor;
@@ -54,12 +56,12 @@ struct Own {
 impl Fixture {
     /// Logs `ada` in and has her buy the catalogue's first product, waiting until her order is
     /// paid and its receipt can be fetched, then fill a cart; and gives each of the users
-    /// service's writing HTTP functions among those measured (`only`, or all that are
-    /// `declared`) an account of its own, logged in.
+    /// service's writing HTTP functions among those the `config` measures an account of its
+    /// own, logged in.
     pub(super) async fn prepare(
         shop: &LocalShop,
         declared: &[Function],
-        only: &[String],
+        config: &BenchConfig,
     ) -> Result<Self> {
         let mut ada = Visitor::new(shop.http);
         ada.log_in(SAMPLE_USER, PASSWORD).await?;
@@ -71,17 +73,14 @@ impl Fixture {
             .ok_or("the fixture: the catalogue is empty")?;
         ada.add(&slug, 1).await?;
         let order = ada.check_out().await?;
-        let paid = ada.order_once(&order, "PAID", SETTLING).await;
+        let paid = ada.settled(&order, SETTLING).await;
         if paid["status"] != "PAID" {
             return Err(format!("the fixture: order {order} is not paid: {paid}").into());
         }
         let receipt = format!("/api/order/{order}/receipt");
-        let deadline = Instant::now() + SETTLING;
-        while ada.get(&receipt).await.status != 200 {
-            if Instant::now() > deadline {
-                return Err(format!("the fixture: order {order} has no receipt").into());
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+        let stored = |reply: &HttpReply| reply.status == 200;
+        if !stored(&ada.until(&receipt, SETTLING, stored).await) {
+            return Err(format!("the fixture: order {order} has no receipt").into());
         }
         // And a cart holding what `order-update-item`'s event changes.
         ada.add(CART_PRODUCT, 1).await?;
@@ -91,12 +90,10 @@ impl Fixture {
             users::UserStore::new(shared::aws::dynamodb(&sdk), &shop.names.refs["UsersTable"]);
         let mut own = HashMap::new();
         let acting_on_the_caller = declared.iter().filter(|function| {
-            (only.is_empty() || only.contains(&function.binary))
+            config.measures(&function.binary)
                 && function.binary.starts_with("user-")
                 && function.binary != "user-create"
-                && function.queue_triggers.is_empty()
-                && function.stream_triggers.is_empty()
-                && function.routes.iter().any(|route| route.method != "GET")
+                && super::measure::writes_over_http(function)
         });
         for (index, function) in acting_on_the_caller.enumerate() {
             let name = function.binary.as_str();

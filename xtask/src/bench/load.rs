@@ -65,7 +65,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let mut paid = 0;
     for (id, customer) in &checkouts {
         let left = deadline.saturating_duration_since(Instant::now());
-        if customer.order_once(id, "PAID", left).await["status"] == "PAID" {
+        if customer.settled(id, left).await["status"] == "PAID" {
             paid += 1;
         }
     }

@@ -42,7 +42,7 @@ pub(super) async fn all(
     let measured = Measured { config, hello };
     let mut functions = Vec::new();
     for function in declared {
-        if !config.only.is_empty() && !config.only.contains(&function.binary) {
+        if !config.measures(&function.binary) {
             continue;
         }
         let spec = function_spec(function, &shop.names, binaries, shop.invoke)?;
@@ -76,7 +76,12 @@ pub(super) async fn all(
 fn reads_only(function: &crate::template::Function) -> bool {
     function.queue_triggers.is_empty()
         && function.stream_triggers.is_empty()
-        && function.routes.iter().all(|route| route.method == "GET")
+        && !writes_over_http(function)
+}
+
+/// Whether one of the function's routes is not a `GET`.
+pub(super) fn writes_over_http(function: &crate::template::Function) -> bool {
+    function.routes.iter().any(|route| route.method != "GET")
 }
 
 /// The function's sample events, naming what the fixture made real.

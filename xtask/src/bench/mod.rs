@@ -76,6 +76,13 @@ pub struct BenchConfig {
     pub customers: usize,
 }
 
+impl BenchConfig {
+    /// Whether `binary` is among the functions measured.
+    pub fn measures(&self, binary: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|name| name == binary)
+    }
+}
+
 /// One function's numbers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FunctionResult {
@@ -171,7 +178,7 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     let shop = start_shop(&binaries).await?;
     index_generated_catalogue(&shop).await?;
     sales::record_a_year(&shop).await?;
-    let fixture = fixture::Fixture::prepare(&shop, &declared, &config.only).await?;
+    let fixture = fixture::Fixture::prepare(&shop, &declared, config).await?;
     // Nothing polls while functions are measured: idle pollers would ask moto for messages
     // hundreds of times a second, loading the machine the measurements run on.
     shop.pause_all_triggers();
