@@ -109,6 +109,11 @@ enum Command {
         /// change.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// The shop around a screen's functions, cargo's output folder with every function
+        /// built (`target/debug`); by default the native release builds, which a full run
+        /// builds in full and a screen only in part.
+        #[arg(long)]
+        shop: Option<PathBuf>,
         /// Warm calls per function (more, to profile one with `perf`).
         #[arg(long, default_value_t = 200,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
@@ -180,12 +185,14 @@ async fn main() -> ExitCode {
             seconds,
             customers,
             only,
+            shop,
             warm_calls,
         } => {
             bench(xtask::bench::BenchConfig {
                 native,
                 zips,
                 only,
+                shop,
                 cold_starts: 11,
                 warm_calls,
                 load: std::time::Duration::from_secs(seconds),

@@ -17,9 +17,15 @@
 //! none measures what another left behind, and `ada`'s session stays good for the readers.
 //! The consumers' events name other people (`ada_lovelace`, who was never registered here):
 //! they measure the path that finds nothing to do.
+//!
+//! A writer whose event makes something under a name (registration, a new product) can do so
+//! once: each of its calls gets a name of its own ([`Fixture::call`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use hyper::body::Bytes;
 
 use super::{BenchConfig, PASSWORD};
 use crate::Result;
@@ -38,6 +44,24 @@ const CART_PRODUCT: &str = "enamel-camp-mug";
 /// How long the purchase may take through the local queues.
 const SETTLING: Duration = Duration::from_secs(90);
 
+/// The writers whose sample event can do its work once only, for the name it gives, and what
+/// each call renames (`{n}`: the call's number, unique in the run).
+const RENAMED: &[(&str, &[(&str, &str)])] = &[
+    // `ada` is registered: a newcomer each call.
+    (
+        "user-create",
+        &[
+            (r#"\"ada\""#, r#"\"newcomer{n}\""#),
+            ("ada@example.com", "newcomer{n}@example.com"),
+        ],
+    ),
+    // The mug's slug is taken after the first call: a mug of its own each call.
+    (
+        "product-create",
+        &[("enamel-camp-mug", "enamel-camp-mug-{n}")],
+    ),
+];
+
 /// Live sessions, and a paid order of `ada`'s, for the sample events.
 pub(super) struct Fixture {
     /// `ada`'s session.
@@ -45,6 +69,8 @@ pub(super) struct Fixture {
     order: String,
     /// The accounts of the users service's functions, by function (and user) name.
     own: HashMap<String, Own>,
+    /// Calls made with a renamed event so far.
+    renamed: AtomicUsize,
 }
 
 /// A function's own account: its session, and the client address its events come from.
@@ -113,7 +139,22 @@ impl Fixture {
                 .ok_or("the fixture: the log-in returned no token")?,
             order,
             own,
+            renamed: AtomicUsize::new(0),
         })
+    }
+
+    /// The event for one call of `binary`: `event` itself, or for a writer in [`RENAMED`] the
+    /// event with names no call has used.
+    pub(super) fn call(&self, binary: &str, event: &Bytes) -> Bytes {
+        let Some((_, renames)) = RENAMED.iter().find(|(name, _)| *name == binary) else {
+            return event.clone();
+        };
+        let n = self.renamed.fetch_add(1, Ordering::Relaxed).to_string();
+        let mut text = String::from_utf8_lossy(event).into_owned();
+        for (from, to) in *renames {
+            text = text.replace(from, &to.replace("{n}", &n));
+        }
+        Bytes::from(text)
     }
 
     /// One of `binary`'s sample events as measured: the order made real, and the session, the
@@ -138,6 +179,9 @@ impl Fixture {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+    use std::sync::atomic::AtomicUsize;
+
+    use hyper::body::Bytes;
 
     use super::{CART_PRODUCT, Fixture, Own, SAMPLE_ADDRESS, SAMPLE_ORDER};
 
@@ -166,6 +210,7 @@ mod tests {
                     address: "198.51.100.1".into(),
                 },
             )]),
+            renamed: AtomicUsize::new(0),
         };
         let sample = format!(
             r#"{{"auth":"Bearer <token>","id":"{SAMPLE_ORDER}","username":"ada","body":"{{\"username\": \"ada\"}}","sourceIp":"203.0.113.7"}}"#
@@ -202,6 +247,7 @@ mod tests {
                 (name.to_owned(), own)
             })
             .collect(),
+            renamed: AtomicUsize::new(0),
         };
         let events = crate::template::workspace_root().join("events");
         for name in [
@@ -216,5 +262,38 @@ mod tests {
                 assert!(!event.contains(left), "{name} still says {left}");
             }
         }
+    }
+
+    /// Each call of a writer whose event names what it makes names something new; others'
+    /// events are left as they are.
+    #[test]
+    fn a_renamed_writer_registers_someone_new_each_call() {
+        let fixture = Fixture {
+            token: String::new(),
+            order: String::new(),
+            own: HashMap::new(),
+            renamed: AtomicUsize::new(0),
+        };
+        let events = crate::template::workspace_root().join("events");
+        let sample = Bytes::from(std::fs::read_to_string(events.join("user-create.json")).unwrap());
+        let body = |event: Bytes| -> serde_json::Value {
+            let event: serde_json::Value = serde_json::from_slice(&event).unwrap();
+            serde_json::from_str(event["body"].as_str().unwrap()).unwrap()
+        };
+        let (first, second) = (
+            body(fixture.call("user-create", &sample)),
+            body(fixture.call("user-create", &sample)),
+        );
+        assert_eq!(
+            (&first["username"], &first["email"]),
+            (&"newcomer0".into(), &"newcomer0@example.com".into())
+        );
+        assert_eq!(second["username"], "newcomer1");
+        let mug = Bytes::from(std::fs::read_to_string(events.join("product-create.json")).unwrap());
+        assert_eq!(
+            body(fixture.call("product-create", &mug))["slug"],
+            "enamel-camp-mug-2"
+        );
+        assert_eq!(fixture.call("product-get", &mug), mug);
     }
 }

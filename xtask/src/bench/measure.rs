@@ -39,7 +39,11 @@ pub(super) async fn all(
         console.clone(),
     )
     .await?;
-    let measured = Measured { config, hello };
+    let measured = Measured {
+        config,
+        hello,
+        fixture,
+    };
     let mut functions = Vec::new();
     for function in declared {
         if !config.measures(&function.binary) {
@@ -128,6 +132,8 @@ struct Measured<'a> {
     config: &'a BenchConfig,
     /// The hello-world's Runtime API, whose processes start beside each function's.
     hello: Arc<Pool>,
+    /// What the events name, and a new name for each call of a writer that needs one.
+    fixture: &'a Fixture,
 }
 
 /// One fresh process, ready for its first invocation: its init, and the CPU that took.
@@ -177,8 +183,9 @@ impl Measured<'_> {
                 None
             };
             let fresh = start(pool).await?;
+            let event = self.fixture.call(&name, &events[0]);
             let called = Instant::now();
-            errors += usize::from(Answer::of(&pool.invoke(events[0].clone()).await?).failed());
+            errors += usize::from(Answer::of(&pool.invoke(event).await?).failed());
             first_calls.push(called.elapsed());
             pool.stop().await;
             if let Some(hello) = hello {
@@ -197,7 +204,7 @@ impl Measured<'_> {
         // (`user-login-wrong-password`) would pile up into a throttle.
         let mut cycle = Vec::new();
         for event in if reads { events } else { &events[..1] } {
-            let answer = Answer::of(&pool.invoke(event.clone()).await?);
+            let answer = Answer::of(&pool.invoke(self.fixture.call(&name, event)).await?);
             errors += usize::from(answer.failed());
             if cycle.is_empty() || answer.succeeded() {
                 cycle.push(event.clone());
@@ -212,9 +219,10 @@ impl Measured<'_> {
         for call in 0..config.warm_calls {
             // The clock is read before the timer starts: a pass over `/proc/<pid>/task` is not
             // the function's latency.
+            let event = self.fixture.call(&name, &events[call % events.len()]);
             let cpu_start = clock.read()?;
             let started = Instant::now();
-            let outcome = pool.invoke(events[call % events.len()].clone()).await?;
+            let outcome = pool.invoke(event).await?;
             let took = started.elapsed();
             warm.push(took);
             if call % events.len() == 0 {

@@ -70,6 +70,9 @@ pub struct BenchConfig {
     /// Only these functions (and the hello-world), and no load: a screen of a few
     /// representatives while trying a change. Empty for the full run.
     pub only: Vec<String>,
+    /// Cargo's output folder, to run the shop around the functions measured from; `None` to
+    /// run it from `native`.
+    pub shop: Option<PathBuf>,
     pub cold_starts: usize,
     pub warm_calls: usize,
     pub load: Duration,
@@ -175,7 +178,11 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
         return Err(format!("--only: the template declares no function {unknown}").into());
     }
     let binaries = Binaries::Lambda(config.native.clone());
-    let shop = start_shop(&binaries).await?;
+    let around = config
+        .shop
+        .clone()
+        .map_or(binaries.clone(), Binaries::Cargo);
+    let shop = start_shop(&around).await?;
     index_generated_catalogue(&shop).await?;
     sales::record_a_year(&shop).await?;
     let fixture = fixture::Fixture::prepare(&shop, &declared, config).await?;
@@ -208,7 +215,7 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
         config.load.as_secs(),
         config.customers
     );
-    let shop = start_shop(&binaries).await?;
+    let shop = start_shop(&around).await?;
     let load = load::run(&shop, config).await;
     shop.stop().await;
     Ok(Report {
@@ -251,6 +258,10 @@ pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
         config.cold_starts,
         config.warm_calls
     );
+    if let Some(folder) = path.parent() {
+        // A screen given its builds elsewhere finds no `target/bench` made for it.
+        std::fs::create_dir_all(folder)?;
+    }
     std::fs::write(&path, markdown(&report, &previous, &header))?;
     Ok(path)
 }
