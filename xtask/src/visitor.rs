@@ -172,9 +172,9 @@ impl Visitor {
         self.step("GET /api/order", "/api/order", None, 200).await
     }
 
-    /// Reviews the open order, has the payments service hold an approved test card, and checks
-    /// the order out as reviewed with it; returns the order's id.
-    pub async fn check_out(&self) -> Result<String, Unexpected> {
+    /// What checks the open order out as it is now: its id and version, and the token of an
+    /// approved test card the payments service holds for it.
+    pub async fn checkout_of_cart(&self) -> Result<Value, Unexpected> {
         let order = self.cart().await?;
         let card = json!({
             "card_number": "4242 4242 4242 4242", "expiry_month": 12,
@@ -188,9 +188,15 @@ impl Visitor {
                 201,
             )
             .await?;
-        let checkout = json!({
+        Ok(json!({
             "order_id": order["id"], "version": order["version"], "card_token": held["card_token"],
-        });
+        }))
+    }
+
+    /// Reviews the open order, has the payments service hold an approved test card, and checks
+    /// the order out as reviewed with it; returns the order's id.
+    pub async fn check_out(&self) -> Result<String, Unexpected> {
+        let checkout = self.checkout_of_cart().await?;
         let order = self
             .step(
                 "POST /api/order/checkout",

@@ -19,7 +19,9 @@
 //! they measure the path that finds nothing to do.
 //!
 //! A writer whose event makes something under a name (registration, a new product) can do so
-//! once: each of its calls gets a name of its own ([`Fixture::call`]).
+//! once: each of its calls gets a name of its own ([`Fixture::call`]). A checkout takes the
+//! cart it checks out: `order-checkout` has an account of its own too, which fills a cart and
+//! holds a card before each call.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,6 +43,8 @@ const SAMPLE_USER: &str = "ada";
 const SAMPLE_ADDRESS: &str = "203.0.113.7";
 /// The product the cart events name.
 const CART_PRODUCT: &str = "enamel-camp-mug";
+/// The function whose every call takes a cart.
+const CHECKOUT: &str = "order-checkout";
 /// How long the purchase may take through the local queues.
 const SETTLING: Duration = Duration::from_secs(90);
 
@@ -64,13 +68,13 @@ const RENAMED: &[(&str, &[(&str, &str)])] = &[
 
 /// Live sessions, and a paid order of `ada`'s, for the sample events.
 pub(super) struct Fixture {
-    /// `ada`'s session.
-    token: String,
+    /// `ada`, logged in.
+    ada: Visitor,
     order: String,
     /// The accounts of the users service's functions, by function (and user) name.
     own: HashMap<String, Own>,
-    /// Calls made with a renamed event so far.
-    renamed: AtomicUsize,
+    /// Calls made ready so far, of every function: it numbers names and paces resets.
+    calls: AtomicUsize,
 }
 
 /// A function's own account: its session, and the client address its events come from.
@@ -82,8 +86,8 @@ struct Own {
 impl Fixture {
     /// Logs `ada` in and has her buy the catalogue's first product, waiting until her order is
     /// paid and its receipt can be fetched, then fill a cart; and gives each of the users
-    /// service's writing HTTP functions among those the `config` measures an account of its
-    /// own, logged in.
+    /// service's writing HTTP functions among those the `config` measures, and
+    /// `order-checkout`, an account of its own, logged in.
     pub(super) async fn prepare(
         shop: &LocalShop,
         declared: &[Function],
@@ -116,10 +120,12 @@ impl Fixture {
             users::UserStore::new(shared::aws::dynamodb(&sdk), &shop.names.refs["UsersTable"]);
         let mut own = HashMap::new();
         let acting_on_the_caller = declared.iter().filter(|function| {
-            config.measures(&function.binary)
-                && function.binary.starts_with("user-")
-                && function.binary != "user-create"
-                && super::measure::writes_over_http(function)
+            let name = function.binary.as_str();
+            config.measures(name)
+                && (name == CHECKOUT
+                    || name.starts_with("user-")
+                        && name != "user-create"
+                        && super::measure::writes_over_http(function))
         });
         for (index, function) in acting_on_the_caller.enumerate() {
             let name = function.binary.as_str();
@@ -133,28 +139,44 @@ impl Fixture {
             let address = format!("198.51.100.{}", index + 1);
             own.insert(name.to_owned(), Own { token, address });
         }
+        if ada.token.is_none() {
+            return Err("the fixture: the log-in returned no token".into());
+        }
         Ok(Self {
-            token: ada
-                .token
-                .ok_or("the fixture: the log-in returned no token")?,
+            ada,
             order,
             own,
-            renamed: AtomicUsize::new(0),
+            calls: AtomicUsize::new(0),
         })
     }
 
-    /// The event for one call of `binary`: `event` itself, or for a writer in [`RENAMED`] the
-    /// event with names no call has used.
-    pub(super) fn call(&self, binary: &str, event: &Bytes) -> Bytes {
-        let Some((_, renames)) = RENAMED.iter().find(|(name, _)| *name == binary) else {
-            return event.clone();
-        };
-        let n = self.renamed.fetch_add(1, Ordering::Relaxed).to_string();
-        let mut text = String::from_utf8_lossy(event).into_owned();
-        for (from, to) in *renames {
-            text = text.replace(from, &to.replace("{n}", &n));
+    /// The event for one call of `binary`, and what the shop must hold for it, made ready
+    /// before the call is timed: for a writer in [`RENAMED`], names no call has used; for
+    /// `order-checkout`, a cart of its account's and a card held for it; for `order-add-item`,
+    /// now and then a line short of its limit (99) again.
+    pub(super) async fn call(&self, binary: &str, event: &Bytes) -> Result<Bytes> {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
+        match binary {
+            CHECKOUT => {
+                let mut shopper = Visitor::new(self.ada.shop);
+                shopper.token = self.own.get(CHECKOUT).map(|own| own.token.clone());
+                shopper.add(CART_PRODUCT, 1).await?;
+                let checkout = shopper.checkout_of_cart().await?;
+                let mut event: serde_json::Value = serde_json::from_slice(event)?;
+                event["body"] = checkout.to_string().into();
+                return Ok(Bytes::from(event.to_string()));
+            }
+            // Its event adds two mugs: 40 calls add 80.
+            "order-add-item" if n.is_multiple_of(40) => {
+                let line = serde_json::json!({ "product_id": CART_PRODUCT, "qty": 1 });
+                let reset = self.ada.post("/api/order/update-item", line).await;
+                if reset.status != 200 {
+                    return Err(format!("the fixture: the cart's line: {}", reset.status).into());
+                }
+            }
+            _ => {}
         }
-        Bytes::from(text)
+        Ok(renamed(binary, event, n))
     }
 
     /// One of `binary`'s sample events as measured: the order made real, and the session, the
@@ -162,7 +184,7 @@ impl Fixture {
     pub(super) fn event(&self, binary: &str, sample: &str) -> String {
         let sample = sample.replace(SAMPLE_ORDER, &self.order);
         match self.own.get(binary) {
-            None => sample.replace("<token>", &self.token),
+            None => sample.replace("<token>", self.ada.token.as_deref().unwrap_or_default()),
             // The user's name as a JSON string, and as one inside a JSON string (a body).
             Some(own) => sample
                 .replace("<token>", &own.token)
@@ -176,6 +198,19 @@ impl Fixture {
     }
 }
 
+/// `event` for call `n` of `binary`: as it is, or for a writer in [`RENAMED`] with names of
+/// that call's own.
+fn renamed(binary: &str, event: &Bytes, n: usize) -> Bytes {
+    let Some((_, renames)) = RENAMED.iter().find(|(name, _)| *name == binary) else {
+        return event.clone();
+    };
+    let mut text = String::from_utf8_lossy(event).into_owned();
+    for (from, to) in *renames {
+        text = text.replace(from, &to.replace("{n}", &n.to_string()));
+    }
+    Bytes::from(text)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -183,7 +218,20 @@ mod tests {
 
     use hyper::body::Bytes;
 
-    use super::{CART_PRODUCT, Fixture, Own, SAMPLE_ADDRESS, SAMPLE_ORDER};
+    use super::{CART_PRODUCT, Fixture, Own, SAMPLE_ADDRESS, SAMPLE_ORDER, renamed};
+    use crate::visitor::Visitor;
+
+    /// A fixture of these accounts, with no shop behind it.
+    fn fixture(own: HashMap<String, Own>) -> Fixture {
+        let mut ada = Visitor::new(std::net::SocketAddr::from(([127, 0, 0, 1], 9)));
+        ada.token = Some("ada-s".into());
+        Fixture {
+            ada,
+            order: "0123456789abcdef0123456789abcdef".into(),
+            own,
+            calls: AtomicUsize::new(0),
+        }
+    }
 
     #[test]
     fn the_sample_events_name_the_sample_order() {
@@ -200,18 +248,13 @@ mod tests {
 
     #[test]
     fn an_event_gets_the_session_the_order_the_user_and_the_address() {
-        let fixture = Fixture {
-            token: "ada-s".into(),
-            order: "0123456789abcdef0123456789abcdef".into(),
-            own: HashMap::from([(
-                "user-delete".to_owned(),
-                Own {
-                    token: "own-s".into(),
-                    address: "198.51.100.1".into(),
-                },
-            )]),
-            renamed: AtomicUsize::new(0),
-        };
+        let fixture = fixture(HashMap::from([(
+            "user-delete".to_owned(),
+            Own {
+                token: "own-s".into(),
+                address: "198.51.100.1".into(),
+            },
+        )]));
         let sample = format!(
             r#"{{"auth":"Bearer <token>","id":"{SAMPLE_ORDER}","username":"ada","body":"{{\"username\": \"ada\"}}","sourceIp":"203.0.113.7"}}"#
         );
@@ -229,10 +272,8 @@ mod tests {
     /// is replaced: its user, its session, its address.
     #[test]
     fn the_real_events_of_a_function_with_its_own_account_name_it_throughout() {
-        let fixture = Fixture {
-            token: "ada-s".into(),
-            order: "0123456789abcdef0123456789abcdef".into(),
-            own: [
+        let fixture = fixture(
+            [
                 "user-login",
                 "user-delete",
                 "user-password-change",
@@ -247,8 +288,7 @@ mod tests {
                 (name.to_owned(), own)
             })
             .collect(),
-            renamed: AtomicUsize::new(0),
-        };
+        );
         let events = crate::template::workspace_root().join("events");
         for name in [
             "user-login",
@@ -268,32 +308,29 @@ mod tests {
     /// events are left as they are.
     #[test]
     fn a_renamed_writer_registers_someone_new_each_call() {
-        let fixture = Fixture {
-            token: String::new(),
-            order: String::new(),
-            own: HashMap::new(),
-            renamed: AtomicUsize::new(0),
-        };
         let events = crate::template::workspace_root().join("events");
-        let sample = Bytes::from(std::fs::read_to_string(events.join("user-create.json")).unwrap());
+        let read = |name: &str| {
+            Bytes::from(std::fs::read_to_string(events.join(format!("{name}.json"))).unwrap())
+        };
         let body = |event: Bytes| -> serde_json::Value {
             let event: serde_json::Value = serde_json::from_slice(&event).unwrap();
             serde_json::from_str(event["body"].as_str().unwrap()).unwrap()
         };
-        let (first, second) = (
-            body(fixture.call("user-create", &sample)),
-            body(fixture.call("user-create", &sample)),
-        );
+        let registration = read("user-create");
+        let first = body(renamed("user-create", &registration, 0));
         assert_eq!(
             (&first["username"], &first["email"]),
             (&"newcomer0".into(), &"newcomer0@example.com".into())
         );
-        assert_eq!(second["username"], "newcomer1");
-        let mug = Bytes::from(std::fs::read_to_string(events.join("product-create.json")).unwrap());
         assert_eq!(
-            body(fixture.call("product-create", &mug))["slug"],
+            body(renamed("user-create", &registration, 1))["username"],
+            "newcomer1"
+        );
+        let mug = read("product-create");
+        assert_eq!(
+            body(renamed("product-create", &mug, 2))["slug"],
             "enamel-camp-mug-2"
         );
-        assert_eq!(fixture.call("product-get", &mug), mug);
+        assert_eq!(renamed("product-get", &mug, 3), mug);
     }
 }

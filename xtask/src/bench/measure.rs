@@ -183,7 +183,7 @@ impl Measured<'_> {
                 None
             };
             let fresh = start(pool).await?;
-            let event = self.fixture.call(&name, &events[0]);
+            let event = self.fixture.call(&name, &events[0]).await?;
             let called = Instant::now();
             errors += usize::from(Answer::of(&pool.invoke(event).await?).failed());
             first_calls.push(called.elapsed());
@@ -203,11 +203,12 @@ impl Measured<'_> {
         // (`order-update-item-remove` takes away the line it sets), and its refusals
         // (`user-login-wrong-password`) would pile up into a throttle.
         let mut cycle = Vec::new();
-        for event in if reads { events } else { &events[..1] } {
-            let answer = Answer::of(&pool.invoke(self.fixture.call(&name, event)).await?);
+        for sample in if reads { events } else { &events[..1] } {
+            let event = self.fixture.call(&name, sample).await?;
+            let answer = Answer::of(&pool.invoke(event).await?);
             errors += usize::from(answer.failed());
             if cycle.is_empty() || answer.succeeded() {
-                cycle.push(event.clone());
+                cycle.push(sample.clone());
             }
         }
         let events = cycle;
@@ -219,7 +220,10 @@ impl Measured<'_> {
         for call in 0..config.warm_calls {
             // The clock is read before the timer starts: a pass over `/proc/<pid>/task` is not
             // the function's latency.
-            let event = self.fixture.call(&name, &events[call % events.len()]);
+            let event = self
+                .fixture
+                .call(&name, &events[call % events.len()])
+                .await?;
             let cpu_start = clock.read()?;
             let started = Instant::now();
             let outcome = pool.invoke(event).await?;
