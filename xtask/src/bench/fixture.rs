@@ -21,7 +21,9 @@
 //! A writer whose event makes something under a name (registration, a new product) can do so
 //! once: each of its calls gets a name of its own ([`Fixture::call`]). A checkout takes the
 //! cart it checks out: `order-checkout` has an account of its own too, which fills a cart and
-//! holds a card before each call.
+//! holds a card before each call. A call that uses up an account (deleting it, changing it, or
+//! asking for its e-mails, a few a day) gets an account made for it, and the reset asked for by
+//! address, limited by network, a network of its own.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,10 +43,18 @@ const SAMPLE_ORDER: &str = "6f1c2d3e4b5a69788796a5b4c3d2e1f0";
 /// The customer the sample events are for, and the address they come from.
 const SAMPLE_USER: &str = "ada";
 const SAMPLE_ADDRESS: &str = "203.0.113.7";
+/// Her e-mail address, in the authorizer's context and where she is asked for by address.
+const SAMPLE_EMAIL: &str = "ada@example.com";
 /// The product the cart events name.
 const CART_PRODUCT: &str = "enamel-camp-mug";
 /// The function whose every call takes a cart.
 const CHECKOUT: &str = "order-checkout";
+/// The functions whose every call uses up an account: they delete it, or change it, or ask for
+/// its e-mails (a few a day). Each call gets an account made for it.
+const ACCOUNT_A_CALL: &[&str] = &["user-delete", "user-email-change", "user-password-change"];
+/// The function whose every call uses up its client's quota (reset e-mails asked for, by
+/// network): each call comes from a network of its own.
+const NETWORK_A_CALL: &str = "user-password-reset";
 /// How long the purchase may take through the local queues.
 const SETTLING: Duration = Duration::from_secs(90);
 
@@ -70,6 +80,8 @@ const RENAMED: &[(&str, &[(&str, &str)])] = &[
 pub(super) struct Fixture {
     /// `ada`, logged in.
     ada: Visitor,
+    /// The users table, for the accounts made for a call; `None` in unit tests.
+    users: Option<users::UserStore>,
     order: String,
     /// The accounts of the users service's functions, by function (and user) name.
     own: HashMap<String, Own>,
@@ -144,6 +156,7 @@ impl Fixture {
         }
         Ok(Self {
             ada,
+            users: Some(users),
             order,
             own,
             calls: AtomicUsize::new(0),
@@ -153,7 +166,8 @@ impl Fixture {
     /// The event for one call of `binary`, and what the shop must hold for it, made ready
     /// before the call is timed: for a writer in [`RENAMED`], names no call has used; for
     /// `order-checkout`, a cart of its account's and a card held for it; for `order-add-item`,
-    /// now and then a line short of its limit (99) again.
+    /// now and then a line short of its limit (99) again; for [`ACCOUNT_A_CALL`], an account
+    /// made for the call; for [`NETWORK_A_CALL`], a client network of the call's own.
     pub(super) async fn call(&self, binary: &str, event: &Bytes) -> Result<Bytes> {
         let n = self.calls.fetch_add(1, Ordering::Relaxed);
         match binary {
@@ -173,6 +187,22 @@ impl Fixture {
                 if reset.status != 200 {
                     return Err(format!("the fixture: the cart's line: {}", reset.status).into());
                 }
+            }
+            _ if ACCOUNT_A_CALL.contains(&binary) => {
+                let name = format!("account{n}");
+                let users = self.users.as_ref().ok_or("the fixture: no users table")?;
+                crate::seed::account(users, &name, PASSWORD, false).await?;
+                let event = String::from_utf8_lossy(event)
+                    .replace(&format!(r#""{binary}""#), &format!(r#""{name}""#))
+                    .replace(SAMPLE_EMAIL, &format!("{name}@shop.example"));
+                return Ok(Bytes::from(event));
+            }
+            NETWORK_A_CALL => {
+                let own = self.own.get(binary).ok_or("the fixture: no address")?;
+                // 2001:db8::/32 is for documentation; a client is counted by its /56.
+                let event = String::from_utf8_lossy(event)
+                    .replace(&own.address, &format!("2001:db8:{n:x}::1"));
+                return Ok(Bytes::from(event));
             }
             _ => {}
         }
@@ -227,6 +257,7 @@ mod tests {
         ada.token = Some("ada-s".into());
         Fixture {
             ada,
+            users: None,
             order: "0123456789abcdef0123456789abcdef".into(),
             own,
             calls: AtomicUsize::new(0),
