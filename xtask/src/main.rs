@@ -111,8 +111,9 @@ enum Command {
         only: Vec<String>,
         /// The shop around a screen's functions, cargo's output folder with every function
         /// built (`target/debug`); by default the native release builds, which a full run
-        /// builds in full and a screen only in part.
-        #[arg(long)]
+        /// builds in full and a screen only in part. A screen's only: the load runs on the
+        /// release builds.
+        #[arg(long, requires = "only")]
         shop: Option<PathBuf>,
         /// Warm calls per function (more, to profile one with `perf`).
         #[arg(long, default_value_t = 200,

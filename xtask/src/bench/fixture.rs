@@ -192,17 +192,15 @@ impl Fixture {
                 let name = format!("account{n}");
                 let users = self.users.as_ref().ok_or("the fixture: no users table")?;
                 crate::seed::account(users, &name, PASSWORD, false).await?;
-                let event = String::from_utf8_lossy(event)
-                    .replace(&format!(r#""{binary}""#), &format!(r#""{name}""#))
-                    .replace(SAMPLE_EMAIL, &format!("{name}@shop.example"));
-                return Ok(Bytes::from(event));
+                let event = replaced(event, &format!(r#""{binary}""#), &format!(r#""{name}""#))?;
+                return replaced(&event, SAMPLE_EMAIL, &format!("{name}@shop.example"));
             }
             NETWORK_A_CALL => {
                 let own = self.own.get(binary).ok_or("the fixture: no address")?;
-                // 2001:db8::/32 is for documentation; a client is counted by its /56.
-                let event = String::from_utf8_lossy(event)
-                    .replace(&own.address, &format!("2001:db8:{n:x}::1"));
-                return Ok(Bytes::from(event));
+                // 2001:db8::/32 is for documentation; a client is counted by its /56, which
+                // the call's number spans (up to 2^24 calls).
+                let network = format!("2001:db8:{:x}:{:x}00::1", (n >> 8) & 0xffff, n & 0xff);
+                return replaced(event, &own.address, &network);
             }
             _ => {}
         }
@@ -226,6 +224,16 @@ impl Fixture {
                 ),
         }
     }
+}
+
+/// `event` with `from` replaced by `to`; an error if it does not say `from`, which would
+/// measure the same call again and again.
+fn replaced(event: &Bytes, from: &str, to: &str) -> Result<Bytes> {
+    let text = String::from_utf8_lossy(event);
+    if !text.contains(from) {
+        return Err(format!("the fixture: an event without {from}").into());
+    }
+    Ok(Bytes::from(text.replace(from, to)))
 }
 
 /// `event` for call `n` of `binary`: as it is, or for a writer in [`RENAMED`] with names of

@@ -175,6 +175,8 @@ impl Measured<'_> {
         let (mut init_ratios, mut init_cpu_ratios) = (Vec::new(), Vec::new());
         let mut errors = 0;
         for _ in 0..config.cold_starts {
+            // Made ready first, so that neither fresh process waits on it.
+            let event = self.fixture.call(&name, &events[0]).await?;
             let hello = if beside_hello {
                 let hello = start(&self.hello).await?;
                 self.hello.stop().await;
@@ -183,7 +185,6 @@ impl Measured<'_> {
                 None
             };
             let fresh = start(pool).await?;
-            let event = self.fixture.call(&name, &events[0]).await?;
             let called = Instant::now();
             errors += usize::from(Answer::of(&pool.invoke(event).await?).failed());
             first_calls.push(called.elapsed());

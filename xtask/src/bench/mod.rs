@@ -253,10 +253,16 @@ pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
          {} fresh starts, each just after one of the hello-world's; warm figures are over {} \
          calls: a reader's cycle its sample events from `events/` that succeed, a writer's \
          repeat its own event (`xtask/src/bench/fixture.rs` makes real what they name). No \
-         queue or stream is polled while the functions are measured.",
+         queue or stream is polled while the functions are measured.{}",
         machine(),
         config.cold_starts,
-        config.warm_calls
+        config.warm_calls,
+        if config.shop.is_some() {
+            " The shop around them ran from debug builds: a call a function makes to another \
+             waits on a debug build, in its latency (not its CPU)."
+        } else {
+            ""
+        }
     );
     if let Some(folder) = path.parent() {
         // A screen given its builds elsewhere finds no `target/bench` made for it.
