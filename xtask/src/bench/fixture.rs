@@ -66,7 +66,7 @@ const RENAMED: &[(&str, &[(&str, &str)])] = &[
         "user-create",
         &[
             (r#"\"ada\""#, r#"\"newcomer{n}\""#),
-            ("ada@example.com", "newcomer{n}@example.com"),
+            (SAMPLE_EMAIL, "newcomer{n}@example.com"),
         ],
     ),
     // The mug's slug is taken after the first call: a mug of its own each call.
@@ -204,7 +204,7 @@ impl Fixture {
             }
             _ => {}
         }
-        Ok(renamed(binary, event, n))
+        renamed(binary, event, n)
     }
 
     /// One of `binary`'s sample events as measured: the order made real, and the session, the
@@ -237,16 +237,16 @@ fn replaced(event: &Bytes, from: &str, to: &str) -> Result<Bytes> {
 }
 
 /// `event` for call `n` of `binary`: as it is, or for a writer in [`RENAMED`] with names of
-/// that call's own.
-fn renamed(binary: &str, event: &Bytes, n: usize) -> Bytes {
+/// that call's own (an error, as [`replaced`]'s, if the event does not name what it renames).
+fn renamed(binary: &str, event: &Bytes, n: usize) -> Result<Bytes> {
     let Some((_, renames)) = RENAMED.iter().find(|(name, _)| *name == binary) else {
-        return event.clone();
+        return Ok(event.clone());
     };
-    let mut text = String::from_utf8_lossy(event).into_owned();
+    let mut event = event.clone();
     for (from, to) in *renames {
-        text = text.replace(from, &to.replace("{n}", &n.to_string()));
+        event = replaced(&event, from, &to.replace("{n}", &n.to_string()))?;
     }
-    Bytes::from(text)
+    Ok(event)
 }
 
 #[cfg(test)]
@@ -356,20 +356,20 @@ mod tests {
             serde_json::from_str(event["body"].as_str().unwrap()).unwrap()
         };
         let registration = read("user-create");
-        let first = body(renamed("user-create", &registration, 0));
+        let first = body(renamed("user-create", &registration, 0).unwrap());
         assert_eq!(
             (&first["username"], &first["email"]),
             (&"newcomer0".into(), &"newcomer0@example.com".into())
         );
         assert_eq!(
-            body(renamed("user-create", &registration, 1))["username"],
+            body(renamed("user-create", &registration, 1).unwrap())["username"],
             "newcomer1"
         );
         let mug = read("product-create");
         assert_eq!(
-            body(renamed("product-create", &mug, 2))["slug"],
+            body(renamed("product-create", &mug, 2).unwrap())["slug"],
             "enamel-camp-mug-2"
         );
-        assert_eq!(renamed("product-get", &mug, 3), mug);
+        assert_eq!(renamed("product-get", &mug, 3).unwrap(), mug);
     }
 }
