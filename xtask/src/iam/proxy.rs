@@ -5,6 +5,10 @@
 //! One answer depends on permissions beyond the call's own: S3 says `404 NoSuchKey` for a missing
 //! key only to a caller that may `s3:ListBucket` the bucket, and `403 AccessDenied` to anyone
 //! else. The emulators always say 404; the gate turns it into AWS's answer.
+//!
+//! And S3 applies a conditional write (`If-Match`, `If-None-Match`) atomically, where moto checks
+//! the condition and then writes: two writers racing on one key could both pass its check. The
+//! gate lets one write to an object through at a time.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -83,7 +87,12 @@ pub struct Server {
     gate: Gate,
     upstreams: Upstreams,
     pools: BTreeMap<String, Pool>,
+    /// Held while an S3 write is forwarded, one of them by the object's hash.
+    object_writes: [Mutex<()>; OBJECT_WRITE_LOCKS],
 }
+
+/// How many locks the S3 writes are spread over: writes to different objects seldom wait.
+const OBJECT_WRITE_LOCKS: usize = 16;
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,6 +112,7 @@ pub async fn serve(listener: TcpListener, gate: Gate, upstreams: Upstreams) {
         gate,
         upstreams,
         pools,
+        object_writes: std::array::from_fn(|_| Mutex::new(())),
     });
     while let Ok((stream, _)) = listener.accept().await {
         let server = Arc::clone(&server);
@@ -162,6 +172,10 @@ impl Server {
         if let Err(refused) = self.gate.authorize(Some(key), &checks) {
             return Ok(refusal(service, &method, &refused));
         }
+        let _one_writer = match (service, method.as_str()) {
+            ("s3", "PUT" | "POST" | "DELETE") => Some(self.object_write(&parts).lock().await),
+            _ => None,
+        };
         let (answer, body) = self.forward(upstream, &parts, &body).await?;
         if service == "s3"
             && answer.status == StatusCode::NOT_FOUND
@@ -173,6 +187,17 @@ impl Server {
         *response.status_mut() = answer.status;
         copy_headers(&answer.headers, response.headers_mut());
         Ok(response)
+    }
+
+    /// The lock of the object `parts` writes: by host and path, which name it whether the
+    /// bucket is in the path or the host.
+    fn object_write(&self, parts: &hyper::http::request::Parts) -> &Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        parts.headers.get("host").hash(&mut hasher);
+        parts.uri.path().hash(&mut hasher);
+        let stripe = usize::try_from(hasher.finish() % OBJECT_WRITE_LOCKS as u64).unwrap_or(0);
+        &self.object_writes[stripe]
     }
 
     /// S3's answer for a missing object, which is `404 NoSuchKey` only for a caller who may
