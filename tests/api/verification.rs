@@ -15,8 +15,8 @@ impl TestApp {
     /// relayed, its e-mails sent and its erasures done, until nothing is left to do (failed messages stay for later).
     pub(crate) async fn send_user_email(&self) {
         // Done after two quiet rounds in a row, a moment apart: on a busy machine an outbox
-        // record or a redelivered message can show a moment after the round that looked for it
-        // (an address's tenth e-mail was once missed so).
+        // record or a redelivered message can show a moment after the round that looked for it.
+        // (An address's tenth e-mail, once missed, was not that: its quota dropped it.)
         let mut quiet = false;
         for _ in 0..20 {
             let relayed = self
