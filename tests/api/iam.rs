@@ -1,9 +1,13 @@
 //! The local IAM gate itself: a call a function's policy does not allow gets the error AWS sends,
 //! through the real SDK, so the function's own error handling runs as it would on AWS; and S3's
-//! answer for a missing key depends on `s3:ListBucket`, as on AWS. These tests cause refusals on
-//! purpose, so their gates keep no usage records (`cargo xtask iam report --check` fails on any).
+//! answer for a missing key depends on `s3:ListBucket`, as on AWS; and writes to one object pass
+//! one at a time, as S3 applies a conditional write. These tests cause refusals on purpose (or
+//! call through gates of their own), so their gates keep no usage records (`cargo xtask iam
+//! report --check` fails on any).
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::RequestExt;
@@ -245,4 +249,78 @@ async fn a_missing_key_is_404_only_for_those_who_may_list_the_bucket() {
         missing("ReaderFunction").await,
         (403, Some("AccessDenied".to_owned()), 403)
     );
+}
+
+const WRITERS: &str = r#"
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+  WriterFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: writer}}
+    Properties:
+      Policies:
+        - Statement:
+            - {Effect: Allow, Action: s3:PutObject, Resource: !Sub "${Bucket.Arn}/*"}
+"#;
+
+/// An S3 that takes a moment over each call, and the most calls it had at once.
+async fn slow_s3() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let seen = Arc::clone(&most);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (now, most) = (Arc::clone(&now), Arc::clone(&most));
+            let service = hyper::service::service_fn(move |_request| {
+                let (now, most) = (Arc::clone(&now), Arc::clone(&most));
+                async move {
+                    most.fetch_max(now.fetch_add(1, SeqCst) + 1, SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    now.fetch_sub(1, SeqCst);
+                    let empty = http_body_util::Full::new(hyper::body::Bytes::new());
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(empty))
+                }
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            );
+        }
+    });
+    (format!("http://{address}"), seen)
+}
+
+#[tokio::test]
+async fn writes_to_one_object_pass_the_gate_one_at_a_time() {
+    // S3 applies a conditional write (`If-Match`) atomically; moto checks the condition and then
+    // writes, so two writers racing on one key could both pass. The gate holds the second.
+    let template = Template::parse(WRITERS).unwrap();
+    let mut names = LocalNames::new("writers", "eu-west-1");
+    names.add_bucket("Bucket", "writers-bucket");
+    names.add_function("WriterFunction", "writer");
+    let gate = Gate::new(&template, &names, "iam::writers")
+        .unwrap()
+        .unrecorded();
+    let (s3, most_at_once) = slow_s3().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let upstreams =
+        xtask::iam::proxy::upstreams_from_env(&[("AWS_ENDPOINT_URL_S3".to_owned(), s3)]);
+    tokio::spawn(xtask::iam::proxy::serve(listener, gate, upstreams));
+    let s3 = FunctionClients::new(&sdk_config().await, "WriterFunction", address).s3;
+    let put = |body: &'static str| {
+        s3.put_object()
+            .bucket("writers-bucket")
+            .key("snapshot.bin")
+            .if_match("\"etag\"")
+            .body(body.as_bytes().to_vec().into())
+            .send()
+    };
+    let (a, b, c) = tokio::join!(put("a"), put("b"), put("c"));
+    for put in [a, b, c] {
+        put.unwrap();
+    }
+    assert_eq!(most_at_once.load(SeqCst), 1);
 }

@@ -261,32 +261,6 @@ async fn two_indexers_at_once_lose_nothing() {
 }
 
 #[tokio::test]
-async fn of_writes_racing_on_the_snapshot_with_one_etag_exactly_one_wins() {
-    // What two indexers at once rely on: S3 applies `If-Match` atomically. moto checks it and
-    // then writes, so the local cloud's gate lets one write to an object through at a time.
-    let app = TestApp::spawn().await;
-    let s3 = app.function("SearchIndexFunction").clients().s3.clone();
-    let bucket = &app.names.refs["SearchBucket"];
-    let put = |body: String| {
-        s3.put_object()
-            .bucket(bucket)
-            .key(search::store::KEY)
-            .body(body.into_bytes().into())
-    };
-    let first = put("first".into()).if_none_match("*").send().await.unwrap();
-    let mut etag = first.e_tag().unwrap().to_owned();
-    for round in 0..20 {
-        let (a, b) = tokio::join!(
-            put(format!("a{round}")).if_match(&etag).send(),
-            put(format!("b{round}")).if_match(&etag).send(),
-        );
-        let won: Vec<_> = [a, b].into_iter().filter_map(Result::ok).collect();
-        assert_eq!(won.len(), 1, "round {round}: both or neither wrote");
-        etag = won[0].e_tag().unwrap().to_owned();
-    }
-}
-
-#[tokio::test]
 async fn a_snapshot_deleted_by_hand_is_written_again() {
     let app = indexed_shop().await;
     // An operator's hand, not the function's role.

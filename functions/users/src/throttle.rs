@@ -105,7 +105,11 @@ impl Strikes {
     ) -> Result<Self, Duration> {
         let failures = match current {
             Some(strikes) if strikes.expires_at > now => {
-                if strikes.not_before > now {
+                // Before the free tries are used up `not_before` is only when the last attempt
+                // was counted, and an attempt whose clock read a second earlier (it lost the
+                // race to that one) must not take it for a wait: a right password got a 429.
+                let waiting = !policy.wait_after(strikes.failures).is_zero();
+                if waiting && strikes.not_before > now {
                     return Err((strikes.not_before - now).unsigned_abs());
                 }
                 strikes.failures
@@ -552,6 +556,14 @@ mod tests {
         assert_eq!(next.failures, 6);
         assert_eq!(next.not_before, after_the_wait + Duration::from_secs(60));
         assert_eq!(next.expires_at, next.not_before + WINDOW);
+    }
+
+    #[test]
+    fn an_attempt_counted_a_second_later_by_another_clock_is_no_wait() {
+        let later = NOW + Duration::from_secs(1);
+        let counted = Strikes::after_attempt(None, ACCOUNT_FROM_CLIENT, later).unwrap();
+        let next = Strikes::after_attempt(Some(&counted), ACCOUNT_FROM_CLIENT, NOW).unwrap();
+        assert_eq!(next.failures, 2);
     }
 
     #[test]

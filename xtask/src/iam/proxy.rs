@@ -173,7 +173,7 @@ impl Server {
             return Ok(refusal(service, &method, &refused));
         }
         let _one_writer = match (service, method.as_str()) {
-            ("s3", "PUT" | "POST" | "DELETE") => Some(self.object_write(&parts).lock().await),
+            ("s3", "PUT" | "POST" | "DELETE") => Some(self.object_write(&checks).lock().await),
             _ => None,
         };
         let (answer, body) = self.forward(upstream, &parts, &body).await?;
@@ -189,13 +189,14 @@ impl Server {
         Ok(response)
     }
 
-    /// The lock of the object `parts` writes: by host and path, which name it whether the
-    /// bucket is in the path or the host.
-    fn object_write(&self, parts: &hyper::http::request::Parts) -> &Mutex<()> {
+    /// The lock of the object a write's `checks` name (`bucket/key`, as the gate read it).
+    fn object_write(&self, checks: &[super::request::Check]) -> &Mutex<()> {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        parts.headers.get("host").hash(&mut hasher);
-        parts.uri.path().hash(&mut hasher);
+        checks
+            .first()
+            .map(|check| &check.resource)
+            .hash(&mut hasher);
         let stripe = usize::try_from(hasher.finish() % OBJECT_WRITE_LOCKS as u64).unwrap_or(0);
         &self.object_writes[stripe]
     }
