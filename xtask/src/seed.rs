@@ -8,7 +8,7 @@ use products::ProductStore;
 use products::domain::{NewProduct, NewProductForm};
 use shared::auth::Role;
 use users::UserStore;
-use users::domain::{NewUser, RegistrationForm};
+use users::domain::{NewUser, RegistrationForm, Username};
 
 use crate::Result;
 use crate::template::workspace_root;
@@ -54,6 +54,29 @@ pub async fn load(store: &ProductStore) -> Result<SeedReport> {
 /// Registers `username` (at `username@shop.example`) unless it exists, through the users
 /// service's own rules and hashing; an administrator if `admin`.
 pub async fn account(users: &UserStore, username: &str, password: &str, admin: bool) -> Result<()> {
+    let username = register(users, username, password, admin).await?;
+    // Nobody reads the demo accounts' mail: their addresses are vouched for.
+    users.vouch_for_email(&username).await?;
+    if admin {
+        users.set_role(&username, Role::Admin).await?;
+    }
+    Ok(())
+}
+
+/// A customer's [`account`] as a newcomer's is until they follow the link e-mailed to them: its
+/// address not confirmed. The account's username.
+pub async fn unconfirmed(users: &UserStore, username: &str, password: &str) -> Result<Username> {
+    register(users, username, password, false).await
+}
+
+/// Registers `username`, at `username@shop.example`, unless it exists; the name of an
+/// administrator if `admin` (the role is [`account`]'s to give).
+async fn register(
+    users: &UserStore,
+    username: &str,
+    password: &str,
+    admin: bool,
+) -> Result<Username> {
     let form = RegistrationForm {
         username: username.to_owned(),
         password: password.to_owned().into(),
@@ -71,12 +94,7 @@ pub async fn account(users: &UserStore, username: &str, password: &str, admin: b
     users
         .insert(&new_user, hash, &anyway, time::OffsetDateTime::now_utc())
         .await?;
-    // Nobody reads the demo accounts' mail: their addresses are vouched for.
-    users.vouch_for_email(&new_user.username).await?;
-    if admin {
-        users.set_role(&new_user.username, Role::Admin).await?;
-    }
-    Ok(())
+    Ok(new_user.username)
 }
 
 /// Confirms the address of `username`, a customer of the local shop `names` describes, without

@@ -18,18 +18,13 @@
 //! The consumers' events name other people (`ada_lovelace`, who was never registered here):
 //! they measure the path that finds nothing to do.
 //!
-//! A writer whose event makes something under a name (registration, a new product) can do so
-//! once: each of its calls gets a name of its own ([`Fixture::call`]). A checkout takes the
-//! cart it checks out: `order-checkout` has an account of its own too, which fills a cart and
-//! holds a card before each call. A call that uses up an account (deleting it, changing it, or
-//! asking for its e-mails, a few a day) gets an account made for it, and the reset asked for by
-//! address, limited by network, a network of its own.
+//! A writer's event can do its work once at most; [`per_call`] makes each call's ready.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use hyper::body::Bytes;
+use per_call::CHECKOUT;
 
 use super::{BenchConfig, PASSWORD};
 use crate::Result;
@@ -37,6 +32,8 @@ use crate::http_client::HttpReply;
 use crate::local::LocalShop;
 use crate::template::Function;
 use crate::visitor::Visitor;
+
+mod per_call;
 
 /// The order every sample event names.
 const SAMPLE_ORDER: &str = "6f1c2d3e4b5a69788796a5b4c3d2e1f0";
@@ -47,34 +44,8 @@ const SAMPLE_ADDRESS: &str = "203.0.113.7";
 const SAMPLE_EMAIL: &str = "ada@example.com";
 /// The product the cart events name.
 const CART_PRODUCT: &str = "enamel-camp-mug";
-/// The function whose every call takes a cart.
-const CHECKOUT: &str = "order-checkout";
-/// The functions whose every call uses up an account: they delete it, or change it, or ask for
-/// its e-mails (a few a day). Each call gets an account made for it.
-const ACCOUNT_A_CALL: &[&str] = &["user-delete", "user-email-change", "user-password-change"];
-/// The function whose every call uses up its client's quota (reset e-mails asked for, by
-/// network): each call comes from a network of its own.
-const NETWORK_A_CALL: &str = "user-password-reset";
 /// How long the purchase may take through the local queues.
 const SETTLING: Duration = Duration::from_secs(90);
-
-/// The writers whose sample event can do its work once only, for the name it gives, and what
-/// each call renames (`{n}`: the call's number, unique in the run).
-const RENAMED: &[(&str, &[(&str, &str)])] = &[
-    // `ada` is registered: a newcomer each call.
-    (
-        "user-create",
-        &[
-            (r#"\"ada\""#, r#"\"newcomer{n}\""#),
-            (SAMPLE_EMAIL, "newcomer{n}@example.com"),
-        ],
-    ),
-    // The mug's slug is taken after the first call: a mug of its own each call.
-    (
-        "product-create",
-        &[("enamel-camp-mug", "enamel-camp-mug-{n}")],
-    ),
-];
 
 /// Live sessions, and a paid order of `ada`'s, for the sample events.
 pub(super) struct Fixture {
@@ -163,50 +134,6 @@ impl Fixture {
         })
     }
 
-    /// The event for one call of `binary`, and what the shop must hold for it, made ready
-    /// before the call is timed: for a writer in [`RENAMED`], names no call has used; for
-    /// `order-checkout`, a cart of its account's and a card held for it; for `order-add-item`,
-    /// now and then a line short of its limit (99) again; for [`ACCOUNT_A_CALL`], an account
-    /// made for the call; for [`NETWORK_A_CALL`], a client network of the call's own.
-    pub(super) async fn call(&self, binary: &str, event: &Bytes) -> Result<Bytes> {
-        let n = self.calls.fetch_add(1, Ordering::Relaxed);
-        match binary {
-            CHECKOUT => {
-                let mut shopper = Visitor::new(self.ada.shop);
-                shopper.token = self.own.get(CHECKOUT).map(|own| own.token.clone());
-                shopper.add(CART_PRODUCT, 1).await?;
-                let checkout = shopper.checkout_of_cart().await?;
-                let mut event: serde_json::Value = serde_json::from_slice(event)?;
-                event["body"] = checkout.to_string().into();
-                return Ok(Bytes::from(event.to_string()));
-            }
-            // Its event adds two mugs: 40 calls add 80.
-            "order-add-item" if n.is_multiple_of(40) => {
-                let line = serde_json::json!({ "product_id": CART_PRODUCT, "qty": 1 });
-                let reset = self.ada.post("/api/order/update-item", line).await;
-                if reset.status != 200 {
-                    return Err(format!("the fixture: the cart's line: {}", reset.status).into());
-                }
-            }
-            _ if ACCOUNT_A_CALL.contains(&binary) => {
-                let name = format!("account{n}");
-                let users = self.users.as_ref().ok_or("the fixture: no users table")?;
-                crate::seed::account(users, &name, PASSWORD, false).await?;
-                let event = replaced(event, &format!(r#""{binary}""#), &format!(r#""{name}""#))?;
-                return replaced(&event, SAMPLE_EMAIL, &format!("{name}@shop.example"));
-            }
-            NETWORK_A_CALL => {
-                let own = self.own.get(binary).ok_or("the fixture: no address")?;
-                // 2001:db8::/32 is for documentation; a client is counted by its /56, which
-                // the call's number spans (up to 2^24 calls).
-                let network = format!("2001:db8:{:x}:{:x}00::1", (n >> 8) & 0xffff, n & 0xff);
-                return replaced(event, &own.address, &network);
-            }
-            _ => {}
-        }
-        renamed(binary, event, n)
-    }
-
     /// One of `binary`'s sample events as measured: the order made real, and the session, the
     /// user and the address those of the account it acts on.
     pub(super) fn event(&self, binary: &str, sample: &str) -> String {
@@ -226,37 +153,12 @@ impl Fixture {
     }
 }
 
-/// `event` with `from` replaced by `to`; an error if it does not say `from`, which would
-/// measure the same call again and again.
-fn replaced(event: &Bytes, from: &str, to: &str) -> Result<Bytes> {
-    let text = String::from_utf8_lossy(event);
-    if !text.contains(from) {
-        return Err(format!("the fixture: an event without {from}").into());
-    }
-    Ok(Bytes::from(text.replace(from, to)))
-}
-
-/// `event` for call `n` of `binary`: as it is, or for a writer in [`RENAMED`] with names of
-/// that call's own (an error, as [`replaced`]'s, if the event does not name what it renames).
-fn renamed(binary: &str, event: &Bytes, n: usize) -> Result<Bytes> {
-    let Some((_, renames)) = RENAMED.iter().find(|(name, _)| *name == binary) else {
-        return Ok(event.clone());
-    };
-    let mut event = event.clone();
-    for (from, to) in *renames {
-        event = replaced(&event, from, &to.replace("{n}", &n.to_string()))?;
-    }
-    Ok(event)
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
     use std::sync::atomic::AtomicUsize;
 
-    use hyper::body::Bytes;
-
-    use super::{CART_PRODUCT, Fixture, Own, SAMPLE_ADDRESS, SAMPLE_ORDER, renamed};
+    use super::{CART_PRODUCT, Fixture, Own, SAMPLE_ADDRESS, SAMPLE_ORDER};
     use crate::visitor::Visitor;
 
     /// A fixture of these accounts, with no shop behind it.
@@ -341,35 +243,5 @@ mod tests {
                 assert!(!event.contains(left), "{name} still says {left}");
             }
         }
-    }
-
-    /// Each call of a writer whose event names what it makes names something new; others'
-    /// events are left as they are.
-    #[test]
-    fn a_renamed_writer_registers_someone_new_each_call() {
-        let events = crate::template::workspace_root().join("events");
-        let read = |name: &str| {
-            Bytes::from(std::fs::read_to_string(events.join(format!("{name}.json"))).unwrap())
-        };
-        let body = |event: Bytes| -> serde_json::Value {
-            let event: serde_json::Value = serde_json::from_slice(&event).unwrap();
-            serde_json::from_str(event["body"].as_str().unwrap()).unwrap()
-        };
-        let registration = read("user-create");
-        let first = body(renamed("user-create", &registration, 0).unwrap());
-        assert_eq!(
-            (&first["username"], &first["email"]),
-            (&"newcomer0".into(), &"newcomer0@example.com".into())
-        );
-        assert_eq!(
-            body(renamed("user-create", &registration, 1).unwrap())["username"],
-            "newcomer1"
-        );
-        let mug = read("product-create");
-        assert_eq!(
-            body(renamed("product-create", &mug, 2).unwrap())["slug"],
-            "enamel-camp-mug-2"
-        );
-        assert_eq!(renamed("product-get", &mug, 3).unwrap(), mug);
     }
 }
