@@ -174,8 +174,9 @@ async fn an_unknown_access_key_is_not_a_function() {
     );
 }
 
-/// A template of two functions that may read a bucket's objects, only one of which may list it.
-const READERS: &str = r#"
+/// A template of two functions that may read a bucket's objects, only one of which may list it,
+/// and one that may write them.
+const BUCKET_USERS: &str = r#"
 Resources:
   Bucket:
     Type: AWS::S3::Bucket
@@ -194,19 +195,30 @@ Resources:
         - Statement:
             - {Effect: Allow, Action: s3:GetObject, Resource: !Sub "${Bucket.Arn}/*"}
             - {Effect: Allow, Action: s3:ListBucket, Resource: !GetAtt Bucket.Arn}
+  WriterFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: writer}}
+    Properties:
+      Policies: [{Statement: [{Effect: Allow, Action: s3:PutObject, Resource: !Sub "${Bucket.Arn}/*"}]}]
 "#;
+
+/// A gate for [`BUCKET_USERS`], its bucket `bucket`, keeping no usage records.
+fn bucket_gate(bucket: &str) -> Gate {
+    let template = Template::parse(BUCKET_USERS).unwrap();
+    let mut names = LocalNames::new("bucket-users", "eu-west-1");
+    names.add_bucket("Bucket", bucket);
+    names.add_function("ReaderFunction", "reader");
+    names.add_function("ListerFunction", "lister");
+    names.add_function("WriterFunction", "writer");
+    Gate::new(&template, &names, "iam::bucket_users")
+        .unwrap()
+        .unrecorded()
+}
 
 #[tokio::test]
 async fn a_missing_key_is_404_only_for_those_who_may_list_the_bucket() {
     let app = TestApp::spawn_expecting_refusals().await;
-    let template = Template::parse(READERS).unwrap();
-    let mut names = LocalNames::new("readers", "eu-west-1");
-    names.add_bucket("Bucket", &app.names.refs["ReceiptsBucket"]);
-    names.add_function("ReaderFunction", "reader");
-    names.add_function("ListerFunction", "lister");
-    let gate = Gate::new(&template, &names, "iam::readers")
-        .unwrap()
-        .unrecorded();
+    let gate = bucket_gate(&app.names.refs["ReceiptsBucket"]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(xtask::iam::proxy::serve(
@@ -251,19 +263,6 @@ async fn a_missing_key_is_404_only_for_those_who_may_list_the_bucket() {
     );
 }
 
-const WRITERS: &str = r#"
-Resources:
-  Bucket:
-    Type: AWS::S3::Bucket
-  WriterFunction:
-    Type: AWS::Serverless::Function
-    Metadata: {BuildProperties: {Binary: writer}}
-    Properties:
-      Policies:
-        - Statement:
-            - {Effect: Allow, Action: s3:PutObject, Resource: !Sub "${Bucket.Arn}/*"}
-"#;
-
 /// An S3 that takes a moment over each call, and the most calls it had at once.
 async fn slow_s3() -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -296,13 +295,7 @@ async fn slow_s3() -> (String, Arc<AtomicUsize>) {
 async fn writes_to_one_object_pass_the_gate_one_at_a_time() {
     // S3 applies a conditional write (`If-Match`) atomically; moto checks the condition and then
     // writes, so two writers racing on one key could both pass. The gate holds the second.
-    let template = Template::parse(WRITERS).unwrap();
-    let mut names = LocalNames::new("writers", "eu-west-1");
-    names.add_bucket("Bucket", "writers-bucket");
-    names.add_function("WriterFunction", "writer");
-    let gate = Gate::new(&template, &names, "iam::writers")
-        .unwrap()
-        .unrecorded();
+    let gate = bucket_gate("writers-bucket");
     let (s3, most_at_once) = slow_s3().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
