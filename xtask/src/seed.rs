@@ -64,7 +64,8 @@ pub async fn account(users: &UserStore, username: &str, password: &str, admin: b
 }
 
 /// A customer's [`account`] as a newcomer's is until they follow the link e-mailed to them: its
-/// address not confirmed. The account's username.
+/// address not confirmed (unless `username` exists, which is left as it is). The account's
+/// username.
 pub async fn unconfirmed(users: &UserStore, username: &str, password: &str) -> Result<Username> {
     register(users, username, password, false).await
 }

@@ -24,8 +24,6 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use per_call::CHECKOUT;
-
 use super::{BenchConfig, PASSWORD};
 use crate::Result;
 use crate::http_client::HttpReply;
@@ -34,6 +32,7 @@ use crate::template::Function;
 use crate::visitor::Visitor;
 
 mod per_call;
+use per_call::CHECKOUT;
 
 /// The order every sample event names.
 const SAMPLE_ORDER: &str = "6f1c2d3e4b5a69788796a5b4c3d2e1f0";
@@ -162,7 +161,7 @@ mod tests {
     use crate::visitor::Visitor;
 
     /// A fixture of these accounts, with no shop behind it.
-    fn fixture(own: HashMap<String, Own>) -> Fixture {
+    pub(super) fn fixture(own: HashMap<String, Own>) -> Fixture {
         let mut ada = Visitor::new(std::net::SocketAddr::from(([127, 0, 0, 1], 9)));
         ada.token = Some("ada-s".into());
         Fixture {

@@ -189,7 +189,8 @@ impl Server {
         Ok(response)
     }
 
-    /// The lock of the object a write's `checks` name (`bucket/key`, as the gate read it).
+    /// The lock of the object a write's `checks` name (its ARN, the key decoded, as the gate read
+    /// it).
     fn object_write(&self, checks: &[super::request::Check]) -> &Mutex<()> {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
