@@ -564,6 +564,18 @@ mod tests {
         let counted = Strikes::after_attempt(None, ACCOUNT_FROM_CLIENT, later).unwrap();
         let next = Strikes::after_attempt(Some(&counted), ACCOUNT_FROM_CLIENT, NOW).unwrap();
         assert_eq!(next.failures, 2);
+        // The last free try counted a second later still leaves this one; the first that
+        // starts a wait (the fifth, 30 s) holds it, a second longer by this clock.
+        let free = |failures| Strikes {
+            failures,
+            expires_at: later + WINDOW,
+            not_before: later + ACCOUNT_FROM_CLIENT.wait_after(failures),
+        };
+        assert!(Strikes::after_attempt(Some(&free(4)), ACCOUNT_FROM_CLIENT, NOW).is_ok());
+        assert_eq!(
+            Strikes::after_attempt(Some(&free(5)), ACCOUNT_FROM_CLIENT, NOW),
+            Err(Duration::from_secs(31))
+        );
     }
 
     #[test]
