@@ -529,6 +529,40 @@ async fn the_benchmarks_shoppers_check_out_and_the_books_balance() {
     ] {
         assert!(load.routes[route].0 > 0, "{route} was never timed");
     }
+    // The calls it counts (what BENCHMARKS.md prices an order from): a route's function until
+    // the customers stopped, so watching the orders settle (`GET /api/order/{id}`) is not in
+    // them; the authorizer once for each request to a route it guards; the consumers once
+    // the queues drained, each message at least once and in batches.
+    let calls = |binary: &str| load.invocations.get(binary).copied().unwrap_or(0);
+    assert_eq!(calls("order-checkout"), load.checkouts);
+    assert_eq!(calls("user-create"), load.checkouts);
+    assert_eq!(calls("order-get"), 0, "{:?}", load.invocations);
+    let public = [
+        "POST /api/user/create",
+        "POST /api/user/login",
+        "GET /api/products",
+        "GET /api/product/{id}",
+    ];
+    let guarded: usize = load
+        .routes
+        .iter()
+        .filter(|(route, _)| !public.contains(&route.as_str()))
+        .map(|(_, (requests, _, _))| requests)
+        .sum();
+    assert_eq!(calls("user-authorizer"), guarded, "{:?}", load.routes);
+    for consumer in [
+        "payment-charge",
+        "order-settle",
+        "receipt-email",
+        "report-record",
+    ] {
+        let counted = calls(consumer);
+        assert!(
+            (1..=load.checkouts * 2).contains(&counted),
+            "{consumer}: {counted} calls for {} checkouts",
+            load.checkouts
+        );
+    }
 }
 
 /// The e-mails to `address` with `subject` in the local mailbox, once there is one (or the

@@ -28,6 +28,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let timings = Timings::default();
     let tally = Arc::new(Mutex::new(Tally::default()));
     let stop = Arc::new(AtomicBool::new(false));
+    let before = shop.invocations();
     let started = Instant::now();
     let mut customers = Vec::new();
     for customer in 0..config.customers {
@@ -57,6 +58,9 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         customer.await?;
     }
     let elapsed = started.elapsed();
+    // The routes' functions are counted here, before watching the orders settle adds calls
+    // of its own; the consumers once the queues have drained.
+    let requested = shop.invocations();
 
     // Let the queues finish: every checked-out order should end paid and e-mailed.
     let checkouts = tally.lock().await.checkouts.clone();
@@ -79,6 +83,20 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         tokio::time::sleep(Duration::from_secs(10)).await;
     };
     let reconciliation = reconcile(&shop.names, &ids).await?;
+    let drained = shop.invocations();
+    let invocations = drained
+        .iter()
+        .map(|(binary, after)| {
+            let until = if shop.is_consumer(binary) {
+                *after
+            } else {
+                requested.get(binary).copied().unwrap_or(0)
+            };
+            let since = before.get(binary).copied().unwrap_or(0);
+            (binary.clone(), until.saturating_sub(since))
+        })
+        .filter(|(_, calls)| *calls > 0)
+        .collect();
 
     let tally = tally.lock().await;
     let latencies = timings.lock().map_err(|_| "a shopper panicked")?.clone();
@@ -102,6 +120,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         paid,
         emailed,
         reconciliation,
+        invocations,
     })
 }
 

@@ -33,10 +33,12 @@
 //! The parts: [`fixture`] makes real what the sample events name, [`measure`] runs and times
 //! the functions ([`process`] reads `/proc`), [`load`] is the shopping load (customers are
 //! [`crate::visitor::Visitor`]s, as in the journey tests), [`stats`] the percentiles, and
-//! [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it.
+//! [`report`] writes `BENCHMARKS.md`, comparing with the previous run's numbers kept in it,
+//! and [`cost`] prices an order's Lambda compute from them.
 
 mod answer;
 pub mod catalogue;
+mod cost;
 mod fixture;
 mod load;
 mod measure;
@@ -58,6 +60,7 @@ use crate::local::{Binaries, Console, LocalConfig, LocalShop};
 use crate::reconcile::Reconciliation;
 use crate::template::workspace_root;
 
+pub use cost::Order;
 pub use report::{machine, markdown, previous};
 
 /// What to measure.
@@ -153,6 +156,10 @@ pub struct LoadResult {
     /// The stores read directly once the queues have drained (absent from older runs).
     #[serde(default)]
     pub reconciliation: Reconciliation,
+    /// Each function's invocations for the load, by binary: a function behind a route until
+    /// the customers stopped, a consumer until the queues drained (absent from older runs).
+    #[serde(default)]
+    pub invocations: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,6 +235,8 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
 /// Runs the benchmarks and writes their report: `BENCHMARKS.md`, or for a screen (`only`)
 /// `target/bench/SCREEN.md`, compared with `BENCHMARKS.md`'s numbers. Returns where it wrote.
 pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
+    // Resolved first: a journey the template no longer serves fails now, not after the run.
+    let order = cost::Order::from_template(&crate::template::Template::workspace()?)?;
     let report = run(config).await?;
     let root = workspace_root();
     let previous = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
@@ -268,7 +277,7 @@ pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
         // A screen given its builds elsewhere finds no `target/bench` made for it.
         std::fs::create_dir_all(folder)?;
     }
-    std::fs::write(&path, markdown(&report, &previous, &header))?;
+    std::fs::write(&path, markdown(&report, &previous, &header, Some(&order)))?;
     Ok(path)
 }
 

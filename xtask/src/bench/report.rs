@@ -1,6 +1,8 @@
-//! `BENCHMARKS.md`: the functions against their targets, the shopping load, what changed since
+//! `BENCHMARKS.md`: the functions against their targets, the shopping load and what an order
+//! costs in Lambda ([`cost`]), what changed since
 //! the previous run (whose numbers the file keeps at its end), and the notes, kept from run to run.
 
+use super::cost::{self, Order};
 use super::targets::{first_minus_warm, init_cpu_ratio, init_ratio, misses};
 use super::{FunctionResult, LoadResult, Report};
 
@@ -58,8 +60,14 @@ pub fn previous(markdown: &str) -> Option<Report> {
     serde_json::from_str(markdown[start..end].trim()).ok()
 }
 
-/// `BENCHMARKS.md`, keeping the previous file's `## Notes` section.
-pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
+/// `BENCHMARKS.md`, keeping the previous file's `## Notes` section; with `order`, what an
+/// order costs in Lambda priced from the run.
+pub fn markdown(
+    report: &Report,
+    previous_file: &str,
+    header: &str,
+    order: Option<&Order>,
+) -> String {
     let mut out = String::new();
     out.push_str("# Benchmarks\n\n");
     out.push_str(header);
@@ -71,6 +79,9 @@ pub fn markdown(report: &Report, previous_file: &str, header: &str) -> String {
     }
     if let Some(load) = &report.load {
         load_section(load, &mut out);
+    }
+    if let Some(order) = order {
+        out.push_str(&cost::section(order, report));
     }
     targets_section(report, &mut out);
     changes_section(report, previous(previous_file), &mut out);
@@ -167,6 +178,20 @@ fn load_section(load: &LoadResult, out: &mut String) {
             "These do not balance."
         }
     ));
+    if !load.invocations.is_empty() && load.checkouts > 0 {
+        #[allow(clippy::cast_precision_loss)]
+        let per_checkout = load
+            .invocations
+            .iter()
+            .map(|(binary, calls)| {
+                format!("`{binary}` {:.2}", *calls as f64 / load.checkouts as f64)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "\nCalls per checkout (a function behind a route until the customers stopped, a consumer until the queues drained): {per_checkout}.\n"
+        ));
+    }
     out.push('\n');
     if !load.errors.is_empty() {
         out.push_str("\nErrors (first ten):\n\n");
@@ -314,6 +339,7 @@ mod tests {
                     dead_letters: BTreeMap::from([("CheckoutDeadLetterQueue".to_owned(), 0)]),
                     outbox: 0,
                 },
+                invocations: BTreeMap::new(),
             }),
         }
     }
@@ -324,7 +350,7 @@ mod tests {
         with_search
             .functions
             .push(result("search-query", 12.0, 30.0, 400.0));
-        let text = markdown(&with_search, "", "Measured here.");
+        let text = markdown(&with_search, "", "Measured here.", None);
         assert!(
             text.contains("## Search on 10000 generated products"),
             "{text}"
@@ -337,14 +363,14 @@ mod tests {
             text.contains("| Cold start (init and the first search) under 50 ms | 13.0 ms | ✓ |")
         );
         with_search.functions[2].cpu_p99_us = 2_500.0;
-        let slow = markdown(&with_search, "", "Measured here.");
+        let slow = markdown(&with_search, "", "Measured here.", None);
         assert!(slow.contains("| 2500 µs | ✗ |"), "{slow}");
-        assert!(!markdown(&report(6.0), "", "").contains("## Search"));
+        assert!(!markdown(&report(6.0), "", "", None).contains("## Search"));
     }
 
     #[test]
     fn the_report_keeps_its_notes_and_data_and_compares_with_the_last_run() {
-        let first = markdown(&report(6.0), "", "Measured here.");
+        let first = markdown(&report(6.0), "", "Measured here.", None);
         assert!(first.contains("This is the first recorded run."));
         assert!(first.contains("| `product-get` | 6.0 | 1.20 |"), "{first}");
         assert!(first.contains("| `bench-hello` | 5.0 | 1.00 |"));
@@ -360,7 +386,7 @@ mod tests {
         let read = previous(&kept).unwrap();
         assert_eq!(read.functions[0].init_ms, 6.0);
 
-        let second = markdown(&report(12.0), &kept, "Measured again.");
+        let second = markdown(&report(12.0), &kept, "Measured again.", None);
         assert!(second.contains("Our own note."), "{second}");
         assert!(second.contains("- `product-get`: init +100%"), "{second}");
         assert!(second.contains("- Missed: `product-get`: init 2.4× hello (see Notes)."));
@@ -372,10 +398,10 @@ mod tests {
     fn a_screen_of_a_few_functions_has_no_load() {
         let mut screen = report(6.0);
         screen.load = None;
-        let text = markdown(&screen, "", "A screen.");
+        let text = markdown(&screen, "", "A screen.", None);
         assert!(text.contains("| `product-get` | 6.0 | 1.20 |"), "{text}");
         assert!(!text.contains("## Shopping load") && !text.contains("- Load:"));
-        let compared = markdown(&report(6.0), &text, "A full run after it.");
+        let compared = markdown(&report(6.0), &text, "A full run after it.", None);
         assert!(compared.contains("## Shopping load"), "{compared}");
         assert!(!compared.contains("checkouts a second (was"), "{compared}");
     }
@@ -383,10 +409,10 @@ mod tests {
     #[test]
     fn warm_calls_that_were_refused_are_named() {
         let mut refused = report(6.0);
-        let text = markdown(&refused, "", "Nothing refused.");
+        let text = markdown(&refused, "", "Nothing refused.", None);
         assert!(!text.contains("- Refused:"), "{text}");
         refused.functions[0].refused.insert("404".into(), 150);
-        let text = markdown(&refused, "", "One refused.");
+        let text = markdown(&refused, "", "One refused.", None);
         assert!(
             text.contains("- Refused: `product-get` answered 404 to 150 of its 200 warm calls:"),
             "{text}"

@@ -371,6 +371,19 @@ impl LocalShop {
         Arc::clone(&self.pools[binary])
     }
 
+    /// How many invocations each function has been given, by binary.
+    pub fn invocations(&self) -> BTreeMap<String, usize> {
+        self.pools
+            .iter()
+            .map(|(binary, pool)| (binary.clone(), pool.invocations()))
+            .collect()
+    }
+
+    /// Whether `binary` is invoked by a queue or stream trigger.
+    pub fn is_consumer(&self, binary: &str) -> bool {
+        self.paused.contains_key(binary)
+    }
+
     /// Stops delivering messages to the consumer `binary`, as disabling its event source mapping
     /// does: they wait on the queue.
     pub fn pause_trigger(&self, binary: &str) {

@@ -68,6 +68,7 @@ pub struct Pool {
     /// Invocations waiting for a process, and invocations a process is running.
     queued: AtomicUsize,
     busy: AtomicUsize,
+    /// Invocations so far (each one's id starts with its number).
     sequence: AtomicUsize,
     /// Woken by every `/next`, so [`Pool::start_worker`] can tell when a process is ready.
     polled: tokio::sync::Notify,
@@ -125,6 +126,11 @@ impl Pool {
             }
         });
         Ok(pool)
+    }
+
+    /// How many invocations the function has been given.
+    pub fn invocations(&self) -> usize {
+        self.sequence.load(Ordering::Relaxed)
     }
 
     pub fn name(&self) -> &str {
