@@ -256,6 +256,7 @@ mod tests {
         let mut report = Report {
             functions,
             hello: result("bench-hello", 5.0, 4.0, 40.0),
+            sdk_read: None,
             load: Some(load.clone()),
         };
         assert_eq!(section(&order, &report), "", "no counts, no price");

@@ -18,7 +18,11 @@ use crate::local::runtime::{FunctionSpec, Pool};
 use crate::local::{Binaries, Console, LocalShop, function_spec};
 use crate::template::workspace_root;
 
-/// Measures `declared`'s functions (those `config.only` names, or all) and the hello-world.
+/// The item the SDK baseline reads: a product the shop is seeded with.
+const SDK_READ_EVENT: &[u8] = br#"{"pk":"PRODUCT#enamel-camp-mug"}"#;
+
+/// Measures `declared`'s functions (those `config.only` names, or all), the hello-world and
+/// the SDK baseline.
 pub(super) async fn all(
     config: &BenchConfig,
     declared: &[crate::template::Function],
@@ -26,7 +30,7 @@ pub(super) async fn all(
     binaries: &Binaries,
     fixture: &Fixture,
     console: Console,
-) -> Result<(Vec<FunctionResult>, FunctionResult)> {
+) -> Result<(Vec<FunctionResult>, FunctionResult, FunctionResult)> {
     let names: Vec<&str> = declared.iter().map(|f| f.binary.as_str()).collect();
     let hello = Pool::start(
         FunctionSpec {
@@ -72,7 +76,20 @@ pub(super) async fn all(
             false,
         )
         .await?;
-    Ok((functions, hello))
+    // With `product-get`'s environment and role, whose table it reads.
+    let reader = declared
+        .iter()
+        .find(|function| function.binary == "product-get")
+        .ok_or("the template declares no product-get, whose table the SDK baseline reads")?;
+    let mut spec = function_spec(reader, &shop.names, binaries, shop.invoke)?;
+    spec.name = "bench-sdk-read".into();
+    spec.executable = binaries.executable("bench-sdk-read");
+    eprintln!("measuring bench-sdk-read");
+    let pool = Pool::start(spec, console).await?;
+    let sdk_read = measured
+        .function(&pool, &[Bytes::from_static(SDK_READ_EVENT)], true, true)
+        .await?;
+    Ok((functions, hello, sdk_read))
 }
 
 /// Whether the function only reads: its routes are all `GET`s, or it is the authorizer (no

@@ -19,6 +19,10 @@
 //!   (`RssAnon`) and its mapped files' (`RssFile`);
 //! - zip: the arm64 deployment zip.
 //!
+//! Two baselines are measured the same way: the hello-world, which echoes its event, and
+//! `bench-sdk-read`, which reads one item through the AWS SDK as the shop configures it and
+//! does nothing else: the floor under any function that reads DynamoDB.
+//!
 //! [`targets`] holds the results to issue 20's targets. `--only` measures a few functions and
 //! the hello-world without the load, a screen while trying a change.
 //!
@@ -166,6 +170,10 @@ pub struct LoadResult {
 pub struct Report {
     pub functions: Vec<FunctionResult>,
     pub hello: FunctionResult,
+    /// The second baseline: the hello-world and one DynamoDB read through the SDK, nothing
+    /// else (`bench/src/sdk_read.rs`); absent from older runs.
+    #[serde(default)]
+    pub sdk_read: Option<FunctionResult>,
     /// The shopping load; none in a screen of a few functions.
     pub load: Option<LoadResult>,
 }
@@ -206,11 +214,12 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     )
     .await;
     shop.stop().await;
-    let (functions, hello) = measured?;
+    let (functions, hello, sdk_read) = measured?;
     if !config.only.is_empty() {
         return Ok(Report {
             functions,
             hello,
+            sdk_read: Some(sdk_read),
             load: None,
         });
     }
@@ -228,6 +237,7 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     Ok(Report {
         functions,
         hello,
+        sdk_read: Some(sdk_read),
         load: Some(load?),
     })
 }

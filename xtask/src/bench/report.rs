@@ -109,10 +109,13 @@ fn functions_table(report: &Report, out: &mut String) {
     out.push_str(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
-    for result in report.functions.iter().chain(std::iter::once(hello)) {
+    let baselines = std::iter::once(hello).chain(report.sdk_read.as_ref());
+    for result in report.functions.iter().chain(baselines) {
         let missed = misses(result, hello);
         let verdict = if result.name == hello.name {
             "baseline".to_owned()
+        } else if report.sdk_read.as_ref().map(|sdk| &sdk.name) == Some(&result.name) {
+            "baseline: one read through the SDK".to_owned()
         } else if missed.is_empty() {
             "✓".to_owned()
         } else {
@@ -213,6 +216,9 @@ fn targets_section(report: &Report, out: &mut String) {
         })
         .collect();
     out.push_str(&format!("- {}\n", super::targets::described()));
+    if let Some(sdk_read) = &report.sdk_read {
+        out.push_str(&format!("- {}\n", super::targets::floor(sdk_read, hello)));
+    }
     if all_missed.is_empty() {
         out.push_str("- Every function meets its targets.\n");
     } else {
@@ -322,6 +328,7 @@ mod tests {
                 result("user-login", 7.0, 30.0, 45_000.0),
             ],
             hello: result("bench-hello", 5.0, 4.0, 40.0),
+            sdk_read: None,
             load: Some(LoadResult {
                 seconds: 30.0,
                 customers: 2,
@@ -392,6 +399,24 @@ mod tests {
         assert!(second.contains("- Missed: `product-get`: init 2.4× hello (see Notes)."));
         assert_eq!(previous(&second).unwrap().functions[0].init_ms, 12.0);
         assert!(second.contains("- Load: 0.10 checkouts a second (was 0.10)"));
+    }
+
+    #[test]
+    fn the_sdk_baseline_is_a_row_of_its_own_and_the_floor_under_the_targets() {
+        let mut with_floor = report(6.0);
+        with_floor.sdk_read = Some(result("bench-sdk-read", 6.0, 5.0, 300.0));
+        let text = markdown(&with_floor, "", "Measured here.", None);
+        assert!(text.contains("| `bench-sdk-read` | 6.0 |"), "{text}");
+        assert!(
+            text.contains("baseline: one read through the SDK |"),
+            "{text}"
+        );
+        // 300 µs is 7.5 times the hello's 40; the read target is 150/46 of that.
+        assert!(
+            text.contains("CPU 300 µs a warm call (7.5× hello, where the read target is 130 µs and the write target 261)"),
+            "{text}"
+        );
+        assert!(!text.contains("Missed: `bench-sdk-read`"), "{text}");
     }
 
     #[test]

@@ -108,6 +108,22 @@ pub(super) fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<Str
     missed
 }
 
+/// What the SDK baseline measured, against the targets: the floor under any function that
+/// reads DynamoDB.
+pub(super) fn floor(sdk_read: &FunctionResult, hello: &FunctionResult) -> String {
+    format!(
+        "The floor under a function that reads DynamoDB, `bench-sdk-read` (the hello-world and one `GetItem` through the AWS SDK as the shop configures it, nothing else): init {:.2}× hello, first − warm {:+.1} ms, CPU {:.0} µs a warm call ({:.1}× hello, where the read target is {:.0} µs and the write target {:.0}), peak memory {:.2}× hello, zip {:.2} MB. A target under this floor is one no function on the AWS SDK, which issue 20 keeps, can meet.",
+        init_ratio(sdk_read, hello),
+        first_minus_warm(sdk_read),
+        sdk_read.cpu_per_call_us,
+        sdk_read.cpu_per_call_us / hello.cpu_per_call_us,
+        READ_CPU_X * hello.cpu_per_call_us,
+        WRITE_CPU_X * hello.cpu_per_call_us,
+        sdk_read.peak_rss_mb / hello.peak_rss_mb,
+        sdk_read.zip_mb,
+    )
+}
+
 /// The targets, as `BENCHMARKS.md` states them.
 pub(super) fn described() -> String {
     format!(
