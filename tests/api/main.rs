@@ -30,6 +30,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod bench_load;
 mod browser;
 mod catalogue;
 mod checkout;

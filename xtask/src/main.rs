@@ -120,6 +120,13 @@ enum Command {
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         warm_calls: usize,
     },
+    /// Write BENCHMARKS.md again from the figures it keeps, after a change to how they are
+    /// reported, without measuring again.
+    BenchReport {
+        /// An older BENCHMARKS.md to compare with, such as `git show HEAD~1:BENCHMARKS.md`'s.
+        #[arg(long)]
+        before: PathBuf,
+    },
     /// The local IAM gate's record of the last test run.
     Iam {
         #[command(subcommand)]
@@ -201,6 +208,10 @@ async fn main() -> ExitCode {
             })
             .await
         }
+        Command::BenchReport { before } => std::fs::read_to_string(&before)
+            .map_err(Into::into)
+            .and_then(|before| xtask::bench::rewrite(&before))
+            .map(|path| eprintln!("wrote {}", path.display())),
         Command::Iam {
             command: IamCommand::Report { check },
         } => xtask::iam::cli::report(&xtask::iam::cli::usage_dir(), check),

@@ -1,53 +1,67 @@
 //! What an order costs in Lambda compute, from the measured figures: the storefront's requests
-//! for one order ([`JOURNEY`]), the authorizer before each one its route does not exempt, and
-//! the consumers' calls per checkout as the shopping load counted them ([`CONSUMERS`]). Each
-//! call is billed for the duration [`billed_ms`] models from its function's warm figures at the
-//! memory `template.yaml` gives it.
+//! for one order ([`JOURNEY`]), the authorizer before each one its route does not exempt, the
+//! calls functions make to each other for them ([`INVOKED`]), and the consumers' share as the
+//! shopping load counted it ([`CONSUMERS`]). Each call is billed for the duration [`billed_ms`]
+//! models from its function's warm figures at the memory `template.yaml` gives it.
 //!
-//! The model, stated where it is used: a warm call waits on DynamoDB, S3 or SQS for what the
-//! local figures show (the warm median less our CPU), and its own CPU stretches by the share
-//! of a vCPU the memory buys (Lambda gives one vCPU at 1,769 MB, and a share in proportion
-//! below it). This machine's core stands in for a Graviton core. Local emulators answer in a
-//! few milliseconds, as DynamoDB does within a region; a cold start's init, billed too, is
-//! not in the figures (it depends on how often environments start).
+//! The model, stated where it is used: a warm call waits on DynamoDB, S3, SQS or another
+//! function for what the local figures show (the warm median less our CPU), and its own CPU
+//! stretches by the share of a vCPU the memory buys (Lambda gives one vCPU at 1,769 MB, and a
+//! share in proportion below it). Every function runs tokio's current-thread runtime, and
+//! argon2 hashes on one lane, so one core is all a call uses. What it leaves out, and which
+//! way that errs, the section says.
 
 use std::collections::BTreeMap;
 
 use super::{FunctionResult, Report};
 use crate::Result;
-use crate::template::Template;
+use crate::template::{Function, Template};
 
 /// Memory at which Lambda gives a function one full vCPU
 /// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html>).
 const MB_PER_VCPU: f64 = 1769.0;
 /// Lambda on arm64 in eu-west-1, its first tier: per GB-second, and per million requests.
-pub(super) const PRICE_GB_SECOND: f64 = 0.000_013_333_4;
-pub(super) const PRICE_MILLION_REQUESTS: f64 = 0.20;
+const PRICE_GB_SECOND: f64 = 0.000_013_333_4;
+const PRICE_MILLION_REQUESTS: f64 = 0.20;
 
 /// The storefront's API requests for one order (`web/`), as route keys: a customer who signs
-/// in, looks at the catalogue and two products, adds both, changes a quantity in the cart,
+/// in, searches the catalogue, opens two products, adds both, changes a quantity in the cart,
 /// holds a card, checks out, watches the order until it is paid and opens the receipt.
-pub(super) const JOURNEY: &[(&str, u32)] = &[
+const JOURNEY: &[(&str, u32)] = &[
+    // `views/login.js`.
     ("POST /api/user/login", 1),
-    ("GET /api/categories", 1),
-    ("GET /api/products", 1),
+    // The catalogue is a search (`views/catalogue.js`); `GET /api/products` only stands in
+    // when search is down.
+    ("GET /api/search", 1),
     ("GET /api/product/{id}", 2),
+    // `views/add-to-cart.js`, `views/cart.js`.
     ("POST /api/order/add-item", 2),
     ("POST /api/order/update-item", 1),
-    // The header's cart count after signing in and after each change (four), and the cart and
-    // checkout pages' own reads (`web/header.js`, `views/cart.js`, `views/checkout.js`).
-    ("GET /api/order", 7),
+    // The header's cart count after signing in, after each add, after the change and after
+    // checking out (`header.js`: five), and the cart page's (twice: on opening, and again
+    // after the change) and the checkout page's own reads.
+    ("GET /api/order", 8),
     ("POST /api/payment/card", 1),
     ("POST /api/order/checkout", 1),
-    // The order page, then every 1.5 s until the order is paid (`views/order.js`): a second
-    // or two on AWS.
+    // The order page, then every 1.5 s until the order is paid (`views/order.js`): three, if
+    // it is paid within three seconds.
     ("GET /api/order/{id}", 3),
     ("GET /api/order/{id}/receipt", 1),
 ];
 
-/// The consumers an order passes through, counted per checkout by the shopping load: the
-/// orders' outbox relay, the charge, the settlement, the receipt and the sale's record.
-pub(super) const CONSUMERS: &[&str] = &[
+/// Calls one function makes to another for [`JOURNEY`]'s requests (each allowed by the
+/// caller's `lambda:InvokeFunction` in the template): (caller, callee, calls of the callee per
+/// call of the caller). Adding an item asks the catalogue for it; checking out asks for each
+/// of the order's two lines; a receipt asks for its order.
+const INVOKED: &[(&str, &str, u32)] = &[
+    ("order-add-item", "product-get", 1),
+    ("order-checkout", "product-get", 2),
+    ("receipt-get", "order-get", 1),
+];
+
+/// The consumers an order passes through: the orders' outbox relay, the charge, the
+/// settlement, the receipt and the sale's record.
+const CONSUMERS: &[&str] = &[
     "order-relay",
     "payment-charge",
     "order-settle",
@@ -55,69 +69,84 @@ pub(super) const CONSUMERS: &[&str] = &[
     "report-record",
 ];
 
+/// How many calls of a function an order makes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Calls {
+    /// As the journey and the calls between functions make them.
+    PerOrder(u32),
+    /// As the shopping load counted them, per checkout: a consumer's.
+    Counted,
+}
+
+/// One function's share of an order, before it is priced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Share {
+    calls: Calls,
+    memory_mb: u64,
+}
+
 /// What an order asks of each function, from the template: resolved once, priced against any
 /// run's figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
-    /// Function binary to (calls per order, or `None` for a consumer the load counts; memory MB).
-    parts: BTreeMap<String, (Option<u32>, u64)>,
+    /// By function binary.
+    shares: BTreeMap<String, Share>,
     /// API requests per order.
-    pub requests: u32,
+    requests: u32,
 }
 
 impl Order {
-    /// The order [`JOURNEY`] and [`CONSUMERS`] describe, with each function's memory and the
-    /// authorizer's calls from `template`.
+    /// The order [`JOURNEY`], [`INVOKED`] and [`CONSUMERS`] describe, with each function's
+    /// memory and the authorizer's calls from `template`.
     pub fn from_template(template: &Template) -> Result<Self> {
         let functions = template.functions()?;
-        let routes = template.routes()?;
-        let authorizers = template.authorizers()?;
-        let by_id = |id: &str| functions.iter().find(|function| function.logical_id == id);
-        let memory = |function: &crate::template::Function| function.memory_size.unwrap_or(128);
-        let mut parts: BTreeMap<String, (Option<u32>, u64)> = BTreeMap::new();
-        let mut requests = 0;
+        let mut order = Self {
+            shares: BTreeMap::new(),
+            requests: 0,
+        };
         for (key, calls) in JOURNEY {
-            let route = routes
-                .iter()
-                .find(|route| route.key() == *key)
-                .ok_or_else(|| format!("the order's journey names {key}, not in the template"))?;
-            let mut add = |id: &str| -> Result<()> {
-                let function =
-                    by_id(id).ok_or_else(|| format!("{key}: no function {id} in the template"))?;
-                let part = parts
-                    .entry(function.binary.clone())
-                    .or_insert((Some(0), memory(function)));
-                part.0 = Some(part.0.unwrap_or(0) + calls);
-                Ok(())
-            };
-            add(&route.function)?;
-            if let Some(name) = &route.authorizer {
-                let authorizer = authorizers
-                    .iter()
-                    .find(|authorizer| &authorizer.name == name)
-                    .ok_or_else(|| format!("{key}: no authorizer {name}"))?;
-                if authorizer.cache_seconds > 0 {
-                    return Err(format!(
-                        "{name} caches its verdicts: an order's authorizer calls would depend on \
-                         how long a customer stays"
-                    )
-                    .into());
-                }
-                add(&authorizer.function)?;
+            for id in route_functions(template, key)? {
+                order.add(find(&functions, |f| f.logical_id == id)?, *calls);
             }
-            requests += calls;
+            order.requests += calls;
+        }
+        for (caller, callee, each) in INVOKED {
+            let invoker = find(&functions, |f| f.binary == *caller)?;
+            let invoked = find(&functions, |f| f.binary == *callee)?;
+            if !invoker.policies.to_string().contains(&invoked.logical_id) {
+                return Err(format!("{caller} may not invoke {callee} in the template").into());
+            }
+            let made = match order.shares.get(*caller).map(|share| share.calls) {
+                Some(Calls::PerOrder(calls)) => calls * each,
+                _ => return Err(format!("{caller} is not on the order's journey").into()),
+            };
+            order.add(invoked, made);
         }
         for binary in CONSUMERS {
-            let function = functions
-                .iter()
-                .find(|function| function.binary == *binary)
-                .filter(|function| {
-                    !function.queue_triggers.is_empty() || !function.stream_triggers.is_empty()
-                })
-                .ok_or_else(|| format!("{binary} is not a consumer in the template"))?;
-            parts.insert(function.binary.clone(), (None, memory(function)));
+            let consumer = find(&functions, |f| f.binary == *binary)?;
+            if consumer.queue_triggers.is_empty() && consumer.stream_triggers.is_empty() {
+                return Err(format!("{binary} is not a consumer in the template").into());
+            }
+            order.shares.insert(
+                consumer.binary.clone(),
+                Share {
+                    calls: Calls::Counted,
+                    memory_mb: memory(consumer),
+                },
+            );
         }
-        Ok(Self { parts, requests })
+        Ok(order)
+    }
+
+    /// Counts `calls` more calls of `function`.
+    fn add(&mut self, function: &Function, calls: u32) {
+        let share = self.shares.entry(function.binary.clone()).or_insert(Share {
+            calls: Calls::PerOrder(0),
+            memory_mb: memory(function),
+        });
+        if let Calls::PerOrder(before) = share.calls {
+            share.calls = Calls::PerOrder(before + calls);
+        }
     }
 
     /// Each function's part of an order priced against `report`'s figures, in binary order, or
@@ -125,40 +154,93 @@ impl Order {
     pub(super) fn priced(&self, report: &Report) -> std::result::Result<Vec<Part>, String> {
         let load = report.load.as_ref().ok_or("no shopping load in this run")?;
         if load.invocations.is_empty() || load.checkouts == 0 {
-            return Err("the load did not count its calls (a run before they were)".into());
+            return Err("the load did not count its calls (a run from before they were)".into());
         }
-        self.parts
+        #[allow(clippy::cast_precision_loss)]
+        let per_checkout = |counts: &BTreeMap<String, usize>, binary: &str| {
+            counts
+                .get(binary)
+                .map(|count| *count as f64 / load.checkouts as f64)
+                .ok_or_else(|| format!("the load counted no call of {binary}"))
+        };
+        self.shares
             .iter()
-            .map(|(binary, (calls, memory_mb))| {
+            .map(|(binary, share)| {
                 let result = report
                     .functions
                     .iter()
                     .find(|result| &result.name == binary)
                     .ok_or_else(|| format!("{binary} was not measured"))?;
-                #[allow(clippy::cast_precision_loss)]
-                let calls = match calls {
-                    Some(calls) => f64::from(*calls),
-                    None => {
-                        load.invocations.get(binary).copied().unwrap_or(0) as f64
-                            / load.checkouts as f64
-                    }
+                // A consumer's batches are priced record by record, each as if it came alone
+                // (as its sample event does): a batch of several shares one call's fixed cost,
+                // so this errs high.
+                let (calls, priced_calls) = match share.calls {
+                    Calls::PerOrder(calls) => (f64::from(calls), f64::from(calls)),
+                    Calls::Counted => (
+                        per_checkout(&load.invocations, binary)?,
+                        per_checkout(&load.records, binary)?,
+                    ),
                 };
                 Ok(Part {
                     function: binary.clone(),
                     calls,
-                    memory_mb: *memory_mb,
-                    billed_ms: billed_ms(result, *memory_mb),
+                    priced_calls,
+                    memory_mb: share.memory_mb,
+                    billed_ms: billed_ms(result, share.memory_mb),
                 })
             })
             .collect()
     }
 }
 
+/// The functions a request to `key` runs: its authorizer's, then its own.
+fn route_functions(template: &Template, key: &str) -> Result<Vec<String>> {
+    let route = template
+        .routes()?
+        .into_iter()
+        .find(|route| route.key() == key)
+        .ok_or_else(|| format!("the order's journey names {key}, not in the template"))?;
+    let mut run = Vec::new();
+    if let Some(name) = &route.authorizer {
+        let authorizer = template
+            .authorizers()?
+            .into_iter()
+            .find(|authorizer| &authorizer.name == name)
+            .ok_or_else(|| format!("{key}: no authorizer {name}"))?;
+        if authorizer.cache_seconds > 0 {
+            return Err(format!(
+                "{name} caches its verdicts: an order's authorizer calls would depend on how \
+                 long a customer stays"
+            )
+            .into());
+        }
+        run.push(authorizer.function);
+    }
+    run.push(route.function);
+    Ok(run)
+}
+
+/// The function `which` picks out.
+fn find(functions: &[Function], which: impl Fn(&Function) -> bool) -> Result<&Function> {
+    functions
+        .iter()
+        .find(|function| which(function))
+        .ok_or_else(|| "the order names a function the template does not declare".into())
+}
+
+/// The memory the template gives `function` (Lambda's default, 128 MB, if none).
+fn memory(function: &Function) -> u64 {
+    function.memory_size.unwrap_or(128)
+}
+
 /// One function's part of an order.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Part {
     pub(super) function: String,
+    /// Invocations per order.
     pub(super) calls: f64,
+    /// One-record calls priced per order: the invocations, or a consumer's records.
+    pub(super) priced_calls: f64,
     pub(super) memory_mb: u64,
     /// A warm call's billed duration, modelled ([`billed_ms`]).
     pub(super) billed_ms: f64,
@@ -168,7 +250,7 @@ impl Part {
     /// GB-seconds an order bills for this function.
     #[allow(clippy::cast_precision_loss)]
     pub(super) fn gb_seconds(&self) -> f64 {
-        self.calls * self.billed_ms / 1000.0 * self.memory_mb as f64 / 1024.0
+        self.priced_calls * self.billed_ms / 1000.0 * self.memory_mb as f64 / 1024.0
     }
 }
 
@@ -183,21 +265,27 @@ pub(super) fn billed_ms(result: &FunctionResult, memory_mb: u64) -> f64 {
     (wait_ms + cpu_ms / share).ceil().max(1.0)
 }
 
-/// The section of `BENCHMARKS.md` that prices an order's compute; empty without the load's
-/// counts (a screen, or a run from before them).
+/// The section of `BENCHMARKS.md` that prices an order's compute: nothing for a screen, and
+/// why not for a run whose figures cannot price it.
 pub(super) fn section(order: &Order, report: &Report) -> String {
-    let Ok(parts) = order.priced(report) else {
+    if report.load.is_none() {
         return String::new();
+    }
+    let heading = "\n## What an order costs in Lambda\n\n";
+    let parts = match order.priced(report) {
+        Ok(parts) => parts,
+        Err(why) => return format!("{heading}Not priced: {why}.\n"),
     };
     let mut out = format!(
-        "\n## What an order costs in Lambda\n\nAn order as the storefront makes it (`xtask/src/bench/cost.rs`): a customer signs in, looks at the catalogue and two products, adds both, changes a quantity, holds a card, checks out, watches the order until it is paid and opens the receipt. That is {} API requests, the authorizer before each one its route does not exempt, and the consumers' calls per checkout as the load above counted them. A warm call's billed duration is modelled from its figures in the first table: the wait (warm p50 less our CPU) as measured here, and our CPU stretched by the share of a vCPU its memory buys (one vCPU at 1,769 MB; this machine's core stands in for a Graviton core), rounded up to the millisecond.\n\n| Function | Calls an order | Memory MB | Billed ms a call | GB-s per million orders |\n|---|---:|---:|---:|---:|\n",
+        "{heading}An order as the storefront makes it (`xtask/src/bench/cost.rs`): a customer signs in, searches the catalogue, opens two products, adds both, changes a quantity, holds a card, checks out, watches the order until it is paid and opens the receipt. That is {} API requests, the authorizer before each one its route does not exempt, the calls functions make to each other for them (the catalogue asked for each item added and each line checked out, the order for the receipt), and the consumers' share per checkout as the load above counted it.\n\nA warm call's billed duration is modelled from its figures in the first table: the wait (warm p50 less our CPU) as measured here, and our CPU stretched by the share of a vCPU its memory buys (one vCPU at 1,769 MB), rounded up to the millisecond. Where it errs: low for the median call rather than the mean; low where a call waits on S3, SES or another function, which answer here faster than on AWS (`receipt-get`, `receipt-email`, the calls to `product-get`); either way for this machine's core standing in for a Graviton core; high for the consumers, whose every record is priced as a call of its own (their batches share a call's fixed cost). Init, billed for each environment Lambda starts, is not in it, nor are the API's requests, logs and traces (the README's cost table has those).\n\n| Function | Calls an order | Priced as one-record calls | Memory MB | Billed ms a call | GB-s per million orders |\n|---|---:|---:|---:|---:|---:|\n",
         order.requests
     );
     for part in &parts {
         out.push_str(&format!(
-            "| `{}` | {:.2} | {} | {:.0} | {:.0} |\n",
+            "| `{}` | {:.2} | {:.2} | {} | {:.0} | {:.0} |\n",
             part.function,
             part.calls,
+            part.priced_calls,
             part.memory_mb,
             part.billed_ms,
             part.gb_seconds() * 1e6
@@ -206,7 +294,7 @@ pub(super) fn section(order: &Order, report: &Report) -> String {
     let calls: f64 = parts.iter().map(|part| part.calls).sum();
     let gb_seconds: f64 = parts.iter().map(Part::gb_seconds).sum::<f64>() * 1e6;
     out.push_str(&format!(
-        "| **An order** | **{calls:.1}** | | | **{gb_seconds:.0}** |\n\nPer million orders: {calls:.1} million invocations (${:.2}) and {gb_seconds:.0} GB-s (${:.2}) at eu-west-1's arm64 prices. A cold start's init is billed as well, once for each environment Lambda starts.\n",
+        "| **An order** | **{calls:.1}** | | | | **{gb_seconds:.0}** |\n\nPer million orders: {calls:.1} million invocations (${:.2}) and {gb_seconds:.0} GB-s (${:.2}) at eu-west-1's arm64 prices.\n",
         calls * PRICE_MILLION_REQUESTS,
         gb_seconds * PRICE_GB_SECOND
     ));
@@ -240,7 +328,7 @@ mod tests {
     fn an_order_is_priced_from_the_runs_figures_and_the_loads_counts() {
         let order = Order::from_template(&Template::workspace().unwrap()).unwrap();
         let functions = order
-            .parts
+            .shares
             .keys()
             .map(|binary| {
                 let mut measured = result(binary, 5.0, 8.0, 1000.0);
@@ -259,40 +347,63 @@ mod tests {
             sdk_read: None,
             load: Some(load.clone()),
         };
-        assert_eq!(section(&order, &report), "", "no counts, no price");
+        let unpriced = section(&order, &report);
+        assert!(
+            unpriced.contains("Not priced: the load did not count its calls"),
+            "{unpriced}"
+        );
 
-        load.invocations = CONSUMERS
-            .iter()
-            .map(|binary| ((*binary).to_owned(), 6))
-            .collect();
+        // Each consumer called twice a checkout, with three records.
+        let counted = |count| {
+            CONSUMERS
+                .iter()
+                .map(|binary| ((*binary).to_owned(), count))
+                .collect()
+        };
+        load.invocations = counted(6);
+        load.records = counted(9);
         report.load = Some(load);
         let priced = section(&order, &report);
-        // 16 calls of 15 ms (1 ms waited, 1 ms of CPU at 128 MB's share) at 1/8 GB.
+        // 17 calls of 15 ms (1 ms waited, 1 ms of CPU at 128 MB's share) at 1/8 GB.
         assert!(
-            priced.contains("| `user-authorizer` | 16.00 | 128 | 15 | 30000 |"),
+            priced.contains("| `user-authorizer` | 17.00 | 17.00 | 128 | 15 | 31875 |"),
             "{priced}"
         );
-        // Consumers as counted: 6 calls over 3 checkouts; 256 MB buys twice the CPU.
+        // Priced by the record; 256 MB buys twice the CPU of 128.
         assert!(
-            priced.contains("| `receipt-email` | 2.00 | 256 | 8 |"),
+            priced.contains("| `receipt-email` | 2.00 | 3.00 | 256 | 8 | 6000 |"),
             "{priced}"
         );
-        // 1024 MB: 1 ms + 1.73 ms.
+        // 1024 MB: 1 ms and 1.73 ms.
         assert!(
-            priced.contains("| `user-login` | 1.00 | 1024 | 3 | 3000 |"),
+            priced.contains("| `user-login` | 1.00 | 1.00 | 1024 | 3 | 3000 |"),
             "{priced}"
         );
+        assert!(priced.contains("| **An order** | **"), "{priced}");
+        report
+            .functions
+            .retain(|result| result.name != "search-query");
+        assert!(section(&order, &report).contains("Not priced: search-query was not measured"));
     }
 
     #[test]
     fn the_order_resolves_against_the_template() {
         let order = Order::from_template(&Template::workspace().unwrap()).unwrap();
-        let total: u32 = JOURNEY.iter().map(|(_, calls)| calls).sum();
-        assert_eq!(order.requests, total);
-        // Every request but the log-in and the catalogue's passes the authorizer.
-        assert_eq!(order.parts["user-authorizer"], (Some(16), 128));
-        assert_eq!(order.parts["user-login"], (Some(1), 1024));
-        assert_eq!(order.parts["order-current"], (Some(7), 128));
-        assert_eq!(order.parts["receipt-email"], (None, 256));
+        assert_eq!(order.requests, 21);
+        let share = |binary: &str| {
+            let share = order.shares[binary];
+            (share.calls, share.memory_mb)
+        };
+        // Every request but the log-in's, the search's and the two products' is checked.
+        assert_eq!(share("user-authorizer"), (Calls::PerOrder(17), 128));
+        assert_eq!(share("user-login"), (Calls::PerOrder(1), 1024));
+        assert_eq!(share("search-query"), (Calls::PerOrder(1), 512));
+        assert_eq!(share("order-current"), (Calls::PerOrder(8), 128));
+        // Two opened, one asked for by each add and one for each line checked out.
+        assert_eq!(share("product-get"), (Calls::PerOrder(6), 128));
+        // Three looks at the order, and the receipt's.
+        assert_eq!(share("order-get"), (Calls::PerOrder(4), 128));
+        assert_eq!(share("receipt-email"), (Calls::Counted, 256));
+        assert!(!order.shares.contains_key("product-list"));
     }
 }

@@ -42,7 +42,7 @@ const SAMPLE_ADDRESS: &str = "203.0.113.7";
 /// Her e-mail address, in the authorizer's context and where she is asked for by address.
 const SAMPLE_EMAIL: &str = "ada@example.com";
 /// The product the cart events name.
-const CART_PRODUCT: &str = "enamel-camp-mug";
+pub(super) const CART_PRODUCT: &str = "enamel-camp-mug";
 /// How long the purchase may take through the local queues.
 const SETTLING: Duration = Duration::from_secs(90);
 

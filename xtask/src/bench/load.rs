@@ -2,6 +2,7 @@
 //! cart and checking out, again and again until the time is up; then every checkout is followed
 //! to its payment and its e-mail, and the stores are reconciled.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -83,7 +84,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         tokio::time::sleep(Duration::from_secs(10)).await;
     };
     let reconciliation = reconcile(&shop.names, &ids).await?;
-    let drained = shop.invocations();
+    let drained = quiet(shop, deadline).await;
     let invocations = drained
         .iter()
         .map(|(binary, after)| {
@@ -96,6 +97,11 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
             (binary.clone(), until.saturating_sub(since))
         })
         .filter(|(_, calls)| *calls > 0)
+        .collect();
+    let records = shop
+        .records()
+        .into_iter()
+        .filter(|(_, records)| *records > 0)
         .collect();
 
     let tally = tally.lock().await;
@@ -121,7 +127,23 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         emailed,
         reconciliation,
         invocations,
+        records,
     })
+}
+
+/// Each function's invocations once the shop has gone quiet: no function running or waiting,
+/// and no new invocation for a while longer than the triggers' pause between empty polls (the
+/// sale's record, for one, is not waited for above), or at `deadline`.
+async fn quiet(shop: &LocalShop, deadline: Instant) -> BTreeMap<String, usize> {
+    let mut seen = shop.invocations();
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = shop.invocations();
+        if (now == seen && shop.idle()) || Instant::now() > deadline {
+            return now;
+        }
+        seen = now;
+    }
 }
 
 /// One customer's visit: the order it checked out, if the catalogue had enough to buy.
@@ -157,4 +179,73 @@ async fn shop_once(
     visitor.cart().await?;
     let id = visitor.check_out().await?;
     Ok(Some((id, visitor)))
+}
+
+/// The load's part of `BENCHMARKS.md`.
+pub(super) fn section(load: &LoadResult, out: &mut String) {
+    out.push_str(&format!(
+        "\n## Shopping load\n\n{} customers shopping at once for {:.0} s through the local shop (each registers, logs in, browses, adds two products, looks at the cart and checks out): **{} checkouts, {:.2} a second**; {} paid and {} e-mailed of {}; **{} errors**.\n\n",
+        load.customers,
+        load.seconds,
+        load.checkouts,
+        load.checkouts_per_second,
+        load.paid,
+        load.emailed,
+        load.checkouts,
+        load.errors.len()
+    ));
+    out.push_str("| Route | Requests | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
+    for (route, (count, p50, p99)) in &load.routes {
+        out.push_str(&format!("| `{route}` | {count} | {p50:.1} | {p99:.1} |\n"));
+    }
+    let books = &load.reconciliation;
+    out.push_str(&format!(
+        "\nReconciled from the stores once the queues drained: {} paid orders, {} approved charges in the bank's ledger, {} billing records approved, {} receipt e-mails (for {} orders); dead-letter queues: {}. **{}**\n",
+        load.paid,
+        books.charges,
+        books.approved_payments,
+        books.emails,
+        books.orders_emailed,
+        books
+            .dead_letters
+            .iter()
+            .map(|(queue, depth)| format!("`{queue}` {depth}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if books.balances(load.paid) && load.paid == load.checkouts {
+            "Every checkout was paid, charged, recorded and e-mailed exactly once."
+        } else {
+            "These do not balance."
+        }
+    ));
+    if !load.invocations.is_empty() && load.checkouts > 0 {
+        #[allow(clippy::cast_precision_loss)]
+        let per_checkout = load
+            .invocations
+            .iter()
+            .map(|(binary, calls)| {
+                format!("`{binary}` {:.2}", *calls as f64 / load.checkouts as f64)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        #[allow(clippy::cast_precision_loss)]
+        let records = load
+            .records
+            .iter()
+            .map(|(binary, records)| {
+                format!("`{binary}` {:.2}", *records as f64 / load.checkouts as f64)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "\nCalls per checkout (a consumer's counted until the shop went quiet, any other function's until the customers stopped, calls from other functions included): {per_checkout}. Messages or stream records per checkout, each consumer's: {records}.\n"
+        ));
+    }
+    out.push('\n');
+    if !load.errors.is_empty() {
+        out.push_str("\nErrors (first ten):\n\n");
+        for error in load.errors.iter().take(10) {
+            out.push_str(&format!("- {error}\n"));
+        }
+    }
 }

@@ -18,9 +18,6 @@ use crate::local::runtime::{FunctionSpec, Pool};
 use crate::local::{Binaries, Console, LocalShop, function_spec};
 use crate::template::workspace_root;
 
-/// The item the SDK baseline reads: a product the shop is seeded with.
-const SDK_READ_EVENT: &[u8] = br#"{"pk":"PRODUCT#enamel-camp-mug"}"#;
-
 /// Measures `declared`'s functions (those `config.only` names, or all), the hello-world and
 /// the SDK baseline.
 pub(super) async fn all(
@@ -87,9 +84,16 @@ pub(super) async fn all(
     eprintln!("measuring bench-sdk-read");
     let pool = Pool::start(spec, console).await?;
     let sdk_read = measured
-        .function(&pool, &[Bytes::from_static(SDK_READ_EVENT)], true, true)
+        .function(&pool, &[sdk_read_event()], true, true)
         .await?;
     Ok((functions, hello, sdk_read))
+}
+
+/// The SDK baseline's event: the key of a product the shop is seeded with, as the products
+/// table keeps it.
+fn sdk_read_event() -> Bytes {
+    let key = format!("PRODUCT#{}", super::fixture::CART_PRODUCT);
+    Bytes::from(serde_json::json!({ "pk": key }).to_string())
 }
 
 /// Whether the function only reads: its routes are all `GET`s, or it is the authorizer (no

@@ -3,8 +3,8 @@
 //! the previous run (whose numbers the file keeps at its end), and the notes, kept from run to run.
 
 use super::cost::{self, Order};
-use super::targets::{first_minus_warm, init_cpu_ratio, init_ratio, misses};
-use super::{FunctionResult, LoadResult, Report};
+use super::targets::{Miss, beside_floor, first_minus_warm, init_cpu_ratio, init_ratio, misses};
+use super::{FunctionResult, Report};
 
 /// The search function's own targets, on the generated catalogue.
 const SEARCH: &str = "search-query";
@@ -78,7 +78,7 @@ pub fn markdown(
         out.push_str(&search_section(search));
     }
     if let Some(load) = &report.load {
-        load_section(load, &mut out);
+        super::load::section(load, &mut out);
     }
     if let Some(order) = order {
         out.push_str(&cost::section(order, report));
@@ -103,6 +103,25 @@ pub fn markdown(
     out
 }
 
+/// `current` (a `BENCHMARKS.md`) written again from the figures it keeps, with its header and
+/// notes, and compared with `before`'s figures (an older `BENCHMARKS.md`; empty for none).
+/// `None` if `current` keeps no figures or has no header.
+pub(super) fn rewritten(current: &str, before: &str, order: Option<&Order>) -> Option<String> {
+    let report = previous(current)?;
+    let header = current
+        .strip_prefix("# Benchmarks\n\n")?
+        .split_once("\n\n## Functions")?
+        .0;
+    let ours = current.find(DATA_MARKER).unwrap_or(current.len());
+    let theirs = before.find(DATA_MARKER).map_or("", |at| &before[at..]);
+    Some(markdown(
+        &report,
+        &format!("{}{theirs}", &current[..ours]),
+        header,
+        order,
+    ))
+}
+
 fn functions_table(report: &Report, out: &mut String) {
     let hello = &report.hello;
     out.push_str("| Function | Init ms | × hello | Init CPU ms | × hello | First − warm ms | Warm p50 ms | Warm p99 ms | CPU µs/call | × hello | CPU p99 µs | Peak RSS MB | × hello | Anon / file MB | Zip MB | Targets |\n");
@@ -119,7 +138,7 @@ fn functions_table(report: &Report, out: &mut String) {
         } else if missed.is_empty() {
             "✓".to_owned()
         } else {
-            format!("✗ {}", missed.join(", "))
+            format!("✗ {}", joined(&missed))
         };
         out.push_str(&format!(
             "| `{}`{} | {:.1} | {:.2} | {:.1} | {:.2} | {:+.1} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.1} / {:.1} | {:.2} | {} |\n",
@@ -145,63 +164,13 @@ fn functions_table(report: &Report, out: &mut String) {
     }
 }
 
-fn load_section(load: &LoadResult, out: &mut String) {
-    out.push_str(&format!(
-        "\n## Shopping load\n\n{} customers shopping at once for {:.0} s through the local shop (each registers, logs in, browses, adds two products, looks at the cart and checks out): **{} checkouts, {:.2} a second**; {} paid and {} e-mailed of {}; **{} errors**.\n\n",
-        load.customers,
-        load.seconds,
-        load.checkouts,
-        load.checkouts_per_second,
-        load.paid,
-        load.emailed,
-        load.checkouts,
-        load.errors.len()
-    ));
-    out.push_str("| Route | Requests | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
-    for (route, (count, p50, p99)) in &load.routes {
-        out.push_str(&format!("| `{route}` | {count} | {p50:.1} | {p99:.1} |\n"));
-    }
-    let books = &load.reconciliation;
-    out.push_str(&format!(
-        "\nReconciled from the stores once the queues drained: {} paid orders, {} approved charges in the bank's ledger, {} billing records approved, {} receipt e-mails (for {} orders); dead-letter queues: {}. **{}**\n",
-        load.paid,
-        books.charges,
-        books.approved_payments,
-        books.emails,
-        books.orders_emailed,
-        books
-            .dead_letters
-            .iter()
-            .map(|(queue, depth)| format!("`{queue}` {depth}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        if books.balances(load.paid) && load.paid == load.checkouts {
-            "Every checkout was paid, charged, recorded and e-mailed exactly once."
-        } else {
-            "These do not balance."
-        }
-    ));
-    if !load.invocations.is_empty() && load.checkouts > 0 {
-        #[allow(clippy::cast_precision_loss)]
-        let per_checkout = load
-            .invocations
-            .iter()
-            .map(|(binary, calls)| {
-                format!("`{binary}` {:.2}", *calls as f64 / load.checkouts as f64)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        out.push_str(&format!(
-            "\nCalls per checkout (a function behind a route until the customers stopped, a consumer until the queues drained): {per_checkout}.\n"
-        ));
-    }
-    out.push('\n');
-    if !load.errors.is_empty() {
-        out.push_str("\nErrors (first ten):\n\n");
-        for error in load.errors.iter().take(10) {
-            out.push_str(&format!("- {error}\n"));
-        }
-    }
+/// Misses as the report lists them.
+fn joined(missed: &[Miss]) -> String {
+    missed
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn targets_section(report: &Report, out: &mut String) {
@@ -212,7 +181,20 @@ fn targets_section(report: &Report, out: &mut String) {
         .iter()
         .filter_map(|result| {
             let missed = misses(result, hello);
-            (!missed.is_empty()).then(|| format!("`{}`: {}", result.name, missed.join(", ")))
+            if missed.is_empty() {
+                return None;
+            }
+            let floor = report
+                .sdk_read
+                .as_ref()
+                .map(|sdk_read| beside_floor(&missed, sdk_read, hello))
+                .unwrap_or_default();
+            let floor = if floor.is_empty() {
+                String::new()
+            } else {
+                format!(" (the SDK baseline: {})", floor.join(", "))
+            };
+            Some(format!("`{}`: {}{floor}", result.name, joined(&missed)))
         })
         .collect();
     out.push_str(&format!("- {}\n", super::targets::described()));
@@ -347,6 +329,7 @@ mod tests {
                     outbox: 0,
                 },
                 invocations: BTreeMap::new(),
+                records: BTreeMap::new(),
             }),
         }
     }
@@ -417,6 +400,31 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Missed: `bench-sdk-read`"), "{text}");
+        // product-get starts in 2.4 times the hello's time, the baseline in 1.2 times.
+        with_floor.functions[0].init_ms = 12.0;
+        let text = markdown(&with_floor, "", "Measured here.", None);
+        assert!(
+            text.contains("- Missed: `product-get`: init 2.4× hello (the SDK baseline: init 1.2× hello) (see Notes)."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_report_written_again_from_its_figures_is_the_same_report() {
+        let first = markdown(&report(6.0), "", "Measured here.", None);
+        let noted = first.replace(
+            "(Why a target is missed, and anything else a reader of these numbers should know. Kept from run to run.)",
+            "Our own note.",
+        );
+        let second = markdown(&report(12.0), &noted, "Measured again.", None);
+        assert_eq!(
+            rewritten(&second, &noted, None).as_deref(),
+            Some(second.as_str())
+        );
+        let alone = rewritten(&second, "", None).unwrap();
+        assert!(alone.contains("Our own note.") && alone.contains("Measured again."));
+        assert!(alone.contains("This is the first recorded run."), "{alone}");
+        assert_eq!(rewritten("# Benchmarks\n\nNo figures.", "", None), None);
     }
 
     #[test]

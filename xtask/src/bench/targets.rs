@@ -60,17 +60,50 @@ pub(super) fn first_minus_warm(result: &FunctionResult) -> f64 {
     result.first_call_ms - warm
 }
 
+/// The target a miss is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    Init,
+    FirstCall,
+    Cpu,
+    Memory,
+    Zip,
+    /// Failed calls, or warm calls refused: the measurement's, not a target of speed.
+    Measurement,
+}
+
+/// One target missed, and by how much, as the report says it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Miss {
+    pub(super) target: Target,
+    pub(super) text: String,
+}
+
+impl std::fmt::Display for Miss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+impl PartialEq<&str> for Miss {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
 /// Where a result stands against its targets; empty when it meets them all.
-pub(super) fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<String> {
+pub(super) fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<Miss> {
     let name = result.name.as_str();
     let mut missed = Vec::new();
+    let mut miss = |target, text: String| missed.push(Miss { target, text });
     let init = init_ratio(result, hello);
     if init > INIT_X {
-        missed.push(format!("init {init:.1}× hello"));
+        miss(Target::Init, format!("init {init:.1}× hello"));
     }
     let first = first_minus_warm(result);
     if first > FIRST_CALL_MS {
-        missed.push(format!("first call +{first:.1} ms"));
+        miss(Target::FirstCall, format!("first call +{first:.1} ms"));
     }
     let cpu_x = if result.reads {
         READ_CPU_X
@@ -79,33 +112,62 @@ pub(super) fn misses(result: &FunctionResult, hello: &FunctionResult) -> Vec<Str
     };
     let cpu_limit = cpu_x * hello.cpu_per_call_us;
     if result.cpu_per_call_us >= cpu_limit && !HASHING.contains(&name) {
-        missed.push(format!(
-            "CPU {:.0} µs ≥ {cpu_limit:.0} ({})",
-            result.cpu_per_call_us,
-            if result.reads { "read" } else { "write" }
-        ));
+        miss(
+            Target::Cpu,
+            format!(
+                "CPU {:.0} µs ≥ {cpu_limit:.0} ({})",
+                result.cpu_per_call_us,
+                if result.reads { "read" } else { "write" }
+            ),
+        );
     }
     if HEAVY.contains(&name) {
         if result.peak_rss_mb >= HEAVY_MB {
-            missed.push(format!("memory ≥ {HEAVY_MB} MB"));
+            miss(Target::Memory, format!("memory ≥ {HEAVY_MB} MB"));
         }
     } else if result.peak_rss_mb > MEMORY_X * hello.peak_rss_mb {
-        missed.push(format!(
-            "memory {:.1}× hello",
-            result.peak_rss_mb / hello.peak_rss_mb
-        ));
+        miss(
+            Target::Memory,
+            format!(
+                "memory {:.1}× hello",
+                result.peak_rss_mb / hello.peak_rss_mb
+            ),
+        );
     }
     if result.zip_mb >= ZIP_MB {
-        missed.push(format!("zip ≥ {ZIP_MB} MB"));
+        miss(Target::Zip, format!("zip ≥ {ZIP_MB} MB"));
     }
     if result.errors > 0 {
-        missed.push(format!("{} failed calls", result.errors));
+        miss(
+            Target::Measurement,
+            format!("{} failed calls", result.errors),
+        );
     }
     let refused: usize = result.refused.values().sum();
     if refused > 0 {
-        missed.push(format!("{refused} warm calls refused"));
+        miss(Target::Measurement, format!("{refused} warm calls refused"));
     }
     missed
+}
+
+/// What the SDK baseline measured for the targets in `missed`: how much of each miss is the
+/// floor every function on the SDK stands on. Empty when none of them is one it has.
+pub(super) fn beside_floor(
+    missed: &[Miss],
+    sdk_read: &FunctionResult,
+    hello: &FunctionResult,
+) -> Vec<String> {
+    missed
+        .iter()
+        .filter_map(|miss| match miss.target {
+            Target::Init => Some(format!("init {:.1}× hello", init_ratio(sdk_read, hello))),
+            Target::FirstCall => Some(format!("first call {:+.1} ms", first_minus_warm(sdk_read))),
+            Target::Cpu => Some(format!("CPU {:.0} µs", sdk_read.cpu_per_call_us)),
+            Target::Memory => Some(format!("peak memory {:.1} MB", sdk_read.peak_rss_mb)),
+            Target::Zip => Some(format!("zip {:.2} MB", sdk_read.zip_mb)),
+            Target::Measurement => None,
+        })
+        .collect()
 }
 
 /// What the SDK baseline measured, against the targets: the floor under any function that
@@ -183,6 +245,20 @@ pub(super) mod tests {
         let mut big = result("receipt-get", 15.0, 12.0, 200.0);
         big.zip_mb = 3.2;
         assert_eq!(misses(&big, &hello), ["zip ≥ 3 MB"]);
+    }
+
+    #[test]
+    fn a_miss_is_told_beside_what_the_sdk_baseline_measured_for_the_same_target() {
+        let hello = result("bench-hello", 10.0, 4.0, 46.0);
+        let sdk_read = result("bench-sdk-read", 20.0, 8.4, 400.0);
+        let missed = misses(&result("product-get", 25.0, 8.5, 500.0), &hello);
+        assert_eq!(
+            beside_floor(&missed, &sdk_read, &hello),
+            ["init 2.0× hello", "CPU 400 µs", "peak memory 8.4 MB"]
+        );
+        let mut refused = result("product-get", 10.0, 4.0, 46.0);
+        refused.errors = 3;
+        assert!(beside_floor(&misses(&refused, &hello), &sdk_read, &hello).is_empty());
     }
 
     #[test]

@@ -379,6 +379,19 @@ impl LocalShop {
             .collect()
     }
 
+    /// How many messages or stream records each consumer's triggers have handed it, by binary.
+    pub fn records(&self) -> BTreeMap<String, usize> {
+        self.paused
+            .keys()
+            .map(|binary| (binary.clone(), self.pools[binary].records()))
+            .collect()
+    }
+
+    /// Whether no function is running or waiting to run an invocation.
+    pub fn idle(&self) -> bool {
+        self.pools.values().all(|pool| pool.idle())
+    }
+
     /// Whether `binary` is invoked by a queue or stream trigger.
     pub fn is_consumer(&self, binary: &str) -> bool {
         self.paused.contains_key(binary)

@@ -70,6 +70,8 @@ pub struct Pool {
     busy: AtomicUsize,
     /// Invocations so far (each one's id starts with its number).
     sequence: AtomicUsize,
+    /// Messages or stream records its triggers have handed it, in all their batches.
+    records: AtomicUsize,
     /// Woken by every `/next`, so [`Pool::start_worker`] can tell when a process is ready.
     polled: tokio::sync::Notify,
     console: Console,
@@ -105,6 +107,7 @@ impl Pool {
             queued: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
             sequence: AtomicUsize::new(0),
+            records: AtomicUsize::new(0),
             polled: tokio::sync::Notify::new(),
             console,
             crash_on_responses: AtomicUsize::new(0),
@@ -131,6 +134,21 @@ impl Pool {
     /// How many invocations the function has been given.
     pub fn invocations(&self) -> usize {
         self.sequence.load(Ordering::Relaxed)
+    }
+
+    /// Counts `records` more messages or stream records handed to the function by a trigger.
+    pub fn count_records(&self, records: usize) {
+        self.records.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Whether no invocation is running or waiting for a process.
+    pub fn idle(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) + self.queued.load(Ordering::SeqCst) == 0
+    }
+
+    /// How many messages or stream records its triggers have handed it.
+    pub fn records(&self) -> usize {
+        self.records.load(Ordering::Relaxed)
     }
 
     pub fn name(&self) -> &str {

@@ -70,6 +70,7 @@ pub(super) async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
         .await;
         match delivered {
             Ok(delivery) if delivery.delivered > 0 => {
+                pool.count_records(delivery.delivered);
                 console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);
             }
             Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -133,6 +134,7 @@ pub(super) async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: 
         .await;
         match pass {
             Ok(pass) if pass.batches > 0 => {
+                pool.count_records(pass.records);
                 console.queue(
                     &format!("{} stream", poller.trigger.table),
                     pool.name(),
