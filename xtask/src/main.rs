@@ -121,7 +121,7 @@ enum Command {
         warm_calls: usize,
     },
     /// Write BENCHMARKS.md again from the figures it keeps, after a change to how they are
-    /// reported, without measuring again.
+    /// reported, without measuring again (an order is priced with the template as it is now).
     BenchReport {
         /// An older BENCHMARKS.md to compare with, such as `git show HEAD~1:BENCHMARKS.md`'s.
         #[arg(long)]

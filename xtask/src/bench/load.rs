@@ -219,26 +219,10 @@ pub(super) fn section(load: &LoadResult, out: &mut String) {
         }
     ));
     if !load.invocations.is_empty() && load.checkouts > 0 {
-        #[allow(clippy::cast_precision_loss)]
-        let per_checkout = load
-            .invocations
-            .iter()
-            .map(|(binary, calls)| {
-                format!("`{binary}` {:.2}", *calls as f64 / load.checkouts as f64)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        #[allow(clippy::cast_precision_loss)]
-        let records = load
-            .records
-            .iter()
-            .map(|(binary, records)| {
-                format!("`{binary}` {:.2}", *records as f64 / load.checkouts as f64)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         out.push_str(&format!(
-            "\nCalls per checkout (a consumer's counted until the shop went quiet, any other function's until the customers stopped, calls from other functions included): {per_checkout}. Messages or stream records per checkout, each consumer's: {records}.\n"
+            "\nCalls per checkout (a consumer's counted until the shop went quiet, any other function's until the customers stopped, calls from other functions included): {}. Messages or stream records per checkout, each consumer's: {}.\n",
+            per_checkout(&load.invocations, load.checkouts),
+            per_checkout(&load.records, load.checkouts)
         ));
     }
     out.push('\n');
@@ -248,4 +232,14 @@ pub(super) fn section(load: &LoadResult, out: &mut String) {
             out.push_str(&format!("- {error}\n"));
         }
     }
+}
+
+/// Each of `counts` divided by the checkouts, as the report lists them.
+#[allow(clippy::cast_precision_loss)]
+fn per_checkout(counts: &BTreeMap<String, usize>, checkouts: usize) -> String {
+    counts
+        .iter()
+        .map(|(binary, count)| format!("`{binary}` {:.2}", *count as f64 / checkouts as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
