@@ -29,7 +29,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let timings = Timings::default();
     let tally = Arc::new(Mutex::new(Tally::default()));
     let stop = Arc::new(AtomicBool::new(false));
-    let before = shop.invocations();
+    let (before, records_before) = (shop.invocations(), shop.records());
     let started = Instant::now();
     let mut customers = Vec::new();
     for customer in 0..config.customers {
@@ -85,24 +85,20 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     };
     let reconciliation = reconcile(&shop.names, &ids).await?;
     let drained = quiet(shop, deadline).await;
-    let invocations = drained
-        .iter()
-        .map(|(binary, after)| {
-            let until = if shop.is_consumer(binary) {
-                *after
-            } else {
-                requested.get(binary).copied().unwrap_or(0)
-            };
-            let since = before.get(binary).copied().unwrap_or(0);
-            (binary.clone(), until.saturating_sub(since))
-        })
-        .filter(|(_, calls)| *calls > 0)
-        .collect();
-    let records = shop
-        .records()
+    let until: BTreeMap<String, usize> = drained
         .into_iter()
-        .filter(|(_, records)| *records > 0)
+        .map(|(binary, after)| {
+            let until = if shop.is_consumer(&binary) {
+                after
+            } else {
+                requested.get(&binary).copied().unwrap_or(0)
+            };
+            (binary, until)
+        })
         .collect();
+    let invocations = grown(&before, &until);
+    // What the shop held before the load (the catalogue's seeding, say) is not the load's.
+    let records = grown(&records_before, &shop.records());
 
     let tally = tally.lock().await;
     let latencies = timings.lock().map_err(|_| "a shopper panicked")?.clone();
@@ -144,6 +140,21 @@ async fn quiet(shop: &LocalShop, deadline: Instant) -> BTreeMap<String, usize> {
         }
         seen = now;
     }
+}
+
+/// What `after` counts beyond `before`, for each binary whose count grew.
+fn grown(
+    before: &BTreeMap<String, usize>,
+    after: &BTreeMap<String, usize>,
+) -> BTreeMap<String, usize> {
+    after
+        .iter()
+        .map(|(binary, count)| {
+            let since = before.get(binary).copied().unwrap_or(0);
+            (binary.clone(), count.saturating_sub(since))
+        })
+        .filter(|(_, grown)| *grown > 0)
+        .collect()
 }
 
 /// One customer's visit: the order it checked out, if the catalogue had enough to buy.
