@@ -15,6 +15,7 @@ async fn the_benchmarks_shoppers_check_out_the_books_balance_and_every_call_is_c
     let config = xtask::bench::BenchConfig {
         only: Vec::new(),
         shop: None,
+        load_only: false,
         native: std::path::PathBuf::new(),
         zips: std::path::PathBuf::new(),
         cold_starts: 0,

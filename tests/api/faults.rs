@@ -124,8 +124,8 @@ async fn stopped_and_crashing_consumers_and_a_poison_message_still_end_with_each
 
     // The outbox relay and the payments consumer are stopped (their triggers disabled) while
     // customers check out.
-    shop.pause_trigger("order-relay");
-    shop.pause_trigger("payment-charge");
+    shop.pause_trigger("order-relay").await;
+    shop.pause_trigger("payment-charge").await;
     let mut orders: Vec<(Visitor, String)> = Vec::new();
     for _ in 0..ORDERS {
         let mut customer = shop.visitor();

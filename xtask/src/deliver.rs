@@ -41,6 +41,8 @@ pub struct Poller<'a> {
     /// The operator's, for [`Redelivery::Immediately`], a shortcut of the tests' that nothing
     /// on AWS takes.
     pub operator: &'a aws_sdk_sqs::Client,
+    /// How long a receive waits for a message (`WaitTimeSeconds`): 0 returns at once.
+    pub wait_seconds: i32,
 }
 
 /// Receives up to `batch_size` messages from `queue_url` and delivers them to `consumer`.
@@ -60,6 +62,7 @@ where
         .receive_message()
         .queue_url(queue_url)
         .max_number_of_messages(batch_size.clamp(1, 10))
+        .wait_time_seconds(poller.wait_seconds)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .message_attribute_names("All")
         .send()

@@ -115,6 +115,10 @@ enum Command {
         /// release builds.
         #[arg(long, requires = "only")]
         shop: Option<PathBuf>,
+        /// Run the shopping load alone, measuring no function, and write its section to
+        /// target/bench/LOAD.md: a screen of the local load.
+        #[arg(long, conflicts_with = "only")]
+        load_only: bool,
         /// Warm calls per function (more, to profile one with `perf`).
         #[arg(long, default_value_t = 200,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
@@ -194,6 +198,7 @@ async fn main() -> ExitCode {
             customers,
             only,
             shop,
+            load_only,
             warm_calls,
         } => {
             bench(xtask::bench::BenchConfig {
@@ -201,6 +206,7 @@ async fn main() -> ExitCode {
                 zips,
                 only,
                 shop,
+                load_only,
                 cold_starts: 11,
                 warm_calls,
                 load: std::time::Duration::from_secs(seconds),

@@ -51,6 +51,20 @@ pub async fn load(store: &ProductStore) -> Result<SeedReport> {
     Ok(report)
 }
 
+/// Adds a copy of the seed product `slug` under `copy` (the benchmark's writers change a
+/// product of their own each call).
+pub async fn copy(store: &ProductStore, slug: &str, copy: &str) -> Result<()> {
+    let mut product = catalog()?
+        .into_iter()
+        .find(|product| product.product.slug.as_str() == slug)
+        .ok_or_else(|| format!("no seed product {slug}"))?;
+    product.product.slug = shared::ids::ProductId::parse(copy)?;
+    if !store.insert(&product).await? {
+        return Err(format!("the product {copy} exists already").into());
+    }
+    Ok(())
+}
+
 /// Registers `username` (at `username@shop.example`) unless it exists, through the users
 /// service's own rules and hashing; an administrator if `admin`.
 pub async fn account(users: &UserStore, username: &str, password: &str, admin: bool) -> Result<()> {

@@ -296,6 +296,7 @@ impl TestApp {
             Poller {
                 role: role.sqs(),
                 operator: &self.sqs,
+                wait_seconds: 0,
             },
             self.queue(logical_id),
             i32::try_from(trigger.batch_size).unwrap(),

@@ -52,6 +52,8 @@ pub(super) struct Fixture {
     ada: Visitor,
     /// The users table, for the accounts made for a call; `None` in unit tests.
     users: Option<users::UserStore>,
+    /// The products table, for the products made for a call; `None` in unit tests.
+    products: Option<products::ProductStore>,
     order: String,
     /// The accounts of the users service's functions, by function (and user) name.
     own: HashMap<String, Own>,
@@ -98,8 +100,9 @@ impl Fixture {
         ada.add(CART_PRODUCT, 1).await?;
 
         let sdk = shared::aws::sdk_config().await;
-        let users =
-            users::UserStore::new(shared::aws::dynamodb(&sdk), &shop.names.refs["UsersTable"]);
+        let dynamodb = shared::aws::dynamodb(&sdk);
+        let users = users::UserStore::new(dynamodb.clone(), &shop.names.refs["UsersTable"]);
+        let products = products::ProductStore::new(dynamodb, &shop.names.refs["ProductsTable"]);
         let mut own = HashMap::new();
         let acting_on_the_caller = declared.iter().filter(|function| {
             let name = function.binary.as_str();
@@ -127,6 +130,7 @@ impl Fixture {
         Ok(Self {
             ada,
             users: Some(users),
+            products: Some(products),
             order,
             own,
             calls: AtomicUsize::new(0),
@@ -167,6 +171,7 @@ mod tests {
         Fixture {
             ada,
             users: None,
+            products: None,
             order: "0123456789abcdef0123456789abcdef".into(),
             own,
             calls: AtomicUsize::new(0),

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::stats::{millis, percentile};
-use super::{BenchConfig, LoadResult, PASSWORD};
+use super::{BenchConfig, LoadResult, PASSWORD, Spread};
 use crate::Result;
 use crate::local::LocalShop;
+use crate::local::runtime::Timing;
 use crate::reconcile::{count_receipt_emails, reconcile};
 use crate::visitor::{Timings, Unexpected, Visitor};
 
@@ -30,6 +31,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let tally = Arc::new(Mutex::new(Tally::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let (before, records_before) = (shop.invocations(), shop.records());
+    let (timed_before, dependencies_before) = (shop.timings(), shop.dependency_calls());
     let started = Instant::now();
     let mut customers = Vec::new();
     for customer in 0..config.customers {
@@ -61,7 +63,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let elapsed = started.elapsed();
     // The routes' functions are counted here, before watching the orders settle adds calls
     // of its own; the consumers once the queues have drained.
-    let requested = shop.invocations();
+    let (requested, timed_then) = (shop.invocations(), shop.timings());
 
     // Let the queues finish: every checked-out order should end paid and e-mailed.
     let checkouts = tally.lock().await.checkouts.clone();
@@ -83,22 +85,34 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         // Rarely: each look reads every e-mail moto holds, which slows the consumers it waits on.
         tokio::time::sleep(Duration::from_secs(10)).await;
     };
-    let reconciliation = reconcile(&shop.names, &ids).await?;
     let drained = quiet(shop, deadline).await;
-    let until: BTreeMap<String, usize> = drained
-        .into_iter()
-        .map(|(binary, after)| {
-            let until = if shop.is_consumer(&binary) {
-                after
-            } else {
-                requested.get(&binary).copied().unwrap_or(0)
-            };
-            (binary, until)
-        })
-        .collect();
+    // Once quiet, not before: the outbox's last messages may still be on their way.
+    let reconciliation = reconcile(&shop.names, &ids).await?;
+    let timed_now = shop.timings();
+    let mut until = BTreeMap::new();
+    let mut spreads = BTreeMap::new();
+    for (binary, after) in drained {
+        // A consumer's calls until the shop went quiet, a route's until the customers stopped.
+        let (count, timed) = if shop.is_consumer(&binary) {
+            (after, &timed_now)
+        } else {
+            (requested.get(&binary).copied().unwrap_or(0), &timed_then)
+        };
+        let earlier = timed_before.get(&binary).map_or(0, Vec::len);
+        let spread = spread(
+            timed
+                .get(&binary)
+                .map_or(&[][..], |all| &all[earlier.min(all.len())..]),
+        );
+        if spread.calls > 0 {
+            spreads.insert(binary.clone(), spread);
+        }
+        until.insert(binary, count);
+    }
     let invocations = grown(&before, &until);
     // What the shop held before the load (the catalogue's seeding, say) is not the load's.
     let records = grown(&records_before, &shop.records());
+    let dependencies = dependency_means(&dependencies_before, &shop.dependency_calls());
 
     let tally = tally.lock().await;
     let latencies = timings.lock().map_err(|_| "a shopper panicked")?.clone();
@@ -124,7 +138,44 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         reconciliation,
         invocations,
         records,
+        timings: spreads,
+        dependencies,
     })
+}
+
+/// The waits and runs of `timings` as percentiles.
+fn spread(timings: &[Timing]) -> Spread {
+    let (mut waits, mut runs): (Vec<Duration>, Vec<Duration>) = timings
+        .iter()
+        .map(|timing| (timing.wait, timing.run))
+        .unzip();
+    Spread {
+        calls: timings.len(),
+        wait_p50_ms: millis(percentile(&mut waits, 50)),
+        wait_p99_ms: millis(percentile(&mut waits, 99)),
+        run_p50_ms: millis(percentile(&mut runs, 50)),
+        run_p99_ms: millis(percentile(&mut runs, 99)),
+    }
+}
+
+/// The calls to each dependency between `before` and `after` (each a count and a sum of ms):
+/// how many, and their mean.
+#[allow(clippy::cast_precision_loss)]
+fn dependency_means(
+    before: &BTreeMap<String, (u64, f64)>,
+    after: &BTreeMap<String, (u64, f64)>,
+) -> BTreeMap<String, (u64, f64)> {
+    after
+        .iter()
+        .filter_map(|(dependency, (count, sum))| {
+            let (count_before, sum_before) = before.get(dependency).copied().unwrap_or_default();
+            let calls = count.checked_sub(count_before).filter(|calls| *calls > 0)?;
+            Some((
+                dependency.clone(),
+                (calls, (sum - sum_before) / calls as f64),
+            ))
+        })
+        .collect()
 }
 
 /// Each function's invocations once the shop has gone quiet: no function running or waiting,
@@ -236,12 +287,48 @@ pub(super) fn section(load: &LoadResult, out: &mut String) {
             per_checkout(&load.records, load.checkouts)
         ));
     }
+    timings_section(load, out);
     out.push('\n');
     if !load.errors.is_empty() {
         out.push_str("\nErrors (first ten):\n\n");
         for error in load.errors.iter().take(10) {
             out.push_str(&format!("- {error}\n"));
         }
+    }
+}
+
+/// Where the functions' time went during the load: the local runtime's queue (at most
+/// `MAX_WORKERS` processes a function) or the function, and its calls to AWS.
+fn timings_section(load: &LoadResult, out: &mut String) {
+    if load.timings.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "\nWhere each function's time went (a route's calls until the customers stopped, a consumer's until the shop went quiet): waiting for one of the local runtime's processes (at most {} a function, where Lambda would start more), then running.\n\n| Function | Calls | Waited p50 ms | Waited p99 ms | Ran p50 ms | Ran p99 ms |\n|---|---:|---:|---:|---:|---:|\n",
+        crate::local::runtime::MAX_WORKERS
+    ));
+    for (binary, spread) in &load.timings {
+        out.push_str(&format!(
+            "| `{binary}` | {} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            spread.calls,
+            spread.wait_p50_ms,
+            spread.wait_p99_ms,
+            spread.run_p50_ms,
+            spread.run_p99_ms
+        ));
+    }
+    if !load.dependencies.is_empty() {
+        let calls: Vec<String> = load
+            .dependencies
+            .iter()
+            .map(|(dependency, (count, mean))| {
+                format!("{dependency} {count} calls, {mean:.1} ms each on average")
+            })
+            .collect();
+        out.push_str(&format!(
+            "\nThe functions' calls to the local AWS stack during the load, as their `DependencyLatency` metric timed them: {}.\n",
+            calls.join("; ")
+        ));
     }
 }
 
@@ -253,4 +340,45 @@ fn per_checkout(counts: &BTreeMap<String, usize>, checkouts: usize) -> String {
         .map(|(binary, count)| format!("`{binary}` {:.2}", *count as f64 / checkouts as f64))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use super::{dependency_means, spread};
+    use crate::local::runtime::Timing;
+
+    #[test]
+    fn waits_and_runs_are_told_apart() {
+        let timings: Vec<Timing> = (1..=100)
+            .map(|n| Timing {
+                wait: Duration::from_millis(10 * n),
+                run: Duration::from_millis(n),
+            })
+            .collect();
+        let spread = spread(&timings);
+        assert_eq!(spread.calls, 100);
+        assert_eq!((spread.wait_p50_ms, spread.wait_p99_ms), (500.0, 990.0));
+        assert_eq!((spread.run_p50_ms, spread.run_p99_ms), (50.0, 99.0));
+        assert_eq!(super::spread(&[]).calls, 0);
+    }
+
+    #[test]
+    fn a_dependency_s_calls_are_the_load_s_only() {
+        let before = BTreeMap::from([("DynamoDB".to_owned(), (10, 100.0))]);
+        let after = BTreeMap::from([
+            ("DynamoDB".to_owned(), (30, 500.0)),
+            ("SQS".to_owned(), (4, 8.0)),
+            ("S3".to_owned(), (0, 0.0)),
+        ]);
+        assert_eq!(
+            dependency_means(&before, &after),
+            BTreeMap::from([
+                ("DynamoDB".to_owned(), (20, 20.0)),
+                ("SQS".to_owned(), (4, 2.0)),
+            ])
+        );
+    }
 }

@@ -24,7 +24,8 @@
 //! does nothing else: the floor under any function that reads DynamoDB.
 //!
 //! [`targets`] holds the results to issue 20's targets. `--only` measures a few functions and
-//! the two baselines without the load, a screen while trying a change.
+//! the two baselines without the load, a screen while trying a change; `--load-only` runs the
+//! load alone. In a full run the load comes first, on emulators nothing has used yet.
 //!
 //! Search is measured on a generated catalogue of [`catalogue::PRODUCTS`] products, indexed
 //! into the measured shop's search bucket before the functions run; the sales report on a year
@@ -81,6 +82,8 @@ pub struct BenchConfig {
     /// Cargo's output folder, to run the shop around the functions measured from; `None` to
     /// run it from `native`.
     pub shop: Option<PathBuf>,
+    /// The shopping load alone, no function measured.
+    pub load_only: bool,
     pub cold_starts: usize,
     pub warm_calls: usize,
     pub load: Duration,
@@ -169,6 +172,25 @@ pub struct LoadResult {
     /// (absent from older runs).
     #[serde(default)]
     pub records: BTreeMap<String, usize>,
+    /// Where each function's invocations for the load spent their time, by binary, counted as
+    /// `invocations` are (absent from older runs).
+    #[serde(default)]
+    pub timings: BTreeMap<String, Spread>,
+    /// The functions' calls to each dependency during the load (`DynamoDB`, `SQS`, ...): how
+    /// many, and their mean in ms (absent from older runs).
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, (u64, f64)>,
+}
+
+/// A function's invocations under load: how long they waited for a process of the local
+/// runtime's (Lambda would have started one), and how long the process then took, in ms.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub calls: usize,
+    pub wait_p50_ms: f64,
+    pub wait_p99_ms: f64,
+    pub run_p50_ms: f64,
+    pub run_p99_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -202,13 +224,23 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
         .shop
         .clone()
         .map_or(binaries.clone(), Binaries::Cargo);
+    // The load first, on emulators nothing has used yet: after the half hour of measurements
+    // DynamoDB Local took four times the CPU for each call (its data, deleted, did not undo it),
+    // and the load made a third of the checkouts. It gets a shop of its own, too: the sample
+    // events leave charges and results for orders that never existed, which would muddle its
+    // books.
+    let load = if config.only.is_empty() {
+        Some(shopping_load_alone(&around, config).await?)
+    } else {
+        None
+    };
     let shop = start_shop(&around).await?;
     index_generated_catalogue(&shop).await?;
     sales::record_a_year(&shop).await?;
     let fixture = fixture::Fixture::prepare(&shop, &declared, config).await?;
     // Nothing polls while functions are measured: idle pollers would ask moto for messages
     // hundreds of times a second, loading the machine the measurements run on.
-    shop.pause_all_triggers();
+    shop.pause_all_triggers().await;
     let measured = measure::all(
         config,
         &declared,
@@ -220,36 +252,33 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
     .await;
     shop.stop().await;
     let (functions, hello, sdk_read) = measured?;
-    if !config.only.is_empty() {
-        return Ok(Report {
-            functions,
-            hello,
-            sdk_read: Some(sdk_read),
-            load: None,
-        });
-    }
+    Ok(Report {
+        functions,
+        hello,
+        sdk_read: Some(sdk_read),
+        load,
+    })
+}
 
-    // The load gets a shop of its own: the measurements' sample events leave charges and
-    // results for orders that never existed, which would muddle its books.
+/// The shopping load on a fresh shop of `binaries`.
+async fn shopping_load_alone(binaries: &Binaries, config: &BenchConfig) -> Result<LoadResult> {
     eprintln!(
         "shopping for {} s with {} customers",
         config.load.as_secs(),
         config.customers
     );
-    let shop = start_shop(&around).await?;
+    let shop = start_shop(binaries).await?;
     let load = load::run(&shop, config).await;
     shop.stop().await;
-    Ok(Report {
-        functions,
-        hello,
-        sdk_read: Some(sdk_read),
-        load: Some(load?),
-    })
+    load
 }
 
 /// Runs the benchmarks and writes their report: `BENCHMARKS.md`, or for a screen (`only`)
 /// `target/bench/SCREEN.md`, compared with `BENCHMARKS.md`'s numbers. Returns where it wrote.
 pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
+    if config.load_only {
+        return load_alone(config).await;
+    }
     // Resolved first: a journey the template no longer serves fails now, not after the run.
     let order = cost::Order::from_template(&crate::template::Template::workspace()?)?;
     let report = run(config).await?;
@@ -293,6 +322,20 @@ pub async fn run_and_write(config: &BenchConfig) -> Result<PathBuf> {
         std::fs::create_dir_all(folder)?;
     }
     std::fs::write(&path, markdown(&report, &previous, &header, Some(&order)))?;
+    Ok(path)
+}
+
+/// The shopping load on a fresh shop of the release builds, its section written to
+/// `target/bench/LOAD.md`.
+async fn load_alone(config: &BenchConfig) -> Result<PathBuf> {
+    let load = shopping_load_alone(&Binaries::Lambda(config.native.clone()), config).await?;
+    let mut text = String::from("# The shopping load alone (`scripts/bench --load-only`)\n");
+    load::section(&load, &mut text);
+    let path = workspace_root().join("target/bench/LOAD.md");
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    std::fs::write(&path, text)?;
     Ok(path)
 }
 

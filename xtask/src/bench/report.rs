@@ -299,8 +299,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    use crate::bench::LoadResult;
     use crate::bench::targets::tests::result;
+    use crate::bench::{LoadResult, Spread};
     use crate::reconcile::Reconciliation;
 
     fn report(init_ms: f64) -> Report {
@@ -330,6 +330,17 @@ mod tests {
                 },
                 invocations: BTreeMap::new(),
                 records: BTreeMap::new(),
+                timings: BTreeMap::from([(
+                    "user-login".to_owned(),
+                    Spread {
+                        calls: 4,
+                        wait_p50_ms: 900.0,
+                        wait_p99_ms: 2000.0,
+                        run_p50_ms: 300.0,
+                        run_p99_ms: 610.5,
+                    },
+                )]),
+                dependencies: BTreeMap::from([("DynamoDB".to_owned(), (40, 12.5))]),
             }),
         }
     }
@@ -436,6 +447,11 @@ mod tests {
         assert!(!text.contains("## Shopping load") && !text.contains("- Load:"));
         let compared = markdown(&report(6.0), &text, "A full run after it.", None);
         assert!(compared.contains("## Shopping load"), "{compared}");
+        assert!(
+            compared.contains("| `user-login` | 4 | 900.0 | 2000.0 | 300.0 | 610.5 |")
+                && compared.contains("DynamoDB 40 calls, 12.5 ms each on average"),
+            "{compared}"
+        );
         assert!(!compared.contains("checkouts a second (was"), "{compared}");
     }
 

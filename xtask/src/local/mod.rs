@@ -29,7 +29,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -101,9 +100,10 @@ pub struct LocalShop {
     pub invoke: SocketAddr,
     pub names: LocalNames,
     pools: BTreeMap<String, Arc<Pool>>,
-    /// Per consumer function, whether its queue triggers are paused.
-    paused: BTreeMap<String, Arc<AtomicBool>>,
+    /// Per consumer function, its triggers' switch.
+    paused: BTreeMap<String, triggers::Switch>,
     tasks: Vec<JoinHandle<()>>,
+    observer: Arc<observer::Observer>,
 }
 
 impl LocalShop {
@@ -254,9 +254,9 @@ impl LocalShop {
 
         let mut paused = BTreeMap::new();
         for function in &functions {
-            let pause = Arc::new(AtomicBool::new(false));
+            let switch = triggers::Switch::default();
             if !function.queue_triggers.is_empty() || !function.stream_triggers.is_empty() {
-                paused.insert(function.binary.clone(), Arc::clone(&pause));
+                paused.insert(function.binary.clone(), switch.clone());
             }
             // The event source mapping polls with the function's role.
             let role = crate::iam::FunctionClients::new(&sdk, &function.logical_id, gate_address);
@@ -290,7 +290,7 @@ impl LocalShop {
                             url: url.clone(),
                             batch_size,
                             redelivery: config.redelivery,
-                            paused: Arc::clone(&pause),
+                            switch: switch.clone(),
                         },
                         Arc::clone(&pools[&function.binary]),
                         console.clone(),
@@ -345,7 +345,7 @@ impl LocalShop {
                         trigger: trigger.clone(),
                         on_failure,
                         role: role.sqs,
-                        paused: Arc::clone(&paused[&function.binary]),
+                        switch: paused[&function.binary].clone(),
                     },
                     Arc::clone(&pools[&function.binary]),
                     console.clone(),
@@ -360,6 +360,7 @@ impl LocalShop {
             pools,
             paused,
             tasks,
+            observer: Arc::clone(&console.observer),
         })
     }
 
@@ -387,6 +388,28 @@ impl LocalShop {
             .collect()
     }
 
+    /// The wait and the run of each invocation each function has finished, by binary.
+    pub fn timings(&self) -> BTreeMap<String, Vec<runtime::Timing>> {
+        self.pools
+            .iter()
+            .map(|(binary, pool)| (binary.clone(), pool.timings()))
+            .collect()
+    }
+
+    /// The calls the functions have made to each dependency (`DynamoDB`, `SQS`, ...) as their
+    /// `DependencyLatency` metric tells them: how many, and their milliseconds in all.
+    pub fn dependency_calls(&self) -> BTreeMap<String, (u64, f64)> {
+        self.observer
+            .metric_totals()
+            .into_iter()
+            .filter(|metric| metric.name == "DependencyLatency")
+            .map(|metric| {
+                let dependency = metric.dimensions.trim_start_matches("Dependency=");
+                (dependency.to_owned(), (metric.count, metric.sum))
+            })
+            .collect()
+    }
+
     /// Whether no function is running or waiting to run an invocation.
     pub fn idle(&self) -> bool {
         self.pools.values().all(|pool| pool.idle())
@@ -398,27 +421,29 @@ impl LocalShop {
     }
 
     /// Stops delivering messages to the consumer `binary`, as disabling its event source mapping
-    /// does: they wait on the queue.
-    pub fn pause_trigger(&self, binary: &str) {
-        self.set_paused(binary, true);
+    /// does: they wait on the queue. Returns once no batch is being received or delivered.
+    pub async fn pause_trigger(&self, binary: &str) {
+        if let Some(switch) = self.paused.get(binary) {
+            switch.pause().await;
+        }
     }
 
     /// Delivers to the consumer `binary` again.
     pub fn resume_trigger(&self, binary: &str) {
-        self.set_paused(binary, false);
+        if let Some(switch) = self.paused.get(binary) {
+            switch.resume();
+        }
     }
 
     /// Pauses every queue and stream trigger (the benchmarks measure functions with nothing
     /// polling beside them).
-    pub fn pause_all_triggers(&self) {
-        for flag in self.paused.values() {
-            flag.store(true, Ordering::SeqCst);
+    pub async fn pause_all_triggers(&self) {
+        // All switched off first, so that their passes end together.
+        for switch in self.paused.values() {
+            switch.switch_off();
         }
-    }
-
-    fn set_paused(&self, binary: &str, paused: bool) {
-        if let Some(flag) = self.paused.get(binary) {
-            flag.store(paused, Ordering::SeqCst);
+        for switch in self.paused.values() {
+            switch.settled().await;
         }
     }
 

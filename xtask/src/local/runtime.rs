@@ -4,31 +4,39 @@
 //! Every function gets its own port (`AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>`). Processes start
 //! on the first invocation and stay warm; when every process of a function is busy, another one
 //! starts, up to [`MAX_WORKERS`], so concurrent requests run concurrently as on Lambda.
+//!
+//! Past that an invocation waits for a process (Lambda would start more, or throttle). As on
+//! Lambda, its timeout and the deadline its process is told count from when a process takes it,
+//! not from that wait; [`Pool::timings`] keeps each one's wait and run apart.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::Console;
 use crate::Result;
 
+mod process;
+
 /// Concurrent processes per function at most.
 pub const MAX_WORKERS: usize = 4;
+
+/// How long an invocation waits for a process before it fails as timed out: the local
+/// machine's limit, not Lambda's (API Gateway gives up on an integration after 30 s).
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A function as the local runtime starts it.
 #[derive(Debug, Clone)]
@@ -53,8 +61,24 @@ pub enum Outcome {
 struct Invocation {
     id: String,
     payload: Bytes,
-    deadline_ms: u128,
+    queued: Instant,
+    /// Told when a process takes it.
+    taken: oneshot::Sender<()>,
     reply: oneshot::Sender<Outcome>,
+}
+
+/// An invocation a process is running.
+struct Running {
+    reply: oneshot::Sender<Outcome>,
+    queued: Instant,
+    taken: Instant,
+}
+
+/// How long one invocation waited for a process, and how long its process then took.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub wait: Duration,
+    pub run: Duration,
 }
 
 /// One function's processes and the Runtime API they poll.
@@ -63,7 +87,9 @@ pub struct Pool {
     address: SocketAddr,
     queue: mpsc::UnboundedSender<Invocation>,
     pending: Arc<Mutex<mpsc::UnboundedReceiver<Invocation>>>,
-    in_flight: Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>,
+    in_flight: Arc<Mutex<HashMap<String, Running>>>,
+    /// Each finished invocation's, in the order they finished.
+    timings: std::sync::Mutex<Vec<Timing>>,
     workers: Mutex<Vec<Child>>,
     /// Invocations waiting for a process, and invocations a process is running.
     queued: AtomicUsize,
@@ -103,6 +129,7 @@ impl Pool {
             queue,
             pending: Arc::new(Mutex::new(pending)),
             in_flight: Arc::new(Mutex::new(HashMap::new())),
+            timings: std::sync::Mutex::default(),
             workers: Mutex::new(Vec::new()),
             queued: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
@@ -155,6 +182,11 @@ impl Pool {
         &self.spec.name
     }
 
+    /// The wait and the run of each invocation finished so far, in the order they finished.
+    pub fn timings(&self) -> Vec<Timing> {
+        self.timings.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
     /// Makes the function crash after its next `count` invocations have done their work, just
     /// before their responses would reach Lambda: the processes are killed and each invocation
     /// fails, as when a function runs out of memory or time at its last step.
@@ -178,26 +210,24 @@ impl Pool {
     pub async fn invoke(&self, payload: Bytes) -> Result<Outcome> {
         self.ensure_worker().await?;
         let (reply, outcome) = oneshot::channel();
+        let (taken, taken_by) = oneshot::channel();
         let id = format!(
             "{:08x}-{}",
             self.sequence.fetch_add(1, Ordering::Relaxed),
             uuid::Uuid::new_v4().simple()
         );
-        let deadline = SystemTime::now() + self.spec.timeout;
-        let deadline_ms = deadline
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis());
         self.queued.fetch_add(1, Ordering::SeqCst);
         let started = SystemTime::now();
         self.queue
             .send(Invocation {
                 id: id.clone(),
                 payload,
-                deadline_ms,
+                queued: Instant::now(),
+                taken,
                 reply,
             })
             .map_err(|_| "the runtime stopped")?;
-        let outcome = self.outcome(&id, outcome).await;
+        let outcome = self.outcome(&id, taken_by, outcome).await;
         let failed = !matches!(outcome, Ok(Outcome::Response(_)));
         self.console
             .observer
@@ -205,20 +235,36 @@ impl Pool {
         outcome
     }
 
-    /// The outcome of invocation `id`, or a timeout's after the function's timeout.
-    async fn outcome(&self, id: &str, outcome: oneshot::Receiver<Outcome>) -> Result<Outcome> {
+    /// The outcome of invocation `id`: a timeout's once its process has run it for the
+    /// function's timeout, or once it has waited [`PATIENCE`] for a process.
+    async fn outcome(
+        &self,
+        id: &str,
+        taken: oneshot::Receiver<()>,
+        outcome: oneshot::Receiver<Outcome>,
+    ) -> Result<Outcome> {
+        let dropped = || format!("{}: the invocation was dropped", self.spec.name);
+        let timed_out = |after: Duration| {
+            let message = format!(
+                "{{\"errorType\":\"Timeout\",\"errorMessage\":\"Task timed out after {} seconds\"}}",
+                after.as_secs()
+            );
+            Ok(Outcome::Error(Bytes::from(message)))
+        };
+        match tokio::time::timeout(PATIENCE, taken).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(dropped().into()),
+            // Still queued: a process that takes it later runs it for nobody.
+            Err(_) => return timed_out(PATIENCE),
+        }
         match tokio::time::timeout(self.spec.timeout, outcome).await {
             Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(_)) => Err(format!("{}: the invocation was dropped", self.spec.name).into()),
+            Ok(Err(_)) => Err(dropped().into()),
             Err(_) => {
                 if self.in_flight.lock().await.remove(id).is_some() {
                     self.busy.fetch_sub(1, Ordering::SeqCst);
                 }
-                let message = format!(
-                    "{{\"errorType\":\"Timeout\",\"errorMessage\":\"Task timed out after {} seconds\"}}",
-                    self.spec.timeout.as_secs()
-                );
-                Ok(Outcome::Error(Bytes::from(message)))
+                timed_out(self.spec.timeout)
             }
         }
     }
@@ -233,7 +279,7 @@ impl Pool {
         let started = std::time::Instant::now();
         let pid = {
             let mut workers = self.workers.lock().await;
-            let child = self.spawn(workers.len())?;
+            let child = process::spawn(&self.spec, self.address, &self.console, workers.len())?;
             let pid = child.id().ok_or("the process exited at once")?;
             workers.push(child);
             pid
@@ -253,60 +299,9 @@ impl Pool {
         if workers.len() >= demand.min(MAX_WORKERS) {
             return Ok(());
         }
-        let child = self.spawn(workers.len())?;
+        let child = process::spawn(&self.spec, self.address, &self.console, workers.len())?;
         workers.push(child);
         Ok(())
-    }
-
-    /// Starts a process of the function, its output going to the console.
-    fn spawn(&self, index: usize) -> Result<Child> {
-        let mut command = Command::new(&self.spec.executable);
-        command
-            .envs(self.spec.environment.iter().map(|(k, v)| (k, v)))
-            .env("AWS_LAMBDA_RUNTIME_API", self.address.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &self.spec.name)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env(
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                self.spec.memory_mb.to_string(),
-            )
-            // Every function logs to one group, as the template's FunctionLogs.
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/shop/local/functions")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("local/{index}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = command.spawn().map_err(|err| {
-            format!(
-                "starting {} ({}): {err}; build the functions first (cargo build --bins)",
-                self.spec.name,
-                self.spec.executable.display()
-            )
-        })?;
-        for stream in [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let console = self.console.clone();
-            let name = self.spec.name.clone();
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    console.function_line(&name, &line);
-                }
-            });
-        }
-        Ok(child)
     }
 
     async fn runtime_api(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -349,17 +344,24 @@ impl Pool {
         };
         self.queued.fetch_sub(1, Ordering::SeqCst);
         self.busy.fetch_add(1, Ordering::SeqCst);
+        let running = Running {
+            reply: invocation.reply,
+            queued: invocation.queued,
+            taken: Instant::now(),
+        };
         self.in_flight
             .lock()
             .await
-            .insert(invocation.id.clone(), invocation.reply);
+            .insert(invocation.id.clone(), running);
+        let _waited_for = invocation.taken.send(());
+        let deadline = SystemTime::now() + self.spec.timeout;
+        let deadline_ms = deadline
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
         Response::builder()
             .status(StatusCode::OK)
             .header("lambda-runtime-aws-request-id", &invocation.id)
-            .header(
-                "lambda-runtime-deadline-ms",
-                invocation.deadline_ms.to_string(),
-            )
+            .header("lambda-runtime-deadline-ms", deadline_ms.to_string())
             .header(
                 "lambda-runtime-invoked-function-arn",
                 format!(
@@ -408,9 +410,16 @@ impl Pool {
     }
 
     async fn finish(&self, id: &str, outcome: Outcome) -> Response<Full<Bytes>> {
-        if let Some(waiting) = self.in_flight.lock().await.remove(id) {
+        if let Some(running) = self.in_flight.lock().await.remove(id) {
             self.busy.fetch_sub(1, Ordering::SeqCst);
-            let _gone = waiting.send(outcome);
+            let timing = Timing {
+                wait: running.taken.duration_since(running.queued),
+                run: running.taken.elapsed(),
+            };
+            if let Ok(mut timings) = self.timings.lock() {
+                timings.push(timing);
+            }
+            let _gone = running.reply.send(outcome);
         }
         reply(
             StatusCode::ACCEPTED,

@@ -2,10 +2,17 @@
 //! lets failed messages come back, and reach the dead-letter queue, as Lambda does; a poller per
 //! DynamoDB stream trigger reads the table's stream from DynamoDB Local and delivers it as Lambda
 //! does ([`crate::streams`]). Either can be paused, as disabling a mapping does.
+//!
+//! A standard queue is long-polled, as Lambda's pollers poll: an empty queue costs moto one
+//! request every [`LONG_POLL_SECONDS`] a poller rather than five a second. A FIFO queue is not:
+//! moto's long poll spins, never sleeping, while its visible messages all belong to message
+//! groups with a message in flight (`receive_message` in `moto/sqs/models.py`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use tokio::sync::{RwLock, RwLockReadGuard};
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use hyper::body::Bytes;
@@ -13,6 +20,52 @@ use hyper::body::Bytes;
 use super::Console;
 use super::runtime::{Outcome, Pool};
 use crate::deliver::{self, Redelivery};
+
+/// How long a receive from a standard queue waits for a message. Pausing a trigger waits for
+/// its pollers' receives to end, so this is also how long a pause can take.
+const LONG_POLL_SECONDS: i32 = 2;
+
+/// A trigger's switch, as enabling and disabling its event source mapping: once
+/// [`Switch::pause`] returns, no batch is being received or delivered, and none will be until
+/// [`Switch::resume`].
+#[derive(Debug, Clone, Default)]
+pub(super) struct Switch {
+    paused: Arc<AtomicBool>,
+    /// Each poller's pass (a receive and its delivery) holds it to read; a pause, to write.
+    passes: Arc<RwLock<()>>,
+}
+
+impl Switch {
+    pub(super) async fn pause(&self) {
+        self.switch_off();
+        self.settled().await;
+    }
+
+    /// No pass starts from now on (the ones under way go on).
+    pub(super) fn switch_off(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+    }
+
+    /// Returns once the passes under way have ended.
+    pub(super) async fn settled(&self) {
+        drop(self.passes.write().await);
+    }
+
+    pub(super) fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+
+    /// Leave for one pass, or `None` while paused (after a short sleep, so a caller can loop).
+    async fn pass(&self) -> Option<RwLockReadGuard<'_, ()>> {
+        let pass = self.passes.read().await;
+        if !self.paused.load(Ordering::SeqCst) {
+            return Some(pass);
+        }
+        drop(pass);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        None
+    }
+}
 
 /// An SQS event source mapping, as the template declares it.
 pub(super) struct Trigger {
@@ -23,7 +76,7 @@ pub(super) struct Trigger {
     pub url: String,
     pub batch_size: i32,
     pub redelivery: Redelivery,
-    pub paused: Arc<AtomicBool>,
+    pub switch: Switch,
 }
 
 /// Delivers batches from the trigger's queue to the function, as Lambda would.
@@ -35,16 +88,21 @@ pub(super) async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
         url,
         batch_size,
         redelivery,
-        paused,
+        switch,
     } = trigger;
+    let wait_seconds = if url.ends_with(".fifo") {
+        0
+    } else {
+        LONG_POLL_SECONDS
+    };
     loop {
-        if paused.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let Some(pass) = switch.pass().await else {
             continue;
-        }
+        };
         let poller = deliver::Poller {
             role: &role,
             operator: &operator,
+            wait_seconds,
         };
         let delivered = deliver::deliver_batch(poller, &url, batch_size, redelivery, |event| {
             let pool = Arc::clone(&pool);
@@ -68,11 +126,14 @@ pub(super) async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
             }
         })
         .await;
+        drop(pass);
         match delivered {
             Ok(delivery) if delivery.delivered > 0 => {
                 pool.count_records(delivery.delivered);
                 console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);
             }
+            // A long poll that found nothing has waited already.
+            Ok(_) if wait_seconds > 0 => {}
             Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             Err(err) => {
                 console.function_line(pool.name(), &format!("polling {queue} failed: {err}"));
@@ -91,17 +152,16 @@ pub(super) struct StreamPoller {
     pub on_failure: Option<String>,
     /// The function's role: Lambda sends to the on-failure destination with it.
     pub role: aws_sdk_sqs::Client,
-    pub paused: Arc<AtomicBool>,
+    pub switch: Switch,
 }
 
 /// Delivers the table's stream to the function, as Lambda would (see [`crate::streams`]).
 pub(super) async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: Console) {
     let mut cursor = crate::streams::Cursor::default();
     loop {
-        if poller.paused.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let Some(turn) = poller.switch.pass().await else {
             continue;
-        }
+        };
         let pass = crate::streams::deliver_once(
             poller.api,
             &poller.stream_arn,
@@ -132,6 +192,7 @@ pub(super) async fn poll_stream(poller: StreamPoller, pool: Arc<Pool>, console: 
             },
         )
         .await;
+        drop(turn);
         match pass {
             Ok(pass) if pass.batches > 0 => {
                 pool.count_records(pass.records);
