@@ -31,7 +31,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let tally = Arc::new(Mutex::new(Tally::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let (before, records_before) = (shop.invocations(), shop.records());
-    let (timed_before, dependencies_before) = (shop.timings(), shop.dependency_calls());
+    let (timed_before, dependencies_before) = (shop.timed(), shop.dependency_calls());
     let started = Instant::now();
     let mut customers = Vec::new();
     for customer in 0..config.customers {
@@ -63,7 +63,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let elapsed = started.elapsed();
     // The routes' functions are counted here, before watching the orders settle adds calls
     // of its own; the consumers once the queues have drained.
-    let (requested, timed_then) = (shop.invocations(), shop.timings());
+    let (requested, timed_then) = (shop.invocations(), shop.timings_since(&timed_before));
 
     // Let the queues finish: every checked-out order should end paid and e-mailed.
     let checkouts = tally.lock().await.checkouts.clone();
@@ -88,7 +88,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
     let drained = quiet(shop, deadline).await;
     // Once quiet, not before: the outbox's last messages may still be on their way.
     let reconciliation = reconcile(&shop.names, &ids).await?;
-    let timed_now = shop.timings();
+    let timed_now = shop.timings_since(&timed_before);
     let mut until = BTreeMap::new();
     let mut spreads = BTreeMap::new();
     for (binary, after) in drained {
@@ -98,12 +98,7 @@ pub(super) async fn run(shop: &LocalShop, config: &BenchConfig) -> Result<LoadRe
         } else {
             (requested.get(&binary).copied().unwrap_or(0), &timed_then)
         };
-        let earlier = timed_before.get(&binary).map_or(0, Vec::len);
-        let spread = spread(
-            timed
-                .get(&binary)
-                .map_or(&[][..], |all| &all[earlier.min(all.len())..]),
-        );
+        let spread = spread(timed.get(&binary).map_or(&[][..], Vec::as_slice));
         if spread.calls > 0 {
             spreads.insert(binary.clone(), spread);
         }
@@ -304,7 +299,7 @@ fn timings_section(load: &LoadResult, out: &mut String) {
         return;
     }
     out.push_str(&format!(
-        "\nWhere each function's time went (a route's calls until the customers stopped, a consumer's until the shop went quiet): waiting for one of the local runtime's processes (at most {} a function, where Lambda would start more), then running.\n\n| Function | Calls | Waited p50 ms | Waited p99 ms | Ran p50 ms | Ran p99 ms |\n|---|---:|---:|---:|---:|---:|\n",
+        "\nWhere each function's time went (a route's calls until the customers stopped, a consumer's until the shop went quiet): waiting for one of the local runtime's processes (at most {} a function, where Lambda would start more; a call that started one waited for its start and init), then running.\n\n| Function | Calls | Waited p50 ms | Waited p99 ms | Ran p50 ms | Ran p99 ms |\n|---|---:|---:|---:|---:|---:|\n",
         crate::local::runtime::MAX_WORKERS
     ));
     for (binary, spread) in &load.timings {

@@ -388,11 +388,26 @@ impl LocalShop {
             .collect()
     }
 
-    /// The wait and the run of each invocation each function has finished, by binary.
-    pub fn timings(&self) -> BTreeMap<String, Vec<runtime::Timing>> {
+    /// How many invocations each function has finished, by binary.
+    pub fn timed(&self) -> BTreeMap<String, usize> {
         self.pools
             .iter()
-            .map(|(binary, pool)| (binary.clone(), pool.timings()))
+            .map(|(binary, pool)| (binary.clone(), pool.timed()))
+            .collect()
+    }
+
+    /// The wait and the run of each invocation each function finished after the first of
+    /// `counts` (as [`LocalShop::timed`] counted them), by binary.
+    pub fn timings_since(
+        &self,
+        counts: &BTreeMap<String, usize>,
+    ) -> BTreeMap<String, Vec<runtime::Timing>> {
+        self.pools
+            .iter()
+            .map(|(binary, pool)| {
+                let since = counts.get(binary).copied().unwrap_or(0);
+                (binary.clone(), pool.timings_since(since))
+            })
             .collect()
     }
 

@@ -7,7 +7,7 @@
 //!
 //! Past that an invocation waits for a process (Lambda would start more, or throttle). As on
 //! Lambda, its timeout and the deadline its process is told count from when a process takes it,
-//! not from that wait; [`Pool::timings`] keeps each one's wait and run apart.
+//! not from that wait; [`Pool::timings_since`] tells each one's wait and run apart.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -37,6 +37,9 @@ pub const MAX_WORKERS: usize = 4;
 /// How long an invocation waits for a process before it fails as timed out: the local
 /// machine's limit, not Lambda's (API Gateway gives up on an integration after 30 s).
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// How many finished invocations' timings a function keeps (the oldest go first).
+const KEPT_TIMINGS: usize = 100_000;
 
 /// A function as the local runtime starts it.
 #[derive(Debug, Clone)]
@@ -74,7 +77,15 @@ struct Running {
     taken: Instant,
 }
 
-/// How long one invocation waited for a process, and how long its process then took.
+/// The timings of the latest [`KEPT_TIMINGS`] finished invocations, and how many came before.
+#[derive(Debug, Default)]
+struct Timings {
+    dropped: usize,
+    kept: std::collections::VecDeque<Timing>,
+}
+
+/// How long one invocation waited for a process (one already running, or one it started: its
+/// start and init are in the wait), and how long its process then took.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
     pub wait: Duration,
@@ -89,7 +100,7 @@ pub struct Pool {
     pending: Arc<Mutex<mpsc::UnboundedReceiver<Invocation>>>,
     in_flight: Arc<Mutex<HashMap<String, Running>>>,
     /// Each finished invocation's, in the order they finished.
-    timings: std::sync::Mutex<Vec<Timing>>,
+    timings: std::sync::Mutex<Timings>,
     workers: Mutex<Vec<Child>>,
     /// Invocations waiting for a process, and invocations a process is running.
     queued: AtomicUsize,
@@ -182,9 +193,38 @@ impl Pool {
         &self.spec.name
     }
 
-    /// The wait and the run of each invocation finished so far, in the order they finished.
-    pub fn timings(&self) -> Vec<Timing> {
-        self.timings.lock().map(|t| t.clone()).unwrap_or_default()
+    /// How many invocations have finished so far.
+    pub fn timed(&self) -> usize {
+        self.timings
+            .lock()
+            .map_or(0, |timings| timings.dropped + timings.kept.len())
+    }
+
+    /// The wait and the run of each invocation that finished after the first `count` (those
+    /// still kept), in the order they finished.
+    pub fn timings_since(&self, count: usize) -> Vec<Timing> {
+        self.timings.lock().map_or_else(
+            |_| Vec::new(),
+            |timings| {
+                let skip = count.saturating_sub(timings.dropped);
+                timings.kept.iter().skip(skip).copied().collect()
+            },
+        )
+    }
+
+    /// Keeps `running`'s timing, now that it has ended.
+    fn record(&self, running: &Running) {
+        let timing = Timing {
+            wait: running.taken.duration_since(running.queued),
+            run: running.taken.elapsed(),
+        };
+        if let Ok(mut timings) = self.timings.lock() {
+            if timings.kept.len() == KEPT_TIMINGS {
+                timings.kept.pop_front();
+                timings.dropped += 1;
+            }
+            timings.kept.push_back(timing);
+        }
     }
 
     /// Makes the function crash after its next `count` invocations have done their work, just
@@ -244,27 +284,31 @@ impl Pool {
         outcome: oneshot::Receiver<Outcome>,
     ) -> Result<Outcome> {
         let dropped = || format!("{}: the invocation was dropped", self.spec.name);
-        let timed_out = |after: Duration| {
-            let message = format!(
-                "{{\"errorType\":\"Timeout\",\"errorMessage\":\"Task timed out after {} seconds\"}}",
-                after.as_secs()
-            );
-            Ok(Outcome::Error(Bytes::from(message)))
-        };
         match tokio::time::timeout(PATIENCE, taken).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return Err(dropped().into()),
-            // Still queued: a process that takes it later runs it for nobody.
-            Err(_) => return timed_out(PATIENCE),
+            // Still queued, and never run: `next` passes over it (`reply` is closed by then).
+            Err(_) => {
+                let message = format!(
+                    "{{\"errorType\":\"Local.NoProcess\",\"errorMessage\":\"no process took the invocation within {} seconds\"}}",
+                    PATIENCE.as_secs()
+                );
+                return Ok(Outcome::Error(Bytes::from(message)));
+            }
         }
         match tokio::time::timeout(self.spec.timeout, outcome).await {
             Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(_)) => Err(dropped().into()),
             Err(_) => {
-                if self.in_flight.lock().await.remove(id).is_some() {
+                if let Some(running) = self.in_flight.lock().await.remove(id) {
                     self.busy.fetch_sub(1, Ordering::SeqCst);
+                    self.record(&running);
                 }
-                timed_out(self.spec.timeout)
+                let message = format!(
+                    "{{\"errorType\":\"Timeout\",\"errorMessage\":\"Task timed out after {} seconds\"}}",
+                    self.spec.timeout.as_secs()
+                );
+                Ok(Outcome::Error(Bytes::from(message)))
             }
         }
     }
@@ -338,11 +382,16 @@ impl Pool {
     /// `GET /next`: waits for an invocation and hands it to the process.
     async fn next(&self) -> Response<Full<Bytes>> {
         self.polled.notify_waiters();
-        let invocation = self.pending.lock().await.recv().await;
-        let Some(invocation) = invocation else {
-            return reply(StatusCode::GONE, Bytes::new());
+        let invocation = loop {
+            let Some(invocation) = self.pending.lock().await.recv().await else {
+                return reply(StatusCode::GONE, Bytes::new());
+            };
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            // Its caller gave up waiting for a process (`PATIENCE`): not run for nobody.
+            if !invocation.reply.is_closed() {
+                break invocation;
+            }
         };
-        self.queued.fetch_sub(1, Ordering::SeqCst);
         self.busy.fetch_add(1, Ordering::SeqCst);
         let running = Running {
             reply: invocation.reply,
@@ -407,18 +456,19 @@ impl Pool {
             )
             .await;
         }
+        // Invocations still waiting get a process again.
+        if self.queued.load(Ordering::SeqCst) > 0
+            && let Err(err) = self.ensure_worker().await
+        {
+            self.console
+                .function_line(&self.spec.name, &err.to_string());
+        }
     }
 
     async fn finish(&self, id: &str, outcome: Outcome) -> Response<Full<Bytes>> {
         if let Some(running) = self.in_flight.lock().await.remove(id) {
             self.busy.fetch_sub(1, Ordering::SeqCst);
-            let timing = Timing {
-                wait: running.taken.duration_since(running.queued),
-                run: running.taken.elapsed(),
-            };
-            if let Ok(mut timings) = self.timings.lock() {
-                timings.push(timing);
-            }
+            self.record(&running);
             let _gone = running.reply.send(outcome);
         }
         reply(

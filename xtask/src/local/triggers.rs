@@ -22,7 +22,8 @@ use super::runtime::{Outcome, Pool};
 use crate::deliver::{self, Redelivery};
 
 /// How long a receive from a standard queue waits for a message. Pausing a trigger waits for
-/// its pollers' receives to end, so this is also how long a pause can take.
+/// its pollers' passes to end: this long when the queue is idle, and as long as a delivery
+/// under way takes otherwise.
 const LONG_POLL_SECONDS: i32 = 2;
 
 /// A trigger's switch, as enabling and disabling its event source mapping: once
@@ -99,6 +100,7 @@ pub(super) async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
         let Some(pass) = switch.pass().await else {
             continue;
         };
+        let started = std::time::Instant::now();
         let poller = deliver::Poller {
             role: &role,
             operator: &operator,
@@ -132,8 +134,11 @@ pub(super) async fn poll(trigger: Trigger, pool: Arc<Pool>, console: Console) {
                 pool.count_records(delivery.delivered);
                 console.queue(&queue, pool.name(), delivery.delivered, delivery.failed);
             }
-            // A long poll that found nothing has waited already.
-            Ok(_) if wait_seconds > 0 => {}
+            // A long poll that found nothing has waited already (unless it came back early).
+            Ok(_) if wait_seconds > 0 => {
+                let wait = Duration::from_secs(wait_seconds.unsigned_abs().into());
+                tokio::time::sleep(wait.saturating_sub(started.elapsed())).await;
+            }
             Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             Err(err) => {
                 console.function_line(pool.name(), &format!("polling {queue} failed: {err}"));
