@@ -16,6 +16,7 @@ async fn the_benchmarks_shoppers_check_out_the_books_balance_and_every_call_is_c
         only: Vec::new(),
         shop: None,
         load_only: false,
+        load_from: None,
         native: std::path::PathBuf::new(),
         zips: std::path::PathBuf::new(),
         cold_starts: 0,

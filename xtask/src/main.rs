@@ -116,9 +116,13 @@ enum Command {
         #[arg(long, requires = "only")]
         shop: Option<PathBuf>,
         /// Run the shopping load alone, measuring no function, and write its section to
-        /// target/bench/LOAD.md: a screen of the local load.
+        /// target/bench/LOAD.md and its figures to target/bench/load.json.
         #[arg(long, conflicts_with = "only")]
         load_only: bool,
+        /// Take the load's figures from this file (a `--load-only` run's load.json, on emulators
+        /// of its own: scripts/bench restarts them between the two) instead of running it.
+        #[arg(long, conflicts_with_all = ["only", "load_only"])]
+        load_from: Option<PathBuf>,
         /// Warm calls per function (more, to profile one with `perf`).
         #[arg(long, default_value_t = 200,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
@@ -199,6 +203,7 @@ async fn main() -> ExitCode {
             only,
             shop,
             load_only,
+            load_from,
             warm_calls,
         } => {
             bench(xtask::bench::BenchConfig {
@@ -207,6 +212,7 @@ async fn main() -> ExitCode {
                 only,
                 shop,
                 load_only,
+                load_from,
                 cold_starts: 11,
                 warm_calls,
                 load: std::time::Duration::from_secs(seconds),

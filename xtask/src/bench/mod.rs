@@ -25,7 +25,8 @@
 //!
 //! [`targets`] holds the results to issue 20's targets. `--only` measures a few functions and
 //! the two baselines without the load, a screen while trying a change; `--load-only` runs the
-//! load alone. In a full run the load comes first, on emulators nothing has used yet.
+//! load alone. In a full run the load comes first, on emulators nothing has used yet
+//! (`scripts/bench` gives the measurements emulators of their own after it: `--load-from`).
 //!
 //! Search is measured on a generated catalogue of [`catalogue::PRODUCTS`] products, indexed
 //! into the measured shop's search bucket before the functions run; the sales report on a year
@@ -84,6 +85,8 @@ pub struct BenchConfig {
     pub shop: Option<PathBuf>,
     /// The shopping load alone, no function measured.
     pub load_only: bool,
+    /// The load's figures from an earlier `load_only` run, instead of running it.
+    pub load_from: Option<PathBuf>,
     pub cold_starts: usize,
     pub warm_calls: usize,
     pub load: Duration,
@@ -224,15 +227,15 @@ pub async fn run(config: &BenchConfig) -> Result<Report> {
         .shop
         .clone()
         .map_or(binaries.clone(), Binaries::Cargo);
-    // The load first, on emulators nothing has used yet: after the half hour of measurements
-    // DynamoDB Local took four times the CPU for each call (its data, deleted, did not undo it),
-    // and the load made a third of the checkouts. It gets a shop of its own, too: the sample
-    // events leave charges and results for orders that never existed, which would muddle its
-    // books.
-    let load = if config.only.is_empty() {
-        Some(shopping_load_alone(&around, config).await?)
-    } else {
-        None
+    // The load on emulators nothing has used yet, before the measurements (or on emulators of
+    // its own, `load_from`): after the measurements DynamoDB Local took four times the CPU for
+    // each call (its data, deleted, did not undo it), and the load made a third of the
+    // checkouts. It gets a shop of its own, too: the sample events leave charges and results for
+    // orders that never existed, which would muddle its books.
+    let load = match (&config.load_from, config.only.is_empty()) {
+        (_, false) => None,
+        (Some(path), true) => Some(serde_json::from_str(&std::fs::read_to_string(path)?)?),
+        (None, true) => Some(shopping_load_alone(&around, config).await?),
     };
     let shop = start_shop(&around).await?;
     index_generated_catalogue(&shop).await?;
@@ -331,10 +334,10 @@ async fn load_alone(config: &BenchConfig) -> Result<PathBuf> {
     let load = shopping_load_alone(&Binaries::Lambda(config.native.clone()), config).await?;
     let mut text = String::from("# The shopping load alone (`scripts/bench --load-only`)\n");
     load::section(&load, &mut text);
-    let path = workspace_root().join("target/bench/LOAD.md");
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder)?;
-    }
+    let folder = workspace_root().join("target/bench");
+    std::fs::create_dir_all(&folder)?;
+    std::fs::write(folder.join("load.json"), serde_json::to_string(&load)?)?;
+    let path = folder.join("LOAD.md");
     std::fs::write(&path, text)?;
     Ok(path)
 }
