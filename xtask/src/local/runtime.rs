@@ -34,7 +34,7 @@ mod process;
 /// Concurrent processes per function at most.
 pub const MAX_WORKERS: usize = 4;
 
-/// How long an invocation waits for a process before it fails as timed out: the local
+/// How long an invocation waits for a process before it fails (`Local.NoProcess`): the local
 /// machine's limit, not Lambda's (API Gateway gives up on an integration after 30 s).
 const PATIENCE: Duration = Duration::from_secs(30);
 
