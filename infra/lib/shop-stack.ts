@@ -501,13 +501,10 @@ export class ShopStack extends Stack {
     // Users service.
     // -------------------------------------------------------------------------------------------
     const usersEnv = { USERS_TABLE: usersTable.tableName };
-    // The functions that hash passwords: a fixed mmap threshold, so each argon2 hash's 19 MiB is
-    // returned when freed (template.yaml, UserCreateFunction, says why).
-    const hashingEnv = { ...usersEnv, GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576" };
     const userCreate = rust("UserCreateFunction", "user-create", {
       description: "POST /api/user/create - register a customer account",
       memorySize: 1024,
-      environment: { ...hashingEnv, PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn },
+      environment: { ...usersEnv, PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn },
     });
     // The user and their confirmation e-mail, on condition that no recently deleted account's
     // tombstone holds the name (a ConditionCheck), in one transaction.
@@ -516,7 +513,7 @@ export class ShopStack extends Stack {
     const userLogin = rust("UserLoginFunction", "user-login", {
       description: "POST /api/user/login - exchange a password for a session token",
       memorySize: 1024,
-      environment: { ...hashingEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
     });
     allow(
       userLogin,
@@ -537,7 +534,7 @@ export class ShopStack extends Stack {
     const userPasswordChange = rust("UserPasswordChangeFunction", "user-password-change", {
       description: "POST /api/user/password - change the caller's password, ending other sessions",
       memorySize: 1024,
-      environment: { ...hashingEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
+      environment: { ...usersEnv, TOKEN_SECRET_ARN: tokenSecret.secretArn, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
     });
     allow(
       userPasswordChange,
@@ -595,7 +592,7 @@ export class ShopStack extends Stack {
     const userEmailChange = rust("UserEmailChangeFunction", "user-email-change", {
       description: "POST /api/user/email - ask to change the caller's address (the owner confirms it from the new one)",
       memorySize: 1024,
-      environment: { ...hashingEnv, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
+      environment: { ...usersEnv, EDGE_KEY_SECRET_ARN: edgeKey.secretArn },
     });
     // The user and counting wrong passwords as log-in does; the new address, the request's
     // count and its outbox message in one transaction.
@@ -620,7 +617,7 @@ export class ShopStack extends Stack {
       description: "DELETE /api/user - delete the caller's account; every service erases its copy of their data",
       memorySize: 1024,
       environment: {
-        ...hashingEnv,
+        ...usersEnv,
         EDGE_KEY_SECRET_ARN: edgeKey.secretArn,
         PSEUDONYM_KEY_SECRET_ARN: pseudonymKey.secretArn,
       },
@@ -713,7 +710,7 @@ export class ShopStack extends Stack {
     const userPasswordResetConfirm = rust("UserPasswordResetConfirmFunction", "user-password-reset-confirm", {
       description: "POST /api/user/password-reset/confirm - set a new password with a reset link's token",
       memorySize: 1024,
-      environment: hashingEnv,
+      environment: usersEnv,
     });
     // Reads the link's record; deletes it, sets the user's new hash and writes the notice to the
     // outbox, in one transaction.

@@ -51,13 +51,18 @@ pub async fn load(store: &ProductStore) -> Result<SeedReport> {
     Ok(report)
 }
 
-/// Adds a copy of the seed product `slug` under `copy` (the benchmark's writers change a
-/// product of their own each call).
-pub async fn copy(store: &ProductStore, slug: &str, copy: &str) -> Result<()> {
-    let mut product = catalog()?
+/// The seed product `slug`, to be copied.
+pub fn product(slug: &str) -> Result<NewProduct> {
+    catalog()?
         .into_iter()
         .find(|product| product.product.slug.as_str() == slug)
-        .ok_or_else(|| format!("no seed product {slug}"))?;
+        .ok_or_else(|| format!("no seed product {slug}").into())
+}
+
+/// Adds a copy of `product` under the slug `copy` (the benchmark's writers change a product of
+/// their own each call).
+pub async fn copy(store: &ProductStore, product: &NewProduct, copy: &str) -> Result<()> {
+    let mut product = product.clone();
     product.product.slug = shared::ids::ProductId::parse(copy)?;
     if !store.insert(&product).await? {
         return Err(format!("the product {copy} exists already").into());

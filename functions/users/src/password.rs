@@ -6,8 +6,19 @@
 //! Lambda process handles one request at a time, so there is nothing else to stall. (On tokio's
 //! blocking pool each new thread's allocator arena kept its own 19 MiB of hashing memory: the
 //! benchmarks measured a 220 MB peak for `user-create`.)
+//!
+//! The 19 MiB a hash works in is one buffer per process, made once by [`reserve`] at start and
+//! reused by every hash. The crate's own `PasswordHasher` allocates it afresh for each hash:
+//! glibc's malloc then either maps and faults in 4,864 new pages every time (about 30 ms of a
+//! log-in's CPU) or, once its dynamic mmap threshold has risen, keeps freed blocks on its heap
+//! where later allocations pin them (`user-create` peaked at 1,167 MB in one benchmark run).
+//! So hashing and verifying go through `hash_password_into_with_memory`, and this module builds
+//! and reads the PHC strings itself, with the crate's types.
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::{Mutex, PoisonError};
+
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use shared::error::ErrorCode;
 use shared::http::HttpError;
 
@@ -18,9 +29,23 @@ use crate::domain::Password;
 /// time as a wrong password and response times do not reveal which usernames exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YCxKG0n4bA+Fgfn5HT9+Ag$sU/ZMeaFnqFz9JPKRp2J+NMSEv8Qex9BCTdOtlmMVjk";
 
+/// The most memory a stored hash may ask for: 64 MiB, over three times today's 19 MiB. A stored
+/// hash is ours, but a damaged one must not make a function allocate gigabytes and be killed.
+const MAX_BLOCKS: usize = 64 * 1024;
+
+/// The process's hash memory. A mutex, not a thread-local, so that tests hashing on several
+/// threads at once share it too; in a Lambda process it is never contended.
+static MEMORY: Mutex<Vec<Block>> = Mutex::new(Vec::new());
+
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
+
+impl HashError {
+    fn from(err: impl std::fmt::Display) -> Self {
+        Self(err.to_string())
+    }
+}
 
 impl HttpError for HashError {
     fn code(&self) -> ErrorCode {
@@ -28,12 +53,61 @@ impl HttpError for HashError {
     }
 }
 
+/// Makes the process's hash memory, and touches every page of it, so that the first request
+/// does not pay for it. Called by the functions that hash, in `main`, before they serve.
+pub fn reserve() {
+    drop(memory(Params::default().block_count()));
+}
+
+/// The process's hash memory, at least `blocks` long. Pages are touched when the buffer grows
+/// (`resize` writes zeros), once per process.
+fn memory(blocks: usize) -> std::sync::MutexGuard<'static, Vec<Block>> {
+    let mut memory = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    memory
+}
+
+/// Runs argon2 with `params` in the process's hash memory, writing `out.len()` bytes of hash.
+/// Every block is written before it is read, so what an earlier hash left there does not matter.
+fn compute(
+    argon2: &Argon2<'_>,
+    blocks: usize,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), HashError> {
+    if blocks > MAX_BLOCKS {
+        return Err(HashError(format!("a hash asks for {blocks} KiB of memory")));
+    }
+    let mut memory = memory(blocks);
+    argon2
+        .hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+        .map_err(HashError::from)
+}
+
 /// A new PHC-format hash of `password` with a fresh random salt.
 pub async fn hash(password: Password) -> Result<String, HashError> {
-    Argon2::default()
-        .hash_password(password.expose())
-        .map(|hash| hash.to_string())
-        .map_err(|err| HashError(err.to_string()))
+    let params = Params::default();
+    let salt = Salt::generate();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    compute(
+        &argon2,
+        params.block_count(),
+        password.expose(),
+        &salt,
+        &mut out,
+    )?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(HashError::from)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out).map_err(HashError::from)?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches `stored`. With no stored hash (unknown user) it still does the full
@@ -41,16 +115,43 @@ pub async fn hash(password: Password) -> Result<String, HashError> {
 pub async fn verify(password: Password, stored: Option<String>) -> bool {
     let known = stored.is_some();
     let hash = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let matches = Argon2::default()
-        .verify_password(password.expose(), hash.as_str())
-        .is_ok();
+    let matches = matches(password.expose(), &hash).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a stored password hash could not be checked");
+        false
+    });
     known && matches
+}
+
+/// Hashes `password` as `stored` says (algorithm, version, parameters, salt, length) and
+/// compares the result with it in constant time (`Output`'s equality).
+fn matches(password: &[u8], stored: &str) -> Result<bool, HashError> {
+    let stored = PasswordHash::new(stored).map_err(HashError::from)?;
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return Err(HashError("a stored hash without its salt or hash".into()));
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str()).map_err(HashError::from)?;
+    let version = match stored.version {
+        Some(version) => Version::try_from(version).map_err(HashError::from)?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&stored).map_err(HashError::from)?;
+    let blocks = params.block_count();
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = &mut out[..expected.len()];
+    compute(
+        &Argon2::new(algorithm, version, params),
+        blocks,
+        password,
+        salt,
+        out,
+    )?;
+    Ok(Output::new(out).map_err(HashError::from)? == *expected)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::{Params, PasswordHash};
+    use argon2::{PasswordHasher, PasswordVerifier};
 
     fn password(text: &str) -> Password {
         Password::candidate(text.into()).unwrap()
@@ -65,8 +166,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn two_hashes_of_one_password_differ_by_their_salt() {
+        let first = hash(password("correct horse")).await.unwrap();
+        let second = hash(password("correct horse")).await.unwrap();
+        assert_ne!(first, second);
+    }
+
+    #[tokio::test]
+    async fn the_crates_own_hashes_verify_and_ours_verify_there() {
+        // Hashes stored before this module hashed in its own memory were the crate's.
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse")
+            .unwrap()
+            .to_string();
+        assert!(verify(password("correct horse"), Some(theirs.clone())).await);
+        assert!(!verify(password("wrong horse"), Some(theirs)).await);
+        let ours = hash(password("correct horse")).await.unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", ours.as_str())
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hash_with_other_parameters_verifies_with_them() {
+        // If the defaults change, the hashes stored before still verify with their own.
+        let params = Params::new(8 * 1024, 3, 1, Some(24)).unwrap();
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let stored = argon2.hash_password(b"correct horse").unwrap().to_string();
+        assert!(stored.contains("$m=8192,t=3,p=1$"));
+        assert!(verify(password("correct horse"), Some(stored.clone())).await);
+        assert!(!verify(password("correct horsE"), Some(stored)).await);
+    }
+
+    #[tokio::test]
     async fn unknown_users_never_match() {
         assert!(!verify(password("correct horse"), None).await);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_stored_hash_never_matches() {
+        let greedy = "$argon2id$v=19$m=4194304,t=2,p=1$YCxKG0n4bA+Fgfn5HT9+Ag$sU/ZMeaFnqFz9JPKRp2J+NMSEv8Qex9BCTdOtlmMVjk";
+        for stored in ["", "not a hash", "$argon2id$v=19$m=19456,t=2,p=1", greedy] {
+            assert!(
+                !verify(password("correct horse"), Some(stored.into())).await,
+                "{stored}"
+            );
+        }
+        assert!(MEMORY.lock().unwrap().len() <= MAX_BLOCKS);
     }
 
     #[test]

@@ -52,8 +52,9 @@ pub(super) struct Fixture {
     ada: Visitor,
     /// The users table, for the accounts made for a call; `None` in unit tests.
     users: Option<users::UserStore>,
-    /// The products table, for the products made for a call; `None` in unit tests.
-    products: Option<products::ProductStore>,
+    /// The products table, for the products made for a call, and the mug they copy; `None` in
+    /// unit tests.
+    products: Option<(products::ProductStore, products::domain::NewProduct)>,
     order: String,
     /// The accounts of the users service's functions, by function (and user) name.
     own: HashMap<String, Own>,
@@ -130,7 +131,7 @@ impl Fixture {
         Ok(Self {
             ada,
             users: Some(users),
-            products: Some(products),
+            products: Some((products, crate::seed::product(CART_PRODUCT)?)),
             order,
             own,
             calls: AtomicUsize::new(0),

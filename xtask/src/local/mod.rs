@@ -101,7 +101,7 @@ pub struct LocalShop {
     pub names: LocalNames,
     pools: BTreeMap<String, Arc<Pool>>,
     /// Per consumer function, its triggers' switch.
-    paused: BTreeMap<String, triggers::Switch>,
+    switches: BTreeMap<String, triggers::Switch>,
     tasks: Vec<JoinHandle<()>>,
     observer: Arc<observer::Observer>,
 }
@@ -252,11 +252,11 @@ impl LocalShop {
         )?);
         tasks.push(tokio::spawn(gateway.serve(http_listener)));
 
-        let mut paused = BTreeMap::new();
+        let mut switches = BTreeMap::new();
         for function in &functions {
             let switch = triggers::Switch::default();
             if !function.queue_triggers.is_empty() || !function.stream_triggers.is_empty() {
-                paused.insert(function.binary.clone(), switch.clone());
+                switches.insert(function.binary.clone(), switch.clone());
             }
             // The event source mapping polls with the function's role.
             let role = crate::iam::FunctionClients::new(&sdk, &function.logical_id, gate_address);
@@ -345,7 +345,7 @@ impl LocalShop {
                         trigger: trigger.clone(),
                         on_failure,
                         role: role.sqs,
-                        switch: paused[&function.binary].clone(),
+                        switch: switches[&function.binary].clone(),
                     },
                     Arc::clone(&pools[&function.binary]),
                     console.clone(),
@@ -358,7 +358,7 @@ impl LocalShop {
             invoke: invoke_address,
             names,
             pools,
-            paused,
+            switches,
             tasks,
             observer: Arc::clone(&console.observer),
         })
@@ -382,7 +382,7 @@ impl LocalShop {
 
     /// How many messages or stream records each consumer's triggers have handed it, by binary.
     pub fn records(&self) -> BTreeMap<String, usize> {
-        self.paused
+        self.switches
             .keys()
             .map(|binary| (binary.clone(), self.pools[binary].records()))
             .collect()
@@ -432,20 +432,20 @@ impl LocalShop {
 
     /// Whether `binary` is invoked by a queue or stream trigger.
     pub fn is_consumer(&self, binary: &str) -> bool {
-        self.paused.contains_key(binary)
+        self.switches.contains_key(binary)
     }
 
     /// Stops delivering messages to the consumer `binary`, as disabling its event source mapping
     /// does: they wait on the queue. Returns once no batch is being received or delivered.
     pub async fn pause_trigger(&self, binary: &str) {
-        if let Some(switch) = self.paused.get(binary) {
+        if let Some(switch) = self.switches.get(binary) {
             switch.pause().await;
         }
     }
 
     /// Delivers to the consumer `binary` again.
     pub fn resume_trigger(&self, binary: &str) {
-        if let Some(switch) = self.paused.get(binary) {
+        if let Some(switch) = self.switches.get(binary) {
             switch.resume();
         }
     }
@@ -454,10 +454,10 @@ impl LocalShop {
     /// polling beside them).
     pub async fn pause_all_triggers(&self) {
         // All switched off first, so that their passes end together.
-        for switch in self.paused.values() {
+        for switch in self.switches.values() {
             switch.switch_off();
         }
-        for switch in self.paused.values() {
+        for switch in self.switches.values() {
             switch.settled().await;
         }
     }

@@ -4,6 +4,7 @@ use users::handlers::create;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
+    users::password::reserve();
     let (store, tombstones) = users::init_pseudonyms().await?;
     shared::http::serve(|request| create::handle(&store, &tombstones, request)).await
 }

@@ -4,6 +4,7 @@ use users::handlers::login;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
+    users::password::reserve();
     let (store, keys, edge) = users::init_login().await?;
     shared::http::serve(|request| login::handle(&store, &keys, &edge, request)).await
 }

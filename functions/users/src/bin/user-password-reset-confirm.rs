@@ -4,6 +4,7 @@ use users::handlers::password_reset_confirm;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
+    users::password::reserve();
     let store = users::init().await?;
     shared::http::serve(|request| password_reset_confirm::handle(&store, request)).await
 }
