@@ -3,8 +3,8 @@
 //! - [`domain`]: usernames, e-mails, passwords and names that can only be built valid.
 //! - [`email`]: the e-mails the service sends (verification), their links and tokens.
 //! - [`breached`]: the bundled list of common breached passwords that new passwords may not be.
-//! - [`password`]: argon2id hashing, with a dummy hash so unknown users cost the same as wrong
-//!   passwords.
+//! - [`password`]: argon2id hashing in one buffer per process, with a dummy hash so unknown
+//!   users cost the same as wrong passwords.
 //! - [`sign_in`]: what log-in and a password change share: the throttled password check, and
 //!   starting a session.
 //! - [`secret`]: random secrets handed out, and the hashes kept of them.

@@ -7,14 +7,20 @@
 //! blocking pool each new thread's allocator arena kept its own 19 MiB of hashing memory: the
 //! benchmarks measured a 220 MB peak for `user-create`.)
 //!
-//! The 19 MiB a hash works in is one buffer per process, made once by [`reserve`] at start and
-//! reused by every hash. The crate's own `PasswordHasher` allocates it afresh for each hash:
-//! glibc's malloc then either maps and faults in 4,864 new pages every time (about 30 ms of a
+//! The 19 MiB a hash works in is one buffer per process, made once at start ([`reserving`])
+//! and reused by every hash. The crate's own `PasswordHasher` allocates it afresh for each hash:
+//! glibc's malloc then either maps and faults in 4,864 new pages every time (15 to 30 ms of a
 //! log-in's CPU) or, once its dynamic mmap threshold has risen, keeps freed blocks on its heap
 //! where later allocations pin them (`user-create` peaked at 1,167 MB in one benchmark run).
 //! So hashing and verifying go through `hash_password_into_with_memory`, and this module builds
 //! and reads the PHC strings itself, with the crate's types.
+//!
+//! The buffer keeps the last hash's memory until the next. Nothing else reads it, and what
+//! could (a bug disclosing the process's memory) would find the plaintext password of the same
+//! request, and the signing keys, beside it; wiping 19 MiB after every hash would cost a few
+//! milliseconds of every log-in for no protection those lack.
 
+use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
@@ -30,8 +36,10 @@ use crate::domain::Password;
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YCxKG0n4bA+Fgfn5HT9+Ag$sU/ZMeaFnqFz9JPKRp2J+NMSEv8Qex9BCTdOtlmMVjk";
 
 /// The most memory a stored hash may ask for: 64 MiB, over three times today's 19 MiB. A stored
-/// hash is ours, but a damaged one must not make a function allocate gigabytes and be killed.
+/// hash is ours, but a damaged one must not make a function allocate gigabytes and be killed...
 const MAX_BLOCKS: usize = 64 * 1024;
+/// ...nor run every log-in of its account into the timeout (today's hashes make 2 passes).
+const MAX_PASSES: u32 = 10;
 
 /// The process's hash memory. A mutex, not a thread-local, so that tests hashing on several
 /// threads at once share it too; in a Lambda process it is never contended.
@@ -42,7 +50,7 @@ static MEMORY: Mutex<Vec<Block>> = Mutex::new(Vec::new());
 pub struct HashError(String);
 
 impl HashError {
-    fn from(err: impl std::fmt::Display) -> Self {
+    fn new(err: impl std::fmt::Display) -> Self {
         Self(err.to_string())
     }
 }
@@ -53,10 +61,18 @@ impl HttpError for HashError {
     }
 }
 
-/// Makes the process's hash memory, and touches every page of it, so that the first request
-/// does not pay for it. Called by the functions that hash, in `main`, before they serve.
-pub fn reserve() {
-    drop(memory(Params::default().block_count()));
+/// Runs `init` while the process's hash memory is made on a blocking thread, every page of it
+/// touched, so that the first request does not pay for it (4,864 page faults). `init` mostly
+/// waits for the network (the secrets), so the two overlap. The functions that hash wrap
+/// their set-up in it, in `main`.
+pub async fn reserving<T>(init: impl Future<Output = T>) -> T {
+    let reserved = tokio::task::spawn_blocking(|| drop(memory(Params::default().block_count())));
+    let value = init.await;
+    // Only an allocation failure fails it, and that aborts the process first.
+    if let Err(err) = reserved.await {
+        tracing::warn!(error = %err, "the hash memory was not made at start");
+    }
+    value
 }
 
 /// The process's hash memory, at least `blocks` long. Pages are touched when the buffer grows
@@ -78,19 +94,17 @@ fn compute(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), HashError> {
-    if blocks > MAX_BLOCKS {
-        return Err(HashError(format!("a hash asks for {blocks} KiB of memory")));
-    }
     let mut memory = memory(blocks);
     argon2
         .hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
-        .map_err(HashError::from)
+        .map_err(HashError::new)
 }
 
 /// A new PHC-format hash of `password` with a fresh random salt.
 pub async fn hash(password: Password) -> Result<String, HashError> {
     let params = Params::default();
-    let salt = Salt::generate();
+    let salt = argon2::password_hash::try_generate_salt().map_err(HashError::new)?;
+    let salt = Salt::new(&salt).map_err(HashError::new)?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     compute(
@@ -103,9 +117,9 @@ pub async fn hash(password: Password) -> Result<String, HashError> {
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(HashError::from)?,
+        params: ParamsString::try_from(&params).map_err(HashError::new)?,
         salt: Some(salt),
-        hash: Some(Output::new(&out).map_err(HashError::from)?),
+        hash: Some(Output::new(&out).map_err(HashError::new)?),
     };
     Ok(hash.to_string())
 }
@@ -125,17 +139,23 @@ pub async fn verify(password: Password, stored: Option<String>) -> bool {
 /// Hashes `password` as `stored` says (algorithm, version, parameters, salt, length) and
 /// compares the result with it in constant time (`Output`'s equality).
 fn matches(password: &[u8], stored: &str) -> Result<bool, HashError> {
-    let stored = PasswordHash::new(stored).map_err(HashError::from)?;
+    let stored = PasswordHash::new(stored).map_err(HashError::new)?;
     let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
         return Err(HashError("a stored hash without its salt or hash".into()));
     };
-    let algorithm = Algorithm::try_from(stored.algorithm.as_str()).map_err(HashError::from)?;
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str()).map_err(HashError::new)?;
     let version = match stored.version {
-        Some(version) => Version::try_from(version).map_err(HashError::from)?,
+        Some(version) => Version::try_from(version).map_err(HashError::new)?,
         None => Version::default(),
     };
-    let params = Params::try_from(&stored).map_err(HashError::from)?;
+    let params = Params::try_from(&stored).map_err(HashError::new)?;
     let blocks = params.block_count();
+    if blocks > MAX_BLOCKS || params.t_cost() > MAX_PASSES {
+        return Err(HashError(format!(
+            "a stored hash asks for {blocks} KiB and {} passes",
+            params.t_cost()
+        )));
+    }
     let mut out = [0u8; Output::MAX_LENGTH];
     let out = &mut out[..expected.len()];
     compute(
@@ -145,7 +165,7 @@ fn matches(password: &[u8], stored: &str) -> Result<bool, HashError> {
         salt,
         out,
     )?;
-    Ok(Output::new(out).map_err(HashError::from)? == *expected)
+    Ok(Output::new(out).map_err(HashError::new)? == *expected)
 }
 
 #[cfg(test)]
@@ -201,6 +221,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_older_version_and_more_lanes_verify() {
+        for (version, lanes) in [
+            (Version::V0x10, 1),
+            (Version::V0x13, 2),
+            (Version::V0x10, 4),
+        ] {
+            let params = Params::new(8 * 1024, 2, lanes, None).unwrap();
+            let argon2 = Argon2::new(Algorithm::Argon2id, version, params);
+            let stored = argon2.hash_password(b"correct horse").unwrap().to_string();
+            assert!(
+                verify(password("correct horse"), Some(stored.clone())).await,
+                "{stored}"
+            );
+            assert!(!verify(password("correct horsE"), Some(stored)).await);
+        }
+    }
+
+    #[test]
+    fn what_an_earlier_hash_left_in_the_memory_does_not_matter() {
+        // The crate zeroes fresh memory; ours holds the last hash's. Every block must be
+        // written before it is read, in every pass, or the two would differ.
+        let params = Params::new(8 * 1024, 3, 2, None).unwrap();
+        let blocks = params.block_count();
+        for version in [Version::V0x10, Version::V0x13] {
+            let argon2 = Argon2::new(Algorithm::Argon2id, version, params.clone());
+            let mut theirs = [0u8; 32];
+            argon2
+                .hash_password_into(b"pw", b"saltsalt", &mut theirs)
+                .unwrap();
+            let mut garbage = Block::default();
+            garbage.as_mut().fill(0xA5A5_A5A5_A5A5_A5A5);
+            memory(blocks).fill(garbage);
+            let mut ours = [0u8; 32];
+            compute(&argon2, blocks, b"pw", b"saltsalt", &mut ours).unwrap();
+            assert_eq!(ours, theirs);
+        }
+    }
+
+    #[tokio::test]
     async fn unknown_users_never_match() {
         assert!(!verify(password("correct horse"), None).await);
     }
@@ -208,13 +267,22 @@ mod tests {
     #[tokio::test]
     async fn a_damaged_stored_hash_never_matches() {
         let greedy = "$argon2id$v=19$m=4194304,t=2,p=1$YCxKG0n4bA+Fgfn5HT9+Ag$sU/ZMeaFnqFz9JPKRp2J+NMSEv8Qex9BCTdOtlmMVjk";
-        for stored in ["", "not a hash", "$argon2id$v=19$m=19456,t=2,p=1", greedy] {
+        let slow = "$argon2id$v=19$m=19456,t=1000,p=1$YCxKG0n4bA+Fgfn5HT9+Ag$sU/ZMeaFnqFz9JPKRp2J+NMSEv8Qex9BCTdOtlmMVjk";
+        let stored = [
+            "",
+            "not a hash",
+            "$argon2id$v=19$m=19456,t=2,p=1",
+            greedy,
+            slow,
+        ];
+        for stored in stored {
             assert!(
                 !verify(password("correct horse"), Some(stored.into())).await,
                 "{stored}"
             );
         }
-        assert!(MEMORY.lock().unwrap().len() <= MAX_BLOCKS);
+        let memory = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(memory.len() <= MAX_BLOCKS);
     }
 
     #[test]

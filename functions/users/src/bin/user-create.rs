@@ -4,7 +4,6 @@ use users::handlers::create;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    users::password::reserve();
-    let (store, tombstones) = users::init_pseudonyms().await?;
+    let (store, tombstones) = users::password::reserving(users::init_pseudonyms()).await?;
     shared::http::serve(|request| create::handle(&store, &tombstones, request)).await
 }

@@ -4,7 +4,6 @@ use users::handlers::delete;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    users::password::reserve();
-    let (store, edge, tombstones) = users::init_delete().await?;
+    let (store, edge, tombstones) = users::password::reserving(users::init_delete()).await?;
     shared::http::serve(|request| delete::handle(&store, &edge, &tombstones, request)).await
 }

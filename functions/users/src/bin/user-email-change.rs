@@ -4,7 +4,6 @@ use users::handlers::email_change;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    users::password::reserve();
-    let (store, edge) = users::init_edge().await?;
+    let (store, edge) = users::password::reserving(users::init_edge()).await?;
     shared::http::serve(|request| email_change::handle(&store, &edge, request)).await
 }

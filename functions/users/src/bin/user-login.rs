@@ -4,7 +4,6 @@ use users::handlers::login;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    users::password::reserve();
-    let (store, keys, edge) = users::init_login().await?;
+    let (store, keys, edge) = users::password::reserving(users::init_login()).await?;
     shared::http::serve(|request| login::handle(&store, &keys, &edge, request)).await
 }

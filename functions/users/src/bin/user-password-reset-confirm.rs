@@ -4,7 +4,6 @@ use users::handlers::password_reset_confirm;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    users::password::reserve();
-    let store = users::init().await?;
+    let store = users::password::reserving(users::init()).await?;
     shared::http::serve(|request| password_reset_confirm::handle(&store, request)).await
 }
