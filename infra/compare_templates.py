@@ -241,6 +241,8 @@ def queues(template):
         redrive = p.get("RedrivePolicy")
         found[name] = {
             "fifo": p.get("FifoQueue"),
+            "deduplication_scope": p.get("DeduplicationScope"),
+            "throughput_limit": p.get("FifoThroughputLimit"),
             "visibility": p.get("VisibilityTimeout"),
             "retention": p.get("MessageRetentionPeriod"),
             "delay": text(p["DelaySeconds"]) if "DelaySeconds" in p else None,

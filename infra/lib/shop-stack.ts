@@ -352,6 +352,11 @@ export class ShopStack extends Stack {
         logicalId,
       ).addAlarmAction(new actions.SnsAction(alarmTopic));
     const perMinute = (statistic: string) => ({ statistic, period: Duration.minutes(1) });
+    // High-throughput FIFO, both settings needed (template.yaml, VerificationEmailQueue, says why).
+    const highThroughput = {
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+    };
     // `fix` ends the alarm's description: what a person does about a dead letter.
     const queue = (
       name: string,
@@ -367,6 +372,7 @@ export class ShopStack extends Stack {
       const deadLetters = named(
         new sqs.Queue(this, `${name}DeadLetterQueue`, {
           fifo: true,
+          ...highThroughput,
           retentionPeriod: Duration.days(14),
           encryption: sqs.QueueEncryption.SQS_MANAGED,
         }),
@@ -385,6 +391,7 @@ export class ShopStack extends Stack {
       const work = named(
         new sqs.Queue(this, `${name}Queue`, {
           fifo: true,
+          ...highThroughput,
           visibilityTimeout: Duration.seconds(visibility),
           retentionPeriod: retention,
           deliveryDelay: delay,

@@ -292,3 +292,23 @@ fn every_response_gets_strict_security_headers_and_index_html_is_never_stale() {
     assert_eq!(config["MinTTL"], 0);
     assert_eq!(xtask::storefront::cache_control("index.html"), "no-cache");
 }
+
+#[test]
+fn every_fifo_queue_runs_in_high_throughput_mode() {
+    // Both settings, or SQS keeps the queue in normal mode: 300 calls a second for the whole
+    // queue, which would cap checkouts at about that (SCALING.md).
+    let queues = template().queues().unwrap();
+    let fifo: Vec<_> = queues.iter().filter(|queue| queue.fifo).collect();
+    assert_eq!(fifo.len(), 22, "eleven queues and their dead-letter queues");
+    for queue in fifo {
+        assert_eq!(
+            (
+                queue.deduplication_scope.as_deref(),
+                queue.throughput_limit.as_deref()
+            ),
+            (Some("messageGroup"), Some("perMessageGroupId")),
+            "{}",
+            queue.logical_id
+        );
+    }
+}

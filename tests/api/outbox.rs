@@ -5,6 +5,7 @@
 //! paid or failed exactly once, with one charge at most.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sqs::types::QueueAttributeName;
 use orders::domain::State;
 use serde_json::Value;
 use shared::messages::OrderStatus;
@@ -339,4 +340,36 @@ async fn the_redrive_completes_orders_the_earlier_checkout_stranded() {
         .assert(202, "");
     app.settle_payments().await;
     assert_eq!(app.order(&stranded[1].0).await.status(), OrderStatus::Paid);
+}
+
+#[tokio::test]
+async fn the_local_queues_run_in_the_mode_the_template_declares() {
+    // moto keeps both attributes (its deduplication stays per queue: the same for the shop's
+    // messages, whose deduplication ids are made from their group's: `shared::sqs`).
+    let app = &TestApp::spawn().await;
+    let template = xtask::template::Template::workspace().unwrap();
+    for queue in template.queues().unwrap() {
+        let answer = app
+            .sqs
+            .get_queue_attributes()
+            .queue_url(app.queue(&queue.logical_id))
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        let attributes = answer.attributes().unwrap();
+        let attribute = |name| attributes.get(&name).map(String::as_str);
+        assert_eq!(
+            (
+                attribute(QueueAttributeName::DeduplicationScope),
+                attribute(QueueAttributeName::FifoThroughputLimit)
+            ),
+            (
+                queue.deduplication_scope.as_deref(),
+                queue.throughput_limit.as_deref()
+            ),
+            "{}",
+            queue.logical_id
+        );
+    }
 }

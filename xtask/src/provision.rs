@@ -401,6 +401,14 @@ async fn create_queue(
     if queue.fifo {
         request = request.attributes(QueueAttributeName::FifoQueue, "true");
     }
+    // moto keeps these and reports them, but deduplicates per queue whatever the scope: the
+    // same for the shop's messages, whose deduplication ids are made from their group's.
+    if let Some(scope) = &queue.deduplication_scope {
+        request = request.attributes(QueueAttributeName::DeduplicationScope, scope);
+    }
+    if let Some(limit) = &queue.throughput_limit {
+        request = request.attributes(QueueAttributeName::FifoThroughputLimit, limit);
+    }
     if let Some(seconds) = queue.visibility_timeout {
         request = request.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
     }

@@ -70,6 +70,10 @@ pub struct TimeToLive {
 pub struct Queue {
     pub logical_id: String,
     pub fifo: bool,
+    /// A FIFO queue's `DeduplicationScope` and `FifoThroughputLimit`, as written: high
+    /// throughput takes `messageGroup` and `perMessageGroupId`.
+    pub deduplication_scope: Option<String>,
+    pub throughput_limit: Option<String>,
     pub visibility_timeout: Option<u64>,
     pub message_retention: Option<u64>,
     /// `DelaySeconds`: how long each message waits before it can be received.

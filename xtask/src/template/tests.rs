@@ -28,6 +28,8 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       FifoQueue: true
+      DeduplicationScope: messageGroup
+      FifoThroughputLimit: perMessageGroupId
       VisibilityTimeout: 30
       DelaySeconds: !Ref Delay
       RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
@@ -147,6 +149,8 @@ fn reads_functions_routes_authorizers_and_tables() {
             Queue {
                 logical_id: "Dead".into(),
                 fifo: true,
+                deduplication_scope: None,
+                throughput_limit: None,
                 visibility_timeout: None,
                 message_retention: Some(60),
                 delay: Some(Seconds::Literal(5)),
@@ -155,6 +159,8 @@ fn reads_functions_routes_authorizers_and_tables() {
             Queue {
                 logical_id: "Work".into(),
                 fifo: true,
+                deduplication_scope: Some("messageGroup".into()),
+                throughput_limit: Some("perMessageGroupId".into()),
                 visibility_timeout: Some(30),
                 message_retention: None,
                 delay: Some(Seconds::Parameter("Delay".into())),
