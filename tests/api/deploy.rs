@@ -296,7 +296,7 @@ fn every_response_gets_strict_security_headers_and_index_html_is_never_stale() {
 #[test]
 fn every_fifo_queue_runs_in_high_throughput_mode() {
     // Both settings, or SQS keeps the queue in normal mode: 300 calls a second for the whole
-    // queue, which would cap checkouts at about that (SCALING.md).
+    // queue, which would cap checkouts at about that.
     let queues = template().queues().unwrap();
     let fifo: Vec<_> = queues.iter().filter(|queue| queue.fifo).collect();
     assert_eq!(fifo.len(), 22, "eleven queues and their dead-letter queues");

@@ -344,8 +344,9 @@ async fn the_redrive_completes_orders_the_earlier_checkout_stranded() {
 
 #[tokio::test]
 async fn the_local_queues_run_in_the_mode_the_template_declares() {
-    // moto keeps both attributes (its deduplication stays per queue: the same for the shop's
-    // messages, whose deduplication ids are made from their group's: `shared::sqs`).
+    // moto keeps both attributes; its deduplication stays per queue, which collides the same
+    // ids for the shop's messages, whose deduplication ids are made from their group's
+    // (`shared::sqs` says where moto still differs).
     let app = &TestApp::spawn().await;
     let template = xtask::template::Template::workspace().unwrap();
     for queue in template.queues().unwrap() {

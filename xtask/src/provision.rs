@@ -401,8 +401,8 @@ async fn create_queue(
     if queue.fifo {
         request = request.attributes(QueueAttributeName::FifoQueue, "true");
     }
-    // moto keeps these and reports them, but deduplicates per queue whatever the scope: the
-    // same for the shop's messages, whose deduplication ids are made from their group's.
+    // moto keeps these and reports them, but deduplicates per queue whatever the scope, which
+    // collides the same ids for the shop's messages (`shared::sqs::deduplication_id`).
     if let Some(scope) = &queue.deduplication_scope {
         request = request.attributes(QueueAttributeName::DeduplicationScope, scope);
     }

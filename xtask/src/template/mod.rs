@@ -431,8 +431,8 @@ impl Template {
                 Ok(Queue {
                     logical_id: id.clone(),
                     fifo: properties["FifoQueue"].as_bool().unwrap_or(false),
-                    deduplication_scope: text(&properties["DeduplicationScope"]),
-                    throughput_limit: text(&properties["FifoThroughputLimit"]),
+                    deduplication_scope: properties["DeduplicationScope"].as_str().map(Into::into),
+                    throughput_limit: properties["FifoThroughputLimit"].as_str().map(Into::into),
                     visibility_timeout: properties["VisibilityTimeout"].as_u64(),
                     message_retention: properties["MessageRetentionPeriod"].as_u64(),
                     delay: seconds(&properties["DelaySeconds"]),
@@ -443,11 +443,6 @@ impl Template {
         queues.sort_by_key(|queue| (queue.redrive.is_some(), queue.logical_id.clone()));
         Ok(queues)
     }
-}
-
-/// A string property's value; `None` when absent.
-fn text(value: &Value) -> Option<String> {
-    value.as_str().map(str::to_owned)
 }
 
 /// A number of seconds written as a number or as `!Ref <parameter>`; `None` when absent.
