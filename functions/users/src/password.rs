@@ -85,15 +85,16 @@ fn memory(blocks: usize) -> std::sync::MutexGuard<'static, Vec<Block>> {
     memory
 }
 
-/// Runs argon2 with `params` in the process's hash memory, writing `out.len()` bytes of hash.
-/// Every block is written before it is read, so what an earlier hash left there does not matter.
+/// Runs `argon2` in the process's hash memory (as many blocks as its parameters ask for),
+/// writing `out.len()` bytes of hash. Every block is written before it is read, so what an
+/// earlier hash left there does not matter.
 fn compute(
     argon2: &Argon2<'_>,
-    blocks: usize,
     password: &[u8],
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), HashError> {
+    let blocks = argon2.params().block_count();
     let mut memory = memory(blocks);
     argon2
         .hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
@@ -102,22 +103,15 @@ fn compute(
 
 /// A new PHC-format hash of `password` with a fresh random salt.
 pub async fn hash(password: Password) -> Result<String, HashError> {
-    let params = Params::default();
     let salt = argon2::password_hash::try_generate_salt().map_err(HashError::new)?;
     let salt = Salt::new(&salt).map_err(HashError::new)?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    compute(
-        &argon2,
-        params.block_count(),
-        password.expose(),
-        &salt,
-        &mut out,
-    )?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default());
+    compute(&argon2, password.expose(), &salt, &mut out)?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(HashError::new)?,
+        params: ParamsString::try_from(argon2.params()).map_err(HashError::new)?,
         salt: Some(salt),
         hash: Some(Output::new(&out).map_err(HashError::new)?),
     };
@@ -160,7 +154,6 @@ fn matches(password: &[u8], stored: &str) -> Result<bool, HashError> {
     let out = &mut out[..expected.len()];
     compute(
         &Argon2::new(algorithm, version, params),
-        blocks,
         password,
         salt,
         out,
@@ -254,7 +247,7 @@ mod tests {
             garbage.as_mut().fill(0xA5A5_A5A5_A5A5_A5A5);
             memory(blocks).fill(garbage);
             let mut ours = [0u8; 32];
-            compute(&argon2, blocks, b"pw", b"saltsalt", &mut ours).unwrap();
+            compute(&argon2, b"pw", b"saltsalt", &mut ours).unwrap();
             assert_eq!(ours, theirs);
         }
     }
