@@ -5,6 +5,7 @@
 //! - [`api_compat`]: `openapi.yaml` held to its version: incompatible changes need a new major.
 //! - [`api_docs`]: the API's documentation page, rendered from `openapi.yaml`.
 //! - [`bench`]: the benchmarks behind `BENCHMARKS.md`.
+//! - [`capacity`]: the checkouts a second each part of the stack carries at a peak (`SCALING.md`).
 //! - [`catalogue`]: counting products stored before categories; rebuilding the search snapshot.
 //! - [`deliver`]: delivering queued messages to a consumer as Lambda's SQS trigger does.
 //! - [`http_client`]: a small HTTP client for talking to the local shop.
@@ -24,6 +25,7 @@
 pub mod api_compat;
 pub mod api_docs;
 pub mod bench;
+pub mod capacity;
 pub mod catalogue;
 pub mod deliver;
 pub mod http_client;

@@ -161,6 +161,13 @@ enum Command {
     ApiDocs,
     /// Record openapi.yaml's contract (docs/api-contract.json), if info.version allows the change.
     ApiLock,
+    /// Work out the checkouts a second each part of the stack carries at a sales peak, from the
+    /// template and AWS's documented limits, and write the table into SCALING.md.
+    Capacity {
+        /// Change nothing: fail if SCALING.md's table is not what the template gives.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +245,9 @@ async fn main() -> ExitCode {
         } => storefront(&out, &bucket, &distribution),
         Command::ApiDocs => api_docs(),
         Command::ApiLock => api_lock(),
+        Command::Capacity { check } => {
+            xtask::capacity::run(&xtask::template::workspace_root(), check)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

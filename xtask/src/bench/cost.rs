@@ -19,7 +19,7 @@ use crate::template::{Function, Template};
 
 /// Memory at which Lambda gives a function one full vCPU
 /// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html>).
-const MB_PER_VCPU: f64 = 1769.0;
+pub(crate) const MB_PER_VCPU: f64 = 1769.0;
 /// Lambda on arm64 in eu-west-1, its first tier: per GB-second, and per million requests.
 const PRICE_GB_SECOND: f64 = 0.000_013_333_4;
 const PRICE_MILLION_REQUESTS: f64 = 0.20;

@@ -44,7 +44,7 @@
 
 mod answer;
 pub mod catalogue;
-mod cost;
+pub(crate) mod cost;
 mod fixture;
 mod load;
 mod measure;

@@ -25,6 +25,7 @@ pub struct Template {
     resources: BTreeMap<String, Resource>,
     globals: Value,
     parameters: Value,
+    conditions: Value,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +36,8 @@ struct RawTemplate {
     globals: Value,
     #[serde(default)]
     parameters: Value,
+    #[serde(default)]
+    conditions: Value,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,6 +134,7 @@ impl Template {
             resources: raw.resources,
             globals: raw.globals,
             parameters: raw.parameters,
+            conditions: raw.conditions,
         })
     }
 
@@ -491,11 +495,13 @@ fn long_form(yaml: serde_norway::Value) -> Value {
     }
 }
 
+mod intrinsics;
 mod storage;
 #[cfg(test)]
 mod tests;
 mod triggers;
 
+pub use intrinsics::Parameters;
 pub use storage::{
     AttributeDefinition, KeyElement, Projection, Queue, Redrive, SecondaryIndex, Seconds,
     StreamSpecification, Table, TableDefinition, TimeToLive,

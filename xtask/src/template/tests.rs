@@ -114,6 +114,7 @@ fn reads_functions_routes_authorizers_and_tables() {
         vec![StreamTrigger {
             table: "Table".into(),
             batch_size: 100,
+            parallelization: 1,
             starting_position: "TRIM_HORIZON".into(),
             reports_failures: true,
             maximum_retry_attempts: 50,

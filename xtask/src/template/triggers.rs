@@ -23,6 +23,8 @@ pub struct StreamTrigger {
     pub table: String,
     /// Lambda's default for streams is 100.
     pub batch_size: u64,
+    /// Batches of one shard processed at once (`ParallelizationFactor`, 1 to 10, default 1).
+    pub parallelization: u64,
     /// `TRIM_HORIZON` (from the oldest record kept) or `LATEST`.
     pub starting_position: String,
     /// Whether the function may report the first record that failed (`ReportBatchItemFailures`).
@@ -75,6 +77,7 @@ pub(super) fn stream_trigger(id: &str, name: &str, properties: &Value) -> Result
     Ok(StreamTrigger {
         table,
         batch_size: properties["BatchSize"].as_u64().unwrap_or(100),
+        parallelization: properties["ParallelizationFactor"].as_u64().unwrap_or(1),
         starting_position: properties["StartingPosition"]
             .as_str()
             .ok_or_else(|| format!("{id} event {name} has no StartingPosition"))?

@@ -1,0 +1,231 @@
+//! What the model reads from `template.yaml`, for given parameter values: every setting that
+//! caps a rate, so that changing one in the template changes the model's answer.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::work::{self, Work};
+use crate::Result;
+use crate::bench::cost::MB_PER_VCPU;
+use crate::template::{Parameters, Template};
+
+/// A managed CloudFront cache policy that caches nothing.
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+
+/// The settings of one deployment of the template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// The stage's `DefaultRouteSettings.ThrottlingRateLimit`: each route's own steady rate.
+    pub route_rate: Option<f64>,
+    /// `RouteSettings` overrides, by route key.
+    pub route_rates: BTreeMap<String, f64>,
+    /// Route key to the binary that serves it, and whether the authorizer runs first.
+    pub routes: BTreeMap<String, (String, bool)>,
+    /// The authorizer's binary, and how long it may cache a verdict (0: never).
+    pub authorizer: Option<(String, u64)>,
+    /// Binary to `ReservedConcurrentExecutions`, when it is set.
+    pub reserved: BTreeMap<String, u64>,
+    /// Binary to `MemorySize` in MB, which buys its share of a vCPU.
+    pub memory: BTreeMap<String, u64>,
+    /// Queue logical id to its mode.
+    pub queues: BTreeMap<String, QueueMode>,
+    /// Queue logical id to the function consuming it.
+    pub consumers: BTreeMap<String, Consumer>,
+    /// Stream triggers: (binary, table, batch size, parallelization).
+    pub relays: Vec<Relay>,
+    /// (table, index) to the index's partition key attribute.
+    pub index_keys: BTreeMap<(String, String), String>,
+    /// CloudFront path patterns whose cache policy caches (`/api/*` with CachingDisabled does not).
+    pub cached_paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueMode {
+    Standard,
+    /// FIFO with `DeduplicationScope: messageGroup` and `FifoThroughputLimit: perMessageGroupId`.
+    HighThroughputFifo,
+    Fifo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumer {
+    pub binary: String,
+    pub batch_size: u64,
+    /// `ScalingConfig.MaximumConcurrency`, when set.
+    pub maximum_concurrency: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    pub binary: String,
+    pub table: String,
+    pub batch_size: u64,
+    pub parallelization: u64,
+}
+
+impl Deployment {
+    /// The template as deployed with `parameters`.
+    pub fn of(template: &Template, parameters: &Parameters) -> Result<Self> {
+        let number = |value: &Value| -> Result<Option<u64>> {
+            Ok(template
+                .evaluate(value, parameters)?
+                .and_then(|value| value.as_u64()))
+        };
+        let functions = template.functions()?;
+        let binary_of: BTreeMap<&str, &str> = functions
+            .iter()
+            .map(|f| (f.logical_id.as_str(), f.binary.as_str()))
+            .collect();
+        let mut deployment = Self {
+            route_rate: None,
+            route_rates: BTreeMap::new(),
+            routes: BTreeMap::new(),
+            authorizer: None,
+            reserved: BTreeMap::new(),
+            memory: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            relays: Vec::new(),
+            index_keys: BTreeMap::new(),
+            cached_paths: Vec::new(),
+        };
+        for function in &functions {
+            deployment
+                .memory
+                .insert(function.binary.clone(), function.memory_size.unwrap_or(128));
+            if let Some(reserved) = number(&function.reserved_concurrency)? {
+                deployment
+                    .reserved
+                    .insert(function.binary.clone(), reserved);
+            }
+            for route in &function.routes {
+                deployment.routes.insert(
+                    route.key(),
+                    (function.binary.clone(), route.authorizer.is_some()),
+                );
+            }
+            for trigger in &function.queue_triggers {
+                deployment.consumers.insert(
+                    trigger.queue.clone(),
+                    Consumer {
+                        binary: function.binary.clone(),
+                        batch_size: trigger.batch_size,
+                        maximum_concurrency: number(&trigger.maximum_concurrency)?,
+                    },
+                );
+            }
+            for trigger in &function.stream_triggers {
+                deployment.relays.push(Relay {
+                    binary: function.binary.clone(),
+                    table: trigger.table.clone(),
+                    batch_size: trigger.batch_size,
+                    parallelization: trigger.parallelization,
+                });
+            }
+        }
+        if let Some(authorizer) = template.authorizers()?.first() {
+            let binary = binary_of
+                .get(authorizer.function.as_str())
+                .ok_or_else(|| format!("no function {}", authorizer.function))?;
+            deployment.authorizer = Some(((*binary).to_owned(), authorizer.cache_seconds));
+        }
+        for queue in template.queues()? {
+            let mode = match (
+                queue.fifo,
+                queue.deduplication_scope,
+                queue.throughput_limit,
+            ) {
+                (false, _, _) => QueueMode::Standard,
+                (true, Some(scope), Some(limit))
+                    if scope == "messageGroup" && limit == "perMessageGroupId" =>
+                {
+                    QueueMode::HighThroughputFifo
+                }
+                (true, _, _) => QueueMode::Fifo,
+            };
+            deployment.queues.insert(queue.logical_id, mode);
+        }
+        for table in template.tables()? {
+            for index in &table.definition.global_secondary_indexes {
+                let key = index
+                    .key_schema
+                    .iter()
+                    .find(|element| element.key_type == "HASH")
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: index {} has no HASH key",
+                            table.logical_id, index.index_name
+                        )
+                    })?;
+                deployment.index_keys.insert(
+                    (table.logical_id.clone(), index.index_name.clone()),
+                    key.attribute_name.clone(),
+                );
+            }
+        }
+        for resource in template.resources().values() {
+            let properties = &resource.properties;
+            if resource.kind == "AWS::Serverless::HttpApi" {
+                let rate = &properties["DefaultRouteSettings"]["ThrottlingRateLimit"];
+                deployment.route_rate = template
+                    .evaluate(rate, parameters)?
+                    .and_then(|rate| rate.as_f64());
+                if let Some(routes) = properties["RouteSettings"].as_object() {
+                    for (key, settings) in routes {
+                        let rate = template
+                            .evaluate(&settings["ThrottlingRateLimit"], parameters)?
+                            .and_then(|rate| rate.as_f64());
+                        if let Some(rate) = rate {
+                            deployment.route_rates.insert(key.clone(), rate);
+                        }
+                    }
+                }
+            }
+            if resource.kind == "AWS::CloudFront::Distribution" {
+                let behaviours = properties["DistributionConfig"]["CacheBehaviors"].as_array();
+                for behaviour in behaviours.into_iter().flatten() {
+                    if behaviour["CachePolicyId"].as_str() != Some(CACHING_DISABLED)
+                        && let Some(path) = behaviour["PathPattern"].as_str()
+                    {
+                        deployment.cached_paths.push(path.to_owned());
+                    }
+                }
+            }
+        }
+        Ok(deployment)
+    }
+
+    /// How long a call of `work` holds its execution environment, in ms: its CPU stretched by
+    /// the share of a vCPU its memory buys (a whole one at 1,769 MB), its round trips, and the
+    /// slowest function it waits for.
+    pub fn ms(&self, work: &Work) -> f64 {
+        let memory = self.memory.get(work.function).copied().unwrap_or(128) as f64;
+        let waited = work
+            .invokes
+            .iter()
+            .filter_map(|(callee, _)| work::of(callee))
+            .map(|callee| self.ms(callee))
+            .fold(0.0, f64::max);
+        work.cpu_ms * (MB_PER_VCPU / memory).max(1.0)
+            + f64::from(work.round_trips) * work::ROUND_TRIP_MS
+            + waited
+    }
+
+    /// The steady rate a route may take, if the stage or the route caps it.
+    pub fn route_limit(&self, route: &str) -> Option<f64> {
+        self.route_rates.get(route).copied().or(self.route_rate)
+    }
+
+    /// Whether CloudFront may answer `route` (`GET /api/products`) from its cache.
+    pub fn cached(&self, route: &str) -> bool {
+        let Some(("GET", path)) = route.split_once(' ') else {
+            return false;
+        };
+        self.cached_paths.iter().any(|pattern| {
+            pattern
+                .strip_suffix('*')
+                .map_or(pattern == path, |prefix| path.starts_with(prefix))
+        })
+    }
+}

@@ -1,0 +1,194 @@
+use super::deployment::{Deployment, QueueMode};
+use super::model::{self, Bound};
+use super::work::{self, FUNCTIONS, PEAK_RECORDS, PEAK_ROUTES, TARGET};
+use super::*;
+use crate::template::{Parameters, Template, workspace_root};
+
+fn workspace() -> Template {
+    Template::workspace().unwrap()
+}
+
+fn deployed(template: &Template, overrides: &[(&str, &str)]) -> Deployment {
+    let mut parameters: Parameters = template.default_parameters().unwrap();
+    for (name, value) in overrides {
+        parameters.insert((*name).to_owned(), (*value).to_owned());
+    }
+    Deployment::of(template, &parameters).unwrap()
+}
+
+#[test]
+fn every_ceiling_below_the_target_is_a_quota_or_one_issue_21_still_removes() {
+    let capacity = of_template(&workspace()).unwrap();
+    let short: Vec<&str> = capacity
+        .ceilings
+        .iter()
+        .filter(|ceiling| !ceiling.adjustable() && ceiling.checkouts() < TARGET)
+        .map(|ceiling| ceiling.component.as_str())
+        .collect();
+    for component in &short {
+        assert!(
+            OPEN.iter().any(|(open, _)| component.starts_with(open)),
+            "{component} caps the shop below {TARGET} checkouts a second"
+        );
+    }
+    for (open, _) in OPEN {
+        assert!(
+            short.iter().any(|component| component.starts_with(open)),
+            "{open} is no longer below the target: take it off capacity::OPEN"
+        );
+    }
+}
+
+#[test]
+fn scaling_md_carries_the_table_the_template_gives() {
+    let root = workspace_root();
+    let document = std::fs::read_to_string(root.join("SCALING.md")).unwrap();
+    let block = render(&of_template(&workspace()).unwrap());
+    assert!(
+        replace(&document, &block).unwrap() == document,
+        "SCALING.md is out of date: run `cargo xtask capacity` and read what moved"
+    );
+}
+
+#[test]
+fn a_fifo_queue_back_in_normal_mode_caps_the_shop_at_its_300_sends() {
+    let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let normal = Template::parse(&text.replace("perMessageGroupId", "perQueue")).unwrap();
+    let deployment = deployed(&normal, &[]);
+    assert_eq!(deployment.queues["CheckoutQueue"], QueueMode::Fifo);
+    let capacity = model::capacity(&deployment).unwrap();
+    let checkout = capacity
+        .ceilings
+        .iter()
+        .find(|ceiling| ceiling.component == "SQS `CheckoutQueue`, SendMessage")
+        .unwrap();
+    assert!(matches!(checkout.bound, Bound::Fixed(_)));
+    assert!((checkout.checkouts() - 300.0).abs() < 1e-9, "{checkout:?}");
+
+    let high = deployed(&workspace(), &[]);
+    assert_eq!(high.queues["CheckoutQueue"], QueueMode::HighThroughputFifo);
+}
+
+#[test]
+fn reserved_concurrency_caps_each_function_and_its_trigger() {
+    let template = workspace();
+    let open = deployed(&template, &[]);
+    assert!(open.reserved.is_empty(), "{:?}", open.reserved);
+    let capped = deployed(&template, &[("ReservedConcurrency", "10")]);
+    assert_eq!(capped.reserved["user-authorizer"], 10);
+    assert_eq!(
+        capped.consumers["CheckoutQueue"].maximum_concurrency,
+        Some(10)
+    );
+    let capacity = model::capacity(&capped).unwrap();
+    let authorizer = capacity
+        .ceilings
+        .iter()
+        .find(|ceiling| ceiling.component.contains("`user-authorizer`'s reserved"))
+        .unwrap();
+    // 18 protected requests a checkout, each 1 round trip plus its CPU at 128 MB.
+    assert!(authorizer.checkouts() < 100.0, "{authorizer:?}");
+}
+
+#[test]
+fn the_route_throttle_is_read_from_the_stage() {
+    let deployment = deployed(&workspace(), &[]);
+    let carts = deployment.route_limit("GET /api/order").unwrap();
+    let capacity = model::capacity(&deployment).unwrap();
+    let ceiling = capacity
+        .ceilings
+        .iter()
+        .find(|ceiling| ceiling.component == "API throttle, `GET /api/order`")
+        .unwrap();
+    assert!((ceiling.checkouts() - carts / 8.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_declared_work_names_what_the_template_declares() {
+    let template = workspace();
+    let deployment = deployed(&template, &[]);
+    let binaries: Vec<String> = template
+        .functions()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.binary)
+        .collect();
+    let tables: Vec<String> = template
+        .tables()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.logical_id)
+        .collect();
+    for work in FUNCTIONS {
+        assert!(
+            binaries.iter().any(|b| b == work.function),
+            "{}",
+            work.function
+        );
+        for touch in work.touches {
+            assert!(
+                tables.iter().any(|t| t == touch.table),
+                "{}: {}",
+                work.function,
+                touch.table
+            );
+            if let Some(index) = touch.index {
+                assert!(
+                    deployment
+                        .index_keys
+                        .contains_key(&(touch.table.to_owned(), index.to_owned())),
+                    "{}: {}.{index}",
+                    work.function,
+                    touch.table
+                );
+            }
+        }
+        for (queue, _) in work.sends {
+            assert!(
+                deployment.queues.contains_key(*queue),
+                "{}: {queue}",
+                work.function
+            );
+        }
+        for (callee, _) in work.invokes {
+            assert!(work::of(callee).is_some(), "{}: {callee}", work.function);
+        }
+    }
+    for (route, _) in PEAK_ROUTES {
+        assert!(deployment.routes.contains_key(*route), "{route}");
+    }
+    for (consumer, _) in PEAK_RECORDS {
+        assert!(work::of(consumer).is_some(), "{consumer}");
+    }
+    // Browsing and cart changes at ten times the checkouts, as the issue asks.
+    let share = |routes: &[&str]| -> f64 {
+        PEAK_ROUTES
+            .iter()
+            .filter(|(route, _)| routes.contains(route))
+            .map(|(_, times)| times)
+            .sum()
+    };
+    assert!(
+        (share(&[
+            "GET /api/search",
+            "GET /api/products",
+            "GET /api/product/{id}"
+        ]) - 10.0)
+            .abs()
+            < 1e-9
+    );
+    assert!(
+        (share(&["POST /api/order/add-item", "POST /api/order/update-item"]) - 10.0).abs() < 1e-9
+    );
+    assert!((share(&["POST /api/order/checkout"]) - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn figures_read_as_prose() {
+    assert_eq!(figure(12.5), "12.5");
+    assert_eq!(figure(166.666), "167");
+    assert_eq!(figure(5_000.0), "5,000");
+    assert_eq!(figure(1_234_567.0), "1,230,000");
+    assert_eq!(figure(0.0083), "0.0083");
+    assert_eq!(figure(f64::INFINITY), "no limit");
+}

@@ -1,0 +1,339 @@
+//! The work of one call of each function on an order's path, and the peak's mix of calls.
+//!
+//! Read from the code (each entry says where) and held to the code by the API test
+//! `capacity::an_order_makes_the_calls_the_capacity_model_counts`, which counts every call the
+//! local IAM gate sees while a customer shops as the storefront does.
+
+/// Checkouts a second the shop is built for (issue 21), with browsing and cart changes at
+/// ten times that.
+pub const TARGET: f64 = 5_000.0;
+
+/// The requests a second of peak makes for each checkout in it: a customer's journey as the
+/// storefront makes it (`xtask/src/bench/cost.rs`), with the browsing and cart changes of the
+/// customers who do not check out added so that each is ten to a checkout.
+pub const PEAK_ROUTES: &[(&str, f64)] = &[
+    // Browsing: 10 a checkout.
+    ("GET /api/search", 2.0),
+    ("GET /api/products", 2.0),
+    ("GET /api/product/{id}", 6.0),
+    // Cart changes: 10 a checkout; the header and the cart page read the cart back.
+    ("POST /api/order/add-item", 7.0),
+    ("POST /api/order/update-item", 3.0),
+    ("GET /api/order", 8.0),
+    // One customer in five registers first; the others sign in.
+    ("POST /api/user/create", 0.2),
+    ("POST /api/user/login", 0.8),
+    ("POST /api/payment/card", 1.0),
+    ("POST /api/order/checkout", 1.0),
+    ("GET /api/order/{id}", 3.0),
+    ("GET /api/order/{id}/receipt", 1.0),
+];
+
+/// Messages (or stream records) each consumer takes for one checkout.
+pub const PEAK_RECORDS: &[(&str, f64)] = &[
+    // The checkout's outbox item and the sale's.
+    ("order-relay", 2.0),
+    ("payment-charge", 1.0),
+    ("order-settle", 1.0),
+    ("receipt-email", 1.0),
+    ("report-record", 1.0),
+    // A registration's verification e-mail.
+    ("user-relay", 0.2),
+    ("user-verification-email", 0.2),
+];
+
+/// The share of product reads and sales that are of the one best-seller at peak (a doorbuster:
+/// a fifth of the lines).
+pub const HOTTEST_SHARE: f64 = 0.2;
+
+/// A round trip to an AWS service from Lambda in the same Region (DynamoDB's "single-digit
+/// milliseconds", SQS's and S3's tens), for how long a call holds its execution environment.
+pub const ROUND_TRIP_MS: f64 = 10.0;
+
+/// The partition key an item or index entry is stored under.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Key {
+    /// One value per customer, order, session or product: no one partition takes much.
+    Spread,
+    /// The same value for every call (`status = "OPEN"`, `kind = "PRODUCT"`).
+    One(&'static str),
+    /// One of `n` values chosen per item.
+    Sharded(&'static str, u32),
+    /// The best-seller's: [`HOTTEST_SHARE`] of the calls land on one value.
+    Hottest(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Eventually consistent: half a read unit per 4 KB.
+    Read,
+    /// One read unit per 4 KB.
+    ConsistentRead,
+    /// One write unit per KB.
+    Write,
+    /// Two write units per KB (an item in a `TransactWriteItems`).
+    TransactionalWrite,
+}
+
+/// What one call does to one table or index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Touch {
+    pub table: &'static str,
+    pub index: Option<&'static str>,
+    pub key: Key,
+    pub op: Op,
+    /// Items (or index entries) per call.
+    pub items: f64,
+    /// Size of each, in KB (a query's pages: all it reads).
+    pub kb: f64,
+}
+
+impl Touch {
+    /// Capacity units per call.
+    pub fn units(&self) -> f64 {
+        let per_item = match self.op {
+            Op::Read => 0.5 * (self.kb / 4.0).ceil(),
+            Op::ConsistentRead => (self.kb / 4.0).ceil(),
+            Op::Write => self.kb.ceil(),
+            Op::TransactionalWrite => 2.0 * self.kb.ceil(),
+        };
+        per_item * self.items
+    }
+
+    pub fn writes(&self) -> bool {
+        matches!(self.op, Op::Write | Op::TransactionalWrite)
+    }
+}
+
+/// One call of a function.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Work {
+    pub function: &'static str,
+    /// AWS round trips one after another (calls made together count once).
+    pub round_trips: u32,
+    /// Its own CPU a warm call on one whole core, in ms (BENCHMARKS.md's CPU µs/call).
+    pub cpu_ms: f64,
+    pub touches: &'static [Touch],
+    /// Queue logical id, messages per call.
+    pub sends: &'static [(&'static str, f64)],
+    /// Function called and waited for, calls per call.
+    pub invokes: &'static [(&'static str, f64)],
+    pub emails: f64,
+}
+
+/// The work of one call of `function`.
+pub fn of(function: &str) -> Option<&'static Work> {
+    FUNCTIONS.iter().find(|work| work.function == function)
+}
+
+const fn on(table: &'static str, key: Key, op: Op, items: f64) -> Touch {
+    Touch {
+        table,
+        index: None,
+        key,
+        op,
+        items,
+        kb: 1.0,
+    }
+}
+
+/// Entries a write puts in (or takes out of) an index: a change of the index's key is two.
+const fn index(table: &'static str, index: &'static str, key: Key, items: f64) -> Touch {
+    Touch {
+        table,
+        index: Some(index),
+        key,
+        op: Op::Write,
+        items,
+        kb: 1.0,
+    }
+}
+
+const USERS: &str = "UsersTable";
+const PRODUCTS: &str = "ProductsTable";
+const ORDERS: &str = "OrdersTable";
+
+const fn call(function: &'static str, round_trips: u32, cpu_ms: f64) -> Work {
+    Work {
+        function,
+        round_trips,
+        cpu_ms,
+        touches: &[],
+        sends: &[],
+        invokes: &[],
+        emails: 0.0,
+    }
+}
+
+/// Every function on an order's path. Items are under 1 KB (an order of two lines is 0.4 to
+/// 0.7 KB) unless `kb` says otherwise; an order item is in both of the orders table's indexes
+/// (ALL projection), so each write of one is a write of each, and a change of status a delete
+/// from one `ByStatus` partition and a put into another.
+pub const FUNCTIONS: &[Work] = &[
+    // Session and user read together (`users/src/store/mod.rs` `session_and_user`).
+    Work {
+        touches: &[on(USERS, Key::Spread, Op::ConsistentRead, 2.0)],
+        ..call("user-authorizer", 1, 0.83)
+    },
+    // Four throttle counts read together, a one-item reserve, the user, the count cleared
+    // and the client remembered together, the session (`users/src/throttle.rs`, `sign_in.rs`).
+    Work {
+        touches: &[
+            on(USERS, Key::Spread, Op::ConsistentRead, 5.0),
+            on(USERS, Key::Spread, Op::TransactionalWrite, 1.0),
+            on(USERS, Key::Spread, Op::Write, 3.0),
+        ],
+        ..call("user-login", 5, 35.2)
+    },
+    // One transaction: the user, the tombstone's check, the verification e-mail's outbox item;
+    // the user enters `ByKind` under the one value `USER` and `ByEmail` under its address.
+    Work {
+        touches: &[
+            on(USERS, Key::Spread, Op::TransactionalWrite, 3.0),
+            index(USERS, "ByKind", Key::One("USER"), 1.0),
+            index(USERS, "ByEmail", Key::Spread, 1.0),
+        ],
+        ..call("user-create", 1, 38.6)
+    },
+    // Per record, one after another: the outbox item read, sent, deleted (`shared/src/outbox.rs`).
+    Work {
+        touches: &[
+            on(USERS, Key::Spread, Op::ConsistentRead, 1.0),
+            on(USERS, Key::Spread, Op::Write, 1.0),
+        ],
+        sends: &[("VerificationEmailQueue", 1.0)],
+        ..call("user-relay", 3, 0.66)
+    },
+    // The claim, the user, the address's quota read and written, the link, SES, the record.
+    Work {
+        touches: &[
+            on(USERS, Key::Spread, Op::ConsistentRead, 2.0),
+            on(USERS, Key::Spread, Op::TransactionalWrite, 1.0),
+            on(USERS, Key::Spread, Op::Write, 3.0),
+        ],
+        emails: 1.0,
+        ..call("user-verification-email", 7, 1.01)
+    },
+    // A page of the catalogue: every product is under the one `kind` value `PRODUCT`; 24 of
+    // about 1 KB (the seed's are 0.3 KB; a real description is longer).
+    Work {
+        touches: &[Touch {
+            index: Some("Catalog"),
+            kb: 24.0,
+            ..on(PRODUCTS, Key::One("PRODUCT"), Op::Read, 1.0)
+        }],
+        ..call("product-list", 1, 1.03)
+    },
+    // One product, eventually consistent; the pages, each cart addition and each checkout line
+    // read it, and a best-seller's item takes its share of all of them.
+    Work {
+        touches: &[on(PRODUCTS, Key::Hottest("PRODUCT#<slug>"), Op::Read, 1.0)],
+        ..call("product-get", 1, 0.65)
+    },
+    // The catalogue's snapshot is in memory (an S3 check at most every 2 s an instance).
+    call("search-query", 0, 0.37),
+    // The product, the cart pointer and the order, the order written (`orders/src/open_order.rs`).
+    Work {
+        touches: &[
+            on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
+            on(ORDERS, Key::Spread, Op::Write, 1.0),
+            index(ORDERS, "ByOwner", Key::Spread, 1.0),
+            index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
+        ],
+        invokes: &[("product-get", 1.0)],
+        ..call("order-add-item", 4, 1.89)
+    },
+    Work {
+        touches: &[
+            on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
+            on(ORDERS, Key::Spread, Op::Write, 1.0),
+            index(ORDERS, "ByOwner", Key::Spread, 1.0),
+            index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
+        ],
+        ..call("order-update-item", 3, 1.35)
+    },
+    // The cart pointer, then the order.
+    Work {
+        touches: &[on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0)],
+        ..call("order-current", 2, 1.26)
+    },
+    Work {
+        touches: &[on(ORDERS, Key::Spread, Op::ConsistentRead, 1.0)],
+        ..call("order-get", 1, 0.72)
+    },
+    // The order, its two lines' products together, the order again, then one transaction: the
+    // order to PENDING_PAYMENT (out of `OPEN`, into `PENDING_PAYMENT`) and its outbox item.
+    Work {
+        touches: &[
+            on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
+            on(ORDERS, Key::Spread, Op::TransactionalWrite, 2.0),
+            index(ORDERS, "ByOwner", Key::Spread, 1.0),
+            index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
+            index(ORDERS, "ByStatus", Key::One("PENDING_PAYMENT"), 1.0),
+        ],
+        invokes: &[("product-get", 2.0)],
+        ..call("order-checkout", 4, 2.65)
+    },
+    // Per record, as user-relay: the checkout's to CheckoutQueue, the sale's to ReportsQueue.
+    Work {
+        touches: &[
+            on(ORDERS, Key::Spread, Op::ConsistentRead, 1.0),
+            on(ORDERS, Key::Spread, Op::Write, 1.0),
+        ],
+        sends: &[("CheckoutQueue", 0.5), ("ReportsQueue", 0.5)],
+        ..call("order-relay", 3, 0.52)
+    },
+    // The card claimed, the payment started and read, the bank's ledger read and written, the
+    // payment settled and read, the card deleted, the result sent (`payments/src/handlers/charge.rs`).
+    Work {
+        touches: &[
+            on("CardsTable", Key::Spread, Op::Write, 2.0),
+            on("PaymentsTable", Key::Spread, Op::Write, 3.0),
+            on("PaymentsTable", Key::Spread, Op::ConsistentRead, 3.0),
+        ],
+        sends: &[("PaymentResultsQueue", 1.0)],
+        ..call("payment-charge", 9, 2.67)
+    },
+    // The order, one transaction (the order PAID, out of `PENDING_PAYMENT` and into `PAID`, and
+    // the sale's outbox item), the receipt's message, the receipt flag (a write in `PAID`).
+    Work {
+        touches: &[
+            on(ORDERS, Key::Spread, Op::ConsistentRead, 1.0),
+            on(ORDERS, Key::Spread, Op::TransactionalWrite, 2.0),
+            on(ORDERS, Key::Spread, Op::Write, 1.0),
+            index(ORDERS, "ByOwner", Key::Spread, 2.0),
+            index(ORDERS, "ByStatus", Key::One("PENDING_PAYMENT"), 1.0),
+            index(ORDERS, "ByStatus", Key::One("PAID"), 2.0),
+        ],
+        sends: &[("ReceiptsQueue", 1.0)],
+        ..call("order-settle", 4, 0.73)
+    },
+    Work {
+        touches: &[on("CardsTable", Key::Spread, Op::Write, 1.0)],
+        ..call("payment-card", 1, 0.77)
+    },
+    // The claim, the PDF looked for and stored in S3, SES, the record.
+    Work {
+        touches: &[on("ReceiptsTable", Key::Spread, Op::Write, 2.0)],
+        emails: 1.0,
+        ..call("receipt-email", 5, 1.02)
+    },
+    Work {
+        invokes: &[("order-get", 1.0)],
+        ..call("receipt-get", 2, 1.44)
+    },
+    // One transaction: the sale's marker, and under the month's one key `SALES#<month>#<currency>`
+    // a day-total shard and an item per product sold (two lines, two products).
+    Work {
+        touches: &[
+            on("ReportsTable", Key::Spread, Op::TransactionalWrite, 1.0),
+            on(
+                "ReportsTable",
+                Key::One("SALES#<month>#<currency>"),
+                Op::TransactionalWrite,
+                3.0,
+            ),
+        ],
+        ..call("report-record", 1, 0.94)
+    },
+];
