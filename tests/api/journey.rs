@@ -498,7 +498,7 @@ async fn the_local_routes_are_exactly_the_templates() {
 
 /// The e-mails to `address` with `subject` in the local mailbox, once there is one (or the
 /// deadline passed).
-async fn mail_to(
+pub(crate) async fn mail_to(
     browser: &xtask::visitor::Visitor,
     address: &str,
     subject: &str,

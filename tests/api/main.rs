@@ -4,6 +4,7 @@
 //! - [`deploy`]: what a first deployment to AWS needs of the template; [`monitoring`]: its
 //!   alarms, dashboard and saved queries name only what the functions write.
 //! - [`iam`]: the local IAM gate answers refusals as AWS does.
+//! - [`capacity`]: the capacity model's work per call, against the calls an order makes.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
 //!   [`sessions`]: logging in and out, and the authorizer; [`accounts`]: changing a password
@@ -32,6 +33,7 @@
 mod accounts;
 mod bench_load;
 mod browser;
+mod capacity;
 mod catalogue;
 mod checkout;
 mod contract;

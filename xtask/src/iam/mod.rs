@@ -8,6 +8,7 @@
 //!   AWS sends, and S3's answer for a missing key depends on `s3:ListBucket`, as on AWS.
 //! - [`usage`]: what each function used, for `cargo xtask iam report` and the policy mutants;
 //!   [`cli`] runs those two.
+//! - [`calls`]: every call each function made, counted, for the capacity model's test.
 //!
 //! Each function process runs with credentials whose access key id is the function's logical id
 //! (`UserLoginFunction`), so the gate knows who calls. Its policy is read from the template: the
@@ -21,6 +22,7 @@
 //! a customer-managed key would need `kms:*` grants the gate would not ask for), service control
 //! policies and permission boundaries, and global condition keys (`aws:*`, refused at load).
 
+pub mod calls;
 pub mod cli;
 pub mod policy;
 pub mod proxy;
@@ -117,6 +119,7 @@ pub struct Gate {
     secrets: BTreeMap<String, String>,
     region: String,
     recorder: usage::Recorder,
+    calls: calls::Calls,
 }
 
 impl Gate {
@@ -167,6 +170,7 @@ impl Gate {
             secrets,
             region: names.region().to_owned(),
             recorder: usage::Recorder::new(context),
+            calls: calls::Calls::default(),
         })
     }
 
@@ -209,6 +213,19 @@ impl Gate {
             }
         }
         Ok(())
+    }
+
+    /// Counts an allowed call of `operation` (the API's name for it, when the request says)
+    /// by the function with `access_key`, one for each of its `checks`.
+    pub fn count(&self, access_key: &str, operation: Option<&str>, checks: &[Check]) {
+        if let Some(principal) = self.principals.get(access_key) {
+            self.calls.add(&principal.logical_id, operation, checks);
+        }
+    }
+
+    /// Every call counted so far, by function (logical id), operation, action and resource.
+    pub fn calls(&self) -> calls::Counts {
+        self.calls.snapshot()
     }
 
     /// Whether the function may `action` on `resource`, recorded like any check but not
@@ -267,14 +284,14 @@ impl Gate {
             Some((function, qualifier)) => format!("{}:{qualifier}", arn_of(function)),
             None => arn_of(name),
         };
-        self.authorize(
-            Some(&credential.access_key),
-            &[Check {
-                action: "lambda:InvokeFunction".into(),
-                resource,
-                context: policy::Context::new(),
-            }],
-        )
+        let checks = [Check {
+            action: "lambda:InvokeFunction".into(),
+            resource,
+            context: policy::Context::new(),
+        }];
+        self.authorize(Some(&credential.access_key), &checks)?;
+        self.count(&credential.access_key, Some("Invoke"), &checks);
+        Ok(())
     }
 }
 

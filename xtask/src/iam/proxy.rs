@@ -172,6 +172,9 @@ impl Server {
         if let Err(refused) = self.gate.authorize(Some(key), &checks) {
             return Ok(refusal(service, &method, &refused));
         }
+        let operation = api.target.and_then(|target| target.rsplit_once('.'));
+        self.gate
+            .count(key, operation.map(|(_, name)| name), &checks);
         let _one_writer = match (service, method.as_str()) {
             ("s3", "PUT" | "POST" | "DELETE") => Some(self.object_write(&checks).lock().await),
             _ => None,

@@ -104,6 +104,7 @@ pub struct LocalShop {
     switches: BTreeMap<String, triggers::Switch>,
     tasks: Vec<JoinHandle<()>>,
     observer: Arc<observer::Observer>,
+    gate: crate::iam::Gate,
 }
 
 impl LocalShop {
@@ -361,6 +362,7 @@ impl LocalShop {
             switches,
             tasks,
             observer: Arc::clone(&console.observer),
+            gate,
         })
     }
 
@@ -370,6 +372,11 @@ impl LocalShop {
     /// If the template declares no such function.
     pub fn pool(&self, binary: &str) -> Arc<Pool> {
         Arc::clone(&self.pools[binary])
+    }
+
+    /// Every call the functions have made to AWS (through the IAM gate), counted.
+    pub fn calls(&self) -> crate::iam::calls::Counts {
+        self.gate.calls()
     }
 
     /// How many invocations each function has been given, by binary.
