@@ -59,6 +59,21 @@ impl Capacity {
     }
 }
 
+/// The ceiling `limit` puts on a demand of `per_checkout` of its unit a checkout.
+fn against(component: String, per_checkout: f64, limit: Limit) -> Ceiling {
+    Ceiling {
+        component,
+        per_checkout,
+        limit: limit.value,
+        unit: limit.unit,
+        bound: if limit.adjustable {
+            Bound::Quota(limit)
+        } else {
+            Bound::Fixed(limit)
+        },
+    }
+}
+
 /// Calls a second of each function for one checkout a second: the routes', the authorizer's,
 /// the consumers', and what they invoke.
 pub fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
@@ -93,17 +108,6 @@ pub fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
 pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
     let calls = calls(deployment)?;
     let mut ceilings = Vec::new();
-    let quota = |component: String, per_checkout: f64, limit: Limit| Ceiling {
-        component,
-        per_checkout,
-        limit: limit.value,
-        unit: limit.unit,
-        bound: if limit.adjustable {
-            Bound::Quota(limit)
-        } else {
-            Bound::Fixed(limit)
-        },
-    };
 
     // The API: each route's throttle, the account's, and CloudFront's in front.
     let requests: f64 = PEAK_ROUTES.iter().map(|(_, times)| times).sum();
@@ -123,12 +127,12 @@ pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
         .filter(|(route, _)| !deployment.cached(route))
         .map(|(_, times)| times)
         .sum();
-    ceilings.push(quota(
+    ceilings.push(against(
         "API Gateway, the account".into(),
         origin,
         limits::API_ACCOUNT_RPS,
     ));
-    ceilings.push(quota(
+    ceilings.push(against(
         "CloudFront distribution".into(),
         requests,
         limits::CLOUDFRONT_RPS,
@@ -142,7 +146,7 @@ pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
         .iter()
         .map(|(function, times)| busy(function, *times))
         .sum();
-    ceilings.push(quota(
+    ceilings.push(against(
         "Lambda, the account's concurrency".into(),
         all,
         limits::LAMBDA_ACCOUNT_CONCURRENCY,
@@ -160,14 +164,14 @@ pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
     }
 
     queues(deployment, &calls, &mut ceilings)?;
-    tables(deployment, &calls, &mut ceilings);
+    tables(deployment, &calls, &mut ceilings)?;
     relays(deployment, &calls, &mut ceilings)?;
 
     let emails: f64 = calls
         .iter()
         .filter_map(|(function, times)| Some(work::of(function)?.emails * times))
         .sum();
-    ceilings.push(quota(
+    ceilings.push(against(
         "SES, the account's sending rate".into(),
         emails,
         limits::SES_SANDBOX_RATE,
@@ -205,17 +209,11 @@ fn queues(
         };
         // One SendMessage, one ReceiveMessage share and one DeleteMessage a message: the
         // sends are the most calls of any one action.
-        ceilings.push(Ceiling {
-            component: format!("SQS `{queue}`, SendMessage"),
-            per_checkout: messages,
-            limit: limit.value,
-            unit: limit.unit,
-            bound: if limit.adjustable {
-                Bound::Quota(limit)
-            } else {
-                Bound::Fixed(limit)
-            },
-        });
+        ceilings.push(against(
+            format!("SQS `{queue}`, SendMessage"),
+            messages,
+            limit,
+        ));
         if let Some(consumer) = deployment.consumers.get(queue) {
             let busy = work::of(&consumer.binary)
                 .map_or(0.0, |work| messages * deployment.ms(work) / 1000.0);
@@ -249,12 +247,23 @@ fn tables(
     deployment: &Deployment,
     calls: &BTreeMap<&'static str, f64>,
     ceilings: &mut Vec<Ceiling>,
-) {
+) -> Result<()> {
     // (table, index, writes?) -> units; (table, index, key, writes?) -> units on one partition.
     let mut totals: BTreeMap<(&str, Option<&str>, bool), f64> = BTreeMap::new();
     let mut hot: BTreeMap<(&str, Option<&str>, String, bool), f64> = BTreeMap::new();
     for (function, times) in calls {
         for touch in work::of(function).map_or(&[][..], |work| work.touches) {
+            if let Some(index) = touch.index
+                && !deployment
+                    .index_keys
+                    .contains_key(&(touch.table.to_owned(), index.to_owned()))
+            {
+                return Err(format!(
+                    "{function}: the template has no index {}.{index}",
+                    touch.table
+                )
+                .into());
+            }
             let units = touch.units() * times;
             let writes = touch.writes();
             *totals
@@ -282,37 +291,23 @@ fn tables(
         Some(index) => format!("`{table}` index `{index}`"),
         None => format!("`{table}`"),
     };
+    let limit = |writes: bool, table_wide: bool| match (writes, table_wide) {
+        (true, true) => (limits::DYNAMODB_TABLE_WRU, "writes"),
+        (false, true) => (limits::DYNAMODB_TABLE_RRU, "reads"),
+        (true, false) => (limits::DYNAMODB_PARTITION_WCU, "writes"),
+        (false, false) => (limits::DYNAMODB_PARTITION_RCU, "reads"),
+    };
     for ((table, index, writes), units) in totals {
-        let limit = if writes {
-            limits::DYNAMODB_TABLE_WRU
-        } else {
-            limits::DYNAMODB_TABLE_RRU
-        };
-        let what = if writes { "writes" } else { "reads" };
-        ceilings.push(Ceiling {
-            component: format!("DynamoDB {}, {what}", name(table, index)),
-            per_checkout: units,
-            limit: limit.value,
-            unit: limit.unit,
-            bound: Bound::Quota(limit),
-        });
+        let (limit, what) = limit(writes, true);
+        let component = format!("DynamoDB {}, {what}", name(table, index));
+        ceilings.push(against(component, units, limit));
     }
     for ((table, index, value, writes), units) in hot {
-        let limit = if writes {
-            limits::DYNAMODB_PARTITION_WCU
-        } else {
-            limits::DYNAMODB_PARTITION_RCU
-        };
-        let what = if writes { "writes" } else { "reads" };
-        ceilings.push(Ceiling {
-            component: format!("DynamoDB {}, {what} of key `{value}`", name(table, index)),
-            per_checkout: units,
-            limit: limit.value,
-            unit: limit.unit,
-            bound: Bound::Fixed(limit),
-        });
+        let (limit, what) = limit(writes, false);
+        let component = format!("DynamoDB {}, {what} of key `{value}`", name(table, index));
+        ceilings.push(against(component, units, limit));
     }
-    let _ = deployment;
+    Ok(())
 }
 
 /// Each stream trigger against the records its table's hottest shard sends it.

@@ -156,6 +156,15 @@ const USERS: &str = "UsersTable";
 const PRODUCTS: &str = "ProductsTable";
 const ORDERS: &str = "OrdersTable";
 
+/// A change to an open order: the cart pointer and the order read, the order written
+/// (`orders/src/open_order.rs`).
+const CART_CHANGE: &[Touch] = &[
+    on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
+    on(ORDERS, Key::Spread, Op::Write, 1.0),
+    index(ORDERS, "ByOwner", Key::Spread, 1.0),
+    index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
+];
+
 const fn call(function: &'static str, round_trips: u32, cpu_ms: f64) -> Work {
     Work {
         function,
@@ -236,24 +245,14 @@ pub const FUNCTIONS: &[Work] = &[
     },
     // The catalogue's snapshot is in memory (an S3 check at most every 2 s an instance).
     call("search-query", 0, 0.37),
-    // The product, the cart pointer and the order, the order written (`orders/src/open_order.rs`).
+    // The product, then a change to the cart.
     Work {
-        touches: &[
-            on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
-            on(ORDERS, Key::Spread, Op::Write, 1.0),
-            index(ORDERS, "ByOwner", Key::Spread, 1.0),
-            index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
-        ],
+        touches: CART_CHANGE,
         invokes: &[("product-get", 1.0)],
         ..call("order-add-item", 4, 1.89)
     },
     Work {
-        touches: &[
-            on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
-            on(ORDERS, Key::Spread, Op::Write, 1.0),
-            index(ORDERS, "ByOwner", Key::Spread, 1.0),
-            index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
-        ],
+        touches: CART_CHANGE,
         ..call("order-update-item", 3, 1.35)
     },
     // The cart pointer, then the order.
