@@ -261,6 +261,7 @@ def triggers(template):
         p = m["Properties"]
         found[f'{text(p["FunctionName"])} <- {text(p["EventSourceArn"])}'] = {
             "batch_size": p.get("BatchSize"),
+            "parallelization": p.get("ParallelizationFactor"),
             "response_types": p.get("FunctionResponseTypes", []),
             "max_concurrency": text(p.get("ScalingConfig", {}).get("MaximumConcurrency")),
             "starting_position": p.get("StartingPosition"),

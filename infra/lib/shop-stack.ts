@@ -449,6 +449,8 @@ export class ShopStack extends Stack {
       new DynamoEventSource(source, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 10,
+        // Ten batches of a shard at once; Lambda keeps each key's records in order (SCALING.md).
+        parallelizationFactor: 10,
         reportBatchItemFailures: true,
         maxRecordAge: Duration.hours(1),
         bisectBatchOnError: true,

@@ -5,7 +5,10 @@
 //!
 //! [`StreamsApi`] reads DynamoDB Local's streams (its `DynamoDBStreams_20120810` API, on its own
 //! port). Not emulated: `BisectBatchOnFunctionError` (a function that reports its failures, as
-//! ours do, gets the batch again from the first of them either way) and `ParallelizationFactor`.
+//! ours do, gets the batch again from the first of them either way) and `ParallelizationFactor`
+//! (the relays read ten batches of a shard at once on AWS, one here: each record names an outbox
+//! item of its own, read, sent and deleted by itself, and Lambda keeps each key's records in
+//! order, so no record waits on another's batch either way).
 
 use std::net::SocketAddr;
 

@@ -53,14 +53,6 @@ pub const OPEN: &[(&str, &str)] = &[
         "DynamoDB `ReportsTable`, writes of key `SALES#<month>#<currency>`",
         "the month's sales counters spread over several partition keys",
     ),
-    (
-        "`order-relay` on ",
-        "the relays reading each shard in parallel (ParallelizationFactor)",
-    ),
-    (
-        "`user-relay` on ",
-        "the relays reading each shard in parallel (ParallelizationFactor)",
-    ),
 ];
 
 const BEGIN: &str =

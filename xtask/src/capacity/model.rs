@@ -346,8 +346,13 @@ fn relays(
         let per_shard = relay.parallelization as f64 * 1000.0 / deployment.ms(work);
         ceilings.push(Ceiling {
             component: format!(
-                "`{}` on `{}`'s stream ({shards:.0} shards at the target, {} batch at a time each)",
-                relay.binary, relay.table, relay.parallelization
+                "`{}` on `{}`'s stream ({shards:.0} shards at the target, {} at a time each)",
+                relay.binary,
+                relay.table,
+                match relay.parallelization {
+                    1 => "one batch".to_owned(),
+                    n => format!("{n} batches"),
+                }
             ),
             per_checkout: *records,
             limit: per_shard * shards,
