@@ -240,14 +240,16 @@ async fn each_function_makes_the_calls_the_capacity_model_counts() {
     customer.token = Some(login.json()["token"].as_str().unwrap().to_owned());
     // The confirmation e-mail goes out on its own (the address not yet confirmed), then the
     // customer follows it, so that the receipt is e-mailed.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let confirmation = mail_to(&customer, &address, "Confirm your e-mail address", deadline).await;
+    let within = || Instant::now() + Duration::from_secs(60);
+    let confirmation = mail_to(&customer, &address, "Confirm your e-mail address", within()).await;
     let link = confirmation[0]["links"][0].as_str().unwrap();
     let token = link.split_once("/#/verify?token=").unwrap().1;
+    let verify = json!({ "token": token });
     expect(
-        &customer
-            .post("/api/user/verify", json!({ "token": token }))
-            .await,
+        &step!(
+            ["user-verify"],
+            customer.post("/api/user/verify", verify).await
+        ),
         204,
     );
 
@@ -314,9 +316,10 @@ async fn each_function_makes_the_calls_the_capacity_model_counts() {
     // The order's way through the consumers, once its receipt is e-mailed and its sale recorded.
     let subject = format!("Your receipt for order {}", &id[..8]);
     assert_eq!(
-        mail_to(&customer, &address, &subject, deadline).await.len(),
+        mail_to(&customer, &address, &subject, within()).await.len(),
         1
     );
+    let deadline = within();
     while shop.records().get("report-record").copied().unwrap_or(0) == 0 || !shop.idle() {
         assert!(Instant::now() < deadline, "the sale was not recorded");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -333,21 +336,26 @@ async fn each_function_makes_the_calls_the_capacity_model_counts() {
         ),
         200,
     );
-    differences.extend(compare(
-        &names,
-        &start,
-        &Moment::now(&shop),
-        &[
-            "user-relay",
-            "user-verification-email",
-            "order-relay",
-            "payment-charge",
-            "order-settle",
-            "receipt-email",
-            "report-record",
-        ],
-        true,
-    ));
+    // Each consumer's records: the registration's e-mail, the order's two outbox items and one
+    // message each after. A message handled twice (a redelivery) would skew the comparison
+    // per record: say so rather than compare.
+    let end = Moment::now(&shop);
+    let consumers = [
+        ("user-relay", 1),
+        ("user-verification-email", 1),
+        ("order-relay", 2),
+        ("payment-charge", 1),
+        ("order-settle", 1),
+        ("receipt-email", 1),
+        ("report-record", 1),
+    ];
+    for (consumer, records) in consumers {
+        let handed = end.records.get(consumer).copied().unwrap_or(0)
+            - start.records.get(consumer).copied().unwrap_or(0);
+        assert_eq!(handed, records, "{consumer} was handed {handed} records");
+    }
+    let consumers: Vec<&str> = consumers.iter().map(|(consumer, _)| *consumer).collect();
+    differences.extend(compare(&names, &start, &end, &consumers, true));
     shop.stop().await;
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }

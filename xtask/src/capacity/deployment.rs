@@ -15,62 +15,66 @@ const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 
 /// The settings of one deployment of the template.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Deployment {
+pub(crate) struct Deployment {
     /// The stage's `DefaultRouteSettings.ThrottlingRateLimit`: each route's own steady rate.
-    pub route_rate: Option<f64>,
+    pub(crate) route_rate: Option<f64>,
     /// `RouteSettings` overrides, by route key.
-    pub route_rates: BTreeMap<String, f64>,
+    pub(crate) route_rates: BTreeMap<String, f64>,
     /// Route key to the binary that serves it, and whether the authorizer runs first.
-    pub routes: BTreeMap<String, (String, bool)>,
+    pub(crate) routes: BTreeMap<String, (String, bool)>,
     /// The authorizer's binary, and how long it may cache a verdict (0: never).
-    pub authorizer: Option<(String, u64)>,
+    pub(crate) authorizer: Option<(String, u64)>,
     /// Binary to `ReservedConcurrentExecutions`, when it is set.
-    pub reserved: BTreeMap<String, u64>,
+    pub(crate) reserved: BTreeMap<String, f64>,
     /// Binary to `MemorySize` in MB, which buys its share of a vCPU.
-    pub memory: BTreeMap<String, u64>,
+    pub(crate) memory: BTreeMap<String, u64>,
     /// Queue logical id to its mode.
-    pub queues: BTreeMap<String, QueueMode>,
+    pub(crate) queues: BTreeMap<String, QueueMode>,
     /// Queue logical id to the function consuming it.
-    pub consumers: BTreeMap<String, Consumer>,
-    /// Stream triggers: (binary, table, batch size, parallelization).
-    pub relays: Vec<Relay>,
+    pub(crate) consumers: BTreeMap<String, Consumer>,
+    /// Stream triggers.
+    pub(crate) relays: Vec<Relay>,
     /// (table, index) to the index's partition key attribute.
-    pub index_keys: BTreeMap<(String, String), String>,
+    pub(crate) index_keys: BTreeMap<(String, String), String>,
     /// CloudFront path patterns whose cache policy caches (`/api/*` with CachingDisabled does not).
-    pub cached_paths: Vec<String>,
+    pub(crate) cached_paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueMode {
+pub(crate) enum QueueMode {
     Standard,
     /// FIFO with `DeduplicationScope: messageGroup` and `FifoThroughputLimit: perMessageGroupId`.
     HighThroughputFifo,
     Fifo,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Consumer {
-    pub binary: String,
-    pub batch_size: u64,
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Consumer {
+    pub(crate) binary: String,
     /// `ScalingConfig.MaximumConcurrency`, when set.
-    pub maximum_concurrency: Option<u64>,
+    pub(crate) maximum_concurrency: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relay {
-    pub binary: String,
-    pub table: String,
-    pub batch_size: u64,
-    pub parallelization: u64,
+pub(crate) struct Relay {
+    pub(crate) binary: String,
+    pub(crate) table: String,
+    pub(crate) parallelization: u64,
 }
 
 impl Deployment {
     /// The template as deployed with `parameters`.
-    pub fn of(template: &Template, parameters: &Parameters) -> Result<Self> {
-        let number = |value: &Value| -> Result<Option<u64>> {
-            Ok(template
-                .evaluate(value, parameters)?
-                .and_then(|value| value.as_u64()))
+    pub(crate) fn of(template: &Template, parameters: &Parameters) -> Result<Self> {
+        // A setting left out is `None`; one that is there must be a number, or a ceiling would
+        // silently go missing.
+        let number = |value: &Value| -> Result<Option<f64>> {
+            match template.evaluate(value, parameters)? {
+                None | Some(Value::Null) => Ok(None),
+                Some(value) => value
+                    .as_f64()
+                    .map(Some)
+                    .ok_or_else(|| format!("{value} is not a number").into()),
+            }
         };
         let functions = template.functions()?;
         let binary_of: BTreeMap<&str, &str> = functions
@@ -110,7 +114,6 @@ impl Deployment {
                     trigger.queue.clone(),
                     Consumer {
                         binary: function.binary.clone(),
-                        batch_size: trigger.batch_size,
                         maximum_concurrency: number(&trigger.maximum_concurrency)?,
                     },
                 );
@@ -119,7 +122,6 @@ impl Deployment {
                 deployment.relays.push(Relay {
                     binary: function.binary.clone(),
                     table: trigger.table.clone(),
-                    batch_size: trigger.batch_size,
                     parallelization: trigger.parallelization,
                 });
             }
@@ -167,16 +169,11 @@ impl Deployment {
         for resource in template.resources().values() {
             let properties = &resource.properties;
             if resource.kind == "AWS::Serverless::HttpApi" {
-                let rate = &properties["DefaultRouteSettings"]["ThrottlingRateLimit"];
-                deployment.route_rate = template
-                    .evaluate(rate, parameters)?
-                    .and_then(|rate| rate.as_f64());
+                deployment.route_rate =
+                    number(&properties["DefaultRouteSettings"]["ThrottlingRateLimit"])?;
                 if let Some(routes) = properties["RouteSettings"].as_object() {
                     for (key, settings) in routes {
-                        let rate = template
-                            .evaluate(&settings["ThrottlingRateLimit"], parameters)?
-                            .and_then(|rate| rate.as_f64());
-                        if let Some(rate) = rate {
+                        if let Some(rate) = number(&settings["ThrottlingRateLimit"])? {
                             deployment.route_rates.insert(key.clone(), rate);
                         }
                     }
@@ -199,7 +196,7 @@ impl Deployment {
     /// How long a call of `work` holds its execution environment, in ms: its CPU stretched by
     /// the share of a vCPU its memory buys (a whole one at 1,769 MB), its round trips, and the
     /// slowest function it waits for.
-    pub fn ms(&self, work: &Work) -> f64 {
+    pub(crate) fn ms(&self, work: &Work) -> f64 {
         let memory = self.memory.get(work.function).copied().unwrap_or(128) as f64;
         let waited = work
             .invokes
@@ -213,12 +210,12 @@ impl Deployment {
     }
 
     /// The steady rate a route may take, if the stage or the route caps it.
-    pub fn route_limit(&self, route: &str) -> Option<f64> {
+    pub(crate) fn route_limit(&self, route: &str) -> Option<f64> {
         self.route_rates.get(route).copied().or(self.route_rate)
     }
 
     /// Whether CloudFront may answer `route` (`GET /api/products`) from its cache.
-    pub fn cached(&self, route: &str) -> bool {
+    pub(crate) fn cached(&self, route: &str) -> bool {
         let Some(("GET", path)) = route.split_once(' ') else {
             return false;
         };

@@ -5,13 +5,13 @@
 
 /// One documented limit.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limit {
-    pub name: &'static str,
-    pub value: f64,
-    pub unit: &'static str,
+pub(crate) struct Limit {
+    pub(crate) name: &'static str,
+    pub(crate) value: f64,
+    pub(crate) unit: &'static str,
     /// A quota AWS raises on request, or fixed (a partition's, a mode's).
-    pub adjustable: bool,
-    pub source: &'static str,
+    pub(crate) adjustable: bool,
+    pub(crate) source: &'static str,
 }
 
 const API_QUOTAS: &str = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html";
@@ -23,7 +23,7 @@ const HOT_PARTITIONS: &str = "https://docs.aws.amazon.com/amazondynamodb/latest/
 const DYNAMODB_QUOTAS: &str =
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html";
 
-pub const API_ACCOUNT_RPS: Limit = Limit {
+pub(crate) const API_ACCOUNT_RPS: Limit = Limit {
     name: "API Gateway: requests a second, per account and Region (HTTP, REST and WebSocket APIs together)",
     value: 10_000.0,
     unit: "requests/s",
@@ -31,7 +31,7 @@ pub const API_ACCOUNT_RPS: Limit = Limit {
     source: API_QUOTAS,
 };
 
-pub const LAMBDA_ACCOUNT_CONCURRENCY: Limit = Limit {
+pub(crate) const LAMBDA_ACCOUNT_CONCURRENCY: Limit = Limit {
     name: "Lambda: concurrent executions, per account and Region",
     value: 1_000.0,
     unit: "executions",
@@ -39,16 +39,7 @@ pub const LAMBDA_ACCOUNT_CONCURRENCY: Limit = Limit {
     source: LAMBDA_QUOTAS,
 };
 
-/// Not a ceiling on a steady rate: how fast a function reaches one (SCALING.md's ramp).
-pub const LAMBDA_SCALING_RATE: Limit = Limit {
-    name: "Lambda: new execution environments per function every 10 seconds",
-    value: 1_000.0,
-    unit: "environments/10 s",
-    adjustable: false,
-    source: "https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html",
-};
-
-pub const SQS_TRIGGER_CONCURRENCY: Limit = Limit {
+pub(crate) const SQS_TRIGGER_CONCURRENCY: Limit = Limit {
     name: "Lambda's SQS trigger: concurrent invocations per event source mapping, unless MaximumConcurrency says fewer",
     value: 1_250.0,
     unit: "invocations",
@@ -56,7 +47,7 @@ pub const SQS_TRIGGER_CONCURRENCY: Limit = Limit {
     source: SQS_SCALING,
 };
 
-pub const FIFO_NORMAL_TPS: Limit = Limit {
+pub(crate) const FIFO_NORMAL_TPS: Limit = Limit {
     name: "SQS FIFO, normal throughput: calls a second per API action per queue",
     value: 300.0,
     unit: "calls/s",
@@ -64,7 +55,7 @@ pub const FIFO_NORMAL_TPS: Limit = Limit {
     source: SQS_QUOTAS,
 };
 
-pub const FIFO_HIGH_THROUGHPUT_TPS: Limit = Limit {
+pub(crate) const FIFO_HIGH_THROUGHPUT_TPS: Limit = Limit {
     name: "SQS FIFO, high throughput: calls a second per API action per queue (us-east-1, us-west-2, eu-west-1; 19,000 in us-east-2 and eu-central-1)",
     value: 70_000.0,
     unit: "calls/s",
@@ -72,7 +63,7 @@ pub const FIFO_HIGH_THROUGHPUT_TPS: Limit = Limit {
     source: SQS_QUOTAS,
 };
 
-pub const DYNAMODB_PARTITION_WCU: Limit = Limit {
+pub(crate) const DYNAMODB_PARTITION_WCU: Limit = Limit {
     name: "DynamoDB: write units a second per partition (a table's or an index's)",
     value: 1_000.0,
     unit: "WCU/s",
@@ -80,7 +71,7 @@ pub const DYNAMODB_PARTITION_WCU: Limit = Limit {
     source: HOT_PARTITIONS,
 };
 
-pub const DYNAMODB_PARTITION_RCU: Limit = Limit {
+pub(crate) const DYNAMODB_PARTITION_RCU: Limit = Limit {
     name: "DynamoDB: read units a second per partition",
     value: 3_000.0,
     unit: "RCU/s",
@@ -88,7 +79,7 @@ pub const DYNAMODB_PARTITION_RCU: Limit = Limit {
     source: HOT_PARTITIONS,
 };
 
-pub const DYNAMODB_TABLE_WRU: Limit = Limit {
+pub(crate) const DYNAMODB_TABLE_WRU: Limit = Limit {
     name: "DynamoDB on demand: write request units a second per table, and per index",
     value: 40_000.0,
     unit: "WRU/s",
@@ -96,7 +87,7 @@ pub const DYNAMODB_TABLE_WRU: Limit = Limit {
     source: DYNAMODB_QUOTAS,
 };
 
-pub const DYNAMODB_TABLE_RRU: Limit = Limit {
+pub(crate) const DYNAMODB_TABLE_RRU: Limit = Limit {
     name: "DynamoDB on demand: read request units a second per table, and per index",
     value: 40_000.0,
     unit: "RRU/s",
@@ -106,7 +97,7 @@ pub const DYNAMODB_TABLE_RRU: Limit = Limit {
 
 /// What a new on-demand table starts with, spread over at least this many partitions; each
 /// partition has its own stream shard.
-pub const DYNAMODB_NEW_TABLE_WRITES: Limit = Limit {
+pub(crate) const DYNAMODB_NEW_TABLE_WRITES: Limit = Limit {
     name: "DynamoDB on demand: writes a second a new table sustains before it grows",
     value: 4_000.0,
     unit: "writes/s",
@@ -114,15 +105,7 @@ pub const DYNAMODB_NEW_TABLE_WRITES: Limit = Limit {
     source: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/pre-warming-on-demand-capacity-mode.html",
 };
 
-pub const STREAM_PARALLELIZATION: Limit = Limit {
-    name: "Lambda's DynamoDB stream trigger: batches at once per shard (ParallelizationFactor, default 1)",
-    value: 10.0,
-    unit: "batches",
-    adjustable: false,
-    source: "https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html",
-};
-
-pub const CLOUDFRONT_RPS: Limit = Limit {
+pub(crate) const CLOUDFRONT_RPS: Limit = Limit {
     name: "CloudFront: requests a second per distribution",
     value: 250_000.0,
     unit: "requests/s",
@@ -132,18 +115,10 @@ pub const CLOUDFRONT_RPS: Limit = Limit {
 
 /// A production account's rate "varies based on your specific use case": AWS publishes none,
 /// so the model reports what a peak needs and SCALING.md says to ask for it.
-pub const SES_SANDBOX_RATE: Limit = Limit {
+pub(crate) const SES_SANDBOX_RATE: Limit = Limit {
     name: "SES: e-mails a second (1 in the sandbox; a production account's is granted per account and Region)",
     value: 1.0,
     unit: "e-mails/s",
     adjustable: true,
     source: "https://docs.aws.amazon.com/ses/latest/dg/quotas.html",
-};
-
-pub const SECRETS_GET_RPS: Limit = Limit {
-    name: "Secrets Manager: GetSecretValue calls a second per Region (the shop reads secrets at cold starts only)",
-    value: 10_000.0,
-    unit: "calls/s",
-    adjustable: false,
-    source: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html",
 };

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use super::deployment::{Deployment, QueueMode};
 use super::limits::{self, Limit};
-use super::work::{self, Key, PEAK_RECORDS, PEAK_ROUTES};
+use super::work::{self, Key, PEAK_ASSETS, PEAK_RECORDS, PEAK_ROUTES};
 use crate::Result;
 
 /// What bounds a ceiling.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Bound {
+pub(crate) enum Bound {
     /// A limit AWS does not raise: the design must live within it.
     Fixed(Limit),
     /// A quota AWS raises on request: a peak asks for what it needs.
@@ -19,72 +19,81 @@ pub enum Bound {
     Setting(String),
 }
 
-/// One limit, the demand a checkout puts on it, and the checkouts a second it allows.
+/// One limit, the demand a checkout a second puts on it, and the checkouts a second it allows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ceiling {
-    pub component: String,
+pub(crate) struct Ceiling {
+    pub(crate) component: String,
     /// Of the limit's unit, for each checkout a second.
-    pub per_checkout: f64,
-    pub limit: f64,
-    pub unit: &'static str,
-    pub bound: Bound,
+    pub(crate) per_checkout: f64,
+    pub(crate) limit: f64,
+    pub(crate) unit: &'static str,
+    pub(crate) bound: Bound,
+    /// Checkouts a second at which the limit is reached.
+    pub(crate) checkouts: f64,
 }
 
 impl Ceiling {
-    /// Checkouts a second at which the limit is reached.
-    pub fn checkouts(&self) -> f64 {
-        if self.per_checkout <= 0.0 {
-            f64::INFINITY
+    /// The ceiling where the demand grows with the checkouts: `limit / per_checkout`.
+    fn linear(
+        component: String,
+        per_checkout: f64,
+        limit: f64,
+        unit: &'static str,
+        bound: Bound,
+    ) -> Self {
+        let checkouts = if per_checkout > 0.0 {
+            limit / per_checkout
         } else {
-            self.limit / self.per_checkout
+            f64::INFINITY
+        };
+        Self {
+            component,
+            per_checkout,
+            limit,
+            unit,
+            bound,
+            checkouts,
         }
     }
 
     /// Whether raising an AWS quota lifts it.
-    pub fn adjustable(&self) -> bool {
+    pub(crate) fn adjustable(&self) -> bool {
         matches!(self.bound, Bound::Quota(_))
     }
 }
 
+/// The ceiling a documented `limit` puts on a demand of `per_checkout` of its unit.
+fn against(component: String, per_checkout: f64, limit: Limit) -> Ceiling {
+    let bound = if limit.adjustable {
+        Bound::Quota(limit)
+    } else {
+        Bound::Fixed(limit)
+    };
+    Ceiling::linear(component, per_checkout, limit.value, limit.unit, bound)
+}
+
 /// Every ceiling, lowest first.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Capacity {
-    pub ceilings: Vec<Ceiling>,
+pub(crate) struct Capacity {
+    pub(crate) ceilings: Vec<Ceiling>,
 }
 
 impl Capacity {
     /// The lowest ceiling no quota request lifts: the shop's, and its first bottleneck.
-    pub fn first_bottleneck(&self) -> Option<&Ceiling> {
+    pub(crate) fn first_bottleneck(&self) -> Option<&Ceiling> {
         self.ceilings.iter().find(|ceiling| !ceiling.adjustable())
-    }
-}
-
-/// The ceiling `limit` puts on a demand of `per_checkout` of its unit a checkout.
-fn against(component: String, per_checkout: f64, limit: Limit) -> Ceiling {
-    Ceiling {
-        component,
-        per_checkout,
-        limit: limit.value,
-        unit: limit.unit,
-        bound: if limit.adjustable {
-            Bound::Quota(limit)
-        } else {
-            Bound::Fixed(limit)
-        },
     }
 }
 
 /// Calls a second of each function for one checkout a second: the routes', the authorizer's,
 /// the consumers', and what they invoke.
-pub fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
+pub(crate) fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
     let mut calls: BTreeMap<&'static str, f64> = BTreeMap::new();
     let mut add = |function: &str, times: f64| -> Result<()> {
-        let work = work::of(function).ok_or_else(|| format!("no work declared for {function}"))?;
+        let work = declared(function)?;
         *calls.entry(work.function).or_default() += times;
         for (callee, each) in work.invokes {
-            let callee =
-                work::of(callee).ok_or_else(|| format!("no work declared for {callee}"))?;
-            *calls.entry(callee.function).or_default() += times * each;
+            *calls.entry(declared(callee)?.function).or_default() += times * each;
         }
         Ok(())
     };
@@ -94,8 +103,17 @@ pub fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
             .get(*route)
             .ok_or_else(|| format!("the template has no route {route}"))?;
         add(binary, *times)?;
-        if *authorized && let Some((authorizer, 0)) = &deployment.authorizer {
-            add(authorizer, *times)?;
+        match &deployment.authorizer {
+            Some((authorizer, 0)) if *authorized => add(authorizer, *times)?,
+            // A cached verdict would need the share of requests that miss the cache, which
+            // depends on how long customers stay: the model does not guess it.
+            Some((_, seconds)) if *authorized => {
+                return Err(format!(
+                    "the authorizer caches verdicts for {seconds} s; the model counts it before every request"
+                )
+                .into());
+            }
+            _ => {}
         }
     }
     for (consumer, times) in PEAK_RECORDS {
@@ -104,22 +122,32 @@ pub fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
     Ok(calls)
 }
 
+fn declared(function: &str) -> Result<&'static work::Work> {
+    work::of(function).ok_or_else(|| format!("no work declared for {function}").into())
+}
+
+/// Execution environments `times` calls a second of `function` keep busy.
+fn busy(deployment: &Deployment, function: &str, times: f64) -> f64 {
+    work::of(function).map_or(0.0, |work| times * deployment.ms(work) / 1000.0)
+}
+
 /// Every ceiling of `deployment` at the peak's mix.
-pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
+pub(crate) fn capacity(deployment: &Deployment) -> Result<Capacity> {
     let calls = calls(deployment)?;
     let mut ceilings = Vec::new();
 
-    // The API: each route's throttle, the account's, and CloudFront's in front.
+    // The API: each route's throttle, the account's, and CloudFront's in front of it and the
+    // storefront's files.
     let requests: f64 = PEAK_ROUTES.iter().map(|(_, times)| times).sum();
     for (route, times) in PEAK_ROUTES {
         if let Some(rate) = deployment.route_limit(route) {
-            ceilings.push(Ceiling {
-                component: format!("API throttle, `{route}`"),
-                per_checkout: *times,
-                limit: rate,
-                unit: "requests/s",
-                bound: Bound::Setting("`ShopApi` route throttling (ThrottlingRateLimit)".into()),
-            });
+            ceilings.push(Ceiling::linear(
+                format!("API throttle, `{route}`"),
+                *times,
+                rate,
+                "requests/s",
+                Bound::Setting("`ShopApi` route throttling (ThrottlingRateLimit)".into()),
+            ));
         }
     }
     let origin: f64 = PEAK_ROUTES
@@ -133,18 +161,14 @@ pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
         limits::API_ACCOUNT_RPS,
     ));
     ceilings.push(against(
-        "CloudFront distribution".into(),
-        requests,
+        "CloudFront distribution (the API and the storefront's files)".into(),
+        requests + PEAK_ASSETS,
         limits::CLOUDFRONT_RPS,
     ));
 
-    // Lambda: environments busy at once.
-    let busy = |function: &str, times: f64| -> f64 {
-        work::of(function).map_or(0.0, |work| times * deployment.ms(work) / 1000.0)
-    };
     let all: f64 = calls
         .iter()
-        .map(|(function, times)| busy(function, *times))
+        .map(|(function, times)| busy(deployment, function, *times))
         .sum();
     ceilings.push(against(
         "Lambda, the account's concurrency".into(),
@@ -153,13 +177,13 @@ pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
     ));
     for (function, times) in &calls {
         if let Some(reserved) = deployment.reserved.get(*function) {
-            ceilings.push(Ceiling {
-                component: format!("Lambda, `{function}`'s reserved concurrency"),
-                per_checkout: busy(function, *times),
-                limit: *reserved as f64,
-                unit: "executions",
-                bound: Bound::Setting("`ReservedConcurrency` parameter".into()),
-            });
+            ceilings.push(Ceiling::linear(
+                format!("Lambda, `{function}`'s reserved concurrency"),
+                busy(deployment, function, *times),
+                *reserved,
+                "executions",
+                Bound::Setting("`ReservedConcurrency` parameter".into()),
+            ));
         }
     }
 
@@ -178,14 +202,16 @@ pub fn capacity(deployment: &Deployment) -> Result<Capacity> {
     ));
 
     ceilings.sort_by(|a, b| {
-        a.checkouts()
-            .total_cmp(&b.checkouts())
+        a.checkouts
+            .total_cmp(&b.checkouts)
             .then(a.component.cmp(&b.component))
     });
     Ok(Capacity { ceilings })
 }
 
-/// Each queue's API rate by its mode, and its consumer's concurrency.
+/// Each queue's API rate by its mode, and its consumer's concurrency. A consumer is counted as
+/// busy for each message on its own: its batches handle their messages' groups together, so
+/// this errs high, by up to the batch's size.
 fn queues(
     deployment: &Deployment,
     calls: &BTreeMap<&'static str, f64>,
@@ -207,7 +233,7 @@ fn queues(
             QueueMode::HighThroughputFifo => limits::FIFO_HIGH_THROUGHPUT_TPS,
             QueueMode::Standard => continue,
         };
-        // One SendMessage, one ReceiveMessage share and one DeleteMessage a message: the
+        // One SendMessage, a share of a ReceiveMessage and one DeleteMessage a message: the
         // sends are the most calls of any one action.
         ceilings.push(against(
             format!("SQS `{queue}`, SendMessage"),
@@ -215,26 +241,23 @@ fn queues(
             limit,
         ));
         if let Some(consumer) = deployment.consumers.get(queue) {
-            let busy = work::of(&consumer.binary)
-                .map_or(0.0, |work| messages * deployment.ms(work) / 1000.0);
+            let busy = busy(deployment, &consumer.binary, messages);
             ceilings.push(match consumer.maximum_concurrency {
-                Some(maximum) => Ceiling {
-                    component: format!(
+                Some(maximum) => Ceiling::linear(
+                    format!(
                         "`{}`'s trigger on `{queue}`, MaximumConcurrency",
                         consumer.binary
                     ),
-                    per_checkout: busy,
-                    limit: maximum as f64,
-                    unit: "invocations",
-                    bound: Bound::Setting(format!("`{queue}` trigger's ScalingConfig")),
-                },
-                None => Ceiling {
-                    component: format!("`{}`'s trigger on `{queue}`", consumer.binary),
-                    per_checkout: busy,
-                    limit: limits::SQS_TRIGGER_CONCURRENCY.value,
-                    unit: limits::SQS_TRIGGER_CONCURRENCY.unit,
-                    bound: Bound::Quota(limits::SQS_TRIGGER_CONCURRENCY),
-                },
+                    busy,
+                    maximum,
+                    "invocations",
+                    Bound::Setting(format!("`{queue}` trigger's ScalingConfig")),
+                ),
+                None => against(
+                    format!("`{}`'s trigger on `{queue}`", consumer.binary),
+                    busy,
+                    limits::SQS_TRIGGER_CONCURRENCY,
+                ),
             });
         }
     }
@@ -310,26 +333,26 @@ fn tables(
     Ok(())
 }
 
-/// Each stream trigger against the records its table's hottest shard sends it.
+/// Each stream trigger against the records its table's shards bring it.
 ///
-/// A table has a stream shard per partition, and at least as many partitions as its writes
-/// need (1,000 a second each; a new on-demand table starts with room for 4,000). A relay reads
-/// a shard `ParallelizationFactor` batches at a time, a batch's records one after another, so a
-/// shard carries `parallelization x 1000 / ms a record` records a second. At the target the
-/// table has `writes a checkout x target / 1000` shards; the ceiling is the checkouts a second
-/// those shards relay.
+/// A table has a stream shard per partition, and as many partitions as its writes need (1,000
+/// write units a second each), but never fewer than a new on-demand table starts with (room for
+/// 4,000 writes a second). A relay reads a shard `ParallelizationFactor` batches at a time, a
+/// batch's records one after another, so a shard carries `parallelization x 1000 / ms a record`
+/// records a second. Once the table's writes fill its partitions, a shard brings its share of
+/// the relay's records whatever the load: if the relay keeps up with that, it keeps up at any
+/// load; if not, it falls behind once the new table's partitions fill, or sooner.
 fn relays(
     deployment: &Deployment,
     calls: &BTreeMap<&'static str, f64>,
     ceilings: &mut Vec<Ceiling>,
 ) -> Result<()> {
     for relay in &deployment.relays {
-        let Some(records) = calls.get(relay.binary.as_str()) else {
+        let Some(records) = calls.get(relay.binary.as_str()).copied() else {
             continue;
         };
-        let work = work::of(&relay.binary)
-            .ok_or_else(|| format!("no work declared for {}", relay.binary))?;
-        let writes: f64 = calls
+        let work = declared(&relay.binary)?;
+        let units: f64 = calls
             .iter()
             .flat_map(|(function, times)| {
                 work::of(function)
@@ -338,29 +361,38 @@ fn relays(
                     .filter(|touch| {
                         touch.table == relay.table && touch.index.is_none() && touch.writes()
                     })
-                    .map(move |touch| touch.items * times)
+                    .map(move |touch| touch.units() * times)
             })
             .sum();
-        let shards = (writes * work::TARGET / limits::DYNAMODB_PARTITION_WCU.value)
-            .max(limits::DYNAMODB_NEW_TABLE_WRITES.value / limits::DYNAMODB_PARTITION_WCU.value);
         let per_shard = relay.parallelization as f64 * 1000.0 / deployment.ms(work);
+        let full_shard = records * limits::DYNAMODB_PARTITION_WCU.value / units;
+        let new_shards =
+            limits::DYNAMODB_NEW_TABLE_WRITES.value / limits::DYNAMODB_PARTITION_WCU.value;
+        let checkouts = if per_shard >= full_shard {
+            f64::INFINITY
+        } else {
+            (new_shards * per_shard / records).min(limits::DYNAMODB_NEW_TABLE_WRITES.value / units)
+        };
+        let batches = match relay.parallelization {
+            1 => "one batch".to_owned(),
+            n => format!("{n} batches"),
+        };
         ceilings.push(Ceiling {
             component: format!(
-                "`{}` on `{}`'s stream ({shards:.0} shards at the target, {} at a time each)",
+                "`{}` on `{}`'s stream (a shard relays {} records/s, {batches} at a time; a full partition's brings {})",
                 relay.binary,
                 relay.table,
-                match relay.parallelization {
-                    1 => "one batch".to_owned(),
-                    n => format!("{n} batches"),
-                }
+                super::figure(per_shard),
+                super::figure(full_shard),
             ),
-            per_checkout: *records,
-            limit: per_shard * shards,
-            unit: "records/s",
+            per_checkout: records,
+            limit: per_shard,
+            unit: "records/s a shard",
             bound: Bound::Setting(format!(
                 "`{}` trigger's ParallelizationFactor",
                 relay.binary
             )),
+            checkouts,
         });
     }
     Ok(())

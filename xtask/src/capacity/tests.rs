@@ -1,6 +1,6 @@
 use super::deployment::{Deployment, QueueMode};
 use super::model::{self, Bound};
-use super::work::{self, FUNCTIONS, PEAK_RECORDS, PEAK_ROUTES, TARGET};
+use super::work::{self, FUNCTIONS, HEADROOM, PEAK_RECORDS, PEAK_ROUTES, TARGET};
 use super::*;
 use crate::template::{Parameters, Template, workspace_root};
 
@@ -17,24 +17,24 @@ fn deployed(template: &Template, overrides: &[(&str, &str)]) -> Deployment {
 }
 
 #[test]
-fn every_ceiling_below_the_target_is_a_quota_or_one_issue_21_still_removes() {
-    let capacity = of_template(&workspace()).unwrap();
+fn every_ceiling_short_of_the_target_is_a_quota_or_one_issue_21_still_removes() {
+    let capacity = of_template(&workspace(), &[]).unwrap();
     let short: Vec<&str> = capacity
         .ceilings
         .iter()
-        .filter(|ceiling| !ceiling.adjustable() && ceiling.checkouts() < TARGET)
+        .filter(|ceiling| !ceiling.adjustable() && ceiling.checkouts < TARGET * HEADROOM)
         .map(|ceiling| ceiling.component.as_str())
         .collect();
     for component in &short {
         assert!(
             OPEN.iter().any(|(open, _)| component.starts_with(open)),
-            "{component} caps the shop below {TARGET} checkouts a second"
+            "{component} caps the shop short of the target"
         );
     }
     for (open, _) in OPEN {
         assert!(
             short.iter().any(|component| component.starts_with(open)),
-            "{open} is no longer below the target: take it off capacity::OPEN"
+            "{open} is no longer short of the target: take it off capacity::OPEN"
         );
     }
 }
@@ -43,9 +43,8 @@ fn every_ceiling_below_the_target_is_a_quota_or_one_issue_21_still_removes() {
 fn scaling_md_carries_the_table_the_template_gives() {
     let root = workspace_root();
     let document = std::fs::read_to_string(root.join("SCALING.md")).unwrap();
-    let block = render(&of_template(&workspace()).unwrap());
     assert!(
-        replace(&document, &block).unwrap() == document,
+        replace(&document, &block(&root).unwrap()).unwrap() == document,
         "SCALING.md is out of date: run `cargo xtask capacity` and read what moved"
     );
 }
@@ -63,7 +62,7 @@ fn a_fifo_queue_back_in_normal_mode_caps_the_shop_at_its_300_sends() {
         .find(|ceiling| ceiling.component == "SQS `CheckoutQueue`, SendMessage")
         .unwrap();
     assert!(matches!(checkout.bound, Bound::Fixed(_)));
-    assert!((checkout.checkouts() - 300.0).abs() < 1e-9, "{checkout:?}");
+    assert!((checkout.checkouts - 300.0).abs() < 1e-9, "{checkout:?}");
 
     let high = deployed(&workspace(), &[]);
     assert_eq!(high.queues["CheckoutQueue"], QueueMode::HighThroughputFifo);
@@ -75,10 +74,10 @@ fn reserved_concurrency_caps_each_function_and_its_trigger() {
     let open = deployed(&template, &[]);
     assert!(open.reserved.is_empty(), "{:?}", open.reserved);
     let capped = deployed(&template, &[("ReservedConcurrency", "10")]);
-    assert_eq!(capped.reserved["user-authorizer"], 10);
+    assert_eq!(capped.reserved["user-authorizer"], 10.0);
     assert_eq!(
         capped.consumers["CheckoutQueue"].maximum_concurrency,
-        Some(10)
+        Some(10.0)
     );
     let capacity = model::capacity(&capped).unwrap();
     let authorizer = capacity
@@ -86,8 +85,11 @@ fn reserved_concurrency_caps_each_function_and_its_trigger() {
         .iter()
         .find(|ceiling| ceiling.component.contains("`user-authorizer`'s reserved"))
         .unwrap();
-    // 18 protected requests a checkout, each 1 round trip plus its CPU at 128 MB.
-    assert!(authorizer.checkouts() < 100.0, "{authorizer:?}");
+    // 24 protected requests a checkout, each one round trip plus its CPU at 128 MB.
+    assert!(authorizer.checkouts < 100.0, "{authorizer:?}");
+    // So the advice production was given caps the shop far below the target.
+    let advised = of_template(&template, PRODUCTION_ADVICE).unwrap();
+    assert!(advised.first_bottleneck().unwrap().checkouts < 100.0);
 }
 
 #[test]
@@ -100,7 +102,7 @@ fn the_route_throttle_is_read_from_the_stage() {
         .iter()
         .find(|ceiling| ceiling.component == "API throttle, `GET /api/order`")
         .unwrap();
-    assert!((ceiling.checkouts() - carts / 8.0).abs() < 1e-9);
+    assert!((ceiling.checkouts - carts / 8.0).abs() < 1e-9);
 }
 
 #[test]
@@ -191,4 +193,68 @@ fn figures_read_as_prose() {
     assert_eq!(figure(1_234_567.0), "1,230,000");
     assert_eq!(figure(0.0083), "0.0083");
     assert_eq!(figure(f64::INFINITY), "no limit");
+}
+
+#[test]
+fn a_relay_reading_one_batch_a_shard_at_a_time_falls_behind() {
+    let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let relay = |capacity: &model::Capacity| {
+        capacity
+            .ceilings
+            .iter()
+            .find(|ceiling| ceiling.component.starts_with("`order-relay`"))
+            .unwrap()
+            .checkouts
+    };
+    assert!(relay(&of_template(&workspace(), &[]).unwrap()).is_infinite());
+    let serial =
+        Template::parse(&text.replace("ParallelizationFactor: 10", "ParallelizationFactor: 1"))
+            .unwrap();
+    let serial = model::capacity(&deployed(&serial, &[])).unwrap();
+    // A shard relays 1,000 / 37 ms = 27 records a second, its partition's writes bring 95: it
+    // keeps up only while the new table's four partitions are enough.
+    assert!((40.0..60.0).contains(&relay(&serial)), "{}", relay(&serial));
+}
+
+/// Indexes the order's path never writes: a new index on a table the path writes must be
+/// declared in the work of every function writing its items, or named here with why not.
+const NOT_ON_THE_ORDER_PATH: &[(&str, &str)] = &[
+    // Only administrators change the catalogue.
+    ("ProductsTable", "Catalog"),
+];
+
+#[test]
+fn every_index_of_a_table_the_order_path_writes_is_counted() {
+    let deployment = deployed(&workspace(), &[]);
+    let written: std::collections::BTreeSet<(&str, Option<&str>)> = FUNCTIONS
+        .iter()
+        .flat_map(|work| work.touches)
+        .filter(|touch| touch.writes())
+        .map(|touch| (touch.table, touch.index))
+        .collect();
+    for (table, index) in deployment.index_keys.keys() {
+        let on_path = written.contains(&(table.as_str(), None));
+        let counted = written.contains(&(table.as_str(), Some(index.as_str())))
+            || NOT_ON_THE_ORDER_PATH.contains(&(table.as_str(), index.as_str()));
+        assert!(
+            !on_path || counted,
+            "{table}.{index}: the order's path writes the table, and no work writes the index"
+        );
+    }
+}
+
+#[test]
+fn a_setting_that_is_not_a_number_is_an_error_not_a_missing_ceiling() {
+    let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let odd =
+        Template::parse(&text.replace("ThrottlingRateLimit: 100", "ThrottlingRateLimit: lots"))
+            .unwrap();
+    let parameters = odd.default_parameters().unwrap();
+    assert!(Deployment::of(&odd, &parameters).is_err());
+    let looping = Template::parse(&text.replace(
+        "CapConcurrency: !Not [!Equals [!Ref ReservedConcurrency, 0]]",
+        "CapConcurrency: !Not [!Condition CapConcurrency]",
+    ))
+    .unwrap();
+    assert!(Deployment::of(&looping, &parameters).is_err());
 }

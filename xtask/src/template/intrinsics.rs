@@ -33,11 +33,14 @@ impl Template {
             let given = parameters
                 .get(name)
                 .ok_or_else(|| format!("!Ref {name}: not a parameter"))?;
-            return Ok(Some(
+            // CloudFormation passes every parameter as a string; a `Number` one reads as a number.
+            let number = given.parse::<u64>().map(Value::from).ok().or_else(|| {
                 given
-                    .parse::<u64>()
-                    .map_or_else(|_| Value::String(given.clone()), Value::from),
-            ));
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            });
+            return Ok(Some(number.unwrap_or_else(|| Value::String(given.clone()))));
         }
         if let Some([condition, then, otherwise]) = object
             .get("Fn::If")
@@ -57,14 +60,23 @@ impl Template {
 
     /// Whether the condition called `name` holds for `parameters`.
     pub fn condition(&self, name: &str, parameters: &Parameters) -> Result<bool> {
+        self.named(name, parameters, 0)
+    }
+
+    fn named(&self, name: &str, parameters: &Parameters, depth: usize) -> Result<bool> {
+        // CloudFormation refuses a condition that refers to itself; so do we, rather than recurse
+        // without end.
+        if depth > self.conditions.as_object().map_or(0, serde_json::Map::len) {
+            return Err(format!("the condition {name} refers to itself").into());
+        }
         let definition = &self.conditions[name];
         if definition.is_null() {
             return Err(format!("no condition {name}").into());
         }
-        self.holds(definition, parameters)
+        self.holds(definition, parameters, depth + 1)
     }
 
-    fn holds(&self, expression: &Value, parameters: &Parameters) -> Result<bool> {
+    fn holds(&self, expression: &Value, parameters: &Parameters, depth: usize) -> Result<bool> {
         let Some((function, arguments)) = expression
             .as_object()
             .filter(|object| object.len() == 1)
@@ -74,17 +86,16 @@ impl Template {
         };
         let operands = arguments.as_array().map(Vec::as_slice).unwrap_or_default();
         match (function.as_str(), operands) {
-            ("Condition", _) => self.condition(arguments.as_str().unwrap_or_default(), parameters),
-            ("Fn::Not", [inner]) => Ok(!self.holds(inner, parameters)?),
-            ("Fn::And", all) => all
-                .iter()
-                .try_fold(true, |acc, inner| Ok(acc && self.holds(inner, parameters)?)),
-            ("Fn::Or", any) => {
-                any.iter().try_fold(
-                    false,
-                    |acc, inner| Ok(acc || self.holds(inner, parameters)?),
-                )
+            ("Condition", _) => {
+                self.named(arguments.as_str().unwrap_or_default(), parameters, depth)
             }
+            ("Fn::Not", [inner]) => Ok(!self.holds(inner, parameters, depth)?),
+            ("Fn::And", all) => all.iter().try_fold(true, |acc, inner| {
+                Ok(acc && self.holds(inner, parameters, depth)?)
+            }),
+            ("Fn::Or", any) => any.iter().try_fold(false, |acc, inner| {
+                Ok(acc || self.holds(inner, parameters, depth)?)
+            }),
             ("Fn::Equals", [left, right]) => {
                 let text = |value: &Value| -> Result<String> {
                     Ok(match self.evaluate(value, parameters)? {

@@ -77,7 +77,12 @@ pub(super) fn stream_trigger(id: &str, name: &str, properties: &Value) -> Result
     Ok(StreamTrigger {
         table,
         batch_size: properties["BatchSize"].as_u64().unwrap_or(100),
-        parallelization: properties["ParallelizationFactor"].as_u64().unwrap_or(1),
+        parallelization: match &properties["ParallelizationFactor"] {
+            Value::Null => 1,
+            factor => factor.as_u64().ok_or_else(|| {
+                format!("{id} event {name}: ParallelizationFactor {factor} is not a number")
+            })?,
+        },
         starting_position: properties["StartingPosition"]
             .as_str()
             .ok_or_else(|| format!("{id} event {name} has no StartingPosition"))?
