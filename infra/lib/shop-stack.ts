@@ -235,6 +235,13 @@ export class ShopStack extends Stack {
         sortKey: { name: "created_at", type: dynamodb.AttributeType.STRING },
       });
     }
+    // As in template.yaml: orders by status, each status over 100 shards, keys only.
+    ordersTable.addGlobalSecondaryIndex({
+      indexName: "ByStatusShard",
+      partitionKey: { name: "status_shard", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "status_sort", type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
     const paymentsTable = table(this, "PaymentsTable");
     // As in template.yaml: the only place a card number rests, without backups, gone with the stack.
     const cardsTable = table(this, "CardsTable", {

@@ -6,6 +6,7 @@
 //! - [`iam`]: the local IAM gate answers refusals as AWS does.
 //! - [`capacity`]: the capacity model's work per call, against the calls an order makes.
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
+//!   [`order_status`]: the orders' sharded status index;
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
 //!   [`sessions`]: logging in and out, and the authorizer; [`accounts`]: changing a password
 //!   and signing out everywhere; [`email_change`]: changing the address; [`notices`]: telling the owner of changes; [`refresh`]: staying signed in with a rotating refresh token; [`checkout`]: handing an order to
@@ -48,6 +49,7 @@ mod journey;
 mod monitoring;
 mod notices;
 mod observability;
+mod order_status;
 mod orders;
 mod outbox;
 mod password_reset;

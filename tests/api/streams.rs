@@ -120,6 +120,43 @@ async fn provisioning_adds_a_declared_stream_to_a_table_that_has_none() {
         .unwrap();
 }
 
+/// And one kept from before an index was declared gets the index (the orders' status index,
+/// for a local shop persisted before it).
+#[tokio::test]
+async fn provisioning_adds_a_declared_index_to_a_table_that_lacks_it() {
+    let declared = Template::workspace().unwrap().table("OrdersTable").unwrap();
+    let mut earlier = declared.clone();
+    earlier
+        .definition
+        .global_secondary_indexes
+        .retain(|index| index.index_name != "ByStatusShard");
+    earlier
+        .definition
+        .attribute_definitions
+        .retain(|attribute| !attribute.attribute_name.starts_with("status_"));
+    let dynamodb = shared::aws::dynamodb(&sdk_config().await);
+    let name = format!("orders-{}", uuid::Uuid::new_v4().simple());
+    for table in [&earlier, &declared, &declared] {
+        xtask::provision::create_table(&dynamodb, table, &name)
+            .await
+            .unwrap();
+    }
+    let indexes: Vec<String> = dynamodb
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap()
+        .global_secondary_indexes
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|index| index.index_name)
+        .collect();
+    assert!(indexes.contains(&"ByStatusShard".to_owned()), "{indexes:?}");
+}
+
 /// Records are delivered in order, the filtered-out ones passed over, a failed record given
 /// again until the trigger's retries run out, and then reported to the on-failure destination.
 #[tokio::test]

@@ -72,6 +72,10 @@ enum Command {
     /// leaves out) in their categories, in the table named by PRODUCTS_TABLE: run it once after
     /// upgrading to categories. Safe to run again.
     CatalogueUpgrade,
+    /// Give every order stored before the status index was sharded its place in it, in the table
+    /// named by ORDERS_TABLE: run once when upgrading a shop with orders (README, Orders); safe
+    /// to run again.
+    OrdersUpgrade,
     /// Build the search service's snapshot anew from the table named by PRODUCTS_TABLE, into the
     /// bucket named by SEARCH_BUCKET: after a first deploy on an existing catalogue, or when
     /// SearchIndexFailuresAlarm says changes were not indexed. Safe while the shop runs.
@@ -196,6 +200,7 @@ async fn main() -> ExitCode {
         Command::OrdersExport { out } => orders_export(out.as_deref()).await,
         Command::ReportsBackfill { export } => reports_backfill(&export).await,
         Command::CatalogueUpgrade => catalogue_upgrade().await,
+        Command::OrdersUpgrade => orders_upgrade().await,
         Command::SearchRebuild => search_rebuild().await,
         Command::Run {
             port,
@@ -369,6 +374,14 @@ async fn outbox_redrive() -> Result<()> {
         "orders outbox: {touched} message(s) handed to order-relay again, {completed} stranded \
          checkout(s) completed"
     );
+    Ok(())
+}
+
+async fn orders_upgrade() -> Result<()> {
+    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
+    let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
+    let listed = store.list_unlisted().await?;
+    eprintln!("orders: {listed} order(s) given their place in the status index");
     Ok(())
 }
 

@@ -193,42 +193,81 @@ pub async fn create_secret(
     arn.ok_or_else(|| format!("secret {name} has no ARN").into())
 }
 
-/// Turns on `stream` for the existing table `name`, unless it has a stream.
-async fn add_stream(
+/// Brings the existing table `name` (a persisted local shop's, made by an earlier version) up
+/// to its declaration: turns on `stream` if it has none, and adds each of `indexes` it lacks,
+/// as a deploy would.
+async fn catch_up(
     client: &Client,
     name: &str,
-    stream: aws_sdk_dynamodb::types::StreamSpecification,
+    stream: Option<aws_sdk_dynamodb::types::StreamSpecification>,
+    attributes: Vec<AttributeDefinition>,
+    indexes: Vec<GlobalSecondaryIndex>,
 ) -> Result<()> {
-    let described = client
+    let failed = |what: &str, err: &dyn std::fmt::Display| format!("{what} {name}: {err}");
+    let table = client
         .describe_table()
         .table_name(name)
         .send()
         .await
         .map_err(|err| {
-            format!(
-                "describing {name}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(err)
+            failed(
+                "describing",
+                &aws_sdk_dynamodb::error::DisplayErrorContext(err),
             )
-        })?;
-    let enabled = described
+        })?
         .table
-        .and_then(|table| table.stream_specification)
+        .ok_or_else(|| format!("describing {name}: no table"))?;
+    let streaming = table
+        .stream_specification
+        .as_ref()
         .is_some_and(|stream| stream.stream_enabled);
-    if enabled {
-        return Ok(());
+    if let Some(stream) = stream.filter(|_| !streaming) {
+        client
+            .update_table()
+            .table_name(name)
+            .stream_specification(stream)
+            .send()
+            .await
+            .map_err(|err| {
+                failed(
+                    "adding a stream to",
+                    &aws_sdk_dynamodb::error::DisplayErrorContext(err),
+                )
+            })?;
     }
-    client
-        .update_table()
-        .table_name(name)
-        .stream_specification(stream)
-        .send()
-        .await
-        .map_err(|err| {
-            format!(
-                "adding a stream to {name}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(err)
+    let present: Vec<String> = table
+        .global_secondary_indexes
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|index| index.index_name)
+        .collect();
+    for index in indexes
+        .into_iter()
+        .filter(|index| !present.contains(&index.index_name))
+    {
+        let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+            .index_name(index.index_name)
+            .set_key_schema(Some(index.key_schema))
+            .set_projection(index.projection)
+            .build()?;
+        client
+            .update_table()
+            .table_name(name)
+            .set_attribute_definitions(Some(attributes.clone()))
+            .global_secondary_index_updates(
+                aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                    .create(create)
+                    .build(),
             )
-        })?;
+            .send()
+            .await
+            .map_err(|err| {
+                failed(
+                    "adding an index to",
+                    &aws_sdk_dynamodb::error::DisplayErrorContext(err),
+                )
+            })?;
+    }
     Ok(())
 }
 
@@ -282,9 +321,9 @@ pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some(attributes))
+        .set_attribute_definitions(Some(attributes.clone()))
         .set_key_schema(Some(key_schema(&definition.key_schema)?))
-        .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+        .set_global_secondary_indexes((!indexes.is_empty()).then(|| indexes.clone()))
         .set_stream_specification(stream.clone())
         .send()
         .await;
@@ -295,11 +334,9 @@ pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<
                 .as_service_error()
                 .is_some_and(|e| e.is_resource_in_use_exception()) =>
         {
-            // A table kept from before its stream was declared (a persisted local shop) gets it.
-            return match stream {
-                Some(stream) => add_stream(client, name, stream).await,
-                None => Ok(()),
-            };
+            // A table kept from before its stream or an index was declared (a persisted local
+            // shop) gets them.
+            return catch_up(client, name, stream, attributes, indexes).await;
         }
         Err(err) => {
             return Err(format!(

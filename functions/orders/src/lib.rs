@@ -5,7 +5,7 @@
 //! - [`open_order`]: applying a change to a customer's open order safely under concurrency.
 //! - [`catalog`]: pricing a product by invoking the products service's `product-get` function.
 //! - [`outbox`]: messages written with the change they announce, sent by `order-relay`.
-//! - [`store`]: the orders table.
+//! - [`store`]: the orders table; [`status_index`]: its index of orders by status, sharded.
 //! - [`erasure`]: what a deleted account's orders become (gone while open, anonymous once
 //!   checked out).
 //! - [`export`]: what the sales reports count of every settled order, for a reports backfill.
@@ -18,6 +18,7 @@ pub mod export;
 pub mod handlers;
 mod open_order;
 pub mod outbox;
+pub mod status_index;
 mod store;
 
 pub use catalog::Catalog;

@@ -9,7 +9,8 @@
 //! Every write of an order is conditional on the version it read, so concurrent changes retry
 //! instead of overwriting each other. The `ByOwner` and `ByStatus` indexes (sorted by
 //! `created_at`) serve the order history; cart and outbox items have neither attribute and stay out
-//! of them.
+//! of them. Every order is also written with its place in `ByStatusShard`
+//! ([`crate::status_index`]), which takes over from `ByStatus`.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -23,6 +24,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Order;
 use crate::outbox::{OUTBOX_PREFIX, Outgoing};
+use crate::status_index;
 
 pub(crate) const BY_OWNER_INDEX: &str = "ByOwner";
 pub(crate) const BY_STATUS_INDEX: &str = "ByStatus";
@@ -224,6 +226,57 @@ impl OrderStore {
         Ok(touched)
     }
 
+    /// Gives every order stored without its place in the status index (before the index was
+    /// sharded) that place, on condition that its status is still the one read; how many. Reads
+    /// the whole table a page at a time: an operator's command (`xtask orders-upgrade`), safe to
+    /// run again.
+    pub async fn list_unlisted(&self) -> Result<usize, StoreError> {
+        let mut listed = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .client()
+                .scan()
+                .table_name(self.table.name())
+                .filter_expression("begins_with(pk, :order) AND attribute_not_exists(#shard)")
+                .expression_attribute_names("#shard", status_index::SHARD_ATTRIBUTE)
+                .expression_attribute_values(":order", s("ORDER#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| StoreError::from_sdk("Scan", err))?;
+            for item in page.items.unwrap_or_default() {
+                let order: Order = from_item(item)?;
+                if self.list(&order).await? {
+                    listed += 1;
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(listed);
+            }
+        }
+    }
+
+    /// Writes `order`'s status index attributes, if it has none yet and its status is still
+    /// the one read (an order changed meanwhile is for the next run).
+    async fn list(&self, order: &Order) -> Result<bool, StoreError> {
+        let [(shard_name, shard), (sort_name, sort)] = status_index::attributes(order);
+        let update = self
+            .table
+            .update(order_key(&order.id))
+            .update_expression("SET #shard = :shard, #sort = :sort")
+            .condition_expression("#status = :status AND attribute_not_exists(#shard)")
+            .expression_attribute_names("#shard", shard_name)
+            .expression_attribute_names("#sort", sort_name)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":shard", shard)
+            .expression_attribute_values(":sort", sort)
+            .expression_attribute_values(":status", s(order.status().as_str()));
+        self.table.update_if(update).await
+    }
+
     /// Every order `listing` names, newest first, a page of a hundred at a time: each page is
     /// read when the one before it has been taken.
     pub(crate) fn pages<'a>(
@@ -320,6 +373,9 @@ fn version_number(version: u64) -> i64 {
     i64::try_from(version).unwrap_or(i64::MAX)
 }
 
+/// An order's item: the order, and the status index's attributes for it.
 fn order_item(order: &Order) -> Result<Item, StoreError> {
-    to_item(&order_key(&order.id), order)
+    let mut item = to_item(&order_key(&order.id), order)?;
+    item.extend(status_index::attributes(order));
+    Ok(item)
 }
