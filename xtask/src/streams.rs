@@ -8,7 +8,8 @@
 //! ours do, gets the batch again from the first of them either way) and `ParallelizationFactor`
 //! (the relays read ten batches of a shard at once on AWS, one here: each record names an outbox
 //! item of its own, read, sent and deleted by itself, and Lambda keeps each key's records in
-//! order, so no record waits on another's batch either way).
+//! order, so what a record does is the same either way; only how much a record that keeps
+//! failing holds up differs, all of its shard's later records here, a tenth of them on AWS).
 
 use std::net::SocketAddr;
 

@@ -7,10 +7,9 @@
 //! | outbox  | `OUTBOX#<id>`   | [`Outgoing`]: a message on its way (see [`crate::outbox`])         |
 //!
 //! Every write of an order is conditional on the version it read, so concurrent changes retry
-//! instead of overwriting each other. The `ByOwner` and `ByStatus` indexes (sorted by
-//! `created_at`) serve the order history; cart and outbox items have neither attribute and stay out
-//! of them. Every order is also written with its place in `ByStatusShard`
-//! ([`crate::status_index`]), which takes over from `ByStatus`.
+//! instead of overwriting each other. The `ByOwner` index (sorted by `created_at`) serves a
+//! customer's history, and `ByStatusShard` ([`crate::status_index`]) the administrators' lists
+//! by status; cart and outbox items have none of their attributes and stay out of both.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -27,7 +26,6 @@ use crate::outbox::{OUTBOX_PREFIX, Outgoing};
 use crate::status_index;
 
 pub(crate) const BY_OWNER_INDEX: &str = "ByOwner";
-pub(crate) const BY_STATUS_INDEX: &str = "ByStatus";
 
 /// A page of orders, newest first, and where the next one starts.
 #[derive(Debug)]
@@ -293,17 +291,27 @@ impl OrderStore {
         })
     }
 
-    /// Up to `limit` orders, newest first, after `after`.
+    /// Up to `limit` orders, newest first, after `after`. A page of one status may hold fewer
+    /// (even none) and still have a next: orders that changed status since the index was read
+    /// are left out of it.
     pub async fn page(
         &self,
         listing: Listing<'_>,
         limit: i32,
         after: Option<PagePosition>,
     ) -> Result<OrderPage, StoreError> {
-        let (index, attribute, value) = match listing {
-            Listing::OwnedBy(owner) => (BY_OWNER_INDEX, "owner", owner.as_str()),
-            Listing::WithStatus(status) => (BY_STATUS_INDEX, "status", status.as_str()),
-        };
+        match listing {
+            Listing::OwnedBy(owner) => self.owned_page(owner, limit, after).await,
+            Listing::WithStatus(status) => self.status_page(status, limit, after).await,
+        }
+    }
+
+    async fn owned_page(
+        &self,
+        owner: &Username,
+        limit: i32,
+        after: Option<PagePosition>,
+    ) -> Result<OrderPage, StoreError> {
         let start = after
             .map(|position| {
                 let created_at = position
@@ -312,7 +320,7 @@ impl OrderStore {
                     .map_err(|err| StoreError::corrupt("write key", err.to_string()))?;
                 Ok::<_, StoreError>(Item::from([
                     ("pk".to_owned(), s(order_key(&position.id))),
-                    (attribute.to_owned(), s(value)),
+                    ("owner".to_owned(), s(owner.as_str())),
                     ("created_at".to_owned(), s(created_at)),
                 ]))
             })
@@ -320,9 +328,9 @@ impl OrderStore {
         let (items, last) = self
             .table
             .query_page(IndexQuery {
-                index,
-                partition: attribute,
-                value,
+                index: BY_OWNER_INDEX,
+                partition: "owner",
+                value: owner.as_str(),
                 limit,
                 start,
                 descending: true,
@@ -333,6 +341,42 @@ impl OrderStore {
             .map(from_item)
             .collect::<Result<Vec<_>, _>>()?;
         let next = last.map(from_item).transpose()?;
+        Ok(OrderPage { orders, next })
+    }
+
+    /// A page of the orders with `status`, from every shard of the status index, each order
+    /// then read itself, consistently; one that has moved on to another status since the index
+    /// was read (it follows the table within moments) is left out.
+    async fn status_page(
+        &self,
+        status: OrderStatus,
+        limit: i32,
+        after: Option<PagePosition>,
+    ) -> Result<OrderPage, StoreError> {
+        let before =
+            after.map(|position| status_index::sort_value(position.created_at, &position.id));
+        let newest = status_index::newest(&self.table, status, limit, before.as_deref()).await?;
+        let listed = newest
+            .sorts
+            .iter()
+            .map(|sort| status_index::listed_order(sort))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<&OrderId> = listed.iter().map(|(_, id)| id).collect();
+        let mut found = status_index::orders(&self.table, &ids).await?;
+        let orders = ids
+            .iter()
+            .filter_map(|id| found.remove(*id))
+            .filter(|order| order.status() == status)
+            .collect();
+        // From the last entry read, not the last order kept, so that left-out orders do not
+        // hold the pages up.
+        let next = listed
+            .last()
+            .filter(|_| newest.more)
+            .map(|(created_at, id)| PagePosition {
+                created_at: *created_at,
+                id: id.clone(),
+            });
         Ok(OrderPage { orders, next })
     }
 }

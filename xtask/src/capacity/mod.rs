@@ -38,10 +38,6 @@ pub(crate) const OPEN: &[(&str, &str)] = &[
         "each route's throttle a parameter, with production values sized to the peak's mix",
     ),
     (
-        "DynamoDB `OrdersTable` index `ByStatus`, writes of key",
-        "status keys sharded, or an index holding only what admins list",
-    ),
-    (
         "DynamoDB `ProductsTable` index `Catalog`, reads of key `PRODUCT`",
         "the public catalogue cached at CloudFront",
     ),

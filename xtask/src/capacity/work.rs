@@ -181,7 +181,6 @@ const CART_CHANGE: &[Touch] = &[
     on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
     on(ORDERS, Key::Spread, Op::Write, 1.0),
     index(ORDERS, "ByOwner", Key::Spread, 1.0),
-    index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
     index(
         ORDERS,
         STATUS_SHARDS,
@@ -204,8 +203,8 @@ const fn call(function: &'static str, round_trips: u32, cpu_ms: f64) -> Work {
 
 /// Every function on an order's path. Items are under 1 KB (an order of two lines is 0.4 to
 /// 0.7 KB) unless `kb` says otherwise; an order item is in both of the orders table's indexes
-/// (ALL projection), so each write of one is a write of each, and a change of status a delete
-/// from one `ByStatus` partition and a put into another.
+/// (`ByOwner` all of it, the status index its keys), and a change of status is a delete from one
+/// status index partition and a put into another.
 pub const FUNCTIONS: &[Work] = &[
     // Session and user read together (`users/src/store/mod.rs` `session_user`).
     Work {
@@ -299,14 +298,13 @@ pub const FUNCTIONS: &[Work] = &[
         ..call("order-get", 1, 0.72)
     },
     // The order, its two lines' products together, the order again, then one transaction: the
-    // order to PENDING_PAYMENT (out of `OPEN`, into `PENDING_PAYMENT`) and its outbox item.
+    // order to PENDING_PAYMENT (out of its shard of `OPEN`, into its shard of `PENDING_PAYMENT`)
+    // and its outbox item.
     Work {
         touches: &[
             on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
             on(ORDERS, Key::Spread, Op::TransactionalWrite, 2.0),
             index(ORDERS, "ByOwner", Key::Spread, 1.0),
-            index(ORDERS, "ByStatus", Key::One("OPEN"), 1.0),
-            index(ORDERS, "ByStatus", Key::One("PENDING_PAYMENT"), 1.0),
             index(
                 ORDERS,
                 STATUS_SHARDS,
@@ -344,15 +342,14 @@ pub const FUNCTIONS: &[Work] = &[
         ..call("payment-charge", 9, 2.67)
     },
     // The order, one transaction (the order PAID, out of `PENDING_PAYMENT` and into `PAID`, and
-    // the sale's outbox item), the receipt's message, the receipt flag (a write in `PAID`).
+    // the sale's outbox item), the receipt's message, the receipt flag (in `ByOwner`'s copy of
+    // the order; the status index keeps keys only).
     Work {
         touches: &[
             on(ORDERS, Key::Spread, Op::ConsistentRead, 1.0),
             on(ORDERS, Key::Spread, Op::TransactionalWrite, 2.0),
             on(ORDERS, Key::Spread, Op::Write, 1.0),
             index(ORDERS, "ByOwner", Key::Spread, 2.0),
-            index(ORDERS, "ByStatus", Key::One("PENDING_PAYMENT"), 1.0),
-            index(ORDERS, "ByStatus", Key::One("PAID"), 2.0),
             index(
                 ORDERS,
                 STATUS_SHARDS,

@@ -81,7 +81,8 @@ pub struct Payer {
 }
 
 /// Where an order is in its life, with what that stage knows. Stored flattened into the order's
-/// item, its `status` attribute naming the stage (the `ByStatus` index's partition key).
+/// item, its `status` attribute naming the stage (and, with the order's shard, the status
+/// index's partition key: [`crate::status_index`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum State {
