@@ -171,6 +171,11 @@ const fn index(table: &'static str, index: &'static str, key: Key, items: f64) -
 const STATUS_SHARDS: &str = orders::status_index::INDEX;
 const SHARDS: u32 = orders::status_index::SHARDS as u32;
 
+/// An order's entry in the status index, under one shard of `status`.
+const fn in_status(status: &'static str) -> Touch {
+    index(ORDERS, STATUS_SHARDS, Key::Sharded(status, SHARDS), 1.0)
+}
+
 const USERS: &str = "UsersTable";
 const PRODUCTS: &str = "ProductsTable";
 const ORDERS: &str = "OrdersTable";
@@ -181,12 +186,7 @@ const CART_CHANGE: &[Touch] = &[
     on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
     on(ORDERS, Key::Spread, Op::Write, 1.0),
     index(ORDERS, "ByOwner", Key::Spread, 1.0),
-    index(
-        ORDERS,
-        STATUS_SHARDS,
-        Key::Sharded("OPEN#<shard>", SHARDS),
-        1.0,
-    ),
+    in_status("OPEN#<shard>"),
 ];
 
 const fn call(function: &'static str, round_trips: u32, cpu_ms: f64) -> Work {
@@ -305,18 +305,8 @@ pub const FUNCTIONS: &[Work] = &[
             on(ORDERS, Key::Spread, Op::ConsistentRead, 2.0),
             on(ORDERS, Key::Spread, Op::TransactionalWrite, 2.0),
             index(ORDERS, "ByOwner", Key::Spread, 1.0),
-            index(
-                ORDERS,
-                STATUS_SHARDS,
-                Key::Sharded("OPEN#<shard>", SHARDS),
-                1.0,
-            ),
-            index(
-                ORDERS,
-                STATUS_SHARDS,
-                Key::Sharded("PENDING_PAYMENT#<shard>", SHARDS),
-                1.0,
-            ),
+            in_status("OPEN#<shard>"),
+            in_status("PENDING_PAYMENT#<shard>"),
         ],
         invokes: &[("product-get", 2.0)],
         ..call("order-checkout", 4, 2.65)
@@ -350,18 +340,8 @@ pub const FUNCTIONS: &[Work] = &[
             on(ORDERS, Key::Spread, Op::TransactionalWrite, 2.0),
             on(ORDERS, Key::Spread, Op::Write, 1.0),
             index(ORDERS, "ByOwner", Key::Spread, 2.0),
-            index(
-                ORDERS,
-                STATUS_SHARDS,
-                Key::Sharded("PENDING_PAYMENT#<shard>", SHARDS),
-                1.0,
-            ),
-            index(
-                ORDERS,
-                STATUS_SHARDS,
-                Key::Sharded("PAID#<shard>", SHARDS),
-                1.0,
-            ),
+            in_status("PENDING_PAYMENT#<shard>"),
+            in_status("PAID#<shard>"),
         ],
         sends: &[("ReceiptsQueue", 1.0)],
         ..call("order-settle", 4, 0.73)
