@@ -253,3 +253,59 @@ async fn the_largest_order_and_concurrent_sales_of_one_day_count_once_each() {
     let report = app.sales_json(&admin, "2026-05-01", "2026-05-31").await;
     expected.check(&report, "EUR");
 }
+
+/// Counters kept before a month's were spread over partition keys (under
+/// `SALES#<month>#<currency>` alone) still count, added to those of the spread partitions.
+#[tokio::test]
+async fn counters_kept_before_the_spread_add_up_with_the_spread_ones() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    let app = TestApp::spawn().await;
+    let admin = app.given_session("grace", Role::Admin).await;
+    let at = datetime!(2026-03-02 12:00 UTC);
+    let old = sales_event(Currency::Eur, at, &[("mug", 2, 1_450)]);
+    let new = sales_event(Currency::Eur, at, &[("mug", 1, 1_450), ("pen", 1, 300)]);
+    let number = |value: i64| AttributeValue::N(value.to_string());
+    // What the earlier code wrote for `old`: its day's totals shard and its product, under the
+    // month's one key.
+    for (sk, name) in [
+        ("02#TOTAL#3", None),
+        ("02#PRODUCT#mug", Some("Name of mug")),
+    ] {
+        let mut item = std::collections::HashMap::from([
+            (
+                "pk".to_owned(),
+                AttributeValue::S("SALES#2026-03#EUR".into()),
+            ),
+            ("sk".to_owned(), AttributeValue::S(sk.into())),
+            ("orders".to_owned(), number(1)),
+            ("items".to_owned(), number(2)),
+            ("revenue".to_owned(), number(2_900)),
+        ]);
+        match name {
+            Some(name) => item.insert("name".to_owned(), AttributeValue::S(name.into())),
+            None => item.insert("failed".to_owned(), number(0)),
+        };
+        app.dynamodb
+            .put_item()
+            .table_name(app.table("ReportsTable"))
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+    let store = app.function("ReportRecordFunction").reports();
+    assert_eq!(
+        store.record(&new).await.unwrap(),
+        reports::store::Recorded::Counted
+    );
+
+    let mut expected = Expected::default();
+    for event in [&old, &new] {
+        if let SalesEvent::OrderPaid(paid) = event {
+            expected.paid(&iso_day(paid.paid_at), &paid.lines, paid.total);
+        }
+    }
+    let report = app.sales_json(&admin, "2026-03-01", "2026-03-31").await;
+    expected.check(&report, "EUR");
+}

@@ -28,6 +28,7 @@ pub mod store;
 mod tally;
 
 pub use store::ReportStore;
+pub use tally::PARTITIONS;
 
 /// The cold start every reports function shares: JSON logs and the reports table.
 pub async fn init() -> Result<ReportStore, shared::config::ConfigError> {

@@ -1,14 +1,19 @@
 //! What one of the orders service's events adds to the counters of its day, currency and
 //! products, and the DynamoDB writes that add it.
 //!
-//! A month's counters in one currency are one item collection, `SALES#<yyyy-mm>#<currency>`,
-//! whose items (sort key) are each day's totals, `<dd>#TOTAL#<shard>` (`orders`, `items`,
-//! `revenue`, `failed`), and each product's sales that day, `<dd>#PRODUCT#<product id>`
-//! (`orders`, `items`, `revenue`, and its `name` as last counted). The totals are split over
-//! [`SHARDS`] items, each event adding to one chosen by its id, so that concurrent events of one
-//! day seldom meet on one item; a report adds the shards up. Adding commutes, so events applied
-//! in any order give the same counters, and every item stays small, so every write costs the
-//! same whatever the day's sales.
+//! A month's counters in one currency are spread over [`PARTITIONS`] item collections,
+//! `SALES#<yyyy-mm>#<currency>#<partition>`, each event adding to one chosen by its id. Their
+//! items (sort key) are each day's totals, `<dd>#TOTAL#<shard>` (`orders`, `items`, `revenue`,
+//! `failed`), and each product's sales that day, `<dd>#PRODUCT#<product id>` (`orders`, `items`,
+//! `revenue`, and its `name` as last counted). A report adds up all of a day's items, from every
+//! partition (and from `SALES#<yyyy-mm>#<currency>`, where counters went before they were
+//! spread). Adding commutes, so events applied in any order give the same counters, and every
+//! item stays small, so every write costs the same whatever the day's sales.
+//!
+//! Why spread: a partition takes 1,000 write units a second, and each sale's transaction writes
+//! six (two an item: its totals and its products'): one month's collection alone would carry
+//! about 170 sales a second. The totals are also split over [`SHARDS`] items of a partition, so
+//! that concurrent events seldom meet on one item.
 
 use std::collections::BTreeMap;
 
@@ -18,17 +23,27 @@ use shared::money::Currency;
 use shared::store::{Item, n, s};
 use time::Date;
 
-/// How many items a day's totals in one currency are split over: more than the ten message
-/// groups one batch of the reports queue runs at once, so that they seldom meet.
+/// How many items a day's totals in one currency are split over, in each partition: more than
+/// the ten message groups one batch of the reports queue runs at once, so that they seldom meet.
 pub(crate) const SHARDS: u32 = 16;
 
-/// The partition holding `currency`'s counters of the month of `day`.
+/// How many partition keys a month's counters in one currency are spread over: each takes at most
+/// 1,000 write units a second, and a sale writes six, so 40 carry about 6,700 sales a second.
+pub const PARTITIONS: u32 = 40;
+
+/// Where `currency`'s counters of the month of `day` were kept before they were spread, and
+/// the start of each partition's key.
 pub(crate) fn month_key(day: Date, currency: Currency) -> String {
     format!(
         "SALES#{:04}-{:02}#{currency}",
         day.year(),
         u8::from(day.month())
     )
+}
+
+/// The partition `partition` of `currency`'s counters of the month of `day`.
+pub(crate) fn partition_key(day: Date, currency: Currency, partition: u32) -> String {
+    format!("{}#{partition:02}", month_key(day, currency))
 }
 
 /// The sort key of a day's totals shard.
@@ -54,7 +69,9 @@ pub(crate) struct ProductTally {
 pub(crate) struct Tally {
     pub(crate) day: Date,
     pub(crate) currency: Currency,
-    /// Which of the day's totals items it adds to.
+    /// Which of the month's partitions it adds to.
+    pub(crate) partition: u32,
+    /// Which of the day's totals items in that partition it adds to.
     pub(crate) shard: u32,
     pub(crate) orders: i64,
     pub(crate) items: i64,
@@ -78,13 +95,14 @@ impl Tally {
     /// What `event` counts, on its day in UTC. A product on two lines counts as one product in
     /// one order.
     pub(crate) fn of(event: &SalesEvent) -> Self {
-        let id = event.id();
+        let hash = event.id().bytes().fold(0u32, |hash, byte| {
+            hash.wrapping_mul(31).wrapping_add(byte.into())
+        });
         let mut tally = Self {
             day: event.at().to_offset(time::UtcOffset::UTC).date(),
             currency: event.currency(),
-            shard: id.bytes().fold(0u32, |hash, byte| {
-                hash.wrapping_mul(31).wrapping_add(byte.into())
-            }) % SHARDS,
+            partition: (hash / SHARDS) % PARTITIONS,
+            shard: hash % SHARDS,
             orders: 0,
             items: 0,
             revenue: 0,
@@ -119,7 +137,10 @@ impl Tally {
     pub(crate) fn updates(&self) -> Vec<Update> {
         let key = |sk: String| {
             Item::from([
-                ("pk".to_owned(), s(month_key(self.day, self.currency))),
+                (
+                    "pk".to_owned(),
+                    s(partition_key(self.day, self.currency, self.partition)),
+                ),
                 ("sk".to_owned(), s(sk)),
             ])
         };
@@ -208,8 +229,12 @@ mod tests {
             (3, 2_100),
             "two lines of one product are one"
         );
-        assert_eq!(tally, Tally::of(&sale), "the same shard every time");
-        assert!(tally.shard < SHARDS);
+        assert_eq!(
+            tally,
+            Tally::of(&sale),
+            "the same partition and shard every time"
+        );
+        assert!(tally.shard < SHARDS && tally.partition < PARTITIONS);
 
         let updates = tally.updates();
         let keys: Vec<(String, String)> = updates
@@ -219,7 +244,7 @@ mod tests {
                 (key("pk"), key("sk"))
             })
             .collect();
-        let month = "SALES#2026-12#GBP".to_owned();
+        let month = format!("SALES#2026-12#GBP#{:02}", tally.partition);
         assert_eq!(
             keys,
             vec![
@@ -252,8 +277,9 @@ mod tests {
     }
 
     #[test]
-    fn events_spread_over_every_shard() {
+    fn events_spread_over_every_partition_and_shard() {
         let mut seen = [0; SHARDS as usize];
+        let mut partitions = [0; PARTITIONS as usize];
         for i in 0..800 {
             let failed = SalesEvent::PaymentFailed(PaymentFailed {
                 order_id: OrderId::parse(&format!("{i:032x}")).unwrap(),
@@ -263,8 +289,11 @@ mod tests {
                 reason: DeclineReason::CardDeclined,
                 failed_at: datetime!(2026-11-27 10:00 UTC),
             });
-            seen[Tally::of(&failed).shard as usize] += 1;
+            let tally = Tally::of(&failed);
+            seen[tally.shard as usize] += 1;
+            partitions[tally.partition as usize] += 1;
         }
         assert!(seen.iter().all(|&count| count > 10), "{seen:?}");
+        assert!(partitions.iter().all(|&count| count > 5), "{partitions:?}");
     }
 }

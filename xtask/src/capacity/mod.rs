@@ -46,10 +46,6 @@ pub(crate) const OPEN: &[(&str, &str)] = &[
         "product pages cached at CloudFront, and the orders service's reads of a product cached for a moment",
     ),
     (
-        "DynamoDB `ReportsTable`, writes of key `SALES#<month>#<currency>`",
-        "the month's sales counters spread over several partition keys, and a best-seller's day counter over several items",
-    ),
-    (
         "DynamoDB `UsersTable` index `ByKind`, writes of key `USER`",
         "the user list's one `kind` value sharded: at one registration in five checkouts it takes all a partition does",
     ),

@@ -360,14 +360,15 @@ pub const FUNCTIONS: &[Work] = &[
         invokes: &[("order-get", 1.0)],
         ..call("receipt-get", 2, 1.44)
     },
-    // One transaction: the sale's marker, and under the month's one key `SALES#<month>#<currency>`
-    // a day-total shard and an item per product sold (two lines, two products).
+    // One transaction: the sale's marker, and under one of the month's partition keys
+    // `SALES#<month>#<currency>#<partition>` (chosen by the event) a day-total shard and an item
+    // per product sold (two lines, two products): `reports/src/tally.rs`.
     Work {
         touches: &[
             on("ReportsTable", Key::Spread, Op::TransactionalWrite, 1.0),
             on(
                 "ReportsTable",
-                Key::One("SALES#<month>#<currency>"),
+                Key::Sharded("SALES#<month>#<currency>#<partition>", reports::PARTITIONS),
                 Op::TransactionalWrite,
                 3.0,
             ),
