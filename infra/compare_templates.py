@@ -206,8 +206,8 @@ def stage_settings(template):
         settings = p.get("DefaultRouteSettings", {})
         access = p.get("AccessLogSettings", {})
         found = {
-            "burst": settings.get("ThrottlingBurstLimit"),
-            "rate": settings.get("ThrottlingRateLimit"),
+            "burst": text(settings.get("ThrottlingBurstLimit")),
+            "rate": text(settings.get("ThrottlingRateLimit")),
             "access_logs": text(access.get("DestinationArn")),
             "access_log_fields": sorted(json.loads(re.sub(r"\s+", "", access.get("Format", "{}"))).keys()),
         }

@@ -120,6 +120,24 @@ export class ShopStack extends Stack {
       default: "receipts@shop.example",
       description: "The address receipts are sent from (verified in SES).",
     });
+    // As in template.yaml: a fresh deploy's API is throttled to bound a flood's bill; a shop
+    // open for a sale sets what SCALING.md works out.
+    const apiRateLimit = new CfnParameter(this, "ApiRateLimit", {
+      type: "Number",
+      default: 100,
+      minValue: 1,
+      maxValue: 100000,
+      description:
+        "Requests a second each API route takes, steadily (the stage's default route throttle); the account's own quota (10,000 by default, shared by every API) applies as well.",
+    });
+    const apiBurstLimit = new CfnParameter(this, "ApiBurstLimit", {
+      type: "Number",
+      default: 200,
+      minValue: 0,
+      maxValue: 5000,
+      description:
+        "Requests each API route takes at once beyond its steady rate (the token bucket's size); the account's burst is 5,000.",
+    });
     // A request authorised just before an account is deleted may still be writing (API Gateway
     // gives it 30 seconds at most): each service erases a minute later, after it.
     const erasureDelay = new CfnParameter(this, "ErasureDelay", {
@@ -1119,7 +1137,10 @@ export class ShopStack extends Stack {
     });
     const api = named(new HttpApi(this, "ShopApi", { defaultAuthorizer: authorizer }), "ShopApi");
     const stage = api.defaultStage!.node.defaultChild as CfnStage;
-    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    stage.defaultRouteSettings = {
+      throttlingBurstLimit: apiBurstLimit.valueAsNumber,
+      throttlingRateLimit: apiRateLimit.valueAsNumber,
+    };
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
       format: JSON.stringify({

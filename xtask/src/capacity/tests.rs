@@ -8,6 +8,16 @@ fn workspace() -> Template {
     Template::workspace().unwrap()
 }
 
+/// The parameters of the production deploy, from `samconfig.toml`.
+fn production() -> Vec<(&'static str, &'static str)> {
+    let config = std::fs::read_to_string(workspace_root().join(PRODUCTION_CONFIG)).unwrap();
+    production_parameters(&config)
+        .unwrap()
+        .into_iter()
+        .map(|(name, value)| (&*name.leak(), &*value.leak()))
+        .collect()
+}
+
 fn deployed(template: &Template, overrides: &[(&str, &str)]) -> Deployment {
     let mut parameters: Parameters = template.default_parameters().unwrap();
     for (name, value) in overrides {
@@ -18,7 +28,7 @@ fn deployed(template: &Template, overrides: &[(&str, &str)]) -> Deployment {
 
 #[test]
 fn every_ceiling_short_of_the_target_is_a_quota_or_one_issue_21_still_removes() {
-    let capacity = of_template(&workspace(), &[]).unwrap();
+    let capacity = of_template(&workspace(), &production()).unwrap();
     let short: Vec<&str> = capacity
         .ceilings
         .iter()
@@ -246,9 +256,11 @@ fn every_index_of_a_table_the_order_path_writes_is_counted() {
 #[test]
 fn a_setting_that_is_not_a_number_is_an_error_not_a_missing_ceiling() {
     let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
-    let odd =
-        Template::parse(&text.replace("ThrottlingRateLimit: 100", "ThrottlingRateLimit: lots"))
-            .unwrap();
+    let odd = Template::parse(&text.replace(
+        "ThrottlingRateLimit: !Ref ApiRateLimit",
+        "ThrottlingRateLimit: lots",
+    ))
+    .unwrap();
     let parameters = odd.default_parameters().unwrap();
     assert!(Deployment::of(&odd, &parameters).is_err());
     let looping = Template::parse(&text.replace(
@@ -257,4 +269,39 @@ fn a_setting_that_is_not_a_number_is_an_error_not_a_missing_ceiling() {
     ))
     .unwrap();
     assert!(Deployment::of(&looping, &parameters).is_err());
+}
+
+#[test]
+fn the_production_parameters_are_read_from_sams_configuration_and_nothing_else() {
+    let config = "version = 0.1\n[default.deploy.parameters]\nparameter_overrides = \"ApiRateLimit=1\"\n\n[production.deploy.parameters]\nstack_name = \"x\"\nparameter_overrides = \"ApiRateLimit=50000 ReservedConcurrency=0\"\n";
+    assert_eq!(
+        production_parameters(config).unwrap(),
+        vec![
+            ("ApiRateLimit".to_owned(), "50000".to_owned()),
+            ("ReservedConcurrency".to_owned(), "0".to_owned())
+        ]
+    );
+    assert!(
+        production_parameters("[production.deploy.parameters]\nparameter_overrides = [1]").is_err()
+    );
+    assert!(
+        production_parameters("[production.deploy.parameters]\nparameter_overrides = \"Loose\"")
+            .is_err()
+    );
+    assert!(
+        production_parameters("[default.deploy.parameters]\nparameter_overrides = \"A=1\"")
+            .is_err()
+    );
+    // The defaults cap every route at 100 requests a second; production lifts the throttle past
+    // the target, and an unknown parameter is an error.
+    let template = workspace();
+    assert!(
+        of_template(&template, &production())
+            .unwrap()
+            .first_bottleneck()
+            .unwrap()
+            .checkouts
+            > 12.5
+    );
+    assert!(of_template(&template, &[("NoSuchParameter", "1")]).is_err());
 }
