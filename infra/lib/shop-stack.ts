@@ -133,10 +133,10 @@ export class ShopStack extends Stack {
     const apiBurstLimit = new CfnParameter(this, "ApiBurstLimit", {
       type: "Number",
       default: 200,
-      minValue: 0,
-      maxValue: 5000,
+      minValue: 1,
+      maxValue: 100000,
       description:
-        "Requests each API route takes at once beyond its steady rate (the token bucket's size); the account's burst is 5,000.",
+        "Requests each API route takes at once beyond its steady rate (the token bucket's size); the account's burst is 5,000 unless AWS sets it higher with a raised rate quota.",
     });
     // A request authorised just before an account is deleted may still be writing (API Gateway
     // gives it 30 seconds at most): each service erases a minute later, after it.

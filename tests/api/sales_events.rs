@@ -294,10 +294,29 @@ async fn counters_kept_before_the_spread_add_up_with_the_spread_ones() {
             .await
             .unwrap();
     }
+    // And its marker, which a redelivery of it meets whatever partition it would go to now.
+    let marker = std::collections::HashMap::from([
+        (
+            "pk".to_owned(),
+            AttributeValue::S(format!("EVENT#{}", old.id())),
+        ),
+        ("sk".to_owned(), AttributeValue::S("EVENT".into())),
+    ]);
+    app.dynamodb
+        .put_item()
+        .table_name(app.table("ReportsTable"))
+        .set_item(Some(marker))
+        .send()
+        .await
+        .unwrap();
     let store = app.function("ReportRecordFunction").reports();
     assert_eq!(
         store.record(&new).await.unwrap(),
         reports::store::Recorded::Counted
+    );
+    assert_eq!(
+        store.record(&old).await.unwrap(),
+        reports::store::Recorded::AlreadyCounted
     );
 
     let mut expected = Expected::default();

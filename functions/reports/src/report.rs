@@ -60,7 +60,9 @@ pub struct DayFigures {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProductFigures {
     pub product_id: ProductId,
-    /// Its name as last counted on the last day in the period it was sold.
+    /// Its name as last counted on the last day in the period it was sold (a day counted in
+    /// several partitions with different names, because it was renamed that day, gives the
+    /// name that sorts last, so that every report of the period says the same).
     pub name: String,
     pub orders: i64,
     pub items: i64,
@@ -158,7 +160,8 @@ impl<'a> Summing<'a> {
                         },
                     )
                 });
-            if day.date >= *named_on {
+            // The day's partitions come in any order: on a tie, a fixed choice.
+            if day.date > *named_on || (day.date == *named_on && sold.name > product.name) {
                 (*named_on, product.name) = (day.date, sold.name);
             }
             product.orders = product.orders.saturating_add(sold.orders);

@@ -101,6 +101,7 @@ pub(crate) fn of_template(template: &Template, overrides: &[(&str, &str)]) -> Re
         if !parameters.contains_key(*name) {
             return Err(format!("the template has no parameter {name}").into());
         }
+        template.check_parameter(name, value)?;
         parameters.insert((*name).to_owned(), (*value).to_owned());
     }
     model::capacity(&Deployment::of(template, &parameters)?)
@@ -203,7 +204,7 @@ pub(crate) fn render(production: &Capacity, defaults: &Capacity, advised: &Capac
     let _ = writeln!(out, "{BEGIN}");
     let _ = writeln!(
         out,
-        "\nWith the production parameters ({PRODUCTION_CONFIG}) the shop carries {}. With the template's defaults, which bound a fresh deploy's bill, it carries {}; {} (the README's advice for production before) adds {}. The target is {} checkouts a second, each ceiling clear of it by a quarter ({}). The table is the production deploy's.\n",
+        "\nWith the production parameters ({PRODUCTION_CONFIG}), once the quotas in the last table are raised, the shop carries {}. With the template's defaults, which bound a fresh deploy's bill, it carries {}; {} (the README's advice for production before) adds {}. The target is {} checkouts a second, each ceiling clear of it by a quarter ({}). The table is the production deploy's.\n",
         carries(production),
         carries(defaults),
         settings.join(", "),

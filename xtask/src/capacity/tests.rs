@@ -304,4 +304,8 @@ fn the_production_parameters_are_read_from_sams_configuration_and_nothing_else()
             > 12.5
     );
     assert!(of_template(&template, &[("NoSuchParameter", "1")]).is_err());
+    // Nor a value CloudFormation would refuse.
+    assert!(of_template(&template, &[("ApiBurstLimit", "0")]).is_err());
+    assert!(of_template(&template, &[("ReservedConcurrency", "3")]).is_err());
+    assert!(of_template(&template, &[("ApiRateLimit", "lots")]).is_err());
 }

@@ -20,6 +20,37 @@ impl Template {
             .collect()
     }
 
+    /// Whether CloudFormation would take `value` for the parameter `name`: one of its
+    /// `AllowedValues`, and for a number within `MinValue` and `MaxValue`.
+    pub fn check_parameter(&self, name: &str, value: &str) -> Result<()> {
+        let declared = &self.parameters[name];
+        let text = |value: &Value| {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned)
+        };
+        if let Some(allowed) = declared["AllowedValues"].as_array()
+            && !allowed.iter().any(|allowed| text(allowed) == value)
+        {
+            return Err(format!("{name}={value} is not among its AllowedValues").into());
+        }
+        if declared["Type"] == "Number" {
+            let number: f64 = value
+                .parse()
+                .map_err(|_| format!("{name}={value} is not a number"))?;
+            let below = declared["MinValue"]
+                .as_f64()
+                .is_some_and(|min| number < min);
+            let above = declared["MaxValue"]
+                .as_f64()
+                .is_some_and(|max| number > max);
+            if below || above {
+                return Err(format!("{name}={value} is outside its MinValue and MaxValue").into());
+            }
+        }
+        Ok(())
+    }
+
     /// `value` with its intrinsics evaluated: `None` for `AWS::NoValue` (the property is not
     /// set). Anything else it does not know is an error, not a guess.
     pub fn evaluate(&self, value: &Value, parameters: &Parameters) -> Result<Option<Value>> {
