@@ -218,18 +218,26 @@ impl Table {
         &self,
         configure: impl FnOnce(ScanFluentBuilder) -> ScanFluentBuilder,
     ) -> Result<Vec<Item>, StoreError> {
+        let mut pages = self.scan_pages(configure);
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await? {
+            items.extend(page);
+        }
+        Ok(items)
+    }
+
+    /// [`Self::scan_all`] a page at a time, for a caller that works through a table too large
+    /// to hold.
+    pub fn scan_pages(
+        &self,
+        configure: impl FnOnce(ScanFluentBuilder) -> ScanFluentBuilder,
+    ) -> ScanPages {
         let scan = self
             .client
             .scan()
             .table_name(&self.name)
             .consistent_read(true);
-        let mut pages = configure(scan).into_paginator().send();
-        let mut items = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| StoreError::from_sdk("Scan", err))?;
-            items.extend(page.items.unwrap_or_default());
-        }
-        Ok(items)
+        ScanPages(Some(configure(scan)))
     }
 
     /// Deletes the item with key `pk`, if there is one.
@@ -404,8 +412,7 @@ impl Table {
                 // own conditions.
                 Attempt::Failed(err) => err,
             };
-            let jitter = pause.mul_f64(f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 510.0);
-            let wait = pause + jitter;
+            let wait = with_jitter(pause);
             if !err.is_unavailable() || Instant::now() + wait > deadline {
                 return Err(err);
             }
@@ -558,6 +565,34 @@ impl Table {
             .map_err(|err| StoreError::from_sdk("Query", err))?;
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
     }
+}
+
+/// The pages of a `Scan` ([`Table::scan_pages`]): the scan to send next, until the last page.
+#[derive(Debug)]
+pub struct ScanPages(Option<ScanFluentBuilder>);
+
+impl ScanPages {
+    /// The next page's items, or `None` after the last page.
+    pub async fn next(&mut self) -> Result<Option<Vec<Item>>, StoreError> {
+        let Some(scan) = self.0.take() else {
+            return Ok(None);
+        };
+        let page = scan
+            .clone()
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("Scan", err))?;
+        if page.last_evaluated_key.is_some() {
+            self.0 = Some(scan.set_exclusive_start_key(page.last_evaluated_key));
+        }
+        Ok(Some(page.items.unwrap_or_default()))
+    }
+}
+
+/// `pause`, and up to half again at random, so that callers retrying together do not march in
+/// step.
+pub fn with_jitter(pause: Duration) -> Duration {
+    pause + pause.mul_f64(f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 510.0)
 }
 
 /// The outcome of a conditional write: `Ok(true)` if it happened, `Ok(false)` if `lost` says its

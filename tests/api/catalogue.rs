@@ -373,13 +373,7 @@ async fn products_stored_before_categories_are_counted_by_the_upgrade() {
     });
     let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
         serde_dynamo::to_item(legacy).unwrap();
-    app.dynamodb
-        .put_item()
-        .table_name(app.table("ProductsTable"))
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
+    app.put_as_is("ProductsTable", item).await;
     let before = app.product("old-brass-bell").await;
     assert_eq!(
         (&before["category"], &before["version"]),

@@ -78,7 +78,7 @@ async fn orders_stored_before_the_sharded_index_join_it_with_the_upgrade() {
         OffsetDateTime::now_utc() - Duration::days(1),
     );
     let item = shared::store::to_item(&format!("ORDER#{}", legacy.id), &legacy).unwrap();
-    put(&app, item).await;
+    app.put_as_is("OrdersTable", item).await;
     assert_eq!(place(&app, &legacy.id).await, None);
 
     assert_eq!(app.orders.list_unlisted().await.unwrap(), 1);
@@ -86,17 +86,6 @@ async fn orders_stored_before_the_sharded_index_join_it_with_the_upgrade() {
     assert!(shard.starts_with("OPEN#"), "{shard}");
     // Safe to run again: nothing left to list.
     assert_eq!(app.orders.list_unlisted().await.unwrap(), 0);
-}
-
-/// Stores `item` in the orders table as it is.
-async fn put(app: &TestApp, item: shared::store::Item) {
-    app.dynamodb
-        .put_item()
-        .table_name(app.table("OrdersTable"))
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
 }
 
 /// `order`, checked out: pending payment.
@@ -195,7 +184,7 @@ async fn an_order_that_moved_on_since_the_index_was_read_is_left_out() {
             stale.id
         )),
     );
-    put(&app, item).await;
+    app.put_as_is("OrdersTable", item).await;
     // A page of one: the stale entry's, left empty, and the next with the open order.
     assert_eq!(
         listed(&app, &admin, "OPEN", "1").await,

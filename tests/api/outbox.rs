@@ -212,13 +212,7 @@ async fn the_sample_stream_event_is_relayed_as_its_item_once_and_never_after_it_
     let outgoing: orders::outbox::Outgoing =
         serde_dynamo::from_item(event.records[0].change.new_image.clone()).unwrap();
     let item = shared::store::to_item(&outgoing.key(), &outgoing).unwrap();
-    app.dynamodb
-        .put_item()
-        .table_name(app.table("OrdersTable"))
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
+    app.put_as_is("OrdersTable", item).await;
     for _ in 0..3 {
         let response = app.order_relay(event.clone()).await;
         assert!(response.batch_item_failures.is_empty());

@@ -286,13 +286,7 @@ async fn counters_kept_before_the_spread_add_up_with_the_spread_ones() {
             Some(name) => item.insert("name".to_owned(), AttributeValue::S(name.into())),
             None => item.insert("failed".to_owned(), number(0)),
         };
-        app.dynamodb
-            .put_item()
-            .table_name(app.table("ReportsTable"))
-            .set_item(Some(item))
-            .send()
-            .await
-            .unwrap();
+        app.put_as_is("ReportsTable", item).await;
     }
     // And its marker, which a redelivery of it meets whatever partition it would go to now.
     let marker = std::collections::HashMap::from([
@@ -302,13 +296,7 @@ async fn counters_kept_before_the_spread_add_up_with_the_spread_ones() {
         ),
         ("sk".to_owned(), AttributeValue::S("EVENT".into())),
     ]);
-    app.dynamodb
-        .put_item()
-        .table_name(app.table("ReportsTable"))
-        .set_item(Some(marker))
-        .send()
-        .await
-        .unwrap();
+    app.put_as_is("ReportsTable", marker).await;
     let store = app.function("ReportRecordFunction").reports();
     assert_eq!(
         store.record(&new).await.unwrap(),

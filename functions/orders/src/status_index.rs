@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use futures::{StreamExt, TryStreamExt};
 use shared::ids::OrderId;
 use shared::messages::OrderStatus;
-use shared::store::{Item, StoreError, Table, from_item, s};
+use shared::store::{Item, StoreError, Table, from_item, s, with_jitter};
 use time::OffsetDateTime;
 
 use crate::domain::Order;
@@ -185,10 +185,8 @@ pub(crate) async fn orders(
             return Ok(found);
         }
         if attempt > 0 {
-            // 25 ms doubling, up to half again at random so that retries do not march together.
-            let pause = Duration::from_millis(25 << attempt);
-            let jitter = pause.mul_f64(f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 510.0);
-            tokio::time::sleep(pause + jitter).await;
+            // 25 ms doubling, up to half again at random.
+            tokio::time::sleep(with_jitter(Duration::from_millis(25 << attempt))).await;
         }
         let asked = KeysAndAttributes::builder()
             .set_keys(Some(std::mem::take(&mut keys)))

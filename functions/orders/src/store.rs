@@ -229,32 +229,21 @@ impl OrderStore {
     /// the whole table a page at a time: an operator's command (`xtask orders-upgrade`), safe to
     /// run again.
     pub async fn list_unlisted(&self) -> Result<usize, StoreError> {
-        let mut listed = 0;
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .client()
-                .scan()
-                .table_name(self.table.name())
-                .filter_expression("begins_with(pk, :order) AND attribute_not_exists(#shard)")
+        let mut pages = self.table.scan_pages(|scan| {
+            scan.filter_expression("begins_with(pk, :order) AND attribute_not_exists(#shard)")
                 .expression_attribute_names("#shard", status_index::SHARD_ATTRIBUTE)
                 .expression_attribute_values(":order", s("ORDER#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::from_sdk("Scan", err))?;
-            for item in page.items.unwrap_or_default() {
+        });
+        let mut listed = 0;
+        while let Some(page) = pages.next().await? {
+            for item in page {
                 let order: Order = from_item(item)?;
                 if self.list(&order).await? {
                     listed += 1;
                 }
             }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(listed);
-            }
         }
+        Ok(listed)
     }
 
     /// Writes `order`'s status index attributes, if it has none yet and its status is still

@@ -134,31 +134,20 @@ impl ProductStore {
 
     /// The products stored before categories and versions (version 0), which no category counts.
     pub async fn legacy(&self) -> Result<Vec<ProductId>, StoreError> {
-        let mut slugs = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .client()
-                .scan()
-                .table_name(self.table.name())
-                .filter_expression("begins_with(pk, :product) AND attribute_not_exists(#version)")
+        let items = self
+            .table
+            .scan_all(|scan| {
+                scan.filter_expression(
+                    "begins_with(pk, :product) AND attribute_not_exists(#version)",
+                )
                 .expression_attribute_names("#version", "version")
                 .expression_attribute_values(":product", s("PRODUCT#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::from_sdk("Scan", err))?;
-            for item in page.items.unwrap_or_default() {
-                let product: Product = shared::store::from_item(item)?;
-                slugs.push(product.slug);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(slugs);
-            }
-        }
+            })
+            .await?;
+        items
+            .into_iter()
+            .map(|item| Ok(shared::store::from_item::<Product>(item)?.slug))
+            .collect()
     }
 
     /// Counts a product stored before versions in its category, as version 1; a product with a
