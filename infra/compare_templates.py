@@ -408,9 +408,13 @@ def cloudfront(template):
     for distribution in resources(template, "AWS::CloudFront::Distribution").values():
         config = distribution["Properties"]["DistributionConfig"]
         behaviours = [("default", config["DefaultCacheBehavior"])] + [(b["PathPattern"], b) for b in config.get("CacheBehaviors", [])]
+        # CloudFront takes the first pattern a path matches: the order is part of the meaning.
+        found["behaviour order"] = [path for path, _ in behaviours]
         for path, behaviour in behaviours:
             found[f"behaviour {path}"] = (
                 text(behaviour.get("CachePolicyId")),
+                text(behaviour.get("OriginRequestPolicyId")),
+                sorted(behaviour.get("AllowedMethods", ["GET", "HEAD"])),
                 text(behaviour.get("ResponseHeadersPolicyId")),
                 sorted((a["EventType"], text(a["FunctionARN"])) for a in behaviour.get("FunctionAssociations", [])),
             )

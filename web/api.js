@@ -166,6 +166,14 @@ export async function api(method, path, body) {
   return data;
 }
 
+/**
+ * `path` asked of the API itself, past CloudFront's copy: the public catalogue is kept there for a
+ * minute (the products service's `s-maxage`), and an administrator edits a product as it is now.
+ */
+export function current(path) {
+  return `${path}${path.includes("?") ? "&" : "?"}current=${Date.now()}`;
+}
+
 /** Fetches a binary document (the receipt PDF) with the session's token. */
 export async function download(path) {
   let response;

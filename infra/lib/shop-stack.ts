@@ -1251,6 +1251,21 @@ export class ShopStack extends Stack {
       }),
       "StorefrontCachePolicy",
     );
+    // The public catalogue: what the products service's s-maxage says (a minute), no longer;
+    // nothing without Cache-Control; query strings in the key, no header or cookie.
+    const catalogueCache = named(
+      new cloudfront.CachePolicy(this, "CatalogueCachePolicy", {
+        cachePolicyName: Fn.join("-", ["shop-catalogue", stackUuid]),
+        comment: "The public catalogue: what the products service's s-maxage says, at most a minute",
+        minTtl: Duration.seconds(0),
+        defaultTtl: Duration.seconds(0),
+        maxTtl: Duration.seconds(60),
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+        queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      }),
+      "CatalogueCachePolicy",
+    );
     // Behind CloudFront, API Gateway's sourceIp is CloudFront's edge server: this passes the
     // viewer's own address on, for the log-in limits to count clients by.
     const viewerAddress = named(
@@ -1272,6 +1287,21 @@ export class ShopStack extends Stack {
       }),
       "ViewerAddressFunction",
     );
+    const apiOrigin = new origins.HttpOrigin(apiDomain, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      customHeaders: { "x-shop-edge-key": Fn.sub("{{resolve:secretsmanager:${EdgeKeySecret}:SecretString}}") },
+    });
+    // The catalogue's paths first (CloudFront takes the first pattern a path matches), for every
+    // method: CloudFront keeps GET and HEAD only, and forwards an admin's Authorization.
+    const catalogue: cloudfront.BehaviorOptions = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: catalogueCache,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy: securityHeaders,
+      compress: true,
+    };
     const distribution = named(
       new cloudfront.Distribution(this, "StorefrontDistribution", {
         comment: "Serverless Shop - storefront and API on one origin",
@@ -1286,11 +1316,10 @@ export class ShopStack extends Stack {
           compress: true,
         },
         additionalBehaviors: {
+          "/api/product*": catalogue,
+          "/api/categories*": catalogue,
           "/api/*": {
-            origin: new origins.HttpOrigin(apiDomain, {
-              protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-              customHeaders: { "x-shop-edge-key": Fn.sub("{{resolve:secretsmanager:${EdgeKeySecret}:SecretString}}") },
-            }),
+            origin: apiOrigin,
             viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
             cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,

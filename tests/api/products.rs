@@ -252,3 +252,46 @@ async fn a_missing_products_table_is_a_503() {
         .await
         .assert(503, "storage_unavailable");
 }
+
+/// What CloudFront may keep and give every caller (`CatalogueCachePolicy` keeps what says so):
+/// the catalogue's answers, never an error (a product created later, an outage) nor an
+/// administrator's change.
+#[tokio::test]
+async fn only_the_catalogues_answers_are_marked_for_cloudfront_to_keep() {
+    let app = TestApp::spawn().await;
+    let admin = app.given_session("grace", Role::Admin).await;
+    let kept = format!(
+        "public, max-age=0, s-maxage={}",
+        products::handlers::EDGE_SECONDS
+    );
+    let cache_control = |reply: &crate::support::Reply| {
+        reply
+            .response
+            .headers()
+            .get("cache-control")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    let missing = app.product_get(event("product-get")).await;
+    missing.assert(404, "product_not_found");
+    assert_eq!(cache_control(&missing), None);
+    let created = app
+        .product_create(app.authorized(event("product-create"), Some(&admin)).await)
+        .await;
+    created.assert(201, "");
+    assert_eq!(cache_control(&created), None);
+
+    for reply in [
+        app.product_get(event("product-get")).await,
+        app.product_list(event("product-list")).await,
+        app.product_categories(event("product-categories")).await,
+    ] {
+        reply.assert(200, "");
+        assert_eq!(cache_control(&reply).as_deref(), Some(kept.as_str()));
+    }
+
+    app.drop_table("ProductsTable").await;
+    let outage = app.product_list(event("product-list")).await;
+    outage.assert(503, "storage_unavailable");
+    assert_eq!(cache_control(&outage), None);
+}

@@ -4,7 +4,7 @@
 // in between, the API saves nothing and says so; the page keeps what the admin typed until they
 // choose to reload the product as it is now.
 
-import { amount, api, money } from "../api.js";
+import { amount, api, current, money } from "../api.js";
 import { form } from "../form.js";
 import { h, loading, notice, show } from "../ui.js";
 import { categorySuggestions, notAdmin, productBody, productFields } from "./admin-shared.js";
@@ -25,7 +25,7 @@ export async function adminProductView(slug) {
 async function load(slug, said = null) {
   let product;
   try {
-    product = await api("GET", `/api/product/${encodeURIComponent(slug)}`);
+    product = await api("GET", current(`/api/product/${encodeURIComponent(slug)}`));
   } catch (err) {
     show(
       h(

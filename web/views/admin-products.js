@@ -1,6 +1,6 @@
 // `#/admin/products`: every product on sale, each with a link to edit it.
 
-import { api, money } from "../api.js";
+import { api, current, money } from "../api.js";
 import { h, loading, notice, plain, show, table } from "../ui.js";
 import { adminLinks, notAdmin } from "./admin-shared.js";
 
@@ -32,7 +32,7 @@ async function productsOnSale() {
   try {
     do {
       const query = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : "?limit=100";
-      const data = await api("GET", `/api/products${query}`);
+      const data = await api("GET", current(`/api/products${query}`));
       products.push(...data.products);
       cursor = data.next_cursor;
     } while (cursor);

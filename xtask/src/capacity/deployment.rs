@@ -36,8 +36,9 @@ pub(crate) struct Deployment {
     pub(crate) relays: Vec<Relay>,
     /// (table, index) to the index's partition key attribute.
     pub(crate) index_keys: BTreeMap<(String, String), String>,
-    /// CloudFront path patterns whose cache policy caches (`/api/*` with CachingDisabled does not).
-    pub(crate) cached_paths: Vec<String>,
+    /// CloudFront path patterns, in the order CloudFront tries them, with the longest their
+    /// cache policy lets CloudFront keep an answer (`MaxTTL`; 0 for CachingDisabled).
+    pub(crate) behaviours: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +93,7 @@ impl Deployment {
             consumers: BTreeMap::new(),
             relays: Vec::new(),
             index_keys: BTreeMap::new(),
-            cached_paths: Vec::new(),
+            behaviours: Vec::new(),
         };
         for function in &functions {
             deployment
@@ -182,11 +183,29 @@ impl Deployment {
             if resource.kind == "AWS::CloudFront::Distribution" {
                 let behaviours = properties["DistributionConfig"]["CacheBehaviors"].as_array();
                 for behaviour in behaviours.into_iter().flatten() {
-                    if behaviour["CachePolicyId"].as_str() != Some(CACHING_DISABLED)
-                        && let Some(path) = behaviour["PathPattern"].as_str()
-                    {
-                        deployment.cached_paths.push(path.to_owned());
-                    }
+                    let path = behaviour["PathPattern"]
+                        .as_str()
+                        .ok_or("a cache behaviour has no PathPattern")?;
+                    let policy = &behaviour["CachePolicyId"];
+                    let keeps = match (policy.as_str(), policy["Ref"].as_str()) {
+                        (Some(CACHING_DISABLED), _) => 0.0,
+                        (_, Some(name)) => {
+                            let config = &template
+                                .resources()
+                                .get(name)
+                                .ok_or_else(|| format!("no cache policy {name}"))?
+                                .properties["CachePolicyConfig"];
+                            number(&config["MaxTTL"])?
+                                .ok_or_else(|| format!("cache policy {name} has no MaxTTL"))?
+                        }
+                        _ => {
+                            return Err(format!(
+                                "{path}: a cache policy the model does not know: {policy}"
+                            )
+                            .into());
+                        }
+                    };
+                    deployment.behaviours.push((path.to_owned(), keeps));
                 }
             }
         }
@@ -214,15 +233,32 @@ impl Deployment {
         self.route_rates.get(route).copied().or(self.route_rate)
     }
 
-    /// Whether CloudFront may answer `route` (`GET /api/products`) from its cache.
-    pub(crate) fn cached(&self, route: &str) -> bool {
+    /// How long CloudFront keeps an answer to `route` (`GET /api/products`), in seconds: the
+    /// function's own `s-maxage` ([`Work::edge_seconds`]), no longer than the cache policy of
+    /// the first behaviour whose pattern the path matches allows; 0 for a route it does not
+    /// keep (CloudFront keeps GET and HEAD only).
+    pub(crate) fn edge_seconds(&self, route: &str) -> f64 {
         let Some(("GET", path)) = route.split_once(' ') else {
-            return false;
+            return 0.0;
         };
-        self.cached_paths.iter().any(|pattern| {
-            pattern
-                .strip_suffix('*')
-                .map_or(pattern == path, |prefix| path.starts_with(prefix))
-        })
+        let Some((binary, _)) = self.routes.get(route) else {
+            return 0.0;
+        };
+        let marked = work::of(binary).map_or(0.0, |work| work.edge_seconds);
+        marked.min(self.keeps(path))
+    }
+
+    /// The longest CloudFront may keep an answer from `path` (`/api/products`): the `MaxTTL`
+    /// of the first behaviour whose pattern matches it; 0 if none does (the storefront's
+    /// files are the default behaviour's, not the API's).
+    pub(crate) fn keeps(&self, path: &str) -> f64 {
+        self.behaviours
+            .iter()
+            .find(|(pattern, _)| {
+                pattern
+                    .strip_suffix('*')
+                    .map_or(pattern == path, |prefix| path.starts_with(prefix))
+            })
+            .map_or(0.0, |(_, keeps)| *keeps)
     }
 }

@@ -122,3 +122,15 @@ pub(crate) const SES_SANDBOX_RATE: Limit = Limit {
     adjustable: true,
     source: "https://docs.aws.amazon.com/ses/latest/dg/quotas.html",
 };
+
+/// Where CloudFront keeps a copy between its edges and the origin: an edge that misses asks its
+/// regional edge cache, which asks the origin. CloudFront also sends simultaneous misses for one
+/// object to the origin as one ("request collapsing"), so an object the origin marks for `ttl`
+/// seconds is asked of it at most this many times every `ttl`.
+pub(crate) const CLOUDFRONT_REGIONAL_EDGE_CACHES: Limit = Limit {
+    name: "CloudFront: regional edge caches",
+    value: 13.0,
+    unit: "caches",
+    adjustable: false,
+    source: "https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/points-of-presence.html",
+};

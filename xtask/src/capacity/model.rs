@@ -85,8 +85,31 @@ impl Capacity {
     }
 }
 
-/// Calls a second of each function for one checkout a second: the routes', the authorizer's,
-/// the consumers', and what they invoke.
+/// The share of `route`'s requests (`times` for each checkout a second) that reach the API at
+/// the target: all, unless CloudFront keeps its answers; then each regional edge cache asks for
+/// each of the route's addresses once every [`Deployment::edge_seconds`] at most. The share is
+/// the target's: above the target the demand it gives grows where CloudFront's asking does not
+/// (so a ceiling found above the target errs low); below it, less than the route's own (so a
+/// ceiling found below the target errs high, but is still below it, and reported).
+pub(crate) fn reaching_api(deployment: &Deployment, route: &str, times: f64) -> Result<f64> {
+    let seconds = deployment.edge_seconds(route);
+    if seconds <= 0.0 {
+        return Ok(1.0);
+    }
+    let (_, addresses) = work::DISTINCT_URLS
+        .iter()
+        .find(|(cached, _)| *cached == route)
+        .ok_or_else(|| {
+            format!(
+                "CloudFront keeps {route}: work::DISTINCT_URLS must say how many addresses it has"
+            )
+        })?;
+    let asked = addresses * limits::CLOUDFRONT_REGIONAL_EDGE_CACHES.value / seconds;
+    Ok((asked / (times * work::TARGET)).min(1.0))
+}
+
+/// Calls a second of each function for one checkout a second: the routes' (those that reach
+/// the API), the authorizer's, the consumers', and what they invoke.
 pub(crate) fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f64>> {
     let mut calls: BTreeMap<&'static str, f64> = BTreeMap::new();
     let mut add = |function: &str, times: f64| -> Result<()> {
@@ -102,6 +125,7 @@ pub(crate) fn calls(deployment: &Deployment) -> Result<BTreeMap<&'static str, f6
             .routes
             .get(*route)
             .ok_or_else(|| format!("the template has no route {route}"))?;
+        let times = &(times * reaching_api(deployment, route, *times)?);
         add(binary, *times)?;
         match &deployment.authorizer {
             Some((authorizer, 0)) if *authorized => add(authorizer, *times)?,
@@ -139,22 +163,20 @@ pub(crate) fn capacity(deployment: &Deployment) -> Result<Capacity> {
     // The API: each route's throttle, the account's, and CloudFront's in front of it and the
     // storefront's files.
     let requests: f64 = PEAK_ROUTES.iter().map(|(_, times)| times).sum();
+    let mut origin = 0.0;
     for (route, times) in PEAK_ROUTES {
+        let reaching = times * reaching_api(deployment, route, *times)?;
+        origin += reaching;
         if let Some(rate) = deployment.route_limit(route) {
             ceilings.push(Ceiling::linear(
                 format!("API throttle, `{route}`"),
-                *times,
+                reaching,
                 rate,
                 "requests/s",
                 Bound::Setting("`ShopApi` route throttling (ThrottlingRateLimit)".into()),
             ));
         }
     }
-    let origin: f64 = PEAK_ROUTES
-        .iter()
-        .filter(|(route, _)| !deployment.cached(route))
-        .map(|(_, times)| times)
-        .sum();
     ceilings.push(against(
         "API Gateway, the account".into(),
         origin,

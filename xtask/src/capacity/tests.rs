@@ -79,6 +79,63 @@ fn a_fifo_queue_back_in_normal_mode_caps_the_shop_at_its_300_sends() {
 }
 
 #[test]
+fn cloudfront_keeps_the_catalogue_and_without_it_the_catalogue_partition_caps_the_shop() {
+    let catalogue = "DynamoDB `ProductsTable` index `Catalog`, reads of key `PRODUCT`";
+    let ceiling = |template: &Template| {
+        of_template(template, &production())
+            .unwrap()
+            .ceilings
+            .into_iter()
+            .find(|ceiling| ceiling.component == catalogue)
+            .unwrap()
+    };
+    let kept = ceiling(&workspace());
+    assert!(kept.checkouts > 5.0 * TARGET, "{kept:?}");
+
+    // The catalogue's behaviours with the API's policy: every page view reads the partition.
+    let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let uncached = Template::parse(&text.replace(
+        "CachePolicyId: !Ref CatalogueCachePolicy",
+        "CachePolicyId: 4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+    ))
+    .unwrap();
+    let every_view = ceiling(&uncached);
+    assert!(every_view.checkouts < TARGET / 5.0, "{every_view:?}");
+}
+
+#[test]
+fn cloudfront_keeps_public_answers_only_and_no_longer_than_the_products_service_says() {
+    let deployment = deployed(&workspace(), &[]);
+    let edge = f64::from(products::handlers::EDGE_SECONDS);
+    let mut kept = 0;
+    for (route, (binary, authorized)) in &deployment.routes {
+        let (method, path) = route.split_once(' ').unwrap();
+        // An administrator's change on a kept path is never kept (CloudFront keeps GET and
+        // HEAD), and reaches the API with its Authorization header.
+        if method != "GET" || deployment.keeps(path) == 0.0 {
+            continue;
+        }
+        kept += 1;
+        assert!(
+            !authorized,
+            "CloudFront would give {route}'s answer to every caller"
+        );
+        assert_eq!(
+            deployment.keeps(path),
+            edge,
+            "{route}: MaxTTL is EDGE_SECONDS"
+        );
+        if let Some(work) = work::of(binary) {
+            assert_eq!(work.edge_seconds, edge, "{binary}");
+        }
+    }
+    // The catalogue's pages, its categories, each product.
+    assert_eq!(kept, 3);
+    assert_eq!(deployment.keeps("/api/order"), 0.0);
+    assert_eq!(deployment.keeps("/api/search"), 0.0);
+}
+
+#[test]
 fn reserved_concurrency_caps_each_function_and_its_trigger() {
     let template = workspace();
     let open = deployed(&template, &[]);

@@ -38,6 +38,16 @@ pub const PEAK_ROUTES: &[(&str, f64)] = &[
     ("GET /api/order/{id}/receipt", 1.0),
 ];
 
+/// Products on sale (the figure the search service is sized for).
+pub const PRODUCTS: f64 = 10_000.0;
+
+/// The different addresses the storefront asks of each route CloudFront may keep: every page of
+/// the catalogue (24 products a page, each with its cursor) and every product's.
+pub const DISTINCT_URLS: &[(&str, f64)] = &[
+    ("GET /api/products", PRODUCTS / 24.0),
+    ("GET /api/product/{id}", PRODUCTS),
+];
+
 /// The storefront's own files CloudFront serves for each checkout (cached there, but counted
 /// against its requests a second): a catalogue page's 24 product images, four catalogue pages
 /// and six product pages a checkout, and the page and its scripts and styles once (the browser
@@ -134,6 +144,8 @@ pub struct Work {
     /// Function called and waited for, calls per call.
     pub invokes: &'static [(&'static str, f64)],
     pub emails: f64,
+    /// How long CloudFront may keep its answer to a GET, in seconds (its `s-maxage`; 0: not).
+    pub edge_seconds: f64,
 }
 
 /// The work of one call of `function`.
@@ -177,7 +189,7 @@ const fn in_status(status: &'static str) -> Touch {
 }
 
 const USERS: &str = "UsersTable";
-const PRODUCTS: &str = "ProductsTable";
+const PRODUCTS_TABLE: &str = "ProductsTable";
 const ORDERS: &str = "OrdersTable";
 
 /// A change to an open order: the cart pointer and the order read, the order written
@@ -198,8 +210,12 @@ const fn call(function: &'static str, round_trips: u32, cpu_ms: f64) -> Work {
         sends: &[],
         invokes: &[],
         emails: 0.0,
+        edge_seconds: 0.0,
     }
 }
+
+/// What the products service's public answers say CloudFront may keep them for.
+const EDGE_SECONDS: f64 = products::handlers::EDGE_SECONDS as f64;
 
 /// Every function on an order's path. Items are under 1 KB (an order of two lines is 0.4 to
 /// 0.7 KB) unless `kb` says otherwise; an order item is in both of the orders table's indexes
@@ -261,19 +277,26 @@ pub const FUNCTIONS: &[Work] = &[
         ..call("user-verification-email", 7, 1.01)
     },
     // A page of the catalogue: every product is under the one `kind` value `PRODUCT`; 24 of
-    // about 1 KB (the seed's are 0.3 KB; a real description is longer).
+    // about 1 KB (the seed's are 0.3 KB; a real description is longer). CloudFront keeps it.
     Work {
         touches: &[Touch {
             index: Some("Catalog"),
             kb: 24.0,
-            ..on(PRODUCTS, Key::One("PRODUCT"), Op::Read, 1.0)
+            ..on(PRODUCTS_TABLE, Key::One("PRODUCT"), Op::Read, 1.0)
         }],
+        edge_seconds: EDGE_SECONDS,
         ..call("product-list", 1, 1.03)
     },
-    // One product, eventually consistent; the pages, each cart addition and each checkout line
-    // read it, and a best-seller's item takes its share of all of them.
+    // One product, eventually consistent; the pages CloudFront does not answer, each cart
+    // addition and each checkout line read it, and a best-seller's item takes its share.
     Work {
-        touches: &[on(PRODUCTS, Key::Hottest("PRODUCT#<slug>"), Op::Read, 1.0)],
+        touches: &[on(
+            PRODUCTS_TABLE,
+            Key::Hottest("PRODUCT#<slug>"),
+            Op::Read,
+            1.0,
+        )],
+        edge_seconds: EDGE_SECONDS,
         ..call("product-get", 1, 0.65)
     },
     // The catalogue's snapshot is in memory (an S3 check at most every 2 s an instance).

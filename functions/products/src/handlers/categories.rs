@@ -15,5 +15,8 @@ struct Categories {
 
 pub async fn handle(store: &ProductStore, _request: Request) -> Result<Response<Body>, ApiError> {
     let categories = store.categories().await?;
-    Ok(http::json(StatusCode::OK, &Categories { categories }))
+    Ok(super::shared_by_callers(http::json(
+        StatusCode::OK,
+        &Categories { categories },
+    )))
 }

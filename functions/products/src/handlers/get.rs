@@ -16,5 +16,8 @@ pub async fn handle(store: &ProductStore, request: Request) -> Result<Response<B
         .get(&slug)
         .await?
         .ok_or_else(|| super::not_found(slug.as_str()))?;
-    Ok(http::json(StatusCode::OK, &product))
+    Ok(super::shared_by_callers(http::json(
+        StatusCode::OK,
+        &product,
+    )))
 }

@@ -27,11 +27,11 @@ pub async fn handle(store: &ProductStore, request: Request) -> Result<Response<B
         })
         .transpose()?;
     let page = store.page(limit, after.as_ref()).await?;
-    Ok(http::json(
+    Ok(super::shared_by_callers(http::json(
         StatusCode::OK,
         &ProductsPage {
             products: page.products,
             next_cursor: page.next.map(|last| http::encode_cursor(&[last.as_str()])),
         },
-    ))
+    )))
 }
