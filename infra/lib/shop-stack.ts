@@ -1349,6 +1349,47 @@ export class ShopStack extends Stack {
       sender.addEnvironment("STOREFRONT_DOMAIN", distribution.distributionDomainName);
     }
 
+    // A product's change has CloudFront forget the catalogue it keeps.
+    const productInvalidate = rust("ProductInvalidateFunction", "product-invalidate", {
+      description: "Has CloudFront forget the catalogue it keeps when a product changes",
+      environment: { DISTRIBUTION_ID: distribution.distributionId },
+    });
+    allow(productInvalidate, ["cloudfront:CreateInvalidation"], [distribution.distributionArn]);
+    const invalidationFailuresQueue = named(
+      new sqs.Queue(this, "CatalogueInvalidationFailuresQueue", {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      }),
+      "CatalogueInvalidationFailuresQueue",
+    );
+    suppress(
+      invalidationFailuresQueue,
+      [["CKV_AWS_27", SQS_MANAGED]],
+      [["ES6000", "it is itself where failures go; its alarm tells a person"]],
+    );
+    productInvalidate.addEventSource(
+      new DynamoEventSource(productsTable, {
+        // Copies made before a change the function never saw have expired already.
+        startingPosition: lambda.StartingPosition.LATEST,
+        // A burst of changes is one invalidation: CloudFront has at most 15 wildcard paths in progress.
+        batchSize: 10000,
+        maxBatchingWindow: Duration.seconds(10),
+        reportBatchItemFailures: true,
+        // Retried until every copy from before the change has expired (the local cloud's stream
+        // times records to the minute, hence two).
+        maxRecordAge: Duration.minutes(2),
+        onFailure: new SqsDlq(invalidationFailuresQueue),
+        filters: [
+          lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith("PRODUCT#") } } } }),
+        ],
+      }),
+    );
+    alarmWhen(
+      "CatalogueInvalidationFailuresAlarm",
+      invalidationFailuresQueue.metricNumberOfMessagesSent(perMinute("Sum")),
+      "CloudFront was not told of product changes (they showed a minute late) - read the product-invalidate logs",
+    );
+
     observe(this, {
       alarmTopic,
       functionLogs,

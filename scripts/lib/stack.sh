@@ -203,6 +203,7 @@ stack_up() {
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$moto_port"
   export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
+  export AWS_ENDPOINT_URL_CLOUDFRONT="http://127.0.0.1:$moto_port"
 
   wait_for "DynamoDB Local" "$dynamodb_pid" "$LOCAL/logs/dynamodb.log" \
     curl -sf -X POST "$AWS_ENDPOINT_URL_DYNAMODB" -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \

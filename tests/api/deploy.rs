@@ -239,16 +239,25 @@ fn cloudfront_names_are_unique_in_the_account_and_fit_their_limits() {
         ),
     ] {
         let found = of_kind(&template, kind);
-        assert_eq!(found.len(), 1, "{kind}");
-        let name = found[0].1.properties.pointer(path).unwrap();
-        let parts = &name["Fn::Join"];
-        assert_eq!(parts[0], "-", "{kind}: {name}");
-        assert_eq!(parts[1][1], stack_uuid, "{kind}: {name}");
-        let prefix = parts[1][0].as_str().unwrap();
-        assert!(
-            prefix.len() + 1 + 36 <= limit,
-            "{kind}: {prefix} is too long"
-        );
+        assert!(!found.is_empty(), "{kind}");
+        let mut prefixes = Vec::new();
+        for (_, resource) in found {
+            let name = resource.properties.pointer(path).unwrap();
+            let parts = &name["Fn::Join"];
+            assert_eq!(parts[0], "-", "{kind}: {name}");
+            assert_eq!(parts[1][1], stack_uuid, "{kind}: {name}");
+            let prefix = parts[1][0].as_str().unwrap();
+            assert!(
+                prefix.len() + 1 + 36 <= limit,
+                "{kind}: {prefix} is too long"
+            );
+            prefixes.push(prefix);
+        }
+        // Two of a kind in one stack share its UUID: their prefixes tell them apart.
+        let count = prefixes.len();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        assert_eq!(prefixes.len(), count, "{kind}: a name used twice");
     }
 }
 

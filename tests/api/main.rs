@@ -8,6 +8,7 @@
 //! - [`users`], [`products`], [`orders`]: each service against DynamoDB Local (and moto's SQS);
 //!   [`order_status`]: the orders' sharded status index;
 //!   [`catalogue`]: administrators editing and retiring products, and the category counts;
+//!   [`cloudfront`]: CloudFront's copies of the catalogue, forgotten when a product changes;
 //!   [`sessions`]: logging in and out, and the authorizer; [`accounts`]: changing a password
 //!   and signing out everywhere; [`email_change`]: changing the address; [`notices`]: telling the owner of changes; [`refresh`]: staying signed in with a rotating refresh token; [`checkout`]: handing an order to
 //!   payments.
@@ -37,6 +38,7 @@ mod browser;
 mod capacity;
 mod catalogue;
 mod checkout;
+mod cloudfront;
 mod contract;
 mod deletion;
 mod deploy;

@@ -235,7 +235,10 @@ impl Cursor {
             .collect();
     }
 
-    /// How old `record` of `shard` is, in seconds.
+    /// How old `record` of `shard` is, in seconds. DynamoDB Local times a record to the minute
+    /// (AWS to the second), so a record may be taken for up to 59 s older than it is: the
+    /// template's tests hold every trigger's `MaximumRecordAgeInSeconds` to two minutes or more,
+    /// so that none is given up on here before it could be delivered.
     fn age(&self, shard: &str, record: &Value) -> i64 {
         let sequence = sequence(Some(record));
         let extra = match self.aged.get(shard) {

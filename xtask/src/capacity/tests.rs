@@ -131,6 +131,22 @@ fn cloudfront_keeps_public_answers_only_and_no_longer_than_the_products_service_
     }
     // The catalogue's pages, its categories, each product.
     assert_eq!(kept, 3);
+    // What CloudFront keeps is what a product's change has it forget, and the change is
+    // retried until every copy from before it has expired.
+    let keeping: Vec<&str> = deployment
+        .behaviours
+        .iter()
+        .filter(|(_, keeps)| *keeps > 0.0)
+        .map(|(pattern, _)| pattern.as_str())
+        .collect();
+    assert_eq!(keeping, products::edge::CATALOGUE_PATHS);
+    let invalidate = workspace()
+        .functions()
+        .unwrap()
+        .into_iter()
+        .find(|function| function.binary == "product-invalidate")
+        .unwrap();
+    assert!(invalidate.stream_triggers[0].maximum_record_age >= edge as i64);
     assert_eq!(deployment.keeps("/api/order"), 0.0);
     assert_eq!(deployment.keeps("/api/search"), 0.0);
 }

@@ -395,6 +395,7 @@ pub struct FunctionClients {
     pub s3: aws_sdk_s3::Client,
     pub ses: aws_sdk_sesv2::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
 }
 
 impl FunctionClients {
@@ -440,6 +441,11 @@ impl FunctionClients {
             ),
             secrets: aws_sdk_secretsmanager::Client::from_conf(
                 aws_sdk_secretsmanager::config::Builder::from(&sdk)
+                    .endpoint_url(&url)
+                    .build(),
+            ),
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(
+                aws_sdk_cloudfront::config::Builder::from(&sdk)
                     .endpoint_url(&url)
                     .build(),
             ),

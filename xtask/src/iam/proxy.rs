@@ -46,6 +46,7 @@ pub fn upstreams_from_env(overrides: &[(String, String)]) -> Upstreams {
         ("s3", "AWS_ENDPOINT_URL_S3"),
         ("ses", "AWS_ENDPOINT_URL_SESV2"),
         ("secretsmanager", "AWS_ENDPOINT_URL_SECRETS_MANAGER"),
+        ("cloudfront", "AWS_ENDPOINT_URL_CLOUDFRONT"),
     ]
     .into_iter()
     .filter_map(|(service, variable)| {
@@ -70,6 +71,7 @@ pub fn endpoint_environment(address: std::net::SocketAddr) -> Vec<(String, Strin
         "AWS_ENDPOINT_URL_S3",
         "AWS_ENDPOINT_URL_SESV2",
         "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+        "AWS_ENDPOINT_URL_CLOUDFRONT",
     ]
     .into_iter()
     .map(|variable| (variable.to_owned(), url.clone()))
@@ -486,8 +488,28 @@ pub fn refusal(service: &str, method: &str, refused: &Refusal) -> Response<Full<
             )
         }
         "lambda" => rest("Message", message),
+        "cloudfront" => cloudfront_error(
+            if unknown {
+                "InvalidClientTokenId"
+            } else {
+                "AccessDenied"
+            },
+            &message,
+        ),
         _ => plain(StatusCode::FORBIDDEN, &message),
     }
+}
+
+/// CloudFront's REST-XML error, as it answers a refused call.
+fn cloudfront_error(code: &str, message: &str) -> Response<Full<Bytes>> {
+    with_headers(
+        StatusCode::FORBIDDEN,
+        &[("content-type", "text/xml".into())],
+        format!(
+            "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>local-iam-gate</RequestId></ErrorResponse>",
+            xml_escape(message)
+        ),
+    )
 }
 
 /// An S3 error document (none for `HEAD`, which has no body).

@@ -99,6 +99,11 @@ impl LocalNames {
             .insert(logical_id.to_owned(), domain.to_owned());
     }
 
+    /// A distribution's id, its `!Ref`.
+    pub fn add_distribution_id(&mut self, logical_id: &str, id: &str) {
+        self.refs.insert(logical_id.to_owned(), id.to_owned());
+    }
+
     /// A parameter's value.
     pub fn add_parameter(&mut self, name: &str, value: &str) {
         self.refs.insert(name.to_owned(), value.to_owned());

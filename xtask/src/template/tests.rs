@@ -178,3 +178,20 @@ fn reads_functions_routes_authorizers_and_tables() {
         Some(7)
     );
 }
+
+#[test]
+fn no_stream_trigger_gives_up_on_a_record_the_local_cloud_takes_for_a_minute_older() {
+    // DynamoDB Local times stream records to the minute, AWS to the second: the local cloud
+    // may take a record for 59 s older than it is. A trigger that gives records two minutes or
+    // more gives up on none here that AWS would still deliver.
+    for function in Template::workspace().unwrap().functions().unwrap() {
+        for trigger in &function.stream_triggers {
+            let age = trigger.maximum_record_age;
+            assert!(
+                age == -1 || age >= 120,
+                "{}: MaximumRecordAgeInSeconds {age}",
+                function.logical_id
+            );
+        }
+    }
+}

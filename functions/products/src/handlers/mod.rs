@@ -8,10 +8,12 @@
 //! | `POST /api/product/create`   | `product-create`     | [`create`]     |
 //! | `PUT /api/product/{id}`      | `product-update`     | [`update`]     |
 //! | `DELETE /api/product/{id}`   | `product-retire`     | [`retire`]     |
+//! | the table's stream           | `product-invalidate` | [`invalidate`] |
 
 pub mod categories;
 pub mod create;
 pub mod get;
+pub mod invalidate;
 pub mod list;
 pub mod retire;
 pub mod update;

@@ -105,6 +105,7 @@ pub fn checks(
         "s3" => s3(request),
         "ses" => ses(request, &|identity| arn("ses", identity)),
         "secretsmanager" => secrets_manager(request, secrets, &arn),
+        "cloudfront" => cloudfront(request),
         other => Err(format!(
             "the local gate has no upstream for the service {other}"
         )),
@@ -418,6 +419,25 @@ fn ses(request: &ApiRequest<'_>, arn: &dyn Fn(&str) -> String) -> Result<Vec<Che
         }
         (method, path) => Err(format!("the SES v2 request {method} {path}")),
     }
+}
+
+/// CloudFront's REST API, on a distribution: a global service, whose ARNs name no Region.
+fn cloudfront(request: &ApiRequest<'_>) -> Result<Vec<Check>, Unreadable> {
+    let path = request.path.trim_end_matches('/');
+    let parts: Vec<&str> = path
+        .strip_prefix("/2020-05-31/distribution/")
+        .map(|rest| rest.split('/').collect())
+        .unwrap_or_default();
+    let action = match (request.method, parts.as_slice()) {
+        ("POST", [_, "invalidation"]) => "cloudfront:CreateInvalidation",
+        ("GET", [_, "invalidation"]) => "cloudfront:ListInvalidations",
+        ("GET", [_, "invalidation", _]) => "cloudfront:GetInvalidation",
+        _ => return Err(format!("the CloudFront request {} {path}", request.method)),
+    };
+    Ok(vec![Check::new(
+        action,
+        format!("arn:aws:cloudfront::{ACCOUNT}:distribution/{}", parts[0]),
+    )])
 }
 
 /// `Shop <receipts@shop.example>` is sent from `receipts@shop.example`.

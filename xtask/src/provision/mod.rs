@@ -1,19 +1,19 @@
 //! Creating the template's resources on the local emulators, from their definitions in the
 //! template, so that local tables and queues cannot drift from the deployed ones.
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamViewType, TimeToLiveSpecification,
-};
+mod distribution;
+mod tables;
 
 use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::Client;
 
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::Result;
 use crate::local::names::LocalNames;
-use crate::template::{KeyElement, Queue, Table, Template};
+use crate::template::{Queue, Template};
+pub use tables::create_table;
 
 /// The operator's clients a local stack is created with: they reach the emulators directly,
 /// past the IAM gate, as an administrator's deploy does.
@@ -24,6 +24,7 @@ pub struct Operator {
     pub s3: aws_sdk_s3::Client,
     pub ses: aws_sdk_sesv2::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
 }
 
 impl Operator {
@@ -34,6 +35,7 @@ impl Operator {
             s3: aws_sdk_s3::Client::new(sdk),
             ses: aws_sdk_sesv2::Client::new(sdk),
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            cloudfront: aws_sdk_cloudfront::Client::new(sdk),
         }
     }
 }
@@ -47,8 +49,9 @@ pub struct Overrides {
     pub parameters: BTreeMap<String, String>,
 }
 
-/// Creates every table, queue, bucket and secret of `template`, named `<prefix><logical id>`,
-/// verifies the sender with SES, and returns what the template's references mean here.
+/// Creates every table, queue, bucket, secret and distribution of `template`, named
+/// `<prefix><logical id>`, verifies the sender with SES, and returns what the template's
+/// references mean here.
 /// Functions are not added: callers name them.
 pub async fn stack(
     operator: &Operator,
@@ -103,6 +106,11 @@ pub async fn stack(
             create_secret(&operator.secrets, &format!("{prefix}{logical_id}"), &value).await?;
         names.add_secret(&logical_id, &arn);
     }
+    for logical_id in template.distributions() {
+        let id =
+            distribution::create(&operator.cloudfront, &format!("{prefix}{logical_id}")).await?;
+        names.add_distribution_id(&logical_id, &id);
+    }
     let sender = verify_sender(&operator.ses, template).await?;
     names.add_parameter("SenderEmail", &sender);
     Ok(names)
@@ -144,6 +152,7 @@ pub fn names_for(template: &Template, prefix: &str) -> Result<LocalNames> {
     }
     for distribution in template.distributions() {
         names.add_distribution(&distribution, "127.0.0.1:8080");
+        names.add_distribution_id(&distribution, "ELOCALDISTRIBUTION");
     }
     Ok(names)
 }
@@ -191,199 +200,6 @@ pub async fn create_secret(
         }
     };
     arn.ok_or_else(|| format!("secret {name} has no ARN").into())
-}
-
-/// Brings the existing table `name` (a persisted local shop's, made by an earlier version) up
-/// to its declaration: turns on `stream` if it has none, and adds each of `indexes` it lacks,
-/// as a deploy would.
-async fn catch_up(
-    client: &Client,
-    name: &str,
-    stream: Option<aws_sdk_dynamodb::types::StreamSpecification>,
-    attributes: Vec<AttributeDefinition>,
-    indexes: Vec<GlobalSecondaryIndex>,
-) -> Result<()> {
-    let failed = |what: &str, err: &dyn std::fmt::Display| format!("{what} {name}: {err}");
-    let table = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .map_err(|err| {
-            failed(
-                "describing",
-                &aws_sdk_dynamodb::error::DisplayErrorContext(err),
-            )
-        })?
-        .table
-        .ok_or_else(|| format!("describing {name}: no table"))?;
-    let streaming = table
-        .stream_specification
-        .as_ref()
-        .is_some_and(|stream| stream.stream_enabled);
-    if let Some(stream) = stream.filter(|_| !streaming) {
-        client
-            .update_table()
-            .table_name(name)
-            .stream_specification(stream)
-            .send()
-            .await
-            .map_err(|err| {
-                failed(
-                    "adding a stream to",
-                    &aws_sdk_dynamodb::error::DisplayErrorContext(err),
-                )
-            })?;
-    }
-    let present: Vec<String> = table
-        .global_secondary_indexes
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|index| index.index_name)
-        .collect();
-    for index in indexes
-        .into_iter()
-        .filter(|index| !present.contains(&index.index_name))
-    {
-        let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
-            .index_name(index.index_name)
-            .set_key_schema(Some(index.key_schema))
-            .set_projection(index.projection)
-            .build()?;
-        client
-            .update_table()
-            .table_name(name)
-            .set_attribute_definitions(Some(attributes.clone()))
-            .global_secondary_index_updates(
-                aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
-                    .create(create)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|err| {
-                failed(
-                    "adding an index to",
-                    &aws_sdk_dynamodb::error::DisplayErrorContext(err),
-                )
-            })?;
-    }
-    Ok(())
-}
-
-/// Creates `table` under the name `name`, with its keys, indexes and TTL. A table that already
-/// exists is left as it is, so provisioning can run at every start.
-pub async fn create_table(client: &Client, table: &Table, name: &str) -> Result<()> {
-    let definition = &table.definition;
-    let attributes = definition
-        .attribute_definitions
-        .iter()
-        .map(|attribute| {
-            AttributeDefinition::builder()
-                .attribute_name(&attribute.attribute_name)
-                .attribute_type(ScalarAttributeType::from(attribute.attribute_type.as_str()))
-                .build()
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let indexes = definition
-        .global_secondary_indexes
-        .iter()
-        .map(|index| {
-            let projection = Projection::builder()
-                .projection_type(ProjectionType::from(
-                    index.projection.projection_type.as_str(),
-                ))
-                .set_non_key_attributes(
-                    (!index.projection.non_key_attributes.is_empty())
-                        .then(|| index.projection.non_key_attributes.clone()),
-                )
-                .build();
-            GlobalSecondaryIndex::builder()
-                .index_name(&index.index_name)
-                .set_key_schema(Some(key_schema(&index.key_schema)?))
-                .projection(projection)
-                .build()
-                .map_err(Into::into)
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    let stream = definition
-        .stream_specification
-        .as_ref()
-        .map(|stream| {
-            aws_sdk_dynamodb::types::StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
-                .build()
-        })
-        .transpose()?;
-    let created = client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some(attributes.clone()))
-        .set_key_schema(Some(key_schema(&definition.key_schema)?))
-        .set_global_secondary_indexes((!indexes.is_empty()).then(|| indexes.clone()))
-        .set_stream_specification(stream.clone())
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            // A table kept from before its stream or an index was declared (a persisted local
-            // shop) gets them.
-            return catch_up(client, name, stream, attributes, indexes).await;
-        }
-        Err(err) => {
-            return Err(format!(
-                "creating table {name}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(err)
-            )
-            .into());
-        }
-    }
-
-    if let Some(ttl) = definition
-        .time_to_live_specification
-        .as_ref()
-        .filter(|t| t.enabled)
-    {
-        client
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(&ttl.attribute_name)
-                    .enabled(true)
-                    .build()?,
-            )
-            .send()
-            .await
-            .map_err(|err| {
-                format!(
-                    "enabling TTL on {name}: {}",
-                    aws_sdk_dynamodb::error::DisplayErrorContext(err)
-                )
-            })?;
-    }
-    Ok(())
-}
-
-fn key_schema(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>> {
-    elements
-        .iter()
-        .map(|element| {
-            KeySchemaElement::builder()
-                .attribute_name(&element.attribute_name)
-                .key_type(KeyType::from(element.key_type.as_str()))
-                .build()
-                .map_err(Into::into)
-        })
-        .collect()
 }
 
 /// Creates every queue of `template` on the SQS endpoint, named `<prefix><logical id>` (plus
