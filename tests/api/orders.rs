@@ -184,6 +184,40 @@ async fn an_order_keeps_the_price_it_was_given() {
 }
 
 #[tokio::test]
+async fn a_cart_addition_may_price_from_what_the_catalogue_said_a_moment_ago() {
+    use orders::domain::Listing;
+    use shared::ids::ProductId;
+    use std::time::Duration;
+
+    let (app, _) = shop_with_customer("ada").await;
+    let product_get = app
+        .function("OrderAddItemFunction")
+        .function("ProductGetFunction");
+    let keep = Duration::from_millis(500);
+    let catalog = orders::Catalog::new(product_get).remembering(keep);
+    let mug = ProductId::parse(MUG).unwrap();
+    let price = || async { catalog.price(&mug).await.unwrap().unit_price.minor };
+
+    assert_eq!(price().await, MUG_PRICE);
+    app.set_product_price(MUG, 9_999).await;
+    assert_eq!(price().await, MUG_PRICE, "remembered");
+    // Checkout's asking remembers nothing.
+    match &catalog.listings(vec![mug.clone()]).await.unwrap()[..] {
+        [Listing::Sold(now)] => assert_eq!(now.unit_price.minor, 9_999),
+        other => panic!("{other:?}"),
+    }
+    tokio::time::sleep(keep).await;
+    assert_eq!(price().await, 9_999, "asked again once its time is up");
+
+    // A product it was told is not there is asked about again: one created since is sold.
+    let missing = ProductId::parse("no-such-mug").unwrap();
+    assert!(catalog.price(&missing).await.is_err());
+    let admin = app.given_session("grace", Role::Admin).await;
+    app.given_product(&admin, "no-such-mug", 100).await;
+    assert_eq!(catalog.price(&missing).await.unwrap().unit_price.minor, 100);
+}
+
+#[tokio::test]
 async fn update_item_sets_quantities_and_zero_removes_the_line() {
     let (app, ada) = shop_with_customer("ada").await;
     app.update(&ada, MUG, 3).await.assert(404, "no_open_order");

@@ -111,7 +111,10 @@ export async function admin({ browser, base, watch, shot, logIn }) {
   await page.getByText("This product is retired: it is no longer sold").waitFor();
   assert.equal(await page.getByRole("button", { name: "Save the changes" }).count(), 0, "no edit form");
 
-  // The customer's page, opened before, cannot add it, and says why in the orders service's words.
+  // The customer's page, opened before, cannot add it, and says why in the orders service's words
+  // (once the orders service's memory of the product, five seconds at most, has lapsed: a cart
+  // addition may price from what the catalogue said a moment before, and checkout from now).
+  await customer.waitForTimeout(5_000);
   await customer.getByRole("button", { name: "Add to cart" }).click();
   await customer.locator(".inline-message.error", { hasText: `${slug} is no longer sold.` }).waitFor();
   // Opened again, the page says it is no longer sold and offers no way to buy it.

@@ -3,6 +3,17 @@
 //! The orders service never reads the products table. It invokes the products service's
 //! `product-get` function (named in the template by `!Ref ProductGetFunction`) the way
 //! [`shared::invoke`] describes.
+//!
+//! A cart addition may use what the catalogue said of a product a moment ago
+//! ([`Catalog::remembering`]): at a sale a fifth of the additions can be of one best-seller,
+//! whose one item in the products table would take every one of them, past the 3,000 reads a
+//! second a partition serves. A line's price is the customer's to review anyway: checkout asks
+//! the catalogue afresh for every line ([`Catalog::listings`] remembers nothing) and brings the
+//! order up to date before anything is charged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -74,15 +85,67 @@ enum Sale {
     Retired,
 }
 
+/// How long `order-add-item` prices from what the catalogue said of a product before asking
+/// again.
+pub const REMEMBERED: Duration = Duration::from_secs(5);
+
+/// Products remembered past this many are let go of once their time is up.
+const REMEMBERED_PRODUCTS: usize = 1_000;
+
+/// What the catalogue said of each product lately, and when.
+#[derive(Debug)]
+struct Memory {
+    keep: Duration,
+    listings: Mutex<HashMap<ProductId, (Instant, Listing)>>,
+}
+
+impl Memory {
+    fn recall(&self, product_id: &ProductId) -> Option<Listing> {
+        let listings = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
+        listings
+            .get(product_id)
+            .filter(|(told, _)| told.elapsed() < self.keep)
+            .map(|(_, listing)| listing.clone())
+    }
+
+    fn remember(&self, listing: &Listing) {
+        let mut listings = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
+        if listings.len() >= REMEMBERED_PRODUCTS {
+            listings.retain(|_, (told, _)| told.elapsed() < self.keep);
+        }
+        listings.insert(
+            listing.product_id().clone(),
+            (Instant::now(), listing.clone()),
+        );
+    }
+}
+
 /// The products service, reached by invoking its `product-get` function.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     product_get: HttpFunction,
+    /// What [`Catalog::price`] was told lately, when it may answer from it.
+    memory: Option<Arc<Memory>>,
 }
 
 impl Catalog {
     pub fn new(product_get: HttpFunction) -> Self {
-        Self { product_get }
+        Self {
+            product_get,
+            memory: None,
+        }
+    }
+
+    /// This catalogue, pricing a product from what it said of it within `keep` (a product it
+    /// did not know is asked about again each time: one just created is sold at once).
+    pub fn remembering(self, keep: Duration) -> Self {
+        Self {
+            memory: Some(Arc::new(Memory {
+                keep,
+                listings: Mutex::default(),
+            })),
+            ..self
+        }
     }
 
     /// The function named by `PRODUCT_GET_FUNCTION`.
@@ -93,9 +156,24 @@ impl Catalog {
         )?))
     }
 
-    /// The product `product_id` as the catalogue prices it now, if it is still sold.
+    /// The product `product_id` as the catalogue prices it now (or lately, when remembering),
+    /// if it is still sold.
     pub async fn price(&self, product_id: &ProductId) -> Result<Priced, CatalogError> {
-        match self.listing(product_id).await? {
+        let recalled = self
+            .memory
+            .as_ref()
+            .and_then(|memory| memory.recall(product_id));
+        let listing = match recalled {
+            Some(listing) => Some(listing),
+            None => {
+                let listing = self.listing(product_id).await?;
+                if let (Some(memory), Some(listing)) = (&self.memory, &listing) {
+                    memory.remember(listing);
+                }
+                listing
+            }
+        };
+        match listing {
             Some(Listing::Sold(priced)) => Ok(priced),
             Some(Listing::NotSold(_)) => Err(CatalogError::Retired(product_id.clone())),
             None => Err(CatalogError::NotFound(product_id.clone())),

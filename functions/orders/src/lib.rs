@@ -11,7 +11,7 @@
 //! - [`export`]: what the sales reports count of every settled order, for a reports backfill.
 //! - [`handlers`]: one module per Lambda, named as its binary in `src/bin/` and `template.yaml`.
 
-mod catalog;
+pub mod catalog;
 pub mod domain;
 mod erasure;
 pub mod export;

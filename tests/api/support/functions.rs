@@ -252,7 +252,9 @@ impl TestApp {
 
     pub(crate) async fn add_item(&self, request: Request) -> Reply {
         let f = self.function("OrderAddItemFunction");
-        let catalog = Catalog::new(f.function("ProductGetFunction"));
+        // As deployed, in a new instance each time: it remembers no product yet.
+        let catalog =
+            Catalog::new(f.function("ProductGetFunction")).remembering(orders::catalog::REMEMBERED);
         reply(orders::handlers::add_item::handle(&f.orders(), &catalog, request).await)
     }
 

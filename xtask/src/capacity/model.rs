@@ -323,7 +323,7 @@ fn tables(
                 )),
                 Key::Hottest(value) => Some((
                     format!("{value} (the best-seller's)"),
-                    units * work::HOTTEST_SHARE,
+                    touch.units() * hottest_calls(deployment, calls, function),
                 )),
             };
             if let Some((value, units)) = partition {
@@ -353,6 +353,36 @@ fn tables(
         ceilings.push(against(component, units, limit));
     }
     Ok(())
+}
+
+/// Calls a second of `function`, for one checkout a second, that land on the best-seller's
+/// key: [`work::HOTTEST_SHARE`] of them, but of those made by a caller that remembers what it
+/// was told ([`work::Work::remembers`]), at most one for each of the caller's busy execution
+/// environments each time its memory runs out.
+pub(crate) fn hottest_calls(
+    deployment: &Deployment,
+    calls: &BTreeMap<&'static str, f64>,
+    function: &str,
+) -> f64 {
+    let mut remembered = 0.0;
+    let mut hottest = 0.0;
+    for (caller, times) in calls {
+        let Some(work) = work::of(caller).filter(|work| work.remembers > 0.0) else {
+            continue;
+        };
+        for (_, each) in work
+            .invokes
+            .iter()
+            .filter(|(callee, _)| *callee == function)
+        {
+            let made = times * each;
+            remembered += made;
+            let environments = busy(deployment, caller, *times);
+            hottest += (made * work::HOTTEST_SHARE).min(environments / work.remembers);
+        }
+    }
+    let all = calls.get(function).copied().unwrap_or_default();
+    (all - remembered) * work::HOTTEST_SHARE + hottest
 }
 
 /// Each stream trigger against the records its table's shards bring it.

@@ -152,6 +152,18 @@ fn cloudfront_keeps_public_answers_only_and_no_longer_than_the_products_service_
 }
 
 #[test]
+fn cart_additions_remembering_the_catalogue_keep_the_best_sellers_item_clear_of_the_target() {
+    let deployment = deployed(&workspace(), &production());
+    let calls = model::calls(&deployment).unwrap();
+    let limit = super::limits::DYNAMODB_PARTITION_RCU.value;
+    // An eventually consistent read of an item under 4 KB is half a unit.
+    let asked_each_time = calls["product-get"] * work::HOTTEST_SHARE * 0.5;
+    assert!(limit / asked_each_time < TARGET, "{asked_each_time}");
+    let remembered = model::hottest_calls(&deployment, &calls, "product-get") * 0.5;
+    assert!(limit / remembered > TARGET * HEADROOM, "{remembered}");
+}
+
+#[test]
 fn reserved_concurrency_caps_each_function_and_its_trigger() {
     let template = workspace();
     let open = deployed(&template, &[]);

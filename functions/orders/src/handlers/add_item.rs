@@ -2,7 +2,9 @@
 //! starting one if there is none.
 //!
 //! The product is priced by the products service before anything is written, so when the
-//! catalogue is unavailable the answer is a 503 and the order is left as it was.
+//! catalogue is unavailable the answer is a 503 and the order is left as it was. The deployed
+//! function prices from what the catalogue said of the product within the last few seconds
+//! ([`crate::catalog::REMEMBERED`]); checkout asks afresh.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
