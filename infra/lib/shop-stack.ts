@@ -234,6 +234,15 @@ export class ShopStack extends Stack {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ["email", "first_name", "last_name", "role", "created_at"],
     });
+    // The admin listing, a partition per first character of the username: ByKind's one value
+    // took every registration.
+    usersTable.addGlobalSecondaryIndex({
+      indexName: "ByInitial",
+      partitionKey: { name: "initial", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "username", type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ["email", "first_name", "last_name", "role", "created_at"],
+    });
     // The search service's indexer reads its stream (SearchIndexFunction): items as they are now.
     const productsTable = table(this, "ProductsTable", { stream: dynamodb.StreamViewType.NEW_IMAGE });
     productsTable.addGlobalSecondaryIndex({

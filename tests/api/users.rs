@@ -272,6 +272,49 @@ async fn listing_users_is_for_admins_a_page_at_a_time() {
 }
 
 #[tokio::test]
+async fn every_account_has_its_initial_and_the_upgrade_gives_one_to_those_stored_before() {
+    let app = TestApp::spawn().await;
+    app.given_user("ada").await;
+    app.given_user("bob").await;
+    let initial = |username: &'static str| {
+        let app = &app;
+        async move {
+            let item = app
+                .dynamodb
+                .get_item()
+                .table_name(app.table("UsersTable"))
+                .key("pk", AttributeValue::S(format!("USER#{username}")))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap();
+            item.get("initial").cloned()
+        }
+    };
+    assert_eq!(initial("ada").await, Some(AttributeValue::S("a".into())));
+    // Bob as an account stored before the user list had initials.
+    app.dynamodb
+        .update_item()
+        .table_name(app.table("UsersTable"))
+        .key("pk", AttributeValue::S("USER#bob".into()))
+        .update_expression("REMOVE initial")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(initial("bob").await, None);
+
+    assert_eq!(app.users.list_unlisted().await.unwrap(), 1);
+    assert_eq!(initial("bob").await, Some(AttributeValue::S("b".into())));
+    assert_eq!(
+        app.users.list_unlisted().await.unwrap(),
+        0,
+        "safe to repeat"
+    );
+}
+
+#[tokio::test]
 async fn a_new_admin_is_recognised_on_the_next_request() {
     let app = TestApp::spawn().await;
     let token = app.given_session("ada", Role::Customer).await;

@@ -1,7 +1,7 @@
 //! Developer tasks that treat `template.yaml` as the source of truth.
 //!
 //! - [`template`]: the template read as data (functions, routes, authorizer, tables).
-//! - [`provision`]: creating its tables on the local emulators from their definitions.
+//! - [`provision`]: creating its resources on the local emulators from their definitions.
 //! - [`api_compat`]: `openapi.yaml` held to its version: incompatible changes need a new major.
 //! - [`api_docs`]: the API's documentation page, rendered from `openapi.yaml`.
 //! - [`bench`]: the benchmarks behind `BENCHMARKS.md`.
@@ -11,6 +11,7 @@
 //! - [`http_client`]: a small HTTP client for talking to the local shop.
 //! - [`iam`]: the local IAM gate: each function's calls authorised against its policy.
 //! - [`openapi`]: `openapi.yaml` read as data, and which of its operations are public.
+//! - [`operate`]: the operator's commands on a deployed shop's tables: seeding, upgrades, exports.
 //! - [`local`]: the whole shop on one machine, as the template declares it.
 //! - [`reconcile`]: after a load or a fault, whether charges, billing records and e-mails match.
 //! - [`smoke`]: a customer's journey against a running shop, deployed or local (`scripts/smoke`).
@@ -32,6 +33,7 @@ pub mod http_client;
 pub mod iam;
 pub mod local;
 pub mod openapi;
+pub mod operate;
 pub mod provision;
 pub mod reconcile;
 pub mod seed;

@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use products::ProductStore;
-use shared::auth::Role;
 use shared::ids::Username;
 use users::UserStore;
 use xtask::Result;
@@ -76,6 +75,10 @@ enum Command {
     /// named by ORDERS_TABLE: run once when upgrading a shop with orders (README, Orders); safe
     /// to run again.
     OrdersUpgrade,
+    /// Give every account stored before the user list was partitioned by initial its place in
+    /// it, in the table named by USERS_TABLE: run once when upgrading a shop with accounts
+    /// (README, Users); safe to run again.
+    UsersUpgrade,
     /// Build the search service's snapshot anew from the table named by PRODUCTS_TABLE, into the
     /// bucket named by SEARCH_BUCKET: after a first deploy on an existing catalogue, or when
     /// SearchIndexFailuresAlarm says changes were not indexed. Safe while the shop runs.
@@ -194,14 +197,15 @@ async fn main() -> ExitCode {
         Command::Provision { prefix } => provision(&prefix).await,
         Command::Routes => routes(),
         Command::Functions { binaries } => functions(binaries),
-        Command::Seed => seed().await,
-        Command::MakeAdmin { username } => make_admin(&username).await,
-        Command::OutboxRedrive => outbox_redrive().await,
-        Command::OrdersExport { out } => orders_export(out.as_deref()).await,
-        Command::ReportsBackfill { export } => reports_backfill(&export).await,
-        Command::CatalogueUpgrade => catalogue_upgrade().await,
-        Command::OrdersUpgrade => orders_upgrade().await,
-        Command::SearchRebuild => search_rebuild().await,
+        Command::Seed => xtask::operate::seed().await,
+        Command::MakeAdmin { username } => xtask::operate::make_admin(&username).await,
+        Command::OutboxRedrive => xtask::operate::outbox_redrive().await,
+        Command::OrdersExport { out } => xtask::operate::orders_export(out.as_deref()).await,
+        Command::ReportsBackfill { export } => xtask::operate::reports_backfill(&export).await,
+        Command::CatalogueUpgrade => xtask::operate::catalogue_upgrade().await,
+        Command::OrdersUpgrade => xtask::operate::orders_upgrade().await,
+        Command::UsersUpgrade => xtask::operate::users_upgrade().await,
+        Command::SearchRebuild => xtask::operate::search_rebuild().await,
         Command::Run {
             port,
             invoke_port,
@@ -332,105 +336,6 @@ fn functions(binaries: bool) -> Result<()> {
         };
         println!("{name}");
     }
-    Ok(())
-}
-
-/// The table named by the environment variable `variable`, or locally by its logical id.
-fn table_name(variable: &str, logical_id: &str) -> String {
-    let name = std::env::var(variable).unwrap_or_else(|_| logical_id.to_owned());
-    eprintln!("using table {name} ({variable})");
-    name
-}
-
-async fn seed() -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = ProductStore::new(client, table_name("PRODUCTS_TABLE", "ProductsTable"));
-    let report = xtask::seed::load(&store).await?;
-    eprintln!(
-        "seed catalogue: {} added, {} already there",
-        report.added, report.already_there
-    );
-    Ok(())
-}
-
-async fn make_admin(username: &Username) -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = UserStore::new(client, table_name("USERS_TABLE", "UsersTable"));
-    if store.set_role(username, Role::Admin).await? {
-        eprintln!("{username} is now an admin");
-        Ok(())
-    } else {
-        Err(format!("there is no user named {username}").into())
-    }
-}
-
-async fn outbox_redrive() -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
-    let now = time::OffsetDateTime::now_utc();
-    let touched = store.redrive_outbox(now).await?;
-    let completed = orders::outbox::complete_stranded(&store, now).await?;
-    eprintln!(
-        "orders outbox: {touched} message(s) handed to order-relay again, {completed} stranded \
-         checkout(s) completed"
-    );
-    Ok(())
-}
-
-async fn orders_upgrade() -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
-    let listed = store.list_unlisted().await?;
-    eprintln!("orders: {listed} order(s) given their place in the status index");
-    Ok(())
-}
-
-async fn orders_export(out: Option<&std::path::Path>) -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = orders::OrderStore::new(client, table_name("ORDERS_TABLE", "OrdersTable"));
-    let written = match out {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-            orders::export::export_sales(&store, &mut file).await?
-        }
-        None => orders::export::export_sales(&store, &mut std::io::stdout().lock()).await?,
-    };
-    eprintln!("orders export: {written} sales event(s) written");
-    Ok(())
-}
-
-async fn reports_backfill(export: &std::path::Path) -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = reports::ReportStore::new(client, table_name("REPORTS_TABLE", "ReportsTable"));
-    let file = std::io::BufReader::new(std::fs::File::open(export)?);
-    let done = reports::backfill::backfill(&store, file).await?;
-    eprintln!(
-        "reports backfill: {} event(s) counted, {} counted before",
-        done.counted, done.counted_before
-    );
-    Ok(())
-}
-
-async fn catalogue_upgrade() -> Result<()> {
-    let client = shared::aws::dynamodb(&shared::aws::sdk_config().await);
-    let store = ProductStore::new(client, table_name("PRODUCTS_TABLE", "ProductsTable"));
-    let counted = xtask::catalogue::upgrade(&store).await?;
-    eprintln!("catalogue: {counted} product(s) stored before categories now counted");
-    Ok(())
-}
-
-async fn search_rebuild() -> Result<()> {
-    let sdk = shared::aws::sdk_config().await;
-    let bucket = std::env::var("SEARCH_BUCKET").unwrap_or_else(|_| "SearchBucket".to_owned());
-    eprintln!("using bucket {bucket} (SEARCH_BUCKET)");
-    let snapshots = search::store::SnapshotStore::new(aws_sdk_s3::Client::new(&sdk), bucket);
-    let table = table_name("PRODUCTS_TABLE", "ProductsTable");
-    let dynamodb = shared::aws::dynamodb(&sdk);
-    let rebuilt = xtask::catalogue::rebuild_search(&dynamodb, &table, &snapshots).await?;
-    eprintln!(
-        "search: snapshot rebuilt with {} product(s) on sale, {} unreadable item(s) left out",
-        rebuilt.on_sale, rebuilt.unreadable
-    );
     Ok(())
 }
 
