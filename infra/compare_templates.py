@@ -418,6 +418,10 @@ def cloudfront(template):
                 text(behaviour.get("ResponseHeadersPolicyId")),
                 sorted((a["EventType"], text(a["FunctionARN"])) for a in behaviour.get("FunctionAssociations", [])),
             )
+        found["error caching"] = sorted(
+            (response["ErrorCode"], response.get("ErrorCachingMinTTL"), response.get("ResponsePagePath"))
+            for response in config.get("CustomErrorResponses", [])
+        )
         found["origin headers"] = sorted(
             (header["HeaderName"], text(header["HeaderValue"]))
             for origin in config["Origins"]

@@ -7,7 +7,7 @@
 //! depends on either answer (a second invalidation of the same paths forgets the same copies),
 //! so the difference cannot matter.
 
-use products::edge::{CATALOGUE_PATHS, Edge};
+use products::edge::{Edge, INVALIDATED};
 use products::handlers::invalidate;
 use serde_json::Value;
 use shared::auth::Role;
@@ -88,7 +88,7 @@ async fn a_product_change_has_cloudfront_forget_the_catalogue() {
     );
     let asked = invalidations(&distribution).await;
     assert_eq!(asked.len(), 1, "{asked:?}");
-    assert_eq!(asked[0].0, CATALOGUE_PATHS);
+    assert_eq!(asked[0].0, [INVALIDATED]);
     // Named by the batch's first and last records: the batch given again is the same one.
     let (first, last) = asked[0].1.split_once('-').unwrap();
     assert!(first.parse::<u128>().is_ok() && first == last, "{asked:?}");

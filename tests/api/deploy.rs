@@ -303,6 +303,24 @@ fn every_response_gets_strict_security_headers_and_index_html_is_never_stale() {
 }
 
 #[test]
+fn cloudfront_asks_the_origin_again_after_a_5xx_instead_of_keeping_it() {
+    // CloudFront keeps 500, 502, 503 and 504 for 10 s by default, whatever the origin's
+    // Cache-Control: one failed catalogue page would be every viewer's answer at that edge.
+    let template = template();
+    let distribution = &of_kind(&template, "AWS::CloudFront::Distribution")[0]
+        .1
+        .properties["DistributionConfig"];
+    let asked_again: Vec<u64> = distribution["CustomErrorResponses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|response| response["ErrorCachingMinTTL"] == 0)
+        .map(|response| response["ErrorCode"].as_u64().unwrap())
+        .collect();
+    assert_eq!(asked_again, [500, 502, 503, 504]);
+}
+
+#[test]
 fn every_fifo_queue_runs_in_high_throughput_mode() {
     // Both settings, or SQS keeps the queue in normal mode: 300 calls a second for the whole
     // queue, which would cap checkouts at about that.

@@ -5,12 +5,11 @@
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 use shared::config::ConfigError;
 
-/// The paths CloudFront keeps answers for (the template's behaviours with
-/// `CatalogueCachePolicy`, held equal by a test). A `*` also matches every query string, so
-/// each of them forgets every page, product and category list at once: one invalidation of two
-/// paths whatever changed, which a product's change makes cheap (AWS counts a wildcard as one
-/// path) and keeps clear of the 3,000 paths in progress a distribution may have.
-pub const CATALOGUE_PATHS: &[&str] = &["/api/product*", "/api/categories*"];
+/// What an invalidation names: everything under `/api/`, of which CloudFront keeps only the
+/// catalogue (every behaviour that keeps answers is under it, a test holds). A `*` also matches
+/// every query string, so one path forgets every page, product and category list at once: AWS
+/// counts a wildcard as one path, and a distribution may have 15 of them in progress.
+pub const INVALIDATED: &str = "/api/*";
 
 /// The distribution in front of the API.
 #[derive(Debug, Clone)]
@@ -44,10 +43,8 @@ impl Edge {
     /// of making another.
     pub async fn forget_catalogue(&self, reference: &str) -> Result<(), EdgeError> {
         let paths = Paths::builder()
-            .quantity(CATALOGUE_PATHS.len() as i32)
-            .set_items(Some(
-                CATALOGUE_PATHS.iter().map(|&path| path.into()).collect(),
-            ))
+            .quantity(1)
+            .items(INVALIDATED)
             .build()
             .map_err(|err| EdgeError(err.to_string()))?;
         let batch = InvalidationBatch::builder()

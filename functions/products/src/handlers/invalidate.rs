@@ -7,9 +7,9 @@
 //! CloudFront asking again before they caught up would keep the old answer for another
 //! [`super::EDGE_SECONDS`]. The invalidation is named by the batch's first and last sequence
 //! numbers, so a batch given again (Lambda's retry) makes no second one. When CloudFront refuses
-//! (too many in progress, an outage), the whole batch is reported: Lambda gives it again until
-//! its records are as old as the copies CloudFront may keep, when none from before the change
-//! is left, and then tells `CatalogueInvalidationFailuresQueue`.
+//! (too many in progress, an outage), the whole batch is reported after a pause ([`PAUSE`]):
+//! Lambda gives it again until its records are older than any copy CloudFront may keep, when
+//! none from before the change is left, and then tells `CatalogueInvalidationFailuresQueue`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -22,6 +22,10 @@ use crate::edge::Edge;
 /// How long after a change its reads are taken to show it. Stream records carry their time to
 /// the second, so a batch waits up to a second more.
 pub const SETTLE: Duration = Duration::from_secs(2);
+
+/// How long a refused batch waits before it is reported: Lambda gives a failed stream batch
+/// again at once, and CloudFront frees its invalidations in progress in seconds, not at once.
+pub const PAUSE: Duration = Duration::from_secs(2);
 
 pub async fn handle(edge: &Edge, event: Event) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
@@ -42,6 +46,7 @@ pub async fn handle(edge: &Edge, event: Event) -> DynamoDbEventResponse {
     if let Err(err) = edge.forget_catalogue(&reference).await {
         tracing::error!(error = %err, "CloudFront keeps the catalogue; the batch comes again");
         metrics::record(Metric::MessagesFailed);
+        tokio::time::sleep(PAUSE).await;
         let mut failure = DynamoDbBatchItemFailure::default();
         failure.item_identifier = first.change.sequence_number.clone();
         response.batch_item_failures.push(failure);

@@ -27,7 +27,7 @@ use shared::ids::ProductId;
 
 use crate::store::Change;
 
-/// How long CloudFront keeps a public answer (its `s-maxage`): five minutes, unless a change to
+/// How long CloudFront keeps a public answer (its `s-maxage`): a minute, unless a change to
 /// the catalogue invalidates it sooner (`product-invalidate`). The template's
 /// `CatalogueCachePolicy` lets CloudFront keep nothing longer (its `MaxTTL`; a test holds the two
 /// equal).
