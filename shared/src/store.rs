@@ -511,18 +511,32 @@ impl Table {
         limit: i32,
         after: Option<(String, &str)>,
     ) -> Result<(Vec<T>, Option<String>), StoreError> {
-        let start = after.map(|(pk, value)| {
+        self.partition_page(index, ("kind", kind), sort, limit, after)
+            .await
+    }
+
+    /// [`Self::kind_page`] of an index whose partition key is the attribute `partition.0`, in
+    /// its partition `partition.1`.
+    pub async fn partition_page<T: DeserializeOwned>(
+        &self,
+        index: &str,
+        (attribute, value): (&str, &str),
+        sort: &str,
+        limit: i32,
+        after: Option<(String, &str)>,
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
+        let start = after.map(|(pk, after)| {
             Item::from([
                 ("pk".to_owned(), s(pk)),
-                ("kind".to_owned(), s(kind)),
-                (sort.to_owned(), s(value)),
+                (attribute.to_owned(), s(value)),
+                (sort.to_owned(), s(after)),
             ])
         });
         let (items, last) = self
             .query_page(IndexQuery {
                 index,
-                partition: "kind",
-                value: kind,
+                partition: attribute,
+                value,
                 limit,
                 start,
                 descending: false,

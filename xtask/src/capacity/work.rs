@@ -243,13 +243,11 @@ pub const FUNCTIONS: &[Work] = &[
         ..call("user-login", 5, 35.2)
     },
     // One transaction: the user, the tombstone's check, the verification e-mail's outbox item;
-    // the user enters `ByKind` under the one value `USER`, `ByInitial` under the username's
-    // first character (39 possible, counted as ten: names do not spread evenly over them) and
-    // `ByEmail` under its address.
+    // the user enters `ByInitial` under the username's first character (39 possible, counted
+    // as ten: names do not spread evenly over them) and `ByEmail` under its address.
     Work {
         touches: &[
             on(USERS, Key::Spread, Op::TransactionalWrite, 3.0),
-            index(USERS, "ByKind", Key::One("USER"), 1.0),
             index(
                 USERS,
                 "ByInitial",

@@ -9,12 +9,12 @@
 //! | outbox, e-mailed links, requests to resend, e-mails sent | `OUTBOX#...`, `VERIFY#...`, `CHANGE#...`, `RESET#...`, `ASKED#...`, `MAIL#...` | see [`email`], [`reset`], [`quota`] and [`shared::mail`] |
 //! | a deleted account's tombstone | `TOMBSTONE#...` | see [`erase`] |
 //!
-//! The `ByKind` index (partition `kind`, sort `username`) lists users in username order for the
-//! admin listing. It projects everything but the password hash, so listing never reads a hash.
-//! Sessions have no `kind` and stay out of it. Its one `kind` value takes every registration,
-//! so it is being replaced by `ByInitial` (partition `initial`, the username's first character;
-//! sort `username`; the same projection): every user is written with its `initial`, and
-//! `xtask users-upgrade` gives one to those stored before ([`UserStore::list_unlisted`]).
+//! The `ByInitial` index (partition `initial`, the username's first character; sort `username`)
+//! lists users in username order for the admin listing: its partitions read in character order
+//! are the users in username order. It projects everything but the password hash, so listing
+//! never reads a hash. Sessions have no `initial` and stay out of it. (`ByKind`, under the one
+//! value `kind = "USER"`, took every registration on one partition; `xtask users-upgrade` gave
+//! the accounts stored before it their `initial`: [`UserStore::list_unlisted`].)
 //!
 //! A session lives while its `epoch` is its user's `session_epoch` (both 0 when absent). Ending
 //! every session of a user (sign-out everywhere, a password change) is then one conditional
@@ -37,21 +37,13 @@ use crate::throttle::Limiter;
 
 mod email;
 mod erase;
+mod list;
 mod quota;
 mod reset;
 pub use email::Resend;
 pub use quota::Turn;
 
-/// The index the admin listing reads; its name is part of the table's definition in the template.
-pub(crate) const LIST_INDEX: &str = "ByKind";
 const USER_KIND: &str = "USER";
-/// A user's partition of the `ByInitial` index.
-const INITIAL: &str = "initial";
-
-/// The first character of `username`, its partition of `ByInitial`.
-fn initial(username: &Username) -> AttributeValue {
-    s(username.as_str().chars().take(1).collect::<String>())
-}
 
 /// A user as stored, with the hash log-in checks against.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -200,7 +192,7 @@ impl UserStore {
                 record: &stored,
             },
         )?;
-        item.insert(INITIAL.to_owned(), initial(&user.username));
+        item.insert(list::INITIAL.to_owned(), list::initial(&user.username));
         let verification = crate::email::VerificationRequested {
             request: uuid::Uuid::new_v4().simple().to_string(),
             username: user.username.clone(),
@@ -226,49 +218,6 @@ impl UserStore {
     /// Whether a user named `username` exists.
     pub async fn exists(&self, username: &Username) -> Result<bool, StoreError> {
         Ok(self.table.get(user_pk(username), false).await?.is_some())
-    }
-
-    /// Gives every user stored without an `initial` (before the listing had it) one; how many.
-    /// Reads the whole table a page at a time: an operator's command (`xtask users-upgrade`),
-    /// safe to run again.
-    pub async fn list_unlisted(&self) -> Result<usize, StoreError> {
-        let mut pages = self.table.scan_pages(|scan| {
-            scan.filter_expression("begins_with(pk, :user) AND attribute_not_exists(#initial)")
-                .expression_attribute_names("#initial", INITIAL)
-                .expression_attribute_values(":user", s("USER#"))
-        });
-        let mut listed = 0;
-        while let Some(page) = pages.next().await? {
-            for item in page {
-                let user: StoredUser = shared::store::from_item(item)?;
-                let update = self
-                    .table
-                    .update(user_pk(&user.user.username))
-                    .update_expression("SET #initial = :initial")
-                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(#initial)")
-                    .expression_attribute_names("#initial", INITIAL)
-                    .expression_attribute_values(":initial", initial(&user.user.username));
-                // An account deleted meanwhile is left deleted.
-                if self.table.update_if(update).await? {
-                    listed += 1;
-                }
-            }
-        }
-        Ok(listed)
-    }
-
-    /// Up to `limit` users after `after`, in username order.
-    pub async fn page(&self, limit: i32, after: Option<&Username>) -> Result<UserPage, StoreError> {
-        let after = after.map(|username| (user_pk(username), username.as_str()));
-        let (users, next) = self
-            .table
-            .kind_page(LIST_INDEX, USER_KIND, "username", limit, after)
-            .await?;
-        let next = next
-            .map(|name| Username::parse(&name))
-            .transpose()
-            .map_err(|err| StoreError::corrupt("read users page", err))?;
-        Ok(UserPage { users, next })
     }
 
     /// Records a new session of `user`, of its current epoch, continued by `refresh`; it lapses
