@@ -1308,8 +1308,8 @@ export class ShopStack extends Stack {
       new cloudfront.Distribution(this, "StorefrontDistribution", {
         comment: "Serverless Shop - storefront and API on one origin",
         defaultRootObject: "index.html",
-        // An origin's 5xx asked again, not kept 10 s for every viewer.
-        errorResponses: [500, 502, 503, 504].map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
+        // An origin's 5xx kept two seconds, not ten, for every viewer.
+        errorResponses: [500, 502, 503, 504].map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(2) })),
         httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
         priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
         defaultBehavior: {

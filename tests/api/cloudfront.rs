@@ -98,11 +98,13 @@ async fn a_product_change_has_cloudfront_forget_the_catalogue() {
 }
 
 #[tokio::test]
-async fn a_refused_invalidation_is_retried_until_the_copies_expire_then_reported() {
+async fn an_invalidation_cloudfront_does_not_take_is_retried_until_the_copies_expire_then_reported()
+{
     let app = TestApp::spawn().await;
     app.given_a_new_product().await;
-    // A distribution the function may not tell: the gate refuses, as IAM would.
-    let nowhere = app.edge("EOTHERDISTRIBUTION");
+    // CloudFront out of reach: every call fails at once.
+    let cut_off = app.cut_off("ProductInvalidateFunction").cloudfront;
+    let nowhere = Edge::new(cut_off, app.distribution());
 
     let first = app.invalidate_with(&nowhere).await;
     assert_eq!(

@@ -47,15 +47,8 @@ fn open_order(number: usize, id: OrderId, created_at: OffsetDateTime) -> Order {
 /// The status index's attributes of the order `id` as stored, if it has them.
 async fn place(app: &TestApp, id: &OrderId) -> Option<(String, String)> {
     let item = app
-        .dynamodb
-        .get_item()
-        .table_name(app.table("OrdersTable"))
-        .key("pk", AttributeValue::S(format!("ORDER#{id}")))
-        .consistent_read(true)
-        .send()
+        .stored("OrdersTable", &format!("ORDER#{id}"))
         .await
-        .unwrap()
-        .item
         .unwrap();
     let text = |name: &str| item.get(name).map(|value| value.as_s().unwrap().clone());
     Some((text("status_shard")?, text("status_sort")?))

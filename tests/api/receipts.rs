@@ -289,16 +289,8 @@ async fn a_failed_send_gives_up_its_claim_so_the_next_delivery_sends_at_once() {
     s3.delete_bucket().bucket(&bucket).send().await.unwrap();
     let failed = app.run_receipts().await;
     assert_eq!((failed.delivered, failed.failed), (1, 1));
-    let claim = app
-        .dynamodb
-        .get_item()
-        .table_name(app.table("ReceiptsTable"))
-        .key("pk", AttributeValue::S(format!("EMAIL#{id}")))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    assert!(claim.item.is_none(), "the claim was released");
+    let claim = app.stored("ReceiptsTable", &format!("EMAIL#{id}")).await;
+    assert!(claim.is_none(), "the claim was released");
 
     s3.create_bucket()
         .bucket(&bucket)

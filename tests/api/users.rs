@@ -50,16 +50,7 @@ async fn registering_answers_201_with_the_user_and_stores_an_argon2id_hash() {
     .unwrap();
     assert!(OffsetDateTime::now_utc() - created < time::Duration::minutes(1));
 
-    let item = app
-        .dynamodb
-        .get_item()
-        .table_name(app.table("UsersTable"))
-        .key("pk", AttributeValue::S("USER#ada".into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let item = app.stored("UsersTable", "USER#ada").await.unwrap();
     let hash = item["password_hash"].as_s().unwrap();
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -285,18 +276,8 @@ async fn every_account_has_its_initial_and_the_upgrade_gives_one_to_those_stored
     let initial = |username: &'static str| {
         let app = &app;
         async move {
-            let item = app
-                .dynamodb
-                .get_item()
-                .table_name(app.table("UsersTable"))
-                .key("pk", AttributeValue::S(format!("USER#{username}")))
-                .consistent_read(true)
-                .send()
-                .await
-                .unwrap()
-                .item
-                .unwrap();
-            item.get("initial").cloned()
+            let item = app.stored("UsersTable", &format!("USER#{username}")).await;
+            item.unwrap().get("initial").cloned()
         }
     };
     assert_eq!(initial("ada").await, Some(AttributeValue::S("a".into())));

@@ -77,7 +77,7 @@ enum Command {
     OrdersUpgrade,
     /// Give every account stored before the user list was partitioned by initial its place in
     /// it, in the table named by USERS_TABLE: run once when upgrading a shop with accounts
-    /// (README, Users); safe to run again.
+    /// (README, Listing users); safe to run again.
     UsersUpgrade,
     /// Build the search service's snapshot anew from the table named by PRODUCTS_TABLE, into the
     /// bucket named by SEARCH_BUCKET: after a first deploy on an existing catalogue, or when

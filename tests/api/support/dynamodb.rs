@@ -110,4 +110,20 @@ impl super::TestApp {
             .await
             .unwrap();
     }
+
+    /// The item keyed `pk` in the template's table `table` as it is stored, read consistently.
+    pub(crate) async fn stored(&self, table: &str, pk: &str) -> Option<shared::store::Item> {
+        self.dynamodb
+            .get_item()
+            .table_name(self.table(table))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(pk.to_owned()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
 }

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::store::{StoreError, s};
 
-use super::{StoredUser, UserPage, UserStore, user_pk};
+use super::{UserPage, UserStore, user_pk};
 use crate::domain::{User, Username};
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
@@ -25,22 +25,29 @@ impl UserStore {
     /// Reads the whole table a page at a time: an operator's command (`xtask users-upgrade`),
     /// safe to run again.
     pub async fn list_unlisted(&self) -> Result<usize, StoreError> {
+        // The key alone: no hash or address leaves the table for the operator's machine.
         let mut pages = self.table.scan_pages(|scan| {
             scan.filter_expression("begins_with(pk, :user) AND attribute_not_exists(#initial)")
+                .projection_expression("pk")
                 .expression_attribute_names("#initial", INITIAL)
                 .expression_attribute_values(":user", s("USER#"))
         });
         let mut listed = 0;
         while let Some(page) = pages.next().await? {
             for item in page {
-                let user: StoredUser = shared::store::from_item(item)?;
+                let username = item
+                    .get("pk")
+                    .and_then(|pk| pk.as_s().ok())
+                    .and_then(|pk| pk.strip_prefix("USER#"))
+                    .and_then(|name| Username::parse(name).ok())
+                    .ok_or_else(|| StoreError::corrupt("read a user's key", format!("{item:?}")))?;
                 let update = self
                     .table
-                    .update(user_pk(&user.user.username))
+                    .update(user_pk(&username))
                     .update_expression("SET #initial = :initial")
                     .condition_expression("attribute_exists(pk) AND attribute_not_exists(#initial)")
                     .expression_attribute_names("#initial", INITIAL)
-                    .expression_attribute_values(":initial", initial(&user.user.username));
+                    .expression_attribute_values(":initial", initial(&username));
                 // An account deleted meanwhile is left deleted.
                 if self.table.update_if(update).await? {
                     listed += 1;
