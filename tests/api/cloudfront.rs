@@ -16,13 +16,10 @@ use xtask::streams::Pass;
 use crate::support::{TestApp, event, sdk_config};
 
 impl TestApp {
-    /// `product-invalidate`'s CloudFront, as deployed but for the distribution it tells.
-    fn edge(&self, distribution: &str) -> Edge {
+    /// `product-invalidate`'s CloudFront, as deployed.
+    fn edge(&self) -> Edge {
         let clients = self.function("ProductInvalidateFunction");
-        Edge::new(
-            clients.clients().cloudfront.clone(),
-            distribution.to_owned(),
-        )
+        Edge::new(clients.clients().cloudfront.clone(), self.distribution())
     }
 
     fn distribution(&self) -> String {
@@ -78,7 +75,7 @@ async fn a_product_change_has_cloudfront_forget_the_catalogue() {
     let app = TestApp::spawn().await;
     app.given_a_new_product().await;
     let distribution = app.distribution();
-    let edge = app.edge(&distribution);
+    let edge = app.edge();
 
     let pass = app.invalidate_with(&edge).await;
     assert_eq!(

@@ -175,7 +175,9 @@ impl UserStore {
 /// pseudonym ([`crate::pseudonym`]), so they name nobody either, and lapse within a day.
 fn names_account(pk: &str, owner: Option<&str>, deleted: &AccountDeleted) -> bool {
     let username = deleted.username.as_str();
-    if pk.starts_with(OUTBOX_PREFIX) || pk.starts_with("USER#") || pk.starts_with(tombstone::PREFIX)
+    if pk.starts_with(OUTBOX_PREFIX)
+        || pk.starts_with(super::USER_PREFIX)
+        || pk.starts_with(tombstone::PREFIX)
     {
         return false;
     }

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::store::{StoreError, s};
 
-use super::{UserPage, UserStore, user_pk};
+use super::{USER_PREFIX, UserPage, UserStore, keyed_user, user_pk};
 use crate::domain::{User, Username};
 
 /// The index the admin listing reads; its name is part of the table's definition in the template.
@@ -30,16 +30,12 @@ impl UserStore {
             scan.filter_expression("begins_with(pk, :user) AND attribute_not_exists(#initial)")
                 .projection_expression("pk")
                 .expression_attribute_names("#initial", INITIAL)
-                .expression_attribute_values(":user", s("USER#"))
+                .expression_attribute_values(":user", s(USER_PREFIX))
         });
         let mut listed = 0;
         while let Some(page) = pages.next().await? {
             for item in page {
-                let username = item
-                    .get("pk")
-                    .and_then(|pk| pk.as_s().ok())
-                    .and_then(|pk| pk.strip_prefix("USER#"))
-                    .and_then(|name| Username::parse(name).ok())
+                let username = keyed_user(&item)
                     .ok_or_else(|| StoreError::corrupt("read a user's key", format!("{item:?}")))?;
                 let update = self
                     .table
@@ -64,7 +60,7 @@ impl UserStore {
     pub async fn page(&self, limit: i32, after: Option<&Username>) -> Result<UserPage, StoreError> {
         let from = after.and_then(|username| username.as_str().chars().next());
         let mut users: Vec<User> = Vec::new();
-        let mut after = after.map(|username| (user_pk(username), username.as_str().to_owned()));
+        let mut after = after.map(|username| (user_pk(username), username.as_str()));
         for initial in INITIALS
             .chars()
             .skip_while(|c| from.is_some_and(|from| *c < from))
@@ -73,7 +69,7 @@ impl UserStore {
             let initial = initial.to_string();
             let starting = after
                 .take()
-                .filter(|(_, username)| username.starts_with(initial.as_str()));
+                .filter(|(_, username)| username.starts_with(&initial));
             let (found, more) = self
                 .table
                 .partition_page::<User>(
@@ -81,9 +77,7 @@ impl UserStore {
                     (INITIAL, &initial),
                     "username",
                     wanted,
-                    starting
-                        .as_ref()
-                        .map(|(pk, username)| (pk.clone(), username.as_str())),
+                    starting,
                 )
                 .await?;
             users.extend(found);

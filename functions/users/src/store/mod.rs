@@ -470,8 +470,19 @@ impl UserStore {
 pub(crate) const NEXT_EPOCH: &str =
     "SET session_epoch = if_not_exists(session_epoch, :zero) + :one";
 
+/// The start of every user item's key.
+const USER_PREFIX: &str = "USER#";
+
 pub(crate) fn user_pk(username: &Username) -> String {
-    format!("USER#{username}")
+    format!("{USER_PREFIX}{username}")
+}
+
+/// The user whose item (or index entry) `item` is, read from its key: [`user_pk`]'s inverse.
+fn keyed_user(item: &shared::store::Item) -> Option<Username> {
+    item.get("pk")
+        .and_then(|pk| pk.as_s().ok())
+        .and_then(|pk| pk.strip_prefix(USER_PREFIX))
+        .and_then(|name| Username::parse(name).ok())
 }
 
 fn session_pk(session_id: &str) -> String {

@@ -104,12 +104,7 @@ impl UserStore {
         };
         let mut accounts = Vec::new();
         for item in items {
-            let Some(username) = item
-                .get("pk")
-                .and_then(|pk| pk.as_s().ok())
-                .and_then(|pk| pk.strip_prefix("USER#"))
-                .and_then(|name| Username::parse(name).ok())
-            else {
+            let Some(username) = super::keyed_user(&item) else {
                 tracing::warn!("an item of the ByEmail index is not a user's");
                 continue;
             };
